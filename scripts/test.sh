@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command: installs what it needs, then type-checks, lints and runs every test project
+# (unit + golden + UI, integration as root, one QEMU end-to-end boot). Ends with
+# `N passed, N failed, N skipped`.
+# OPENVE_TEST_PROJECTS="unit integration" limits the projects; OPENVE_E2E_MATRIX=1 runs the full boot matrix.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/sbin:/usr/sbin:/sbin:$PATH"
+bash scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+mkdir -p test-results
+
+npx tsc -p tsconfig.json --noEmit; typecheck=$?
+npx eslint --quiet .; lint=$?
+
+projects=()
+for p in ${OPENVE_TEST_PROJECTS:-unit integration e2e}; do projects+=(--project "$p"); done
+npx vitest run "${projects[@]}" --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
+node scripts/summarize.mjs test-results/vitest.json "typecheck=$typecheck" "lint=$lint"
