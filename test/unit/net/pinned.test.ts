@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { realRunner } from '../../../installer/exec/runner.ts';
+import {
+  PinnedFetchError,
+  certFingerprint,
+  fetchPinned,
+  isFingerprint,
+  normalizeFingerprint,
+  safeUrl,
+} from '../../../installer/net/pinned.ts';
+
+// A self-signed certificate made by openssl for this run, and a local https server on 127.0.0.1.
+let dir: string;
+let certPem: string;
+let fingerprint: string;
+let httpsServer: https.Server;
+let httpServer: http.Server;
+let httpsBase: string;
+let httpBase: string;
+const seen: { method: string; url: string; body: string; headers: http.IncomingHttpHeaders }[] = [];
+
+function handler(req: http.IncomingMessage, res: http.ServerResponse) {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString(), headers: req.headers });
+    if (req.url === '/answer.toml') {
+      res.writeHead(200, { 'content-type': 'application/toml' }).end('[global]\nkeyboard = "en-us"\n');
+    } else if (req.url === '/echo') {
+      res.writeHead(200).end(Buffer.concat(chunks));
+    } else if (req.url === '/slow') {
+      setTimeout(() => res.writeHead(200).end('late'), 2000);
+    } else if (req.url === '/big') {
+      res.writeHead(200).end('x'.repeat(5000));
+    } else if (req.url === '/moved') {
+      res.writeHead(302, { location: '/elsewhere' }).end();
+    } else {
+      res.writeHead(404, 'Not Found').end('nope');
+    }
+  });
+}
+
+async function listen(server: http.Server | https.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'openve-pinned-'));
+  await realRunner().run([
+    'openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+  ]);
+  certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  fingerprint = certFingerprint(certPem);
+  httpsServer = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: certPem }, handler);
+  httpServer = http.createServer(handler);
+  httpsBase = `https://127.0.0.1:${await listen(httpsServer)}`;
+  httpBase = `http://127.0.0.1:${await listen(httpServer)}`;
+});
+
+afterAll(async () => {
+  httpsServer?.closeAllConnections();
+  httpServer?.closeAllConnections();
+  await new Promise((r) => httpsServer?.close(r));
+  await new Promise((r) => httpServer?.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('normalizeFingerprint', () => {
+  const hex = 'ab'.repeat(32);
+  it('accepts upper/lower case, with or without colons, and returns AA:BB form', () => {
+    const canonical = Array(32).fill('AB').join(':');
+    expect(normalizeFingerprint(hex)).toBe(canonical);
+    expect(normalizeFingerprint(canonical.toLowerCase())).toBe(canonical);
+    expect(normalizeFingerprint(`  ${canonical} `)).toBe(canonical);
+    expect(isFingerprint(hex)).toBe(true);
+  });
+  it('rejects wrong length or non-hex with a message naming the expected form', () => {
+    expect(() => normalizeFingerprint('ab'.repeat(20))).toThrow(/64 hex digits/);
+    expect(() => normalizeFingerprint('zz'.repeat(32))).toThrow(/not a SHA-256 certificate fingerprint/);
+    expect(isFingerprint('')).toBe(false);
+  });
+});
+
+describe('certFingerprint', () => {
+  it('matches openssl x509 -fingerprint -sha256', async () => {
+    const out = await realRunner().run(['openssl', 'x509', '-in', join(dir, 'cert.pem'), '-noout', '-fingerprint', '-sha256']);
+    const fromOpenssl = out.stdout.trim().split('=')[1]!;
+    expect(fingerprint).toBe(normalizeFingerprint(fromOpenssl));
+  });
+});
+
+describe('fetchPinned over https', () => {
+  it('accepts a self-signed certificate whose fingerprint matches (any case, no colons)', async () => {
+    const res = await fetchPinned(`${httpsBase}/answer.toml`, { fingerprint: fingerprint.replace(/:/g, '').toLowerCase() });
+    expect(res.status).toBe(200);
+    expect(res.text()).toContain('keyboard = "en-us"');
+    expect(res.peerFingerprint).toBe(fingerprint);
+  });
+
+  it('refuses a mismatching fingerprint, names both, and sends nothing', async () => {
+    const before = seen.length;
+    const wrong = Array(32).fill('00').join(':');
+    const err = await fetchPinned(`${httpsBase}/echo`, { fingerprint: wrong, body: 'token=secret' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PinnedFetchError);
+    expect((err as PinnedFetchError).kind).toBe('fingerprint');
+    expect((err as Error).message).toBe(`certificate fingerprint mismatch for ${httpsBase}/echo: expected ${wrong}, got ${fingerprint}`);
+    expect(seen.length).toBe(before);
+  });
+
+  it('without a fingerprint, verifies against CAs: self-signed fails and the message shows what to pin', async () => {
+    const err = await fetchPinned(`${httpsBase}/answer.toml`).catch((e: unknown) => e);
+    expect((err as PinnedFetchError).kind).toBe('tls');
+    expect((err as Error).message).toMatch(/not trusted: DEPTH_ZERO_SELF_SIGNED_CERT; if you trust this server, pin/);
+    expect((err as Error).message).toContain(fingerprint);
+  });
+
+  it('without a fingerprint, succeeds when the certificate chains to a given CA', async () => {
+    const res = await fetchPinned(`${httpsBase}/answer.toml`, { ca: certPem });
+    expect(res.status).toBe(200);
+  });
+
+  it('without a fingerprint, checks the host name too', async () => {
+    await realRunner().run([
+      'openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', join(dir, 'other.key'), '-out', join(dir, 'other.pem'), '-days', '2', '-subj', '/CN=other.test',
+      '-addext', 'subjectAltName=DNS:other.test',
+    ]);
+    const otherPem = readFileSync(join(dir, 'other.pem'), 'utf8');
+    const server = https.createServer({ key: readFileSync(join(dir, 'other.key')), cert: otherPem }, handler);
+    const port = await listen(server);
+    try {
+      const err = await fetchPinned(`https://127.0.0.1:${port}/answer.toml`, { ca: otherPem }).catch((e: unknown) => e);
+      expect((err as PinnedFetchError).kind).toBe('tls');
+      expect((err as Error).message).toMatch(/not trusted: ERR_TLS_CERT_ALTNAME_INVALID/);
+      // the same server is fine when pinned: the pin replaces CA and host name checks
+      const ok = await fetchPinned(`https://127.0.0.1:${port}/answer.toml`, { fingerprint: certFingerprint(otherPem) });
+      expect(ok.status).toBe(200);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('POSTs a body (e.g. the system-info JSON) with headers', async () => {
+    const res = await fetchPinned(`${httpsBase}/echo`, {
+      fingerprint,
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.text()).toBe('{"a":1}');
+    const last = seen.at(-1)!;
+    expect(last.method).toBe('POST');
+    expect(last.headers['content-type']).toBe('application/json');
+  });
+
+  it('reports HTTP errors with status, and redirects it does not follow', async () => {
+    const err = await fetchPinned(`${httpsBase}/missing`, { fingerprint }).catch((e: unknown) => e);
+    expect((err as PinnedFetchError).kind).toBe('http-status');
+    expect((err as PinnedFetchError).status).toBe(404);
+    expect((err as Error).message).toBe(`HTTP 404 Not Found from ${httpsBase}/missing`);
+    const moved = await fetchPinned(`${httpsBase}/moved`, { fingerprint }).catch((e: unknown) => e);
+    expect((moved as Error).message).toMatch(/HTTP 302 .*redirect to \/elsewhere/);
+    const any = await fetchPinned(`${httpsBase}/missing`, { fingerprint, acceptAnyStatus: true });
+    expect(any.status).toBe(404);
+  });
+
+  it('times out with a clear message', async () => {
+    const err = await fetchPinned(`${httpsBase}/slow`, { fingerprint, timeoutMs: 200 }).catch((e: unknown) => e);
+    expect((err as PinnedFetchError).kind).toBe('timeout');
+    expect((err as Error).message).toBe(`timed out after 200 ms fetching ${httpsBase}/slow`);
+  });
+
+  it('refuses bodies over maxBytes', async () => {
+    const err = await fetchPinned(`${httpsBase}/big`, { fingerprint, maxBytes: 1000 }).catch((e: unknown) => e);
+    expect((err as PinnedFetchError).kind).toBe('too-large');
+  });
+});
+
+describe('fetchPinned over http and bad input', () => {
+  it('fetches plain http', async () => {
+    const res = await fetchPinned(`${httpBase}/answer.toml`);
+    expect(res.text()).toContain('[global]');
+    expect(res.peerFingerprint).toBeUndefined();
+  });
+  it('refuses a fingerprint for http://', async () => {
+    await expect(fetchPinned(`${httpBase}/answer.toml`, { fingerprint })).rejects.toThrow(/not https/);
+  });
+  it('refuses other schemes and malformed URLs / fingerprints', async () => {
+    await expect(fetchPinned('ftp://127.0.0.1/a')).rejects.toThrow(/unsupported URL scheme 'ftp:'/);
+    await expect(fetchPinned('not a url')).rejects.toThrow(/not a valid URL/);
+    await expect(fetchPinned(`${httpsBase}/a`, { fingerprint: 'abc' })).rejects.toThrow(/64 hex digits/);
+  });
+  it('reports a refused connection as a network error', async () => {
+    const closed = http.createServer();
+    const port = await listen(closed);
+    await new Promise((r) => closed.close(r));
+    const err = await fetchPinned(`http://127.0.0.1:${port}/`).catch((e: unknown) => e);
+    expect((err as PinnedFetchError).kind).toBe('network');
+    expect((err as Error).message).toMatch(/cannot reach .*ECONNREFUSED/);
+  });
+  it('hides URL credentials in messages', () => {
+    expect(safeUrl('https://user:pw@example.test/x')).toBe('https://***@example.test/x');
+  });
+});
