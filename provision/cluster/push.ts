@@ -1,0 +1,36 @@
+// The master sends a changed nodelist to members (before `corosync-cfgtool -R`).
+import { fetchPinned } from '../../installer/net/pinned.ts';
+import type { ClusterConfig } from './model.ts';
+import { signPush } from './protocol.ts';
+import type { ClusterState } from './state.ts';
+
+export function serviceUrl(address: string, port: number, route: string): string {
+  const host = address.includes(':') ? `[${address}]` : address;
+  return `https://${host}:${port}${route}`;
+}
+
+/** Pushes `config` to every member except the master and `skip`; returns the names it could not reach. */
+export async function pushConfig(state: ClusterState, authkey: Uint8Array, config: ClusterConfig, skip: string[] = []): Promise<string[]> {
+  const body = JSON.stringify(config);
+  const targets = config.nodes.filter((n) => n.name !== state.nodeName && !skip.includes(n.name));
+  const results = await Promise.all(
+    targets.map(async (n) => {
+      const pin = state.members?.[n.name]?.fingerprint;
+      if (!pin) return n.name;
+      const time = String(Date.now());
+      try {
+        await fetchPinned(serviceUrl(n.address, state.port, '/v1/config'), {
+          method: 'POST',
+          body,
+          fingerprint: pin,
+          timeoutMs: 3000,
+          headers: { 'content-type': 'application/json', 'x-openve-time': time, 'x-openve-signature': signPush(authkey, time, body) },
+        });
+        return undefined;
+      } catch {
+        return n.name;
+      }
+    }),
+  );
+  return results.filter((r): r is string => r !== undefined);
+}
