@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   plan: { summary: 'plan --answer A [--hardware F] [--json]', load: () => import('./commands/plan.ts') },
   auto: { summary: 'auto --answer A [--payload P] [--yes]  unattended install', load: () => import('./commands/auto.ts') },
   'build-iso': { summary: 'build-iso --out FILE [--answer A]', load: () => import('./commands/build-iso.ts') },
+  locate: { summary: 'locate [--json] [--save DIR]  find the answer file (live ISO)', load: () => import('./locate/cli.ts') },
   'prepare-iso': {
     summary: 'prepare-iso --in ISO --answer A [--on-first-boot SCRIPT] --out ISO',
     load: () => import('./commands/prepare-iso.ts'),
