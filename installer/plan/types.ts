@@ -37,6 +37,9 @@ export interface FileSpec {
   path: string; // absolute path inside the target: '/etc/hostname'
   mode: string; // octal string: '0644', '0600'
   content: string; // rendered; may contain @@SECRET:name@@ placeholders
+  /** when set, `path` is a symbolic link to this target (content is '' and mode is ignored),
+   *  e.g. /etc/localtime -> /usr/share/zoneinfo/Europe/Vienna */
+  symlink?: string;
 }
 
 interface StepBase {

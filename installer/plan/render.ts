@@ -1,0 +1,37 @@
+// Renders templates/*.hbs (loaded from the generated templates.gen.ts) with Handlebars in strict
+// mode (a missing field throws instead of printing nothing) and without HTML escaping. Every
+// value is checked before it reaches a template: config files are line-oriented, so a value with
+// a newline or control character could inject lines (a second `address`, a stray fstab entry).
+import Handlebars from 'handlebars';
+import { TEMPLATES, type TemplateName } from './templates.gen.ts';
+
+const hb = Handlebars.create();
+const compiled = new Map<TemplateName, Handlebars.TemplateDelegate>();
+
+/** A template input value that cannot break out of its line. */
+export class UnsafeTemplateValue extends Error {}
+
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f]/;
+
+function check(value: unknown, where: string): void {
+  if (typeof value === 'string') {
+    if (UNSAFE.test(value)) throw new UnsafeTemplateValue(`${where}: contains a line break or control character`);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => check(v, `${where}[${i}]`));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) check(v, `${where}.${k}`);
+  } else if (value !== null && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new UnsafeTemplateValue(`${where}: unsupported value`);
+  }
+}
+
+export function render(name: TemplateName, data: Record<string, unknown>): string {
+  check(data, name);
+  let fn = compiled.get(name);
+  if (!fn) {
+    fn = hb.compile(TEMPLATES[name], { strict: true, noEscape: true });
+    compiled.set(name, fn);
+  }
+  return fn(data);
+}
