@@ -9,6 +9,10 @@ export interface RunOptions {
   reject?: boolean;
   /** strings that must never reach a log (passwords, tokens): replaced by '***' */
   redact?: string[];
+  /** called with each chunk of stdout/stderr as it arrives (progress bars); the result still has it all */
+  onOutput?: (chunk: string) => void;
+  /** do not copy this command's output to the install log (progress-bar noise); argv and exit still logged */
+  quietOutput?: boolean;
 }
 
 export interface CommandResult {

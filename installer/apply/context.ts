@@ -1,0 +1,77 @@
+// What every step handler gets: the runner (real, dry-run or recording: chosen elsewhere), the
+// runtime inputs the pure plan leaves open (target dir, payload, secrets, first-boot hook) and
+// the record of what is mounted or activated, so cleanup can undo exactly that.
+import path from 'node:path';
+import type { CommandRunner, RunOptions, CommandResult } from '../exec/types.ts';
+import type { RootPassword } from '../answers/types.ts';
+import type { ProgressSink } from '../progress.ts';
+import type { Step } from '../plan/types.ts';
+
+export interface ApplySecrets {
+  rootPassword?: RootPassword;
+  clusterToken?: string;
+}
+
+export interface ApplyState {
+  /** absolute mountpoints, in the order they were mounted */
+  mounts: string[];
+  /** volume groups this run created or activated */
+  vgs: Set<string>;
+  /** temporary directories created for mounts (btrfs top level, secondary ESPs) */
+  tempDirs: string[];
+}
+
+export interface ApplyContext {
+  runner: CommandRunner;
+  /** where the new system is mounted (plan.target unless overridden) */
+  target: string;
+  /** payload image: .squashfs or .tar.zst (or .tar) */
+  payload: string | null;
+  secrets: ApplySecrets;
+  /** executable hook from the install medium (first-boot source from-iso) */
+  firstBootHook: string | null;
+  /** install log file on the live system, copied to the target by finalize */
+  installLogPath: string | null;
+  /** the answer file with secrets redacted, copied to the target by finalize */
+  answerRedacted: string | null;
+  emit: ProgressSink;
+  log: (line: string) => void;
+  /** poll budget for device nodes after partitioning */
+  deviceTimeoutMs: number;
+  /** report progress inside the current step: fraction 0..1 of that step */
+  progress: (fraction: number, text?: string) => void;
+  state: ApplyState;
+}
+
+export type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
+export type Handler<K extends Step['kind']> = (step: StepOf<K>, ctx: ApplyContext) => Promise<void>;
+export type HandlerMap = { [K in Step['kind']]: Handler<K> };
+
+export function newState(): ApplyState {
+  return { mounts: [], vgs: new Set(), tempDirs: [] };
+}
+
+/** A path inside the target: inTarget('/target', '/etc/hostname') = '/target/etc/hostname'. */
+export function inTarget(ctx: Pick<ApplyContext, 'target'>, p: string): string {
+  const rel = path.posix.normalize('/' + p).replace(/^\/+/, '');
+  if (rel.split('/').includes('..')) throw new Error(`path escapes the target: ${p}`);
+  return rel ? path.posix.join(ctx.target, rel) : ctx.target;
+}
+
+export function run(ctx: ApplyContext, argv: string[], options?: RunOptions): Promise<CommandResult> {
+  return ctx.runner.run(argv, options);
+}
+
+/** Run argv inside the target (with /dev, /proc, ... bound by the bind-mounts step). */
+export function chroot(ctx: ApplyContext, argv: string[], options?: RunOptions): Promise<CommandResult> {
+  return ctx.runner.run(['chroot', ctx.target, ...argv], { env: { LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' }, ...options });
+}
+
+/** Write a file through the runner (so dry-run writes nothing); content travels via stdin. */
+export function writeFile(ctx: ApplyContext, absPath: string, content: string, mode: string, options: RunOptions = {}): Promise<CommandResult> {
+  return ctx.runner.run(['install', '-D', '-m', mode, '-o', '0', '-g', '0', '/dev/stdin', absPath], { ...options, input: content });
+}
+
+export function mkdirP(ctx: ApplyContext, absPath: string, mode?: string): Promise<CommandResult> {
+  return ctx.runner.run(mode ? ['install', '-d', '-m', mode, absPath] : ['mkdir', '-p', absPath]);
+}

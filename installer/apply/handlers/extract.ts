@@ -1,0 +1,53 @@
+// Lay the payload down onto the mounted target with the fastest tool measured (DESIGN 5):
+// unsquashfs for .squashfs, GNU tar for .tar.zst / .tar (keeps ACLs, xattrs, capabilities).
+import type { ApplyContext, Handler } from '../context.ts';
+
+export type PayloadFormat = 'squashfs' | 'tar.zst' | 'tar';
+
+export function payloadFormat(file: string): PayloadFormat | null {
+  if (file.endsWith('.squashfs') || file.endsWith('.sqfs')) return 'squashfs';
+  if (file.endsWith('.tar.zst') || file.endsWith('.tzst')) return 'tar.zst';
+  if (file.endsWith('.tar')) return 'tar';
+  return null;
+}
+
+export function extractArgs(file: string, target: string): string[] {
+  const format = payloadFormat(file);
+  switch (format) {
+    case 'squashfs':
+      return ['unsquashfs', '-f', '-d', target, file];
+    case 'tar.zst':
+    case 'tar':
+      return [
+        'tar', ...(format === 'tar.zst' ? ['--zstd'] : []), '-xpf', file, '-C', target,
+        '--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner',
+      ];
+    default:
+      throw new Error(`payload ${file}: unknown format (expected .squashfs, .tar.zst or .tar)`);
+  }
+}
+
+/** unsquashfs draws `[====]  6553/11129  58%`: the last percentage in a chunk is our progress. */
+export function percentFromOutput(chunk: string): number | null {
+  const all = [...chunk.matchAll(/(\d{1,3})%/g)];
+  const last = all[all.length - 1];
+  if (!last?.[1]) return null;
+  const n = Number(last[1]);
+  return n >= 0 && n <= 100 ? n / 100 : null;
+}
+
+export const EXTRACT_TIMEOUT_MS = 60 * 60_000;
+
+export const extract: Handler<'extract'> = async (step, ctx: ApplyContext) => {
+  if (!ctx.payload) throw new Error(`${step.id}: no payload given (--payload or OPENVE_PAYLOAD)`);
+  const argv = extractArgs(ctx.payload, ctx.target);
+  await ctx.runner.run(argv, {
+    timeoutMs: EXTRACT_TIMEOUT_MS,
+    quietOutput: true,
+    onOutput: (chunk) => {
+      const f = percentFromOutput(chunk);
+      if (f !== null) ctx.progress(f);
+    },
+  });
+  ctx.progress(1);
+};
