@@ -5,7 +5,7 @@
 //   pveca -d NAME [--force]                  remove a node (on the master)
 //   pveca serve [--detach]                   the cluster service (openve-cluster.service)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatIssue, UserError } from '../installer/errors.ts';
@@ -175,4 +175,15 @@ async function detachService(pidFile: string, logFile: string, root: string, por
   }
   process.stderr.write(`pveca: the cluster service did not start; see ${logFile}\n`);
   return 1;
+}
+
+// Run directly (the bundled /usr/lib/openve/pveca.js): call main; imported (bin/pveca.js, tests): don't.
+if (isEntry(import.meta.url)) process.exitCode = await main(process.argv.slice(2));
+
+function isEntry(url: string): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(url));
+  } catch {
+    return false;
+  }
 }
