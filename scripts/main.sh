@@ -1,7 +1,72 @@
 #!/usr/bin/env bash
-# The main job. Interim (until the ISO recipe lands): prints the install plan for the example
-# answer file on a recorded machine.
+# The main job: build the installer ISO with the example answer embedded, install it unattended
+# into a QEMU VM (SeaBIOS, TCG unless VT-x/AMD-V is available, virtio disk), boot the installed
+# disk, and print where everything is. OPENVE_KEEP_VM=1 leaves the node running afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="/usr/local/sbin:/usr/sbin:/sbin:$PATH"
 bash scripts/deps.sh
-node bin/openve-install.js plan --answer examples/answer.toml --hardware test/fixtures/hardware/qemu-virtio.json
+
+ANSWER=examples/answer.toml
+ISO=$PWD/dist/openve.iso
+VM=$PWD/dist/vm
+PORT=${OPENVE_SSH_PORT:-10022}
+mkdir -p "$VM"
+start=$(date +%s)
+
+node bin/openve-install.js build-iso --out "$ISO" --answer "$ANSWER" --kernel-arg openve.bench-extract=/dev/vda >/dev/null
+built=$(date +%s)
+
+accel=(-accel tcg,thread=multi)
+grep -qwE 'vmx|svm' /proc/cpuinfo && [ -w /dev/kvm ] && accel=(-accel kvm -cpu host)
+DISK=$VM/disk0.qcow2
+rm -f "$DISK" "$VM"/serial-*.log
+qemu-img create -q -f qcow2 "$DISK" 32G
+QEMU=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2048 -display none -monitor none
+  -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22"
+  -drive "file=$DISK,if=virtio,format=qcow2,cache=unsafe")
+
+echo "main: installing unattended in QEMU (serial console: $VM/serial-install.log)" >&2
+# The installer reboots when done; -no-reboot turns that into QEMU exiting.
+"${QEMU[@]}" -serial "file:$VM/serial-install.log" -drive "file=$ISO,media=cdrom,readonly=on" -boot order=dc -no-reboot &
+qpid=$!
+( sleep 2400; kill "$qpid" 2>/dev/null ) & watchdog=$!
+wait "$qpid" || true
+kill "$watchdog" 2>/dev/null || true
+installed=$(date +%s)
+if ! grep -q 'OPENVE-INSTALL: OK' "$VM/serial-install.log"; then
+  echo "main: the install did not finish; last lines of $VM/serial-install.log:" >&2
+  tail -n 30 "$VM/serial-install.log" >&2
+  exit 1
+fi
+
+echo "main: booting the installed node (serial console: $VM/serial-node.log)" >&2
+"${QEMU[@]}" -serial "file:$VM/serial-node.log" -boot order=c -daemonize -pidfile "$VM/node.pid"
+booted=""
+for _ in $(seq 1 200); do
+  if banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && head -c 100 <&3" 2>/dev/null) && [[ "$banner" == SSH-* ]]; then
+    booted=$(date +%s); break
+  fi
+  sleep 3
+done
+
+size=$(du -m "$ISO" | cut -f1)
+echo
+echo "ISO:            $ISO ($size MiB, built in $((built - start)) s)"
+grep -E 'OPENVE-BENCH|OPENVE-INSTALL' "$VM/serial-install.log" | tr -d '\r' | sed 's/^/install:        /'
+echo "VM disk image:  $DISK"
+echo "install log:    $VM/serial-install.log (serial console of the install boot, $((installed - built)) s)"
+echo "node console:   $VM/serial-node.log"
+if [ -n "$booted" ]; then
+  echo "node:           10.0.2.15/24 inside QEMU user networking, up $((booted - installed)) s after install; total $((booted - start)) s"
+  echo "ssh:            ssh -p $PORT root@127.0.0.1   (root password from $ANSWER)"
+else
+  echo "node:           did not answer SSH on 127.0.0.1:$PORT; see $VM/serial-node.log" >&2
+fi
+if [ "${OPENVE_KEEP_VM:-0}" = 1 ]; then
+  echo "node VM:        running, pid $(cat "$VM/node.pid") (stop: kill $(cat "$VM/node.pid"))"
+else
+  kill "$(cat "$VM/node.pid")" 2>/dev/null || true
+  echo "node VM:        stopped (OPENVE_KEEP_VM=1 keeps it running)"
+fi
+[ -n "$booted" ]

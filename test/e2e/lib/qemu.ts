@@ -1,0 +1,52 @@
+// QEMU command lines for the e2e boots (DESIGN 5): TCG unless the CPU has VT-x/AMD-V, SeaBIOS or
+// OVMF (4M pair, writable VARS copy), virtio disks, user-mode NIC with SSH forwarded to 127.0.0.1,
+// serial console to a file. Pure: builds argv only.
+export type Firmware = 'bios' | 'uefi';
+
+export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
+export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
+
+export interface VmSpec {
+  firmware: Firmware;
+  /** writable copy of OVMF_VARS_4M.fd, kept between the install boot and the node boot */
+  varsFile?: string;
+  disks: string[]; // qcow2 images, attached as virtio (vda, vdb, ...)
+  iso?: string; // attached as CD-ROM and booted first when given
+  sshPort: number;
+  serialLog: string;
+  kvm: boolean;
+  memoryMiB?: number;
+  /** exit instead of rebooting (the end of the install boot) */
+  noReboot?: boolean;
+}
+
+export function hasHardwareVirt(cpuinfo: string): boolean {
+  return /^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo);
+}
+
+export function qemuArgv(spec: VmSpec): string[] {
+  const argv = [
+    'qemu-system-x86_64',
+    ...(spec.kvm ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi']),
+    '-smp', '2',
+    '-m', String(spec.memoryMiB ?? 2048),
+    '-display', 'none',
+    '-monitor', 'none',
+    '-serial', `file:${spec.serialLog}`,
+    '-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`,
+  ];
+  if (spec.firmware === 'uefi') {
+    if (!spec.varsFile) throw new Error('uefi boot needs a writable varsFile');
+    argv.push(
+      '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+      '-drive', `if=pflash,format=raw,file=${spec.varsFile}`,
+    );
+  }
+  spec.disks.forEach((d, i) => {
+    argv.push('-drive', `file=${d},if=virtio,format=qcow2,cache=unsafe,index=${i}`);
+  });
+  if (spec.iso) argv.push('-drive', `file=${spec.iso},media=cdrom,readonly=on`, '-boot', 'order=dc');
+  else argv.push('-boot', 'order=c');
+  if (spec.noReboot) argv.push('-no-reboot');
+  return argv;
+}

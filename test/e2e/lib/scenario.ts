@@ -1,0 +1,191 @@
+// One end-to-end case: build the ISO with the case's answer, install unattended in QEMU (install
+// boot ends at the reboot: -no-reboot), boot the installed disk without the ISO, check the node
+// over SSH. Every phase is timed; results go to <workDir>/result.json.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { realRunner } from '../../../installer/exec/runner.ts';
+import type { CommandRunner } from '../../../installer/exec/types.ts';
+import { FIRST_BOOT_HOOK, MARKERS, disksFor, renderAnswer, type E2eCase } from './answers.ts';
+import { OVMF_VARS, hasHardwareVirt, qemuArgv, type VmSpec } from './qemu.ts';
+import { nodeChecks, type CheckResult } from './checks.ts';
+
+export const REPO = path.resolve(import.meta.dirname, '../../..');
+export const PASSWORD = 'passw0rd-fixture';
+
+export interface ScenarioResult {
+  case: E2eCase;
+  iso: string;
+  isoBytes: number;
+  serialInstall: string;
+  serialNode: string;
+  seconds: {
+    isoBuild: number;
+    bootToInstaller: number | null; // QEMU start -> installer service running
+    install: number | null; // `openve-install auto` alone, as it reported
+    extractOnly: number | null; // payload extraction alone, same VM, same disk
+    installBoot: number; // whole install VM run
+    nodeBoot: number | null; // QEMU start of the installed disk -> SSH works
+    totalToNode: number | null; // install QEMU start -> SSH on the booted node
+  };
+  installOk: boolean;
+  installError?: string;
+  checks: CheckResult[];
+}
+
+export interface ScenarioOptions {
+  workDir: string;
+  log: (line: string) => void;
+  runner?: CommandRunner;
+  installTimeoutMs?: number;
+  nodeTimeoutMs?: number;
+}
+
+export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<ScenarioResult> {
+  const runner = opts.runner ?? realRunner();
+  const dir = opts.workDir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const log = opts.log;
+
+  // SSH key for root-ssh-keys; first-boot hook; answer.
+  const key = path.join(dir, 'id_ed25519');
+  await runner.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'openve-e2e', '-f', key]);
+  const answer = path.join(dir, 'answer.toml');
+  writeFileSync(answer, renderAnswer(c, readFileSync(`${key}.pub`, 'utf8'), PASSWORD));
+  const hook = path.join(dir, 'first-boot.sh');
+  writeFileSync(hook, FIRST_BOOT_HOOK, { mode: 0o755 });
+
+  const iso = path.join(dir, 'openve.iso');
+  const t0 = performance.now();
+  await runner.run(
+    [process.execPath, path.join(REPO, 'bin/openve-install.js'), 'build-iso', '--out', iso, '--answer', answer,
+      '--on-first-boot', hook, '--kernel-arg', 'openve.bench-extract=/dev/vda'],
+    { cwd: REPO },
+  );
+  const isoBuild = secs(t0);
+  const isoBytes = Number(JSON.parse(readFileSync(`${iso}.json`, 'utf8')).bytes);
+  log(`${c.name}: ISO built in ${isoBuild}s (${Math.round(isoBytes / 1048576)} MiB)`);
+
+  const disks = disksFor(c).map((_, i) => path.join(dir, `disk${i}.qcow2`));
+  for (const d of disks) await runner.run(['qemu-img', 'create', '-q', '-f', 'qcow2', d, '32G']);
+  const varsFile = path.join(dir, 'OVMF_VARS_4M.fd');
+  if (c.firmware === 'uefi') copyFileSync(OVMF_VARS, varsFile);
+  const kvm = hasHardwareVirt(readFileSync('/proc/cpuinfo', 'utf8'));
+  const sshPort = await freePort();
+  const base: Omit<VmSpec, 'serialLog'> = { firmware: c.firmware, varsFile, disks, sshPort, kvm };
+
+  // 1. Install boot: ISO first; the installer reboots at the end, which ends QEMU (-no-reboot).
+  const serialInstall = path.join(dir, 'serial-install.log');
+  const installStart = performance.now();
+  const seen = watchSerial(serialInstall, installStart);
+  const installRun = runner.run(qemuArgv({ ...base, iso, serialLog: serialInstall, noReboot: true }), {
+    timeoutMs: opts.installTimeoutMs ?? 30 * 60_000,
+    reject: false,
+  });
+  const installResult = await installRun;
+  seen.stop();
+  const installBoot = secs(installStart);
+  const serial = existsSync(serialInstall) ? readFileSync(serialInstall, 'utf8') : '';
+  const okMatch = MARKERS.installOk.exec(serial);
+  const benchMatch = MARKERS.bench.exec(serial);
+  const failed = MARKERS.installFailed.exec(serial);
+  const result: ScenarioResult = {
+    case: c,
+    iso,
+    isoBytes,
+    serialInstall,
+    serialNode: path.join(dir, 'serial-node.log'),
+    seconds: {
+      isoBuild,
+      bootToInstaller: seen.first('installerStarted'),
+      install: okMatch ? Number(okMatch[1]) : null,
+      extractOnly: benchMatch ? Number(benchMatch[1]) : null,
+      installBoot,
+      nodeBoot: null,
+      totalToNode: null,
+    },
+    installOk: Boolean(okMatch),
+    checks: [],
+  };
+  log(`${c.name}: install boot ended after ${installBoot}s (qemu exit ${installResult.exitCode}): ${okMatch ? 'installed' : 'NOT installed'}`);
+  if (!okMatch) {
+    result.installError = failed?.[0] ?? `no OPENVE-INSTALL marker on the serial console (qemu exit ${installResult.exitCode}); see ${serialInstall}`;
+    save(dir, result);
+    return result;
+  }
+
+  // 2. Node boot: the disk alone.
+  const nodeStart = performance.now();
+  const nodeRun = runner.run(qemuArgv({ ...base, serialLog: result.serialNode }), {
+    timeoutMs: opts.nodeTimeoutMs ?? 20 * 60_000,
+    reject: false,
+  });
+  const ssh = (cmd: string, timeoutMs = 30_000) =>
+    runner.run(
+      ['ssh', '-i', key, '-p', String(sshPort), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+        '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', 'root@127.0.0.1', cmd],
+      { reject: false, timeoutMs },
+    );
+  let exited = false;
+  void nodeRun.then(() => (exited = true));
+  const deadline = Date.now() + 10 * 60_000;
+  let up = false;
+  while (!exited && Date.now() < deadline) {
+    const r = await ssh('true', 15_000);
+    if (r.exitCode === 0) {
+      up = true;
+      break;
+    }
+    await new Promise((res) => setTimeout(res, 3000));
+  }
+  if (up) {
+    result.seconds.nodeBoot = secs(nodeStart);
+    result.seconds.totalToNode = secs(installStart);
+    log(`${c.name}: node answers SSH ${result.seconds.nodeBoot}s after boot`);
+    result.checks = await nodeChecks(c, ssh);
+    await ssh('systemctl poweroff', 10_000);
+  } else {
+    result.checks = [{ name: 'ssh', ok: false, detail: `no SSH login on 127.0.0.1:${sshPort} (see ${result.serialNode})` }];
+  }
+  const nodeResult = await Promise.race([nodeRun, new Promise<null>((res) => setTimeout(() => res(null), 90_000))]);
+  if (nodeResult === null) log(`${c.name}: node VM did not power off within 90 s (left to its timeout)`);
+  save(dir, result);
+  return result;
+}
+
+function save(dir: string, result: ScenarioResult): void {
+  writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+}
+
+function secs(from: number): number {
+  return Math.round((performance.now() - from) / 100) / 10;
+}
+
+/** Polls the serial log and remembers when each marker first appeared (seconds after start). */
+function watchSerial(file: string, start: number) {
+  const firstSeen: Partial<Record<keyof typeof MARKERS, number>> = {};
+  const timer = setInterval(() => {
+    if (!existsSync(file)) return;
+    const text = readFileSync(file, 'utf8');
+    for (const [name, re] of Object.entries(MARKERS) as [keyof typeof MARKERS, RegExp][]) {
+      if (firstSeen[name] === undefined && re.test(text)) firstSeen[name] = secs(start);
+    }
+  }, 1000);
+  return {
+    stop: () => clearInterval(timer),
+    first: (name: keyof typeof MARKERS) => firstSeen[name] ?? null,
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
