@@ -67,6 +67,8 @@ export interface FirstBootAnswers {
 export interface WebhookAnswers {
   url: string;
   certFingerprint?: string;
+  /** Proxmox `auth-token`: sent back as "token" in the webhook body; a secret */
+  authToken?: string;
 }
 
 export type ClusterAnswers =

@@ -1,5 +1,9 @@
-// STUB: replaced by the work that owns `openve-install schema`.
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('openve-install schema: not implemented yet\n');
-  return 2;
+// `openve-install schema`: JSON Schema of the answer file (for editors, e.g. taplo / Even Better TOML).
+import { parseCommandArgs } from './args.ts';
+import { answerFileJsonSchema } from '../answers/schema.ts';
+
+export async function run(args: string[]): Promise<number> {
+  parseCommandArgs('schema', args, {});
+  process.stdout.write(`${JSON.stringify(answerFileJsonSchema(), null, 2)}\n`);
+  return 0;
 }
