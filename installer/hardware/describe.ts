@@ -36,7 +36,7 @@ export function describeDisk(d: DiskInfo): string {
 
 /**
  * null when the disk may be offered as an installation target, otherwise why not (DESIGN 3:
- * never the boot medium, loop, ram, rom, md/dm, read-only or empty devices).
+ * never the boot medium, loop, ram, rom, md/dm, read-only or empty devices; nor a disk in use).
  */
 export function isInstallTarget(d: DiskInfo): string | null {
   if (d.isBootMedium) return 'boot medium (the installer is running from it)';
@@ -55,6 +55,10 @@ export function isInstallTarget(d: DiskInfo): string | null {
       return 'not a whole disk';
     case 'disk':
       break;
+  }
+  if (d.mountpoints?.length) {
+    const shown = d.mountpoints.slice(0, 3).join(', ') + (d.mountpoints.length > 3 ? ', ...' : '');
+    return `in use (mounted at ${shown})`;
   }
   if (d.readOnly) return 'read-only';
   if (d.sizeBytes <= 0) return 'no medium (size 0)';

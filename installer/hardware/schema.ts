@@ -24,6 +24,7 @@ const disk = z.strictObject({
   readOnly: z.boolean(),
   transport: z.enum(['sata', 'sas', 'nvme', 'usb', 'virtio', 'scsi', 'mmc', 'ide', 'unknown']),
   isBootMedium: z.boolean(),
+  mountpoints: z.array(z.string()).optional(),
   udev,
 });
 

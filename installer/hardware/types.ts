@@ -21,6 +21,12 @@ export interface DiskInfo {
   transport: Transport;
   /** this is the medium the installer booted from: never a target */
   isBootMedium: boolean;
+  /**
+   * where this disk (or a partition, LV or other holder on it) is mounted or used as swap right now
+   * (`/`, `[SWAP]`); absent when nothing is. A disk in use is never a target (it holds the running
+   * system or someone's data).
+   */
+  mountpoints?: string[];
   /** udev properties (ID_MODEL, ID_SERIAL, ID_PATH, ...), {} where udev does not run */
   udev: Record<string, string>;
 }
