@@ -4,7 +4,7 @@
 import type * as z from 'zod';
 import type { Issue } from '../errors.ts';
 import { formatPath, type PathSegment } from './paths.ts';
-import { didYouMean } from './suggest.ts';
+import { closest, didYouMean } from './suggest.ts';
 import { quote } from './validators.ts';
 
 type ZodIssue = z.core.$ZodIssue;
@@ -99,23 +99,37 @@ const UNION_HINTS: Record<string, string> = {
 };
 
 export function toIssues(schema: z.core.$ZodType, zodIssues: readonly ZodIssue[], prefix: PathSegment[] = []): Issue[] {
-  const out: Issue[] = [];
+  const issues = collect(schema, zodIssues, prefix);
+  // A misspelt required key gives "unknown key (did you mean 'x'?)"; "x: required" adds nothing.
+  const suggested = new Set(issues.flatMap((i) => (i.suggests ? [i.suggests] : [])));
+  return issues
+    .filter((i) => !(i.message === MISSING && suggested.has(i.path)))
+    .map(({ path, message }) => ({ path, message }));
+}
+
+type Collected = Issue & { suggests?: string };
+
+function collect(schema: z.core.$ZodType, zodIssues: readonly ZodIssue[], prefix: PathSegment[]): Collected[] {
+  const out: Collected[] = [];
   for (const iss of zodIssues) {
     const path = [...prefix, ...(iss.path as PathSegment[])];
     if (iss.code === 'unrecognized_keys') {
       const allowed = keysAt(schema, path);
       for (const key of iss.keys) {
-        const hint = didYouMean(key, allowed);
+        const suggestion = closest(key, allowed);
         out.push({
           path: formatPath([...path, key]),
-          message: hint ? `unknown key${hint}` : `unknown key; valid keys here: ${allowed.join(', ')}`,
+          message: suggestion
+            ? `unknown key (did you mean '${suggestion}'?)`
+            : `unknown key; valid keys here: ${allowed.join(', ')}`,
+          ...(suggestion ? { suggests: formatPath([...path, suggestion]) } : {}),
         });
       }
     } else if (iss.code === 'invalid_union') {
       // The branch the user meant is the one that did not fail on the value's type itself.
       const meant = iss.errors.filter((branch) => !branch.some((b) => b.code === 'invalid_type' && b.path.length === 0));
       const missing = iss.errors.every((branch) => branch.some((b) => b.path.length === 0 && b.message === MISSING));
-      if (meant.length === 1) out.push(...toIssues(schema, meant[0]!, path));
+      if (meant.length === 1) out.push(...collect(schema, meant[0]!, path));
       else if (missing) out.push({ path: formatPath(path), message: MISSING });
       else out.push({ path: formatPath(path), message: UNION_HINTS[formatPath(path)] ?? 'has the wrong type' });
     } else {

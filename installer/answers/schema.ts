@@ -20,7 +20,9 @@ function caseInsensitive(values: readonly string[]) {
   const pattern = values
     .map((value) => [...value].map((c) => (/[a-z]/i.test(c) ? `[${c.toUpperCase()}${c.toLowerCase()}]` : c)).join(''))
     .join('|');
-  return z.string().regex(new RegExp(`^(${pattern})$`), { message: `expected one of ${values.join(', ')}` });
+  return z.string().regex(new RegExp(`^(${pattern})$`), {
+    error: (iss) => `${v.quote(String(iss.input))} is not valid; expected one of ${values.join(', ')} (any case)`,
+  });
 }
 
 export const UDEV_PROPERTY = /^[A-Za-z0-9_]+$/;
