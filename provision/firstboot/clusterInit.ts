@@ -1,0 +1,25 @@
+// [cluster] at first boot: the same code as `pveca -c` / `pveca -a -h`, driven by node.json.
+// A joiner keeps retrying the master (it may still be installing) for up to 30 minutes.
+import type { ClusterContext } from '../cluster/commands.ts';
+import { createCluster, joinCluster } from '../cluster/commands.ts';
+import type { NodeConfig } from '../types.ts';
+import type { Logger } from './log.ts';
+
+export const JOIN_RETRY_MS = 30 * 60_000;
+
+export async function clusterInit(ctx: ClusterContext, cluster: NonNullable<NodeConfig['cluster']>, log: Logger, retryMs = JOIN_RETRY_MS): Promise<boolean> {
+  if (cluster.mode === 'create') {
+    const r = await createCluster(ctx, { clusterName: cluster.name, ...(cluster.token ? { token: cluster.token } : {}) });
+    log(`cluster: created '${r.clusterName}' with ${r.nodeName} (${r.address}) as master; ${r.quorate ? 'quorate' : 'NOT quorate'}`);
+    // the token is a secret: point at the file instead of printing it
+    log(`cluster: join token in ${ctx.paths.token} (${cluster.token ? 'pre-shared, from the answer file' : 'generated'}); certificate fingerprint ${r.fingerprint}`);
+    return r.quorate;
+  }
+  log(`cluster: joining the cluster of master ${cluster.master}${cluster.fingerprint ? ' (certificate pinned)' : ''}`);
+  const r = await joinCluster(
+    { ...ctx, out: log },
+    { master: cluster.master, token: cluster.token, ...(cluster.fingerprint ? { fingerprint: cluster.fingerprint } : {}), retryMs },
+  );
+  log(`cluster: ${r.nodeName} joined '${r.clusterName}' as nodeid ${r.nodeid}; ${r.quorate ? `quorate, ${r.members} members` : 'NOT quorate yet'} (${r.seconds} s)`);
+  return r.quorate;
+}
