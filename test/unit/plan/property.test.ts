@@ -61,7 +61,7 @@ const answersFor = (diskNames: string[]): fc.Arbitrary<Answers> =>
           { kind: 'plain' as const, value: 'passw0rd-fixture' },
           { kind: 'hashed' as const, hash: '$y$j9T$abc$def' },
         ),
-        rootSshKeys: fc.constantFrom(
+        rootSshKeys: fc.constantFrom<string[]>(
           [],
           ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAcmRNxwgXBSlTzkLEFpHS0qW5HRqXzGqdWMyRS/kvB7 a@b'],
         ),
@@ -79,7 +79,7 @@ const answersFor = (diskNames: string[]): fc.Arbitrary<Answers> =>
         ),
         pinning: fc.record({
           enabled: fc.boolean(),
-          mapping: fc.constantFrom(
+          mapping: fc.constantFrom<Record<string, string>>(
             {},
             { 'e4:54:e8:5a:12:34': 'mgmt0' },
             { 'aa:bb:cc:dd:ee:ff': 'nic7' },
