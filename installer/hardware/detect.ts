@@ -212,7 +212,11 @@ export function diskUsage(rows: readonly LsblkRow[], mounts: readonly { source: 
     out.set(disk, list);
   };
   for (const r of rows) for (const m of r.mountpoints) add(top(r.kname), m);
-  for (const m of mounts) if (/^\/dev\/[^/]+$/.test(m.source)) add(top(m.source.slice('/dev/'.length)), m.target);
+  const byPath = new Map(rows.map((r) => [r.path, r.kname]));
+  for (const m of mounts) {
+    const kname = byPath.get(m.source) ?? (/^\/dev\/[^/]+$/.test(m.source) ? m.source.slice('/dev/'.length) : null);
+    if (kname) add(top(kname), m.target);
+  }
   return out;
 }
 
@@ -280,7 +284,7 @@ async function readNic(sys: SysReader, name: string, link: IpLink | undefined, n
     ? await Promise.all([
         attr(sys, `/sys/bus/pci/devices/${pci}/vendor`),
         attr(sys, `/sys/bus/pci/devices/${pci}/device`),
-        sys.list(`/sys/bus/pci/devices/${pci}/..`),
+        sys.list('/sys/bus/pci/devices'),
       ])
     : ['', '', [] as string[]];
   const slot = pci?.slice(0, -2);

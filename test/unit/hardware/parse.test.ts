@@ -116,7 +116,7 @@ describe('boot medium and disks in use', () => {
     const usage = diskUsage(rows, mounts, names);
     expect(usage.get('sdb')).toEqual(['/run/live/medium']);
     expect(usage.get('loop0')).toEqual(['/run/live/rootfs/filesystem.squashfs']);
-    expect(usage.has('sda')).toBe(false);
+    expect(usage.get('sda')).toEqual(['/mnt/old root']); // /dev/mapper/pve-root, an LV on sda3
     expect(usage.has('nvme0n1')).toBe(false);
   });
 });
