@@ -67,9 +67,15 @@ export function chroot(ctx: ApplyContext, argv: string[], options?: RunOptions):
   return ctx.runner.run(['chroot', ctx.target, ...argv], { env: { LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' }, ...options });
 }
 
-/** Write a file through the runner (so dry-run writes nothing); content travels via stdin. */
-export function writeFile(ctx: ApplyContext, absPath: string, content: string, mode: string, options: RunOptions = {}): Promise<CommandResult> {
-  return ctx.runner.run(['install', '-D', '-m', mode, '-o', '0', '-g', '0', '/dev/stdin', absPath], { ...options, input: content });
+/**
+ * Write a file through the runner (so dry-run writes nothing); content travels via stdin.
+ * The file is created empty with its final mode and owner first, so a secret never sits in a
+ * file readable by others; `dd` then fills it (Node gives children a socket as stdin, which
+ * `install /dev/stdin` cannot open).
+ */
+export async function writeFile(ctx: ApplyContext, absPath: string, content: string, mode: string, options: RunOptions = {}): Promise<CommandResult> {
+  await ctx.runner.run(['install', '-D', '-m', mode, '-o', '0', '-g', '0', '/dev/null', absPath]);
+  return ctx.runner.run(['dd', `of=${absPath}`, 'status=none'], { ...options, input: content, quietOutput: true });
 }
 
 export function mkdirP(ctx: ApplyContext, absPath: string, mode?: string): Promise<CommandResult> {

@@ -1,5 +1,191 @@
-// STUB: replaced by the work that owns `openve-install auto`.
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('openve-install auto: not implemented yet\n');
-  return 2;
+// openve-install auto --answer A [--payload P] [--yes] [--hardware F] [--log FILE]
+//   [--first-boot-hook S] [--target DIR] [--answer-from-media] [--dry-run]
+// The unattended install: answer file -> plan -> applyPlan, progress as JSON lines on stdout
+// (DESIGN 1), the full log in --log (default /tmp/openve-install.log), copied to the target.
+import { existsSync, readFileSync } from 'node:fs';
+import { UserError, type Issue } from '../errors.ts';
+import type { HardwareProfile } from '../hardware/types.ts';
+import type { Answers } from '../answers/types.ts';
+import type { Plan } from '../plan/types.ts';
+import type { CommandRunner } from '../exec/types.ts';
+import { toJsonLine, type ProgressEvent, type ProgressSink } from '../progress.ts';
+import { parseCommandArgs } from './args.ts';
+import { parseAnswers } from '../answers/parse.ts';
+import { buildPlan } from '../plan/buildPlan.ts';
+import { createRunner, type RunnerMode } from '../exec/factory.ts';
+import { createInstallLog, type InstallLog } from '../exec/log.ts';
+import { redact } from '../exec/runner.ts';
+import { applyPlan, type ApplyOutcome } from '../apply/applyPlan.ts';
+import { redactAnswerText } from '../apply/answer-redact.ts';
+import { payloadFormat } from '../apply/handlers/extract.ts';
+import { describeDisk } from '../hardware/describe.ts';
+
+export const DEFAULT_LOG = '/tmp/openve-install.log';
+export const MEDIUM_PAYLOADS = ['/run/live/medium/openve/payload.squashfs', '/run/live/medium/openve/payload.tar.zst'];
+
+export interface AutoOptions {
+  answerText: string;
+  answerSource: string;
+  hardware: HardwareProfile;
+  payload: string | null;
+  /** wiping confirmed by --yes, the kernel parameter or an answer that came with the medium */
+  confirmed: boolean;
+  logPath: string | null;
+  firstBootHook: string | null;
+  target: string | null;
+  mode: RunnerMode;
+}
+
+export interface AutoDeps {
+  /** replaces the factory's runner (integration tests on hosts without vfat/device-mapper) */
+  runner?: (log: InstallLog) => CommandRunner;
+  /** where JSON lines go; default process.stdout */
+  write?: (line: string) => void;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs('auto', args, {
+    answer: { type: 'string', short: 'a' },
+    payload: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+    hardware: { type: 'string' },
+    log: { type: 'string' },
+    'first-boot-hook': { type: 'string' },
+    target: { type: 'string' },
+    'answer-from-media': { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+  });
+  const opts = await resolveAutoOptions(values);
+  const outcome = await autoInstall(opts);
+  return outcome.ok ? 0 : 1;
+}
+
+type AutoArgValues = {
+  answer?: string;
+  payload?: string;
+  yes?: boolean;
+  hardware?: string;
+  log?: string;
+  'first-boot-hook'?: string;
+  target?: string;
+  'answer-from-media'?: boolean;
+  'dry-run'?: boolean;
+};
+
+/** Command-line values -> AutoOptions: reads files, detects hardware, finds the payload. */
+export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOptions> {
+  if (!values.answer) {
+    throw new UserError({ path: 'auto', message: '--answer FILE is required (usage: openve-install auto --answer A [--payload P] [--yes])' });
+  }
+  const answerText = readText(values.answer, '--answer');
+  const hardware = values.hardware
+    ? (await import('../hardware/fixture.ts')).loadHardwareFile(values.hardware)
+    : await (await import('../hardware/detect.ts')).detectHardware();
+  const dryRun = values['dry-run'] === true;
+  const hook = values['first-boot-hook'] ?? null;
+  if (hook !== null && !existsSync(hook)) throw new UserError({ path: '--first-boot-hook', message: `${hook}: no such file` });
+  return {
+    answerText,
+    answerSource: values.answer,
+    hardware,
+    payload: findPayload(values.payload, process.env.OPENVE_PAYLOAD, dryRun),
+    confirmed: values.yes === true || values['answer-from-media'] === true || kernelConfirmsWipe(readCmdline()),
+    logPath: values.log ?? DEFAULT_LOG,
+    firstBootHook: hook,
+    target: values.target ?? null,
+    mode: dryRun ? 'dry-run' : 'real',
+  };
+}
+
+function readText(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError({ path: flag, message: `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})`}` });
+  }
+}
+
+function readCmdline(): string {
+  try {
+    return readFileSync('/proc/cmdline', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export function kernelConfirmsWipe(cmdline: string): boolean {
+  return cmdline.split(/\s+/).includes('openve.confirm-wipe=1');
+}
+
+/** --payload, else $OPENVE_PAYLOAD, else the live medium's payload (squashfs before tar.zst). */
+export function findPayload(flag: string | undefined, env: string | undefined, dryRun: boolean, candidates = MEDIUM_PAYLOADS): string | null {
+  const given = flag ?? (env || undefined);
+  const where = flag ? '--payload' : 'OPENVE_PAYLOAD';
+  if (given) {
+    if (!payloadFormat(given)) throw new UserError({ path: where, message: `${given}: unknown payload format (expected .squashfs, .tar.zst or .tar)` });
+    if (!dryRun && !existsSync(given)) throw new UserError({ path: where, message: `${given}: file not found` });
+    return given;
+  }
+  const found = candidates.find((c) => existsSync(c));
+  if (found) return found;
+  if (dryRun) return candidates[0] ?? null;
+  throw new UserError({ path: '--payload', message: `no payload given and none on the install medium (looked for ${candidates.join(', ')}); pass --payload FILE or set OPENVE_PAYLOAD` });
+}
+
+export function refuseWipe(plan: Plan): Issue {
+  const disks = plan.summary.disks.map((d) => `${d.path} (${[d.model, d.serial].filter(Boolean).join(' ') || 'no model'}, ${Math.round(d.sizeBytes / 1e9)} GB)`);
+  return {
+    path: 'auto',
+    message: `this install erases ${disks.join(', ')}; confirm with --yes or the kernel parameter openve.confirm-wipe=1 (an answer file shipped on the install medium counts as confirmation)`,
+  };
+}
+
+export function secretsOf(answers: Answers): string[] {
+  const out: string[] = [];
+  const pw = answers.global.rootPassword;
+  out.push(pw.kind === 'plain' ? pw.value : pw.hash);
+  if (answers.cluster?.token) out.push(answers.cluster.token);
+  return out.filter(Boolean);
+}
+
+/** The install itself, given resolved options. Returns the outcome; progress goes to deps.write. */
+export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promise<ApplyOutcome & { plan?: Plan }> {
+  const parsed = parseAnswers(opts.answerText);
+  if (!parsed.ok) throw new UserError(parsed.issues);
+  const answers = parsed.value;
+  const planned = buildPlan(answers, opts.hardware);
+  if (!planned.ok) throw new UserError(planned.issues);
+  const plan = planned.value;
+  if (!opts.confirmed && opts.mode !== 'dry-run') throw new UserError(refuseWipe(plan));
+
+  const write = deps.write ?? ((line: string) => process.stdout.write(line));
+  const log = createInstallLog(opts.mode === 'dry-run' && opts.logPath === DEFAULT_LOG ? null : opts.logPath);
+  const secrets = secretsOf(answers);
+  for (const s of secrets) log.addSecret(s);
+  const emit: ProgressSink = (event: ProgressEvent) => {
+    const clean = 'text' in event ? { ...event, text: redact(event.text, log.secrets()) } : event;
+    write(toJsonLine(clean));
+  };
+  log.line(`openve-install auto: answer ${opts.answerSource}, payload ${opts.payload ?? '(none)'}, target ${opts.target ?? plan.target}, mode ${opts.mode}`);
+  log.line(`plan: ${plan.summary.layout}; disks ${plan.summary.disks.map((d) => d.path).join(', ')}; steps ${plan.steps.map((s) => s.id).join(' ')}`);
+  for (const d of opts.hardware.disks.filter((d) => plan.summary.disks.some((p) => p.path === d.path))) log.line(`wiping ${describeDisk(d)}`);
+
+  const runner = deps.runner ? deps.runner(log) : createRunner(opts.mode, { log: (l) => log.line(l), secrets: () => log.secrets() });
+  const outcome = await applyPlan(plan, {
+    runner,
+    emit,
+    log: (l) => log.line(l),
+    target: opts.target ?? plan.target,
+    payload: opts.payload,
+    secrets: {
+      rootPassword: answers.global.rootPassword,
+      ...(answers.cluster?.token ? { clusterToken: answers.cluster.token } : {}),
+    },
+    firstBootHook: opts.firstBootHook,
+    installLogPath: log.path,
+    answerRedacted: redactAnswerText(opts.answerText, secrets),
+  });
+  log.line(outcome.ok ? `install finished in ${outcome.seconds} s` : `install FAILED at ${outcome.failedStep}: ${outcome.error ?? ''}`);
+  return { ...outcome, plan };
 }

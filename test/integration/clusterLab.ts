@@ -137,6 +137,12 @@ export class ClusterLab {
     return this.pid(path.join(n.root, 'run/openve-cluster.pid'));
   }
 
+  /** (Re)starts the node's corosync the way pveca does (its OPENVE_COROSYNC_START), e.g. after a kill. */
+  async startCorosync(n: LabNode): Promise<void> {
+    const argv = JSON.parse(this.env(n).OPENVE_COROSYNC_START!) as string[];
+    await sh(['ip', 'netns', 'exec', n.ns, ...argv]);
+  }
+
   /** SIGKILLs the node's corosync (a node failure) and waits until it is gone. */
   async killCorosync(n: LabNode): Promise<void> {
     const pid = this.corosyncPid(n);

@@ -10,6 +10,14 @@ export function grubDefaults(cmdline: string): string {
 }
 
 export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
+  // grub-install --efi-directory needs the first ESP at /boot/efi (mounted here unless a mount step did)
+  const efiDir = inTarget(ctx, '/boot/efi');
+  const firstEsp = step.espDevices[0];
+  if (firstEsp && !ctx.state.mounts.includes(efiDir)) {
+    await ctx.runner.run(['mkdir', '-p', efiDir]);
+    await ctx.runner.run(['mount', '-t', 'vfat', firstEsp, efiDir]);
+    ctx.state.mounts.push(efiDir);
+  }
   await writeFile(ctx, inTarget(ctx, '/etc/default/grub.d/openve.cfg'), grubDefaults(step.cmdline), '0644');
   const total = step.biosDisks.length + (step.espDevices.length > 0 ? 2 : 0) + 1 + Math.max(0, step.espDevices.length - 1);
   let done = 0;

@@ -32,6 +32,13 @@ function secretValue(name: SecretName, secrets: ApplySecrets): string | undefine
 
 export const writeFiles: Handler<'write-files'> = async (step, ctx) => {
   for (const f of step.files) {
+    if (f.symlink !== undefined) {
+      // the link text is a path on the new system (/usr/share/zoneinfo/...), never resolved here
+      const link = inTarget(ctx, f.path);
+      await ctx.runner.run(['mkdir', '-p', link.slice(0, link.lastIndexOf('/')) || '/']);
+      await ctx.runner.run(['ln', '-sfn', f.symlink, link]);
+      continue;
+    }
     const { text, used } = substituteSecrets(f.content, ctx.secrets, f.path);
     await writeFile(ctx, inTarget(ctx, f.path), text, f.mode, { redact: used });
   }

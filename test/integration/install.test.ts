@@ -1,0 +1,178 @@
+// Real installs onto sparse loop devices (root only): ext4-LVM, xfs-LVM, btrfs RAID1 on two
+// disks, each inspected from outside. Host limits and how they are handled: helpers/host-runner.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { createLoopDisks, isRoot, loopProfile, type LoopSet } from './helpers/loops.ts';
+import { ensureTestPayload } from './helpers/payload.ts';
+import { hostShim, type HostShim } from './helpers/host-runner.ts';
+import { answerToml, FIXTURE_PASSWORD, TEST_SSH_KEY } from './helpers/answers.ts';
+import { leftovers, runInstall, sh, shTry, withInstalledRoot, workspace, type InstallRun, type Workspace } from './helpers/install.ts';
+import { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_UNITS, INSTALL_LOG_DIR } from '../../provision/types.ts';
+
+describe.skipIf(!isRoot())('install onto loop devices', () => {
+  let loops: LoopSet;
+  let shim: HostShim;
+  let payload: ReturnType<typeof ensureTestPayload>;
+  let ws: Workspace;
+
+  beforeAll(() => {
+    payload = ensureTestPayload();
+    loops = createLoopDisks(2);
+    shim = hostShim();
+    ws = workspace();
+  });
+  afterAll(async () => {
+    await shim?.teardown();
+    loops?.detach();
+    ws?.remove();
+  });
+
+  const names = () => loops.disks.map((d) => d.name);
+
+  function checkProgress(run: InstallRun) {
+    const ratios = run.events.flatMap((e) => (e.type === 'progress' ? [e.ratio] : []));
+    expect(ratios.length).toBeGreaterThan(run.plan.steps.length);
+    for (let i = 1; i < ratios.length; i++) expect(ratios[i]).toBeGreaterThanOrEqual(ratios[i - 1] as number);
+    expect(ratios[ratios.length - 1]).toBe(1);
+    const last = run.events[run.events.length - 1];
+    expect(last).toMatchObject({ type: 'finished', ok: true });
+    // extraction reports progress inside the step when the tool draws one (unsquashfs)
+    const extractRatios = run.events.filter((e) => e.type === 'progress' && e.step === 'extract:payload');
+    expect(extractRatios.length).toBeGreaterThan(2);
+  }
+
+  function checkPartitions(run: InstallRun) {
+    for (const step of run.plan.steps) {
+      if (step.kind !== 'partition') continue;
+      const table = sh('sgdisk', ['-p', step.device]);
+      for (const p of step.partitions) {
+        const row = table.split('\n').find((l) => l.trim().startsWith(`${p.number} `));
+        expect(row, `${step.device} partition ${p.number}`).toBeDefined();
+        expect(row).toContain(p.typeCode);
+        expect(row).toContain(p.name);
+        if (p.sizeMiB !== null) {
+          const [, start, end] = (row as string).trim().split(/\s+/);
+          expect((Number(end) - Number(start) + 1) * 512).toBe(p.sizeMiB * 1024 * 1024);
+        }
+      }
+    }
+  }
+
+  function checkLvSizes(run: InstallRun) {
+    const lvm = run.plan.steps.find((s) => s.kind === 'lvm');
+    if (!lvm || lvm.kind !== 'lvm') return;
+    const rows = sh('lvs', ['--noheadings', '--units', 'm', '--nosuffix', '-o', 'lv_name,lv_size', lvm.vg]).trim().split('\n');
+    const sizes = Object.fromEntries(rows.map((r) => r.trim().split(/\s+/)).map(([n, s]) => [n, Number(s)]));
+    for (const v of lvm.volumes) expect(sizes[v.name], `LV ${v.name}`).toBe(v.sizeMiB);
+  }
+
+  async function checkTarget(run: InstallRun, fstype: string) {
+    const files = run.plan.steps.flatMap((s) => (s.kind === 'write-files' ? s.files : []));
+    const dbgLog = readFileSync(ws.logPath, 'utf8');
+    await withInstalledRoot(run, shim, (root) => {
+      const at = (p: string) => path.join(root, p);
+      // rendered files, byte for byte (those without secrets)
+      for (const f of files) {
+        if (f.symlink !== undefined) {
+          expect(readlinkSync(at(f.path)), f.path).toBe(f.symlink);
+          continue;
+        }
+        const got = readFileSync(at(f.path), 'utf8');
+        if (f.content.includes('@@SECRET:')) expect(got).not.toContain('@@SECRET:');
+        else expect(got, f.path).toBe(f.content);
+        expect((statSync(at(f.path)).mode & 0o777).toString(8).padStart(4, '0')).toBe(f.mode);
+      }
+      // fstab UUIDs resolve to real filesystems of the right type
+      const fstab = readFileSync(at('/etc/fstab'), 'utf8');
+      const uuids = [...fstab.matchAll(/^UUID=(\S+)\s+\S+\s+(\S+)/gm)];
+      expect(uuids.length).toBeGreaterThanOrEqual(2);
+      for (const [, uuid, type] of uuids) {
+        const dev = shTry('blkid', ['-U', uuid as string]).stdout.trim();
+        expect(dev, `UUID ${uuid}`).not.toBe('');
+        expect(sh('blkid', ['-o', 'value', '-s', 'TYPE', dev]).trim()).toBe(type);
+      }
+      expect(fstab).toMatch(new RegExp(`\\s/\\s+${fstype}\\s`));
+      // password: hashed, set through chpasswd -e
+      const shadowRoot = readFileSync(at('/etc/shadow'), 'utf8').split('\n').find((l) => l.startsWith('root:')) ?? '';
+      expect(shadowRoot).toMatch(/^root:\$(y|6)\$/);
+      // ssh keys
+      expect(readFileSync(at('/root/.ssh/authorized_keys'), 'utf8')).toBe(`${TEST_SSH_KEY}\n`);
+      expect(statSync(at('/root/.ssh/authorized_keys')).mode & 0o777).toBe(0o600);
+      expect(statSync(at('/root/.ssh')).mode & 0o777).toBe(0o700);
+      expect(statSync(at('/root/.ssh/authorized_keys')).uid).toBe(0);
+      // machine id reset, first-boot hook installed and its unit enabled
+      expect(readFileSync(at('/etc/machine-id'), 'utf8')).toBe('');
+      expect(existsSync(at('/var/lib/dbus/machine-id'))).toBe(false);
+      expect(statSync(at(FIRST_BOOT_HOOK_PATH)).mode & 0o777).toBe(0o755);
+      expect(lstatSync(at(`/etc/systemd/system/multi-user.target.wants/${FIRST_BOOT_UNITS['network-online']}`)).isSymbolicLink()).toBe(true);
+      // evidence on the target, secrets redacted
+      expect(readFileSync(at(`${INSTALL_LOG_DIR}/answer.toml`), 'utf8')).toContain('root-password = "<redacted>"');
+      expect(readFileSync(at(`${INSTALL_LOG_DIR}/install.log`), 'utf8')).toContain('== extract:payload');
+      // the plaintext password nowhere: target, log, progress output
+      const grep = shTry('grep', ['-r', '-l', '-F', '-s', '--devices=skip', FIXTURE_PASSWORD, root]);
+      expect(grep.stdout.trim(), 'files containing the plaintext password').toBe('');
+      expect(grep.status).toBe(1);
+    });
+    expect(dbgLog).not.toContain(FIXTURE_PASSWORD);
+    expect(run.stdout).not.toContain(FIXTURE_PASSWORD);
+    // argv never carried it either (the runner refuses; recorded calls prove it)
+    expect(run.runner.calls.some((c) => c.argv.join(' ').includes(FIXTURE_PASSWORD))).toBe(false);
+    expect(run.runner.calls.some((c) => c.argv[0] === 'mkpasswd' && c.input?.includes(FIXTURE_PASSWORD))).toBe(true);
+  }
+
+  function checkBootloaderCalls(run: InstallRun) {
+    const grub = run.runner.calls.filter((c) => c.argv[0] === 'chroot' && c.argv[2] === 'grub-install').map((c) => c.argv.slice(2).join(' '));
+    expect(grub.some((g) => g.includes('--target=x86_64-efi') && g.includes('--no-nvram') && !g.includes('--removable'))).toBe(true);
+    expect(grub.some((g) => g.includes('--target=x86_64-efi') && g.includes('--removable'))).toBe(true);
+    const bios = run.plan.steps.flatMap((s) => (s.kind === 'bootloader' ? s.biosDisks : []));
+    for (const d of bios) expect(grub).toContain(`grub-install --target=i386-pc --recheck ${d}`);
+  }
+
+  it('ext4 on LVM-thin, one disk (squashfs payload)', async () => {
+    const answer = answerToml({ filesystem: 'ext4', disks: [names()[0] as string] });
+    const run = await runInstall({ answer, hardware: loopProfile(loops.disks), payload: payload.squashfs, ws, shim });
+    expect(run.error).toBeUndefined();
+    expect(run.ok).toBe(true);
+    expect(leftovers(ws, shim, loops.disks.map((d) => d.path))).toEqual([]);
+    checkProgress(run);
+    checkPartitions(run);
+    checkLvSizes(run);
+    checkBootloaderCalls(run);
+    await checkTarget(run, 'ext4');
+  });
+
+  it('xfs on LVM-thin, one disk, over the previous install (tar.zst payload)', async () => {
+    const answer = answerToml({ filesystem: 'xfs', disks: [names()[0] as string] });
+    const run = await runInstall({ answer, hardware: loopProfile(loops.disks), payload: payload.tarZst, ws, shim });
+    expect(run.error).toBeUndefined();
+    expect(run.ok).toBe(true);
+    expect(leftovers(ws, shim, loops.disks.map((d) => d.path))).toEqual([]);
+    checkPartitions(run);
+    checkLvSizes(run);
+    await checkTarget(run, 'xfs');
+  });
+
+  it('btrfs RAID1 on two disks', async () => {
+    const answer = answerToml({ filesystem: 'btrfs', disks: names(), raid: 'raid1' });
+    const run = await runInstall({ answer, hardware: loopProfile(loops.disks), payload: payload.squashfs, ws, shim });
+    expect(run.error).toBeUndefined();
+    expect(run.ok).toBe(true);
+    expect(leftovers(ws, shim, loops.disks.map((d) => d.path))).toEqual([]);
+    checkPartitions(run);
+    checkBootloaderCalls(run);
+    const fs = run.plan.steps.find((s) => s.kind === 'mkfs-btrfs');
+    if (fs?.kind !== 'mkfs-btrfs') throw new Error('no btrfs step');
+    const show = sh('btrfs', ['filesystem', 'show', fs.uuid]);
+    for (const d of fs.devices) expect(show).toContain(d);
+    await checkTarget(run, 'btrfs');
+    // both profiles are RAID1 and the subvolumes exist
+    await withInstalledRoot(run, shim, (root) => {
+      const df = sh('btrfs', ['filesystem', 'df', root]);
+      expect(df).toMatch(/Data, RAID1/);
+      expect(df).toMatch(/Metadata, RAID1/);
+      const subs = sh('btrfs', ['subvolume', 'list', root]);
+      for (const sv of fs.subvolumes) expect(subs).toMatch(new RegExp(`path ${sv}$`, 'm'));
+    });
+  });
+});
