@@ -108,7 +108,7 @@ describe('boot medium and disks in use', () => {
   });
 
   it('finds the CD when live-boot mounted /dev/sr0', () => {
-    expect([...bootMedia([], [{ source: '/dev/sr0', target: '/run/live/medium', fstype: 'iso9660' }], ['sr0', 'sda'])]).toEqual(['sr0']);
+    expect([...bootMedia([], [{ source: '/dev/sr0', target: '/run/live/medium' }], ['sr0', 'sda'])]).toEqual(['sr0']);
   });
 
   it('collects mount points per disk, decoding /proc/mounts escapes', () => {
