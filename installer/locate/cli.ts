@@ -14,7 +14,7 @@ import type { HardwareProfile } from '../hardware/types.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { realLocateEnv } from './env.ts';
 import { locateAnswer } from './locate.ts';
-import { ANSWER_FILE_NAME, FIRST_BOOT_FILE_NAME } from './paths.ts';
+import { ANSWER_FILE_NAME, FIRST_BOOT_FILE_NAME, type LocatePaths } from './paths.ts';
 import { formatReport, resultJson } from './report.ts';
 import { systemInfoPayload } from './sysinfo.ts';
 
@@ -32,7 +32,8 @@ async function detectHardware(): Promise<HardwareProfile | undefined> {
   }
 }
 
-export async function run(args: string[]): Promise<number> {
+/** `paths` moves where the live medium, leases and resolv.conf are looked for (tests). */
+export async function run(args: string[], paths?: Partial<LocatePaths>): Promise<number> {
   const { values } = parseCommandArgs('locate', args, {
     json: { type: 'boolean' },
     save: { type: 'string' },
@@ -47,6 +48,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const hardwareFile = values.hardware;
   const env = realLocateEnv({
+    ...(paths ? { paths } : {}),
     ...(httpTimeoutMs !== undefined ? { httpTimeoutMs } : {}),
     systemInfo: async () =>
       systemInfoPayload(pkg.version, hardwareFile ? loadHardwareFile(hardwareFile) : await detectHardware()),

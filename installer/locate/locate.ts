@@ -39,7 +39,6 @@ function pickFingerprint(source: SourceKind, ...candidates: (string | undefined)
 export async function locateAnswer(env: LocateEnv): Promise<LocateResult> {
   const cmdlineText = (await env.readFile(env.paths.cmdline))?.toString('utf8') ?? '';
   const boot = parseBootParams(cmdlineText);
-  const autoFlag = (await env.readFile(env.paths.isoAutoFlag)) !== null;
   const attempts: Attempt[] = [];
   const done = (answer?: FoundAnswer): LocateResult => {
     // everything after the deciding source is reported as not searched
@@ -48,7 +47,7 @@ export async function locateAnswer(env: LocateEnv): Promise<LocateResult> {
         attempts.push({ source: s, where: '-', status: 'skipped', reason: answer ? 'an earlier source had the answer' : 'an explicitly requested source failed; not falling back' });
       }
     }
-    return answer ? { answer, attempts, boot, autoFlag } : { attempts, boot, autoFlag };
+    return answer ? { answer, attempts, boot } : { attempts, boot };
   };
   const skip = (source: SourceKind, where: string) =>
     attempts.push({ source, where, status: 'skipped', reason: `openve.answer=${boot.answerMode} restricts the search` });

@@ -9,13 +9,10 @@ export const ISO_OPENVE_DIR = 'openve';
 export const ANSWER_FILE_NAME = 'answer.toml';
 export const ANSWER_URL_FILE_NAME = 'answer-url.txt';
 export const FIRST_BOOT_FILE_NAME = 'first-boot';
-/** present on an ISO made by prepare-iso: boot straight into the unattended install */
-export const AUTO_FLAG_FILE_NAME = 'auto';
 
 export const ISO_ANSWER_PATH = `${LIVE_MEDIUM}/${ISO_OPENVE_DIR}/${ANSWER_FILE_NAME}`;
 export const ISO_ANSWER_URL_PATH = `${LIVE_MEDIUM}/${ISO_OPENVE_DIR}/${ANSWER_URL_FILE_NAME}`;
 export const ISO_FIRST_BOOT_PATH = `${LIVE_MEDIUM}/${ISO_OPENVE_DIR}/${FIRST_BOOT_FILE_NAME}`;
-export const ISO_AUTO_FLAG_PATH = `${LIVE_MEDIUM}/${ISO_OPENVE_DIR}/${AUTO_FLAG_FILE_NAME}`;
 
 /** file system label of a partition / USB stick carrying answer.toml (FAT labels hold 11 chars) */
 export const PARTITION_LABEL = 'OPENVE-AIS';
@@ -37,7 +34,6 @@ export interface LocatePaths {
   isoAnswer: string;
   isoAnswerUrl: string;
   isoFirstBoot: string;
-  isoAutoFlag: string;
   /** dhclient lease files, newest lease last in each */
   dhclientLeases: string[];
   /** systemd-networkd lease directory (files named by ifindex) */
@@ -50,7 +46,6 @@ export const DEFAULT_PATHS: LocatePaths = {
   isoAnswer: ISO_ANSWER_PATH,
   isoAnswerUrl: ISO_ANSWER_URL_PATH,
   isoFirstBoot: ISO_FIRST_BOOT_PATH,
-  isoAutoFlag: ISO_AUTO_FLAG_PATH,
   dhclientLeases: ['/var/lib/dhcp/dhclient.leases', '/var/lib/dhclient/dhclient.leases'],
   networkdLeaseDir: '/run/systemd/netif/leases',
   resolvConf: '/etc/resolv.conf',

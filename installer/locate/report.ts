@@ -62,7 +62,7 @@ export function resultJson(result: LocateResult, saved?: { answer?: string; firs
       : {}),
     ...(saved ? { saved } : {}),
     confirmWipe: result.boot.confirmWipe,
-    unattended: Boolean(a) || result.boot.auto || result.autoFlag,
+    unattended: Boolean(a) || result.boot.auto,
     attempts: result.attempts,
     warnings: result.boot.issues,
   };

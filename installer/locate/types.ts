@@ -37,8 +37,6 @@ export interface LocateResult {
   answer?: FoundAnswer;
   attempts: Attempt[];
   boot: BootParams;
-  /** the ISO carries the /openve/auto flag (made by prepare-iso) */
-  autoFlag: boolean;
 }
 
 /** All I/O locate needs; realLocateEnv() gives the real one, tests pass fakes. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { locateAnswer } from '../../../installer/locate/locate.ts';
 import { formatReport, resultJson } from '../../../installer/locate/report.ts';
-import { ISO_ANSWER_PATH, ISO_ANSWER_URL_PATH, ISO_AUTO_FLAG_PATH, ISO_FIRST_BOOT_PATH } from '../../../installer/locate/paths.ts';
+import { ISO_ANSWER_PATH, ISO_ANSWER_URL_PATH, ISO_FIRST_BOOT_PATH } from '../../../installer/locate/paths.ts';
 import { fakeEnv } from './fake-env.ts';
 
 const ANSWER = '[global]\nkeyboard = "en-us"\n';
@@ -67,10 +67,9 @@ describe('locateAnswer: order and sources', () => {
   });
 
   it('the file on the ISO, with the first-boot hook next to it, counts as coming with the install media', async () => {
-    const f = fakeEnv({ files: { '/proc/cmdline': 'openve.confirm-wipe=1', [ISO_ANSWER_PATH]: ANSWER, [ISO_FIRST_BOOT_PATH]: '#!/bin/sh\necho hi\n', [ISO_AUTO_FLAG_PATH]: '' } });
+    const f = fakeEnv({ files: { '/proc/cmdline': 'openve.confirm-wipe=1', [ISO_ANSWER_PATH]: ANSWER, [ISO_FIRST_BOOT_PATH]: '#!/bin/sh\necho hi\n' } });
     const r = await locateAnswer(f.env);
     expect(r.answer).toMatchObject({ source: 'iso', where: ISO_ANSWER_PATH, text: ANSWER, withInstallMedia: true, firstBoot: { where: ISO_FIRST_BOOT_PATH } });
-    expect(r.autoFlag).toBe(true);
     expect(r.boot.confirmWipe).toBe(true);
     expect(f.commands).toEqual([]); // nothing mounted, nothing fetched
     const json = resultJson(r) as Record<string, unknown>;
