@@ -61,9 +61,9 @@ export function selectDisks(disk: DiskAnswers, hardware: HardwareProfile): Resul
     for (const [i, name] of names.entries()) {
       const path = `disk-setup.disk-list[${i}]`;
       const d = findDisk(hardware, name);
-      if (!d) return fail(hardware, path, `no disk '${name}' on this machine`);
+      if (!d) return fail(hardware, path, `no disk named '${name}'`);
       const why = isInstallTarget(d);
-      if (why) return fail(hardware, path, `'${name}' can never be an install target (${why})`);
+      if (why) return fail(hardware, path, `'${name}' can never be an install target: ${why}`);
       if (chosen.includes(d)) return fail(hardware, path, `'${name}' is listed twice`);
       chosen.push(d);
     }
@@ -87,7 +87,7 @@ export function selectDisks(disk: DiskAnswers, hardware: HardwareProfile): Resul
       return fail(hardware, 'disk-setup.filter', `${what} matches ${chosen.length} disks (${chosen.map((d) => d.name).join(', ')}), but ${layout} installs onto exactly one; narrow the filter (e.g. by ID_SERIAL) or use disk-list`);
     }
     if (chosen.length < wanted.min) {
-      return fail(hardware, 'disk-setup.filter', `${what} matches ${chosen.length} disk (${chosen.map((d) => d.name).join(', ')}), but ${layout} needs at least ${wanted.min}`);
+      return fail(hardware, 'disk-setup.filter', `${what} matches ${chosen.length === 1 ? '1 disk' : `${chosen.length} disks`} (${chosen.map((d) => d.name).join(', ')}), but ${layout} needs at least ${wanted.min}`);
     }
   }
   return { ok: true, value: chosen };

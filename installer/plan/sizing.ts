@@ -69,8 +69,8 @@ export function diskArea(diskMiB: number, limitGiB: number | undefined, field: s
     }
   }
   if (hdsizeMiB < MIN_HDSIZE_MIB) {
-    const what = limited ? `${field} = ${limitGiB} GiB` : `${diskLabel}`;
-    return fail(limited ? field : 'disk-setup', `${what} is too small: the install needs at least 8 GiB (${formatMiB(hdsizeMiB)} available)`);
+    if (limited) return fail(field, `${limitGiB} GiB is too small: the install needs at least 8 GiB`);
+    return fail('disk-setup', `${diskLabel} is too small: the install needs at least 8 GiB`);
   }
   return { ok: true, value: { hdsizeMiB, limited, osPartitionMiB: hdsizeMiB - BOOT_AREA_MIB - TRAILING_MIB } };
 }

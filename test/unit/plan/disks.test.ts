@@ -44,22 +44,22 @@ describe('disk-list', () => {
     expect(r.issues).toHaveLength(1);
     expect(r.issues[0]!.path).toBe('disk-setup.disk-list[0]');
     const msg = r.issues[0]!.message;
-    expect(msg.split('\n')[0]).toBe("no disk 'sdz' on this machine; disks on this machine:");
+    expect(msg.split('\n')[0]).toBe("no disk named 'sdz'; disks on this machine:");
     for (const d of hw.disks) expect(msg).toContain(`  ${d.name} (`);
     expect(msg).toContain('  sda (447.1 GiB, Micron_5300_MTFDDAK480TDS, serial 2114311A0B1C)');
     expect(msg).toContain('sr0 (');
     expect(msg).toMatch(/sr0 \(.*\) \[not a target: boot medium/);
   });
   test.each([
-    ['sr0', /'sr0' can never be an install target \(boot medium/],
-    ['loop0', /'loop0' can never be an install target \(loop device\)/],
+    ['sr0', /'sr0' can never be an install target: boot medium/],
+    ['loop0', /'loop0' can never be an install target: loop device/],
   ])('%s is refused', (name, message) => {
     const r = selectDisks(sel(list(name)), hw);
     expect(r.ok || r.issues[0]!.message).toMatch(message);
   });
   test('read-only disk is refused', () => {
     const r = selectDisks(sel(list('sdb')), fixture('no-link'));
-    expect(r.ok || r.issues[0]!.message).toMatch(/'sdb' can never be an install target \(read-only\)/);
+    expect(r.ok || r.issues[0]!.message).toMatch(/'sdb' can never be an install target: read-only/);
   });
   test('ext4 takes exactly one disk', () => {
     const r = selectDisks(sel(list('sda', 'sdb')), hw);
