@@ -18,7 +18,7 @@ export function formatProfile(p: HardwareProfile): string {
   out.push('Disks');
   const rows = p.disks.map((d) => {
     const reason = isInstallTarget(d);
-    return [d.name, formatBytes(d.sizeBytes), d.model || '-', d.serial || '-', d.transport, d.rotational ? 'hdd' : 'ssd', reason ? `not a target: ${reason}` : 'target'];
+    return [d.name, formatBytes(d.sizeBytes), d.model || '-', d.serial || '-', d.transport, d.kind === 'disk' ? (d.rotational ? 'hdd' : 'ssd') : d.kind, reason ? `not a target: ${reason}` : 'target'];
   });
   out.push(...table([['NAME', 'SIZE', 'MODEL', 'SERIAL', 'BUS', 'TYPE', 'USE'], ...rows]));
   if (p.disks.length === 0) out.push('  (none found)');
