@@ -14,7 +14,7 @@ export function describeType(input: unknown): string {
   if (input === undefined) return 'nothing';
   if (input === null) return 'null';
   if (Array.isArray(input)) return 'an array';
-  if (input instanceof Date) return 'a date';
+  if (input instanceof Date || typeof input === 'symbol') return 'a date'; // parse.ts turns TOML dates into a symbol
   switch (typeof input) {
     case 'string':
       return 'a string';
@@ -50,6 +50,7 @@ export function errorMap(iss: RawIssue): string | undefined {
       if (iss.input === undefined) return MISSING;
       return `expected ${EXPECTED[iss.expected] ?? iss.expected}, got ${describeType(iss.input)}`;
     case 'invalid_value': {
+      if (iss.input === undefined) return MISSING;
       const values = iss.values.map(String);
       if (typeof iss.input !== 'string') return `expected one of ${values.join(', ')}, got ${describeType(iss.input)}`;
       return `${quote(iss.input)} is not valid${didYouMean(iss.input, values)}; expected one of ${values.join(', ')}`;

@@ -51,8 +51,18 @@ function sectionRank(path: string): number {
   return i < 0 ? SECTION_ORDER.length : i;
 }
 
+/** TOML dates are valid nowhere in an answer file; as a symbol they fail every schema type. */
+export const TOML_DATE = Symbol('TOML date');
+function hideDates(node: unknown): unknown {
+  if (node instanceof Date) return TOML_DATE;
+  if (Array.isArray(node)) return node.map(hideDates);
+  if (isTable(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, hideDates(v)]));
+  return node;
+}
+
 /** All problems of a parsed TOML document, in file-section order, without duplicates. */
-export function validateRaw(raw: Table): Result<RawAnswerFile> {
+export function validateRaw(document: Table): Result<RawAnswerFile> {
+  const raw = hideDates(document) as Table;
   const issues = resolveAliases(raw);
   const parsed = answerFileSchema.safeParse(raw, { error: errorMap });
   if (!parsed.success) issues.push(...toIssues(answerFileSchema, parsed.error.issues));

@@ -344,7 +344,8 @@ export function validateSshPublicKey(value: string): string | null {
       return `authorized_keys options are not supported: give '<type> <key data> [comment]' only`;
     }
     if (type === 'ssh-dss') return 'DSA (ssh-dss) keys are not accepted by current OpenSSH; use an ssh-ed25519 key';
-    return `unknown key type ${quote(type)}${didYouMean(type, SSH_KEY_TYPES)}; valid: ${SSH_KEY_TYPES.join(', ')}`;
+    // The unknown word is not echoed: a password pasted here by mistake must not reach a log.
+    return `unknown key type${didYouMean(type, SSH_KEY_TYPES)}; a key line starts with one of ${SSH_KEY_TYPES.join(', ')}`;
   }
   if (!data) return `the ${type} key has no key data: expected '${type} AAAA... [comment]'`;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data) || data.length % 4 !== 0) {

@@ -213,7 +213,9 @@ describe('validateSshPublicKey', () => {
     expect(v.validateSshPublicKey(`ssh-rsa ${blob('ssh-rsa', Buffer.from([1, 0, 1]), n512)}`)).toContain('at least 1024 bits');
   });
   it('refuses unknown and obsolete types, options, several lines, empty', () => {
-    expect(v.validateSshPublicKey('ssh-ed448 AAAA')).toContain("unknown key type 'ssh-ed448'");
+    expect(v.validateSshPublicKey('ssh-ed448 AAAA')).toContain('unknown key type; a key line starts with one of ssh-ed25519');
+    expect(v.validateSshPublicKey('ssh-ed2519 AAAA')).toContain("unknown key type (did you mean 'ssh-ed25519'?)");
+    expect(v.validateSshPublicKey('hunter2-secret')).not.toContain('hunter2');
     expect(v.validateSshPublicKey('ssh-dss AAAA')).toContain('DSA');
     expect(v.validateSshPublicKey(`from="10.0.0.0/8" ${KEYS.ed25519}`)).toContain('options are not supported');
     expect(v.validateSshPublicKey(`${KEYS.ed25519}\n${KEYS.p256}`)).toContain('single line');
