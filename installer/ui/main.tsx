@@ -1,5 +1,76 @@
-// STUB: replaced by the interactive installer work.
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('openve-install: the interactive installer is not implemented yet\n');
-  return 2;
+// `openve-install [--dry-run --hardware FILE] [--log FILE]`: the interactive installer.
+// Start-up is kept lean: ink/react and the wizard load here, the install engine only after the
+// confirmation and the answer serializer only on "Save answers".
+import { render } from 'ink';
+import { UserError } from '../errors.ts';
+import type { HardwareProfile } from '../hardware/types.ts';
+import { parseCommandArgs } from '../commands/args.ts';
+import { App } from './app.tsx';
+import { guessLocale } from './env-defaults.ts';
+import type { Services } from './services.ts';
+import { initialValues } from './wizard/initial.ts';
+import { initialState, type WizardState } from './wizard/state.ts';
+import type { NetworkLease } from './wizard/values.ts';
+import { timeZones } from '../answers/locales.ts';
+
+export const DEFAULT_LOG = '/tmp/openve-install.log';
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs('openve-install', args, {
+    'dry-run': { type: 'boolean' },
+    hardware: { type: 'string' },
+    log: { type: 'string' },
+  });
+  const dryRun = values['dry-run'] === true;
+  if (values.hardware && !dryRun)
+    throw new UserError({ path: '--hardware', message: 'a recorded machine can only be used with --dry-run (it is not this machine)' });
+  if (!process.stdin.isTTY || !process.stdout.isTTY)
+    throw new UserError({
+      path: 'openve-install',
+      message: 'the interactive installer needs a terminal; for an unattended install use `openve-install auto --answer FILE`',
+    });
+
+  const { realRunner } = await import('../exec/runner.ts');
+  const tools = realRunner();
+  const hw: HardwareProfile = values.hardware
+    ? (await import('../hardware/fixture.ts')).loadHardwareFile(values.hardware)
+    : await (await import('../hardware/detect.ts')).detectHardware();
+  // a fixture's NICs are not this machine's: only a real run reads the live lease
+  const lease: NetworkLease | null = values.hardware ? null : await (await import('./lease.ts')).probeLease(tools, hw.nics);
+  const locale = guessLocale(process.env, [...timeZones()], Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const initial = initialState(hw, initialValues(hw, locale, lease), lease);
+
+  const logPath = values.log ?? DEFAULT_LOG;
+  const services: Services = await lazyServices(dryRun, logPath, tools);
+
+  let final: WizardState | null = null;
+  const app = render(<App initial={initial} services={services} onExit={(s) => (final = s)} />, { exitOnCtrlC: false, patchConsole: false });
+  await app.waitUntilExit();
+  const end = final as WizardState | null;
+  if (!end?.exit) return 130;
+  if (end.exit.code === 130) {
+    process.stderr.write('openve-install: quit before installing; nothing was written\n');
+    return 130;
+  }
+  if (dryRun && end.plan) {
+    const { formatPlan } = await import('../plan/format.ts');
+    process.stdout.write(formatPlan(end.plan));
+  }
+  if (!dryRun && end.exit.code === 0 && !process.env.OPENVE_NO_REBOOT) {
+    await tools.run(['systemctl', 'reboot'], { reject: false });
+  }
+  return end.exit.code;
+}
+
+/** Services whose engine module loads on first use (after the first frame). */
+async function lazyServices(dryRun: boolean, logPath: string, tools: import('../exec/types.ts').CommandRunner): Promise<Services> {
+  const paceMs = Number(process.env.OPENVE_DRY_RUN_PACE_MS ?? 25);
+  const engine = () => import('./engine.ts').then((m) => m.createServices({ dryRun, logPath, tools, paceMs }));
+  return {
+    dryRun,
+    logPath: dryRun ? '(dry run: no log file)' : logPath,
+    now: () => Date.now(),
+    install: async (plan, answers, sink) => (await engine()).install(plan, answers, sink),
+    saveAnswers: async (answers, path) => (await engine()).saveAnswers(answers, path),
+  };
 }

@@ -1,0 +1,63 @@
+// The live system's current network configuration (the DHCP lease the ISO got), read from
+// `ip -j addr` / `ip -j route` and resolv.conf, to prefill the network screen. Parsing is pure.
+import type { CommandRunner } from '../exec/types.ts';
+import type { NicInfo } from '../hardware/types.ts';
+import type { NetworkLease } from './wizard/values.ts';
+
+interface IpAddr {
+  ifname?: string;
+  addr_info?: { family?: string; local?: string; prefixlen?: number; scope?: string }[];
+}
+interface IpRoute {
+  dst?: string;
+  gateway?: string;
+  dev?: string;
+}
+
+export function parseLease(addrJson: string, routeJson: string, resolvConf: string, nics: readonly NicInfo[], hostname?: string): NetworkLease | null {
+  let addrs: IpAddr[];
+  let routes: IpRoute[];
+  try {
+    addrs = JSON.parse(addrJson) as IpAddr[];
+    routes = JSON.parse(routeJson) as IpRoute[];
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(addrs) || !Array.isArray(routes)) return null;
+  const known = new Set(nics.map((n) => n.name));
+  const def = routes.find((r) => r.dst === 'default' && r.dev && known.has(r.dev));
+  const dev = def?.dev ?? addrs.find((a) => a.ifname && known.has(a.ifname) && a.addr_info?.some((i) => i.family === 'inet' && i.scope === 'global'))?.ifname;
+  if (!dev) return null;
+  const inet = addrs.find((a) => a.ifname === dev)?.addr_info?.find((i) => i.family === 'inet' && i.local && i.scope !== 'host');
+  if (!inet?.local || inet.prefixlen === undefined) return null;
+  const dns = /^nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/m.exec(resolvConf)?.[1];
+  const domain = /^(?:search|domain)\s+(\S+)/m.exec(resolvConf)?.[1];
+  return {
+    nic: dev,
+    cidr: `${inet.local}/${inet.prefixlen}`,
+    ...(def?.gateway ? { gateway: def.gateway } : {}),
+    ...(dns ? { dns } : {}),
+    ...(domain ? { domain } : {}),
+    ...(hostname ? { hostname } : {}),
+  };
+}
+
+export async function probeLease(runner: CommandRunner, nics: readonly NicInfo[]): Promise<NetworkLease | null> {
+  try {
+    const [addr, route] = await Promise.all([
+      runner.run(['ip', '-j', 'addr'], { reject: false, timeoutMs: 3000 }),
+      runner.run(['ip', '-j', 'route'], { reject: false, timeoutMs: 3000 }),
+    ]);
+    const { readFileSync } = await import('node:fs');
+    const { hostname } = await import('node:os');
+    let resolv = '';
+    try {
+      resolv = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      // no resolver configured: DNS stays empty
+    }
+    return parseLease(addr.stdout, route.stdout, resolv, nics, hostname().split('.')[0]);
+  } catch {
+    return null;
+  }
+}
