@@ -51,6 +51,7 @@ export class ClusterLab {
   readonly bridgeNs: string;
   readonly prefix: string;
   pveca = '';
+  firstboot = '';
 
   constructor(
     readonly size: number,
@@ -68,9 +69,11 @@ export class ClusterLab {
   /** Bundles pveca into one file (like the node's /usr/lib/openve/pveca.js). */
   async bundle(): Promise<void> {
     this.pveca = path.join(this.base, 'pveca.mjs');
+    this.firstboot = path.join(this.base, 'firstboot.mjs');
     await build({
-      entryPoints: [path.join(repo, 'provision/pveca.ts')],
-      outfile: this.pveca,
+      entryPoints: { pveca: path.join(repo, 'provision/pveca.ts'), firstboot: path.join(repo, 'provision/firstboot.ts') },
+      outdir: this.base,
+      outExtension: { '.js': '.mjs' },
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -116,6 +119,17 @@ export class ClusterLab {
   async pveca_(n: LabNode, args: string[], timeoutMs = 120_000): Promise<PvecaResult> {
     const started = performance.now();
     const r = await execa('ip', ['netns', 'exec', n.ns, process.execPath, this.pveca, ...args], {
+      reject: false,
+      env: this.env(n),
+      timeout: timeoutMs,
+    });
+    return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr), ms: performance.now() - started };
+  }
+
+  /** Runs the bundled first-boot runner inside the node's namespace. */
+  async firstboot_(n: LabNode, args: string[], timeoutMs = 120_000): Promise<PvecaResult> {
+    const started = performance.now();
+    const r = await execa('ip', ['netns', 'exec', n.ns, process.execPath, this.firstboot, ...args], {
       reject: false,
       env: this.env(n),
       timeout: timeoutMs,

@@ -62,9 +62,9 @@ describe.skipIf(!isRoot())('a failing command in each phase', () => {
     ws = workspace();
   });
   afterAll(async () => {
+    ws?.remove(); // unmounts leftovers first
     await shim?.teardown();
     loops?.detach();
-    ws?.remove();
   });
 
   for (const fault of faults) {

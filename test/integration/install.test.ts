@@ -23,9 +23,9 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
     ws = workspace();
   });
   afterAll(async () => {
+    ws?.remove(); // unmounts leftovers first
     await shim?.teardown();
     loops?.detach();
-    ws?.remove();
   });
 
   const names = () => loops.disks.map((d) => d.name);

@@ -44,6 +44,7 @@ export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
     await ctx.runner.run(['cp', '-rT', inTarget(ctx, '/boot/efi'), dir]);
     await ctx.runner.run(['umount', dir]);
     ctx.state.mounts.pop();
+    await ctx.runner.run(['rmdir', dir], { reject: false });
     tick();
   }
 };

@@ -36,7 +36,14 @@ export function workspace(): Workspace {
   const dir = mkdtempSync('/tmp/openve-it-ws-');
   const hook = path.join(dir, 'hook.sh');
   writeFileSync(hook, '#!/bin/sh\necho first boot\n', { mode: 0o644 });
-  return { dir, target: path.join(dir, 'target'), logPath: path.join(dir, 'install.log'), hook, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const remove = () => {
+    // a failed assertion may have left mounts behind: never rm -r through a bind-mounted /dev
+    const mounted = shTry('findmnt', ['-rn', '-o', 'TARGET']).stdout.split('\n').filter((t) => t.startsWith(dir + '/'));
+    for (const m of mounted.sort((a, b) => b.length - a.length)) shTry('umount', ['-l', m]);
+    if (shTry('findmnt', ['-rn', '-o', 'TARGET']).stdout.split('\n').some((t) => t.startsWith(dir + '/'))) return;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, target: path.join(dir, 'target'), logPath: path.join(dir, 'install.log'), hook, remove };
 }
 
 export async function runInstall(opts: {
