@@ -7,9 +7,7 @@ import { join } from 'node:path';
 import { parseAnswers } from '../answers/parse.ts';
 import { parseCommandArgs } from '../commands/args.ts';
 import { UserError, formatIssue } from '../errors.ts';
-import { realRunner } from '../exec/runner.ts';
 import { loadHardwareFile } from '../hardware/fixture.ts';
-import { checkHardwareProfile } from '../hardware/schema.ts';
 import type { HardwareProfile } from '../hardware/types.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { realLocateEnv } from './env.ts';
@@ -18,16 +16,13 @@ import { ANSWER_FILE_NAME, FIRST_BOOT_FILE_NAME, type LocatePaths } from './path
 import { formatReport, resultJson } from './report.ts';
 import { systemInfoPayload } from './sysinfo.ts';
 
-/** The machine summary from `openve-install detect --json` (the CLI contract), run as a child. */
-async function detectHardware(): Promise<HardwareProfile | undefined> {
-  const self = process.argv[1];
-  if (!self) return undefined;
-  const out = await realRunner().run([process.execPath, self, 'detect', '--json'], { reject: false, timeoutMs: 60_000 });
-  if (out.exitCode !== 0) return undefined;
+/** The machine summary for answer servers; only loaded when an HTTP source is actually asked. */
+async function detect(): Promise<HardwareProfile | undefined> {
   try {
-    const check = checkHardwareProfile(JSON.parse(out.stdout));
-    return check.ok ? check.value : undefined;
-  } catch {
+    const { detectHardware } = await import('../hardware/detect.ts');
+    return await detectHardware();
+  } catch (err) {
+    process.stderr.write(`hardware detection failed (${err instanceof Error ? err.message : String(err)}); sending a summary without it\n`);
     return undefined;
   }
 }
@@ -51,7 +46,7 @@ export async function run(args: string[], paths?: Partial<LocatePaths>): Promise
     ...(paths ? { paths } : {}),
     ...(httpTimeoutMs !== undefined ? { httpTimeoutMs } : {}),
     systemInfo: async () =>
-      systemInfoPayload(pkg.version, hardwareFile ? loadHardwareFile(hardwareFile) : await detectHardware()),
+      systemInfoPayload(pkg.version, hardwareFile ? loadHardwareFile(hardwareFile) : await detect()),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const result = await locateAnswer(env);
