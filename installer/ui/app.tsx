@@ -51,15 +51,21 @@ export function App({ initial, services, onExit }: AppProps) {
   useInput((input, key) => {
     const k = toKeyPress(input, key);
     if (k.kind === 'ctrl-c') dispatch({ type: state.quitPrompt ? 'quit-confirm' : 'quit-ask' });
-    else if (state.quitPrompt && k.kind === 'text' && k.text.toLowerCase() === 'y') dispatch({ type: 'quit-confirm' });
-    else if (state.quitPrompt && (k.kind === 'escape' || (k.kind === 'text' && k.text.toLowerCase() === 'n'))) dispatch({ type: 'quit-cancel' });
+    else if (state.quitPrompt && k.kind === 'text' && k.text.toLowerCase() === 'y')
+      dispatch({ type: 'quit-confirm' });
+    else if (
+      state.quitPrompt &&
+      (k.kind === 'escape' || (k.kind === 'text' && k.text.toLowerCase() === 'n'))
+    )
+      dispatch({ type: 'quit-cancel' });
   });
 
   // the only place that starts writing: after the confirmation moved the wizard to 'progress'
   useEffect(() => {
     if (state.screen !== 'progress' || started.current || !state.plan) return;
     started.current = true;
-    const sink = (event: Parameters<Parameters<Services['install']>[2]>[0]) => dispatch({ type: 'event', event });
+    const sink = (event: Parameters<Parameters<Services['install']>[2]>[0]) =>
+      dispatch({ type: 'event', event });
     services.install(state.plan, toAnswers(state.values, state.hw), sink).catch((err: unknown) => {
       sink({ type: 'error', text: err instanceof Error ? err.message : String(err) });
       sink({ type: 'finished', ok: false, seconds: 0 });
@@ -76,7 +82,13 @@ export function App({ initial, services, onExit }: AppProps) {
   return (
     <Box flexDirection="column">
       <Box display={state.quitPrompt ? 'none' : 'flex'} flexDirection="column">
-        <View key={state.screen} state={state} dispatch={dispatch} active={!state.quitPrompt} services={services} />
+        <View
+          key={state.screen}
+          state={state}
+          dispatch={dispatch}
+          active={!state.quitPrompt}
+          services={services}
+        />
       </Box>
       {state.quitPrompt ? <QuitPrompt installing={state.screen === 'progress'} /> : null}
     </Box>

@@ -28,13 +28,33 @@ const keyboardByLocale: Record<string, string> = {
 
 // a few zones whose country is not obvious from LANG (the ISO boots with LANG=C)
 const countryByZone: Record<string, string> = {
-  'Europe/Vienna': 'at', 'Europe/Berlin': 'de', 'Europe/Zurich': 'ch', 'Europe/Paris': 'fr',
-  'Europe/London': 'gb', 'Europe/Rome': 'it', 'Europe/Madrid': 'es', 'Europe/Amsterdam': 'nl',
-  'Europe/Brussels': 'be', 'Europe/Warsaw': 'pl', 'Europe/Prague': 'cz', 'Europe/Stockholm': 'se',
-  'Europe/Oslo': 'no', 'Europe/Copenhagen': 'dk', 'Europe/Helsinki': 'fi', 'Europe/Lisbon': 'pt',
-  'Europe/Budapest': 'hu', 'Europe/Istanbul': 'tr', 'Europe/Dublin': 'ie', 'America/New_York': 'us',
-  'America/Chicago': 'us', 'America/Denver': 'us', 'America/Los_Angeles': 'us', 'America/Toronto': 'ca',
-  'America/Sao_Paulo': 'br', 'Asia/Tokyo': 'jp', 'Australia/Sydney': 'au',
+  'Europe/Vienna': 'at',
+  'Europe/Berlin': 'de',
+  'Europe/Zurich': 'ch',
+  'Europe/Paris': 'fr',
+  'Europe/London': 'gb',
+  'Europe/Rome': 'it',
+  'Europe/Madrid': 'es',
+  'Europe/Amsterdam': 'nl',
+  'Europe/Brussels': 'be',
+  'Europe/Warsaw': 'pl',
+  'Europe/Prague': 'cz',
+  'Europe/Stockholm': 'se',
+  'Europe/Oslo': 'no',
+  'Europe/Copenhagen': 'dk',
+  'Europe/Helsinki': 'fi',
+  'Europe/Lisbon': 'pt',
+  'Europe/Budapest': 'hu',
+  'Europe/Istanbul': 'tr',
+  'Europe/Dublin': 'ie',
+  'America/New_York': 'us',
+  'America/Chicago': 'us',
+  'America/Denver': 'us',
+  'America/Los_Angeles': 'us',
+  'America/Toronto': 'ca',
+  'America/Sao_Paulo': 'br',
+  'Asia/Tokyo': 'jp',
+  'Australia/Sydney': 'au',
 };
 
 export function guessLocale(
@@ -49,11 +69,19 @@ export function guessLocale(
   const m = /^([a-z]{2,3})_([A-Z]{2})$/.exec(lang);
   const language = m?.[1] ?? '';
   const region = m?.[2]?.toLowerCase() ?? '';
-  const country = [region, countryByZone[timezone]].find((c): c is string => !!c && COUNTRY_CODES.includes(c)) ?? 'us';
+  const country =
+    [region, countryByZone[timezone]].find((c): c is string => !!c && COUNTRY_CODES.includes(c)) ??
+    'us';
   const ids = new Set(keyboards.map((k) => k.value));
   const byLocale = keyboardByLocale[`${language}_${region}`];
   const keyboard =
     byLocale ??
-    (language === 'en' && region === 'us' ? 'en-us' : ids.has(language) ? language : ids.has(region) ? region : 'en-us');
+    (language === 'en' && region === 'us'
+      ? 'en-us'
+      : ids.has(language)
+        ? language
+        : ids.has(region)
+          ? region
+          : 'en-us');
   return { country, timezone, keyboard };
 }

@@ -13,7 +13,13 @@ export function formatElapsed(ms: number): string {
 /** 'sda      465.8 GiB SATA   Samsung SSD 870 EVO 500GB  S6PWNJ0T412345A' */
 export function diskLine(d: DiskInfo): string {
   const kind = d.transport === 'unknown' ? '' : d.transport.toUpperCase();
-  return [d.name.padEnd(8), formatBytes(d.sizeBytes).padStart(10), kind.padEnd(6), (d.model || '?').slice(0, 26).padEnd(26), d.serial || '-']
+  return [
+    d.name.padEnd(8),
+    formatBytes(d.sizeBytes).padStart(10),
+    kind.padEnd(6),
+    (d.model || '?').slice(0, 26).padEnd(26),
+    d.serial || '-',
+  ]
     .join(' ')
     .trimEnd();
 }

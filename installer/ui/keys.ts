@@ -45,6 +45,8 @@ export function toKeyPress(input: string, key: Key): KeyPress {
   if (key.ctrl || key.meta) return { kind: 'none' };
   if (input === ' ') return { kind: 'space' };
   // strip control characters a paste may carry (keep newlines: the SSH key field splits on them)
-  const text = [...input].filter((c) => c === '\n' || c === '\r' || (c >= ' ' && c !== '\u007f')).join('');
+  const text = [...input]
+    .filter((c) => c === '\n' || c === '\r' || (c >= ' ' && c !== '\u007f'))
+    .join('');
   return text ? { kind: 'text', text } : { kind: 'none' };
 }

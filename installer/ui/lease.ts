@@ -14,7 +14,13 @@ interface IpRoute {
   dev?: string;
 }
 
-export function parseLease(addrJson: string, routeJson: string, resolvConf: string, nics: readonly NicInfo[], hostname?: string): NetworkLease | null {
+export function parseLease(
+  addrJson: string,
+  routeJson: string,
+  resolvConf: string,
+  nics: readonly NicInfo[],
+  hostname?: string,
+): NetworkLease | null {
   let addrs: IpAddr[];
   let routes: IpRoute[];
   try {
@@ -26,9 +32,18 @@ export function parseLease(addrJson: string, routeJson: string, resolvConf: stri
   if (!Array.isArray(addrs) || !Array.isArray(routes)) return null;
   const known = new Set(nics.map((n) => n.name));
   const def = routes.find((r) => r.dst === 'default' && r.dev && known.has(r.dev));
-  const dev = def?.dev ?? addrs.find((a) => a.ifname && known.has(a.ifname) && a.addr_info?.some((i) => i.family === 'inet' && i.scope === 'global'))?.ifname;
+  const dev =
+    def?.dev ??
+    addrs.find(
+      (a) =>
+        a.ifname &&
+        known.has(a.ifname) &&
+        a.addr_info?.some((i) => i.family === 'inet' && i.scope === 'global'),
+    )?.ifname;
   if (!dev) return null;
-  const inet = addrs.find((a) => a.ifname === dev)?.addr_info?.find((i) => i.family === 'inet' && i.local && i.scope !== 'host');
+  const inet = addrs
+    .find((a) => a.ifname === dev)
+    ?.addr_info?.find((i) => i.family === 'inet' && i.local && i.scope !== 'host');
   if (!inet?.local || inet.prefixlen === undefined) return null;
   const dns = /^nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/m.exec(resolvConf)?.[1];
   const domain = /^(?:search|domain)\s+(\S+)/m.exec(resolvConf)?.[1];
@@ -42,7 +57,10 @@ export function parseLease(addrJson: string, routeJson: string, resolvConf: stri
   };
 }
 
-export async function probeLease(runner: CommandRunner, nics: readonly NicInfo[]): Promise<NetworkLease | null> {
+export async function probeLease(
+  runner: CommandRunner,
+  nics: readonly NicInfo[],
+): Promise<NetworkLease | null> {
   try {
     const [addr, route] = await Promise.all([
       runner.run(['ip', '-j', 'addr'], { reject: false, timeoutMs: 3000 }),

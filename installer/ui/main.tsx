@@ -23,11 +23,15 @@ export async function run(args: string[]): Promise<number> {
   });
   const dryRun = values['dry-run'] === true;
   if (values.hardware && !dryRun)
-    throw new UserError({ path: '--hardware', message: 'a recorded machine can only be used with --dry-run (it is not this machine)' });
+    throw new UserError({
+      path: '--hardware',
+      message: 'a recorded machine can only be used with --dry-run (it is not this machine)',
+    });
   if (!process.stdin.isTTY || !process.stdout.isTTY)
     throw new UserError({
       path: 'openve-install',
-      message: 'the interactive installer needs a terminal; for an unattended install use `openve-install auto --answer FILE`',
+      message:
+        'the interactive installer needs a terminal; for an unattended install use `openve-install auto --answer FILE`',
     });
 
   const { realRunner } = await import('../exec/runner.ts');
@@ -36,15 +40,24 @@ export async function run(args: string[]): Promise<number> {
     ? (await import('../hardware/fixture.ts')).loadHardwareFile(values.hardware)
     : await (await import('../hardware/detect.ts')).detectHardware();
   // a fixture's NICs are not this machine's: only a real run reads the live lease
-  const lease: NetworkLease | null = values.hardware ? null : await (await import('./lease.ts')).probeLease(tools, hw.nics);
-  const locale = guessLocale(process.env, [...timeZones()], Intl.DateTimeFormat().resolvedOptions().timeZone);
+  const lease: NetworkLease | null = values.hardware
+    ? null
+    : await (await import('./lease.ts')).probeLease(tools, hw.nics);
+  const locale = guessLocale(
+    process.env,
+    [...timeZones()],
+    Intl.DateTimeFormat().resolvedOptions().timeZone,
+  );
   const initial = initialState(hw, initialValues(hw, locale, lease), lease);
 
   const logPath = values.log ?? DEFAULT_LOG;
   const services: Services = await lazyServices(dryRun, logPath, tools);
 
   let final: WizardState | null = null;
-  const app = render(<App initial={initial} services={services} onExit={(s) => (final = s)} />, { exitOnCtrlC: false, patchConsole: false });
+  const app = render(<App initial={initial} services={services} onExit={(s) => (final = s)} />, {
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
   await app.waitUntilExit();
   const end = final as WizardState | null;
   if (!end?.exit) return 130;
@@ -63,9 +76,14 @@ export async function run(args: string[]): Promise<number> {
 }
 
 /** Services whose engine module loads on first use (after the first frame). */
-async function lazyServices(dryRun: boolean, logPath: string, tools: import('../exec/types.ts').CommandRunner): Promise<Services> {
+async function lazyServices(
+  dryRun: boolean,
+  logPath: string,
+  tools: import('../exec/types.ts').CommandRunner,
+): Promise<Services> {
   const paceMs = Number(process.env.OPENVE_DRY_RUN_PACE_MS ?? 25);
-  const engine = () => import('./engine.ts').then((m) => m.createServices({ dryRun, logPath, tools, paceMs }));
+  const engine = () =>
+    import('./engine.ts').then((m) => m.createServices({ dryRun, logPath, tools, paceMs }));
   return {
     dryRun,
     logPath: dryRun ? '(dry run: no log file)' : logPath,

@@ -39,7 +39,13 @@ export function Frame({ title, step, dryRun, hints, children }: FrameProps) {
       <Text backgroundColor={theme.headerBg} color="white" bold>
         {left + ' '.repeat(pad) + right + ' '}
       </Text>
-      <Box borderStyle={theme.border} flexDirection="column" paddingX={1} height={theme.bodyHeight + 2} width={theme.width}>
+      <Box
+        borderStyle={theme.border}
+        flexDirection="column"
+        paddingX={1}
+        height={theme.bodyHeight + 2}
+        width={theme.width}
+      >
         {children}
       </Box>
       <Text>

@@ -4,7 +4,13 @@ import { theme } from '../theme.ts';
 
 export function QuitPrompt({ installing }: { installing: boolean }) {
   return (
-    <Box borderStyle={theme.border} borderColor={theme.warn} flexDirection="column" paddingX={1} width={theme.width}>
+    <Box
+      borderStyle={theme.border}
+      borderColor={theme.warn}
+      flexDirection="column"
+      paddingX={1}
+      width={theme.width}
+    >
       <Text bold color={theme.warn}>
         Quit the installer?
       </Text>

@@ -8,10 +8,12 @@ let cached: Choice[] | null = null;
 export function countries(): Choice[] {
   if (cached) return cached;
   const names = new Intl.DisplayNames(['en'], { type: 'region' });
-  cached = COUNTRY_CODES.map((code) => ({ value: code, label: `${names.of(code.toUpperCase()) ?? code} (${code})` })).sort((a, b) =>
-    a.label.localeCompare(b.label),
-  );
+  cached = COUNTRY_CODES.map((code) => ({
+    value: code,
+    label: `${names.of(code.toUpperCase()) ?? code} (${code})`,
+  })).sort((a, b) => a.label.localeCompare(b.label));
   return cached;
 }
 
-export const countryName = (code: string): string => countries().find((c) => c.value === code)?.label ?? code;
+export const countryName = (code: string): string =>
+  countries().find((c) => c.value === code)?.label ?? code;

@@ -6,4 +6,7 @@ export interface Choice {
   label: string;
 }
 
-export const keyboards: Choice[] = Object.entries(KEYBOARDS).map(([value, k]) => ({ value, label: `${k.name} (${value})` }));
+export const keyboards: Choice[] = Object.entries(KEYBOARDS).map(([value, k]) => ({
+  value,
+  label: `${k.name} (${value})`,
+}));

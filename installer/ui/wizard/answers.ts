@@ -42,7 +42,11 @@ export function toAnswers(v: WizardValues, hw: HardwareProfile): Answers {
             filter: nicFilter(nic, v.network.nic),
             pinning: { enabled: false, mapping: {} },
           }
-        : { source: 'from-dhcp', filter: nicFilter(nic, v.network.nic), pinning: { enabled: false, mapping: {} } },
+        : {
+            source: 'from-dhcp',
+            filter: nicFilter(nic, v.network.nic),
+            pinning: { enabled: false, mapping: {} },
+          },
     disk: {
       filesystem: v.disk.filesystem,
       selection: { kind: 'list', disks: [...v.disk.disks] },
@@ -53,7 +57,12 @@ export function toAnswers(v: WizardValues, hw: HardwareProfile): Answers {
   const c = v.cluster;
   if (c.mode === 'create') answers.cluster = { mode: 'create', name: c.name };
   if (c.mode === 'join')
-    answers.cluster = { mode: 'join', master: c.master, token: c.token, ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}) };
+    answers.cluster = {
+      mode: 'join',
+      master: c.master,
+      token: c.token,
+      ...(c.fingerprint ? { fingerprint: c.fingerprint } : {}),
+    };
   return answers;
 }
 

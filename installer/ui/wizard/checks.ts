@@ -20,13 +20,17 @@ export {
 /** GiB field of the advanced disk panel: '' means automatic. */
 export function checkGiB(value: string, min = 0): string | null {
   if (value === '') return null;
-  if (!/^\d+(\.\d+)?$/.test(value)) return `'${value}' is not a size in GiB (a number, or empty for automatic)`;
+  if (!/^\d+(\.\d+)?$/.test(value))
+    return `'${value}' is not a size in GiB (a number, or empty for automatic)`;
   if (Number(value) < min) return `must be at least ${min} GiB`;
   return null;
 }
 
 /** A hint, not a rule: length and character classes. */
-export function passwordStrength(value: string): { label: 'too short' | 'weak' | 'fair' | 'strong'; score: number } {
+export function passwordStrength(value: string): {
+  label: 'too short' | 'weak' | 'fair' | 'strong';
+  score: number;
+} {
   if ([...value].length < 8) return { label: 'too short', score: 0 };
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(value)).length;
   const score = Math.min(4, Math.floor(value.length / 6) + classes - 1);

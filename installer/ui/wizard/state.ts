@@ -83,7 +83,11 @@ export type WizardAction =
 
 export const LOG_LINES = 6;
 
-export function initialState(hw: HardwareProfile, values: WizardValues, lease: NetworkLease | null = null): WizardState {
+export function initialState(
+  hw: HardwareProfile,
+  values: WizardValues,
+  lease: NetworkLease | null = null,
+): WizardState {
   return {
     screen: 'welcome',
     hw,
@@ -94,7 +98,15 @@ export function initialState(hw: HardwareProfile, values: WizardValues, lease: N
     plan: null,
     planIssues: [],
     confirmError: null,
-    progress: { ratio: 0, step: '', text: '', log: [], startedAt: null, finished: null, error: null },
+    progress: {
+      ratio: 0,
+      step: '',
+      text: '',
+      log: [],
+      startedAt: null,
+      finished: null,
+      error: null,
+    },
     quitPrompt: false,
     exit: null,
   };
@@ -110,7 +122,9 @@ function merge(values: WizardValues, patch: Partial<WizardValues> | undefined): 
 /** The plan for the summary: planned from the same Answers an answer file would produce. */
 function withPlan(state: WizardState): WizardState {
   const result = buildPlan(toAnswers(state.values, state.hw), state.hw);
-  return result.ok ? { ...state, plan: result.value, planIssues: [] } : { ...state, plan: null, planIssues: result.issues };
+  return result.ok
+    ? { ...state, plan: result.value, planIssues: [] }
+    : { ...state, plan: null, planIssues: result.issues };
 }
 
 export function hostnameToType(state: WizardState): string {
@@ -130,19 +144,36 @@ function onEvent(state: WizardState, event: ProgressEvent): WizardState {
     case 'progress':
       return {
         ...state,
-        progress: { ...p, ratio: Math.max(p.ratio, Math.min(1, event.ratio)), step: event.step, text: event.text, log: event.text !== p.text ? log(event.text) : p.log },
+        progress: {
+          ...p,
+          ratio: Math.max(p.ratio, Math.min(1, event.ratio)),
+          step: event.step,
+          text: event.text,
+          log: event.text !== p.text ? log(event.text) : p.log,
+        },
       };
     case 'message':
       return { ...state, progress: { ...p, log: log(event.text) } };
     case 'warning':
       return { ...state, progress: { ...p, log: log(`warning: ${event.text}`) } };
     case 'error':
-      return { ...state, progress: { ...p, log: log(`error: ${event.text}`), error: p.error ?? { step: event.step ?? p.step, text: event.text } } };
+      return {
+        ...state,
+        progress: {
+          ...p,
+          log: log(`error: ${event.text}`),
+          error: p.error ?? { step: event.step ?? p.step, text: event.text },
+        },
+      };
     case 'finished':
       return {
         ...state,
         screen: 'done',
-        progress: { ...p, ratio: event.ok ? 1 : p.ratio, finished: { ok: event.ok, seconds: event.seconds } },
+        progress: {
+          ...p,
+          ratio: event.ok ? 1 : p.ratio,
+          finished: { ok: event.ok, seconds: event.seconds },
+        },
       };
   }
 }
@@ -157,9 +188,13 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
     case 'quit-confirm':
       return { ...state, quitPrompt: false, exit: { code: 130 } };
     case 'event':
-      return state.screen === 'progress' || state.screen === 'done' ? onEvent(state, action.event) : state;
+      return state.screen === 'progress' || state.screen === 'done'
+        ? onEvent(state, action.event)
+        : state;
     case 'finish':
-      return state.screen === 'done' ? { ...state, exit: { code: state.progress.finished?.ok ? 0 : 1 } } : state;
+      return state.screen === 'done'
+        ? { ...state, exit: { code: state.progress.finished?.ok ? 0 : 1 } }
+        : state;
   }
   if (state.quitPrompt) return state;
   switch (action.type) {
@@ -179,14 +214,28 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
     }
     case 'back': {
       if (!FORM_SCREENS.includes(state.screen) || state.screen === 'welcome') return state;
-      return { ...state, values: merge(state.values, action.values), screen: prev(state.screen), errors: {}, confirmError: null };
+      return {
+        ...state,
+        values: merge(state.values, action.values),
+        screen: prev(state.screen),
+        errors: {},
+        confirmError: null,
+      };
     }
     case 'confirm': {
       if (state.screen !== 'confirm' || !state.plan) return state;
       const expected = hostnameToType(state);
       if (action.typed.trim() !== expected)
-        return { ...state, confirmError: `type the host name '${expected}' exactly to start (Esc goes back)` };
-      return { ...state, screen: 'progress', confirmError: null, progress: { ...state.progress, startedAt: action.now } };
+        return {
+          ...state,
+          confirmError: `type the host name '${expected}' exactly to start (Esc goes back)`,
+        };
+      return {
+        ...state,
+        screen: 'progress',
+        confirmError: null,
+        progress: { ...state.progress, startedAt: action.now },
+      };
     }
   }
   return state;

@@ -37,8 +37,10 @@ export function validateDisk(d: DiskValues, hw: HardwareProfile): FieldErrors {
   const targets = new Set(installTargets(hw).map((t) => t.name));
   let disks: string | null = null;
   if (d.disks.length === 0) disks = 'select a target disk (Space)';
-  else if (d.disks.some((n) => !targets.has(n))) disks = `not an install target: ${d.disks.filter((n) => !targets.has(n)).join(', ')}`;
-  else if (d.filesystem !== 'btrfs' && d.disks.length !== 1) disks = `${d.filesystem} (LVM-thin) installs onto exactly one disk`;
+  else if (d.disks.some((n) => !targets.has(n)))
+    disks = `not an install target: ${d.disks.filter((n) => !targets.has(n)).join(', ')}`;
+  else if (d.filesystem !== 'btrfs' && d.disks.length !== 1)
+    disks = `${d.filesystem} (LVM-thin) installs onto exactly one disk`;
   else if (d.filesystem === 'btrfs' && d.disks.length < minDisks[d.raid])
     disks = `btrfs ${d.raid} needs at least ${minDisks[d.raid]} disks, ${d.disks.length} selected`;
   const lvm = d.filesystem !== 'btrfs';
@@ -50,7 +52,13 @@ export function validateDisk(d: DiskValues, hw: HardwareProfile): FieldErrors {
     ['minfree', lvm ? checkGiB(d.minfree) : null],
     ['maxvz', lvm ? checkGiB(d.maxvz) : null],
   ]);
-  if (lvm && !errors.swapsize && d.swapsize && d.hdsize && Number(d.swapsize) > Number(d.hdsize) / 2)
+  if (
+    lvm &&
+    !errors.swapsize &&
+    d.swapsize &&
+    d.hdsize &&
+    Number(d.swapsize) > Number(d.hdsize) / 2
+  )
     errors.swapsize = `swapsize ${d.swapsize} GiB is more than half of hdsize ${d.hdsize} GiB`;
   return errors;
 }
@@ -69,7 +77,12 @@ export function validateValues(screen: string, v: WizardValues, hw: HardwareProf
       const p = v.password;
       return collect([
         ['password', checkPassword(p.password)],
-        ['confirm', !checkPassword(p.password) && p.confirm !== p.password ? 'the passwords do not match' : null],
+        [
+          'confirm',
+          !checkPassword(p.password) && p.confirm !== p.password
+            ? 'the passwords do not match'
+            : null,
+        ],
         ['mailto', checkEmail(p.mailto)],
       ]);
     }
@@ -77,7 +90,11 @@ export function validateValues(screen: string, v: WizardValues, hw: HardwareProf
       return collect(v.ssh.keys.map((k, i) => [`key${i}`, checkSshKey(k)]));
     case 'network': {
       const n = v.network;
-      const nic = hw.nics.some((x) => x.name === n.nic) ? null : hw.nics.length ? `choose a NIC: ${hw.nics.map((x) => x.name).join(', ')}` : 'no network interface found';
+      const nic = hw.nics.some((x) => x.name === n.nic)
+        ? null
+        : hw.nics.length
+          ? `choose a NIC: ${hw.nics.map((x) => x.name).join(', ')}`
+          : 'no network interface found';
       const fixed = n.mode === 'static';
       return collect([
         ['nic', nic],
@@ -104,14 +121,24 @@ export function validateValues(screen: string, v: WizardValues, hw: HardwareProf
 }
 
 /** Live layout for the disk screen: the planner's own sizing, or its complaint about the disks. */
-export function previewLayout(v: WizardValues, hw: HardwareProfile): { volumes: { name: string; sizeMiB: number }[]; layout: string } | { error: string } {
+export function previewLayout(
+  v: WizardValues,
+  hw: HardwareProfile,
+): { volumes: { name: string; sizeMiB: number }[]; layout: string } | { error: string } {
   const local = validateDisk(v.disk, hw);
   const first = Object.values(local)[0];
   if (first) return { error: first };
   // later screens are not filled in yet: stand-ins keep the planner to the disk question
-  const stand = { ...v, password: { ...v.password, password: 'preview-only' }, network: { ...v.network, fqdn: v.network.fqdn || 'preview.localdomain' } };
+  const stand = {
+    ...v,
+    password: { ...v.password, password: 'preview-only' },
+    network: { ...v.network, fqdn: v.network.fqdn || 'preview.localdomain' },
+  };
   const result = buildPlan(toAnswers(stand, hw), hw);
-  if (result.ok) return { volumes: result.value.summary.volumes, layout: result.value.summary.layout };
+  if (result.ok)
+    return { volumes: result.value.summary.volumes, layout: result.value.summary.layout };
   const issue = result.issues.find((i) => i.path.startsWith('disk')) ?? result.issues[0];
-  return { error: issue ? (issue.path ? `${issue.path}: ${issue.message}` : issue.message) : 'no layout' };
+  return {
+    error: issue ? (issue.path ? `${issue.path}: ${issue.message}` : issue.message) : 'no layout',
+  };
 }

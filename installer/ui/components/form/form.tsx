@@ -6,7 +6,17 @@ import type { FieldSpec, FormState } from './use-form-state.ts';
 const LABEL_WIDTH = 16;
 const VALUE_WIDTH = 56;
 
-export function FieldValue({ field, value, focused, cursor }: { field: FieldSpec; value: string; focused: boolean; cursor: number }) {
+export function FieldValue({
+  field,
+  value,
+  focused,
+  cursor,
+}: {
+  field: FieldSpec;
+  value: string;
+  focused: boolean;
+  cursor: number;
+}) {
   if (field.kind === 'choice') {
     const label = field.options?.find((o) => o.value === value)?.label ?? value;
     return focused ? (
@@ -17,7 +27,11 @@ export function FieldValue({ field, value, focused, cursor }: { field: FieldSpec
   }
   const shown = field.kind === 'password' ? '*'.repeat(value.length) : value;
   if (!focused) {
-    return shown ? <Text>{` ${shown.length > VALUE_WIDTH ? shown.slice(0, VALUE_WIDTH - 3) + '...' : shown}`}</Text> : <Text color={theme.muted}>{` ${field.placeholder ?? ''}`}</Text>;
+    return shown ? (
+      <Text>{` ${shown.length > VALUE_WIDTH ? shown.slice(0, VALUE_WIDTH - 3) + '...' : shown}`}</Text>
+    ) : (
+      <Text color={theme.muted}>{` ${field.placeholder ?? ''}`}</Text>
+    );
   }
   // keep the cursor visible in long values (SSH keys): show a window around it
   const start = Math.max(0, cursor - (VALUE_WIDTH - 2));
@@ -33,7 +47,15 @@ export function FieldValue({ field, value, focused, cursor }: { field: FieldSpec
   );
 }
 
-export function FormView({ fields, state, errors }: { fields: FieldSpec[]; state: FormState; errors: Record<string, string> }) {
+export function FormView({
+  fields,
+  state,
+  errors,
+}: {
+  fields: FieldSpec[];
+  state: FormState;
+  errors: Record<string, string>;
+}) {
   return (
     <Box flexDirection="column">
       {fields.map((f) => {
@@ -47,7 +69,12 @@ export function FormView({ fields, state, errors }: { fields: FieldSpec[]; state
                   {f.label}
                 </Text>
               </Box>
-              <FieldValue field={f} value={state.values[f.id] ?? ''} focused={focused} cursor={state.cursor} />
+              <FieldValue
+                field={f}
+                value={state.values[f.id] ?? ''}
+                focused={focused}
+                cursor={state.cursor}
+              />
             </Box>
             {error ? (
               <Box marginLeft={LABEL_WIDTH}>

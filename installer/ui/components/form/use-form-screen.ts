@@ -25,11 +25,25 @@ export interface FormScreenOptions {
  * Messages to show now: after a refused submit, every field's current problem (so fixing a field
  * clears its message at once); before that, only fields the user changed and then left.
  */
-export function inlineErrors(live: Record<string, string>, state: FormState, initial: Record<string, string>, submitted: boolean): Record<string, string> {
-  return Object.fromEntries(Object.entries(live).filter(([id]) => submitted || (id !== state.focus && (state.values[id] ?? '') !== (initial[id] ?? ''))));
+export function inlineErrors(
+  live: Record<string, string>,
+  state: FormState,
+  initial: Record<string, string>,
+  submitted: boolean,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(live).filter(
+      ([id]) =>
+        submitted || (id !== state.focus && (state.values[id] ?? '') !== (initial[id] ?? '')),
+    ),
+  );
 }
 
-export function useFormScreen(o: FormScreenOptions): { state: FormState; fields: FieldSpec[]; errors: Record<string, string> } {
+export function useFormScreen(o: FormScreenOptions): {
+  state: FormState;
+  fields: FieldSpec[];
+  errors: Record<string, string>;
+} {
   const [state, get, set] = useSyncState(() => initForm(o.initial, o.fields(o.initial)));
   const initial = useRef(o.initial).current;
   const submitted = useRef(false);

@@ -22,7 +22,11 @@ export interface FormState {
   cursor: number;
 }
 
-export function initForm(values: Record<string, string>, fields: FieldSpec[], focus?: string): FormState {
+export function initForm(
+  values: Record<string, string>,
+  fields: FieldSpec[],
+  focus?: string,
+): FormState {
   const id = focus ?? fields[0]?.id ?? '';
   return { values, focus: id, cursor: (values[id] ?? '').length };
 }
@@ -67,7 +71,14 @@ export function formKey(state: FormState, fields: FieldSpec[], key: KeyPress): F
     if (key.kind === 'right' || key.kind === 'space') return cycleChoice(state, field, 1);
     return state;
   }
-  const edited = editText({ value: state.values[field.id] ?? '', cursor: Math.min(state.cursor, (state.values[field.id] ?? '').length) }, key, field.maxLength);
+  const edited = editText(
+    {
+      value: state.values[field.id] ?? '',
+      cursor: Math.min(state.cursor, (state.values[field.id] ?? '').length),
+    },
+    key,
+    field.maxLength,
+  );
   if (!edited) return state;
   return { ...state, values: { ...state.values, [field.id]: edited.value }, cursor: edited.cursor };
 }

@@ -5,9 +5,20 @@ import { clip } from '../../format.ts';
 import { theme } from '../../theme.ts';
 import { filterChoices, type PickerState } from './use-picker-state.ts';
 
-export function PickerList({ choices, state, rows = 8 }: { choices: readonly Choice[]; state: PickerState; rows?: number }) {
+export function PickerList({
+  choices,
+  state,
+  rows = 8,
+}: {
+  choices: readonly Choice[];
+  state: PickerState;
+  rows?: number;
+}) {
   const matches = filterChoices(choices, state.query);
-  const start = Math.max(0, Math.min(state.highlight - Math.floor(rows / 2), matches.length - rows));
+  const start = Math.max(
+    0,
+    Math.min(state.highlight - Math.floor(rows / 2), matches.length - rows),
+  );
   const shown = matches.slice(start, start + rows);
   return (
     <Box flexDirection="column" borderStyle={theme.border} borderColor={theme.focus} paddingX={1}>
@@ -15,9 +26,13 @@ export function PickerList({ choices, state, rows = 8 }: { choices: readonly Cho
         <Text color={theme.muted}>Search: </Text>
         <Text color={theme.focus}>{state.query}</Text>
         <Text inverse> </Text>
-        <Text color={theme.muted}>{`  ${matches.length} match${matches.length === 1 ? '' : 'es'}`}</Text>
+        <Text
+          color={theme.muted}
+        >{`  ${matches.length} match${matches.length === 1 ? '' : 'es'}`}</Text>
       </Text>
-      {shown.length === 0 ? <Text color={theme.warn}>no match - Backspace to edit the search</Text> : null}
+      {shown.length === 0 ? (
+        <Text color={theme.warn}>no match - Backspace to edit the search</Text>
+      ) : null}
       {shown.map((c, i) => {
         const on = start + i === state.highlight;
         return (

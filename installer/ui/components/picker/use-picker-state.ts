@@ -20,7 +20,10 @@ export function filterChoices(choices: readonly Choice[], query: string): Choice
     if (v === q) return [0, 0];
     if (v.startsWith(q)) return [1, v.length];
     if (l.startsWith(q)) return [2, l.length];
-    const word = l.split(/[\s/_(),-]+/).filter((w) => w.startsWith(q)).sort((a, b) => a.length - b.length)[0];
+    const word = l
+      .split(/[\s/_(),-]+/)
+      .filter((w) => w.startsWith(q))
+      .sort((a, b) => a.length - b.length)[0];
     if (word) return [3, word.length];
     if (l.includes(q) || v.includes(q)) return [4, l.length];
     return [9, 0];
@@ -33,11 +36,13 @@ export function filterChoices(choices: readonly Choice[], query: string): Choice
 }
 
 export type PickerResult =
-  | { kind: 'state'; state: PickerState }
-  | { kind: 'picked'; value: string }
-  | { kind: 'cancel' };
+  { kind: 'state'; state: PickerState } | { kind: 'picked'; value: string } | { kind: 'cancel' };
 
-export function pickerKey(state: PickerState, choices: readonly Choice[], key: KeyPress): PickerResult {
+export function pickerKey(
+  state: PickerState,
+  choices: readonly Choice[],
+  key: KeyPress,
+): PickerResult {
   const matches = filterChoices(choices, state.query);
   const clamp = (i: number) => Math.max(0, Math.min(matches.length - 1, i));
   switch (key.kind) {

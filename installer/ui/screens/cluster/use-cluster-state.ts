@@ -16,12 +16,38 @@ export function clusterFields(values: Record<string, string>): FieldSpec[] {
       hint: 'Left/Right to change; formed or joined at first boot',
     },
   ];
-  if (values.mode === 'create') fields.push({ id: 'name', label: 'Cluster name', kind: 'text', placeholder: 'openve-lab', hint: '1-15 letters, digits or -', maxLength: 15 });
+  if (values.mode === 'create')
+    fields.push({
+      id: 'name',
+      label: 'Cluster name',
+      kind: 'text',
+      placeholder: 'openve-lab',
+      hint: '1-15 letters, digits or -',
+      maxLength: 15,
+    });
   if (values.mode === 'join')
     fields.push(
-      { id: 'master', label: 'Master IP', kind: 'text', placeholder: '192.168.1.10', maxLength: 64 },
-      { id: 'token', label: 'Join token', kind: 'password', hint: 'printed by `pveca -c` on the master', maxLength: 512 },
-      { id: 'fingerprint', label: 'Fingerprint', kind: 'text', placeholder: 'optional SHA-256 of the master certificate', maxLength: 128 },
+      {
+        id: 'master',
+        label: 'Master IP',
+        kind: 'text',
+        placeholder: '192.168.1.10',
+        maxLength: 64,
+      },
+      {
+        id: 'token',
+        label: 'Join token',
+        kind: 'password',
+        hint: 'printed by `pveca -c` on the master',
+        maxLength: 512,
+      },
+      {
+        id: 'fingerprint',
+        label: 'Fingerprint',
+        kind: 'text',
+        placeholder: 'optional SHA-256 of the master certificate',
+        maxLength: 128,
+      },
     );
   return fields;
 }

@@ -4,5 +4,13 @@ import type { ScreenProps } from '../types.ts';
 import { clusterFields, clusterForm, clusterValues } from './use-cluster-state.ts';
 
 export function useCluster({ state, dispatch, active }: ScreenProps) {
-  return useFormScreen({ initial: clusterForm(state.values.cluster), fields: clusterFields, toValues: clusterValues, dispatch, errors: state.errors, active, validate: (v) => validateValues('cluster', { ...state.values, ...v }, state.hw) });
+  return useFormScreen({
+    initial: clusterForm(state.values.cluster),
+    fields: clusterFields,
+    toValues: clusterValues,
+    dispatch,
+    errors: state.errors,
+    active,
+    validate: (v) => validateValues('cluster', { ...state.values, ...v }, state.hw),
+  });
 }

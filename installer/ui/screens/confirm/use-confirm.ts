@@ -4,7 +4,11 @@ import { toKeyPress } from '../../keys.ts';
 import type { ScreenProps } from '../types.ts';
 import { confirmKey } from './use-confirm-state.ts';
 
-export function useConfirm({ dispatch, services, active }: ScreenProps, get: () => TextState, set: (s: TextState) => void): void {
+export function useConfirm(
+  { dispatch, services, active }: ScreenProps,
+  get: () => TextState,
+  set: (s: TextState) => void,
+): void {
   useInput(
     (input, key) => {
       const k = toKeyPress(input, key);

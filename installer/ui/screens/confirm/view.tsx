@@ -20,9 +20,16 @@ export function ConfirmScreen(props: ScreenProps) {
   const host = hostnameToType(wizard);
   const disks = wizard.plan?.summary.disks ?? [];
   return (
-    <Frame title="Confirm" step={stepOf('confirm')} dryRun={services.dryRun} hints={[{ key: 'Enter', label: 'Erase and install' }, BACK, QUIT]}>
+    <Frame
+      title="Confirm"
+      step={stepOf('confirm')}
+      dryRun={services.dryRun}
+      hints={[{ key: 'Enter', label: 'Erase and install' }, BACK, QUIT]}
+    >
       <Text bold color={theme.error}>
-        {services.dryRun ? 'LAST STEP BEFORE THE (SIMULATED) INSTALL' : 'LAST CHANCE: THE FOLLOWING DISKS WILL BE ERASED'}
+        {services.dryRun
+          ? 'LAST STEP BEFORE THE (SIMULATED) INSTALL'
+          : 'LAST CHANCE: THE FOLLOWING DISKS WILL BE ERASED'}
       </Text>
       <Text> </Text>
       <Box flexDirection="column" borderStyle={theme.border} borderColor={theme.error} paddingX={1}>
@@ -33,10 +40,20 @@ export function ConfirmScreen(props: ScreenProps) {
             </Text>
           )),
         )}
-        {disks.length > 6 ? <Text>{`... and ${disks.length - 6} more: ${disks.slice(6).map((d) => d.path).join(', ')}`}</Text> : null}
+        {disks.length > 6 ? (
+          <Text>{`... and ${disks.length - 6} more: ${disks
+            .slice(6)
+            .map((d) => d.path)
+            .join(', ')}`}</Text>
+        ) : null}
       </Box>
-      <Text>Every partition and file on {disks.length === 1 ? 'this disk' : `these ${disks.length} disks`} is destroyed.</Text>
-      {services.dryRun ? <Text color={theme.warn}>Dry run: nothing is written; the steps are simulated.</Text> : null}
+      <Text>
+        Every partition and file on{' '}
+        {disks.length === 1 ? 'this disk' : `these ${disks.length} disks`} is destroyed.
+      </Text>
+      {services.dryRun ? (
+        <Text color={theme.warn}>Dry run: nothing is written; the steps are simulated.</Text>
+      ) : null}
       <Text> </Text>
       <Text>
         To go ahead, type the host name <Text bold inverse>{` ${host} `}</Text> and press Enter:

@@ -21,9 +21,19 @@ const RAIDS: { value: BtrfsRaid; label: string }[] = [
 ];
 
 export function advancedFields(fs: Filesystem): FieldSpec[] {
-  const gib = (id: string, label: string, hint: string): FieldSpec => ({ id, label, kind: 'text', placeholder: 'auto', hint, maxLength: 8 });
+  const gib = (id: string, label: string, hint: string): FieldSpec => ({
+    id,
+    label,
+    kind: 'text',
+    placeholder: 'auto',
+    hint,
+    maxLength: 8,
+  });
   if (fs === 'btrfs')
-    return [{ id: 'raid', label: 'RAID level', kind: 'choice', options: RAIDS }, gib('hdsize', 'hdsize (GiB)', 'space used on each disk; empty = whole disk')];
+    return [
+      { id: 'raid', label: 'RAID level', kind: 'choice', options: RAIDS },
+      gib('hdsize', 'hdsize (GiB)', 'space used on each disk; empty = whole disk'),
+    ];
   return [
     gib('hdsize', 'hdsize (GiB)', 'space used on the disk; empty = whole disk'),
     gib('swapsize', 'swapsize (GiB)', 'default: RAM, 4..8 GiB, at most hdsize/8'),
@@ -53,19 +63,35 @@ function fitRaid(values: DiskValues): DiskValues {
 
 export function withAdvanced(values: DiskValues, form: FormState): DiskValues {
   const v = form.values;
-  return { ...values, raid: (v.raid as BtrfsRaid | undefined) ?? values.raid, hdsize: v.hdsize ?? '', swapsize: v.swapsize ?? values.swapsize, maxroot: v.maxroot ?? values.maxroot, minfree: v.minfree ?? values.minfree, maxvz: v.maxvz ?? values.maxvz };
+  return {
+    ...values,
+    raid: (v.raid as BtrfsRaid | undefined) ?? values.raid,
+    hdsize: v.hdsize ?? '',
+    swapsize: v.swapsize ?? values.swapsize,
+    maxroot: v.maxroot ?? values.maxroot,
+    minfree: v.minfree ?? values.minfree,
+    maxvz: v.maxvz ?? values.maxvz,
+  };
 }
 
 export function toggleDisk(values: DiskValues, name: string): DiskValues {
   if (values.filesystem !== 'btrfs') return { ...values, disks: [name] };
   const on = values.disks.includes(name);
-  return { ...values, disks: on ? values.disks.filter((d) => d !== name) : [...values.disks, name] };
+  return {
+    ...values,
+    disks: on ? values.disks.filter((d) => d !== name) : [...values.disks, name],
+  };
 }
 
 export function setFilesystem(values: DiskValues, fs: Filesystem): DiskValues {
   const disks = fs === 'btrfs' ? values.disks : values.disks.slice(0, 1);
   const raid: BtrfsRaid = disks.length >= 2 ? 'raid1' : 'raid0';
-  return { ...values, filesystem: fs, disks, raid: fs === 'btrfs' && values.filesystem !== 'btrfs' ? raid : values.raid };
+  return {
+    ...values,
+    filesystem: fs,
+    disks,
+    raid: fs === 'btrfs' && values.filesystem !== 'btrfs' ? raid : values.raid,
+  };
 }
 
 export function diskReducer(state: DiskState, action: DiskAction): DiskState {
@@ -73,7 +99,8 @@ export function diskReducer(state: DiskState, action: DiskAction): DiskState {
   if (state.advanced) {
     const fields = advancedFields(state.values.filesystem);
     if (key.kind === 'enter') return { ...state, advanced: null, saved: null };
-    if (key.kind === 'escape') return { ...state, advanced: null, values: state.saved ?? state.values, saved: null };
+    if (key.kind === 'escape')
+      return { ...state, advanced: null, values: state.saved ?? state.values, saved: null };
     const form = formKey(state.advanced, fields, key);
     return { ...state, advanced: form, values: withAdvanced(state.values, form) };
   }
@@ -90,7 +117,10 @@ export function diskReducer(state: DiskState, action: DiskAction): DiskState {
     case 'right': {
       if (state.focus !== 0) return state;
       const at = FILESYSTEMS.findIndex((f) => f.value === state.values.filesystem);
-      const fs = FILESYSTEMS[(at + (key.kind === 'left' ? -1 : 1) + FILESYSTEMS.length) % FILESYSTEMS.length]!.value;
+      const fs =
+        FILESYSTEMS[
+          (at + (key.kind === 'left' ? -1 : 1) + FILESYSTEMS.length) % FILESYSTEMS.length
+        ]!.value;
       return { ...state, values: setFilesystem(state.values, fs) };
     }
     case 'space': {
@@ -101,7 +131,17 @@ export function diskReducer(state: DiskState, action: DiskAction): DiskState {
     case 'text': {
       if (key.text.toLowerCase() !== 'a') return state;
       const v = state.values;
-      const form = initForm({ raid: v.raid, hdsize: v.hdsize, swapsize: v.swapsize, maxroot: v.maxroot, minfree: v.minfree, maxvz: v.maxvz }, advancedFields(v.filesystem));
+      const form = initForm(
+        {
+          raid: v.raid,
+          hdsize: v.hdsize,
+          swapsize: v.swapsize,
+          maxroot: v.maxroot,
+          minfree: v.minfree,
+          maxvz: v.maxvz,
+        },
+        advancedFields(v.filesystem),
+      );
       return { ...state, advanced: form, saved: v };
     }
     default:

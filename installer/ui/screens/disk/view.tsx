@@ -21,7 +21,9 @@ function LayoutPreview({ preview }: { preview: ReturnType<typeof previewLayout> 
         {`Layout: ${preview.error}`}
       </Text>
     );
-  const vols = preview.volumes.map((v) => `${v.name} ${v.sizeMiB ? formatMiB(v.sizeMiB) : '(shared)'}`).join(', ');
+  const vols = preview.volumes
+    .map((v) => `${v.name} ${v.sizeMiB ? formatMiB(v.sizeMiB) : '(shared)'}`)
+    .join(', ');
   return (
     <Box flexDirection="column">
       <Text>
@@ -38,13 +40,31 @@ export function DiskScreen({ state: wizard, dispatch, active, services }: Screen
   const [state, get, set] = useSyncState(() => initDiskState(wizard.values.disk));
   useDisk(get, set, dispatch, hw, active);
   const targets = installTargets(hw);
-  const preview = useMemo(() => previewLayout({ ...wizard.values, disk: state.values }, hw), [wizard.values, state.values, hw]);
-  const fsLabel = FILESYSTEMS.find((f) => f.value === state.values.filesystem)?.label ?? state.values.filesystem;
+  const preview = useMemo(
+    () => previewLayout({ ...wizard.values, disk: state.values }, hw),
+    [wizard.values, state.values, hw],
+  );
+  const fsLabel =
+    FILESYSTEMS.find((f) => f.value === state.values.filesystem)?.label ?? state.values.filesystem;
   const multi = state.values.filesystem === 'btrfs';
-  const start = Math.max(0, Math.min(state.focus - 1 - Math.floor(MAX_ROWS / 2), targets.length - MAX_ROWS));
+  const start = Math.max(
+    0,
+    Math.min(state.focus - 1 - Math.floor(MAX_ROWS / 2), targets.length - MAX_ROWS),
+  );
   const hints: Hint[] = state.advanced
-    ? [{ key: 'Tab', label: 'Next field' }, { key: 'Enter', label: 'Apply' }, { key: 'Esc', label: 'Discard' }]
-    : [{ key: 'Enter', label: 'Next' }, { key: 'Space', label: 'Select' }, { key: '</>', label: 'Filesystem' }, { key: 'a', label: 'Advanced' }, BACK, QUIT];
+    ? [
+        { key: 'Tab', label: 'Next field' },
+        { key: 'Enter', label: 'Apply' },
+        { key: 'Esc', label: 'Discard' },
+      ]
+    : [
+        { key: 'Enter', label: 'Next' },
+        { key: 'Space', label: 'Select' },
+        { key: '</>', label: 'Filesystem' },
+        { key: 'a', label: 'Advanced' },
+        BACK,
+        QUIT,
+      ];
   return (
     <Frame title="Target disk" step={stepOf('disk')} dryRun={services.dryRun} hints={hints}>
       <Box>
@@ -53,31 +73,55 @@ export function DiskScreen({ state: wizard, dispatch, active, services }: Screen
             Filesystem
           </Text>
         </Box>
-        <Text color={state.focus === 0 && !state.advanced ? theme.focus : undefined} bold={state.focus === 0}>
+        <Text
+          color={state.focus === 0 && !state.advanced ? theme.focus : undefined}
+          bold={state.focus === 0}
+        >
           {state.focus === 0 && !state.advanced ? `< ${fsLabel} >` : `  ${fsLabel}`}
         </Text>
       </Box>
-      <Text bold>{multi ? 'Disks (Space adds/removes; all selected are ERASED)' : 'Disk (Space selects; it is ERASED)'}</Text>
+      <Text bold>
+        {multi
+          ? 'Disks (Space adds/removes; all selected are ERASED)'
+          : 'Disk (Space selects; it is ERASED)'}
+      </Text>
       {targets.length === 0 ? <Text color={theme.error}>No disk to install onto.</Text> : null}
-      {!state.advanced
-        ? targets.slice(start, start + MAX_ROWS).map((d, i) => {
-            const row = start + i + 1;
-            const on = state.values.disks.includes(d.name);
-            const focused = row === state.focus;
-            const mark = multi ? (on ? '[x]' : '[ ]') : on ? '(*)' : '( )';
-            return (
-              <Text key={d.name} color={focused ? theme.focus : on ? undefined : theme.muted} bold={focused}>
-                {clip(`${focused ? '>' : ' '}${mark} ${diskLine(d)}`, theme.inner)}
-              </Text>
-            );
-          })
-        : (
-          <Box flexDirection="column" borderStyle={theme.border} borderColor={theme.focus} paddingX={1}>
-            <Text bold>{`Advanced options (${state.values.filesystem}) on ${state.values.disks.join(', ') || 'no disk'}`}</Text>
-            <FormView fields={advancedFields(state.values.filesystem)} state={state.advanced} errors={validateDisk(state.values, hw)} />
-          </Box>
-        )}
-      {!state.advanced && targets.length > MAX_ROWS ? <Text color={theme.muted}>{`  (${targets.length} disks; arrows scroll)`}</Text> : null}
+      {!state.advanced ? (
+        targets.slice(start, start + MAX_ROWS).map((d, i) => {
+          const row = start + i + 1;
+          const on = state.values.disks.includes(d.name);
+          const focused = row === state.focus;
+          const mark = multi ? (on ? '[x]' : '[ ]') : on ? '(*)' : '( )';
+          return (
+            <Text
+              key={d.name}
+              color={focused ? theme.focus : on ? undefined : theme.muted}
+              bold={focused}
+            >
+              {clip(`${focused ? '>' : ' '}${mark} ${diskLine(d)}`, theme.inner)}
+            </Text>
+          );
+        })
+      ) : (
+        <Box
+          flexDirection="column"
+          borderStyle={theme.border}
+          borderColor={theme.focus}
+          paddingX={1}
+        >
+          <Text
+            bold
+          >{`Advanced options (${state.values.filesystem}) on ${state.values.disks.join(', ') || 'no disk'}`}</Text>
+          <FormView
+            fields={advancedFields(state.values.filesystem)}
+            state={state.advanced}
+            errors={validateDisk(state.values, hw)}
+          />
+        </Box>
+      )}
+      {!state.advanced && targets.length > MAX_ROWS ? (
+        <Text color={theme.muted}>{`  (${targets.length} disks; arrows scroll)`}</Text>
+      ) : null}
       <Text> </Text>
       <LayoutPreview preview={preview} />
       {wizard.errors.disks ? <Text color={theme.error}>{`! ${wizard.errors.disks}`}</Text> : null}

@@ -22,7 +22,9 @@ export function doneInfo(s: WizardState, dryRun: boolean, logPath: string): Done
       `Address   ${ip ?? `DHCP on ${s.plan?.summary.nic.name ?? '?'} (see the console after boot)`}`,
       '',
       'Next steps:',
-      dryRun ? '  - this was a dry run: nothing was written; the plan is printed on exit' : '  - remove the installation medium; Enter reboots into the new system',
+      dryRun
+        ? '  - this was a dry run: nothing was written; the plan is printed on exit'
+        : '  - remove the installation medium; Enter reboots into the new system',
       `  - log in: ssh root@${ip ?? fqdn}`,
       s.values.cluster.mode === 'create'
         ? `  - cluster '${s.values.cluster.name}' forms at first boot; pveca -l lists members`
@@ -31,7 +33,11 @@ export function doneInfo(s: WizardState, dryRun: boolean, logPath: string): Done
           : '  - make a cluster later: pveca -c on one node, pveca -a -h MASTER on the others',
       `  - install log: /var/log/openve-install on the node`,
     ];
-    return { ok: true, headline: `Installation ${dryRun ? 'simulated' : 'complete'} in ${Math.round(seconds)} s.`, lines };
+    return {
+      ok: true,
+      headline: `Installation ${dryRun ? 'simulated' : 'complete'} in ${Math.round(seconds)} s.`,
+      lines,
+    };
   }
   const step = p.error?.step || p.step;
   const title = s.plan?.steps.find((x) => x.id === step)?.title;
@@ -40,6 +46,9 @@ export function doneInfo(s: WizardState, dryRun: boolean, logPath: string): Done
     headline: 'The installation failed.',
     failedStep: step ? `${step}${title ? ` (${title})` : ''}` : 'unknown step',
     output: wrapText(p.error?.text ?? 'no error output', 72).slice(-8),
-    lines: [`Full log: ${logPath}`, 'Nothing after the failing step ran. Fix the cause and start the installer again.'],
+    lines: [
+      `Full log: ${logPath}`,
+      'Nothing after the failing step ran. Fix the cause and start the installer again.',
+    ],
   };
 }

@@ -12,7 +12,11 @@ export function DoneScreen({ state: wizard, dispatch, active, services }: Screen
   const info = doneInfo(wizard, services.dryRun, services.logPath);
   const enter = info.ok ? (services.dryRun ? 'Exit and print the plan' : 'Reboot') : 'Exit';
   return (
-    <Frame title={info.ok ? 'Finished' : 'Failed'} dryRun={services.dryRun} hints={[{ key: 'Enter', label: enter }, QUIT]}>
+    <Frame
+      title={info.ok ? 'Finished' : 'Failed'}
+      dryRun={services.dryRun}
+      hints={[{ key: 'Enter', label: enter }, QUIT]}
+    >
       <ProgressBar ratio={wizard.progress.ratio} width={66} />
       <Text> </Text>
       <Text bold color={info.ok ? theme.ok : theme.error}>
@@ -24,11 +28,14 @@ export function DoneScreen({ state: wizard, dispatch, active, services }: Screen
             <Text bold>Failing step: </Text>
             {info.failedStep}
           </Text>
-          <Box flexDirection="column" borderStyle={theme.border} borderColor={theme.error} paddingX={1}>
+          <Box
+            flexDirection="column"
+            borderStyle={theme.border}
+            borderColor={theme.error}
+            paddingX={1}
+          >
             {info.output!.map((l, i) => (
-              <Text key={i}>
-                {l}
-              </Text>
+              <Text key={i}>{l}</Text>
             ))}
           </Box>
         </>
@@ -36,9 +43,7 @@ export function DoneScreen({ state: wizard, dispatch, active, services }: Screen
         <Text> </Text>
       )}
       {info.lines.map((l, i) => (
-        <Text key={i}>
-          {clip(l, theme.inner) || ' '}
-        </Text>
+        <Text key={i}>{clip(l, theme.inner) || ' '}</Text>
       ))}
     </Frame>
   );

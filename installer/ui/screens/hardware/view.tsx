@@ -31,7 +31,12 @@ export function HardwareScreen({ state, dispatch, active, services }: ScreenProp
   const warnings = hardwareWarnings(hw);
   const virtOk = hw.cpu.virtualization !== null && hw.kvm.devicePresent;
   return (
-    <Frame title="Hardware" step={stepOf('hardware')} dryRun={services.dryRun} hints={[{ key: 'Enter', label: 'Continue' }, BACK, QUIT]}>
+    <Frame
+      title="Hardware"
+      step={stepOf('hardware')}
+      dryRun={services.dryRun}
+      hints={[{ key: 'Enter', label: 'Continue' }, BACK, QUIT]}
+    >
       <Row label="CPU">{`${hw.cpu.model} (${hw.cpu.cores} cores, ${hw.cpu.threads} threads)`}</Row>
       <Row label="Virtualization">
         <Text color={virtOk ? theme.ok : theme.warn} bold={!virtOk}>
@@ -42,19 +47,30 @@ export function HardwareScreen({ state, dispatch, active, services }: ScreenProp
       <Text bold>{`Disks (${hw.disks.length})`}</Text>
       {hw.disks.slice(0, MAX_DISKS).map((d) => (
         <Text key={d.name} color={targets.has(d.name) ? undefined : theme.muted}>
-          {clip(`  ${targets.has(d.name) ? diskLine(d) : `${d.name.padEnd(8)} not a target: ${isInstallTarget(d)}`}`, theme.inner)}
+          {clip(
+            `  ${targets.has(d.name) ? diskLine(d) : `${d.name.padEnd(8)} not a target: ${isInstallTarget(d)}`}`,
+            theme.inner,
+          )}
         </Text>
       ))}
-      {hw.disks.length > MAX_DISKS ? <Text color={theme.muted}>{`  ... and ${hw.disks.length - MAX_DISKS} more (all listed on the disk screen)`}</Text> : null}
+      {hw.disks.length > MAX_DISKS ? (
+        <Text
+          color={theme.muted}
+        >{`  ... and ${hw.disks.length - MAX_DISKS} more (all listed on the disk screen)`}</Text>
+      ) : null}
       <Text bold>{`Network (${hw.nics.length})`}</Text>
       {hw.nics.slice(0, MAX_NICS).map((n) => (
         <Text key={n.name}>
           {`  ${n.name.padEnd(12)} ${n.mac}  `}
-          <Text color={n.link ? theme.ok : theme.warn}>{n.link ? `link up${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ''}` : 'no link'}</Text>
+          <Text color={n.link ? theme.ok : theme.warn}>
+            {n.link ? `link up${n.speedMbps ? ` ${n.speedMbps} Mb/s` : ''}` : 'no link'}
+          </Text>
           {`  ${n.driver}`}
         </Text>
       ))}
-      {hw.nics.length > MAX_NICS ? <Text color={theme.muted}>{`  ... and ${hw.nics.length - MAX_NICS} more`}</Text> : null}
+      {hw.nics.length > MAX_NICS ? (
+        <Text color={theme.muted}>{`  ... and ${hw.nics.length - MAX_NICS} more`}</Text>
+      ) : null}
       {warnings.map((w) => (
         <Text key={w} color={theme.warn}>
           {`! ${w}`}

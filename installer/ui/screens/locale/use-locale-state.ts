@@ -4,7 +4,11 @@ import type { Choice } from '../../data/keyboards.ts';
 import { keyboards } from '../../data/keyboards.ts';
 import { timezones } from '../../data/timezones.ts';
 import type { KeyPress } from '../../keys.ts';
-import { closedPicker, pickerKey, type PickerState } from '../../components/picker/use-picker-state.ts';
+import {
+  closedPicker,
+  pickerKey,
+  type PickerState,
+} from '../../components/picker/use-picker-state.ts';
 import type { LocaleValues } from '../../wizard/values.ts';
 
 export type LocaleField = keyof LocaleValues;
@@ -28,18 +32,26 @@ export interface LocaleState {
   open: PickerState | null;
 }
 
-export const initLocaleState = (values: LocaleValues): LocaleState => ({ values, focus: 'country', open: null });
+export const initLocaleState = (values: LocaleValues): LocaleState => ({
+  values,
+  focus: 'country',
+  open: null,
+});
 
 /** Returns the new state, or 'submit' / 'back' for the wizard. */
 export function localeKey(state: LocaleState, key: KeyPress): LocaleState | 'submit' | 'back' {
   if (state.open) {
     const r = pickerKey(state.open, choicesFor(state.focus), key);
     if (r.kind === 'cancel') return { ...state, open: null };
-    if (r.kind === 'picked') return { ...state, open: null, values: { ...state.values, [state.focus]: r.value } };
+    if (r.kind === 'picked')
+      return { ...state, open: null, values: { ...state.values, [state.focus]: r.value } };
     return { ...state, open: r.state };
   }
   const at = LOCALE_FIELDS.findIndex((f) => f.id === state.focus);
-  const move = (d: number) => ({ ...state, focus: LOCALE_FIELDS[(at + d + LOCALE_FIELDS.length) % LOCALE_FIELDS.length]!.id });
+  const move = (d: number) => ({
+    ...state,
+    focus: LOCALE_FIELDS[(at + d + LOCALE_FIELDS.length) % LOCALE_FIELDS.length]!.id,
+  });
   switch (key.kind) {
     case 'enter':
       return 'submit';
@@ -55,7 +67,10 @@ export function localeKey(state: LocaleState, key: KeyPress): LocaleState | 'sub
     case 'right': {
       // open the list on the current value
       const list = choicesFor(state.focus);
-      const i = Math.max(0, list.findIndex((c) => c.value === state.values[state.focus]));
+      const i = Math.max(
+        0,
+        list.findIndex((c) => c.value === state.values[state.focus]),
+      );
       return { ...state, open: { ...closedPicker, highlight: i } };
     }
     case 'text':

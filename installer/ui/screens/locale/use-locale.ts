@@ -3,7 +3,12 @@ import { toKeyPress } from '../../keys.ts';
 import type { WizardAction } from '../../wizard/state.ts';
 import { localeKey, type LocaleState } from './use-locale-state.ts';
 
-export function useLocale(get: () => LocaleState, set: (s: LocaleState) => void, dispatch: (a: WizardAction) => void, isActive: boolean): void {
+export function useLocale(
+  get: () => LocaleState,
+  set: (s: LocaleState) => void,
+  dispatch: (a: WizardAction) => void,
+  isActive: boolean,
+): void {
   useInput(
     (input, key) => {
       const k = toKeyPress(input, key);

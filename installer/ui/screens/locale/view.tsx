@@ -12,11 +12,29 @@ export function LocaleScreen({ state: wizard, dispatch, active, services }: Scre
   const [state, get, set] = useSyncState(() => initLocaleState(wizard.values.locale));
   useLocale(get, set, dispatch, active);
   const hints: Hint[] = state.open
-    ? [{ key: 'type', label: 'Search' }, { key: 'Up/Down', label: 'Move' }, { key: 'Enter', label: 'Pick' }, { key: 'Esc', label: 'Close list' }]
-    : [{ key: 'Enter', label: 'Next' }, { key: 'type', label: 'Search' }, { key: 'Tab', label: 'Next field' }, BACK, QUIT];
+    ? [
+        { key: 'type', label: 'Search' },
+        { key: 'Up/Down', label: 'Move' },
+        { key: 'Enter', label: 'Pick' },
+        { key: 'Esc', label: 'Close list' },
+      ]
+    : [
+        { key: 'Enter', label: 'Next' },
+        { key: 'type', label: 'Search' },
+        { key: 'Tab', label: 'Next field' },
+        BACK,
+        QUIT,
+      ];
   return (
-    <Frame title="Location and keyboard" step={stepOf('locale')} dryRun={services.dryRun} hints={hints}>
-      <Text color={theme.muted}>Guessed from the environment; type on a field to search its list.</Text>
+    <Frame
+      title="Location and keyboard"
+      step={stepOf('locale')}
+      dryRun={services.dryRun}
+      hints={hints}
+    >
+      <Text color={theme.muted}>
+        Guessed from the environment; type on a field to search its list.
+      </Text>
       <Text> </Text>
       {LOCALE_FIELDS.map((f) => {
         const focused = state.focus === f.id;
@@ -29,11 +47,17 @@ export function LocaleScreen({ state: wizard, dispatch, active, services }: Scre
                 </Text>
               </Box>
               <Text color={focused ? theme.focus : undefined} bold={focused}>
-                {focused ? `> ${labelOf(f.id, state.values[f.id])}` : `  ${labelOf(f.id, state.values[f.id])}`}
+                {focused
+                  ? `> ${labelOf(f.id, state.values[f.id])}`
+                  : `  ${labelOf(f.id, state.values[f.id])}`}
               </Text>
             </Box>
-            {focused && state.open ? <PickerList choices={choicesFor(f.id)} state={state.open} rows={8} /> : null}
-            {wizard.errors[f.id] ? <Text color={theme.error}>{`                ! ${wizard.errors[f.id]}`}</Text> : null}
+            {focused && state.open ? (
+              <PickerList choices={choicesFor(f.id)} state={state.open} rows={8} />
+            ) : null}
+            {wizard.errors[f.id] ? (
+              <Text color={theme.error}>{`                ! ${wizard.errors[f.id]}`}</Text>
+            ) : null}
           </Box>
         );
       })}

@@ -11,7 +11,13 @@ export function networkFields(hw: HardwareProfile) {
   }));
   return (values: Record<string, string>): FieldSpec[] => {
     const fields: FieldSpec[] = [
-      { id: 'nic', label: 'Interface', kind: 'choice', options: nics, hint: 'Left/Right: the NIC for the management bridge vmbr0' },
+      {
+        id: 'nic',
+        label: 'Interface',
+        kind: 'choice',
+        options: nics,
+        hint: 'Left/Right: the NIC for the management bridge vmbr0',
+      },
       {
         id: 'mode',
         label: 'Address',
@@ -22,12 +28,30 @@ export function networkFields(hw: HardwareProfile) {
         ],
         hint: 'Left/Right: a static address is recommended for a server',
       },
-      { id: 'fqdn', label: 'Hostname (FQDN)', kind: 'text', hint: 'host name with domain, e.g. pve1.example.com', maxLength: 253 },
+      {
+        id: 'fqdn',
+        label: 'Hostname (FQDN)',
+        kind: 'text',
+        hint: 'host name with domain, e.g. pve1.example.com',
+        maxLength: 253,
+      },
     ];
     if (values.mode === 'static')
       fields.push(
-        { id: 'cidr', label: 'IP address/CIDR', kind: 'text', placeholder: '192.168.1.10/24', maxLength: 64 },
-        { id: 'gateway', label: 'Gateway', kind: 'text', placeholder: '192.168.1.1', maxLength: 64 },
+        {
+          id: 'cidr',
+          label: 'IP address/CIDR',
+          kind: 'text',
+          placeholder: '192.168.1.10/24',
+          maxLength: 64,
+        },
+        {
+          id: 'gateway',
+          label: 'Gateway',
+          kind: 'text',
+          placeholder: '192.168.1.1',
+          maxLength: 64,
+        },
         { id: 'dns', label: 'DNS server', kind: 'text', placeholder: '192.168.1.1', maxLength: 64 },
       );
     return fields;

@@ -6,5 +6,13 @@ import { networkFields, networkForm, networkValues } from './use-network-state.t
 
 export function useNetwork({ state, dispatch, active }: ScreenProps) {
   const fields = useMemo(() => networkFields(state.hw), [state.hw]);
-  return useFormScreen({ initial: networkForm(state.values.network), fields, toValues: networkValues, dispatch, errors: state.errors, active, validate: (v) => validateValues('network', { ...state.values, ...v }, state.hw) });
+  return useFormScreen({
+    initial: networkForm(state.values.network),
+    fields,
+    toValues: networkValues,
+    dispatch,
+    errors: state.errors,
+    active,
+    validate: (v) => validateValues('network', { ...state.values, ...v }, state.hw),
+  });
 }

@@ -13,7 +13,9 @@ export function ProgressScreen({ state: wizard, services }: ScreenProps) {
   const index = wizard.plan && step ? wizard.plan.steps.indexOf(step) + 1 : 0;
   return (
     <Frame title="Installing" dryRun={services.dryRun} hints={[QUIT]}>
-      <Text bold>{`Installing openve on ${wizard.plan?.summary.disks.map((d) => d.path).join(', ') ?? '?'}${services.dryRun ? ' (simulated)' : ''}`}</Text>
+      <Text
+        bold
+      >{`Installing openve on ${wizard.plan?.summary.disks.map((d) => d.path).join(', ') ?? '?'}${services.dryRun ? ' (simulated)' : ''}`}</Text>
       <Text> </Text>
       <ProgressBar ratio={p.ratio} width={66} />
       <Text> </Text>
@@ -21,7 +23,12 @@ export function ProgressScreen({ state: wizard, services }: ScreenProps) {
         <Box width={10}>
           <Text bold>Step</Text>
         </Box>
-        <Text>{clip(step ? `${index}/${wizard.plan!.steps.length}  ${step.title}` : p.text || 'starting...', theme.inner - 10)}</Text>
+        <Text>
+          {clip(
+            step ? `${index}/${wizard.plan!.steps.length}  ${step.title}` : p.text || 'starting...',
+            theme.inner - 10,
+          )}
+        </Text>
       </Box>
       <Box>
         <Box width={10}>
@@ -33,7 +40,16 @@ export function ProgressScreen({ state: wizard, services }: ScreenProps) {
       <Text bold>Log</Text>
       <Box flexDirection="column" borderStyle={theme.border} paddingX={1} height={8}>
         {p.log.map((line, i) => (
-          <Text key={i} color={line.startsWith('error') ? theme.error : line.startsWith('warning') ? theme.warn : theme.muted}>
+          <Text
+            key={i}
+            color={
+              line.startsWith('error')
+                ? theme.error
+                : line.startsWith('warning')
+                  ? theme.warn
+                  : theme.muted
+            }
+          >
             {clip(line.split('\n')[0] ?? '', theme.inner - 4)}
           </Text>
         ))}

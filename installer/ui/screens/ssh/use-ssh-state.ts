@@ -12,11 +12,19 @@ export interface SshState {
   error: string | null;
 }
 
-export const initSshState = (keys: string[]): SshState => ({ input: textAt(''), keys, focus: 'input', error: null });
+export const initSshState = (keys: string[]): SshState => ({
+  input: textAt(''),
+  keys,
+  focus: 'input',
+  error: null,
+});
 
 /** Adds every key line in `text`; a bad line stays in the field with the reason. */
 export function addKeys(state: SshState, text: string): SshState {
-  const lines = text.split(/[\r\n]+/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const keys = [...state.keys];
   for (const [i, line] of lines.entries()) {
     const error = checkSshKey(line);
@@ -29,10 +37,15 @@ export function addKeys(state: SshState, text: string): SshState {
 export function sshKey(state: SshState, key: KeyPress): SshState | 'submit' | 'back' {
   if (key.kind === 'escape') return 'back';
   if (state.focus === 'input') {
-    if (key.kind === 'enter') return state.input.value.trim() ? addKeys(state, state.input.value) : 'submit';
-    if (key.kind === 'down' || key.kind === 'tab') return state.keys.length ? { ...state, focus: 0 } : state;
+    if (key.kind === 'enter')
+      return state.input.value.trim() ? addKeys(state, state.input.value) : 'submit';
+    if (key.kind === 'down' || key.kind === 'tab')
+      return state.keys.length ? { ...state, focus: 0 } : state;
     if (key.kind === 'text' && /[\r\n]/.test(key.text)) {
-      const text = state.input.value.slice(0, state.input.cursor) + key.text + state.input.value.slice(state.input.cursor);
+      const text =
+        state.input.value.slice(0, state.input.cursor) +
+        key.text +
+        state.input.value.slice(state.input.cursor);
       return addKeys(state, text);
     }
     const edited = editText(state.input, key, 16384);
@@ -62,6 +75,9 @@ export function sshKey(state: SshState, key: KeyPress): SshState | 'submit' | 'b
 /** 'ssh-ed25519 SHA256:uNiVz... alice@laptop', the fingerprint as `ssh-keygen -l` prints it. */
 export function describeKey(line: string): string {
   const [type = '', blob = '', ...comment] = line.trim().split(/\s+/);
-  const fp = createHash('sha256').update(Buffer.from(blob, 'base64')).digest('base64').replace(/=+$/, '');
+  const fp = createHash('sha256')
+    .update(Buffer.from(blob, 'base64'))
+    .digest('base64')
+    .replace(/=+$/, '');
   return `${type} SHA256:${fp} ${comment.join(' ')}`.trim();
 }

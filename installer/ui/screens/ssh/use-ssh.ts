@@ -3,7 +3,12 @@ import { toKeyPress } from '../../keys.ts';
 import type { WizardAction } from '../../wizard/state.ts';
 import { sshKey, type SshState } from './use-ssh-state.ts';
 
-export function useSsh(get: () => SshState, set: (s: SshState) => void, dispatch: (a: WizardAction) => void, isActive: boolean): void {
+export function useSsh(
+  get: () => SshState,
+  set: (s: SshState) => void,
+  dispatch: (a: WizardAction) => void,
+  isActive: boolean,
+): void {
   useInput(
     (input, key) => {
       const k = toKeyPress(input, key);

@@ -9,7 +9,12 @@ import type { ScreenProps } from '../types.ts';
 import { useSsh } from './use-ssh.ts';
 import { describeKey, initSshState } from './use-ssh-state.ts';
 
-const FIELD = { id: 'key', label: 'Key', kind: 'text' as const, placeholder: 'paste an OpenSSH public key (optional)' };
+const FIELD = {
+  id: 'key',
+  label: 'Key',
+  kind: 'text' as const,
+  placeholder: 'paste an OpenSSH public key (optional)',
+};
 
 export function SshScreen({ state: wizard, dispatch, active, services }: ScreenProps) {
   const [state, get, set] = useSyncState(() => initSshState(wizard.values.ssh.keys));
@@ -20,7 +25,22 @@ export function SshScreen({ state: wizard, dispatch, active, services }: ScreenP
       title="SSH keys"
       step={stepOf('ssh')}
       dryRun={services.dryRun}
-      hints={onInput ? [{ key: 'Enter', label: state.input.value ? 'Add key' : 'Next' }, { key: 'Down', label: 'Key list' }, BACK, QUIT] : [{ key: 'Enter', label: 'Next' }, { key: 'd', label: 'Remove key' }, { key: 'Up', label: 'Field' }, BACK, QUIT]}
+      hints={
+        onInput
+          ? [
+              { key: 'Enter', label: state.input.value ? 'Add key' : 'Next' },
+              { key: 'Down', label: 'Key list' },
+              BACK,
+              QUIT,
+            ]
+          : [
+              { key: 'Enter', label: 'Next' },
+              { key: 'd', label: 'Remove key' },
+              { key: 'Up', label: 'Field' },
+              BACK,
+              QUIT,
+            ]
+      }
     >
       <Text>Public keys allowed to log in as root (optional). Paste one per line;</Text>
       <Text>leave the field empty and press Enter to continue.</Text>
@@ -31,13 +51,22 @@ export function SshScreen({ state: wizard, dispatch, active, services }: ScreenP
             Key
           </Text>
         </Box>
-        <FieldValue field={FIELD} value={state.input.value} cursor={state.input.cursor} focused={onInput} />
+        <FieldValue
+          field={FIELD}
+          value={state.input.value}
+          cursor={state.input.cursor}
+          focused={onInput}
+        />
       </Box>
       {state.error ? <Text color={theme.error}>{`      ! ${state.error}`}</Text> : null}
-      {wizard.errors && Object.values(wizard.errors)[0] ? <Text color={theme.error}>{`! ${Object.values(wizard.errors)[0]}`}</Text> : null}
+      {wizard.errors && Object.values(wizard.errors)[0] ? (
+        <Text color={theme.error}>{`! ${Object.values(wizard.errors)[0]}`}</Text>
+      ) : null}
       <Text> </Text>
       <Text bold>{`Authorized keys (${state.keys.length})`}</Text>
-      {state.keys.length === 0 ? <Text color={theme.muted}>  none: root logs in with the password</Text> : null}
+      {state.keys.length === 0 ? (
+        <Text color={theme.muted}> none: root logs in with the password</Text>
+      ) : null}
       {state.keys.slice(0, 10).map((k, i) => (
         <Text key={k} color={state.focus === i ? theme.focus : undefined} bold={state.focus === i}>
           {clip(`${state.focus === i ? '>' : ' '} ${i + 1}. ${describeKey(k)}`, theme.inner)}

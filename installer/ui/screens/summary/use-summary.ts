@@ -4,7 +4,13 @@ import { toAnswers } from '../../wizard/answers.ts';
 import type { ScreenProps } from '../types.ts';
 import { summaryKey, type SummaryState } from './use-summary-state.ts';
 
-export function useSummary(props: ScreenProps, get: () => SummaryState, set: (s: SummaryState) => void, lineCount: number, rows: number): void {
+export function useSummary(
+  props: ScreenProps,
+  get: () => SummaryState,
+  set: (s: SummaryState) => void,
+  lineCount: number,
+  rows: number,
+): void {
   const { state: wizard, dispatch, services, active } = props;
   useInput(
     (input, key) => {
@@ -19,8 +25,24 @@ export function useSummary(props: ScreenProps, get: () => SummaryState, set: (s:
       const save = s.save!;
       set({ ...s, save: { ...save, busy: true, status: { ok: true, text: 'saving...' } } });
       services.saveAnswers(toAnswers(wizard.values, wizard.hw), r.path).then(
-        (written) => set({ ...get(), save: { ...save, busy: false, status: { ok: true, text: `saved to ${written} (password hashed)` } } }),
-        (err: unknown) => set({ ...get(), save: { ...save, busy: false, status: { ok: false, text: err instanceof Error ? err.message : String(err) } } }),
+        (written) =>
+          set({
+            ...get(),
+            save: {
+              ...save,
+              busy: false,
+              status: { ok: true, text: `saved to ${written} (password hashed)` },
+            },
+          }),
+        (err: unknown) =>
+          set({
+            ...get(),
+            save: {
+              ...save,
+              busy: false,
+              status: { ok: false, text: err instanceof Error ? err.message : String(err) },
+            },
+          }),
       );
     },
     { isActive: active },

@@ -4,7 +4,8 @@ import { toKeyPress } from '../../keys.ts';
 import type { WizardAction } from '../../wizard/state.ts';
 
 export function welcomeKey(k: ReturnType<typeof toKeyPress>): WizardAction | null {
-  if (k.kind === 'enter' || (k.kind === 'text' && k.text.toLowerCase() === 'a')) return { type: 'accept-license' };
+  if (k.kind === 'enter' || (k.kind === 'text' && k.text.toLowerCase() === 'a'))
+    return { type: 'accept-license' };
   return null;
 }
 

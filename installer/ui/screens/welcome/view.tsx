@@ -8,7 +8,12 @@ import { useWelcome } from './use-welcome.ts';
 export function WelcomeScreen({ dispatch, active, services }: ScreenProps) {
   useWelcome(dispatch, active);
   return (
-    <Frame title="Welcome" step={stepOf('welcome')} dryRun={services.dryRun} hints={[{ key: 'Enter', label: 'I agree, continue' }, QUIT]}>
+    <Frame
+      title="Welcome"
+      step={stepOf('welcome')}
+      dryRun={services.dryRun}
+      hints={[{ key: 'Enter', label: 'I agree, continue' }, QUIT]}
+    >
       <Text bold color={theme.accent}>
         Welcome to openve
       </Text>
@@ -17,7 +22,9 @@ export function WelcomeScreen({ dispatch, active, services }: ScreenProps) {
       <Text>You choose the target disk, location, administrator password, network and</Text>
       <Text>cluster; a summary shows everything before anything is written.</Text>
       <Text>
-        <Text bold color={theme.warn}>The disk(s) you select are erased completely.</Text>
+        <Text bold color={theme.warn}>
+          The disk(s) you select are erased completely.
+        </Text>
       </Text>
       <Text> </Text>
       <Box borderStyle={theme.border} flexDirection="column" paddingX={1}>
@@ -29,10 +36,16 @@ export function WelcomeScreen({ dispatch, active, services }: ScreenProps) {
       </Box>
       <Text> </Text>
       <Text>
-        Press <Text bold color={theme.accent}>Enter</Text> to accept the license and start. Esc goes back on every
+        Press{' '}
+        <Text bold color={theme.accent}>
+          Enter
+        </Text>{' '}
+        to accept the license and start. Esc goes back on every
       </Text>
       <Text>screen until the final confirmation; Ctrl-C asks before leaving.</Text>
-      {services.dryRun ? <Text color={theme.warn}>Dry run: no disk is touched; the plan is printed at the end.</Text> : null}
+      {services.dryRun ? (
+        <Text color={theme.warn}>Dry run: no disk is touched; the plan is printed at the end.</Text>
+      ) : null}
     </Frame>
   );
 }
