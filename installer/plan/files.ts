@@ -86,6 +86,8 @@ export function systemFiles(answers: Answers, net: NetworkPlan, fstab: FstabEntr
       ),
       ...net.pins.map((p) => file(`/etc/systemd/network/50-openve-${p.name}.link`, render('pin.link', { mac: p.mac, name: p.name }))),
       file('/etc/resolv.conf', render('resolv.conf', { dns: net.dns, domain: name.domain })),
+      // name from DHCP with a fallback domain: dhclient uses it when the server sends no domain
+      ...(name.fqdn === null && name.domain !== null ? [file('/etc/dhcp/dhclient.conf', render('dhclient.conf', { domain: name.domain }))] : []),
       file('/etc/timezone', render('timezone', { timezone: g.timezone })),
       { path: '/etc/localtime', mode: '0777', content: '', symlink: `/usr/share/zoneinfo/${g.timezone}` },
       file('/etc/default/keyboard', render('keyboard', { id: g.keyboard, layout: keyboard.x11, variant: keyboard.x11Variant })),

@@ -116,7 +116,8 @@ describe('/etc/network/interfaces', () => {
   test('fqdn from DHCP: hostname, hosts and node.json say so', () => {
     const plan = buildPlan(answers({ global: { fqdn: { source: 'from-dhcp', domain: 'lab.example' } } }), fixture('single-sata'));
     expect(file(plan, '/etc/hostname')).toMatch(/from DHCP at first boot[\s\S]*\nlocalhost\n$/);
-    expect(file(plan, '/etc/hosts')).toContain('# openve: this node\'s name is taken from DHCP at first boot');
+    expect(file(plan, '/etc/hosts')).toContain("# openve: this node's name comes from DHCP at boot");
+    expect(file(plan, '/etc/dhcp/dhclient.conf')).toContain('default domain-name "lab.example";\n');
     expect(file(plan, '/etc/openve/node.json')).toContain('"fqdn": null');
     expect(plan.ok && plan.value.summary.fqdn).toBeNull();
   });
