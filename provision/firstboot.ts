@@ -89,7 +89,7 @@ export async function runClusterInit(paths: NodePaths, deps: FirstBootDeps): Pro
   }
   const control = deps.control ?? controlFromEnv(deps.runner);
   try {
-    const ok = await clusterInit({ paths, runner: deps.runner, control, out: log }, node.cluster, log, deps.joinRetryMs);
+    const ok = await clusterInit({ paths, runner: deps.runner, control, out: log }, node, log, deps.joinRetryMs);
     // only on success: a failed join is tried again at the next boot
     writeFileAtomic(done, `${new Date().toISOString()}\n`);
     return ok ? 0 : 1;

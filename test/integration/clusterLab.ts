@@ -20,6 +20,7 @@ function findRepo(): string {
   return dir;
 }
 const repo = findRepo();
+let labCount = 0;
 const SBIN_PATH = `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? '/usr/bin:/bin'}`;
 
 export interface LabNode {
@@ -58,7 +59,7 @@ export class ClusterLab {
     readonly subnet = '10.99.0',
   ) {
     this.base = mkdtempSync(path.join(os.tmpdir(), 'openve-cluster-'));
-    this.prefix = `ovc${process.pid % 10000}`;
+    this.prefix = `ovc${process.pid % 10000}${String.fromCharCode(97 + labCount++ % 26)}`;
     this.bridgeNs = `${this.prefix}-br`;
     for (let i = 1; i <= size; i++) {
       const root = path.join(this.base, `node${i}`);
