@@ -18,14 +18,14 @@ export function filterChoices(choices: readonly Choice[], query: string): Choice
     const v = c.value.toLowerCase();
     const l = c.label.toLowerCase();
     if (v === q) return [0, 0];
-    if (v.startsWith(q)) return [1, v.length];
-    if (l.startsWith(q)) return [2, l.length];
+    if (v.startsWith(q)) return [1, 0];
+    if (l.startsWith(q)) return [2, 0];
     const word = l
       .split(/[\s/_(),-]+/)
       .filter((w) => w.startsWith(q))
       .sort((a, b) => a.length - b.length)[0];
     if (word) return [3, word.length];
-    if (l.includes(q) || v.includes(q)) return [4, l.length];
+    if (l.includes(q) || v.includes(q)) return [4, 0];
     return [9, 0];
   };
   return choices
