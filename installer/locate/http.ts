@@ -2,7 +2,7 @@
 // Proxmox, the answer is requested with a POST of the system summary (the server may choose
 // an answer per machine); servers that only serve files (405/501) get a plain GET.
 import { PinnedFetchError, safeUrl } from '../net/pinned.ts';
-import { parseAnswerUrlFile, parseDhclientLeases, parseNetworkdLease, parseResolvSearch, type UrlHint } from './leases.ts';
+import { cleanValue, parseAnswerUrlFile, parseDhclientLeases, parseNetworkdLease, parseResolvSearch, type UrlHint } from './leases.ts';
 import { DNS_FINGERPRINT_NAMES, DNS_URL_NAMES } from './paths.ts';
 import type { Attempt, FoundAnswer, LocateEnv, SourceKind } from './types.ts';
 
@@ -96,8 +96,8 @@ async function firstTxt(env: LocateEnv, names: string[]): Promise<{ value?: stri
   for (const name of names) {
     try {
       const records = await env.resolveTxt(name);
-      const value = records.map((chunks) => chunks.join('')).find((v) => v.trim());
-      if (value) return { value: value.trim(), tried };
+      const value = records.map((chunks) => cleanValue(chunks.join(''))).find((v) => v);
+      if (value) return { value, tried };
       tried.push(`${name}: empty`);
     } catch (err) {
       tried.push(`${name}: ${(err as { code?: string }).code ?? (err as Error).message}`);

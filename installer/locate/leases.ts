@@ -12,6 +12,13 @@ export interface UrlHint {
   fingerprint?: string;
 }
 
+/** Values typed into DHCP/DNS server configs often keep their quotes or spaces: drop them. */
+export function cleanValue(value: string): string {
+  let v = value.replace(/\0+$/, '').trim();
+  while (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) v = v.slice(1, -1).trim();
+  return v;
+}
+
 /** dhclient's text leases: `option NAME "value";` (or `option unknown-250 "value"` / hex `00:61:..`). The last lease block wins. */
 export function parseDhclientLeases(text: string): UrlHint {
   const blocks = text.split(/^\s*lease\s*\{/m).slice(1);
@@ -34,10 +41,10 @@ export function parseDhclientLeases(text: string): UrlHint {
 
 function dhclientValue(value: string): string | undefined {
   const quoted = /^"(.*)"$/.exec(value.trim());
-  if (quoted) return quoted[1]!.replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+  if (quoted) return cleanValue(quoted[1]!.replace(/\\"/g, '"').replace(/\\\\/g, '\\'));
   // unknown options are printed as colon-separated hex bytes
   if (/^[0-9a-f]{1,2}(:[0-9a-f]{1,2})*$/i.test(value.trim())) {
-    return Buffer.from(value.trim().split(':').map((h) => parseInt(h, 16))).toString('utf8').replace(/\0+$/, '');
+    return cleanValue(Buffer.from(value.trim().split(':').map((h) => parseInt(h, 16))).toString('utf8'));
   }
   return undefined;
 }
@@ -48,7 +55,7 @@ export function parseNetworkdLease(text: string): UrlHint {
   for (const line of text.split('\n')) {
     const m = /^OPTION_(\d+)=([0-9a-fA-F]*)\s*$/.exec(line);
     if (!m) continue;
-    const value = Buffer.from(m[2]!, 'hex').toString('utf8').replace(/\0+$/, '').trim();
+    const value = cleanValue(Buffer.from(m[2]!, 'hex').toString('utf8'));
     if (Number(m[1]) === DHCP_URL_OPTION && value) hint.url = value;
     if (Number(m[1]) === DHCP_FINGERPRINT_OPTION && value) hint.fingerprint = value;
   }

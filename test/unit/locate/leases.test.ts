@@ -65,3 +65,12 @@ describe('answer-url.txt', () => {
     expect(parseAnswerUrlFile('http://a\nhttp://b')).toMatchObject({ ok: false, message: expect.stringMatching(/more than one URL/) });
   });
 });
+
+describe('values typed into DHCP/DNS configs', () => {
+  it('lose surrounding quotes and spaces', async () => {
+    const { cleanValue } = await import('../../../installer/locate/leases.ts');
+    expect(cleanValue('"https://h/a"')).toBe('https://h/a');
+    expect(cleanValue(` "'${FP}'" \0`)).toBe(FP);
+    expect(parseNetworkdLease(`OPTION_251=${Buffer.from(`"${FP}"`).toString('hex')}\n`)).toEqual({ fingerprint: FP });
+  });
+});
