@@ -5,6 +5,7 @@
 // Proxmox reference: proxmox-installer-types/src/answer.rs (AutoInstallerConfig).
 import * as z from 'zod';
 import * as v from './validators.ts';
+import { KEYBOARD_IDS } from './locales.ts';
 
 /** A string checked by one of the shared validators (same message as the UI). */
 function checked(validator: v.Validator, description?: string) {
@@ -50,8 +51,9 @@ const fqdnFromDhcp = z.strictObject({
 });
 
 export const globalSchema = z.strictObject({
-  keyboard: checked(v.validateKeyboard, 'keyboard layout id, e.g. en-us, de, fr-ch'),
-  country: checked(v.validateCountry, 'ISO 3166-1 alpha-2 country code, lower case'),
+  // enum/pattern only inform the JSON Schema (editors); the validators decide and word the errors
+  keyboard: checked(v.validateKeyboard).meta({ description: 'keyboard layout id', enum: [...KEYBOARD_IDS] }),
+  country: checked(v.validateCountry).meta({ description: 'ISO 3166-1 alpha-2 country code, lower case', pattern: '^[a-z]{2}$' }),
   fqdn: z
     .union([checked(v.validateFqdn), fqdnFromDhcp])
     .describe('fully qualified domain name, or { source = "from-dhcp", domain = "..." }'),
