@@ -20,7 +20,7 @@ import { fileAndStdoutLogger, type Logger } from './firstboot/log.ts';
 import { buildWebhookBody, postWebhook, type WebhookBody } from './firstboot/webhook.ts';
 import { ORDERING_LIST, readNodeConfig, type Ordering } from './nodeConfig.ts';
 import { nodePaths, resolveRoot, type NodePaths } from './paths.ts';
-import type { NodeConfig } from './types.ts';
+import { FIRST_BOOT_UNITS, type NodeConfig } from './types.ts';
 
 export interface FirstBootDeps {
   runner: CommandRunner;
@@ -29,6 +29,8 @@ export interface FirstBootDeps {
   /** webhook / download retry counts (tests use 1) */
   attempts?: number;
   joinRetryMs?: number;
+  /** queues another first-boot unit for this boot; default `systemctl start --no-block` on a real root */
+  queueUnit?: (unit: string) => Promise<void>;
 }
 
 const rank = (o: Ordering) => ORDERING_LIST.indexOf(o);
@@ -61,7 +63,17 @@ export async function runOrdering(paths: NodePaths, ordering: Ordering, deps: Fi
       writeFileAtomic(paths.firstBootDone, JSON.stringify({ ordering, ...outcome, at: new Date().toISOString() }) + '\n');
       if (outcome.exitCode !== 0) status = 1;
     }
-    if (node.webhook && webhookOrdering(node) === ordering && !existsSync(marker(paths, 'webhook-sent'))) {
+    const hookOrdering = node.webhook ? webhookOrdering(node) : undefined;
+    if (hookOrdering && rank(ordering) < rank(hookOrdering) && !existsSync(marker(paths, 'webhook-sent'))) {
+      // the installer enables only the hook's unit: make sure the webhook's own unit runs this boot
+      const unit = FIRST_BOOT_UNITS[hookOrdering];
+      const queue = deps.queueUnit ?? (paths.root === '/' ? (u: string) => deps.runner.run(['systemctl', 'start', '--no-block', u], { reject: false }).then(() => undefined) : undefined);
+      if (queue) {
+        await queue(unit);
+        log(`first-boot (${ordering}): queued ${unit} for the post-installation webhook`);
+      }
+    }
+    if (node.webhook && hookOrdering === ordering && !existsSync(marker(paths, 'webhook-sent'))) {
       const ok = await postWebhook(node.webhook, buildWebhookBody(paths.root, node, hookResult(paths, node)), log, deps.attempts ?? 5);
       writeFileAtomic(marker(paths, 'webhook-sent'), JSON.stringify({ ok, at: new Date().toISOString() }) + '\n');
       if (!ok) status = 1;

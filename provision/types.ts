@@ -14,7 +14,8 @@ export interface NodeConfig {
     /** where the hook is installed on the target when source = from-iso */
     hookPath: string; // '/var/lib/openve/first-boot/hook'
   };
-  webhook?: { url: string; certFingerprint?: string };
+  /** authToken (Proxmox `auth-token`, a secret placeholder in the plan): sent back as "token" in the body */
+  webhook?: { url: string; certFingerprint?: string; authToken?: string };
   cluster?:
     | { mode: 'create'; name: string; token?: string }
     | { mode: 'join'; master: string; token: string; fingerprint?: string };

@@ -22,6 +22,8 @@ export interface WebhookBody {
   ssh_public_host_keys: Record<string, string>;
   first_boot: { source: string; ordering: string; exit_code: number | null; error?: string } | null;
   cluster: { mode: 'create' | 'join'; name?: string; master?: string } | null;
+  /** the answer's auth-token, echoed so the receiver can tell its own installs apart (as Proxmox) */
+  token?: string;
 }
 
 const readTrim = (file: string): string | null => (existsSync(file) ? readFileSync(file, 'utf8').trim() : null);
@@ -61,6 +63,7 @@ export function buildWebhookBody(
     ssh_public_host_keys: keys,
     first_boot: firstBoot,
     cluster,
+    ...(node.webhook?.authToken ? { token: node.webhook.authToken } : {}),
   };
 }
 

@@ -107,12 +107,14 @@ describe('post-installation webhook', () => {
   test('posted once at network-online with node facts (no secrets), certificate pinned', async () => {
     const paths = nodeRoot('hooked', {
       firstBoot: { source: 'from-iso', ordering: 'before-network', hookPath: '/var/lib/openve/first-boot/hook' },
-      webhook: { url: `${base}/webhook`, certFingerprint: fingerprint },
+      webhook: { url: `${base}/webhook`, certFingerprint: fingerprint, authToken: 'receiver-token' },
       cluster: { mode: 'create', name: 'lab', token: 'passw0rd-fixture' },
     }, '#!/bin/sh\nexit 0\n');
     const before = received.length;
-    expect(await runOrdering(paths, 'before-network', quiet)).toBe(0);
+    const queued: string[] = [];
+    expect(await runOrdering(paths, 'before-network', { ...quiet, queueUnit: async (u) => void queued.push(u) })).toBe(0);
     expect(received.length).toBe(before); // no network yet
+    expect(queued).toEqual(['openve-first-boot-network-online.service']); // the installer enabled only the hook's unit
     expect(await runOrdering(paths, 'network-online', quiet)).toBe(0);
     expect(await runOrdering(paths, 'fully-up', quiet)).toBe(0);
     const posts = received.slice(before).filter((r) => r.url === '/webhook');
@@ -126,6 +128,7 @@ describe('post-installation webhook', () => {
       ssh_public_host_keys: { ed25519: 'ssh-ed25519 AAAAC3Nz test' },
       first_boot: { source: 'from-iso', ordering: 'before-network', exit_code: 0 },
       cluster: { mode: 'create', name: 'lab' },
+      token: 'receiver-token',
     });
     expect(posts[0]!.body).not.toContain('passw0rd-fixture');
     expect(readFileSync(path.join(paths.installLogDir, 'first-boot.log'), 'utf8')).not.toContain('passw0rd-fixture');
