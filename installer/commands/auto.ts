@@ -55,6 +55,10 @@ export async function run(args: string[]): Promise<number> {
     'answer-from-media': { type: 'boolean' },
     'dry-run': { type: 'boolean' },
   });
+  // a closed reader (`| head`) must not crash an install half-way: keep installing, keep logging
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   const opts = await resolveAutoOptions(values);
   const outcome = await autoInstall(opts);
   return outcome.ok ? 0 : 1;

@@ -85,13 +85,22 @@ export function realRunner(log?: LogLine, opts: RealRunnerOptions = {}): Command
   };
 }
 
+/**
+ * Stand-in output for the few commands whose output a step consumes, so that a dry run walks the
+ * whole plan: a password hash is computed, never applied, and looks like one.
+ */
+export const DRY_RUN_OUTPUT: Readonly<Record<string, string>> = {
+  mkpasswd: '$y$j9T$dry.run$dry.run.hash\n',
+  openssl: '$6$dry.run$dry.run.hash\n',
+};
+
 /** Dry run: logs what would run and reports success with empty output. Touches nothing. */
-export function dryRunner(log?: LogLine): CommandRunner {
+export function dryRunner(log?: LogLine, output: Readonly<Record<string, string>> = DRY_RUN_OUTPUT): CommandRunner {
   return {
     async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
       if (argv.length === 0) throw new Error('dryRunner: empty argv');
       log?.(`(dry-run) $ ${redact(argv.join(' '), options.redact)}`);
-      return { argv: [...argv], exitCode: 0, stdout: '', stderr: '', durationMs: 0 };
+      return { argv: [...argv], exitCode: 0, stdout: output[argv[0] as string] ?? '', stderr: '', durationMs: 0 };
     },
   };
 }
