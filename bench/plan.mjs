@@ -26,12 +26,27 @@ const BUDGET_MS = 20;
 mkdirSync(path.join(root, '.cache'), { recursive: true });
 const tmp = mkdtempSync(path.join(root, '.cache', 'bench-plan-'));
 const entry = path.join(tmp, 'entry.ts');
-writeFileSync(entry, `export { buildPlan } from ${JSON.stringify(path.join(root, 'installer/plan/buildPlan.ts'))};\nexport { planFromAnswerText } from ${JSON.stringify(path.join(root, 'installer/core.ts'))};\n`);
-await build({ entryPoints: [entry], outfile: path.join(tmp, 'plan.mjs'), bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning' });
-const { buildPlan, planFromAnswerText } = await import(pathToFileURL(path.join(tmp, 'plan.mjs')).href);
+writeFileSync(
+  entry,
+  `export { buildPlan } from ${JSON.stringify(path.join(root, 'installer/plan/buildPlan.ts'))};\nexport { planFromAnswerText } from ${JSON.stringify(path.join(root, 'installer/core.ts'))};\n`,
+);
+await build({
+  entryPoints: [entry],
+  outfile: path.join(tmp, 'plan.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  packages: 'external',
+  logLevel: 'warning',
+});
+const { buildPlan, planFromAnswerText } = await import(
+  pathToFileURL(path.join(tmp, 'plan.mjs')).href
+);
 rmSync(tmp, { recursive: true, force: true });
 
-const hardware = JSON.parse(readFileSync(path.join(root, 'test/fixtures/hardware/ten-disks.json'), 'utf8'));
+const hardware = JSON.parse(
+  readFileSync(path.join(root, 'test/fixtures/hardware/ten-disks.json'), 'utf8'),
+);
 const header = `[global]
 keyboard = "en-us"
 country = "at"

@@ -16,18 +16,30 @@ export async function run(args: string[]): Promise<number> {
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
   });
-  if (!values.answer) throw new UserError({ path: 'plan', message: '--answer FILE is required (usage: openve-install plan --answer A [--hardware FIXTURE.json] [--json])' });
+  if (!values.answer)
+    throw new UserError({
+      path: 'plan',
+      message:
+        '--answer FILE is required (usage: openve-install plan --answer A [--hardware FIXTURE.json] [--json])',
+    });
   let text: string;
   try {
     text = readFileSync(values.answer, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError({ path: '--answer', message: `${values.answer}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})`}` });
+    throw new UserError({
+      path: '--answer',
+      message: `${values.answer}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})`}`,
+    });
   }
   const hardware = await loadHardware(values.hardware);
   const r = planFromAnswerText(text, hardware);
   if (!r.ok) throw new UserError(r.issues);
-  process.stdout.write(values.json ? JSON.stringify(r.value.plan, null, 2) + '\n' : formatPlan(r.value.plan, { verbose: values.verbose ?? false }));
+  process.stdout.write(
+    values.json
+      ? JSON.stringify(r.value.plan, null, 2) + '\n'
+      : formatPlan(r.value.plan, { verbose: values.verbose ?? false }),
+  );
   return 0;
 }
 

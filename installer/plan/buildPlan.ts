@@ -28,7 +28,11 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
   const issues: Issue[] = [];
   const name = nodeName(answers);
   if (answers.global.fqdn.source === 'from-dhcp' && answers.network.source !== 'from-dhcp') {
-    issues.push({ path: 'global.fqdn', message: 'source = "from-dhcp" needs network.source = "from-dhcp": with a static address the node never asks DHCP for its name; set fqdn to a name instead' });
+    issues.push({
+      path: 'global.fqdn',
+      message:
+        'source = "from-dhcp" needs network.source = "from-dhcp": with a static address the node never asks DHCP for its name; set fqdn to a name instead',
+    });
   }
   const disks = selectDisks(answers.disk, hardware);
   if (!disks.ok) issues.push(...disks.issues);
@@ -43,28 +47,77 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
 
   const warnings: string[] = [];
   if (hardware.cpu.virtualization === null) {
-    warnings.push(`This CPU (${hardware.cpu.model}) reports no hardware virtualization (VT-x/AMD-V): ${NO_KVM_WARNING}`);
+    warnings.push(
+      `This CPU (${hardware.cpu.model}) reports no hardware virtualization (VT-x/AMD-V): ${NO_KVM_WARNING}`,
+    );
   } else if (!hardware.kvm.devicePresent) {
-    warnings.push(`/dev/kvm is missing although the CPU has ${hardware.cpu.virtualization}: ${NO_KVM_WARNING}`);
+    warnings.push(
+      `/dev/kvm is missing although the CPU has ${hardware.cpu.virtualization}: ${NO_KVM_WARNING}`,
+    );
   }
   warnings.push(...net.value.warnings, ...storage.value.warnings);
 
   const fb = answers.firstBoot;
   const steps: Step[] = [
-    ...disks.value.map((d): Step => ({ id: `wipe:${d.name}`, title: `Wiping ${d.path}`, weight: 1, kind: 'wipe', device: d.path })),
+    ...disks.value.map((d): Step => ({
+      id: `wipe:${d.name}`,
+      title: `Wiping ${d.path}`,
+      weight: 1,
+      kind: 'wipe',
+      device: d.path,
+    })),
     ...storage.value.steps,
-    { id: 'mount:target', title: `Mounting the new system at ${TARGET}`, weight: 1, kind: 'mount', mounts: storage.value.mounts },
-    { id: 'extract:payload', title: 'Copying the system', weight: 70, kind: 'extract', source: 'payload' },
-    { id: 'bind:target', title: 'Preparing the new system for configuration', weight: 1, kind: 'bind-mounts', paths: BIND_PATHS },
-    { id: 'files:system', title: 'Writing the configuration', weight: 1, kind: 'write-files', files: files.value },
-    { id: 'password:root', title: 'Setting the root password', weight: 1, kind: 'root-password', secret: 'root-password' },
+    {
+      id: 'mount:target',
+      title: `Mounting the new system at ${TARGET}`,
+      weight: 1,
+      kind: 'mount',
+      mounts: storage.value.mounts,
+    },
+    {
+      id: 'extract:payload',
+      title: 'Copying the system',
+      weight: 70,
+      kind: 'extract',
+      source: 'payload',
+    },
+    {
+      id: 'bind:target',
+      title: 'Preparing the new system for configuration',
+      weight: 1,
+      kind: 'bind-mounts',
+      paths: BIND_PATHS,
+    },
+    {
+      id: 'files:system',
+      title: 'Writing the configuration',
+      weight: 1,
+      kind: 'write-files',
+      files: files.value,
+    },
+    {
+      id: 'password:root',
+      title: 'Setting the root password',
+      weight: 1,
+      kind: 'root-password',
+      secret: 'root-password',
+    },
   ];
   if (answers.global.rootSshKeys.length > 0) {
-    steps.push({ id: 'ssh-keys:root', title: `Installing ${answers.global.rootSshKeys.length} SSH key(s) for root`, weight: 1, kind: 'ssh-keys', user: 'root', keys: [...answers.global.rootSshKeys] });
+    steps.push({
+      id: 'ssh-keys:root',
+      title: `Installing ${answers.global.rootSshKeys.length} SSH key(s) for root`,
+      weight: 1,
+      kind: 'ssh-keys',
+      user: 'root',
+      keys: [...answers.global.rootSshKeys],
+    });
   }
   steps.push({
     id: 'first-boot:hook',
-    title: fb ? `Setting up the first-boot hook (${fb.source}, ${fb.ordering})` : 'Setting up first boot',
+    title: fb
+      ? `Setting up the first-boot hook (${fb.source}, ${fb.ordering})`
+      : 'Setting up first boot',
     weight: 1,
     kind: 'first-boot',
     source: fb?.source ?? 'none',
@@ -73,11 +126,25 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
     ...(fb?.certFingerprint !== undefined ? { certFingerprint: fb.certFingerprint } : {}),
   });
   if (answers.cluster) {
-    steps.push({ id: 'units:enable', title: 'Enabling cluster set-up at first boot', weight: 1, kind: 'chroot', commands: [['systemctl', 'enable', CLUSTER_INIT_UNIT]] });
+    steps.push({
+      id: 'units:enable',
+      title: 'Enabling cluster set-up at first boot',
+      weight: 1,
+      kind: 'chroot',
+      commands: [['systemctl', 'enable', CLUSTER_INIT_UNIT]],
+    });
   }
   steps.push(
     { id: 'machine-id:reset', title: 'Resetting the machine id', weight: 1, kind: 'machine-id' },
-    { id: 'bootloader:grub', title: 'Installing the boot loader', weight: 8, kind: 'bootloader', biosDisks: storage.value.biosDisks, espDevices: storage.value.espDevices, cmdline: KERNEL_CMDLINE },
+    {
+      id: 'bootloader:grub',
+      title: 'Installing the boot loader',
+      weight: 8,
+      kind: 'bootloader',
+      biosDisks: storage.value.biosDisks,
+      espDevices: storage.value.espDevices,
+      cmdline: KERNEL_CMDLINE,
+    },
     { id: 'finalize', title: 'Finishing', weight: 2, kind: 'finalize' },
   );
 
@@ -93,9 +160,23 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
         hostname: name.hostname,
         filesystem: answers.disk.filesystem,
         layout: storage.value.layout,
-        disks: disks.value.map((d) => ({ path: d.path, name: d.name, model: d.model, serial: d.serial, sizeBytes: d.sizeBytes })),
+        disks: disks.value.map((d) => ({
+          path: d.path,
+          name: d.name,
+          model: d.model,
+          serial: d.serial,
+          sizeBytes: d.sizeBytes,
+        })),
         nic: { name: net.value.bridgePort, mac: net.value.nic.mac },
-        network: n.source === 'from-dhcp' ? { source: 'from-dhcp' } : { source: 'from-answer', cidr: n.cidr ?? '', gateway: n.gateway ?? '', dns: n.dns ?? '' },
+        network:
+          n.source === 'from-dhcp'
+            ? { source: 'from-dhcp' }
+            : {
+                source: 'from-answer',
+                cidr: n.cidr ?? '',
+                gateway: n.gateway ?? '',
+                dns: n.dns ?? '',
+              },
         volumes: storage.value.volumes,
         timezone: answers.global.timezone,
         keyboard: answers.global.keyboard,

@@ -18,7 +18,8 @@ import { describeFilter, matchesFilter } from './match.ts';
 
 export const RAID_MIN_DISKS = { raid0: 1, raid1: 2, raid10: 4 } as const;
 
-export const naturalCompare = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+export const naturalCompare = (a: string, b: string): number =>
+  a.localeCompare(b, 'en', { numeric: true });
 
 /** Every disk of the machine, one per line, with why it can't be a target where that applies. */
 export function diskListing(hardware: HardwareProfile): string {
@@ -35,12 +36,18 @@ export function diskListing(hardware: HardwareProfile): string {
   );
 }
 
-function fail(hardware: HardwareProfile, path: string, problem: string): { ok: false; issues: Issue[] } {
+function fail(
+  hardware: HardwareProfile,
+  path: string,
+  problem: string,
+): { ok: false; issues: Issue[] } {
   return { ok: false, issues: [{ path, message: `${problem}; ${diskListing(hardware)}` }] };
 }
 
 function layoutName(disk: DiskAnswers): string {
-  return disk.filesystem === 'btrfs' ? `btrfs ${disk.btrfs.raid ?? 'raid0'}` : `${disk.filesystem} (LVM)`;
+  return disk.filesystem === 'btrfs'
+    ? `btrfs ${disk.btrfs.raid ?? 'raid0'}`
+    : `${disk.filesystem} (LVM)`;
 }
 
 /** 'sda' or '/dev/sda' -> the disk; null when there is no such disk. */
@@ -51,12 +58,16 @@ export function findDisk(hardware: HardwareProfile, name: string): DiskInfo | nu
 
 export function selectDisks(disk: DiskAnswers, hardware: HardwareProfile): Result<DiskInfo[]> {
   const layout = layoutName(disk);
-  const wanted = disk.filesystem === 'btrfs' ? { min: RAID_MIN_DISKS[disk.btrfs.raid ?? 'raid0'], max: Infinity } : { min: 1, max: 1 };
+  const wanted =
+    disk.filesystem === 'btrfs'
+      ? { min: RAID_MIN_DISKS[disk.btrfs.raid ?? 'raid0'], max: Infinity }
+      : { min: 1, max: 1 };
   let chosen: DiskInfo[];
 
   if (disk.selection.kind === 'list') {
     const names = disk.selection.disks;
-    if (names.length === 0) return fail(hardware, 'disk-setup.disk-list', 'is empty: name the disk(s) to install onto');
+    if (names.length === 0)
+      return fail(hardware, 'disk-setup.disk-list', 'is empty: name the disk(s) to install onto');
     chosen = [];
     for (const [i, name] of names.entries()) {
       const path = `disk-setup.disk-list[${i}]`;
@@ -68,26 +79,52 @@ export function selectDisks(disk: DiskAnswers, hardware: HardwareProfile): Resul
       chosen.push(d);
     }
     if (chosen.length > wanted.max) {
-      return fail(hardware, 'disk-setup.disk-list', `${layout} installs onto exactly one disk, but ${chosen.length} are listed (${chosen.map((d) => d.name).join(', ')}); list one, or use filesystem = "btrfs" for RAID`);
+      return fail(
+        hardware,
+        'disk-setup.disk-list',
+        `${layout} installs onto exactly one disk, but ${chosen.length} are listed (${chosen.map((d) => d.name).join(', ')}); list one, or use filesystem = "btrfs" for RAID`,
+      );
     }
     if (chosen.length < wanted.min) {
-      return fail(hardware, 'disk-setup.disk-list', `${layout} needs at least ${wanted.min} disks, but ${chosen.length} listed`);
+      return fail(
+        hardware,
+        'disk-setup.disk-list',
+        `${layout} needs at least ${wanted.min} disks, but ${chosen.length} listed`,
+      );
     }
   } else {
     const { filter, match } = disk.selection;
-    const targets = hardware.disks.filter((d) => isInstallTarget(d) === null).sort((a, b) => naturalCompare(a.name, b.name));
+    const targets = hardware.disks
+      .filter((d) => isInstallTarget(d) === null)
+      .sort((a, b) => naturalCompare(a.name, b.name));
     chosen = targets.filter((d) => matchesFilter(d.udev, filter, match));
     const what = `filter (${describeFilter(filter)}, filter-match = "${match}")`;
     if (chosen.length === 0) {
-      const excludedHit = hardware.disks.filter((d) => isInstallTarget(d) !== null && matchesFilter(d.udev, filter, match));
-      const note = excludedHit.length ? ` (it matches only ${excludedHit.map((d) => d.name).join(', ')}, which can never be a target)` : '';
-      return fail(hardware, 'disk-setup.filter', `${what} matches no disk that can be installed onto${note}`);
+      const excludedHit = hardware.disks.filter(
+        (d) => isInstallTarget(d) !== null && matchesFilter(d.udev, filter, match),
+      );
+      const note = excludedHit.length
+        ? ` (it matches only ${excludedHit.map((d) => d.name).join(', ')}, which can never be a target)`
+        : '';
+      return fail(
+        hardware,
+        'disk-setup.filter',
+        `${what} matches no disk that can be installed onto${note}`,
+      );
     }
     if (chosen.length > wanted.max) {
-      return fail(hardware, 'disk-setup.filter', `${what} matches ${chosen.length} disks (${chosen.map((d) => d.name).join(', ')}), but ${layout} installs onto exactly one; narrow the filter (e.g. by ID_SERIAL) or use disk-list`);
+      return fail(
+        hardware,
+        'disk-setup.filter',
+        `${what} matches ${chosen.length} disks (${chosen.map((d) => d.name).join(', ')}), but ${layout} installs onto exactly one; narrow the filter (e.g. by ID_SERIAL) or use disk-list`,
+      );
     }
     if (chosen.length < wanted.min) {
-      return fail(hardware, 'disk-setup.filter', `${what} matches ${chosen.length === 1 ? '1 disk' : `${chosen.length} disks`} (${chosen.map((d) => d.name).join(', ')}), but ${layout} needs at least ${wanted.min}`);
+      return fail(
+        hardware,
+        'disk-setup.filter',
+        `${what} matches ${chosen.length === 1 ? '1 disk' : `${chosen.length} disks`} (${chosen.map((d) => d.name).join(', ')}), but ${layout} needs at least ${wanted.min}`,
+      );
     }
   }
   return { ok: true, value: chosen };

@@ -25,7 +25,11 @@ export function nodeName(answers: Answers): NodeName {
   const f = answers.global.fqdn;
   if (f.source === 'from-dhcp') return { fqdn: null, hostname: null, domain: f.domain ?? null };
   const dot = f.value.indexOf('.');
-  return { fqdn: f.value, hostname: dot === -1 ? f.value : f.value.slice(0, dot), domain: dot === -1 ? null : f.value.slice(dot + 1) };
+  return {
+    fqdn: f.value,
+    hostname: dot === -1 ? f.value : f.value.slice(0, dot),
+    domain: dot === -1 ? null : f.value.slice(dot + 1),
+  };
 }
 
 export function nodeConfig(answers: Answers, net: NetworkPlan, name: NodeName): NodeConfig {
@@ -44,28 +48,61 @@ export function nodeConfig(answers: Answers, net: NetworkPlan, name: NodeName): 
     },
   };
   if (answers.webhook) {
-    config.webhook = { url: answers.webhook.url, ...(answers.webhook.certFingerprint !== undefined ? { certFingerprint: answers.webhook.certFingerprint } : {}) };
+    config.webhook = {
+      url: answers.webhook.url,
+      ...(answers.webhook.certFingerprint !== undefined
+        ? { certFingerprint: answers.webhook.certFingerprint }
+        : {}),
+    };
   }
   const c = answers.cluster;
   if (c?.mode === 'create') {
-    config.cluster = { mode: 'create', name: c.name, ...(c.token !== undefined ? { token: secretPlaceholder('cluster-token') } : {}) };
+    config.cluster = {
+      mode: 'create',
+      name: c.name,
+      ...(c.token !== undefined ? { token: secretPlaceholder('cluster-token') } : {}),
+    };
   } else if (c?.mode === 'join') {
-    config.cluster = { mode: 'join', master: c.master, token: secretPlaceholder('cluster-token'), ...(c.fingerprint !== undefined ? { fingerprint: c.fingerprint } : {}) };
+    config.cluster = {
+      mode: 'join',
+      master: c.master,
+      token: secretPlaceholder('cluster-token'),
+      ...(c.fingerprint !== undefined ? { fingerprint: c.fingerprint } : {}),
+    };
   }
   return config;
 }
 
-const BOND_HASH_POLICY: Record<string, string> = { '802.3ad': 'layer2+3', 'balance-xor': 'layer2+3' };
+const BOND_HASH_POLICY: Record<string, string> = {
+  '802.3ad': 'layer2+3',
+  'balance-xor': 'layer2+3',
+};
 
-export function systemFiles(answers: Answers, net: NetworkPlan, fstab: FstabEntry[], name: NodeName): Result<FileSpec[]> {
+export function systemFiles(
+  answers: Answers,
+  net: NetworkPlan,
+  fstab: FstabEntry[],
+  name: NodeName,
+): Result<FileSpec[]> {
   const g = answers.global;
   const keyboard = KEYBOARDS[g.keyboard];
   if (!keyboard) return fail('global.keyboard', `unknown keyboard layout '${g.keyboard}'`);
-  const file = (path: string, content: string, mode = '0644'): FileSpec => ({ path, mode, content });
+  const file = (path: string, content: string, mode = '0644'): FileSpec => ({
+    path,
+    mode,
+    content,
+  });
   try {
     const files: FileSpec[] = [
       file('/etc/hostname', render('hostname', { hostname: name.hostname })),
-      file('/etc/hosts', render('hosts', { fqdn: name.fqdn, hostname: name.hostname, hostsAddress: net.address ?? '127.0.1.1' })),
+      file(
+        '/etc/hosts',
+        render('hosts', {
+          fqdn: name.fqdn,
+          hostname: name.hostname,
+          hostsAddress: net.address ?? '127.0.1.1',
+        }),
+      ),
       file('/etc/fstab', render('fstab', { entries: fstab })),
       file(
         '/etc/network/interfaces',
@@ -84,19 +121,39 @@ export function systemFiles(answers: Answers, net: NetworkPlan, fstab: FstabEntr
           otherNics: net.otherNics,
         }),
       ),
-      ...net.pins.map((p) => file(`/etc/systemd/network/50-openve-${p.name}.link`, render('pin.link', { mac: p.mac, name: p.name }))),
+      ...net.pins.map((p) =>
+        file(
+          `/etc/systemd/network/50-openve-${p.name}.link`,
+          render('pin.link', { mac: p.mac, name: p.name }),
+        ),
+      ),
       file('/etc/resolv.conf', render('resolv.conf', { dns: net.dns, domain: name.domain })),
       // name from DHCP with a fallback domain: dhclient uses it when the server sends no domain
-      ...(name.fqdn === null && name.domain !== null ? [file('/etc/dhcp/dhclient.conf', render('dhclient.conf', { domain: name.domain }))] : []),
+      ...(name.fqdn === null && name.domain !== null
+        ? [file('/etc/dhcp/dhclient.conf', render('dhclient.conf', { domain: name.domain }))]
+        : []),
       file('/etc/timezone', render('timezone', { timezone: g.timezone })),
-      { path: '/etc/localtime', mode: '0777', content: '', symlink: `/usr/share/zoneinfo/${g.timezone}` },
-      file('/etc/default/keyboard', render('keyboard', { id: g.keyboard, layout: keyboard.x11, variant: keyboard.x11Variant })),
+      {
+        path: '/etc/localtime',
+        mode: '0777',
+        content: '',
+        symlink: `/usr/share/zoneinfo/${g.timezone}`,
+      },
+      file(
+        '/etc/default/keyboard',
+        render('keyboard', { id: g.keyboard, layout: keyboard.x11, variant: keyboard.x11Variant }),
+      ),
       file('/etc/default/locale', render('locale', { lang: LOCALE })),
-      file(NODE_CONFIG_PATH, JSON.stringify(nodeConfig(answers, net, name), null, 2) + '\n', '0600'),
+      file(
+        NODE_CONFIG_PATH,
+        JSON.stringify(nodeConfig(answers, net, name), null, 2) + '\n',
+        '0600',
+      ),
     ];
     return { ok: true, value: files };
   } catch (err) {
-    if (err instanceof UnsafeTemplateValue) return fail('', `a value would break a configuration file: ${err.message}`);
+    if (err instanceof UnsafeTemplateValue)
+      return fail('', `a value would break a configuration file: ${err.message}`);
     throw err;
   }
 }

@@ -30,7 +30,11 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** 'any': one filter entry matches; 'all': every entry matches (a missing property never matches). */
-export function matchesFilter(props: Record<string, string>, filter: UdevFilter, match: 'any' | 'all'): boolean {
+export function matchesFilter(
+  props: Record<string, string>,
+  filter: UdevFilter,
+  match: 'any' | 'all',
+): boolean {
   const entries = Object.entries(filter);
   if (entries.length === 0) return false;
   const hit = ([key, glob]: [string, string]): boolean => {

@@ -39,12 +39,22 @@ export interface NetworkPlan {
 
 export function nicListing(hardware: HardwareProfile): string {
   if (hardware.nics.length === 0) return 'this machine has no network interfaces';
-  return 'network interfaces on this machine:\n' + sortedNics(hardware).map((n) => `  ${describeNic(n)}`).join('\n');
+  return (
+    'network interfaces on this machine:\n' +
+    sortedNics(hardware)
+      .map((n) => `  ${describeNic(n)}`)
+      .join('\n')
+  );
 }
 
-const sortedNics = (hardware: HardwareProfile): NicInfo[] => [...hardware.nics].sort((a, b) => naturalCompare(a.name, b.name));
+const sortedNics = (hardware: HardwareProfile): NicInfo[] =>
+  [...hardware.nics].sort((a, b) => naturalCompare(a.name, b.name));
 
-function fail(hardware: HardwareProfile, path: string, problem: string): { ok: false; issues: Issue[] } {
+function fail(
+  hardware: HardwareProfile,
+  path: string,
+  problem: string,
+): { ok: false; issues: Issue[] } {
   return { ok: false, issues: [{ path, message: `${problem}; ${nicListing(hardware)}` }] };
 }
 
@@ -55,7 +65,9 @@ export function pinnedNames(network: NetworkAnswers, nics: NicInfo[]): Map<strin
     for (const n of nics) names.set(n.mac, n.name);
     return names;
   }
-  const mapping = new Map(Object.entries(network.pinning.mapping).map(([mac, name]) => [mac.toLowerCase(), name]));
+  const mapping = new Map(
+    Object.entries(network.pinning.mapping).map(([mac, name]) => [mac.toLowerCase(), name]),
+  );
   const taken = new Set(mapping.values());
   let next = 0;
   for (const n of nics) {
@@ -72,9 +84,13 @@ export function pinnedNames(network: NetworkAnswers, nics: NicInfo[]): Map<strin
   return names;
 }
 
-export function planNetwork(network: NetworkAnswers, hardware: HardwareProfile): Result<NetworkPlan> {
+export function planNetwork(
+  network: NetworkAnswers,
+  hardware: HardwareProfile,
+): Result<NetworkPlan> {
   const nics = sortedNics(hardware);
-  if (nics.length === 0) return fail(hardware, 'network', 'no network interface to manage this node through');
+  if (nics.length === 0)
+    return fail(hardware, 'network', 'no network interface to manage this node through');
   const warnings: string[] = [];
   const names = pinnedNames(network, nics);
   const nameOf = (n: NicInfo): string => names.get(n.mac) ?? n.name;
@@ -82,7 +98,10 @@ export function planNetwork(network: NetworkAnswers, hardware: HardwareProfile):
   if (network.pinning.enabled) {
     const macs = new Set(nics.map((n) => n.mac.toLowerCase()));
     for (const mac of Object.keys(network.pinning.mapping).sort()) {
-      if (!macs.has(mac.toLowerCase())) warnings.push(`network.interface-name-pinning.mapping: no NIC with MAC ${mac} on this machine; that entry is not used.`);
+      if (!macs.has(mac.toLowerCase()))
+        warnings.push(
+          `network.interface-name-pinning.mapping: no NIC with MAC ${mac} on this machine; that entry is not used.`,
+        );
     }
   }
 
@@ -91,21 +110,38 @@ export function planNetwork(network: NetworkAnswers, hardware: HardwareProfile):
   if (network.bond) {
     const members = nics.filter((n) => matchesFilter(n.udev, network.bond!.filter, 'any'));
     if (members.length === 0) {
-      return fail(hardware, 'network.bond.filter', `(${describeFilter(network.bond.filter)}) matches no network interface`);
+      return fail(
+        hardware,
+        'network.bond.filter',
+        `(${describeFilter(network.bond.filter)}) matches no network interface`,
+      );
     }
-    if (members.length === 1) warnings.push(`network.bond: only ${members[0]!.name} matches the bond filter; bond0 has a single member.`);
-    if (Object.keys(network.filter).length > 0) warnings.push('network.filter is not used: with network.bond, bond0 carries the management network.');
+    if (members.length === 1)
+      warnings.push(
+        `network.bond: only ${members[0]!.name} matches the bond filter; bond0 has a single member.`,
+      );
+    if (Object.keys(network.filter).length > 0)
+      warnings.push(
+        'network.filter is not used: with network.bond, bond0 carries the management network.',
+      );
     nic = members.find((n) => n.link) ?? members[0]!;
     bond = { name: 'bond0', mode: network.bond.mode, members: members.map(nameOf) };
   } else if (Object.keys(network.filter).length > 0) {
     const matches = nics.filter((n) => matchesFilter(n.udev, network.filter, 'any'));
-    if (matches.length === 0) return fail(hardware, 'network.filter', `(${describeFilter(network.filter)}) matches no network interface`);
+    if (matches.length === 0)
+      return fail(
+        hardware,
+        'network.filter',
+        `(${describeFilter(network.filter)}) matches no network interface`,
+      );
     nic = matches.find((n) => n.link) ?? matches[0]!;
   } else {
     nic = nics.find((n) => n.link) ?? nics[0]!;
   }
   if (!nic.link && !(bond && nics.some((n) => n.link && bond!.members.includes(nameOf(n))))) {
-    warnings.push(`The management interface ${nic.name} has no link (cable unplugged?): the node may be unreachable after the install.`);
+    warnings.push(
+      `The management interface ${nic.name} has no link (cable unplugged?): the node may be unreachable after the install.`,
+    );
   }
 
   const vlan = network.vlan ?? null;
@@ -113,17 +149,39 @@ export function planNetwork(network: NetworkAnswers, hardware: HardwareProfile):
   const managementInterface = vlan === null ? 'vmbr0' : `vmbr0.${vlan}`;
   const inBond = new Set(bond?.members ?? []);
   const otherNics = nics.map(nameOf).filter((name) => name !== bridgePort && !inBond.has(name));
-  const pins = network.pinning.enabled ? nics.map((n) => ({ mac: n.mac, name: nameOf(n) })).sort((a, b) => naturalCompare(a.name, b.name)) : [];
+  const pins = network.pinning.enabled
+    ? nics
+        .map((n) => ({ mac: n.mac, name: nameOf(n) }))
+        .sort((a, b) => naturalCompare(a.name, b.name))
+    : [];
 
   if (network.source === 'from-dhcp') {
     return {
       ok: true,
-      value: { nic, bridgePort, bond, vlan, managementInterface, method: 'dhcp', family: 'inet', cidr: null, address: null, gateway: null, dns: null, otherNics, pins, warnings },
+      value: {
+        nic,
+        bridgePort,
+        bond,
+        vlan,
+        managementInterface,
+        method: 'dhcp',
+        family: 'inet',
+        cidr: null,
+        address: null,
+        gateway: null,
+        dns: null,
+        otherNics,
+        pins,
+        warnings,
+      },
     };
   }
   const { cidr, gateway, dns } = network;
   if (!cidr || !gateway || !dns) {
-    return { ok: false, issues: [{ path: 'network', message: 'source = "from-answer" needs cidr, gateway and dns' }] };
+    return {
+      ok: false,
+      issues: [{ path: 'network', message: 'source = "from-answer" needs cidr, gateway and dns' }],
+    };
   }
   let address: string;
   let family: 'inet' | 'inet6';
@@ -132,7 +190,33 @@ export function planNetwork(network: NetworkAnswers, hardware: HardwareProfile):
     address = ip.toString();
     family = ip.kind() === 'ipv6' ? 'inet6' : 'inet';
   } catch {
-    return { ok: false, issues: [{ path: 'network.cidr', message: `'${cidr}' is not an address with prefix length, e.g. 192.168.1.10/24` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          path: 'network.cidr',
+          message: `'${cidr}' is not an address with prefix length, e.g. 192.168.1.10/24`,
+        },
+      ],
+    };
   }
-  return { ok: true, value: { nic, bridgePort, bond, vlan, managementInterface, method: 'static', family, cidr, address, gateway, dns, otherNics, pins, warnings } };
+  return {
+    ok: true,
+    value: {
+      nic,
+      bridgePort,
+      bond,
+      vlan,
+      managementInterface,
+      method: 'static',
+      family,
+      cidr,
+      address,
+      gateway,
+      dns,
+      otherNics,
+      pins,
+      warnings,
+    },
+  };
 }

@@ -16,7 +16,8 @@ const UNSAFE = /[\u0000-\u001f\u007f]/;
 
 function check(value: unknown, where: string): void {
   if (typeof value === 'string') {
-    if (UNSAFE.test(value)) throw new UnsafeTemplateValue(`${where}: contains a line break or control character`);
+    if (UNSAFE.test(value))
+      throw new UnsafeTemplateValue(`${where}: contains a line break or control character`);
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => check(v, `${where}[${i}]`));
   } else if (value !== null && typeof value === 'object') {

@@ -20,7 +20,15 @@
 import type { LvmOptions } from '../answers/types.ts';
 import type { Issue, Result } from '../errors.ts';
 import type { PartitionSpec, PartitionRole } from './types.ts';
-import { EXTENT_MIB, GIB_IN_MIB, alignDown, clamp, formatMiB, gibToMiB, partitionPath } from './units.ts';
+import {
+  EXTENT_MIB,
+  GIB_IN_MIB,
+  alignDown,
+  clamp,
+  formatMiB,
+  gibToMiB,
+  partitionPath,
+} from './units.ts';
 
 export const BIOS_BOOT_MIB = 1;
 export const ESP_MIB = 1024;
@@ -55,13 +63,21 @@ export interface DiskArea {
  * How much of a disk the install uses. `limitGiB` is lvm.hdsize / btrfs.hdsize; `field` names
  * it in errors, `diskLabel` names the disk ('/dev/sda (500.1 GB)').
  */
-export function diskArea(diskMiB: number, limitGiB: number | undefined, field: string, diskLabel: string): Result<DiskArea> {
+export function diskArea(
+  diskMiB: number,
+  limitGiB: number | undefined,
+  field: string,
+  diskLabel: string,
+): Result<DiskArea> {
   let hdsizeMiB = diskMiB;
   let limited = false;
   if (limitGiB !== undefined) {
     const limitMiB = gibToMiB(limitGiB);
     if (limitMiB > diskMiB) {
-      return fail(field, `${limitGiB} GiB is larger than ${diskLabel}; use at most ${Math.floor((diskMiB / GIB_IN_MIB) * 10) / 10} GiB or leave it out to use the whole disk`);
+      return fail(
+        field,
+        `${limitGiB} GiB is larger than ${diskLabel}; use at most ${Math.floor((diskMiB / GIB_IN_MIB) * 10) / 10} GiB or leave it out to use the whole disk`,
+      );
     }
     if (limitMiB < diskMiB) {
       hdsizeMiB = limitMiB;
@@ -69,17 +85,41 @@ export function diskArea(diskMiB: number, limitGiB: number | undefined, field: s
     }
   }
   if (hdsizeMiB < MIN_HDSIZE_MIB) {
-    if (limited) return fail(field, `${limitGiB} GiB is too small: the install needs at least 8 GiB`);
+    if (limited)
+      return fail(field, `${limitGiB} GiB is too small: the install needs at least 8 GiB`);
     return fail('disk-setup', `${diskLabel} is too small: the install needs at least 8 GiB`);
   }
-  return { ok: true, value: { hdsizeMiB, limited, osPartitionMiB: hdsizeMiB - BOOT_AREA_MIB - TRAILING_MIB } };
+  return {
+    ok: true,
+    value: { hdsizeMiB, limited, osPartitionMiB: hdsizeMiB - BOOT_AREA_MIB - TRAILING_MIB },
+  };
 }
 
 /** GPT partitions of one target disk. `biosBoot` false on 4Kn disks (numbers stay 2 and 3). */
-export function partitionLayout(devicePath: string, role: Extract<PartitionRole, 'lvm' | 'btrfs'>, area: DiskArea, biosBoot: boolean): PartitionSpec[] {
+export function partitionLayout(
+  devicePath: string,
+  role: Extract<PartitionRole, 'lvm' | 'btrfs'>,
+  area: DiskArea,
+  biosBoot: boolean,
+): PartitionSpec[] {
   const parts: PartitionSpec[] = [];
-  if (biosBoot) parts.push({ number: 1, path: partitionPath(devicePath, 1), role: 'bios-boot', sizeMiB: BIOS_BOOT_MIB, typeCode: 'EF02', name: 'bios-boot' });
-  parts.push({ number: 2, path: partitionPath(devicePath, 2), role: 'esp', sizeMiB: ESP_MIB, typeCode: 'EF00', name: 'esp' });
+  if (biosBoot)
+    parts.push({
+      number: 1,
+      path: partitionPath(devicePath, 1),
+      role: 'bios-boot',
+      sizeMiB: BIOS_BOOT_MIB,
+      typeCode: 'EF02',
+      name: 'bios-boot',
+    });
+  parts.push({
+    number: 2,
+    path: partitionPath(devicePath, 2),
+    role: 'esp',
+    sizeMiB: ESP_MIB,
+    typeCode: 'EF00',
+    name: 'esp',
+  });
   parts.push({
     number: 3,
     path: partitionPath(devicePath, 3),
@@ -102,7 +142,12 @@ export interface LvmSizes {
   warnings: string[];
 }
 
-export function lvmSizing(osPartitionMiB: number, ramMiB: number, lvm: LvmOptions, hdsizeMiB: number): Result<LvmSizes> {
+export function lvmSizing(
+  osPartitionMiB: number,
+  ramMiB: number,
+  lvm: LvmOptions,
+  hdsizeMiB: number,
+): Result<LvmSizes> {
   const warnings: string[] = [];
   const vgMiB = alignDown(osPartitionMiB - PV_HEADER_MIB, EXTENT_MIB);
 
@@ -110,7 +155,10 @@ export function lvmSizing(osPartitionMiB: number, ramMiB: number, lvm: LvmOption
   if (lvm.swapsize !== undefined) {
     swapMiB = alignDown(gibToMiB(lvm.swapsize));
     if (swapMiB * 2 > hdsizeMiB) {
-      return fail('disk-setup.lvm.swapsize', `${lvm.swapsize} GiB is more than half of hdsize (${formatMiB(hdsizeMiB)}); use at most ${Math.floor(hdsizeMiB / 2 / GIB_IN_MIB)} GiB`);
+      return fail(
+        'disk-setup.lvm.swapsize',
+        `${lvm.swapsize} GiB is more than half of hdsize (${formatMiB(hdsizeMiB)}); use at most ${Math.floor(hdsizeMiB / 2 / GIB_IN_MIB)} GiB`,
+      );
     }
   } else {
     swapMiB = alignDown(Math.min(clamp(ramMiB, SWAP_MIN_MIB, SWAP_MAX_MIB), osPartitionMiB / 8));
@@ -119,13 +167,20 @@ export function lvmSizing(osPartitionMiB: number, ramMiB: number, lvm: LvmOption
   let rootMiB = clamp(osPartitionMiB / 4, ROOT_MIN_MIB, ROOT_MAX_MIB);
   if (lvm.maxroot !== undefined) {
     const cap = gibToMiB(lvm.maxroot);
-    if (cap < ROOT_MIN_MIB) return fail('disk-setup.lvm.maxroot', `${lvm.maxroot} GiB is too small: the root volume needs at least 4 GiB`);
+    if (cap < ROOT_MIN_MIB)
+      return fail(
+        'disk-setup.lvm.maxroot',
+        `${lvm.maxroot} GiB is too small: the root volume needs at least 4 GiB`,
+      );
     rootMiB = Math.min(rootMiB, cap);
   }
   rootMiB = alignDown(rootMiB);
 
   if (swapMiB + rootMiB > vgMiB) {
-    return fail('disk-setup', `swap (${formatMiB(swapMiB)}) and root (${formatMiB(rootMiB)}) do not fit into the ${formatMiB(vgMiB)} volume group; lower lvm.swapsize or use a larger disk`);
+    return fail(
+      'disk-setup',
+      `swap (${formatMiB(swapMiB)}) and root (${formatMiB(rootMiB)}) do not fit into the ${formatMiB(vgMiB)} volume group; lower lvm.swapsize or use a larger disk`,
+    );
   }
   const room = vgMiB - swapMiB - rootMiB;
 
@@ -133,7 +188,10 @@ export function lvmSizing(osPartitionMiB: number, ramMiB: number, lvm: LvmOption
   if (lvm.minfree !== undefined) {
     minfreeMiB = alignDown(gibToMiB(lvm.minfree));
     if (minfreeMiB > room) {
-      return fail('disk-setup.lvm.minfree', `${lvm.minfree} GiB does not fit: after swap and root only ${formatMiB(room)} of the volume group remain`);
+      return fail(
+        'disk-setup.lvm.minfree',
+        `${lvm.minfree} GiB does not fit: after swap and root only ${formatMiB(room)} of the volume group remain`,
+      );
     }
   } else {
     minfreeMiB = alignDown(Math.min(osPartitionMiB / 8, MINFREE_MAX_MIB, room));
@@ -147,9 +205,13 @@ export function lvmSizing(osPartitionMiB: number, ramMiB: number, lvm: LvmOption
     const metadataMiB = alignDown(clamp(dataMiB / 100, META_MIN_MIB, META_MAX_MIB));
     data = { sizeMiB: dataMiB - 2 * metadataMiB - EXTENT_MIB, metadataMiB };
   } else if (lvm.maxvz === undefined) {
-    warnings.push(`Not enough space for the thin pool 'data' for guests (${formatMiB(Math.max(dataMiB, 0))} left, more than 4 GiB needed): guest images go to /var/lib/vz on the root volume.`);
+    warnings.push(
+      `Not enough space for the thin pool 'data' for guests (${formatMiB(Math.max(dataMiB, 0))} left, more than 4 GiB needed): guest images go to /var/lib/vz on the root volume.`,
+    );
   } else if (lvm.maxvz !== 0) {
-    warnings.push(`disk-setup.lvm.maxvz = ${lvm.maxvz} GiB is 4 GiB or less: no thin pool 'data' is created.`);
+    warnings.push(
+      `disk-setup.lvm.maxvz = ${lvm.maxvz} GiB is 4 GiB or less: no thin pool 'data' is created.`,
+    );
   }
   return { ok: true, value: { vgMiB, swapMiB, rootMiB, minfreeMiB, data, warnings } };
 }

@@ -44,12 +44,19 @@ const W = { partition: 1, volumes: 2, esp: 1, root: 3, swap: 1 } as const;
 
 /** Seed for the filesystem UUIDs: what identifies this install (disk identities + node name). */
 function identitySeed(answers: Answers, disks: DiskInfo[]): string {
-  const node = answers.global.fqdn.source === 'from-answer' ? answers.global.fqdn.value : `from-dhcp.${answers.global.fqdn.domain ?? ''}`;
+  const node =
+    answers.global.fqdn.source === 'from-answer'
+      ? answers.global.fqdn.value
+      : `from-dhcp.${answers.global.fqdn.domain ?? ''}`;
   const ids = disks.map((d) => d.wwn || d.serial || d.path).join(',');
   return `${node}|${ids}`;
 }
 
-export function planStorage(answers: Answers, hardware: HardwareProfile, disks: DiskInfo[]): Result<StoragePlan> {
+export function planStorage(
+  answers: Answers,
+  hardware: HardwareProfile,
+  disks: DiskInfo[],
+): Result<StoragePlan> {
   const fs = answers.disk.filesystem;
   const seed = identitySeed(answers, disks);
   const warnings: string[] = [];
@@ -57,7 +64,10 @@ export function planStorage(answers: Answers, hardware: HardwareProfile, disks: 
   // BIOS boot partitions are impossible on 4Kn disks (Proxmox: "Booting from 4kn drive in legacy BIOS mode is not supported").
   const fourK = disks.filter((d) => d.logicalSectorSize === 4096);
   if (hardware.firmware === 'bios' && fourK.length > 0) {
-    return fail('disk-setup', `${fourK.map((d) => d.name).join(', ')} uses 4096-byte sectors: booting from a 4Kn disk in legacy BIOS mode is not supported; switch the firmware to UEFI or choose another disk`);
+    return fail(
+      'disk-setup',
+      `${fourK.map((d) => d.name).join(', ')} uses 4096-byte sectors: booting from a 4Kn disk in legacy BIOS mode is not supported; switch the firmware to UEFI or choose another disk`,
+    );
   }
 
   const limitGiB = fs === 'btrfs' ? answers.disk.btrfs.hdsize : answers.disk.lvm.hdsize;
@@ -70,7 +80,9 @@ export function planStorage(answers: Answers, hardware: HardwareProfile, disks: 
   }
 
   const role = fs === 'btrfs' ? 'btrfs' : 'lvm';
-  const layouts: PartitionSpec[][] = disks.map((d, i) => partitionLayout(d.path, role, areas[i]!, d.logicalSectorSize !== 4096));
+  const layouts: PartitionSpec[][] = disks.map((d, i) =>
+    partitionLayout(d.path, role, areas[i]!, d.logicalSectorSize !== 4096),
+  );
   const steps: Step[] = disks.map((d, i) => ({
     id: `partition:${d.name}`,
     title: `Partitioning ${d.path}`,
@@ -82,7 +94,9 @@ export function planStorage(answers: Answers, hardware: HardwareProfile, disks: 
   }));
   const osParts = layouts.map((l) => l.find((p) => p.role === role)!.path);
   const espDevices = layouts.map((l) => l.find((p) => p.role === 'esp')!.path);
-  const biosDisks = disks.filter((_, i) => layouts[i]!.some((p) => p.role === 'bios-boot')).map((d) => d.path);
+  const biosDisks = disks
+    .filter((_, i) => layouts[i]!.some((p) => p.role === 'bios-boot'))
+    .map((d) => d.path);
   const espUuids = disks.map((d) => vfatVolumeId(`${seed}|esp|${d.wwn || d.serial || d.path}`));
   const esps: Step[] = disks.map((d, i) => ({
     id: `mkfs:esp:${d.name}`,
@@ -95,7 +109,14 @@ export function planStorage(answers: Answers, hardware: HardwareProfile, disks: 
     uuid: espUuids[i]!,
   }));
   // the first disk's ESP is the one in fstab; the boot loader step keeps the others in sync
-  const espEntry: FstabEntry = { spec: `UUID=${espUuids[0]!}`, mountpoint: '/boot/efi', fstype: 'vfat', options: 'umask=0077,nofail', dump: 0, pass: 1 };
+  const espEntry: FstabEntry = {
+    spec: `UUID=${espUuids[0]!}`,
+    mountpoint: '/boot/efi',
+    fstype: 'vfat',
+    options: 'umask=0077,nofail',
+    dump: 0,
+    pass: 1,
+  };
 
   if (fs === 'btrfs') {
     const raid: BtrfsRaid = answers.disk.btrfs.raid ?? 'raid0';
@@ -103,10 +124,15 @@ export function planStorage(answers: Answers, hardware: HardwareProfile, disks: 
     const metadataProfile = raid === 'raid0' ? (disks.length === 1 ? 'dup' : 'raid1') : raid;
     const uuid = uuidV5(`${seed}|btrfs`);
     const compress = answers.disk.btrfs.compress;
-    const compressOpt = compress === undefined || compress === 'off' ? [] : [compress === 'on' ? 'compress' : `compress=${compress}`];
+    const compressOpt =
+      compress === undefined || compress === 'off'
+        ? []
+        : [compress === 'on' ? 'compress' : `compress=${compress}`];
     const sizes = new Set(disks.map((d) => d.sizeBytes));
     if (raid !== 'raid0' && sizes.size > 1 && limitGiB === undefined) {
-      warnings.push(`btrfs ${raid} across disks of different sizes (${disks.map((d) => `${d.name} ${formatBytes(d.sizeBytes)}`).join(', ')}): space beyond what the redundancy can mirror stays unused.`);
+      warnings.push(
+        `btrfs ${raid} across disks of different sizes (${disks.map((d) => `${d.name} ${formatBytes(d.sizeBytes)}`).join(', ')}): space beyond what the redundancy can mirror stays unused.`,
+      );
     }
     steps.push({
       id: 'mkfs:root',
@@ -127,12 +153,36 @@ export function planStorage(answers: Answers, hardware: HardwareProfile, disks: 
         layout: `btrfs ${raid} on ${disks.map((d) => d.path).join(', ')}`,
         steps,
         mounts: [
-          { device: osParts[0]!, mountpoint: '/', fstype: 'btrfs', options: ['subvol=@', ...compressOpt] },
-          { device: osParts[0]!, mountpoint: '/var/lib/vz', fstype: 'btrfs', options: ['subvol=@vz', ...compressOpt] },
+          {
+            device: osParts[0]!,
+            mountpoint: '/',
+            fstype: 'btrfs',
+            options: ['subvol=@', ...compressOpt],
+          },
+          {
+            device: osParts[0]!,
+            mountpoint: '/var/lib/vz',
+            fstype: 'btrfs',
+            options: ['subvol=@vz', ...compressOpt],
+          },
         ],
         fstab: [
-          { spec: `UUID=${uuid}`, mountpoint: '/', fstype: 'btrfs', options: ['defaults', 'subvol=@', ...compressOpt].join(','), dump: 0, pass: 1 },
-          { spec: `UUID=${uuid}`, mountpoint: '/var/lib/vz', fstype: 'btrfs', options: ['defaults', 'subvol=@vz', ...compressOpt].join(','), dump: 0, pass: 0 },
+          {
+            spec: `UUID=${uuid}`,
+            mountpoint: '/',
+            fstype: 'btrfs',
+            options: ['defaults', 'subvol=@', ...compressOpt].join(','),
+            dump: 0,
+            pass: 1,
+          },
+          {
+            spec: `UUID=${uuid}`,
+            mountpoint: '/var/lib/vz',
+            fstype: 'btrfs',
+            options: ['defaults', 'subvol=@vz', ...compressOpt].join(','),
+            dump: 0,
+            pass: 0,
+          },
           espEntry,
         ],
         volumes: [
@@ -149,14 +199,28 @@ export function planStorage(answers: Answers, hardware: HardwareProfile, disks: 
   // LVM-thin on exactly one disk
   const disk = disks[0]!;
   const area = areas[0]!;
-  const sized = lvmSizing(area.osPartitionMiB, bytesToMiB(hardware.memoryBytes), answers.disk.lvm, area.hdsizeMiB);
+  const sized = lvmSizing(
+    area.osPartitionMiB,
+    bytesToMiB(hardware.memoryBytes),
+    answers.disk.lvm,
+    area.hdsizeMiB,
+  );
   if (!sized.ok) return sized;
   const s = sized.value;
   warnings.push(...s.warnings);
   const volumes = [
     ...(s.swapMiB > 0 ? [{ name: 'swap', sizeMiB: s.swapMiB, type: 'linear' as const }] : []),
     { name: 'root', sizeMiB: s.rootMiB, type: 'linear' as const },
-    ...(s.data ? [{ name: 'data', sizeMiB: s.data.sizeMiB, type: 'thin-pool' as const, metadataMiB: s.data.metadataMiB }] : []),
+    ...(s.data
+      ? [
+          {
+            name: 'data',
+            sizeMiB: s.data.sizeMiB,
+            type: 'thin-pool' as const,
+            metadataMiB: s.data.metadataMiB,
+          },
+        ]
+      : []),
   ];
   steps.push({
     id: `lvm:${VG_NAME}`,
@@ -170,12 +234,47 @@ export function planStorage(answers: Answers, hardware: HardwareProfile, disks: 
   steps.push(...esps);
   const rootUuid = uuidV5(`${seed}|root`);
   const rootDev = `/dev/${VG_NAME}/root`;
-  steps.push({ id: 'mkfs:root', title: `Formatting the root volume (${fs})`, weight: W.root, kind: 'mkfs', device: rootDev, fstype: fs, label: 'root', uuid: rootUuid });
-  const fstab: FstabEntry[] = [{ spec: `UUID=${rootUuid}`, mountpoint: '/', fstype: fs, options: fs === 'ext4' ? 'errors=remount-ro' : 'defaults', dump: 0, pass: 1 }, espEntry];
+  steps.push({
+    id: 'mkfs:root',
+    title: `Formatting the root volume (${fs})`,
+    weight: W.root,
+    kind: 'mkfs',
+    device: rootDev,
+    fstype: fs,
+    label: 'root',
+    uuid: rootUuid,
+  });
+  const fstab: FstabEntry[] = [
+    {
+      spec: `UUID=${rootUuid}`,
+      mountpoint: '/',
+      fstype: fs,
+      options: fs === 'ext4' ? 'errors=remount-ro' : 'defaults',
+      dump: 0,
+      pass: 1,
+    },
+    espEntry,
+  ];
   if (s.swapMiB > 0) {
     const swapUuid = uuidV5(`${seed}|swap`);
-    steps.push({ id: 'mkfs:swap', title: 'Creating swap', weight: W.swap, kind: 'mkfs', device: `/dev/${VG_NAME}/swap`, fstype: 'swap', label: 'swap', uuid: swapUuid });
-    fstab.push({ spec: `UUID=${swapUuid}`, mountpoint: 'none', fstype: 'swap', options: 'sw', dump: 0, pass: 0 });
+    steps.push({
+      id: 'mkfs:swap',
+      title: 'Creating swap',
+      weight: W.swap,
+      kind: 'mkfs',
+      device: `/dev/${VG_NAME}/swap`,
+      fstype: 'swap',
+      label: 'swap',
+      uuid: swapUuid,
+    });
+    fstab.push({
+      spec: `UUID=${swapUuid}`,
+      mountpoint: 'none',
+      fstype: 'swap',
+      options: 'sw',
+      dump: 0,
+      pass: 0,
+    });
   }
   return {
     ok: true,

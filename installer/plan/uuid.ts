@@ -17,6 +17,10 @@ export function uuidV5(name: string): string {
 
 /** FAT volume id as blkid and fstab show it: 'ABCD-1234' (mkfs.vfat -i takes it without the dash). */
 export function vfatVolumeId(name: string): string {
-  const h = createHash('sha256').update(`openve-vfat:${name}`, 'utf8').digest('hex').slice(0, 8).toUpperCase();
+  const h = createHash('sha256')
+    .update(`openve-vfat:${name}`, 'utf8')
+    .digest('hex')
+    .slice(0, 8)
+    .toUpperCase();
   return `${h.slice(0, 4)}-${h.slice(4)}`;
 }

@@ -27,14 +27,24 @@ afterEach(() => {
 describe('openve-install plan', () => {
   test('--json prints the exact plan', async () => {
     const out = capture();
-    expect(await run(['--answer', ok('btrfs-raid1-nvme.toml'), '--hardware', hw('ten-disks.json'), '--json'])).toBe(0);
+    expect(
+      await run([
+        '--answer',
+        ok('btrfs-raid1-nvme.toml'),
+        '--hardware',
+        hw('ten-disks.json'),
+        '--json',
+      ]),
+    ).toBe(0);
     expect(out.text()).toBe(readFileSync(ok('btrfs-raid1-nvme.plan.json'), 'utf8'));
   });
   test('readable output: disks to be wiped, volumes, warnings, numbered steps; files only with --verbose', async () => {
     const out = capture();
     expect(await run(['--answer', ok('no-vtx.toml'), '--hardware', hw('no-vtx.json')])).toBe(0);
     const text = out.text();
-    expect(text).toContain('Disks that will be WIPED (1):\n  /dev/sda  111.8 GiB  KINGSTON SA400S37120G  serial 50026B7782A1B2C3\n');
+    expect(text).toContain(
+      'Disks that will be WIPED (1):\n  /dev/sda  111.8 GiB  KINGSTON SA400S37120G  serial 50026B7782A1B2C3\n',
+    );
     expect(text).toMatch(/Volumes:\n {2}NAME +SIZE\n {2}swap +4.0 GiB\n/);
     expect(text).toContain('Warnings:\n  ! This CPU');
     expect(text).toMatch(/\n {3}1\. wipe:sda +Wiping \/dev\/sda\n/);
@@ -45,12 +55,19 @@ describe('openve-install plan', () => {
     expect(verbose.text()).toContain('--- /etc/fstab (mode 0644)');
   });
   test('a selection failure is a UserError listing every disk', async () => {
-    const err = await run(['--answer', path.join(root, 'test/golden/answers/fail/plan-too-many-matches.toml'), '--hardware', hw('ten-disks.json')]).catch((e: unknown) => e);
+    const err = await run([
+      '--answer',
+      path.join(root, 'test/golden/answers/fail/plan-too-many-matches.toml'),
+      '--hardware',
+      hw('ten-disks.json'),
+    ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).message.split('\n')).toHaveLength(13);
   });
   test('missing --answer and unreadable files are UserErrors', async () => {
     await expect(run([])).rejects.toThrow(/--answer FILE is required/);
-    await expect(run(['--answer', '/nonexistent.toml', '--hardware', hw('ten-disks.json')])).rejects.toThrow(/^--answer: \/nonexistent.toml: file not found$/);
+    await expect(
+      run(['--answer', '/nonexistent.toml', '--hardware', hw('ten-disks.json')]),
+    ).rejects.toThrow(/^--answer: \/nonexistent.toml: file not found$/);
   });
 });

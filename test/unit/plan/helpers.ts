@@ -5,13 +5,30 @@ import { fileURLToPath } from 'node:url';
 import type { Answers } from '../../../installer/answers/types.ts';
 import type { DiskInfo, HardwareProfile, NicInfo } from '../../../installer/hardware/types.ts';
 
-export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/hardware');
-export const fixtureNames = (): string[] => readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
-export const fixture = (name: string): HardwareProfile => JSON.parse(readFileSync(path.join(FIXTURES, name.endsWith('.json') ? name : `${name}.json`), 'utf8')) as HardwareProfile;
+export const FIXTURES = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../fixtures/hardware',
+);
+export const fixtureNames = (): string[] =>
+  readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+export const fixture = (name: string): HardwareProfile =>
+  JSON.parse(
+    readFileSync(path.join(FIXTURES, name.endsWith('.json') ? name : `${name}.json`), 'utf8'),
+  ) as HardwareProfile;
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K];
+};
 
-export function answers(over: { global?: Partial<Answers['global']>; network?: Partial<Answers['network']>; disk?: Partial<Answers['disk']> } & Partial<Pick<Answers, 'firstBoot' | 'webhook' | 'cluster'>> = {}): Answers {
+export function answers(
+  over: {
+    global?: Partial<Answers['global']>;
+    network?: Partial<Answers['network']>;
+    disk?: Partial<Answers['disk']>;
+  } & Partial<Pick<Answers, 'firstBoot' | 'webhook' | 'cluster'>> = {},
+): Answers {
   const a: Answers = {
     global: {
       keyboard: 'en-us',
@@ -25,8 +42,19 @@ export function answers(over: { global?: Partial<Answers['global']>; network?: P
       rebootMode: 'reboot',
       ...over.global,
     },
-    network: { source: 'from-dhcp', filter: {}, pinning: { enabled: false, mapping: {} }, ...over.network },
-    disk: { filesystem: 'ext4', selection: { kind: 'list', disks: ['sda'] }, lvm: {}, btrfs: {}, ...over.disk },
+    network: {
+      source: 'from-dhcp',
+      filter: {},
+      pinning: { enabled: false, mapping: {} },
+      ...over.network,
+    },
+    disk: {
+      filesystem: 'ext4',
+      selection: { kind: 'list', disks: ['sda'] },
+      lvm: {},
+      btrfs: {},
+      ...over.disk,
+    },
   };
   if (over.firstBoot) a.firstBoot = over.firstBoot;
   if (over.webhook) a.webhook = over.webhook;
@@ -58,7 +86,15 @@ export function disk(name: string, sizeBytes: number, over: DeepPartial<DiskInfo
 }
 
 export function nic(name: string, mac: string, over: Partial<NicInfo> = {}): NicInfo {
-  return { name, mac, driver: 'e1000e', link: true, speedMbps: 1000, udev: { ID_NET_NAME_MAC: `enx${mac.replace(/:/g, '')}`, ID_NET_DRIVER: 'e1000e' }, ...over };
+  return {
+    name,
+    mac,
+    driver: 'e1000e',
+    link: true,
+    speedMbps: 1000,
+    udev: { ID_NET_NAME_MAC: `enx${mac.replace(/:/g, '')}`, ID_NET_DRIVER: 'e1000e' },
+    ...over,
+  };
 }
 
 export function machine(over: Partial<HardwareProfile> = {}): HardwareProfile {

@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { diskArea, lvmSizing, partitionLayout, BOOT_AREA_MIB } from '../../../installer/plan/sizing.ts';
+import {
+  diskArea,
+  lvmSizing,
+  partitionLayout,
+  BOOT_AREA_MIB,
+} from '../../../installer/plan/sizing.ts';
 import { bytesToMiB, partitionName, partitionPath } from '../../../installer/plan/units.ts';
 import type { LvmOptions } from '../../../installer/answers/types.ts';
 
@@ -28,21 +33,35 @@ const TABLE = [
 ] as const;
 
 describe('LVM sizing (DESIGN 4)', () => {
-  test.each(TABLE)('%s disk, %i GiB RAM', (_label, bytes, ram, os, vg, swap, root, minfree, data, meta) => {
-    const r = size(bytes, ram);
-    if (!r.ok) throw new Error(JSON.stringify(r.issues));
-    expect(r.area.osPartitionMiB).toBe(os);
-    expect(r.sizes).toEqual({ vgMiB: vg, swapMiB: swap, rootMiB: root, minfreeMiB: minfree, data: { sizeMiB: data, metadataMiB: meta }, warnings: [] });
-  });
+  test.each(TABLE)(
+    '%s disk, %i GiB RAM',
+    (_label, bytes, ram, os, vg, swap, root, minfree, data, meta) => {
+      const r = size(bytes, ram);
+      if (!r.ok) throw new Error(JSON.stringify(r.issues));
+      expect(r.area.osPartitionMiB).toBe(os);
+      expect(r.sizes).toEqual({
+        vgMiB: vg,
+        swapMiB: swap,
+        rootMiB: root,
+        minfreeMiB: minfree,
+        data: { sizeMiB: data, metadataMiB: meta },
+        warnings: [],
+      });
+    },
+  );
 
-  test.each(TABLE)('%s disk, %i GiB RAM: everything fits in the VG, on 4 MiB extents', (_l, bytes, ram) => {
-    const r = size(bytes, ram);
-    if (!r.ok) throw new Error();
-    const s = r.sizes;
-    const used = s.swapMiB + s.rootMiB + s.data!.sizeMiB + 2 * s.data!.metadataMiB + 4;
-    expect(used + s.minfreeMiB).toBeLessThanOrEqual(s.vgMiB);
-    for (const v of [s.swapMiB, s.rootMiB, s.minfreeMiB, s.data!.sizeMiB, s.data!.metadataMiB]) expect(v % 4).toBe(0);
-  });
+  test.each(TABLE)(
+    '%s disk, %i GiB RAM: everything fits in the VG, on 4 MiB extents',
+    (_l, bytes, ram) => {
+      const r = size(bytes, ram);
+      if (!r.ok) throw new Error();
+      const s = r.sizes;
+      const used = s.swapMiB + s.rootMiB + s.data!.sizeMiB + 2 * s.data!.metadataMiB + 4;
+      expect(used + s.minfreeMiB).toBeLessThanOrEqual(s.vgMiB);
+      for (const v of [s.swapMiB, s.rootMiB, s.minfreeMiB, s.data!.sizeMiB, s.data!.metadataMiB])
+        expect(v % 4).toBe(0);
+    },
+  );
 
   const GB500 = 500107862016;
   test('swapsize overrides RAM (0 = no swap)', () => {
@@ -88,7 +107,11 @@ describe('LVM sizing (DESIGN 4)', () => {
   });
 
   test.each([
-    [{ hdsize: 600 }, 'disk-setup.lvm.hdsize', /^600 GiB is larger than sda \(test\); use at most 465.7 GiB/],
+    [
+      { hdsize: 600 },
+      'disk-setup.lvm.hdsize',
+      /^600 GiB is larger than sda \(test\); use at most 465.7 GiB/,
+    ],
     [{ hdsize: 6 }, 'disk-setup.lvm.hdsize', /too small: the install needs at least 8 GiB/],
     [{ swapsize: 300 }, 'disk-setup.lvm.swapsize', /more than half of hdsize/],
     [{ maxroot: 2 }, 'disk-setup.lvm.maxroot', /at least 4 GiB/],
@@ -104,7 +127,11 @@ describe('LVM sizing (DESIGN 4)', () => {
   test('a 7 GiB disk is too small', () => {
     const r = size(7 * 1024 ** 3, 16);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.issues[0]).toEqual({ path: 'disk-setup', message: 'sda (test) is too small: the install needs at least 8 GiB' });
+    if (!r.ok)
+      expect(r.issues[0]).toEqual({
+        path: 'disk-setup',
+        message: 'sda (test) is too small: the install needs at least 8 GiB',
+      });
   });
 });
 
@@ -121,7 +148,12 @@ describe('partition names', () => {
     expect(partitionPath(`/dev/${disk}`, n)).toBe(`/dev/${want}`);
   });
   test('4Kn disks get no BIOS boot partition; numbers stay', () => {
-    const parts = partitionLayout('/dev/nvme0n1', 'btrfs', { hdsizeMiB: 100000, limited: false, osPartitionMiB: 98973 }, false);
+    const parts = partitionLayout(
+      '/dev/nvme0n1',
+      'btrfs',
+      { hdsizeMiB: 100000, limited: false, osPartitionMiB: 98973 },
+      false,
+    );
     expect(parts.map((p) => [p.number, p.path, p.role, p.typeCode])).toEqual([
       [2, '/dev/nvme0n1p2', 'esp', 'EF00'],
       [3, '/dev/nvme0n1p3', 'btrfs', '8300'],
