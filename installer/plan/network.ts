@@ -58,11 +58,11 @@ function fail(
   return { ok: false, issues: [{ path, message: `${problem}; ${nicListing(hardware)}` }] };
 }
 
-/** MAC -> installed name for every NIC (identity when pinning is off). */
+/** kernel name -> installed name for every NIC (identity when pinning is off; pins go by MAC). */
 export function pinnedNames(network: NetworkAnswers, nics: NicInfo[]): Map<string, string> {
   const names = new Map<string, string>();
   if (!network.pinning.enabled) {
-    for (const n of nics) names.set(n.mac, n.name);
+    for (const n of nics) names.set(n.name, n.name);
     return names;
   }
   const mapping = new Map(
@@ -73,13 +73,13 @@ export function pinnedNames(network: NetworkAnswers, nics: NicInfo[]): Map<strin
   for (const n of nics) {
     const mapped = mapping.get(n.mac.toLowerCase());
     if (mapped) {
-      names.set(n.mac, mapped);
+      names.set(n.name, mapped);
       continue;
     }
     while (taken.has(`nic${next}`)) next++;
     const name = `nic${next}`;
     taken.add(name);
-    names.set(n.mac, name);
+    names.set(n.name, name);
   }
   return names;
 }
@@ -93,7 +93,7 @@ export function planNetwork(
     return fail(hardware, 'network', 'no network interface to manage this node through');
   const warnings: string[] = [];
   const names = pinnedNames(network, nics);
-  const nameOf = (n: NicInfo): string => names.get(n.mac) ?? n.name;
+  const nameOf = (n: NicInfo): string => names.get(n.name) ?? n.name;
 
   if (network.pinning.enabled) {
     const macs = new Set(nics.map((n) => n.mac.toLowerCase()));

@@ -174,8 +174,19 @@ describe('buildPlan properties', () => {
           expect(first).not.toContain('passw0rd-fixture');
           expect(first).not.toContain('tok-fixture-123456');
           const r = JSON.parse(first) as ReturnType<typeof buildPlan>;
-          if (r.ok) planned++;
-          else {
+          if (r.ok) {
+            planned++;
+            const ids = r.value.steps.map((st) => st.id);
+            expect(new Set(ids).size).toBe(ids.length);
+            const at = (id: string) => ids.indexOf(id);
+            // storage before the system, the system before its configuration, the boot loader last but one
+            expect(at('mount:target')).toBeLessThan(at('extract:payload'));
+            expect(at('extract:payload')).toBeLessThan(at('files:system'));
+            expect(at('bootloader:grub')).toBe(ids.length - 2);
+            expect(ids.at(-1)).toBe('finalize');
+            for (const d of r.value.summary.disks)
+              expect(at(`wipe:${d.name}`)).toBeLessThan(at(`partition:${d.name}`));
+          } else {
             refused++;
             for (const issue of r.issues) expect(issue.message.length).toBeGreaterThan(0);
           }
