@@ -114,7 +114,7 @@ export async function runClusterInit(paths: NodePaths, deps: FirstBootDeps): Pro
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    const { values } = parseCommandArgs('firstboot', argv, {
+    const { values } = parseCommandArgs('', argv, {
       ordering: { type: 'string' },
       'cluster-init': { type: 'boolean' },
       root: { type: 'string' },

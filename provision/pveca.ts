@@ -69,7 +69,7 @@ function print(json: boolean, data: unknown, text: string): void {
 export async function main(argv: string[]): Promise<number> {
   try {
     const positional = argv[0] === 'serve';
-    const { values: o } = parseCommandArgs('pveca', positional ? argv.slice(1) : argv, OPTIONS);
+    const { values: o } = parseCommandArgs('', positional ? argv.slice(1) : argv, OPTIONS);
     if (o.help || (argv.length === 0)) {
       process.stdout.write(USAGE + '\n');
       return argv.length === 0 ? 2 : 0;
@@ -82,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
 
     if (positional) return await serve(ctx, !!o.detach, port);
     const modes = [o.create, o.add, o.list, o.info, o.delete !== undefined].filter(Boolean).length;
-    if (modes !== 1) throw new UserError({ path: 'pveca', message: `give exactly one of -c, -a, -l, -i, -d\n${USAGE}` });
+    if (modes !== 1) throw new UserError({ path: '', message: `give exactly one of -c, -a, -l, -i, -d\n${USAGE}` });
 
     if (o.create) {
       const r = await createCluster(ctx, {

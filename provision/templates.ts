@@ -1,29 +1,26 @@
-// Loads a Handlebars template from templates/. Read at run time (not bundled) so the same code
-// works from the source tree (vitest), from dist/ and from an installed node, where the payload
-// ships them as /usr/lib/openve/templates. OPENVE_TEMPLATES overrides the directory.
+// Handlebars templates from templates/. The bundles that go onto a node carry them embedded
+// (templates.generated.ts, kept equal to the files by test/unit/provision/templates.test.ts);
+// from the source tree the files themselves are read, and OPENVE_TEMPLATES overrides the directory.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { TEMPLATES } from './templates.generated.ts';
 
-function candidates(): string[] {
+function fromDisk(name: string): string | undefined {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const dirs = [
-    process.env.OPENVE_TEMPLATES,
-    path.join(here, '../templates'), // provision/ or dist/
-    path.join(here, '../../templates'), // dist/standalone/ or provision/cluster/
-    path.join(here, 'templates'), // /usr/lib/openve/templates next to the bundle
-    '/usr/lib/openve/templates',
-  ];
-  return dirs.filter((d): d is string => !!d);
-}
-
-export function templateText(name: string): string {
-  for (const dir of candidates()) {
+  const dirs = [process.env.OPENVE_TEMPLATES, path.join(here, '../templates')].filter((d): d is string => !!d);
+  for (const dir of dirs) {
     const file = path.join(dir, name);
     if (existsSync(file)) return readFileSync(file, 'utf8');
   }
-  throw new Error(`template ${name} not found (looked in ${candidates().join(', ')}; set OPENVE_TEMPLATES)`);
+  return undefined;
+}
+
+export function templateText(name: string): string {
+  const text = fromDisk(name) ?? TEMPLATES[name];
+  if (text === undefined) throw new Error(`template ${name} not found (set OPENVE_TEMPLATES to the templates directory)`);
+  return text;
 }
 
 const compiled = new Map<string, Handlebars.TemplateDelegate>();

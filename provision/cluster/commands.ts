@@ -63,7 +63,7 @@ function refuseIfMember(paths: NodePaths): void {
   const existing = readClusterConfig(paths);
   if (existing) {
     throw new UserError({
-      path: 'pveca',
+      path: '',
       message: `this node is already a member of cluster '${existing.clusterName}' (${paths.corosyncConf} exists); remove it from that cluster first`,
     });
   }
@@ -230,7 +230,7 @@ function requireCluster(paths: NodePaths): { config: ClusterConfig; state: Clust
   const config = readClusterConfig(paths);
   const state = readState(paths);
   if (!config || !state) {
-    throw new UserError({ path: 'pveca', message: `this node is not in a cluster (no ${paths.corosyncConf}); create one with 'pveca -c' or join with 'pveca -a -h MASTER'` });
+    throw new UserError({ path: '', message: `this node is not in a cluster (no ${paths.corosyncConf}); create one with 'pveca -c' or join with 'pveca -a -h MASTER'` });
   }
   return { config, state };
 }

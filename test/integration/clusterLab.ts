@@ -105,7 +105,6 @@ export class ClusterLab {
     return {
       PATH: SBIN_PATH,
       OPENVE_ROOT: n.root,
-      OPENVE_TEMPLATES: path.join(repo, 'templates'),
       // corosync daemonizes inside a private mount namespace whose /run is the node's own dir;
       // the sh -c text is constant, the paths are its positional arguments.
       OPENVE_COROSYNC_START: JSON.stringify([
