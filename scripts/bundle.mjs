@@ -25,6 +25,8 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
     format: 'esm',
     splitting: !standalone,
     packages: standalone ? 'bundle' : 'external',
+    // ink imports react-devtools-core only when DEV=true (dynamic import); it is not installed.
+    external: standalone ? ['react-devtools-core'] : [],
     jsx: 'automatic',
     sourcemap: !standalone,
     legalComments: 'none',
