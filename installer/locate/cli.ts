@@ -1,4 +1,4 @@
-// `openve-install locate [--json] [--save DIR] [--hardware FILE] [--timeout SECONDS]`
+// `openve-install locate [--json] [--save DIR] [--hardware FILE] [--timeout SECONDS] [--network-wait SECONDS]`
 // Run by the live ISO's tty1 service: finds the answer (see locate.ts), validates it, and with
 // --save writes DIR/answer.toml (0600) and DIR/first-boot (0755) for `openve-install auto`.
 // Exit 0: a valid answer was found; 1: none found, or it is invalid (the report says why).
@@ -34,6 +34,7 @@ export async function run(args: string[], paths?: Partial<LocatePaths>): Promise
     save: { type: 'string' },
     hardware: { type: 'string' },
     timeout: { type: 'string' },
+    'network-wait': { type: 'string' },
   });
   let httpTimeoutMs: number | undefined;
   if (values.timeout !== undefined) {
@@ -41,10 +42,19 @@ export async function run(args: string[], paths?: Partial<LocatePaths>): Promise
     if (!Number.isFinite(s) || s <= 0) throw new UserError({ path: '--timeout', message: `expected seconds > 0, got ${JSON.stringify(values.timeout)}` });
     httpTimeoutMs = s * 1000;
   }
+  let networkWaitMs = 60_000;
+  if (values['network-wait'] !== undefined) {
+    const s = Number(values['network-wait']);
+    if (!Number.isFinite(s) || s < 0) {
+      throw new UserError({ path: '--network-wait', message: `expected seconds >= 0, got ${JSON.stringify(values['network-wait'])}` });
+    }
+    networkWaitMs = s * 1000;
+  }
   const hardwareFile = values.hardware;
   const env = realLocateEnv({
     ...(paths ? { paths } : {}),
     ...(httpTimeoutMs !== undefined ? { httpTimeoutMs } : {}),
+    networkWaitMs,
     systemInfo: async () =>
       systemInfoPayload(pkg.version, hardwareFile ? loadHardwareFile(hardwareFile) : await detect()),
     log: (line) => process.stderr.write(`${line}\n`),

@@ -19,6 +19,7 @@ export interface RealEnvOptions {
   runner?: CommandRunner;
   systemInfo?: () => Promise<unknown>;
   httpTimeoutMs?: number;
+  networkWaitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -50,6 +51,7 @@ export function realLocateEnv(options: RealEnvOptions = {}): LocateEnv {
     systemInfo: options.systemInfo ?? (async () => ({})),
   };
   if (options.httpTimeoutMs !== undefined) env.httpTimeoutMs = options.httpTimeoutMs;
+  if (options.networkWaitMs !== undefined) env.networkWaitMs = options.networkWaitMs;
   if (options.log) env.log = options.log;
   return env;
 }

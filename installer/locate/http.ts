@@ -11,24 +11,53 @@ export interface SourceOutcome {
   answer?: FoundAnswer;
 }
 
+/**
+ * Fetch the answer; network errors and timeouts are retried every 2 s until `waitUntil` (the live
+ * ISO starts the installer without waiting for DHCP, so the first tries may find no network).
+ */
 export async function fetchAnswer(
   env: LocateEnv,
   source: SourceKind,
   url: string,
   fingerprint: string | undefined,
   how: string,
+  waitUntil = 0,
 ): Promise<SourceOutcome> {
+  const now = env.now ?? Date.now;
+  const started = now();
+  let info: unknown;
+  try {
+    info = await env.systemInfo();
+  } catch (err) {
+    env.log?.(`system summary unavailable (${err instanceof Error ? err.message : String(err)}); posting an empty one`);
+    info = {};
+  }
+  for (let tries = 1; ; tries++) {
+    const { outcome, retriable } = await fetchOnce(env, source, url, fingerprint, how, info);
+    if (!retriable || now() >= waitUntil) {
+      if (tries > 1) outcome.attempt.reason += ` (${tries} tries over ${Math.round((now() - started) / 1000)} s)`;
+      return outcome;
+    }
+    env.log?.(`${safeUrl(url)}: ${outcome.attempt.reason}; waiting for the network`);
+    await (env.sleep ?? defaultSleep)(2000);
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function fetchOnce(
+  env: LocateEnv,
+  source: SourceKind,
+  url: string,
+  fingerprint: string | undefined,
+  how: string,
+  info: unknown,
+): Promise<{ outcome: SourceOutcome; retriable: boolean }> {
   const where = safeUrl(url);
   const timeoutMs = env.httpTimeoutMs ?? 30_000;
   const pin = fingerprint ? { fingerprint } : {};
+  const done = (outcome: SourceOutcome, retriable = false) => ({ outcome, retriable });
   try {
-    let info: unknown;
-    try {
-      info = await env.systemInfo();
-    } catch (err) {
-      env.log?.(`system summary unavailable (${err instanceof Error ? err.message : String(err)}); posting an empty one`);
-      info = {};
-    }
     let res = await env.fetch(url, {
       ...pin,
       method: 'POST',
@@ -39,17 +68,18 @@ export async function fetchAnswer(
     });
     if (res.status === 405 || res.status === 501) res = await env.fetch(url, { ...pin, method: 'GET', timeoutMs, acceptAnyStatus: true });
     if (res.status < 200 || res.status > 299) {
-      return { attempt: { source, where, status: 'failed', reason: `${how}; HTTP ${res.status} ${res.statusText}`.trimEnd() } };
+      return done({ attempt: { source, where, status: 'failed', reason: `${how}; HTTP ${res.status} ${res.statusText}`.trimEnd() } });
     }
     const text = res.text();
-    if (!text.trim()) return { attempt: { source, where, status: 'failed', reason: `${how}; the server returned an empty body` } };
+    if (!text.trim()) return done({ attempt: { source, where, status: 'failed', reason: `${how}; the server returned an empty body` } });
     const answer: FoundAnswer = { source, where, text, withInstallMedia: false };
     if (res.peerFingerprint) answer.fingerprint = res.peerFingerprint;
     const trust = fingerprint ? ', certificate pinned' : url.startsWith('https:') ? ', certificate verified' : '';
-    return { attempt: { source, where, status: 'found', reason: `${how}; HTTP ${res.status}, ${res.body.length} bytes${trust}` }, answer };
+    return done({ attempt: { source, where, status: 'found', reason: `${how}; HTTP ${res.status}, ${res.body.length} bytes${trust}` }, answer });
   } catch (err) {
-    const message = err instanceof PinnedFetchError || err instanceof Error ? err.message : String(err);
-    return { attempt: { source, where, status: 'failed', reason: `${how}; ${message}` } };
+    const message = err instanceof Error ? err.message : String(err);
+    const retriable = err instanceof PinnedFetchError && (err.kind === 'network' || err.kind === 'timeout');
+    return done({ attempt: { source, where, status: 'failed', reason: `${how}; ${message}` } }, retriable);
   }
 }
 
@@ -64,16 +94,20 @@ export async function isoUrlHint(env: LocateEnv): Promise<{ hint?: UrlHint & { u
 }
 
 /** DHCP option 250/251 from dhclient or systemd-networkd leases; reasons for each file looked at. */
-export async function dhcpUrlHint(env: LocateEnv): Promise<{ hint?: UrlHint & { url: string }; where: string; looked: string[] }> {
+export async function dhcpUrlHint(
+  env: LocateEnv,
+): Promise<{ hint?: UrlHint & { url: string }; where: string; looked: string[]; leaseSeen: boolean }> {
   const looked: string[] = [];
+  let leaseSeen = false;
   for (const file of env.paths.dhclientLeases) {
     const text = await env.readFile(file);
     if (text === null) {
       looked.push(`${file}: absent`);
       continue;
     }
+    leaseSeen = true;
     const hint = parseDhclientLeases(text.toString('utf8'));
-    if (hint.url) return { hint: { ...hint, url: hint.url }, where: file, looked };
+    if (hint.url) return { hint: { ...hint, url: hint.url }, where: file, looked, leaseSeen };
     looked.push(`${file}: no answer URL option`);
   }
   const dir = env.paths.networkdLeaseDir;
@@ -84,11 +118,12 @@ export async function dhcpUrlHint(env: LocateEnv): Promise<{ hint?: UrlHint & { 
     const file = `${dir}/${name}`;
     const text = await env.readFile(file);
     if (text === null) continue;
+    leaseSeen = true;
     const hint = parseNetworkdLease(text.toString('utf8'));
-    if (hint.url) return { hint: { ...hint, url: hint.url }, where: file, looked };
+    if (hint.url) return { hint: { ...hint, url: hint.url }, where: file, looked, leaseSeen };
     looked.push(`${file}: no option 250`);
   }
-  return { where: [...env.paths.dhclientLeases, dir].join(', '), looked };
+  return { where: [...env.paths.dhclientLeases, dir].join(', '), looked, leaseSeen };
 }
 
 async function firstTxt(env: LocateEnv, names: string[]): Promise<{ value?: string; tried: string[] }> {

@@ -39,6 +39,9 @@ function pickFingerprint(source: SourceKind, ...candidates: (string | undefined)
 export async function locateAnswer(env: LocateEnv): Promise<LocateResult> {
   const cmdlineText = (await env.readFile(env.paths.cmdline))?.toString('utf8') ?? '';
   const boot = parseBootParams(cmdlineText);
+  const now = env.now ?? Date.now;
+  const started = now();
+  const waitUntil = started + (env.networkWaitMs ?? 0);
   const attempts: Attempt[] = [];
   const done = (answer?: FoundAnswer): LocateResult => {
     // everything after the deciding source is reported as not searched
@@ -59,7 +62,7 @@ export async function locateAnswer(env: LocateEnv): Promise<LocateResult> {
     return done();
   }
   if (boot.answerUrl) {
-    const r = await fetchAnswer(env, 'kernel-cmdline', boot.answerUrl, boot.answerFingerprint, 'openve.answer= on the kernel command line');
+    const r = await fetchAnswer(env, 'kernel-cmdline', boot.answerUrl, boot.answerFingerprint, 'openve.answer= on the kernel command line', waitUntil);
     attempts.push(r.attempt);
     return done(r.answer);
   }
@@ -114,7 +117,7 @@ export async function locateAnswer(env: LocateEnv): Promise<LocateResult> {
   }
   if (iso.hint) {
     const fp = pickFingerprint('http-iso-url', iso.hint.fingerprint, boot.answerFingerprint);
-    const r = await fetchAnswer(env, 'http-iso-url', iso.hint.url, fp.fp, `from ${env.paths.isoAnswerUrl}`);
+    const r = await fetchAnswer(env, 'http-iso-url', iso.hint.url, fp.fp, `from ${env.paths.isoAnswerUrl}`, waitUntil);
     attempts.push(r.attempt);
     if (r.answer) {
       const hook = await firstBootOnIso(env);
@@ -124,18 +127,24 @@ export async function locateAnswer(env: LocateEnv): Promise<LocateResult> {
   }
   attempts.push({ source: 'http-iso-url', where: env.paths.isoAnswerUrl, status: 'not-found', reason: 'no such file on the boot medium' });
 
-  const dhcp = await dhcpUrlHint(env);
+  // the DHCP client may not have a lease yet: wait for one (any lease ends the wait)
+  let dhcp = await dhcpUrlHint(env);
+  while (!dhcp.hint && !dhcp.leaseSeen && now() < waitUntil) {
+    await (env.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(1000);
+    dhcp = await dhcpUrlHint(env);
+  }
   if (dhcp.hint) {
     const fp = pickFingerprint('http-dhcp', boot.answerFingerprint, dhcp.hint.fingerprint);
     if (fp.bad) {
       attempts.push({ ...fp.bad, where: dhcp.where, reason: `DHCP option 251: ${fp.bad.reason}` });
       return done();
     }
-    const r = await fetchAnswer(env, 'http-dhcp', dhcp.hint.url, fp.fp, `DHCP option 250 in ${dhcp.where}`);
+    const r = await fetchAnswer(env, 'http-dhcp', dhcp.hint.url, fp.fp, `DHCP option 250 in ${dhcp.where}`, waitUntil);
     attempts.push(r.attempt);
     return done(r.answer);
   }
-  attempts.push({ source: 'http-dhcp', where: dhcp.where, status: 'not-found', reason: `no DHCP option 250 (${dhcp.looked.join('; ')})` });
+  const waited = dhcp.leaseSeen || env.networkWaitMs === undefined || env.networkWaitMs <= 0 ? '' : `; waited ${Math.round((now() - started) / 1000)} s for a DHCP lease`;
+  attempts.push({ source: 'http-dhcp', where: dhcp.where, status: 'not-found', reason: `no DHCP option 250 (${dhcp.looked.join('; ')}${waited})` });
 
   const dns = await dnsUrlHint(env);
   if (dns.hint) {
@@ -144,7 +153,7 @@ export async function locateAnswer(env: LocateEnv): Promise<LocateResult> {
       attempts.push({ ...fp.bad, where: dns.where });
       return done();
     }
-    const r = await fetchAnswer(env, 'http-dns', dns.hint.url, fp.fp, `${dns.where} = ${safeUrl(dns.hint.url)}`);
+    const r = await fetchAnswer(env, 'http-dns', dns.hint.url, fp.fp, `${dns.where} = ${safeUrl(dns.hint.url)}`, waitUntil);
     attempts.push(r.attempt);
     return done(r.answer);
   }

@@ -55,5 +55,12 @@ export interface LocateEnv {
   systemInfo(): Promise<unknown>;
   /** per HTTP request; default 30 s */
   httpTimeoutMs?: number;
+  /**
+   * How long after locate starts the network may still be coming up: network errors on answer
+   * URLs are retried, and a missing DHCP lease is waited for, until then. Default 0.
+   */
+  networkWaitMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
   log?: (line: string) => void;
 }

@@ -141,7 +141,7 @@ describe.skipIf(!ready)('locate (root: loop device, local https)', () => {
   it('`locate --json --save DIR` writes answer (0600) and hook (0755) and says where from; no answer text in the output', async () => {
     setCmdline('boot=live openve.confirm-wipe=1');
     const save = join(dir, 'saved');
-    const r = await capture(() => locateCli(['--json', '--save', save], paths));
+    const r = await capture(() => locateCli(['--json', '--save', save, '--network-wait', '0'], paths));
     const json = JSON.parse(r.out) as Record<string, unknown>;
     expect(json).toMatchObject({
       found: true, valid: true, source: 'partition', confirmWipe: true, unattended: true,
@@ -157,14 +157,14 @@ describe.skipIf(!ready)('locate (root: loop device, local https)', () => {
   it('the file on the ISO comes before the stick; nothing anywhere gives the full report and exit 1', async () => {
     setCmdline('boot=live');
     writeFileSync(paths.isoAnswer!, ANSWER);
-    let r = await capture(() => locateCli([], paths));
+    let r = await capture(() => locateCli(['--network-wait', '0'], paths));
     expect(r.code).toBe(0);
     expect(r.err).toMatch(/^Answer file found: file on the ISO /);
     rmSync(paths.isoAnswer!);
 
     await runner.run(['losetup', '-d', loop]);
     loop = '';
-    r = await capture(() => locateCli([], paths));
+    r = await capture(() => locateCli(['--network-wait', '0'], paths));
     expect(r.code).toBe(1);
     expect(r.err).toContain('No answer file found. Searched, in order:');
     expect(r.err).toContain('no file system labelled OPENVE-AIS or PROXMOX-AIS');

@@ -183,3 +183,63 @@ describe('locateAnswer: HTTP sources', () => {
     expect(r.attempts.find((a) => a.source === 'http-iso-url')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/ECONNREFUSED/) });
   });
 });
+
+describe('locateAnswer: waiting for the network (the live ISO does not wait for DHCP at boot)', () => {
+  function clock(f: ReturnType<typeof fakeEnv>, waitMs: number, onSleep?: (t: number) => void) {
+    let t = 1_000_000;
+    f.env.now = () => t;
+    f.env.sleep = async (ms) => {
+      t += ms;
+      onSleep?.(t);
+    };
+    f.env.networkWaitMs = waitMs;
+    return () => t;
+  }
+
+  it('retries a kernel-parameter URL while the network is unreachable, then succeeds', async () => {
+    const f = fakeEnv({ files: { '/proc/cmdline': 'openve.answer=http://10.0.2.2/a' }, http: { 'http://10.0.2.2/a': { body: ANSWER } } });
+    const fetch = f.env.fetch;
+    let calls = 0;
+    f.env.fetch = async (url, o) => {
+      if (++calls <= 3) throw new (await import('../../../installer/net/pinned.ts')).PinnedFetchError('network', url, `cannot reach ${url}: ENETUNREACH`);
+      return fetch(url, o);
+    };
+    clock(f, 60_000);
+    const r = await locateAnswer(f.env);
+    expect(r.answer?.text).toBe(ANSWER);
+    expect(r.attempts[0]!.reason).toMatch(/HTTP 200, .* \(4 tries over 6 s\)$/);
+  });
+
+  it('gives up at the deadline and says how long it tried; HTTP errors are not retried', async () => {
+    const f = fakeEnv({ files: { '/proc/cmdline': 'openve.answer=http://10.0.2.2/a' } });
+    clock(f, 10_000);
+    const r = await locateAnswer(f.env);
+    expect(r.attempts[0]!.reason).toMatch(/ECONNREFUSED \(6 tries over 10 s\)$/);
+
+    const g = fakeEnv({ files: { '/proc/cmdline': 'openve.answer=http://10.0.2.2/a' }, http: { 'http://10.0.2.2/a': { status: 404 } } });
+    clock(g, 10_000);
+    const r2 = await locateAnswer(g.env);
+    expect(g.requests.length).toBe(1);
+    expect(r2.attempts[0]!.reason).toMatch(/HTTP 404 Not Found$/);
+  });
+
+  it('waits for a DHCP lease to appear, then uses its option 250', async () => {
+    const lease = '/run/systemd/netif/leases/2';
+    const f = fakeEnv({ files: { '/proc/cmdline': '' }, dirs: { '/run/systemd/netif/leases': [] }, http: { 'http://10.0.2.2/a': { body: ANSWER } } });
+    clock(f, 60_000, (t) => {
+      if (t >= 1_005_000) {
+        f.files.set(lease, `OPTION_250=${Buffer.from('http://10.0.2.2/a').toString('hex')}\n`);
+        (f.env as { listDir: (p: string) => Promise<string[] | null> }).listDir = async () => ['2'];
+      }
+    });
+    const r = await locateAnswer(f.env);
+    expect(r.answer).toMatchObject({ source: 'http-dhcp', where: 'http://10.0.2.2/a' });
+  });
+
+  it('with no lease by the deadline, reports the wait', async () => {
+    const f = fakeEnv({ files: { '/proc/cmdline': '' } });
+    clock(f, 5_000);
+    const r = await locateAnswer(f.env);
+    expect(r.attempts.find((a) => a.source === 'http-dhcp')!.reason).toMatch(/; waited 5 s for a DHCP lease\)$/);
+  });
+});
