@@ -55,6 +55,13 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
       `/dev/kvm is missing although the CPU has ${hardware.cpu.virtualization}: ${NO_KVM_WARNING}`,
     );
   }
+  for (const d of disks.value) {
+    if (d.removable || d.transport === 'usb') {
+      warnings.push(
+        `${d.path} (${d.model || 'no model'}) is a removable or USB disk: fine for a test, slow and short-lived for a host.`,
+      );
+    }
+  }
   warnings.push(...net.value.warnings, ...storage.value.warnings);
 
   const fb = answers.firstBoot;

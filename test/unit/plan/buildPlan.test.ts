@@ -116,6 +116,18 @@ describe('buildPlan', () => {
     );
   });
 
+  test('a USB target disk is planned with a warning', () => {
+    const hw = machine({
+      disks: [disk('sdc', 64 * GiB, { transport: 'usb', removable: true, model: 'Cruzer' })],
+    });
+    const plan = ok(
+      buildPlan(answers({ disk: { selection: { kind: 'list', disks: ['sdc'] } } }), hw),
+    );
+    expect(plan.warnings).toContain(
+      '/dev/sdc (Cruzer) is a removable or USB disk: fine for a test, slow and short-lived for a host.',
+    );
+  });
+
   test('4Kn disk in BIOS mode is refused; in UEFI mode it gets no BIOS boot partition', () => {
     const hw = machine({
       firmware: 'bios',
