@@ -1,16 +1,20 @@
-// openve-install prepare-iso --in ISO --answer A [--on-first-boot SCRIPT] --out ISO
-// Embeds a validated answer (and optionally an executable first-boot hook) into an existing ISO
-// without rebuilding it; booting the result installs unattended (grub.cfg defaults to the
-// unattended entry when /openve/answer.toml is on the medium). OUT is written atomically: a bad
-// answer, a non-ISO input or any loss of boot equipment leaves no OUT behind.
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+// openve-install prepare-iso --in ISO (--answer A | --answer-url URL [--cert-fingerprint FP])
+//                            [--on-first-boot SCRIPT] --out ISO
+// Embeds a validated answer (or the URL to fetch it from) and optionally an executable
+// first-boot hook into an existing ISO without rebuilding it; booting the result installs
+// unattended (grub.cfg defaults to the unattended entry when /openve/answer.toml is on the
+// medium). OUT is written atomically: a bad answer, a non-ISO input or any loss of boot
+// equipment leaves no OUT behind.
+import { mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseAnswers } from '../answers/parse.ts';
 import { UserError, type Issue } from '../errors.ts';
 import { realRunner } from '../exec/runner.ts';
 import type { CommandRunner } from '../exec/types.ts';
 import {
   ISO_ANSWER,
+  ISO_ANSWER_URL,
   ISO_FIRST_BOOT,
   compareBoot,
   embedArgv,
@@ -18,8 +22,11 @@ import {
   parseLsl,
   parseVolumeId,
   type BootSignature,
+  type EmbedFile,
 } from '../locate/embed.ts';
-import { ISO_OPENVE_DIR } from '../locate/paths.ts';
+import { renderAnswerUrlFile } from '../locate/leases.ts';
+import { ANSWER_FILE_NAME, ANSWER_URL_FILE_NAME, FIRST_BOOT_FILE_NAME, ISO_OPENVE_DIR } from '../locate/paths.ts';
+import { isFingerprint } from '../net/pinned.ts';
 import { parseCommandArgs } from './args.ts';
 
 interface IsoFacts {
@@ -60,55 +67,105 @@ async function checkHook(path: string): Promise<Issue | undefined> {
   return undefined;
 }
 
-export async function prepareIso(
-  opts: { inIso: string; answer: string; firstBoot?: string; outIso: string },
-  runner: CommandRunner = realRunner(),
-): Promise<{ outIso: string; volumeId: string; files: string[]; boot: BootSignature; bytes: number }> {
-  const inIso = resolve(opts.inIso);
-  const outIso = resolve(opts.outIso);
-  if (inIso === outIso) throw new UserError({ path: '--out', message: 'must differ from --in (the input ISO is read while the output is written)' });
+export interface PrepareOptions {
+  inIso: string;
+  outIso: string;
+  /** answer file to embed; or */
+  answer?: string;
+  /** URL the live system fetches the answer from (HTTP source), with an optional pin */
+  answerUrl?: string;
+  certFingerprint?: string;
+  firstBoot?: string;
+}
 
-  // 1. the answer, validated before anything else happens
-  let text: string;
-  try {
-    text = await readFile(opts.answer, 'utf8');
-  } catch {
-    throw new UserError({ path: '--answer', message: `${opts.answer}: cannot read the answer file` });
+/** Checks everything about the request that does not need the ISO. */
+async function checkRequest(opts: PrepareOptions): Promise<void> {
+  if (resolve(opts.inIso) === resolve(opts.outIso)) {
+    throw new UserError({ path: '--out', message: 'must differ from --in (the input ISO is read while the output is written)' });
   }
-  const parsed = parseAnswers(text);
-  if (!parsed.ok) {
-    throw new UserError([...parsed.issues, { path: '--answer', message: `${opts.answer} is not a valid answer file; ${opts.outIso} was not written` }]);
-  }
-  const source = parsed.value.firstBoot?.source;
-  if (source === 'from-iso' && !opts.firstBoot) {
-    throw new UserError({ path: 'first-boot.source', message: '"from-iso" needs the hook on the ISO: add --on-first-boot SCRIPT' });
+  if (opts.answer && opts.answerUrl) throw new UserError({ path: '--answer-url', message: 'give either --answer or --answer-url, not both' });
+  if (!opts.answer && !opts.answerUrl) throw new UserError({ path: '--answer', message: 'required (or --answer-url URL)' });
+  if (opts.certFingerprint && !opts.answerUrl) throw new UserError({ path: '--cert-fingerprint', message: 'only used with --answer-url' });
+
+  let source: string | undefined;
+  if (opts.answer) {
+    let text: string;
+    try {
+      text = await readFile(opts.answer, 'utf8');
+    } catch {
+      throw new UserError({ path: '--answer', message: `${opts.answer}: cannot read the answer file` });
+    }
+    const parsed = parseAnswers(text);
+    if (!parsed.ok) {
+      throw new UserError([...parsed.issues, { path: '--answer', message: `${opts.answer} is not a valid answer file; ${opts.outIso} was not written` }]);
+    }
+    source = parsed.value.firstBoot?.source;
+    if (source === 'from-iso' && !opts.firstBoot) {
+      throw new UserError({ path: 'first-boot.source', message: '"from-iso" needs the hook on the ISO: add --on-first-boot SCRIPT' });
+    }
+  } else {
+    const url = opts.answerUrl!;
+    if (!/^https?:\/\/[^/\s]+/i.test(url) || /\s/.test(url)) {
+      throw new UserError({ path: '--answer-url', message: `expected an http:// or https:// URL, got ${JSON.stringify(url)}` });
+    }
+    if (opts.certFingerprint !== undefined) {
+      if (!isFingerprint(opts.certFingerprint)) {
+        throw new UserError({ path: '--cert-fingerprint', message: 'expected a SHA-256 certificate fingerprint: 64 hex digits, colons optional' });
+      }
+      if (!/^https:/i.test(url)) throw new UserError({ path: '--cert-fingerprint', message: 'a certificate fingerprint needs an https:// URL' });
+    }
   }
   if (opts.firstBoot) {
     const problem = await checkHook(opts.firstBoot);
     if (problem) throw new UserError(problem);
-    if (source !== 'from-iso') {
+    // with --answer-url the answer is on a server: its [first-boot] section cannot be checked here
+    if (opts.answer && source !== 'from-iso') {
       throw new UserError({
         path: '--on-first-boot',
         message: `the answer file must contain [first-boot] source = "from-iso" for the hook to run (it has ${source ? `source = "${source}"` : 'no [first-boot] section'})`,
       });
     }
   }
+}
+
+export async function prepareIso(
+  opts: PrepareOptions,
+  runner: CommandRunner = realRunner(),
+): Promise<{ outIso: string; volumeId: string; files: string[]; boot: BootSignature; bytes: number }> {
+  // 1. the request, the answer validated before anything else happens
+  await checkRequest(opts);
+  const inIso = resolve(opts.inIso);
+  const outIso = resolve(opts.outIso);
 
   // 2. the input ISO
   const before = await probeIso(runner, inIso, '--in');
   if (before.boot.elTorito.length === 0) {
     throw new UserError({ path: '--in', message: `${opts.inIso} has no El Torito boot image: not a bootable openve ISO` });
   }
-  // a hook left by an earlier prepare-iso must not survive when none is given now
-  const remove = !opts.firstBoot && before.openveFiles.includes('first-boot') ? [ISO_FIRST_BOOT] : [];
 
-  // 3. write next to OUT, check, then rename: OUT is never a half-written or unbootable image
+  const scratch = await mkdtemp(join(tmpdir(), 'openve-prepare-iso-'));
   const partial = `${outIso}.partial-${process.pid}`;
-  await rm(partial, { force: true });
   try {
-    const files = { inIso, outIso: partial, answer: resolve(opts.answer), volumeId: before.volumeId, remove };
-    const argv = embedArgv(opts.firstBoot ? { ...files, firstBoot: resolve(opts.firstBoot) } : files);
-    const w = await runner.run(argv, { reject: false, timeoutMs: 30 * 60_000 });
+    const add: EmbedFile[] = [];
+    if (opts.answer) add.push({ source: resolve(opts.answer), isoPath: ISO_ANSWER, mode: '0600' });
+    else {
+      const urlFile = join(scratch, ANSWER_URL_FILE_NAME);
+      await writeFile(urlFile, renderAnswerUrlFile(opts.answerUrl!, opts.certFingerprint));
+      add.push({ source: urlFile, isoPath: ISO_ANSWER_URL, mode: '0644' });
+    }
+    if (opts.firstBoot) add.push({ source: resolve(opts.firstBoot), isoPath: ISO_FIRST_BOOT, mode: '0755' });
+    // what an earlier prepare-iso left and this one does not replace must go: a stale hook would
+    // run, a stale answer.toml would win over a new answer URL
+    const managed: [string, string][] = [
+      [ANSWER_FILE_NAME, ISO_ANSWER],
+      [ANSWER_URL_FILE_NAME, ISO_ANSWER_URL],
+      [FIRST_BOOT_FILE_NAME, ISO_FIRST_BOOT],
+    ];
+    const remove = managed.filter(([name, path]) => before.openveFiles.includes(name) && !add.some((a) => a.isoPath === path)).map(([, p]) => p);
+
+    // 3. write next to OUT, check, then rename: OUT is never a half-written or unbootable image
+    await rm(partial, { force: true });
+    const w = await runner.run(embedArgv({ inIso, outIso: partial, volumeId: before.volumeId, remove, add }), { reject: false, timeoutMs: 30 * 60_000 });
     if (w.exitCode !== 0) {
       const tail = `${w.stdout}\n${w.stderr}`.trim().split('\n').filter((l) => /FAILURE|SORRY|MISHAP|FATAL|aborting/.test(l)).slice(-5).join('; ');
       throw new Error(`xorriso could not write ${opts.outIso} (exit ${w.exitCode}): ${tail || 'no message'}`);
@@ -116,32 +173,39 @@ export async function prepareIso(
     const after = await probeIso(runner, partial, '--out');
     const problems = compareBoot(before.boot, after.boot);
     if (after.volumeId !== before.volumeId) problems.push(`volume id changed from ${before.volumeId} to ${after.volumeId}`);
-    const want = ['answer.toml', ...(opts.firstBoot ? ['first-boot'] : [])];
-    for (const f of want) if (!after.openveFiles.includes(f)) problems.push(`/${ISO_OPENVE_DIR}/${f} is missing`);
+    for (const f of add) if (!after.openveFiles.includes(f.isoPath.split('/').pop()!)) problems.push(`${f.isoPath} is missing`);
+    for (const p of remove) if (after.openveFiles.includes(p.split('/').pop()!)) problems.push(`${p} is still there`);
     if (problems.length) throw new Error(`the written ISO failed its check, nothing kept: ${problems.join('; ')}`);
     await rename(partial, outIso);
     const bytes = (await stat(outIso)).size;
-    return { outIso, volumeId: after.volumeId, files: [ISO_ANSWER, ...(opts.firstBoot ? [ISO_FIRST_BOOT] : [])], boot: after.boot, bytes };
+    return { outIso, volumeId: after.volumeId, files: add.map((a) => a.isoPath), boot: after.boot, bytes };
   } finally {
     await rm(partial, { force: true });
+    await rm(scratch, { recursive: true, force: true });
   }
 }
+
+const USAGE = 'usage: prepare-iso --in ISO (--answer A | --answer-url URL [--cert-fingerprint FP]) [--on-first-boot SCRIPT] --out ISO';
 
 export async function run(args: string[], runner?: CommandRunner): Promise<number> {
   const { values } = parseCommandArgs('prepare-iso', args, {
     in: { type: 'string' },
     answer: { type: 'string' },
+    'answer-url': { type: 'string' },
+    'cert-fingerprint': { type: 'string' },
     'on-first-boot': { type: 'string' },
     out: { type: 'string' },
   });
   const missing: Issue[] = [];
-  for (const k of ['in', 'answer', 'out'] as const) if (!values[k]) missing.push({ path: `--${k}`, message: 'required (usage: prepare-iso --in ISO --answer A [--on-first-boot SCRIPT] --out ISO)' });
+  for (const k of ['in', 'out'] as const) if (!values[k]) missing.push({ path: `--${k}`, message: `required (${USAGE})` });
+  if (!values.answer && !values['answer-url']) missing.push({ path: '--answer', message: `required, or --answer-url (${USAGE})` });
   if (missing.length) throw new UserError(missing);
-  const firstBoot = values['on-first-boot'];
-  const r = await prepareIso(
-    { inIso: values.in!, answer: values.answer!, outIso: values.out!, ...(firstBoot ? { firstBoot } : {}) },
-    runner,
-  );
+  const opts: PrepareOptions = { inIso: values.in!, outIso: values.out! };
+  if (values.answer) opts.answer = values.answer;
+  if (values['answer-url']) opts.answerUrl = values['answer-url'];
+  if (values['cert-fingerprint']) opts.certFingerprint = values['cert-fingerprint'];
+  if (values['on-first-boot']) opts.firstBoot = values['on-first-boot'];
+  const r = await prepareIso(opts, runner);
   process.stdout.write(
     `wrote ${r.outIso} (${(r.bytes / 1048576).toFixed(1)} MiB, volume id ${r.volumeId}): ${r.files.join(', ')}\n` +
       `boot kept: ${r.boot.elTorito.join(', ')}; ${r.boot.systemArea}\n`,

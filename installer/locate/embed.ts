@@ -1,38 +1,46 @@
-// The write side of the "file on the ISO" answer source: put answer.toml (and a first-boot hook)
-// into an existing openve ISO with xorriso, without rebuilding it. xorriso's
+// The write side of the ISO answer sources: put answer.toml, or answer-url.txt (and a first-boot
+// hook) into an existing openve ISO with xorriso, without rebuilding it. xorriso's
 // `-boot_image any replay` re-creates the boot equipment of the input (El Torito BIOS + UEFI
 // images, the hybrid MBR/GPT with its EFI partition), so the result boots like the original.
 // The ISO's grub.cfg makes the unattended entry the default when /openve/answer.toml exists.
-import { ANSWER_FILE_NAME, FIRST_BOOT_FILE_NAME, ISO_OPENVE_DIR } from './paths.ts';
+import { ANSWER_FILE_NAME, ANSWER_URL_FILE_NAME, FIRST_BOOT_FILE_NAME, ISO_OPENVE_DIR } from './paths.ts';
 
 export const ISO_ANSWER = `/${ISO_OPENVE_DIR}/${ANSWER_FILE_NAME}`;
+export const ISO_ANSWER_URL = `/${ISO_OPENVE_DIR}/${ANSWER_URL_FILE_NAME}`;
 export const ISO_FIRST_BOOT = `/${ISO_OPENVE_DIR}/${FIRST_BOOT_FILE_NAME}`;
 
-export interface EmbedFiles {
+export interface EmbedFile {
+  /** file on this machine */
+  source: string;
+  /** path inside the ISO */
+  isoPath: string;
+  /** owner root; the answer may hold a password hash: 0600 */
+  mode: '0600' | '0644' | '0755';
+}
+
+export interface EmbedSpec {
   inIso: string;
   outIso: string;
-  answer: string;
-  firstBoot?: string;
   volumeId: string;
-  /** files already in /openve of the input that must go (a hook from an earlier prepare-iso) */
+  /** ISO paths from an earlier prepare-iso that must not survive (a stale hook, the other answer kind) */
   remove: string[];
+  add: EmbedFile[];
 }
 
 /** Pure: the one xorriso invocation that writes the new ISO. */
-export function embedArgv(f: EmbedFiles): string[] {
+export function embedArgv(spec: EmbedSpec): string[] {
   const argv = [
     'xorriso',
     // problems at SORRY level (e.g. boot equipment that cannot be replayed) fail the run
     '-return_with', 'SORRY', '32',
-    '-indev', f.inIso,
-    '-outdev', f.outIso,
+    '-indev', spec.inIso,
+    '-outdev', spec.outIso,
     '-boot_image', 'any', 'replay',
-    '-volid', f.volumeId,
+    '-volid', spec.volumeId,
   ];
-  for (const path of f.remove) argv.push('-rm', path, '--');
-  argv.push('-map', f.answer, ISO_ANSWER, '-chown', '0', ISO_ANSWER, '--', '-chgrp', '0', ISO_ANSWER, '--', '-chmod', '0600', ISO_ANSWER, '--');
-  if (f.firstBoot) {
-    argv.push('-map', f.firstBoot, ISO_FIRST_BOOT, '-chown', '0', ISO_FIRST_BOOT, '--', '-chgrp', '0', ISO_FIRST_BOOT, '--', '-chmod', '0755', ISO_FIRST_BOOT, '--');
+  for (const path of spec.remove) argv.push('-rm', path, '--');
+  for (const f of spec.add) {
+    argv.push('-map', f.source, f.isoPath, '-chown', '0', f.isoPath, '--', '-chgrp', '0', f.isoPath, '--', '-chmod', f.mode, f.isoPath, '--');
   }
   argv.push('-commit');
   return argv;

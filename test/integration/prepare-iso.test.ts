@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { realRunner } from '../../installer/exec/runner.ts';
 import { main } from '../../installer/cli.ts';
 import { parseBootSignature } from '../../installer/locate/embed.ts';
+import { parseAnswerUrlFile } from '../../installer/locate/leases.ts';
 
 const runner = realRunner();
 const have = (cmd: string) => ['/usr/bin', '/usr/sbin', '/bin', '/sbin'].some((d) => existsSync(join(d, cmd)));
@@ -130,6 +131,25 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
     expect(report).not.toContain("'first-boot'");
   });
 
+  it('--answer-url embeds answer-url.txt (read back by locate) and drops an embedded answer.toml', async () => {
+    const out = join(dir, 'url.iso');
+    const fp = 'ab'.repeat(32);
+    const r = await cli(['prepare-iso', '--in', await bootable(), '--answer-url', 'https://answers.example.test:8443/a', '--cert-fingerprint', fp, '--out', out]);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/: \/openve\/answer-url\.txt\n/);
+    const report = await xorrisoReport(out);
+    expect(report).toMatch(/^-rw-r--r--\s+1 0\s+0\s+\d+ .*'answer-url\.txt'$/m);
+    expect(report).not.toContain("'answer.toml'");
+    expect(report).not.toContain("'first-boot'");
+    const x = join(dir, 'extract-url');
+    mkdirSync(x);
+    await runner.run(['xorriso', '-osirrox', 'on', '-indev', out, '-extract', '/openve', x]);
+    expect(parseAnswerUrlFile(readFileSync(join(x, 'answer-url.txt'), 'utf8'))).toEqual({
+      ok: true,
+      value: { url: 'https://answers.example.test:8443/a', fingerprint: Array(32).fill('AB').join(':') },
+    });
+  });
+
   it('refuses an invalid answer and writes nothing', async () => {
     const out = join(dir, 'never.iso');
     const r = await cli(['prepare-iso', '--in', inIso, '--answer', join(dir, 'bad.toml'), '--out', out]);
@@ -156,7 +176,13 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
     r = await cli(['prepare-iso', '--in', inIso, '--answer', noHook, '--out', inIso]);
     expect(r.err).toMatch(/^--out: must differ from --in/m);
     r = await cli(['prepare-iso', '--answer', noHook]);
-    expect(r.err).toBe('--in: required (usage: prepare-iso --in ISO --answer A [--on-first-boot SCRIPT] --out ISO)\n--out: required (usage: prepare-iso --in ISO --answer A [--on-first-boot SCRIPT] --out ISO)\n');
+    expect(r.err).toMatch(/^--in: required \(usage: prepare-iso --in ISO \(--answer A \| --answer-url URL .*\)\n--out: required/);
+    r = await cli(['prepare-iso', '--in', inIso, '--answer', noHook, '--answer-url', 'https://h/a', '--out', out]);
+    expect(r.err).toBe('--answer-url: give either --answer or --answer-url, not both\n');
+    r = await cli(['prepare-iso', '--in', inIso, '--answer-url', 'http://h/a', '--cert-fingerprint', 'ab'.repeat(32), '--out', out]);
+    expect(r.err).toBe('--cert-fingerprint: a certificate fingerprint needs an https:// URL\n');
+    r = await cli(['prepare-iso', '--in', inIso, '--answer-url', 'ftp://h/a', '--out', out]);
+    expect(r.err).toBe('--answer-url: expected an http:// or https:// URL, got "ftp://h/a"\n');
     expect(existsSync(out)).toBe(false);
   });
 

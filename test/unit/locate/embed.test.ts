@@ -46,7 +46,11 @@ describe('xorriso report parsing', () => {
 
 describe('embedArgv', () => {
   it('replays the boot equipment, keeps the volume id, maps files with owner root and fixed modes', () => {
-    expect(embedArgv({ inIso: '/a.iso', outIso: '/b.iso', answer: '/x/answer.toml', firstBoot: '/x/hook', volumeId: 'OPENVE', remove: [] })).toEqual([
+    const add = [
+      { source: '/x/answer.toml', isoPath: '/openve/answer.toml', mode: '0600' as const },
+      { source: '/x/hook', isoPath: '/openve/first-boot', mode: '0755' as const },
+    ];
+    expect(embedArgv({ inIso: '/a.iso', outIso: '/b.iso', volumeId: 'OPENVE', remove: [], add })).toEqual([
       'xorriso', '-return_with', 'SORRY', '32', '-indev', '/a.iso', '-outdev', '/b.iso', '-boot_image', 'any', 'replay', '-volid', 'OPENVE',
       '-map', '/x/answer.toml', '/openve/answer.toml', '-chown', '0', '/openve/answer.toml', '--', '-chgrp', '0', '/openve/answer.toml', '--', '-chmod', '0600', '/openve/answer.toml', '--',
       '-map', '/x/hook', '/openve/first-boot', '-chown', '0', '/openve/first-boot', '--', '-chgrp', '0', '/openve/first-boot', '--', '-chmod', '0755', '/openve/first-boot', '--',
@@ -54,7 +58,7 @@ describe('embedArgv', () => {
     ]);
   });
   it('removes a stale hook', () => {
-    const argv = embedArgv({ inIso: '/a', outIso: '/b', answer: '/x', volumeId: 'V', remove: ['/openve/first-boot'] });
+    const argv = embedArgv({ inIso: '/a', outIso: '/b', volumeId: 'V', remove: ['/openve/first-boot'], add: [{ source: '/x', isoPath: '/openve/answer.toml', mode: '0600' }] });
     expect(argv.join(' ')).toContain('-volid V -rm /openve/first-boot -- -map /x /openve/answer.toml');
     expect(argv).not.toContain('0755');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAnswerUrlFile, parseDhclientLeases, parseNetworkdLease, parseResolvSearch } from '../../../installer/locate/leases.ts';
+import { renderAnswerUrlFile, parseAnswerUrlFile, parseDhclientLeases, parseNetworkdLease, parseResolvSearch } from '../../../installer/locate/leases.ts';
 
 const FP = 'ab'.repeat(32);
 const FP_CANON = Array(32).fill('AB').join(':');
@@ -72,5 +72,12 @@ describe('values typed into DHCP/DNS configs', () => {
     expect(cleanValue('"https://h/a"')).toBe('https://h/a');
     expect(cleanValue(` "'${FP}'" \0`)).toBe(FP);
     expect(parseNetworkdLease(`OPTION_251=${Buffer.from(`"${FP}"`).toString('hex')}\n`)).toEqual({ fingerprint: FP });
+  });
+});
+
+describe('renderAnswerUrlFile', () => {
+  it('round-trips through parseAnswerUrlFile', () => {
+    expect(parseAnswerUrlFile(renderAnswerUrlFile('https://h:8443/a?x=1', FP))).toEqual({ ok: true, value: { url: 'https://h:8443/a?x=1', fingerprint: FP_CANON } });
+    expect(parseAnswerUrlFile(renderAnswerUrlFile('http://h/a'))).toEqual({ ok: true, value: { url: 'http://h/a' } });
   });
 });
