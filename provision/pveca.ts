@@ -24,7 +24,8 @@ import {
   type ClusterContext,
 } from './cluster/commands.ts';
 import { startServer } from './cluster/server.ts';
-import { DEFAULT_PORT, readState } from './cluster/state.ts';
+import { pullConfig } from './cluster/push.ts';
+import { DEFAULT_PORT, readAuthkey, readClusterConfig, readState, writeClusterConfig, type ClusterState } from './cluster/state.ts';
 
 export const USAGE = `usage: pveca -c [--name CLUSTER] [--token T]              create a cluster (this node is master)
        pveca -a -h MASTER_IP [--token T] [--fingerprint F]  join a cluster
@@ -155,7 +156,25 @@ async function serve(ctx: ClusterContext, detach: boolean, portFlag?: number): P
   mkdirSync(path.dirname(paths.servicePid), { recursive: true });
   writeFileSync(paths.servicePid, `${process.pid}\n`);
   log(`openve cluster service (${state.role}) listening on port ${port}`);
+  if (state.role === 'node') void catchUp(ctx, state, log);
   return new Promise<number>(() => undefined); // runs until killed
+}
+
+/** A member that was down during a push pulls the current nodelist from the master (retrying ~2 min). */
+async function catchUp(ctx: ClusterContext, state: ClusterState, log: (l: string) => void): Promise<void> {
+  for (let attempt = 1; attempt <= 12; attempt++) {
+    try {
+      const version = await pullConfig(state, readAuthkey(ctx.paths), readClusterConfig(ctx.paths), async (config) => {
+        writeClusterConfig(ctx.paths, config);
+        await ctx.control.reloadCorosync().catch(() => undefined); // corosync may not run yet: it reads the file when it starts
+      });
+      log(version ? `caught up with the master: config_version ${version}` : 'nodelist up to date with the master');
+      return;
+    } catch (err) {
+      if (attempt === 12) log(`could not reach the master ${state.master.address} to check the nodelist: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 10_000));
+    }
+  }
 }
 
 /** Starts `pveca serve` in the background (tests; systemd runs it in the foreground) and waits until it listens. */

@@ -61,7 +61,7 @@ export async function verifiedMasterFingerprint(target: JoinTarget, timeoutMs: n
   const err = errorFrom(res);
   if (err) throw new UserError({ path: FIELD, message: `master ${target.host}: ${err.message}` });
   const hello = JSON.parse(res.text()) as HelloResponse;
-  if (hello.proof !== helloProof(target.token, nonce, seen)) {
+  if (typeof hello.proof !== 'string' || hello.proof !== helloProof(target.token, hello.cluster, nonce, seen)) {
     throw new UserError({
       path: '--token',
       message: `the server at ${target.host}:${target.port} (certificate ${seen}) could not prove it knows this token: wrong token, or not the master; pass the master's --fingerprint to check it directly`,

@@ -34,3 +34,26 @@ export async function pushConfig(state: ClusterState, authkey: Uint8Array, confi
   );
   return results.filter((r): r is string => r !== undefined);
 }
+
+/**
+ * A member that was down while the master pushed catches up: it fetches the master's nodelist
+ * and, when newer than its own, writes it and asks corosync to reload. Returns the new version, or
+ * undefined when nothing changed.
+ */
+export async function pullConfig(
+  state: ClusterState,
+  authkey: Uint8Array,
+  current: ClusterConfig | undefined,
+  apply: (config: ClusterConfig) => Promise<void>,
+): Promise<number | undefined> {
+  const time = String(Date.now());
+  const res = await fetchPinned(serviceUrl(state.master.address, state.port, '/v1/config'), {
+    fingerprint: state.master.fingerprint,
+    timeoutMs: 5000,
+    headers: { 'x-openve-time': time, 'x-openve-signature': signPush(authkey, time, '') },
+  });
+  const config = JSON.parse(res.text()) as ClusterConfig;
+  if (current && current.configVersion >= config.configVersion) return undefined;
+  await apply(config);
+  return config.configVersion;
+}

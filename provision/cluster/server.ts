@@ -126,14 +126,25 @@ async function handleHello(ctx: ServiceContext, url: URL): Promise<HelloResponse
   return {
     cluster: state.clusterName,
     master: { name: state.nodeName, address: state.address },
-    proof: helloProof(masterToken(ctx), nonce, state.fingerprint),
+    proof: helloProof(masterToken(ctx), state.clusterName, nonce, state.fingerprint),
   };
 }
 
-async function handlePush(ctx: ServiceContext, req: IncomingMessage, body: string): Promise<{ ok: true; configVersion: number }> {
+function checkSigned(ctx: ServiceContext, req: IncomingMessage, body: string): void {
   const time = String(req.headers['x-openve-time'] ?? '');
   const signature = String(req.headers['x-openve-signature'] ?? '');
-  if (!verifyPush(readAuthkey(ctx.paths), time, body, signature)) throw new HttpError(403, 'bad-signature', 'config push not signed with this cluster\'s authkey');
+  if (!verifyPush(readAuthkey(ctx.paths), time, body, signature)) throw new HttpError(403, 'bad-signature', "request not signed with this cluster's authkey");
+}
+
+async function handlePull(ctx: ServiceContext, req: IncomingMessage): Promise<ClusterConfig> {
+  checkSigned(ctx, req, '');
+  const config = readClusterConfig(ctx.paths);
+  if (!config) throw new HttpError(500, 'internal', 'no corosync.conf here');
+  return config;
+}
+
+async function handlePush(ctx: ServiceContext, req: IncomingMessage, body: string): Promise<{ ok: true; configVersion: number }> {
+  checkSigned(ctx, req, body);
   const config = JSON.parse(body) as ClusterConfig;
   const current = readClusterConfig(ctx.paths);
   if (current && current.configVersion >= config.configVersion) return { ok: true, configVersion: current.configVersion };
@@ -147,6 +158,7 @@ export async function route(ctx: ServiceContext, req: IncomingMessage, res: Serv
     const url = new URL(req.url ?? '/', 'https://localhost');
     if (req.method === 'GET' && url.pathname === '/v1/hello') return send(res, 200, await handleHello(ctx, url));
     if (req.method === 'POST' && url.pathname === '/v1/join') return send(res, 200, await handleJoin(ctx, await readBody(req)));
+    if (req.method === 'GET' && url.pathname === '/v1/config') return send(res, 200, await handlePull(ctx, req));
     if (req.method === 'POST' && url.pathname === '/v1/config') return send(res, 200, await handlePush(ctx, req, await readBody(req)));
     send(res, 404, { error: 'bad-request', message: `no route ${req.method} ${url.pathname}` });
   } catch (err) {
@@ -160,11 +172,18 @@ export function startServer(ctx: ServiceContext, options: { port: number; host?:
   const server = https.createServer({ key: readFileSync(ctx.paths.keyPem), cert: readFileSync(ctx.paths.certPem) }, (req, res) => {
     void route(ctx, req, res);
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '::', () => {
-      server.off('error', reject);
-      resolve(server);
+  const listen = (host: string) =>
+    new Promise<https.Server>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, host, () => {
+        server.off('error', reject);
+        resolve(server);
+      });
     });
+  if (options.host) return listen(options.host);
+  // '::' takes IPv4 too; a kernel booted with ipv6.disable=1 has no '::'
+  return listen('::').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EAFNOSUPPORT' || err.code === 'EADDRNOTAVAIL') return listen('0.0.0.0');
+    throw err;
   });
 }

@@ -151,6 +151,25 @@ describe('join protocol (HTTPS service on 127.0.0.1)', () => {
     expect(JSON.parse(res.text())).toMatchObject({ error: 'bad-signature' });
   });
 
+  test('a member that missed a push pulls the newer nodelist from the master', async () => {
+    const { pullConfig } = await import('../../../provision/cluster/push.ts');
+    const { writeClusterConfig, readAuthkey } = await import('../../../provision/cluster/state.ts');
+    const latest = readClusterConfig(master.paths)!;
+    const stale = { ...latest, configVersion: 2, nodes: latest.nodes.slice(0, 2) };
+    writeClusterConfig(member.paths, stale);
+    const applied: number[] = [];
+    const state = readState(member.paths)!;
+    const apply = async (c: typeof latest) => {
+      applied.push(c.configVersion);
+      writeClusterConfig(member.paths, c);
+    };
+    expect(await pullConfig(state, readAuthkey(member.paths), readClusterConfig(member.paths), apply)).toBe(3);
+    expect(readClusterConfig(member.paths)).toEqual(latest);
+    expect(await pullConfig(state, readAuthkey(member.paths), readClusterConfig(member.paths), apply)).toBeUndefined();
+    expect(applied).toEqual([3]);
+    await expect(pullConfig(state, Buffer.alloc(256, 1), undefined, apply)).rejects.toThrow(/HTTP 403/);
+  });
+
   test('joining retries a master that is not up yet (first boot)', async () => {
     const late = node('late');
     const latePort = await freePort();

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { addNode, ClusterChangeError, newCluster, quorumNeeded, removalKeepsQuorum, removeNode } from '../../../provision/cluster/model.ts';
 import { parseQuorumtool } from '../../../provision/cluster/status.ts';
 import { clusterView, formatView } from '../../../provision/cluster/commands.ts';
-import { signPush, tokensEqual, verifyPush } from '../../../provision/cluster/protocol.ts';
+import { helloProof, signPush, tokensEqual, verifyPush } from '../../../provision/cluster/protocol.ts';
 import type { ClusterState } from '../../../provision/cluster/state.ts';
 
 const base = newCluster('lab', { name: 'pve1', address: '10.0.0.1' });
@@ -76,14 +76,24 @@ describe('protocol helpers', () => {
     expect(tokensEqual('abc', 'abd')).toBe(false);
     expect(tokensEqual('abc', 'abcd')).toBe(false);
   });
-  test('config pushes are signed with the authkey and expire', () => {
+  test('config pushes are signed with the authkey (time and body)', () => {
     const key = Buffer.alloc(32, 7);
-    const now = Date.now();
-    const sig = signPush(key, String(now), '{"a":1}');
-    expect(verifyPush(key, String(now), '{"a":1}', sig, now)).toBe(true);
-    expect(verifyPush(key, String(now), '{"a":2}', sig, now)).toBe(false);
-    expect(verifyPush(Buffer.alloc(32, 8), String(now), '{"a":1}', sig, now)).toBe(false);
-    expect(verifyPush(key, String(now), '{"a":1}', sig, now + 10 * 60_000)).toBe(false);
-    expect(verifyPush(key, String(now), '{"a":1}', 'zz', now)).toBe(false);
+    const now = String(Date.now());
+    const sig = signPush(key, now, '{"a":1}');
+    expect(verifyPush(key, now, '{"a":1}', sig)).toBe(true);
+    expect(verifyPush(key, now, '{"a":2}', sig)).toBe(false);
+    expect(verifyPush(key, String(Number(now) + 1), '{"a":1}', sig)).toBe(false);
+    expect(verifyPush(Buffer.alloc(32, 8), now, '{"a":1}', sig)).toBe(false);
+    expect(verifyPush(key, now, '{"a":1}', 'zz')).toBe(false);
+    expect(verifyPush(key, 'x', '{"a":1}', sig)).toBe(false);
+  });
+  test('the hello proof binds token, cluster, nonce and certificate', () => {
+    const p = helloProof('tok-12345678', 'lab', 'ab'.repeat(16), 'AA:BB');
+    expect(p).toMatch(/^[0-9a-f]{64}$/);
+    expect(helloProof('tok-12345678', 'lab', 'ab'.repeat(16), 'AA:BB')).toBe(p);
+    expect(helloProof('tok-12345679', 'lab', 'ab'.repeat(16), 'AA:BB')).not.toBe(p);
+    expect(helloProof('tok-12345678', 'lab2', 'ab'.repeat(16), 'AA:BB')).not.toBe(p);
+    expect(helloProof('tok-12345678', 'lab', 'cd'.repeat(16), 'AA:BB')).not.toBe(p);
+    expect(helloProof('tok-12345678', 'lab', 'ab'.repeat(16), 'AA:BC')).not.toBe(p);
   });
 });
