@@ -52,7 +52,7 @@ export function isInstallTarget(d: DiskInfo): string | null {
     case 'dm':
       return 'device-mapper device';
     case 'other':
-      return 'not a whole disk';
+      return /^fd\d/.test(d.name) ? 'floppy drive' : 'not a local disk';
     case 'disk':
       break;
   }

@@ -80,7 +80,8 @@ export function diskKind(name: string, lsblkType: string): DiskKind {
   if (/^(z?ram)\d/.test(name)) return 'ram';
   if (/^md\d/.test(name) || lsblkType.startsWith('raid') || lsblkType === 'md') return 'md';
   if (/^dm-\d/.test(name) || ['lvm', 'crypt', 'dm', 'mpath'].includes(lsblkType)) return 'dm';
-  if (/^(nbd|zd|drbd)\d/.test(name)) return 'other';
+  // floppy (QEMU -M pc has one), network and replicated block devices
+  if (/^(fd|nbd|zd|drbd|rbd)\d/.test(name)) return 'other';
   return lsblkType === 'disk' || lsblkType === '' ? 'disk' : 'other';
 }
 
@@ -223,19 +224,29 @@ export function parseMounts(text: string): MountEntry[] {
 
 // ---------- udev ----------
 
-/** `udevadm info --query=property DEV...` output: one record per device, blocks split by blank lines. */
+/**
+ * `udevadm info --query=property DEV...` output, one record per device. systemd 257 (trixie) prints
+ * the records back to back, each starting with DEVPATH=; others separate them by a blank line.
+ */
 export function parseUdevProperties(text: string): Record<string, string>[] {
-  return text
-    .split(/\n\s*\n/)
-    .map((block) => {
-      const props: Record<string, string> = {};
-      for (const line of block.split('\n')) {
-        const i = line.indexOf('=');
-        if (i > 0) props[line.slice(0, i)] = line.slice(i + 1);
-      }
-      return props;
-    })
-    .filter((p) => Object.keys(p).length > 0);
+  const records: Record<string, string>[] = [];
+  let cur: Record<string, string> = {};
+  const flush = () => {
+    if (Object.keys(cur).length > 0) records.push(cur);
+    cur = {};
+  };
+  for (const line of text.split('\n')) {
+    const i = line.indexOf('=');
+    if (i <= 0) {
+      if (line.trim() === '') flush();
+      continue;
+    }
+    const key = line.slice(0, i);
+    if (key === 'DEVPATH' && 'DEVPATH' in cur) flush();
+    cur[key] = line.slice(i + 1);
+  }
+  flush();
+  return records;
 }
 
 /** A sysfs `uevent` file (KEY=VALUE lines). */

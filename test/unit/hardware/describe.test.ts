@@ -42,7 +42,8 @@ describe('isInstallTarget', () => {
     [{ kind: 'rom' as const }, /optical/],
     [{ kind: 'md' as const }, /md/],
     [{ kind: 'dm' as const }, /device-mapper/],
-    [{ kind: 'other' as const }, /not a whole disk/],
+    [{ kind: 'other' as const }, /not a local disk/],
+    [{ kind: 'other' as const, name: 'fd0' }, /floppy/],
     [{ readOnly: true }, /read-only/],
     [{ sizeBytes: 0 }, /size 0/],
   ])('refuses %o', (over, reason) => expect(isInstallTarget(disk(over))).toMatch(reason));

@@ -57,6 +57,7 @@ describe('kinds and transports', () => {
     ['md127', 'raid1', 'md'],
     ['dm-0', 'lvm', 'dm'],
     ['nbd0', 'disk', 'other'],
+    ['fd0', 'disk', 'other'],
     ['nvme0n1', 'disk', 'disk'],
   ])('%s (%s) is %s', (name, type, kind) => expect(diskKind(name, type)).toBe(kind));
 
@@ -156,6 +157,13 @@ describe('udev', () => {
     expect(recs.map((r) => r.DEVNAME ?? r.INTERFACE)).toEqual(['/dev/sda', '/dev/sdb', 'eno1']);
     expect(recs[0]).toMatchObject({ ID_SERIAL_SHORT: 'S6PWNJ0T412345A', ID_WWN: '0x5002538f41234567', ID_PATH: 'pci-0000:00:17.0-ata-1.0' });
     expect(recs[2]).toMatchObject({ ID_NET_NAME_PATH: 'enp0s31f6', ID_VENDOR_FROM_DATABASE: 'Intel Corporation' });
+  });
+
+  it('splits systemd 257 output, where records follow each other without a blank line (recorded in QEMU)', () => {
+    const recs = parseUdevProperties(raw('udevadm-qemu-live.txt'));
+    expect(recs.map((r) => r.DEVNAME ?? r.INTERFACE)).toEqual(['/dev/vda', '/dev/vdb', '/dev/sr0', '/dev/loop0', 'ens3']);
+    expect(recs[2]).toMatchObject({ ID_SERIAL: 'QEMU_DVD-ROM_QM00003', ID_FS_LABEL: 'OPENVE', ID_PATH: 'pci-0000:00:01.1-ata-2.0' });
+    expect(recs[4]).toMatchObject({ ID_NET_NAME_PATH: 'enp0s3', ID_NET_NAME_SLOT: 'ens3', ID_NET_DRIVER: 'virtio_net' });
   });
 
   it('derives ID_PATH like path_id for the common buses', () => {
