@@ -1,14 +1,14 @@
 // zod issues -> our Issues: `path: message` with TOML key paths, one issue per unknown key with a
 // "did you mean", unions reduced to the branch the user evidently meant. Messages never echo the
 // value of a field of the wrong type (it might be a password).
-import type * as z from 'zod';
+import type * as core from 'zod/v4/core';
 import type { Issue } from '../errors.ts';
 import { formatPath, type PathSegment } from './paths.ts';
 import { closest, didYouMean } from './suggest.ts';
 import { quote } from './validators.ts';
 
-type ZodIssue = z.core.$ZodIssue;
-type RawIssue = z.core.$ZodRawIssue;
+type ZodIssue = core.$ZodIssue;
+type RawIssue = core.$ZodRawIssue;
 
 export function describeType(input: unknown): string {
   if (input === undefined) return 'nothing';
@@ -19,6 +19,8 @@ export function describeType(input: unknown): string {
     case 'string':
       return 'a string';
     case 'number':
+      if (Number.isNaN(input)) return 'nan';
+      if (!Number.isFinite(input)) return input > 0 ? 'inf' : '-inf';
       return Number.isInteger(input) ? 'an integer' : 'a number';
     case 'bigint':
       return 'an integer';
@@ -48,6 +50,7 @@ export function errorMap(iss: RawIssue): string | undefined {
   switch (iss.code) {
     case 'invalid_type':
       if (iss.input === undefined) return MISSING;
+      if (typeof iss.input === 'number' && !Number.isFinite(iss.input)) return `expected a finite number, got ${describeType(iss.input)}`;
       return `expected ${EXPECTED[iss.expected] ?? iss.expected}, got ${describeType(iss.input)}`;
     case 'invalid_value': {
       if (iss.input === undefined) return MISSING;
@@ -56,11 +59,13 @@ export function errorMap(iss: RawIssue): string | undefined {
       return `${quote(iss.input)} is not valid${didYouMean(iss.input, values)}; expected one of ${values.join(', ')}`;
     }
     case 'too_small':
-      if (iss.origin === 'number') return `must be ${iss.inclusive ? 'at least' : 'greater than'} ${String(iss.minimum)}`;
+      if (Number(iss.minimum) <= Number.MIN_SAFE_INTEGER) return 'is too small';
+      if (iss.origin === 'number' || iss.origin === 'int') return `must be ${iss.inclusive ? 'at least' : 'greater than'} ${String(iss.minimum)}`;
       if (iss.origin === 'array') return `needs at least ${String(iss.minimum)} entries`;
       return undefined;
     case 'too_big':
-      if (iss.origin === 'number') return `must be ${iss.inclusive ? 'at most' : 'less than'} ${String(iss.maximum)}`;
+      if (Number(iss.maximum) >= Number.MAX_SAFE_INTEGER) return 'is too large';
+      if (iss.origin === 'number' || iss.origin === 'int') return `must be ${iss.inclusive ? 'at most' : 'less than'} ${String(iss.maximum)}`;
       return undefined;
     default:
       return undefined;
@@ -68,28 +73,28 @@ export function errorMap(iss: RawIssue): string | undefined {
 }
 
 /** Keys allowed in the strict table at `path`, found by walking the schema. */
-function keysAt(schema: z.core.$ZodType, path: readonly PathSegment[]): string[] {
-  let node: z.core.$ZodType | undefined = schema;
-  const unwrap = (n: z.core.$ZodType | undefined): z.core.$ZodType | undefined => {
+function keysAt(schema: core.$ZodType, path: readonly PathSegment[]): string[] {
+  let node: core.$ZodType | undefined = schema;
+  const unwrap = (n: core.$ZodType | undefined): core.$ZodType | undefined => {
     let cur = n;
     for (let i = 0; cur && i < 10; i++) {
-      const def = cur._zod.def as { type: string; innerType?: z.core.$ZodType };
+      const def = cur._zod.def as { type: string; innerType?: core.$ZodType };
       if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) cur = def.innerType;
       else break;
     }
     return cur;
   };
-  const objectIn = (n: z.core.$ZodType | undefined): z.core.$ZodType | undefined => {
+  const objectIn = (n: core.$ZodType | undefined): core.$ZodType | undefined => {
     const u = unwrap(n);
     if (!u) return undefined;
-    const def = u._zod.def as { type: string; options?: z.core.$ZodType[] };
+    const def = u._zod.def as { type: string; options?: core.$ZodType[] };
     if (def.type === 'union') return def.options?.map(objectIn).find((o) => o !== undefined);
     return def.type === 'object' ? u : undefined;
   };
   for (const seg of path) {
     const obj = objectIn(node);
     if (!obj || typeof seg !== 'string') return [];
-    node = (obj._zod.def as unknown as { shape: Record<string, z.core.$ZodType> }).shape[seg];
+    node = (obj._zod.def as unknown as { shape: Record<string, core.$ZodType> }).shape[seg];
   }
   const obj = objectIn(node);
   return obj ? Object.keys((obj._zod.def as unknown as { shape: Record<string, unknown> }).shape) : [];
@@ -99,7 +104,7 @@ const UNION_HINTS: Record<string, string> = {
   'global.fqdn': 'expected a fully qualified domain name like "node1.example.com", or a table { source = "from-dhcp", domain = "example.com" }',
 };
 
-export function toIssues(schema: z.core.$ZodType, zodIssues: readonly ZodIssue[], prefix: PathSegment[] = []): Issue[] {
+export function toIssues(schema: core.$ZodType, zodIssues: readonly ZodIssue[], prefix: PathSegment[] = []): Issue[] {
   const issues = collect(schema, zodIssues, prefix);
   // A misspelt required key gives "unknown key (did you mean 'x'?)"; "x: required" adds nothing.
   const suggested = new Set(issues.flatMap((i) => (i.suggests ? [i.suggests] : [])));
@@ -110,7 +115,7 @@ export function toIssues(schema: z.core.$ZodType, zodIssues: readonly ZodIssue[]
 
 type Collected = Issue & { suggests?: string };
 
-function collect(schema: z.core.$ZodType, zodIssues: readonly ZodIssue[], prefix: PathSegment[]): Collected[] {
+function collect(schema: core.$ZodType, zodIssues: readonly ZodIssue[], prefix: PathSegment[]): Collected[] {
   const out: Collected[] = [];
   for (const iss of zodIssues) {
     const path = [...prefix, ...(iss.path as PathSegment[])];

@@ -3,35 +3,43 @@
 // several fields (password xor hash, disk-list xor filter, RAID sizes, network source) are in
 // checks.ts; parse.ts runs both and normalizes the result into `Answers`.
 // Proxmox reference: proxmox-installer-types/src/answer.rs (AutoInstallerConfig).
-import * as z from 'zod';
+// zod/mini (same zod 4 core, functional API): it builds and loads faster, which the validate
+// start-up budget needs; messages come from issues.ts's error map, not zod's locales.
+import * as z from 'zod/mini';
 import * as v from './validators.ts';
 import { KEYBOARD_IDS } from './locales.ts';
 
 /** A string checked by one of the shared validators (same message as the UI). */
 function checked(validator: v.Validator, description?: string) {
-  const s = z.string().superRefine((value, ctx) => {
+  const check = z.superRefine((value: string, ctx) => {
     const message = validator(value);
     if (message) ctx.addIssue({ code: 'custom', message });
   });
-  return description ? s.describe(description) : s;
+  return description ? z.string().check(check, z.meta({ description })) : z.string().check(check);
 }
+
+const opt = z.optional;
+const described = <T extends z.ZodMiniType>(schema: T, description: string): T => schema.check(z.meta({ description })) as T;
 
 /** Case-insensitive enum written as a pattern, so the JSON Schema says the same thing. */
 function caseInsensitive(values: readonly string[]) {
   const pattern = values
     .map((value) => [...value].map((c) => (/[a-z]/i.test(c) ? `[${c.toUpperCase()}${c.toLowerCase()}]` : c)).join(''))
     .join('|');
-  return z.string().regex(new RegExp(`^(${pattern})$`), {
-    error: (iss) => `${v.quote(String(iss.input))} is not valid; expected one of ${values.join(', ')} (any case)`,
-  });
+  return z.string().check(
+    z.regex(new RegExp(`^(${pattern})$`), {
+      error: (iss) => `${v.quote(String(iss.input))} is not valid; expected one of ${values.join(', ')} (any case)`,
+    }),
+  );
 }
 
 export const UDEV_PROPERTY = /^[A-Za-z0-9_]+$/;
 
 /** udev property -> glob, e.g. filter.ID_SERIAL = "S2HR*" */
-export const udevFilter = z
-  .record(z.string(), z.string().min(1, { message: 'the glob must not be empty (use "*" to match anything)' }))
-  .describe('udev property name -> glob pattern, e.g. ID_SERIAL = "S2HRNX*"');
+export const udevFilter = described(
+  z.record(z.string(), z.string().check(z.minLength(1, { error: 'the glob must not be empty (use "*" to match anything)' }))),
+  'udev property name -> glob pattern, e.g. ID_SERIAL = "S2HRNX*"',
+);
 
 export const BTRFS_RAID_LEVELS = ['raid0', 'raid1', 'raid10'] as const;
 export const ZFS_RAID_LEVELS = ['raid0', 'raid1', 'raid10', 'raidz-1', 'raidz-2', 'raidz-3'] as const;
@@ -45,119 +53,129 @@ export const BOND_MODES = [
   'balance-alb',
 ] as const;
 
+const num = (min: number, max?: number) => z.number().check(...(max === undefined ? [z.gte(min)] : [z.gte(min), z.lte(max)]));
+const int = (min: number, max?: number) => z.int().check(...(max === undefined ? [z.gte(min)] : [z.gte(min), z.lte(max)]));
+
 const fqdnFromDhcp = z.strictObject({
-  source: z.enum(['from-dhcp']).optional().describe('where the FQDN comes from (default from-dhcp)'),
-  domain: z.string().optional().describe('domain to use when the DHCP server sends none'),
+  source: opt(described(z.enum(['from-dhcp']), 'where the FQDN comes from (default from-dhcp)')),
+  domain: opt(described(z.string(), 'domain to use when the DHCP server sends none')),
 });
 
 export const globalSchema = z.strictObject({
   // enum/pattern only inform the JSON Schema (editors); the validators decide and word the errors
-  keyboard: checked(v.validateKeyboard).meta({ description: 'keyboard layout id', enum: [...KEYBOARD_IDS] }),
-  country: checked(v.validateCountry).meta({ description: 'ISO 3166-1 alpha-2 country code, lower case', pattern: '^[a-z]{2}$' }),
-  fqdn: z
-    .union([checked(v.validateFqdn), fqdnFromDhcp])
-    .describe('fully qualified domain name, or { source = "from-dhcp", domain = "..." }'),
+  keyboard: checked(v.validateKeyboard).check(z.meta({ description: 'keyboard layout id', enum: [...KEYBOARD_IDS] })),
+  country: checked(v.validateCountry).check(
+    z.meta({ description: 'ISO 3166-1 alpha-2 country code, lower case', pattern: '^[a-z]{2}$' }),
+  ),
+  fqdn: described(
+    z.union([checked(v.validateFqdn), fqdnFromDhcp]),
+    'fully qualified domain name, or { source = "from-dhcp", domain = "..." }',
+  ),
   mailto: checked(v.validateEmail, 'e-mail address of the administrator'),
   timezone: checked(v.validateTimezone, 'IANA time zone, e.g. Europe/Vienna or UTC'),
-  'root-password': checked(v.validatePassword, 'root password in plain text (>= 8 characters)').optional(),
-  'root-password-hashed': checked(v.validateCryptHash, 'root password as crypt(3) hash: $y$, $6$ or $5$').optional(),
-  'root-ssh-keys': z.array(checked(v.validateSshPublicKey)).optional().describe('OpenSSH public keys for root'),
-  'reboot-on-error': z.boolean().optional(),
-  'reboot-mode': z.enum(['reboot', 'power-off']).optional(),
+  'root-password': opt(checked(v.validatePassword, 'root password in plain text (>= 8 characters)')),
+  'root-password-hashed': opt(checked(v.validateCryptHash, 'root password as crypt(3) hash: $y$, $6$ or $5$')),
+  'root-ssh-keys': opt(described(z.array(checked(v.validateSshPublicKey)), 'OpenSSH public keys for root')),
+  'reboot-on-error': opt(z.boolean()),
+  'reboot-mode': opt(z.enum(['reboot', 'power-off'])),
 });
 
 const pinning = z.strictObject({
   enabled: z.boolean(),
-  mapping: z.record(z.string(), z.string()).optional().describe('MAC address -> interface name (<= 15 characters)'),
+  mapping: opt(described(z.record(z.string(), z.string()), 'MAC address -> interface name (<= 15 characters)')),
 });
 
 export const networkSchema = z.strictObject({
-  source: z.enum(['from-dhcp', 'from-answer']).optional().describe('default from-dhcp'),
-  cidr: checked(v.validateCidr, 'address with prefix length, e.g. 192.168.1.10/24').optional(),
-  gateway: checked(v.validateHostIp).optional(),
-  dns: checked(v.validateHostIp).optional(),
-  filter: udevFilter.optional().describe('udev property -> glob selecting the management NIC'),
-  'interface-name-pinning': pinning.optional(),
+  source: opt(described(z.enum(['from-dhcp', 'from-answer']), 'default from-dhcp')),
+  cidr: opt(checked(v.validateCidr, 'address with prefix length, e.g. 192.168.1.10/24')),
+  gateway: opt(checked(v.validateHostIp)),
+  dns: opt(checked(v.validateHostIp)),
+  filter: opt(described(udevFilter, 'udev property -> glob selecting the management NIC')),
+  'interface-name-pinning': opt(pinning),
   // ours, beyond Proxmox
-  bond: z
-    .strictObject({
-      mode: z.enum(BOND_MODES),
-      filter: udevFilter.describe('udev property -> glob selecting the bond members'),
-    })
-    .optional()
-    .describe('openve: bond the management NICs'),
-  vlan: z.number().int().min(1).max(4094).optional().describe('openve: VLAN tag of the management network'),
+  bond: opt(
+    described(
+      z.strictObject({
+        mode: z.enum(BOND_MODES),
+        filter: described(udevFilter, 'udev property -> glob selecting the bond members'),
+      }),
+      'openve: bond the management NICs',
+    ),
+  ),
+  vlan: opt(described(int(1, 4094), 'openve: VLAN tag of the management network')),
 });
 
 const lvmSchema = z.strictObject({
-  hdsize: z.number().min(2).optional().describe('GiB of the disk to use'),
-  swapsize: z.number().min(0).optional(),
-  maxroot: z.number().min(2).optional(),
-  maxvz: z.number().min(0).optional(),
-  minfree: z.number().min(0).optional(),
+  hdsize: opt(described(num(2), 'GiB of the disk to use')),
+  swapsize: opt(num(0)),
+  maxroot: opt(num(2)),
+  maxvz: opt(num(0)),
+  minfree: opt(num(0)),
 });
 
 const btrfsSchema = z.strictObject({
-  raid: caseInsensitive(BTRFS_RAID_LEVELS).optional().describe('raid0, raid1 or raid10 (any case)'),
-  compress: z.enum(['on', 'off', 'zlib', 'lzo', 'zstd']).optional(),
-  hdsize: z.number().min(2).optional(),
+  raid: opt(described(caseInsensitive(BTRFS_RAID_LEVELS), 'raid0, raid1 or raid10 (any case)')),
+  compress: opt(z.enum(['on', 'off', 'zlib', 'lzo', 'zstd'])),
+  hdsize: opt(num(2)),
 });
 
 // Accepted for compatibility (so a Proxmox file gets the one clear "ZFS not supported" error,
 // not a list of unknown keys); filesystem = "zfs" itself is refused in checks.ts.
 const zfsSchema = z.strictObject({
-  raid: caseInsensitive(ZFS_RAID_LEVELS).optional(),
-  ashift: z.number().int().min(9).max(16).optional(),
-  'arc-max': z.number().int().min(64).optional(),
-  checksum: z.enum(['on', 'fletcher4', 'sha256']).optional(),
-  compress: z.enum(['on', 'off', 'lzjb', 'lz4', 'zle', 'gzip', 'zstd']).optional(),
-  copies: z.number().int().min(1).max(3).optional(),
-  hdsize: z.number().min(2).optional(),
+  raid: opt(caseInsensitive(ZFS_RAID_LEVELS)),
+  ashift: opt(int(9, 16)),
+  'arc-max': opt(int(64)),
+  checksum: opt(z.enum(['on', 'fletcher4', 'sha256'])),
+  compress: opt(z.enum(['on', 'off', 'lzjb', 'lz4', 'zle', 'gzip', 'zstd'])),
+  copies: opt(int(1, 3)),
+  hdsize: opt(num(2)),
 });
 
 export const diskSetupSchema = z.strictObject({
   filesystem: z.enum(['ext4', 'xfs', 'btrfs', 'zfs']),
-  'disk-list': z.array(checked(v.validateDiskName)).optional().describe('kernel names, e.g. ["sda", "sdb"]'),
-  filter: udevFilter.optional().describe('udev property -> glob selecting the target disks'),
-  'filter-match': z.enum(['any', 'all']).optional(),
-  lvm: lvmSchema.optional(),
-  btrfs: btrfsSchema.optional(),
-  zfs: zfsSchema.optional(),
+  'disk-list': opt(described(z.array(checked(v.validateDiskName)), 'kernel names, e.g. ["sda", "sdb"]')),
+  filter: opt(described(udevFilter, 'udev property -> glob selecting the target disks')),
+  'filter-match': opt(z.enum(['any', 'all'])),
+  lvm: opt(lvmSchema),
+  btrfs: opt(btrfsSchema),
+  zfs: opt(zfsSchema),
 });
 
 export const firstBootSchema = z.strictObject({
   source: z.enum(['from-iso', 'from-url']),
-  ordering: z.enum(['before-network', 'network-online', 'fully-up']).optional().describe('default fully-up'),
-  url: checked(v.validateUrl).optional(),
-  'cert-fingerprint': checked(v.validateCertFingerprint).optional(),
+  ordering: opt(described(z.enum(['before-network', 'network-online', 'fully-up']), 'default fully-up')),
+  url: opt(checked(v.validateUrl)),
+  'cert-fingerprint': opt(checked(v.validateCertFingerprint)),
 });
 
 export const webhookSchema = z.strictObject({
   url: checked(v.validateUrl),
-  'cert-fingerprint': checked(v.validateCertFingerprint).optional(),
-  'auth-token': z.string().optional().describe('sent back as "token" in the webhook body'),
+  'cert-fingerprint': opt(checked(v.validateCertFingerprint)),
+  'auth-token': opt(described(z.string(), 'sent back as "token" in the webhook body')),
 });
 
-export const clusterSchema = z
-  .strictObject({
+export const clusterSchema = described(
+  z.strictObject({
     mode: z.enum(['create', 'join']),
-    name: checked(v.validateClusterName, 'mode = "create": the cluster name').optional(),
-    master: checked(v.validateHostIp, 'mode = "join": IP address of a cluster member').optional(),
-    token: checked(v.validateToken, 'pre-shared join token (>= 16 characters)').optional(),
-    fingerprint: checked(v.validateCertFingerprint, "mode = \"join\": SHA-256 of the master's certificate").optional(),
-  })
-  .describe('openve: form or join a cluster at first boot');
+    name: opt(checked(v.validateClusterName, 'mode = "create": the cluster name')),
+    master: opt(checked(v.validateHostIp, 'mode = "join": IP address of a cluster member')),
+    token: opt(checked(v.validateToken, 'pre-shared join token (>= 16 characters)')),
+    fingerprint: opt(checked(v.validateCertFingerprint, "mode = \"join\": SHA-256 of the master's certificate")),
+  }),
+  'openve: form or join a cluster at first boot',
+);
 
-export const answerFileSchema = z
-  .strictObject({
+export const answerFileSchema = described(
+  z.strictObject({
     global: globalSchema,
     network: networkSchema,
     'disk-setup': diskSetupSchema,
-    'first-boot': firstBootSchema.optional(),
-    'post-installation-webhook': webhookSchema.optional(),
-    cluster: clusterSchema.optional(),
-  })
-  .describe('openve answer file (a superset of the Proxmox VE auto-installer answer.toml)');
+    'first-boot': opt(firstBootSchema),
+    'post-installation-webhook': opt(webhookSchema),
+    cluster: opt(clusterSchema),
+  }),
+  'openve answer file (a superset of the Proxmox VE auto-installer answer.toml)',
+);
 
 export type RawAnswerFile = z.infer<typeof answerFileSchema>;
 

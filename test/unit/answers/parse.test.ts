@@ -168,6 +168,18 @@ token = "fleet-token-0123456789"
     expect(problems(BASE.replace('filesystem = "ext4"\n', ''))).toEqual(['disk-setup.filesystem: required, but missing']);
   });
 
+  it('names non-finite and out-of-range numbers', () => {
+    const text = BASE.replace('dns = "192.168.1.1"', 'dns = "192.168.1.1"\nvlan = 1e300').replace('disk-list = ["sda"]', 'disk-list = ["sda"]\nlvm.hdsize = inf\nlvm.swapsize = nan\nlvm.maxroot = 1.5');
+    expect(problems(text)).toEqual([
+      'network.vlan: is too large',
+      'network.vlan: must be at most 4094',
+      'disk-setup.lvm.hdsize: expected a finite number, got inf',
+      'disk-setup.lvm.swapsize: expected a finite number, got nan',
+      'disk-setup.lvm.maxroot: must be at least 2',
+    ]);
+    expect(problems(BASE.replace('dns = "192.168.1.1"', 'dns = "192.168.1.1"\nvlan = 1.5'))).toEqual(['network.vlan: expected an integer, got a number']);
+  });
+
   it('never throws, whatever it is given', () => {
     for (const input of ['', '\u0000', '[[global]]\n', 'global = []', '[global]\nfqdn = {}', '[global.fqdn]\nsource = 1', '[network.interface-name-pinning]\nenabled = true\nmapping = 5', '[disk-setup]\ndisk-list = [1, true, {a = 1}]\nfilter = "x"', undefined as unknown as string]) {
       expect(() => parseAnswers(input)).not.toThrow();
