@@ -13,6 +13,17 @@ export const entryPoints = {
   firstboot: path.join(root, 'provision/firstboot.ts'),
 };
 
+const devtoolsStub = {
+  name: 'react-devtools-core-stub',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'openve-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'openve-stub' }, () => ({
+      contents: 'export default { initialize() {}, connectToDevTools() {} };',
+      loader: 'js',
+    }));
+  },
+};
+
 export async function bundle({ standalone = false, outdir = path.join(root, 'dist') } = {}) {
   const { existsSync } = await import('node:fs');
   const entries = Object.fromEntries(Object.entries(entryPoints).filter(([, f]) => existsSync(f)));
@@ -25,8 +36,8 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
     format: 'esm',
     splitting: !standalone,
     packages: standalone ? 'bundle' : 'external',
-    // ink imports react-devtools-core only when DEV=true (dynamic import); it is not installed.
-    external: standalone ? ['react-devtools-core'] : [],
+    // ink loads react-devtools-core only when DEV=true; it is not installed: bundle an empty stand-in.
+    plugins: standalone ? [devtoolsStub] : [],
     jsx: 'automatic',
     sourcemap: !standalone,
     legalComments: 'none',

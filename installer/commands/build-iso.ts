@@ -6,12 +6,23 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, appendFil
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { realRunner } from '../exec/runner.ts';
+import { CommandError } from '../exec/types.ts';
 import { parseCommandArgs } from './args.ts';
 import { DEFAULT_CACHE_DIR, REPO_ROOT } from '../../iso/build/recipe.ts';
 import { liveBase, targetBase, type StageContext } from '../../iso/build/stages.ts';
 import { assemble } from '../../iso/build/assemble.ts';
 
 export async function run(args: string[]): Promise<number> {
+  try {
+    return await build(args);
+  } catch (err) {
+    // A failed build step: say which command and show the end of its output (the full log is next to the ISO).
+    if (err instanceof CommandError) throw new Error(`${err.message}\n${err.tail(20)}`);
+    throw err;
+  }
+}
+
+async function build(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('build-iso', args, {
     out: { type: 'string' },
     answer: { type: 'string' },

@@ -1,0 +1,5 @@
+// `openve-install` on the live system: the installer bundle (cli.js, one esbuild file) exports
+// main(); this runs it with the command line.
+import { main } from './cli.js';
+
+process.exitCode = await main(process.argv.slice(2));
