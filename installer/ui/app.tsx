@@ -1,7 +1,8 @@
 // The installer app: the wizard reducer, the current screen, the Ctrl-C prompt, and the two
 // effects (starting the install after the confirmation, leaving when the wizard says so).
 import { Box, useApp, useInput } from 'ink';
-import { useEffect, useReducer, useRef, type ComponentType } from 'react';
+import { InputRouter, useInputRouter } from './components/input-router.tsx';
+import { useCallback, useEffect, useReducer, useRef, type ComponentType } from 'react';
 import { QuitPrompt } from './components/quit-prompt.tsx';
 import { toKeyPress } from './keys.ts';
 import { ClusterScreen } from './screens/cluster/view.tsx';
@@ -19,7 +20,7 @@ import type { ScreenProps } from './screens/types.ts';
 import { WelcomeScreen } from './screens/welcome/view.tsx';
 import type { Services } from './services.ts';
 import { toAnswers } from './wizard/answers.ts';
-import { wizardReducer, type Screen, type WizardState } from './wizard/state.ts';
+import { wizardReducer, type Screen, type WizardAction, type WizardState } from './wizard/state.ts';
 
 const SCREEN_VIEWS: Record<Screen, ComponentType<ScreenProps>> = {
   welcome: WelcomeScreen,
@@ -47,18 +48,26 @@ export function App({ initial, services, onExit }: AppProps) {
   const [state, dispatch] = useReducer(wizardReducer, initial);
   const { exit } = useApp();
   const started = useRef(false);
+  const router = useInputRouter();
+  const quitPrompt = useRef(state.quitPrompt);
+  quitPrompt.current = state.quitPrompt;
+  router.current = null; // the screen rendered below registers its handler
 
+  // the one stdin subscription: Ctrl-C and the quit prompt here, everything else to the screen
   useInput((input, key) => {
     const k = toKeyPress(input, key);
-    if (k.kind === 'ctrl-c') dispatch({ type: state.quitPrompt ? 'quit-confirm' : 'quit-ask' });
-    else if (state.quitPrompt && k.kind === 'text' && k.text.toLowerCase() === 'y')
-      dispatch({ type: 'quit-confirm' });
-    else if (
-      state.quitPrompt &&
-      (k.kind === 'escape' || (k.kind === 'text' && k.text.toLowerCase() === 'n'))
-    )
-      dispatch({ type: 'quit-cancel' });
+    if (k.kind === 'ctrl-c') dispatch({ type: quitPrompt.current ? 'quit-confirm' : 'quit-ask' });
+    else if (quitPrompt.current) {
+      if (k.kind === 'text' && k.text.toLowerCase() === 'y') dispatch({ type: 'quit-confirm' });
+      else if (k.kind === 'escape' || (k.kind === 'text' && k.text.toLowerCase() === 'n'))
+        dispatch({ type: 'quit-cancel' });
+    } else router.current?.(input, key);
   });
+  const screen = state.screen;
+  const screenDispatch = useCallback(
+    (action: WizardAction) => dispatch({ ...action, from: screen }),
+    [screen],
+  );
 
   // the only place that starts writing: after the confirmation moved the wizard to 'progress'
   useEffect(() => {
@@ -82,13 +91,15 @@ export function App({ initial, services, onExit }: AppProps) {
   return (
     <Box flexDirection="column">
       <Box display={state.quitPrompt ? 'none' : 'flex'} flexDirection="column">
-        <View
-          key={state.screen}
-          state={state}
-          dispatch={dispatch}
-          active={!state.quitPrompt}
-          services={services}
-        />
+        <InputRouter.Provider value={router}>
+          <View
+            key={state.screen}
+            state={state}
+            dispatch={screenDispatch}
+            active={!state.quitPrompt}
+            services={services}
+          />
+        </InputRouter.Provider>
       </Box>
       {state.quitPrompt ? <QuitPrompt installing={state.screen === 'progress'} /> : null}
     </Box>

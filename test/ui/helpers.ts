@@ -7,7 +7,7 @@ import type { HardwareProfile } from '../../installer/hardware/types.ts';
 import type { ProgressEvent } from '../../installer/progress.ts';
 import type { Services } from '../../installer/ui/services.ts';
 import { initialValues } from '../../installer/ui/wizard/initial.ts';
-import { initialState, type WizardState } from '../../installer/ui/wizard/state.ts';
+import { initialState, wizardReducer, type WizardState } from '../../installer/ui/wizard/state.ts';
 import type { NetworkLease } from '../../installer/ui/wizard/values.ts';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -115,3 +115,20 @@ export async function waitGone(
 }
 
 export type { ProgressEvent };
+
+/** The wizard state on `screen`, reached through the reducer with defaults (plus a password). */
+export function walkTo(screen: WizardState['screen'], s = startState()): WizardState {
+  let state = s;
+  const pw = { password: { password: PASSWORD, confirm: PASSWORD, mailto: 'admin@example.com' } };
+  for (let i = 0; i < 20 && state.screen !== screen; i++) {
+    if (state.screen === 'welcome') state = wizardReducer(state, { type: 'accept-license' });
+    else if (state.screen === 'hardware') state = wizardReducer(state, { type: 'next' });
+    else if (state.screen === 'password')
+      state = wizardReducer(state, { type: 'submit', values: pw });
+    else if (state.screen === 'confirm')
+      state = wizardReducer(state, { type: 'confirm', typed: 'openve', now: 5 });
+    else state = wizardReducer(state, { type: 'submit' });
+  }
+  if (state.screen !== screen) throw new Error(`walkTo: stuck on ${state.screen}`);
+  return state;
+}

@@ -205,14 +205,23 @@ describe('disk screen', () => {
     s = diskReducer(s, { type: 'key', key: k('down'), hw });
     s = diskReducer(s, { type: 'key', key: k('space'), hw });
     expect(s.values.disks).toEqual(['sda', 'sdb']);
-    expect(s.values.raid).toBe('raid0');
+    expect(s.values.raid).toBe('raid1'); // follows the disk count until chosen
     s = diskReducer(s, { type: 'key', key: t('a'), hw });
     expect(s.advanced?.focus).toBe('raid');
     s = diskReducer(s, { type: 'key', key: k('right'), hw });
-    expect(s.values.raid).toBe('raid1');
+    expect(s.values.raid).toBe('raid10');
     s = diskReducer(s, { type: 'key', key: k('escape'), hw });
     expect(s.advanced).toBeNull();
-    expect(s.values.raid).toBe('raid0'); // Esc discards the panel's edits
+    expect(s.values.raid).toBe('raid1'); // Esc discards the panel's edits
+    s = diskReducer(s, { type: 'key', key: t('a'), hw });
+    s = diskReducer(s, { type: 'key', key: k('left'), hw });
+    s = diskReducer(s, { type: 'key', key: k('enter'), hw });
+    expect(s.values.raid).toBe('raid0');
+    expect(s.raidAuto).toBe(false);
+    s = diskReducer(s, { type: 'key', key: k('down'), hw });
+    s = diskReducer(s, { type: 'key', key: k('space'), hw });
+    expect(s.values.disks).toEqual(['sda', 'sdb', 'sdc']);
+    expect(s.values.raid).toBe('raid0'); // the user's choice stays
     s = diskReducer(s, { type: 'key', key: t('a'), hw });
     s = diskReducer(s, { type: 'key', key: k('tab'), hw });
     s = diskReducer(s, { type: 'key', key: t('200'), hw });

@@ -12,26 +12,9 @@ import {
   type WizardState,
 } from '../../installer/ui/wizard/state.ts';
 import type { WizardValues } from '../../installer/ui/wizard/values.ts';
-import { hardware, LEASE, PASSWORD, SSH_KEY, startState } from './helpers.ts';
+import { hardware, LEASE, PASSWORD, SSH_KEY, startState, walkTo } from './helpers.ts';
 
 const run = (s: WizardState, ...actions: WizardAction[]) => actions.reduce(wizardReducer, s);
-const pw = { password: { password: PASSWORD, confirm: PASSWORD, mailto: 'admin@example.com' } };
-
-/** Walks to `screen` accepting defaults (plus a password). */
-function walkTo(screen: WizardState['screen'], s = startState()): WizardState {
-  let state = s;
-  for (let i = 0; i < 20 && state.screen !== screen; i++) {
-    if (state.screen === 'welcome') state = wizardReducer(state, { type: 'accept-license' });
-    else if (state.screen === 'hardware') state = wizardReducer(state, { type: 'next' });
-    else if (state.screen === 'password')
-      state = wizardReducer(state, { type: 'submit', values: pw });
-    else if (state.screen === 'confirm')
-      state = wizardReducer(state, { type: 'confirm', typed: 'openve', now: 5 });
-    else state = wizardReducer(state, { type: 'submit' });
-  }
-  expect(state.screen).toBe(screen);
-  return state;
-}
 
 describe('wizard order and Back', () => {
   it('goes through every screen in order with defaults and one password', () => {
@@ -68,6 +51,13 @@ describe('wizard order and Back', () => {
     });
     expect(back.values.network.fqdn).toBe('half.typed');
     expect(wizardReducer(startState(), { type: 'back' }).screen).toBe('welcome');
+  });
+
+  it('an action from another screen (type-ahead, a stale handler) is ignored', () => {
+    const disk = walkTo('disk');
+    expect(wizardReducer(disk, { type: 'next', from: 'hardware' })).toBe(disk);
+    expect(wizardReducer(disk, { type: 'submit', from: 'hardware' })).toBe(disk);
+    expect(wizardReducer(disk, { type: 'submit', from: 'disk' }).screen).toBe('locale');
   });
 
   it('there is no Back after the confirmation', () => {

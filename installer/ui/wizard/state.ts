@@ -69,7 +69,9 @@ export interface WizardState {
   exit: { code: number } | null;
 }
 
-export type WizardAction =
+/** Screen actions carry the screen that sent them (`from`): a key that arrives after the wizard
+ *  moved on (type-ahead, a stale handler) can never act on the next screen. */
+export type WizardAction = (
   | { type: 'accept-license' }
   | { type: 'next' }
   | { type: 'submit'; values?: Partial<WizardValues> }
@@ -79,7 +81,8 @@ export type WizardAction =
   | { type: 'finish' }
   | { type: 'quit-ask' }
   | { type: 'quit-cancel' }
-  | { type: 'quit-confirm' };
+  | { type: 'quit-confirm' }
+) & { from?: Screen };
 
 export const LOG_LINES = 6;
 
@@ -180,6 +183,7 @@ function onEvent(state: WizardState, event: ProgressEvent): WizardState {
 
 export function wizardReducer(state: WizardState, action: WizardAction): WizardState {
   if (state.exit) return state;
+  if (action.from !== undefined && action.from !== state.screen) return state;
   switch (action.type) {
     case 'quit-ask':
       return { ...state, quitPrompt: true };

@@ -1,5 +1,5 @@
 // Keyboard for a form screen: Enter submits, Esc goes back, everything else edits the form.
-import { useInput } from 'ink';
+import { useScreenInput } from '../input-router.tsx';
 import { toKeyPress, type KeyPress } from '../../keys.ts';
 
 export interface FormInputHandlers {
@@ -10,7 +10,7 @@ export interface FormInputHandlers {
 }
 
 export function useFormInput({ onKey, onSubmit, onBack, isActive }: FormInputHandlers): void {
-  useInput(
+  useScreenInput(
     (input, key) => {
       const k = toKeyPress(input, key);
       if (k.kind === 'ctrl-c' || k.kind === 'none') return;

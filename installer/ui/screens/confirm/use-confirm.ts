@@ -1,4 +1,4 @@
-import { useInput } from 'ink';
+import { useScreenInput } from '../../components/input-router.tsx';
 import type { TextState } from '../../components/text-edit.ts';
 import { toKeyPress } from '../../keys.ts';
 import type { ScreenProps } from '../types.ts';
@@ -9,7 +9,7 @@ export function useConfirm(
   get: () => TextState,
   set: (s: TextState) => void,
 ): void {
-  useInput(
+  useScreenInput(
     (input, key) => {
       const k = toKeyPress(input, key);
       if (k.kind === 'ctrl-c' || k.kind === 'none') return;

@@ -48,16 +48,19 @@ export interface DiskState {
   focus: number; // 0 = filesystem, 1.. = disk rows
   advanced: FormState | null;
   saved: DiskValues | null; // values when the panel opened (Esc restores them)
+  /** the RAID level follows the disk count (raid0 for one, raid1 for more) until the user picks one */
+  raidAuto: boolean;
 }
 
 export type DiskAction = { type: 'key'; key: KeyPress; hw: HardwareProfile };
 
 export function initDiskState(values: DiskValues): DiskState {
-  return { values, focus: 0, advanced: null, saved: null };
+  return { values, focus: 0, advanced: null, saved: null, raidAuto: true };
 }
 
-function fitRaid(values: DiskValues): DiskValues {
-  if (values.filesystem !== 'btrfs' || values.disks.length >= minDisks[values.raid]) return values;
+function fitRaid(values: DiskValues, auto: boolean): DiskValues {
+  if (values.filesystem !== 'btrfs') return values;
+  if (!auto && values.disks.length >= minDisks[values.raid]) return values;
   return { ...values, raid: values.disks.length >= 2 ? 'raid1' : 'raid0' };
 }
 
@@ -98,7 +101,13 @@ export function diskReducer(state: DiskState, action: DiskAction): DiskState {
   const { key, hw } = action;
   if (state.advanced) {
     const fields = advancedFields(state.values.filesystem);
-    if (key.kind === 'enter') return { ...state, advanced: null, saved: null };
+    if (key.kind === 'enter')
+      return {
+        ...state,
+        advanced: null,
+        saved: null,
+        raidAuto: state.raidAuto && state.values.raid === state.saved?.raid,
+      };
     if (key.kind === 'escape')
       return { ...state, advanced: null, values: state.saved ?? state.values, saved: null };
     const form = formKey(state.advanced, fields, key);
@@ -126,7 +135,9 @@ export function diskReducer(state: DiskState, action: DiskAction): DiskState {
     case 'space': {
       if (state.focus === 0) return diskReducer(state, { type: 'key', key: { kind: 'right' }, hw });
       const disk = targets[state.focus - 1];
-      return disk ? { ...state, values: fitRaid(toggleDisk(state.values, disk.name)) } : state;
+      return disk
+        ? { ...state, values: fitRaid(toggleDisk(state.values, disk.name), state.raidAuto) }
+        : state;
     }
     case 'text': {
       if (key.text.toLowerCase() !== 'a') return state;

@@ -1,5 +1,5 @@
 // Disk screen keys: Enter/Esc belong to the wizard unless the advanced panel is open.
-import { useInput } from 'ink';
+import { useScreenInput } from '../../components/input-router.tsx';
 import type { HardwareProfile } from '../../../hardware/types.ts';
 import { toKeyPress } from '../../keys.ts';
 import type { WizardAction } from '../../wizard/state.ts';
@@ -12,7 +12,7 @@ export function useDisk(
   hw: HardwareProfile,
   isActive: boolean,
 ): void {
-  useInput(
+  useScreenInput(
     (input, key) => {
       const k = toKeyPress(input, key);
       if (k.kind === 'ctrl-c' || k.kind === 'none') return;

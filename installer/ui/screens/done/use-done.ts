@@ -1,9 +1,9 @@
-import { useInput } from 'ink';
+import { useScreenInput } from '../../components/input-router.tsx';
 import { toKeyPress } from '../../keys.ts';
 import type { WizardAction } from '../../wizard/state.ts';
 
 export function useDone(dispatch: (a: WizardAction) => void, isActive: boolean): void {
-  useInput(
+  useScreenInput(
     (input, key) => {
       if (toKeyPress(input, key).kind === 'enter') dispatch({ type: 'finish' });
     },

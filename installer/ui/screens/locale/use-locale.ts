@@ -1,4 +1,4 @@
-import { useInput } from 'ink';
+import { useScreenInput } from '../../components/input-router.tsx';
 import { toKeyPress } from '../../keys.ts';
 import type { WizardAction } from '../../wizard/state.ts';
 import { localeKey, type LocaleState } from './use-locale-state.ts';
@@ -9,7 +9,7 @@ export function useLocale(
   dispatch: (a: WizardAction) => void,
   isActive: boolean,
 ): void {
-  useInput(
+  useScreenInput(
     (input, key) => {
       const k = toKeyPress(input, key);
       if (k.kind === 'ctrl-c' || k.kind === 'none') return;

@@ -1,4 +1,4 @@
-import { useInput } from 'ink';
+import { useScreenInput } from '../../components/input-router.tsx';
 import { toKeyPress } from '../../keys.ts';
 import { toAnswers } from '../../wizard/answers.ts';
 import type { ScreenProps } from '../types.ts';
@@ -12,7 +12,7 @@ export function useSummary(
   rows: number,
 ): void {
   const { state: wizard, dispatch, services, active } = props;
-  useInput(
+  useScreenInput(
     (input, key) => {
       const k = toKeyPress(input, key);
       if (k.kind === 'ctrl-c' || k.kind === 'none') return;

@@ -1,5 +1,5 @@
 // Welcome: Enter (or 'a') accepts the license and moves on.
-import { useInput } from 'ink';
+import { useScreenInput } from '../../components/input-router.tsx';
 import { toKeyPress } from '../../keys.ts';
 import type { WizardAction } from '../../wizard/state.ts';
 
@@ -10,7 +10,7 @@ export function welcomeKey(k: ReturnType<typeof toKeyPress>): WizardAction | nul
 }
 
 export function useWelcome(dispatch: (a: WizardAction) => void, isActive: boolean): void {
-  useInput(
+  useScreenInput(
     (input, key) => {
       const action = welcomeKey(toKeyPress(input, key));
       if (action) dispatch(action);
