@@ -4,6 +4,7 @@
 // for permanent MACs; `udevadm info` only where udev runs. systeminformation is not used here:
 // its diskLayout() finds nothing without udev/smartctl, cpu() took 28 ms and importing it 20-40 ms,
 // for facts one read of /proc/cpuinfo or /proc/meminfo gives. Everything independent runs in parallel.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../exec/types.ts';
 import {
   diskKind,
@@ -27,7 +28,16 @@ import { deriveDiskUdev, deriveNicUdev, pciAddress, queryUdev } from './udev.ts'
 export interface DetectOptions {
   /** where /proc, /sys, /dev and /run are read from (tests replay a recorded tree) */
   sys?: SysReader;
+  /**
+   * On the live system: bring administratively-down physical NICs up (`ip link set dev X up`) and
+   * wait up to this long for carrier, because a down NIC cannot report its link. 0 (default): no
+   * side effects, such NICs report no link and get a note. LINK_WAIT_MS is a good value.
+   */
+  linkWaitMs?: number;
 }
+
+/** Autonegotiation on real NICs takes 1-3 s after bring-up. */
+export const LINK_WAIT_MS = 4000;
 
 /** Label of the live ISO's ISO9660 volume (`grub-mkrescue -volid OPENVE`). */
 export const MEDIUM_LABEL = 'OPENVE';
@@ -52,7 +62,7 @@ export async function detectHardware(runner: CommandRunner = probeRunner(), opti
     sys.exists('/sys/firmware/acpi/tables/DMAR'),
     sys.exists('/sys/firmware/acpi/tables/IVRS'),
     detectDisks(runner, sys, udevRunning, notes),
-    detectNics(runner, sys, udevRunning, notes),
+    detectNics(runner, sys, udevRunning, notes, options.linkWaitMs ?? 0),
   ]);
 
   const cpu = parseCpuinfo(cpuText ?? '');
@@ -249,9 +259,12 @@ async function runIpLink(runner: CommandRunner): Promise<Map<string, IpLink>> {
   return new Map();
 }
 
-async function detectNics(runner: CommandRunner, sys: SysReader, udevRunning: Promise<boolean>, notes: string[]): Promise<NicInfo[]> {
+async function detectNics(runner: CommandRunner, sys: SysReader, udevRunning: Promise<boolean>, notes: string[], linkWaitMs: number): Promise<NicInfo[]> {
   const [links, names] = await Promise.all([runIpLink(runner), sys.list('/sys/class/net')]);
-  const found = (await Promise.all(names.map((n) => readNic(sys, n, links.get(n), notes)))).filter((n): n is NicWork => n !== null);
+  const found = (await Promise.all(names.map((n) => readNic(sys, n, links.get(n))))).filter((n): n is NicWork => n !== null);
+  const down = found.filter((n) => n.adminDown);
+  if (down.length > 0 && linkWaitMs > 0) await bringUp(runner, sys, down, linkWaitMs, notes);
+  else for (const n of down) notes.push(`${n.info.name} is administratively down: link state unknown until it is brought up (detect --bring-up)`);
   if (await udevRunning) {
     const props = await queryUdev(runner, found.map((n) => `/sys/class/net/${n.info.name}`));
     for (const n of found) n.info.udev = props.get(`/sys/class/net/${n.info.name}`) ?? n.derived;
@@ -263,9 +276,36 @@ interface NicWork {
   info: NicInfo;
   derived: Record<string, string>;
   ifindex: number;
+  /** down by configuration: the kernel will not say whether a cable is plugged in */
+  adminDown: boolean;
 }
 
-async function readNic(sys: SysReader, name: string, link: IpLink | undefined, notes: string[]): Promise<NicWork | null> {
+/** Brings the NICs up, then polls their carrier until all have link or the time is up. */
+async function bringUp(runner: CommandRunner, sys: SysReader, nics: NicWork[], waitMs: number, notes: string[]): Promise<void> {
+  const results = await Promise.all(nics.map((n) => runner.run(['ip', 'link', 'set', 'dev', n.info.name, 'up'], { reject: false, timeoutMs: 10_000 }).catch(() => null)));
+  const pending = nics.filter((n, i) => {
+    if (results[i]?.exitCode === 0) return true;
+    notes.push(`${n.info.name} is administratively down and could not be brought up: link state unknown`);
+    return false;
+  });
+  if (pending.length > 0) notes.push(`brought ${pending.map((n) => n.info.name).join(', ')} up to read the link state`);
+  const deadline = performance.now() + waitMs;
+  while (pending.length > 0) {
+    const carriers = await Promise.all(pending.map((n) => attr(sys, `/sys/class/net/${n.info.name}/carrier`)));
+    for (let i = pending.length - 1; i >= 0; i--) {
+      if (carriers[i] !== '1') continue;
+      const n = pending[i]!;
+      const mbps = Number(await attr(sys, `/sys/class/net/${n.info.name}/speed`));
+      n.info.link = true;
+      n.info.speedMbps = Number.isInteger(mbps) && mbps > 0 ? mbps : null;
+      pending.splice(i, 1);
+    }
+    if (pending.length === 0 || performance.now() >= deadline) break;
+    await sleep(Math.min(100, Math.max(0, deadline - performance.now())));
+  }
+}
+
+async function readNic(sys: SysReader, name: string, link: IpLink | undefined): Promise<NicWork | null> {
   const dir = `/sys/class/net/${name}`;
   // physical NICs only: lo, bridges, bonds, VLANs, veth and tun have no `device`
   if (!(await sys.exists(`${dir}/device`))) return null;
@@ -292,8 +332,7 @@ async function readNic(sys: SysReader, name: string, link: IpLink | undefined, n
 
   // carrier cannot be read while the interface is administratively down
   const up = carrier === '1' || (carrier === '' && (link?.flags.includes('LOWER_UP') ?? false));
-  if (carrier === '' && (operstate === 'down' || link?.flags.includes('UP') === false))
-    notes.push(`${name} is administratively down: link state unknown until it is brought up`);
+  const adminDown = carrier === '' && (operstate === 'down' || link?.flags.includes('UP') === false);
   const mbps = Number(speed);
   const info: NicInfo = {
     name,
@@ -305,5 +344,5 @@ async function readNic(sys: SysReader, name: string, link: IpLink | undefined, n
   };
   const index = Number(ifindex) || link?.ifindex || 0;
   const derived = deriveNicUdev({ name, ifindex: index, devpath: sysDevpath, mac: info.mac, driver: info.driver, vendorId, modelId, multifunction });
-  return { info, derived, ifindex: index };
+  return { info, derived, ifindex: index, adminDown };
 }

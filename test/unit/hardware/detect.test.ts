@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CommandResult, CommandRunner } from '../../../installer/exec/types.ts';
@@ -11,13 +11,15 @@ import { blockDevice, buildRoot, type Entry } from './sysroot.ts';
 
 const raw = (f: string) => readFileSync(join(import.meta.dirname, '../../fixtures/hardware/raw', f), 'utf8');
 
-/** Replays recorded command output; records what was asked. */
-function replay(outputs: Record<string, string>): CommandRunner & { calls: string[][] } {
+/** Replays recorded command output; records what was asked; `onRun` plays the command's effect. */
+function replay(outputs: Record<string, string>, onRun?: (argv: readonly string[]) => void): CommandRunner & { calls: string[][] } {
   const calls: string[][] = [];
   return {
     calls,
     async run(argv): Promise<CommandResult> {
       calls.push([...argv]);
+      onRun?.(argv);
+      if (argv[0] === 'ip' && argv[1] === 'link' && argv[2] === 'set') return { argv: [...argv], exitCode: 0, stdout: '', stderr: '', durationMs: 0 };
       const out = outputs[argv[0]!];
       return { argv: [...argv], exitCode: out === undefined ? 127 : 0, stdout: out ?? '', stderr: '', durationMs: 0 };
     },
@@ -149,7 +151,8 @@ describe('detectHardware on a recorded live machine without udev', async () => {
       ['enp3s0', 'ac:1f:6b:01:02:06', 'igb', true, null],
     ]);
     expect(p.nics[0]!.udev).toMatchObject({ INTERFACE: 'eno1', ID_NET_DRIVER: 'e1000e', ID_NET_NAME_MAC: 'enxe454e85a1234', ID_NET_NAME_PATH: 'enp0s31f6', ID_PATH: 'pci-0000:00:1f.6', ID_VENDOR_ID: '0x8086', ID_BUS: 'pci' });
-    expect(p.notes).toContain('enp2s0 is administratively down: link state unknown until it is brought up');
+    expect(p.notes).toContain('enp2s0 is administratively down: link state unknown until it is brought up (detect --bring-up)');
+    expect(runner.calls.some((c) => c.includes('set'))).toBe(false);
   });
 
   it('prints a summary with marks and no warning', () => {
@@ -157,6 +160,32 @@ describe('detectHardware on a recorded live machine without udev', async () => {
     expect(text).toMatch(/sdb .*not a target: boot medium/);
     expect(text).toMatch(/nvme0n1 +931\.5 GiB +Samsung SSD 980 PRO 1TB +S5GXNX0T123456X +nvme +ssd +target/);
     expect(text).not.toContain('WARNING');
+  });
+});
+
+describe('detectHardware --bring-up', () => {
+  it('brings down NICs up and reads the link that appears', async () => {
+    const root = liveMachine();
+    const nicDir = join(root, 'sys/devices/pci0000:00/0000:02:00.0/net/enp2s0');
+    // the cable is plugged in: carrier appears once the interface is up
+    const runner = replay(outputs, (argv) => {
+      if (argv.join(' ') === 'ip link set dev enp2s0 up') {
+        writeFileSync(join(nicDir, 'carrier'), '1\n');
+        writeFileSync(join(nicDir, 'speed'), '1000\n');
+      }
+    });
+    const p = await detectHardware(runner, { sys: hostReader(root), linkWaitMs: 2000 });
+    expect(runner.calls.filter((c) => c[2] === 'set')).toEqual([['ip', 'link', 'set', 'dev', 'enp2s0', 'up']]);
+    expect(p.nics.find((n) => n.name === 'enp2s0')).toMatchObject({ link: true, speedMbps: 1000 });
+    expect(p.notes).toContain('brought enp2s0 up to read the link state');
+  });
+
+  it('gives up after the wait when no cable is plugged in', async () => {
+    const runner = replay(outputs);
+    const started = performance.now();
+    const p = await detectHardware(runner, { sys: hostReader(liveMachine()), linkWaitMs: 300 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    expect(p.nics.find((n) => n.name === 'enp2s0')).toMatchObject({ link: false, speedMbps: null });
   });
 });
 
