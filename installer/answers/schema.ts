@@ -199,5 +199,6 @@ export const SNAKE_CASE_ALIASES: Record<string, Record<string, string>> = {
 
 /** JSON Schema of the answer file, for editors (`openve-install schema`). */
 export function answerFileJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(answerFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  // draft-07: the newest draft TOML editors (taplo, Even Better TOML) understand
+  return z.toJSONSchema(answerFileSchema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as Record<string, unknown>;
 }
