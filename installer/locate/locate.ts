@@ -47,7 +47,7 @@ export async function locateAnswer(env: LocateEnv): Promise<LocateResult> {
     // everything after the deciding source is reported as not searched
     for (const s of ORDER) {
       if (!attempts.some((a) => a.source === s)) {
-        attempts.push({ source: s, where: '-', status: 'skipped', reason: answer ? 'an earlier source had the answer' : 'an explicitly requested source failed; not falling back' });
+        attempts.push({ source: s, where: '-', status: 'skipped', reason: answer ? 'an earlier source had the answer' : 'an earlier source was there but failed; not falling back to a different answer' });
       }
     }
     return answer ? { answer, attempts, boot } : { attempts, boot };

@@ -57,7 +57,7 @@ describe('locateAnswer: order and sources', () => {
     expect(r.answer).toBeUndefined();
     expect(r.attempts[0]!.reason).toBe(`openve.answer= on the kernel command line; certificate fingerprint mismatch for https://10.0.2.2/a: expected ${OTHER_FP}, got ${FP}`);
     expect(statuses(r).slice(1)).toEqual(['iso=skipped', 'partition=skipped', 'http-iso-url=skipped', 'http-dhcp=skipped', 'http-dns=skipped']);
-    expect(r.attempts[1]!.reason).toMatch(/not falling back/);
+    expect(r.attempts[1]!.reason).toMatch(/not falling back to a different answer/);
   });
 
   it('a malformed openve.answer is a failure, not ignored', async () => {
