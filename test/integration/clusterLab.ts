@@ -157,6 +157,17 @@ export class ClusterLab {
     await sh(['ip', 'netns', 'exec', n.ns, ...argv]);
   }
 
+  /** Stops the node's cluster service (pveca serve). */
+  async stopService(n: LabNode): Promise<void> {
+    const pid = this.servicePid(n);
+    if (pid) await killAndWait(pid, 'SIGTERM');
+  }
+
+  /** Starts the node's cluster service the way pveca does (its OPENVE_SERVICE_START). */
+  async startService(n: LabNode): Promise<PvecaResult> {
+    return this.pveca_(n, ['serve', '--detach']);
+  }
+
   /** SIGKILLs the node's corosync (a node failure) and waits until it is gone. */
   async killCorosync(n: LabNode): Promise<void> {
     const pid = this.corosyncPid(n);

@@ -46,8 +46,12 @@ export const extract: Handler<'extract'> = async (step, ctx: ApplyContext) => {
     quietOutput: true,
     onOutput: (chunk) => {
       const f = percentFromOutput(chunk);
-      if (f !== null) ctx.progress(f);
+      if (f !== null) ctx.progress(f * 0.9);
     },
   });
+  // flush the target filesystem here, not in finalize: the system is only copied once it is on
+  // disk, and progress should not sit at "Finishing" while a gigabyte is written back
+  ctx.progress(0.9, 'Writing the system to disk');
+  await ctx.runner.run(['sync', '-f', ctx.target], { timeoutMs: EXTRACT_TIMEOUT_MS });
   ctx.progress(1);
 };

@@ -51,6 +51,8 @@ describe('applyPlan', () => {
     expect(progress.map((p) => [p.step, p.ratio])).toEqual([
       ['mount:target', 0],
       ['extract:payload', 0.083],
+      ['extract:payload', 0.683],
+      ['extract:payload', 0.683],
       ['extract:payload', 0.75],
       ['bind:target', 0.75],
       ['password:root', 0.833],

@@ -208,7 +208,8 @@ describe('extract', () => {
     const r = recordingRunner({ rules: [{ match: ['unsquashfs'], respond: { stdout: '\r[=] 1/4  25%\r[==] 2/4  50%' } }] });
     const ctx = ctxWith(r);
     await runStep({ ...base, id: 'extract:payload', kind: 'extract', source: 'payload' }, ctx);
-    expect(ctx.fractions).toEqual([0.5, 1]);
+    expect(ctx.fractions).toEqual([0.45, 0.9, 1]);
+    expect(argvs(r)).toEqual(['unsquashfs -f -d /target /media/payload.squashfs', 'sync -f /target']);
   });
   it('fails clearly without a payload', async () => {
     await expect(runStep({ ...base, id: 'extract:payload', kind: 'extract', source: 'payload' }, ctxWith(recordingRunner(), { payload: null }))).rejects.toThrow(/no payload/);
