@@ -140,8 +140,9 @@ function checkDisks(d: Table | undefined, add: Add): void {
   checkFilter(['disk-setup', 'filter'], d.filter, add);
 
   const seen = new Map<string, number>();
-  list?.forEach((disk, i) => {
-    if (typeof disk !== 'string') return;
+  list?.forEach((entry, i) => {
+    if (typeof entry !== 'string') return;
+    const disk = v.diskKernelName(entry);
     const first = seen.get(disk);
     if (first !== undefined) add(['disk-setup', 'disk-list', i], `'${disk}' is listed twice (also disk-list[${first}])`);
     else seen.set(disk, i);

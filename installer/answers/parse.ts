@@ -7,6 +7,7 @@ import { UserError, type Issue, type Result } from '../errors.ts';
 import { answerFileSchema, SNAKE_CASE_ALIASES, type RawAnswerFile } from './schema.ts';
 import { crossCheck } from './checks.ts';
 import { errorMap, toIssues } from './issues.ts';
+import { diskKernelName } from './validators.ts';
 
 type Table = Record<string, unknown>;
 const isTable = (x: unknown): x is Table =>
@@ -181,7 +182,7 @@ function normalizeDisks(d: RawAnswerFile['disk-setup']): DiskAnswers {
   const list = d['disk-list'] ?? [];
   const selection: DiskAnswers['selection'] =
     list.length > 0
-      ? { kind: 'list', disks: [...list] }
+      ? { kind: 'list', disks: list.map(diskKernelName) }
       : { kind: 'filter', filter: { ...(d.filter ?? {}) }, match: d['filter-match'] ?? 'any' };
   return {
     // 'zfs' never gets here: checks.ts refuses it

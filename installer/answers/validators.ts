@@ -393,10 +393,18 @@ export function validateInterfaceName(value: string): string | null {
   return null;
 }
 
-/** A disk as named in `disk-list`: the kernel name, e.g. 'sda', 'nvme0n1', 'vda'. */
+/** `/dev/sda` -> `sda`: Proxmox matches disk-list entries against the end of /dev paths, so both work. */
+export function diskKernelName(value: string): string {
+  return value.startsWith('/dev/') ? value.slice('/dev/'.length) : value;
+}
+
+/** A disk as named in `disk-list`: the kernel name, e.g. 'sda', 'nvme0n1', 'vda' (or '/dev/sda'). */
 export function validateDiskName(value: string): string | null {
-  if (value.startsWith('/dev/')) return `${quote(value)}: give the kernel name without /dev/, e.g. '${value.slice(5)}'`;
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.:!+-]*$/.test(value) || value.length > 64) {
+  const name = diskKernelName(value);
+  if (name.includes('/')) {
+    return `${quote(value)}: give the kernel name ('sda', 'nvme0n1') or /dev/<name>; for a stable choice use filter.ID_SERIAL or filter.ID_WWN instead of /dev/disk/by-* links`;
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.:!+-]*$/.test(name) || name.length > 64) {
     return `${quote(value)} is not a disk name; use kernel names like 'sda', 'nvme0n1' or 'vda'`;
   }
   return null;

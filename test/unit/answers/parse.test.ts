@@ -117,6 +117,10 @@ token = "fleet-token-0123456789"
     expect(a.disk.selection).toEqual({ kind: 'list', disks: ['sda'] });
   });
 
+  it('accepts /dev/ paths in disk-list, as Proxmox does, and keeps the kernel name', () => {
+    expect(ok(BASE.replace('disk-list = ["sda"]', 'disk_list = ["/dev/sda"]')).disk.selection).toEqual({ kind: 'list', disks: ['sda'] });
+  });
+
   it('accepts a hashed password, ssh keys and fqdn from DHCP', () => {
     const a = ok(
       BASE.replace('root-password = "passw0rd-fixture"', 'root-password-hashed = "$5$saltsalt$9q.2fWeIY0.4u73KEhKAJkB.CdL0Uc0RbNCCgySGSW0"\nroot-ssh-keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINg/5auAsHigk8P3vcCCNxUrf77LCfMEvpsH8XEYYAwa root@vm "]')

@@ -249,7 +249,9 @@ describe('URLs, fingerprints, NICs, disks, cluster names', () => {
   });
   it('disk names are kernel names', () => {
     for (const d of ['sda', 'nvme0n1', 'vda', 'mmcblk0', 'cciss!c0d0']) expect(v.validateDiskName(d), d).toBeNull();
-    expect(v.validateDiskName('/dev/sda')).toContain("without /dev/, e.g. 'sda'");
+    expect(v.validateDiskName('/dev/sda')).toBeNull(); // Proxmox matches the end of the /dev path
+    expect(v.diskKernelName('/dev/nvme0n1')).toBe('nvme0n1');
+    expect(v.validateDiskName('/dev/disk/by-id/ata-X')).toContain('filter.ID_SERIAL');
     expect(v.validateDiskName('disk one')).toContain('not a disk name');
   });
   it('cluster names', () => {
