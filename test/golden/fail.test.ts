@@ -56,6 +56,7 @@ describe('golden fail answers', () => {
     const result = planFromAnswerText(text, hardwareFor(name));
     expect(result.ok, `${name} was accepted`).toBe(false);
     const actual = result.ok ? '' : result.issues.map(formatIssue).join('\n');
+    expect(actual).not.toContain('passw0rd-fixture'); // the fixture password never reaches output
     const errorFile = path.join(caseDir, `${name}.error`);
     if (update) writeFileSync(errorFile, `${actual}\n`);
     expect(existsSync(errorFile), `${name}.error is missing; create it with UPDATE_GOLDEN=1`).toBe(true);

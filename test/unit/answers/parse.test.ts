@@ -121,6 +121,11 @@ token = "fleet-token-0123456789"
     expect(ok(BASE.replace('disk-list = ["sda"]', 'disk_list = ["/dev/sda"]')).disk.selection).toEqual({ kind: 'list', disks: ['sda'] });
   });
 
+  it('an empty disk-list next to a filter means the filter (Proxmox: empty = unset)', () => {
+    const a = ok(BASE.replace('disk-list = ["sda"]', 'disk-list = []\nfilter.ID_TYPE = "disk"'));
+    expect(a.disk.selection).toEqual({ kind: 'filter', filter: { ID_TYPE: 'disk' }, match: 'any' });
+  });
+
   it('accepts a hashed password, ssh keys and fqdn from DHCP', () => {
     const a = ok(
       BASE.replace('root-password = "passw0rd-fixture"', 'root-password-hashed = "$5$saltsalt$9q.2fWeIY0.4u73KEhKAJkB.CdL0Uc0RbNCCgySGSW0"\nroot-ssh-keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINg/5auAsHigk8P3vcCCNxUrf77LCfMEvpsH8XEYYAwa root@vm "]')
