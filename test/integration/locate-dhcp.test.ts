@@ -1,4 +1,4 @@
-// The DHCP answer source end to end, as on the live ISO: systemd-networkd (the live system's
+// The DHCP and DNS answer sources end to end, as on the live ISO: systemd-networkd (the live system's
 // DHCP client) in a network namespace gets option 250 (answer URL) and 251 (certificate
 // fingerprint) from dnsmasq in another namespace; `openve-install locate` then reads the
 // networkd lease, POSTs the system summary to the HTTPS server at that URL (self-signed,
@@ -64,7 +64,7 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
   }
 }
 
-describe.skipIf(!ready)('locate: answer URL from DHCP option 250/251 via systemd-networkd (root, netns)', () => {
+describe.skipIf(!ready)('locate: answer URL from DHCP (systemd-networkd, options 250/251) and DNS TXT (root, netns)', () => {
   let networkd: ChildProcess;
   let fingerprint = '';
   let bundle = '';
@@ -108,7 +108,10 @@ describe.skipIf(!ready)('locate: answer URL from DHCP option 250/251 via systemd
     );
     daemon(
       [
-        'ip', 'netns', 'exec', SERVER_NS, 'dnsmasq', '--no-daemon', '--port=0', `--interface=${SERVER_IF}`, '--bind-interfaces',
+        // DHCP, and DNS for lab.test only (no upstream servers: nothing is forwarded anywhere)
+        'ip', 'netns', 'exec', SERVER_NS, 'dnsmasq', '--no-daemon', '--no-resolv', '--no-hosts', `--interface=${SERVER_IF}`, '--bind-interfaces',
+        '--local=/lab.test/', '--txt-record=openve-answer.lab.test,https://10.77.0.1:8443/answer?src=dns',
+        `--txt-record=openve-answer-cert-fingerprint.lab.test,${fingerprint}`,
         '--dhcp-range=10.77.0.50,10.77.0.60,1h', '--dhcp-authoritative', `--dhcp-leasefile=${join(dir, 'dnsmasq.leases')}`,
         `--conf-file=${join(dir, 'dnsmasq.conf')}`,
       ],
@@ -139,7 +142,11 @@ describe.skipIf(!ready)('locate: answer URL from DHCP option 250/251 via systemd
 
     // the CLI, bundled from source for this test (independent of the shared dist/)
     const entry = join(dir, 'locate-entry.ts');
-    writeFileSync(entry, `import { run } from ${JSON.stringify(resolve('installer/locate/cli.ts'))};\nprocess.exitCode = await run(process.argv.slice(2));\n`);
+    writeFileSync(
+      entry,
+      `import { run } from ${JSON.stringify(resolve('installer/locate/cli.ts'))};\n` +
+        'process.exitCode = await run(process.argv.slice(2), process.env.LOCATE_PATHS ? JSON.parse(process.env.LOCATE_PATHS) : undefined);\n',
+    );
     bundle = join(dir, 'locate.mjs');
     await build({
       entryPoints: [entry], outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
@@ -179,5 +186,26 @@ describe.skipIf(!ready)('locate: answer URL from DHCP option 250/251 via systemd
     expect(summary.cpu).toBeDefined();
     expect(summary.memory_bytes).toBeGreaterThan(0);
     expect(r.stdout + r.stderr).not.toContain('passw0rd-fixture');
+  });
+
+  it('without DHCP options, finds the URL and pin in DNS TXT records under the search domain', async () => {
+    // a resolv.conf like systemd-resolved writes from the lease (search domain from DHCP), seen
+    // only by this process; DHCP leases looked for where there are none
+    writeFileSync(join(dir, 'resolv.conf'), 'nameserver 10.77.0.1\nsearch lab.test\n');
+    const paths = { dhclientLeases: [join(dir, 'none.leases')], networkdLeaseDir: join(dir, 'no-leases') };
+    const r = await runner.run(
+      [
+        'nsenter', '-t', String(networkd.pid), '-n', '-m', 'unshare', '-m', '--propagation', 'private', 'sh', '-c',
+        'mount --bind "$0" /etc/resolv.conf && exec "$@"', join(dir, 'resolv.conf'),
+        process.execPath, bundle, '--json', '--network-wait', '0', '--timeout', '20',
+      ],
+      { reject: false, timeoutMs: 120_000, env: { LOCATE_PATHS: JSON.stringify(paths) } },
+    );
+    const json = JSON.parse(r.stdout) as Record<string, unknown>;
+    if (!json.found) console.log(JSON.stringify(json.attempts, null, 1), r.stderr);
+    expect(json).toMatchObject({ found: true, valid: true, source: 'http-dns', where: 'https://10.77.0.1:8443/answer?src=dns', fingerprint });
+    const attempt = (json.attempts as { source: string; reason: string }[]).find((a) => a.source === 'http-dns')!;
+    expect(attempt.reason).toMatch(/^TXT openve-answer\.lab\.test = https:\/\/10\.77\.0\.1:8443\/answer\?src=dns; HTTP 200, \d+ bytes, certificate pinned$/);
+    expect(JSON.parse(readFileSync(join(dir, 'posted.json'), 'utf8')).url).toBe('/answer?src=dns');
   });
 });
