@@ -208,7 +208,7 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
     }
     const iso = await bootable();
     argv.push(...(as === 'cdrom' ? ['-cdrom', iso] : ['-drive', `file=${iso},format=raw,if=virtio,readonly=on`]));
-    const r = await runner.run(argv, { reject: false, timeoutMs: 120_000 });
+    const r = await runner.run(argv, { reject: false, timeoutMs: 280_000 }); // GRUB halts; the cap is for a loaded machine
     return r.stdout.replace(/\r/g, '');
   }
 
