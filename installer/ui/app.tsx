@@ -1,10 +1,10 @@
 // The installer app: the wizard reducer, the current screen, the Ctrl-C prompt, and the two
 // effects (starting the install after the confirmation, leaving when the wizard says so).
-import { Box, useApp, useInput } from 'ink';
+import { Box, useApp, useInput, type Key } from 'ink';
 import { InputRouter, useInputRouter } from './components/input-router.tsx';
 import { useCallback, useEffect, useReducer, useRef, type ComponentType } from 'react';
 import { QuitPrompt } from './components/quit-prompt.tsx';
-import { toKeyPress } from './keys.ts';
+import { splitInput, toKeyPress } from './keys.ts';
 import { ClusterScreen } from './screens/cluster/view.tsx';
 import { ConfirmScreen } from './screens/confirm/view.tsx';
 import { DiskScreen } from './screens/disk/view.tsx';
@@ -54,7 +54,10 @@ export function App({ initial, services, onExit }: AppProps) {
   router.current = null; // the screen rendered below registers its handler
 
   // the one stdin subscription: Ctrl-C and the quit prompt here, everything else to the screen
-  useInput((input, key) => {
+  useInput((raw, rawKey) => {
+    for (const [input, key] of splitInput(raw, rawKey)) route(input, key);
+  });
+  const route = (input: string, key: Key) => {
     const k = toKeyPress(input, key);
     if (k.kind === 'ctrl-c') dispatch({ type: quitPrompt.current ? 'quit-confirm' : 'quit-ask' });
     else if (quitPrompt.current) {
@@ -62,7 +65,7 @@ export function App({ initial, services, onExit }: AppProps) {
       else if (k.kind === 'escape' || (k.kind === 'text' && k.text.toLowerCase() === 'n'))
         dispatch({ type: 'quit-cancel' });
     } else router.current?.(input, key);
-  });
+  };
   const screen = state.screen;
   const screenDispatch = useCallback(
     (action: WizardAction) => dispatch({ ...action, from: screen }),

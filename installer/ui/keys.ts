@@ -50,3 +50,42 @@ export function toKeyPress(input: string, key: Key): KeyPress {
     .join('');
   return text ? { kind: 'text', text } : { kind: 'none' };
 }
+
+const NO_KEY: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
+/**
+ * A fast typist, a paste or tmux can deliver "text<Enter>" in one read, which Ink reports as one
+ * input string. Split it at Enter/Tab so "secret\tsecret\r" is two fields and a submit.
+ */
+export function splitInput(input: string, key: Key): [string, Key][] {
+  if (input.length < 2 || key.ctrl || key.meta || !/[\r\n\t]/.test(input)) return [[input, key]];
+  const out: [string, Key][] = [];
+  for (const part of input.split(/(\r\n|\r|\n|\t)/)) {
+    if (part === '') continue;
+    if (part === '\t') out.push(['', { ...NO_KEY, tab: true }]);
+    else if (/^[\r\n]+$/.test(part)) out.push(['', { ...NO_KEY, return: true }]);
+    else out.push([part, NO_KEY]);
+  }
+  return out;
+}

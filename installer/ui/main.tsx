@@ -34,6 +34,20 @@ export async function run(args: string[]): Promise<number> {
         'the interactive installer needs a terminal; for an unattended install use `openve-install auto --answer FILE`',
     });
 
+  // raw mode now, not when ink subscribes: a key pressed while the first frame appears arrives as
+  // '\r' (cooked mode would turn Enter into an '\n' that ink cannot tell from nothing)
+  process.stdin.setRawMode(true);
+  try {
+    return await interactive(values, dryRun);
+  } finally {
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+  }
+}
+
+async function interactive(
+  values: { hardware?: string; log?: string },
+  dryRun: boolean,
+): Promise<number> {
   const { realRunner } = await import('../exec/runner.ts');
   const tools = realRunner();
   const hw: HardwareProfile = values.hardware

@@ -17,7 +17,7 @@ import { timezones } from '../../installer/ui/data/timezones.ts';
 import { countries } from '../../installer/ui/data/countries.ts';
 import { guessLocale } from '../../installer/ui/env-defaults.ts';
 import { clip, formatElapsed, wrapText } from '../../installer/ui/format.ts';
-import type { KeyPress } from '../../installer/ui/keys.ts';
+import { splitInput, type KeyPress } from '../../installer/ui/keys.ts';
 import { parseLease } from '../../installer/ui/lease.ts';
 import {
   diskReducer,
@@ -53,6 +53,28 @@ import { hardware, PASSWORD, SSH_KEY, startState } from './helpers.ts';
 
 const k = (kind: Exclude<KeyPress['kind'], 'text'>): KeyPress => ({ kind }) as KeyPress;
 const t = (text: string): KeyPress => ({ kind: 'text', text });
+
+describe('input splitting', () => {
+  it('a burst "text<Tab>text<Enter>" becomes text, Tab, text, Enter; single keys pass through', () => {
+    const plain = { tab: false, return: false, ctrl: false, meta: false } as Parameters<
+      typeof splitInput
+    >[1];
+    const parts = splitInput('abc\tdef\r', plain);
+    expect(parts.map(([i, k]) => (k.tab ? '<tab>' : k.return ? '<enter>' : i))).toEqual([
+      'abc',
+      '<tab>',
+      'def',
+      '<enter>',
+    ]);
+    expect(splitInput('x', plain)).toEqual([['x', plain]]);
+    expect(splitInput('k1\nk2\n', plain).map(([i, k]) => (k.return ? '<enter>' : i))).toEqual([
+      'k1',
+      '<enter>',
+      'k2',
+      '<enter>',
+    ]);
+  });
+});
 
 describe('text editing', () => {
   it('inserts at the cursor, moves, erases, clears', () => {
