@@ -81,6 +81,7 @@ export async function requestJoin(target: JoinTarget, fingerprint: string, reque
     acceptAnyStatus: true,
   });
   const err = errorFrom(res);
+  if (err?.error === 'member-unreachable') throw new MemberUnreachableError(`master ${target.host} refused for now: ${err.message}`);
   if (err) {
     const path = err.error === 'wrong-token' ? '--token' : err.error === 'name-clash' ? '--node-name' : FIELD;
     throw new UserError({ path, message: `master ${target.host} refused: ${err.message}` });
@@ -99,4 +100,12 @@ export function explainTransport(err: unknown, host: string, port: number): unkn
   return new UserError({ path: FIELD, message: err.message });
 }
 
-export const isRetryable = (err: unknown): boolean => err instanceof PinnedFetchError && (err.kind === 'network' || err.kind === 'timeout');
+/** The master cannot reach one of its members right now: worth retrying (at first boot, nodes come up together). */
+export class MemberUnreachableError extends UserError {
+  constructor(message: string) {
+    super({ path: FIELD, message });
+  }
+}
+
+export const isRetryable = (err: unknown): boolean =>
+  err instanceof MemberUnreachableError || (err instanceof PinnedFetchError && (err.kind === 'network' || err.kind === 'timeout'));

@@ -10,7 +10,7 @@ import { explainTransport, isRetryable, requestJoin, verifiedMasterFingerprint }
 import { ensureCertificate } from './certs.ts';
 import type { ClusterControl } from './control.ts';
 import { newCluster, quorumNeeded, removalKeepsQuorum, removeNode, validateAddress, validateNodeName, type ClusterConfig } from './model.ts';
-import { pushConfig } from './push.ts';
+import { describeUnreachable, pushConfig, unreachableMembers } from './push.ts';
 import { queryQuorum, waitForQuorum, type QuorumStatus } from './status.ts';
 import {
   DEFAULT_PORT,
@@ -166,7 +166,8 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
       break;
     } catch (err) {
       if (isRetryable(err) && Date.now() + delay < deadline) {
-        ctx.out(`master ${master}:${port} not answering yet; retrying in ${Math.round(delay / 1000)} s`);
+        const why = err instanceof UserError ? err.issues[0]?.message : `master ${master}:${port} not answering yet`;
+        ctx.out(`${why}; retrying in ${Math.round(delay / 1000)} s`);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 30_000);
         continue;
@@ -329,12 +330,15 @@ export async function removeClusterNode(ctx: ClusterContext, name: string, force
     throw new UserError({ path: 'pveca -d', message: `removing '${name}' would lose quorum (${online.size} online of ${config.nodes.length}); bring nodes back or use --force` });
   }
   const next = removeNode(config, name);
+  const authkey = readAuthkey(ctx.paths);
+  const missing = await unreachableMembers(state, authkey, next);
+  if (!force && missing.length) throw new UserError({ path: 'pveca -d', message: `${describeUnreachable(missing, state.port)} (or --force)` });
   const members = { ...state.members };
   delete members[name];
   const fresh = { ...state, members };
   writeState(ctx.paths, fresh);
   writeClusterConfig(ctx.paths, next);
-  const unreachable = await pushConfig(fresh, readAuthkey(ctx.paths), next);
+  const unreachable = await pushConfig(fresh, authkey, next);
   await ctx.control.reloadCorosync();
   return { removed: name, configVersion: next.configVersion, unreachable };
 }

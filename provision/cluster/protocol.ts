@@ -49,6 +49,7 @@ export type ErrorCode =
   | 'not-master'
   | 'bad-request'
   | 'bad-signature'
+  | 'member-unreachable'
   | 'internal';
 
 export interface ErrorResponse {

@@ -57,3 +57,35 @@ export async function pullConfig(
   await apply(config);
   return config.configVersion;
 }
+
+/**
+ * Members (except this node and `skip`) whose service does not answer a signed request. A join is
+ * refused while any is unreachable: a member left with an old nodelist keeps corosync's membership
+ * from forming for the newcomer (measured: endless "Token has not been received" churn).
+ */
+export async function unreachableMembers(state: ClusterState, authkey: Uint8Array, config: ClusterConfig, skip: string[] = []): Promise<ClusterConfig['nodes']> {
+  const targets = config.nodes.filter((n) => n.name !== state.nodeName && !skip.includes(n.name));
+  const results = await Promise.all(
+    targets.map(async (n) => {
+      const pin = state.members?.[n.name]?.fingerprint;
+      if (!pin) return n;
+      const time = String(Date.now());
+      try {
+        await fetchPinned(serviceUrl(n.address, state.port, '/v1/config'), {
+          fingerprint: pin,
+          timeoutMs: 3000,
+          headers: { 'x-openve-time': time, 'x-openve-signature': signPush(authkey, time, '') },
+        });
+        return undefined;
+      } catch {
+        return n;
+      }
+    }),
+  );
+  return results.filter((r): r is ClusterConfig['nodes'][number] => r !== undefined);
+}
+
+export function describeUnreachable(nodes: ClusterConfig['nodes'], port: number): string {
+  const list = nodes.map((n) => `${n.name} (${n.address})`).join(', ');
+  return `member${nodes.length > 1 ? 's' : ''} ${list} not reachable on port ${port}: every member must learn the new nodelist; start openve-cluster.service there, or remove the member with 'pveca -d'`;
+}

@@ -16,7 +16,7 @@ import {
   type JoinRequest,
   type JoinResponse,
 } from './protocol.ts';
-import { pushConfig } from './push.ts';
+import { describeUnreachable, pushConfig, unreachableMembers } from './push.ts';
 import { readAuthkey, readClusterConfig, readState, writeClusterConfig, writeState } from './state.ts';
 
 export interface ServiceContext {
@@ -93,17 +93,19 @@ async function handleJoin(ctx: ServiceContext, body: string): Promise<JoinRespon
     const current = readClusterConfig(ctx.paths);
     if (!current) throw new HttpError(500, 'internal', 'master has no corosync.conf');
     let next: ClusterConfig;
+    const authkey = readAuthkey(ctx.paths);
     try {
       next = addNode(current, { name: req.name, address: req.address });
     } catch (err) {
       if (err instanceof ClusterChangeError) throw new HttpError(409, err.code as ErrorCode, err.message);
       throw new HttpError(400, 'bad-request', (err as Error).message);
     }
+    const missing = await unreachableMembers(state, authkey, current);
+    if (missing.length) throw new HttpError(503, 'member-unreachable', describeUnreachable(missing, state.port));
     const added = next.nodes.find((n) => n.name === req.name)!;
     const fresh = { ...state, members: { ...state.members, [req.name]: { fingerprint: req.fingerprint } } };
     writeState(ctx.paths, fresh);
     writeClusterConfig(ctx.paths, next);
-    const authkey = readAuthkey(ctx.paths);
     const unreachable = await pushConfig(fresh, authkey, next, [req.name]);
     await ctx.control.reloadCorosync();
     ctx.log(`joined: node '${added.name}' (${added.address}) as nodeid ${added.nodeid}, config_version ${next.configVersion}`);

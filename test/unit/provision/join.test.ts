@@ -140,6 +140,18 @@ describe('join protocol (HTTPS service on 127.0.0.1)', () => {
     );
   });
 
+  test('a join is refused (retryably) while members do not answer (pve3 runs no service here)', async () => {
+    const memberServer = servers[1]!;
+    await new Promise((r) => memberServer.close(r));
+    const fourth = node('fourth');
+    await expectUserError(
+      joinCluster(fourth.ctx, { master: '127.0.0.1', port, token: TOKEN, fingerprint, nodeName: 'pve4', address: '127.0.0.4' }),
+      /refused for now: members pve2 \(127\.0\.0\.2\), pve3 \(127\.0\.0\.3\) not reachable on port \d+/
+    );
+    expect(readClusterConfig(master.paths)?.nodes).toHaveLength(3);
+    servers[1] = await startServer({ ...member.ctx, log: () => undefined }, { port, host: '127.0.0.2' });
+  });
+
   test('a pushed config not signed with the cluster authkey is rejected', async () => {
     const { fetchPinned } = await import('../../../installer/net/pinned.ts');
     const memberFp = readState(member.paths)!.fingerprint;
