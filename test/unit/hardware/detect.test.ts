@@ -189,6 +189,23 @@ describe('detectHardware --bring-up', () => {
   });
 });
 
+describe('detectHardware with an old lsblk', () => {
+  it('falls back to -O when lsblk does not know a column', async () => {
+    const calls: string[][] = [];
+    const runner: CommandRunner = {
+      async run(argv) {
+        calls.push([...argv]);
+        const old = argv[0] === 'lsblk' && argv.includes('-o');
+        const stdout = old ? '' : argv[0] === 'lsblk' ? raw('lsblk-util-linux-2.32.json') : argv[0] === 'ip' ? raw('ip-link-live.json') : '';
+        return { argv: [...argv], exitCode: old ? 1 : 0, stdout, stderr: old ? 'lsblk: unknown column: MOUNTPOINTS' : '', durationMs: 0 };
+      },
+    };
+    const p = await detectHardware(runner, { sys: hostReader(liveMachine()) });
+    expect(calls.filter((c) => c[0] === 'lsblk').map((c) => c.slice(1, 3))).toEqual([['-J', '-b'], ['-J', '-O']]);
+    expect(p.disks.find((d) => d.name === 'sda')).toMatchObject({ serial: 'WD-WCC7K0ABC123', rotational: true }); // from the old lsblk's rows
+  });
+});
+
 describe('detectHardware where udev runs', async () => {
   const runner = replay(outputs);
   const p = await detectHardware(runner, { sys: hostReader(liveMachine({ '/run/udev/control': '' })) });
