@@ -46,7 +46,8 @@ const KEYS = [
   'gateway', 'interface-name-pinning', 'mapping', 'enabled', 'bond', 'vlan', 'mode', 'token', 'swapsize', 'hdsize',
 ];
 
-describe('parseAnswers never throws', () => {
+// fixed run counts; the generous timeout is for a loaded CI machine, not for more runs
+describe('parseAnswers never throws', { timeout: 60_000 }, () => {
   it('on random text', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), wellFormed), { numRuns: 300 });
   });
