@@ -1,6 +1,7 @@
 // Builds dist/ from the TypeScript sources with esbuild.
-// dev (default): dependencies stay external and commands are split into lazy chunks, so
-//   `openve-install validate` never loads ink/react (start-up budget).
+// dev (default): commands are split into lazy chunks, so `openve-install validate` never loads
+//   ink/react; the small pure-JS packages on validate's path (zod, smol-toml, ipaddr.js) are bundled
+//   (loading zod as ~100 files costs ~100 ms of start-up), the heavy ones stay external.
 // --standalone: one self-contained file per entry (for the live ISO and installed nodes).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,8 @@ const devtoolsStub = {
   },
 };
 
+const devExternal = ['ink', 'react', 'react/*', '@inkjs/ui', 'execa', 'systeminformation', 'handlebars', 'tar', 'esbuild', 'ink-testing-library'];
+
 export async function bundle({ standalone = false, outdir = path.join(root, 'dist') } = {}) {
   const { existsSync } = await import('node:fs');
   const entries = Object.fromEntries(Object.entries(entryPoints).filter(([, f]) => existsSync(f)));
@@ -35,7 +38,7 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
     target: 'node20',
     format: 'esm',
     splitting: !standalone,
-    packages: standalone ? 'bundle' : 'external',
+    external: standalone ? [] : devExternal,
     // ink loads react-devtools-core only when DEV=true; it is not installed: bundle an empty stand-in.
     plugins: standalone ? [devtoolsStub] : [],
     jsx: 'automatic',
