@@ -59,12 +59,32 @@ export async function detectAddress(runner: CommandRunner, toward?: string, ifac
   return pick.local;
 }
 
+/**
+ * Debian's corosync package ships a placeholder corosync.conf (cluster 'debian', one node on
+ * 127.0.0.1) and starts corosync with it: that is not a cluster, pveca may replace it.
+ */
+export function isDistroDefault(config: ClusterConfig): boolean {
+  return config.clusterName === 'debian' && config.nodes.length <= 1 && config.nodes.every((n) => n.address === '127.0.0.1');
+}
+
 function refuseIfMember(paths: NodePaths): void {
-  const existing = readClusterConfig(paths);
-  if (existing) {
+  const state = readState(paths);
+  if (state) {
     throw new UserError({
       path: '',
-      message: `this node is already a member of cluster '${existing.clusterName}' (${paths.corosyncConf} exists); remove it from that cluster first`,
+      message: `this node is already a member of cluster '${state.clusterName}' (${paths.clusterJson} exists); remove it from that cluster first`,
+    });
+  }
+  let existing: ClusterConfig | undefined;
+  try {
+    existing = readClusterConfig(paths);
+  } catch {
+    existing = undefined;
+  }
+  if (existsSync(paths.corosyncConf) && !(existing && isDistroDefault(existing))) {
+    throw new UserError({
+      path: '',
+      message: `${paths.corosyncConf} exists and was not written by pveca${existing ? ` (cluster '${existing.clusterName}')` : ''}; move it away to create or join a cluster`,
     });
   }
 }

@@ -10,7 +10,7 @@ export interface ClusterControl {
   startService(): Promise<void>;
 }
 
-function argvFromEnv(name: string, fallback: string[]): string[] {
+function argvFromEnv(name: string, fallback: string[][]): string[][] {
   const raw = process.env[name];
   if (!raw) return fallback;
   let parsed: unknown;
@@ -22,21 +22,31 @@ function argvFromEnv(name: string, fallback: string[]): string[] {
   if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((a) => typeof a === 'string')) {
     throw new Error(`${name} must be a non-empty JSON array of strings`);
   }
-  return parsed as string[];
+  return [parsed as string[]];
 }
 
 export function controlFromEnv(runner: CommandRunner): ClusterControl {
-  const corosync = argvFromEnv('OPENVE_COROSYNC_START', ['systemctl', 'enable', '--now', 'corosync.service']);
-  const service = argvFromEnv('OPENVE_SERVICE_START', ['systemctl', 'enable', '--now', 'openve-cluster.service']);
+  // restart, not start: Debian's package may already run corosync with its placeholder config
+  const corosync = argvFromEnv('OPENVE_COROSYNC_START', [
+    ['systemctl', 'enable', 'corosync.service'],
+    ['systemctl', 'restart', 'corosync.service'],
+  ]);
+  const service = argvFromEnv('OPENVE_SERVICE_START', [
+    ['systemctl', 'enable', 'openve-cluster.service'],
+    ['systemctl', 'restart', 'openve-cluster.service'],
+  ]);
+  const runAll = async (list: string[][]) => {
+    for (const argv of list) await runner.run(argv, { timeoutMs: 60_000 });
+  };
   return {
     async startCorosync() {
-      await runner.run(corosync, { timeoutMs: 60_000 });
+      await runAll(corosync);
     },
     async reloadCorosync() {
       await runner.run(['corosync-cfgtool', '-R'], { timeoutMs: 30_000 });
     },
     async startService() {
-      await runner.run(service, { timeoutMs: 60_000 });
+      await runAll(service);
     },
   };
 }

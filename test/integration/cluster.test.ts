@@ -75,7 +75,7 @@ describe.skipIf(!isRoot)('pveca with three real corosync nodes in network namesp
     }
   });
 
-  test('joining twice, or under a taken name, is refused', async () => {
+  test('joining twice is refused (name clash: unit test)', async () => {
     const again = await lab.pveca_(n3, ['-a', '-h', n1.address, '--token', TOKEN, '--node-name', n3.name]);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toMatch(/already a member of cluster 'lab'/);

@@ -1,6 +1,6 @@
 // The join protocol end to end over real HTTPS on 127.0.0.x: a master's service, joiners, and a
 // member receiving the master's config push. corosync itself is faked (runner + control).
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
@@ -61,7 +61,8 @@ const expectUserError = async (p: Promise<unknown>, pattern: RegExp) => {
   expect((err as UserError).message).toMatch(pattern);
 };
 
-describe('join protocol (HTTPS service on 127.0.0.1)', () => {
+// real TLS, openssl and scrypt: allow for a loaded machine
+describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () => {
   const master = node('master');
   let port = 0;
   let fingerprint = '';
@@ -83,6 +84,21 @@ describe('join protocol (HTTPS service on 127.0.0.1)', () => {
     expect(readFileSync(master.paths.authkey).length).toBe(256);
     expect(readClusterConfig(master.paths)?.nodes).toEqual([{ nodeid: 1, name: 'pve1', address: '127.0.0.1' }]);
     expect(master.calls).toEqual(expect.arrayContaining(['start corosync', 'start service']));
+  });
+
+  test("Debian's placeholder corosync.conf is replaced; any other foreign corosync.conf is left alone", async () => {
+    const debian = node('debian-default');
+    mkdirSync(path.dirname(debian.paths.corosyncConf), { recursive: true });
+    writeFileSync(debian.paths.corosyncConf, 'totem {\n version: 2\n cluster_name: debian\n}\nnodelist {\n node {\n  name: node1\n  nodeid: 1\n  ring0_addr: 127.0.0.1\n }\n}\n');
+    const r = await createCluster(debian.ctx, { clusterName: 'fresh', token: TOKEN, nodeName: 'solo', address: '127.0.0.9', port: await freePort() });
+    expect(r.clusterName).toBe('fresh');
+    expect(readClusterConfig(debian.paths)?.clusterName).toBe('fresh');
+
+    const foreign = node('foreign');
+    mkdirSync(path.dirname(foreign.paths.corosyncConf), { recursive: true });
+    writeFileSync(foreign.paths.corosyncConf, 'totem {\n cluster_name: prod\n}\nnodelist {\n node {\n  nodeid: 1\n  ring0_addr: 10.1.1.1\n }\n}\n');
+    await expectUserError(createCluster(foreign.ctx, { clusterName: 'x', nodeName: 'a', address: '127.0.0.9' }), /corosync\.conf exists and was not written by pveca \(cluster 'prod'\); move it away/);
+    await expectUserError(createCluster(master.ctx, { clusterName: 'x', nodeName: 'a', address: '127.0.0.9' }), /already a member of cluster 'unit'/);
   });
 
   test('a wrong token is refused: by the master when the fingerprint is pinned, by the proof check otherwise', async () => {

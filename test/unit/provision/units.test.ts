@@ -26,7 +26,7 @@ describe('first-boot units', () => {
     expect(unit(FIRST_BOOT_UNITS['before-network'])).toMatch(/^Before=network-pre\.target$/m);
     expect(unit(FIRST_BOOT_UNITS['network-online'])).toMatch(/^After=.*network-online\.target/m);
     expect(unit(FIRST_BOOT_UNITS['fully-up'])).toMatch(/^After=.*multi-user\.target/m);
-    expect(unit(CLUSTER_INIT_UNIT)).toMatch(/^ConditionPathExists=!\/etc\/corosync\/corosync\.conf$/m);
+    expect(unit(CLUSTER_INIT_UNIT)).toMatch(/^ConditionPathExists=!\/etc\/openve\/cluster\.json$/m);
   });
 
   test.skipIf(!hasAnalyze)('systemd-analyze verify accepts them', () => {
