@@ -17,7 +17,8 @@ const arg = (name, dflt) => {
 };
 const nodes = arg('--nodes', 3);
 const rounds = arg('--rounds', 3);
-if (process.getuid?.() !== 0) throw new Error('bench/cluster.mjs needs root (network namespaces, corosync)');
+if (process.getuid?.() !== 0)
+  throw new Error('bench/cluster.mjs needs root (network namespaces, corosync)');
 
 // one implementation of the lab: the integration test's, bundled on the fly
 // inside the repository (.cache/ is ignored) so that its imports resolve from node_modules
@@ -26,7 +27,12 @@ const tmp = mkdtempSync(path.join(root, '.cache', 'bench-cluster-'));
 const labFile = path.join(tmp, 'lab.mjs');
 await build({
   entryPoints: [path.join(root, 'test/integration/clusterLab.ts')],
-  outfile: labFile, bundle: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'warning',
+  outfile: labFile,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  packages: 'external',
+  logLevel: 'warning',
 });
 const { ClusterLab, until } = await import(pathToFileURL(labFile).href);
 
@@ -37,28 +43,68 @@ const list = async (n) => {
   return r.exitCode === 0 ? JSON.parse(r.stdout) : undefined;
 };
 const seconds = (ms) => Math.round(ms) / 1000;
-const result = { date: new Date().toISOString(), nodes, corosync: '', join: [], failure: [], budgets: { joinSeconds: 10, failureSeconds: 5 } };
+const result = {
+  date: new Date().toISOString(),
+  nodes,
+  corosync: '',
+  join: [],
+  failure: [],
+  budgets: { joinSeconds: 10, failureSeconds: 5 },
+};
 
 try {
-  result.corosync = execFileSync('corosync', ['-v'], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }).toString().split('\n')[0].trim();
+  result.corosync = execFileSync('corosync', ['-v'], {
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+  })
+    .toString()
+    .split('\n')[0]
+    .trim();
   await lab.setup();
   const [master, ...others] = lab.nodes;
-  const c = await lab.pveca_(master, ['-c', '--name', 'bench', '--token', TOKEN, '--node-name', master.name]);
+  const c = await lab.pveca_(master, [
+    '-c',
+    '--name',
+    'bench',
+    '--token',
+    TOKEN,
+    '--node-name',
+    master.name,
+  ]);
   if (c.exitCode !== 0) throw new Error(`pveca -c failed: ${c.stderr}`);
   let members = 1;
   for (const n of others) {
     members++;
     const started = performance.now();
-    const j = await lab.pveca_(n, ['-a', '-h', master.address, '--token', TOKEN, '--node-name', n.name]);
+    const j = await lab.pveca_(n, [
+      '-a',
+      '-h',
+      master.address,
+      '--token',
+      TOKEN,
+      '--node-name',
+      n.name,
+    ]);
     if (j.exitCode !== 0) throw new Error(`pveca -a on ${n.name} failed: ${j.stderr}`);
     const pvecaDone = performance.now() - started;
     const want = members;
-    const all = await until(async () => {
-      const views = await Promise.all(lab.nodes.slice(0, want).map(list));
-      return views.every((v) => v && v.quorate && v.nodes.filter((x) => x.online).length === want) ? views : undefined;
-    }, 30_000, 50);
-    if (!all) throw new Error(`${n.name}: membership of ${want} not visible on all nodes within 30 s`);
-    result.join.push({ node: n.name, members: want, pvecaSeconds: seconds(pvecaDone), visibleOnAllSeconds: seconds(performance.now() - started) });
+    const all = await until(
+      async () => {
+        const views = await Promise.all(lab.nodes.slice(0, want).map(list));
+        return views.every((v) => v && v.quorate && v.nodes.filter((x) => x.online).length === want)
+          ? views
+          : undefined;
+      },
+      30_000,
+      50,
+    );
+    if (!all)
+      throw new Error(`${n.name}: membership of ${want} not visible on all nodes within 30 s`);
+    result.join.push({
+      node: n.name,
+      members: want,
+      pvecaSeconds: seconds(pvecaDone),
+      visibleOnAllSeconds: seconds(performance.now() - started),
+    });
   }
 
   const victim = lab.nodes[lab.nodes.length - 1];
@@ -66,18 +112,34 @@ try {
   for (let r = 0; r < rounds; r++) {
     const started = performance.now();
     await lab.killCorosync(victim);
-    const seen = await until(async () => {
-      const views = await Promise.all(watchers.map(list));
-      return views.every((v) => v && v.quorate && v.nodes.find((x) => x.name === victim.name)?.online === false) ? views : undefined;
-    }, 30_000, 50);
+    const seen = await until(
+      async () => {
+        const views = await Promise.all(watchers.map(list));
+        return views.every(
+          (v) => v && v.quorate && v.nodes.find((x) => x.name === victim.name)?.online === false,
+        )
+          ? views
+          : undefined;
+      },
+      30_000,
+      50,
+    );
     if (!seen) throw new Error(`round ${r + 1}: ${victim.name} not seen offline within 30 s`);
-    result.failure.push({ round: r + 1, seenOfflineOnAllSeconds: seconds(performance.now() - started), quorumKept: true });
+    result.failure.push({
+      round: r + 1,
+      seenOfflineOnAllSeconds: seconds(performance.now() - started),
+      quorumKept: true,
+    });
     if (r < rounds - 1) {
       await lab.startCorosync(victim);
-      const back = await until(async () => {
-        const views = await Promise.all(lab.nodes.map(list));
-        return views.every((v) => v && v.nodes.every((x) => x.online)) ? views : undefined;
-      }, 30_000, 100);
+      const back = await until(
+        async () => {
+          const views = await Promise.all(lab.nodes.map(list));
+          return views.every((v) => v && v.nodes.every((x) => x.online)) ? views : undefined;
+        },
+        30_000,
+        100,
+      );
       if (!back) throw new Error(`round ${r + 1}: ${victim.name} did not come back`);
     }
   }
@@ -91,12 +153,16 @@ try {
     failureSeenOfflineMaxSeconds: max(result.failure.map((f) => f.seenOfflineOnAllSeconds)),
   };
   result.summary.withinBudget =
-    result.summary.joinToQuorateOnAllMaxSeconds < result.budgets.joinSeconds && result.summary.failureSeenOfflineMaxSeconds < result.budgets.failureSeconds;
+    result.summary.joinToQuorateOnAllMaxSeconds < result.budgets.joinSeconds &&
+    result.summary.failureSeenOfflineMaxSeconds < result.budgets.failureSeconds;
 } finally {
   await lab.teardown();
   rmSync(tmp, { recursive: true, force: true });
 }
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
-writeFileSync(path.join(root, 'bench/results/cluster.json'), JSON.stringify(result, null, 2) + '\n');
+writeFileSync(
+  path.join(root, 'bench/results/cluster.json'),
+  JSON.stringify(result, null, 2) + '\n',
+);
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 process.exitCode = result.summary?.withinBudget ? 0 : 1;

@@ -38,13 +38,18 @@ const rank = (o: Ordering) => ORDERING_LIST.indexOf(o);
 /** The webhook needs the network, and should report the hook's result when there is one. */
 export function webhookOrdering(node: NodeConfig): Ordering {
   const fb = node.firstBoot;
-  if (!fb || fb.source === 'none' || rank(fb.ordering) < rank('network-online')) return 'network-online';
+  if (!fb || fb.source === 'none' || rank(fb.ordering) < rank('network-online'))
+    return 'network-online';
   return fb.ordering;
 }
 
 const marker = (paths: NodePaths, name: string) => path.join(paths.firstBootDir, name);
 
-export async function runOrdering(paths: NodePaths, ordering: Ordering, deps: FirstBootDeps): Promise<number> {
+export async function runOrdering(
+  paths: NodePaths,
+  ordering: Ordering,
+  deps: FirstBootDeps,
+): Promise<number> {
   const log = fileAndStdoutLogger(path.join(paths.installLogDir, 'first-boot.log'), deps.stdout);
   const ran = marker(paths, `ran-${ordering}`);
   if (existsSync(ran)) {
@@ -57,25 +62,55 @@ export async function runOrdering(paths: NodePaths, ordering: Ordering, deps: Fi
     log(`first-boot (${ordering}): no ${paths.nodeJson}; nothing to do`);
   } else {
     const fb = node.firstBoot;
-    if (fb && fb.source !== 'none' && fb.ordering === ordering && !existsSync(paths.firstBootDone)) {
-      const outcome = await runHook(deps.runner, fb, paths.firstBootHook, log, { cwd: paths.root, ...(deps.attempts ? { attempts: deps.attempts } : {}) });
+    if (
+      fb &&
+      fb.source !== 'none' &&
+      fb.ordering === ordering &&
+      !existsSync(paths.firstBootDone)
+    ) {
+      const outcome = await runHook(deps.runner, fb, paths.firstBootHook, log, {
+        cwd: paths.root,
+        ...(deps.attempts ? { attempts: deps.attempts } : {}),
+      });
       // written before anything else can fail: the hook must never run twice
-      writeFileAtomic(paths.firstBootDone, JSON.stringify({ ordering, ...outcome, at: new Date().toISOString() }) + '\n');
+      writeFileAtomic(
+        paths.firstBootDone,
+        JSON.stringify({ ordering, ...outcome, at: new Date().toISOString() }) + '\n',
+      );
       if (outcome.exitCode !== 0) status = 1;
     }
     const hookOrdering = node.webhook ? webhookOrdering(node) : undefined;
-    if (hookOrdering && rank(ordering) < rank(hookOrdering) && !existsSync(marker(paths, 'webhook-sent'))) {
+    if (
+      hookOrdering &&
+      rank(ordering) < rank(hookOrdering) &&
+      !existsSync(marker(paths, 'webhook-sent'))
+    ) {
       // the installer enables only the hook's unit: make sure the webhook's own unit runs this boot
       const unit = FIRST_BOOT_UNITS[hookOrdering];
-      const queue = deps.queueUnit ?? (paths.root === '/' ? (u: string) => deps.runner.run(['systemctl', 'start', '--no-block', u], { reject: false }).then(() => undefined) : undefined);
+      const queue =
+        deps.queueUnit ??
+        (paths.root === '/'
+          ? (u: string) =>
+              deps.runner
+                .run(['systemctl', 'start', '--no-block', u], { reject: false })
+                .then(() => undefined)
+          : undefined);
       if (queue) {
         await queue(unit);
         log(`first-boot (${ordering}): queued ${unit} for the post-installation webhook`);
       }
     }
     if (node.webhook && hookOrdering === ordering && !existsSync(marker(paths, 'webhook-sent'))) {
-      const ok = await postWebhook(node.webhook, buildWebhookBody(paths.root, node, hookResult(paths, node)), log, deps.attempts ?? 5);
-      writeFileAtomic(marker(paths, 'webhook-sent'), JSON.stringify({ ok, at: new Date().toISOString() }) + '\n');
+      const ok = await postWebhook(
+        node.webhook,
+        buildWebhookBody(paths.root, node, hookResult(paths, node)),
+        log,
+        deps.attempts ?? 5,
+      );
+      writeFileAtomic(
+        marker(paths, 'webhook-sent'),
+        JSON.stringify({ ok, at: new Date().toISOString() }) + '\n',
+      );
       if (!ok) status = 1;
     }
   }
@@ -86,27 +121,49 @@ export async function runOrdering(paths: NodePaths, ordering: Ordering, deps: Fi
 function hookResult(paths: NodePaths, node: NodeConfig): WebhookBody['first_boot'] {
   const fb = node.firstBoot;
   if (!fb || fb.source === 'none') return null;
-  if (!existsSync(paths.firstBootDone)) return { source: fb.source, ordering: fb.ordering, exit_code: null };
-  const done = JSON.parse(readFileSync(paths.firstBootDone, 'utf8')) as { exitCode: number | null; error?: string };
-  return { source: fb.source, ordering: fb.ordering, exit_code: done.exitCode, ...(done.error ? { error: done.error } : {}) };
+  if (!existsSync(paths.firstBootDone))
+    return { source: fb.source, ordering: fb.ordering, exit_code: null };
+  const done = JSON.parse(readFileSync(paths.firstBootDone, 'utf8')) as {
+    exitCode: number | null;
+    error?: string;
+  };
+  return {
+    source: fb.source,
+    ordering: fb.ordering,
+    exit_code: done.exitCode,
+    ...(done.error ? { error: done.error } : {}),
+  };
 }
 
 export async function runClusterInit(paths: NodePaths, deps: FirstBootDeps): Promise<number> {
-  const log: Logger = fileAndStdoutLogger(path.join(paths.installLogDir, 'cluster-init.log'), deps.stdout);
+  const log: Logger = fileAndStdoutLogger(
+    path.join(paths.installLogDir, 'cluster-init.log'),
+    deps.stdout,
+  );
   const done = marker(paths, 'ran-cluster-init');
   const node = readNodeConfig(paths.nodeJson);
   if (existsSync(done) || !node?.cluster) {
-    log(existsSync(done) ? 'cluster: already initialised' : 'cluster: no [cluster] in node.json; nothing to do');
+    log(
+      existsSync(done)
+        ? 'cluster: already initialised'
+        : 'cluster: no [cluster] in node.json; nothing to do',
+    );
     return 0;
   }
   const control = deps.control ?? controlFromEnv(deps.runner);
   try {
-    const ok = await clusterInit({ paths, runner: deps.runner, control, out: log }, node, log, deps.joinRetryMs);
+    const ok = await clusterInit(
+      { paths, runner: deps.runner, control, out: log },
+      node,
+      log,
+      deps.joinRetryMs,
+    );
     // only on success: a failed join is tried again at the next boot
     writeFileAtomic(done, `${new Date().toISOString()}\n`);
     return ok ? 0 : 1;
   } catch (err) {
-    const text = err instanceof UserError ? err.issues.map(formatIssue).join('; ') : (err as Error).message;
+    const text =
+      err instanceof UserError ? err.issues.map(formatIssue).join('; ') : (err as Error).message;
     log(`cluster: FAILED: ${text}`);
     return 1;
   }
@@ -124,7 +181,10 @@ export async function main(argv: string[]): Promise<number> {
     if (values['cluster-init']) return await runClusterInit(paths, deps);
     const ordering = values.ordering as Ordering | undefined;
     if (!ordering || !ORDERING_LIST.includes(ordering)) {
-      throw new UserError({ path: '--ordering', message: `expected one of ${ORDERING_LIST.join(', ')} (or --cluster-init)` });
+      throw new UserError({
+        path: '--ordering',
+        message: `expected one of ${ORDERING_LIST.join(', ')} (or --cluster-init)`,
+      });
     }
     return await runOrdering(paths, ordering, deps);
   } catch (err) {

@@ -5,7 +5,15 @@
 //   pveca -d NAME [--force]                  remove a node (on the master)
 //   pveca serve [--detach]                   the cluster service (openve-cluster.service)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatIssue, UserError } from '../installer/errors.ts';
@@ -25,7 +33,14 @@ import {
 } from './cluster/commands.ts';
 import { startServer } from './cluster/server.ts';
 import { pullConfig } from './cluster/push.ts';
-import { DEFAULT_PORT, readAuthkey, readClusterConfig, readState, writeClusterConfig, type ClusterState } from './cluster/state.ts';
+import {
+  DEFAULT_PORT,
+  readAuthkey,
+  readClusterConfig,
+  readState,
+  writeClusterConfig,
+  type ClusterState,
+} from './cluster/state.ts';
 
 export const USAGE = `usage: pveca -c [--name CLUSTER] [--token T]              create a cluster (this node is master)
        pveca -a -h MASTER_IP [--token T] [--fingerprint F]  join a cluster
@@ -59,7 +74,8 @@ const OPTIONS = {
 function portOf(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UserError({ path: '--port', message: `'${raw}' is not a TCP port (1-65535)` });
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new UserError({ path: '--port', message: `'${raw}' is not a TCP port (1-65535)` });
   return n;
 }
 
@@ -71,19 +87,28 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const positional = argv[0] === 'serve';
     const { values: o } = parseCommandArgs('', positional ? argv.slice(1) : argv, OPTIONS);
-    if (o.help || (argv.length === 0)) {
+    if (o.help || argv.length === 0) {
       process.stdout.write(USAGE + '\n');
       return argv.length === 0 ? 2 : 0;
     }
     const paths = nodePaths(resolveRoot(o.root));
     const runner = realRunner();
-    const ctx: ClusterContext = { paths, runner, control: controlFromEnv(runner), out: (l) => process.stderr.write(l + '\n') };
+    const ctx: ClusterContext = {
+      paths,
+      runner,
+      control: controlFromEnv(runner),
+      out: (l) => process.stderr.write(l + '\n'),
+    };
     const json = !!o.json;
     const port = portOf(o.port);
 
     if (positional) return await serve(ctx, !!o.detach, port);
     const modes = [o.create, o.add, o.list, o.info, o.delete !== undefined].filter(Boolean).length;
-    if (modes !== 1) throw new UserError({ path: '', message: `give exactly one of -c, -a, -l, -i, -d\n${USAGE}` });
+    if (modes !== 1)
+      throw new UserError({
+        path: '',
+        message: `give exactly one of -c, -a, -l, -i, -d\n${USAGE}`,
+      });
 
     if (o.create) {
       const r = await createCluster(ctx, {
@@ -94,19 +119,24 @@ export async function main(argv: string[]): Promise<number> {
         ...(port ? { port } : {}),
       });
       const join = `pveca -a -h ${r.address} --token ${r.token} --fingerprint ${r.fingerprint}`;
-      print(json, r, [
-        `Cluster '${r.clusterName}' created; ${r.nodeName} (${r.address}) is the master${r.quorate ? '' : ' (corosync not quorate yet)'}.`,
-        `Join token:   ${r.token}`,
-        `Fingerprint:  ${r.fingerprint}`,
-        `On each new node run:`,
-        `  ${join}`,
-      ].join('\n'));
+      print(
+        json,
+        r,
+        [
+          `Cluster '${r.clusterName}' created; ${r.nodeName} (${r.address}) is the master${r.quorate ? '' : ' (corosync not quorate yet)'}.`,
+          `Join token:   ${r.token}`,
+          `Fingerprint:  ${r.fingerprint}`,
+          `On each new node run:`,
+          `  ${join}`,
+        ].join('\n'),
+      );
       return r.quorate ? 0 : 1;
     }
     if (o.add) {
       if (!o.host) throw new UserError({ path: '-h', message: 'pveca -a needs -h MASTER_IP' });
       const wait = o.wait === undefined ? 0 : Number(o.wait);
-      if (!Number.isFinite(wait) || wait < 0) throw new UserError({ path: '--wait', message: `'${o.wait}' is not a number of seconds` });
+      if (!Number.isFinite(wait) || wait < 0)
+        throw new UserError({ path: '--wait', message: `'${o.wait}' is not a number of seconds` });
       const r = await joinCluster(ctx, {
         master: o.host,
         token: o.token ?? process.env.OPENVE_CLUSTER_TOKEN ?? '',
@@ -116,8 +146,14 @@ export async function main(argv: string[]): Promise<number> {
         ...(port ? { port } : {}),
         retryMs: wait * 1000,
       });
-      const warn = r.unreachable.length ? `\nwarning: could not send the new nodelist to ${r.unreachable.join(', ')} (offline?)` : '';
-      print(json, r, `${r.nodeName} joined cluster '${r.clusterName}' as nodeid ${r.nodeid}: ${r.quorate ? `quorate, ${r.members} members` : 'NOT quorate yet'} (${r.seconds} s)${warn}`);
+      const warn = r.unreachable.length
+        ? `\nwarning: could not send the new nodelist to ${r.unreachable.join(', ')} (offline?)`
+        : '';
+      print(
+        json,
+        r,
+        `${r.nodeName} joined cluster '${r.clusterName}' as nodeid ${r.nodeid}: ${r.quorate ? `quorate, ${r.members} members` : 'NOT quorate yet'} (${r.seconds} s)${warn}`,
+      );
       return r.quorate ? 0 : 1;
     }
     if (o.list) {
@@ -131,7 +167,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const r = await removeClusterNode(ctx, o.delete!, !!o.force);
-    const warn = r.unreachable.length ? `\nwarning: could not send the new nodelist to ${r.unreachable.join(', ')}` : '';
+    const warn = r.unreachable.length
+      ? `\nwarning: could not send the new nodelist to ${r.unreachable.join(', ')}`
+      : '';
     print(json, r, `removed ${r.removed} (config version ${r.configVersion})${warn}`);
     return 0;
   } catch (err) {
@@ -149,7 +187,11 @@ async function serve(ctx: ClusterContext, detach: boolean, portFlag?: number): P
   const { paths } = ctx;
   if (detach) return detachService(paths.servicePid, paths.serviceLog, paths.root, portFlag);
   const state = readState(paths);
-  if (!state) throw new UserError({ path: 'pveca serve', message: `not in a cluster (no ${paths.clusterJson})` });
+  if (!state)
+    throw new UserError({
+      path: 'pveca serve',
+      message: `not in a cluster (no ${paths.clusterJson})`,
+    });
   const log = (l: string) => process.stdout.write(`${new Date().toISOString()} ${l}\n`);
   const port = portFlag ?? state.port;
   await startServer({ ...ctx, log }, { port });
@@ -161,28 +203,52 @@ async function serve(ctx: ClusterContext, detach: boolean, portFlag?: number): P
 }
 
 /** A member that was down during a push pulls the current nodelist from the master (retrying ~2 min). */
-async function catchUp(ctx: ClusterContext, state: ClusterState, log: (l: string) => void): Promise<void> {
+async function catchUp(
+  ctx: ClusterContext,
+  state: ClusterState,
+  log: (l: string) => void,
+): Promise<void> {
   for (let attempt = 1; attempt <= 12; attempt++) {
     try {
-      const version = await pullConfig(state, readAuthkey(ctx.paths), readClusterConfig(ctx.paths), async (config) => {
-        writeClusterConfig(ctx.paths, config);
-        await ctx.control.reloadCorosync().catch(() => undefined); // corosync may not run yet: it reads the file when it starts
-      });
-      log(version ? `caught up with the master: config_version ${version}` : 'nodelist up to date with the master');
+      const version = await pullConfig(
+        state,
+        readAuthkey(ctx.paths),
+        readClusterConfig(ctx.paths),
+        async (config) => {
+          writeClusterConfig(ctx.paths, config);
+          await ctx.control.reloadCorosync().catch(() => undefined); // corosync may not run yet: it reads the file when it starts
+        },
+      );
+      log(
+        version
+          ? `caught up with the master: config_version ${version}`
+          : 'nodelist up to date with the master',
+      );
       return;
     } catch (err) {
-      if (attempt === 12) log(`could not reach the master ${state.master.address} to check the nodelist: ${(err as Error).message}`);
+      if (attempt === 12)
+        log(
+          `could not reach the master ${state.master.address} to check the nodelist: ${(err as Error).message}`,
+        );
       await new Promise((r) => setTimeout(r, 10_000));
     }
   }
 }
 
 /** Starts `pveca serve` in the background (tests; systemd runs it in the foreground) and waits until it listens. */
-async function detachService(pidFile: string, logFile: string, root: string, port?: number): Promise<number> {
+async function detachService(
+  pidFile: string,
+  logFile: string,
+  root: string,
+  port?: number,
+): Promise<number> {
   rmSync(pidFile, { force: true });
   mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = openSync(logFile, 'a');
-  const script = process.argv[1] && existsSync(process.argv[1]) ? process.argv[1] : fileURLToPath(import.meta.url);
+  const script =
+    process.argv[1] && existsSync(process.argv[1])
+      ? process.argv[1]
+      : fileURLToPath(import.meta.url);
   const args = [script, 'serve', '--root', root, ...(port ? ['--port', String(port)] : [])];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd] });
   child.unref();

@@ -9,7 +9,9 @@ import { TEMPLATES } from './templates.generated.ts';
 
 function fromDisk(name: string): string | undefined {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const dirs = [process.env.OPENVE_TEMPLATES, path.join(here, '../templates')].filter((d): d is string => !!d);
+  const dirs = [process.env.OPENVE_TEMPLATES, path.join(here, '../templates')].filter(
+    (d): d is string => !!d,
+  );
   for (const dir of dirs) {
     const file = path.join(dir, name);
     if (existsSync(file)) return readFileSync(file, 'utf8');
@@ -19,7 +21,8 @@ function fromDisk(name: string): string | undefined {
 
 export function templateText(name: string): string {
   const text = fromDisk(name) ?? TEMPLATES[name];
-  if (text === undefined) throw new Error(`template ${name} not found (set OPENVE_TEMPLATES to the templates directory)`);
+  if (text === undefined)
+    throw new Error(`template ${name} not found (set OPENVE_TEMPLATES to the templates directory)`);
   return text;
 }
 

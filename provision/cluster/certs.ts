@@ -4,14 +4,34 @@ import type { CommandRunner } from '../../installer/exec/types.ts';
 import { certFingerprint } from '../../installer/net/pinned.ts';
 import type { NodePaths } from '../paths.ts';
 
-export async function ensureCertificate(runner: CommandRunner, paths: NodePaths, name: string, address: string): Promise<string> {
+export async function ensureCertificate(
+  runner: CommandRunner,
+  paths: NodePaths,
+  name: string,
+  address: string,
+): Promise<string> {
   if (!existsSync(paths.certPem) || !existsSync(paths.keyPem)) {
     mkdirSync(paths.clusterDir, { recursive: true, mode: 0o700 });
     const san = address.includes(':') ? `IP:${address}` : `IP:${address}`;
     await runner.run([
-      'openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', paths.keyPem, '-out', paths.certPem, '-days', '3650',
-      '-subj', `/CN=${name}/O=openve cluster`, '-addext', `subjectAltName=${san},DNS:${name}`,
+      'openssl',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      paths.keyPem,
+      '-out',
+      paths.certPem,
+      '-days',
+      '3650',
+      '-subj',
+      `/CN=${name}/O=openve cluster`,
+      '-addext',
+      `subjectAltName=${san},DNS:${name}`,
     ]);
     chmodSync(paths.keyPem, 0o600);
   }

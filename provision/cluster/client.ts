@@ -2,28 +2,63 @@
 import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
 import { UserError } from '../../installer/errors.ts';
-import { fetchPinned, normalizeFingerprint, PinnedFetchError, type PinnedResponse } from '../../installer/net/pinned.ts';
-import { helloProof, type ErrorResponse, type HelloResponse, type JoinRequest, type JoinResponse } from './protocol.ts';
+import {
+  fetchPinned,
+  normalizeFingerprint,
+  PinnedFetchError,
+  type PinnedResponse,
+} from '../../installer/net/pinned.ts';
+import {
+  helloProof,
+  type ErrorResponse,
+  type HelloResponse,
+  type JoinRequest,
+  type JoinResponse,
+} from './protocol.ts';
 import { serviceUrl } from './push.ts';
 
 /** The server certificate's fingerprint, read from the TLS handshake only (nothing is sent). */
 export function probeFingerprint(host: string, port: number, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    const socket = tls.connect({
+      host,
+      port,
+      rejectUnauthorized: false,
+      ALPNProtocols: ['http/1.1'],
+    });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new PinnedFetchError('timeout', `https://${host}:${port}`, `timed out connecting to ${host}:${port}`));
+      reject(
+        new PinnedFetchError(
+          'timeout',
+          `https://${host}:${port}`,
+          `timed out connecting to ${host}:${port}`,
+        ),
+      );
     }, timeoutMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       const fp = socket.getPeerCertificate().fingerprint256;
       socket.destroy();
       if (fp) resolve(normalizeFingerprint(fp));
-      else reject(new PinnedFetchError('fingerprint', `https://${host}:${port}`, 'server sent no certificate'));
+      else
+        reject(
+          new PinnedFetchError(
+            'fingerprint',
+            `https://${host}:${port}`,
+            'server sent no certificate',
+          ),
+        );
     });
     socket.once('error', (err: Error & { code?: string }) => {
       clearTimeout(timer);
-      reject(new PinnedFetchError('network', `https://${host}:${port}`, `cannot reach ${host}:${port}: ${err.code ?? err.message}`));
+      reject(
+        new PinnedFetchError(
+          'network',
+          `https://${host}:${port}`,
+          `cannot reach ${host}:${port}: ${err.code ?? err.message}`,
+        ),
+      );
     });
   });
 }
@@ -47,7 +82,10 @@ function errorFrom(res: PinnedResponse): ErrorResponse | undefined {
 }
 
 /** Establishes which certificate to pin: the given one, or one the master proves with the token. */
-export async function verifiedMasterFingerprint(target: JoinTarget, timeoutMs: number): Promise<string> {
+export async function verifiedMasterFingerprint(
+  target: JoinTarget,
+  timeoutMs: number,
+): Promise<string> {
   if (target.fingerprint) {
     try {
       return normalizeFingerprint(target.fingerprint);
@@ -57,11 +95,18 @@ export async function verifiedMasterFingerprint(target: JoinTarget, timeoutMs: n
   }
   const seen = await probeFingerprint(target.host, target.port, timeoutMs);
   const nonce = randomBytes(16).toString('hex');
-  const res = await fetchPinned(serviceUrl(target.host, target.port, `/v1/hello?nonce=${nonce}`), { fingerprint: seen, timeoutMs, acceptAnyStatus: true });
+  const res = await fetchPinned(serviceUrl(target.host, target.port, `/v1/hello?nonce=${nonce}`), {
+    fingerprint: seen,
+    timeoutMs,
+    acceptAnyStatus: true,
+  });
   const err = errorFrom(res);
   if (err) throw new UserError({ path: FIELD, message: `master ${target.host}: ${err.message}` });
   const hello = JSON.parse(res.text()) as HelloResponse;
-  if (typeof hello.proof !== 'string' || hello.proof !== helloProof(target.token, hello.cluster, nonce, seen)) {
+  if (
+    typeof hello.proof !== 'string' ||
+    hello.proof !== helloProof(target.token, hello.cluster, nonce, seen)
+  ) {
     throw new UserError({
       path: '--token',
       message: `the server at ${target.host}:${target.port} (certificate ${seen}) could not prove it knows this token: wrong token, or not the master; pass the master's --fingerprint to check it directly`,
@@ -70,7 +115,12 @@ export async function verifiedMasterFingerprint(target: JoinTarget, timeoutMs: n
   return seen;
 }
 
-export async function requestJoin(target: JoinTarget, fingerprint: string, request: Omit<JoinRequest, 'token'>, timeoutMs = 60_000): Promise<JoinResponse> {
+export async function requestJoin(
+  target: JoinTarget,
+  fingerprint: string,
+  request: Omit<JoinRequest, 'token'>,
+  timeoutMs = 60_000,
+): Promise<JoinResponse> {
   const body: JoinRequest = { token: target.token, ...request };
   const res = await fetchPinned(serviceUrl(target.host, target.port, '/v1/join'), {
     method: 'POST',
@@ -81,21 +131,34 @@ export async function requestJoin(target: JoinTarget, fingerprint: string, reque
     acceptAnyStatus: true,
   });
   const err = errorFrom(res);
-  if (err?.error === 'member-unreachable') throw new MemberUnreachableError(`master ${target.host} refused for now: ${err.message}`);
+  if (err?.error === 'member-unreachable')
+    throw new MemberUnreachableError(`master ${target.host} refused for now: ${err.message}`);
   if (err) {
-    const path = err.error === 'wrong-token' ? '--token' : err.error === 'name-clash' ? '--node-name' : FIELD;
+    const path =
+      err.error === 'wrong-token' ? '--token' : err.error === 'name-clash' ? '--node-name' : FIELD;
     throw new UserError({ path, message: `master ${target.host} refused: ${err.message}` });
   }
-  if (res.status !== 200) throw new UserError({ path: FIELD, message: `master ${target.host} answered HTTP ${res.status}` });
+  if (res.status !== 200)
+    throw new UserError({
+      path: FIELD,
+      message: `master ${target.host} answered HTTP ${res.status}`,
+    });
   return JSON.parse(res.text()) as JoinResponse;
 }
 
 /** Turns transport failures into the user-facing message (master unreachable, fingerprint mismatch). */
 export function explainTransport(err: unknown, host: string, port: number): unknown {
   if (!(err instanceof PinnedFetchError)) return err;
-  if (err.kind === 'fingerprint') return new UserError({ path: '--fingerprint', message: `master ${host}:${port}: ${err.message}` });
+  if (err.kind === 'fingerprint')
+    return new UserError({
+      path: '--fingerprint',
+      message: `master ${host}:${port}: ${err.message}`,
+    });
   if (err.kind === 'network' || err.kind === 'timeout') {
-    return new UserError({ path: '-h', message: `master ${host}:${port} unreachable (${err.message}); is 'pveca -c' done there and port ${port} open?` });
+    return new UserError({
+      path: '-h',
+      message: `master ${host}:${port} unreachable (${err.message}); is 'pveca -c' done there and port ${port} open?`,
+    });
   }
   return new UserError({ path: FIELD, message: err.message });
 }
@@ -108,4 +171,5 @@ export class MemberUnreachableError extends UserError {
 }
 
 export const isRetryable = (err: unknown): boolean =>
-  err instanceof MemberUnreachableError || (err instanceof PinnedFetchError && (err.kind === 'network' || err.kind === 'timeout'));
+  err instanceof MemberUnreachableError ||
+  (err instanceof PinnedFetchError && (err.kind === 'network' || err.kind === 'timeout'));

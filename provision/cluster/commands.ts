@@ -9,7 +9,15 @@ import type { NodePaths } from '../paths.ts';
 import { explainTransport, isRetryable, requestJoin, verifiedMasterFingerprint } from './client.ts';
 import { ensureCertificate } from './certs.ts';
 import type { ClusterControl } from './control.ts';
-import { newCluster, quorumNeeded, removalKeepsQuorum, removeNode, validateAddress, validateNodeName, type ClusterConfig } from './model.ts';
+import {
+  newCluster,
+  quorumNeeded,
+  removalKeepsQuorum,
+  removeNode,
+  validateAddress,
+  validateNodeName,
+  type ClusterConfig,
+} from './model.ts';
 import { describeUnreachable, pushConfig, unreachableMembers } from './push.ts';
 import { queryQuorum, waitForQuorum, type QuorumStatus } from './status.ts';
 import {
@@ -44,18 +52,29 @@ async function ipJson(runner: CommandRunner, argv: string[]): Promise<unknown> {
 }
 
 /** This node's cluster address: the source address toward the master, or the first global IPv4. */
-export async function detectAddress(runner: CommandRunner, toward?: string, iface?: string): Promise<string> {
+export async function detectAddress(
+  runner: CommandRunner,
+  toward?: string,
+  iface?: string,
+): Promise<string> {
   if (toward) {
-    const routes = (await ipJson(runner, ['ip', '-j', 'route', 'get', toward])) as { prefsrc?: string }[] | undefined;
+    const routes = (await ipJson(runner, ['ip', '-j', 'route', 'get', toward])) as
+      { prefsrc?: string }[] | undefined;
     const src = routes?.[0]?.prefsrc;
     if (src) return src;
   }
   const argv = ['ip', '-j', 'addr', 'show', 'scope', 'global', ...(iface ? ['dev', iface] : [])];
-  let links = (await ipJson(runner, argv)) as { addr_info?: { family: string; local: string }[] }[] | undefined;
-  if (iface && !links?.length) links = (await ipJson(runner, ['ip', '-j', 'addr', 'show', 'scope', 'global'])) as typeof links;
+  let links = (await ipJson(runner, argv)) as
+    { addr_info?: { family: string; local: string }[] }[] | undefined;
+  if (iface && !links?.length)
+    links = (await ipJson(runner, ['ip', '-j', 'addr', 'show', 'scope', 'global'])) as typeof links;
   const all = (links ?? []).flatMap((l) => l.addr_info ?? []);
   const pick = all.find((a) => a.family === 'inet') ?? all.find((a) => a.family === 'inet6');
-  if (!pick) throw new UserError({ path: '--address', message: 'no global IP address found on this node; pass --address' });
+  if (!pick)
+    throw new UserError({
+      path: '--address',
+      message: 'no global IP address found on this node; pass --address',
+    });
   return pick.local;
 }
 
@@ -64,7 +83,11 @@ export async function detectAddress(runner: CommandRunner, toward?: string, ifac
  * 127.0.0.1) and starts corosync with it: that is not a cluster, pveca may replace it.
  */
 export function isDistroDefault(config: ClusterConfig): boolean {
-  return config.clusterName === 'debian' && config.nodes.length <= 1 && config.nodes.every((n) => n.address === '127.0.0.1');
+  return (
+    config.clusterName === 'debian' &&
+    config.nodes.length <= 1 &&
+    config.nodes.every((n) => n.address === '127.0.0.1')
+  );
 }
 
 function refuseIfMember(paths: NodePaths): void {
@@ -109,14 +132,18 @@ export interface CreateResult {
   quorate: boolean;
 }
 
-export async function createCluster(ctx: ClusterContext, opts: CreateOptions): Promise<CreateResult> {
+export async function createCluster(
+  ctx: ClusterContext,
+  opts: CreateOptions,
+): Promise<CreateResult> {
   const { paths, runner, control } = ctx;
   refuseIfMember(paths);
   const nodeName = validateNodeName(opts.nodeName ?? defaultNodeName(), '--node-name');
   const address = validateAddress(opts.address ?? (await detectAddress(runner)), '--address');
   const config = newCluster(opts.clusterName, { name: nodeName, address });
   const token = opts.token ?? randomBytes(18).toString('base64url');
-  if (token.length < 8) throw new UserError({ path: '--token', message: 'a join token needs at least 8 characters' });
+  if (token.length < 8)
+    throw new UserError({ path: '--token', message: 'a join token needs at least 8 characters' });
   const port = opts.port ?? DEFAULT_PORT;
 
   writeFileAtomic(paths.token, token + '\n', 0o600);
@@ -137,7 +164,15 @@ export async function createCluster(ctx: ClusterContext, opts: CreateOptions): P
   await control.startCorosync();
   await control.startService();
   const { ok } = await waitForQuorum(runner, (s) => s.quorate, opts.waitMs ?? 30_000);
-  return { clusterName: config.clusterName, nodeName, address, port, token, fingerprint, quorate: ok };
+  return {
+    clusterName: config.clusterName,
+    nodeName,
+    address,
+    port,
+    token,
+    fingerprint,
+    quorate: ok,
+  };
 }
 
 export interface JoinOptions {
@@ -169,11 +204,23 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
   const { paths, runner, control } = ctx;
   refuseIfMember(paths);
   const master = validateAddress(opts.master, '-h');
-  if (!opts.token) throw new UserError({ path: '--token', message: 'joining needs the token printed by `pveca -c` on the master' });
+  if (!opts.token)
+    throw new UserError({
+      path: '--token',
+      message: 'joining needs the token printed by `pveca -c` on the master',
+    });
   const nodeName = validateNodeName(opts.nodeName ?? defaultNodeName(), '--node-name');
-  const address = validateAddress(opts.address ?? (await detectAddress(runner, master)), '--address');
+  const address = validateAddress(
+    opts.address ?? (await detectAddress(runner, master)),
+    '--address',
+  );
   const port = opts.port ?? DEFAULT_PORT;
-  const target = { host: master, port, token: opts.token, ...(opts.fingerprint ? { fingerprint: opts.fingerprint } : {}) };
+  const target = {
+    host: master,
+    port,
+    token: opts.token,
+    ...(opts.fingerprint ? { fingerprint: opts.fingerprint } : {}),
+  };
   const ownFingerprint = await ensureCertificate(runner, paths, nodeName, address);
 
   const deadline = Date.now() + (opts.retryMs ?? 0);
@@ -182,11 +229,18 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
   for (;;) {
     try {
       const pin = await verifiedMasterFingerprint(target, 10_000);
-      response = await requestJoin(target, pin, { name: nodeName, address, fingerprint: ownFingerprint });
+      response = await requestJoin(target, pin, {
+        name: nodeName,
+        address,
+        fingerprint: ownFingerprint,
+      });
       break;
     } catch (err) {
       if (isRetryable(err) && Date.now() + delay < deadline) {
-        const why = err instanceof UserError ? err.issues[0]?.message : `master ${master}:${port} not answering yet`;
+        const why =
+          err instanceof UserError
+            ? err.issues[0]?.message
+            : `master ${master}:${port} not answering yet`;
         ctx.out(`${why}; retrying in ${Math.round(delay / 1000)} s`);
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 30_000);
@@ -251,12 +305,19 @@ function requireCluster(paths: NodePaths): { config: ClusterConfig; state: Clust
   const config = readClusterConfig(paths);
   const state = readState(paths);
   if (!config || !state) {
-    throw new UserError({ path: '', message: `this node is not in a cluster (no ${paths.corosyncConf}); create one with 'pveca -c' or join with 'pveca -a -h MASTER'` });
+    throw new UserError({
+      path: '',
+      message: `this node is not in a cluster (no ${paths.corosyncConf}); create one with 'pveca -c' or join with 'pveca -a -h MASTER'`,
+    });
   }
   return { config, state };
 }
 
-export function clusterView(config: ClusterConfig, state: ClusterState, status: QuorumStatus): ClusterView {
+export function clusterView(
+  config: ClusterConfig,
+  state: ClusterState,
+  status: QuorumStatus,
+): ClusterView {
   const online = new Set(status.members);
   return {
     cluster: config.clusterName,
@@ -287,14 +348,30 @@ export async function listCluster(ctx: ClusterContext): Promise<ClusterView> {
 }
 
 export function formatView(view: ClusterView): string {
-  const rows = view.nodes.map((n) => [String(n.nodeid), n.name + (n.local ? ' (local)' : ''), n.address, n.role, n.online ? 'online' : 'offline']);
+  const rows = view.nodes.map((n) => [
+    String(n.nodeid),
+    n.name + (n.local ? ' (local)' : ''),
+    n.address,
+    n.role,
+    n.online ? 'online' : 'offline',
+  ]);
   const head = ['Nodeid', 'Name', 'Address', 'Role', 'Status'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const quorum = view.corosyncRunning
     ? `${view.quorate ? 'quorate' : 'NOT quorate'} (${view.votes.total} of ${view.votes.expected} votes, ${view.votes.quorum} needed)`
     : 'unknown: corosync is not running on this node';
-  return [`Cluster: ${view.cluster} (config version ${view.configVersion})`, `Quorum:  ${quorum}`, '', line(head), ...rows.map(line)].join('\n');
+  return [
+    `Cluster: ${view.cluster} (config version ${view.configVersion})`,
+    `Quorum:  ${quorum}`,
+    '',
+    line(head),
+    ...rows.map(line),
+  ].join('\n');
 }
 
 export interface InfoView extends NodeView {
@@ -309,8 +386,19 @@ export async function nodeInfo(ctx: ClusterContext): Promise<InfoView> {
   const { config, state } = requireCluster(ctx.paths);
   const view = clusterView(config, state, await queryQuorum(ctx.runner));
   const self = view.nodes.find((n) => n.local);
-  if (!self) throw new UserError({ path: 'pveca -i', message: `this node ('${state.nodeName}') is no longer in the nodelist of cluster '${config.clusterName}'` });
-  return { ...self, cluster: view.cluster, quorate: view.quorate, corosyncRunning: view.corosyncRunning, master: state.master, fingerprint: state.fingerprint };
+  if (!self)
+    throw new UserError({
+      path: 'pveca -i',
+      message: `this node ('${state.nodeName}') is no longer in the nodelist of cluster '${config.clusterName}'`,
+    });
+  return {
+    ...self,
+    cluster: view.cluster,
+    quorate: view.quorate,
+    corosyncRunning: view.corosyncRunning,
+    master: state.master,
+    fingerprint: state.fingerprint,
+  };
 }
 
 export function formatInfo(i: InfoView): string {
@@ -331,28 +419,52 @@ export interface RemoveResult {
   unreachable: string[];
 }
 
-export async function removeClusterNode(ctx: ClusterContext, name: string, force = false): Promise<RemoveResult> {
+export async function removeClusterNode(
+  ctx: ClusterContext,
+  name: string,
+  force = false,
+): Promise<RemoveResult> {
   const { config, state } = requireCluster(ctx.paths);
   if (state.role !== 'master') {
-    throw new UserError({ path: 'pveca -d', message: `run this on the master ${state.master.name} (${state.master.address})` });
+    throw new UserError({
+      path: 'pveca -d',
+      message: `run this on the master ${state.master.name} (${state.master.address})`,
+    });
   }
-  if (name === state.nodeName) throw new UserError({ path: 'pveca -d', message: `'${name}' is the master; it cannot remove itself` });
+  if (name === state.nodeName)
+    throw new UserError({
+      path: 'pveca -d',
+      message: `'${name}' is the master; it cannot remove itself`,
+    });
   const target = config.nodes.find((n) => n.name === name);
   if (!target) {
-    throw new UserError({ path: 'pveca -d', message: `no node '${name}' in cluster '${config.clusterName}' (members: ${config.nodes.map((n) => n.name).join(', ')})` });
+    throw new UserError({
+      path: 'pveca -d',
+      message: `no node '${name}' in cluster '${config.clusterName}' (members: ${config.nodes.map((n) => n.name).join(', ')})`,
+    });
   }
   const status = await queryQuorum(ctx.runner);
   const online = new Set(status.members);
   if (!force && online.has(target.nodeid)) {
-    throw new UserError({ path: 'pveca -d', message: `node '${name}' is online: stop corosync on it first (or --force)` });
+    throw new UserError({
+      path: 'pveca -d',
+      message: `node '${name}' is online: stop corosync on it first (or --force)`,
+    });
   }
   if (!force && !removalKeepsQuorum(config, name, online)) {
-    throw new UserError({ path: 'pveca -d', message: `removing '${name}' would lose quorum (${online.size} online of ${config.nodes.length}); bring nodes back or use --force` });
+    throw new UserError({
+      path: 'pveca -d',
+      message: `removing '${name}' would lose quorum (${online.size} online of ${config.nodes.length}); bring nodes back or use --force`,
+    });
   }
   const next = removeNode(config, name);
   const authkey = readAuthkey(ctx.paths);
   const missing = await unreachableMembers(state, authkey, next);
-  if (!force && missing.length) throw new UserError({ path: 'pveca -d', message: `${describeUnreachable(missing, state.port)} (or --force)` });
+  if (!force && missing.length)
+    throw new UserError({
+      path: 'pveca -d',
+      message: `${describeUnreachable(missing, state.port)} (or --force)`,
+    });
   const members = { ...state.members };
   delete members[name];
   const fresh = { ...state, members };

@@ -17,9 +17,15 @@ function argvFromEnv(name: string, fallback: string[][]): string[][] {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new Error(`${name} must be a JSON array of strings (an argv), got ${JSON.stringify(raw)}`);
+    throw new Error(
+      `${name} must be a JSON array of strings (an argv), got ${JSON.stringify(raw)}`,
+    );
   }
-  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((a) => typeof a === 'string')) {
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length === 0 ||
+    !parsed.every((a) => typeof a === 'string')
+  ) {
     throw new Error(`${name} must be a non-empty JSON array of strings`);
   }
   return [parsed as string[]];

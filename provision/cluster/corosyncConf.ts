@@ -1,7 +1,12 @@
 // corosync.conf: rendered from templates/cluster/corosync.conf.hbs, and read back (the nodelist
 // is the truth every node runs with, so `pveca -l` reads it rather than a copy).
 import { renderTemplate } from '../templates.ts';
-import { validateAddress, validateClusterName, validateNodeName, type ClusterConfig } from './model.ts';
+import {
+  validateAddress,
+  validateClusterName,
+  validateNodeName,
+  type ClusterConfig,
+} from './model.ts';
 
 export interface LocalConfPaths {
   keyfile: string;
@@ -13,17 +18,21 @@ export interface LocalConfPaths {
 export function renderCorosyncConf(config: ClusterConfig, local: LocalConfPaths): string {
   // Inputs are validated here, before they reach the template (DESIGN 1).
   validateClusterName(config.clusterName);
-  if (!Number.isInteger(config.configVersion) || config.configVersion < 1) throw new Error(`bad config_version ${config.configVersion}`);
-  if (!Number.isInteger(config.tokenMs) || config.tokenMs < 100) throw new Error(`bad totem token ${config.tokenMs}`);
+  if (!Number.isInteger(config.configVersion) || config.configVersion < 1)
+    throw new Error(`bad config_version ${config.configVersion}`);
+  if (!Number.isInteger(config.tokenMs) || config.tokenMs < 100)
+    throw new Error(`bad totem token ${config.tokenMs}`);
   const ids = new Set<number>();
   for (const n of config.nodes) {
     validateNodeName(n.name);
     validateAddress(n.address);
-    if (!Number.isInteger(n.nodeid) || n.nodeid < 1 || ids.has(n.nodeid)) throw new Error(`bad or duplicate nodeid ${n.nodeid}`);
+    if (!Number.isInteger(n.nodeid) || n.nodeid < 1 || ids.has(n.nodeid))
+      throw new Error(`bad or duplicate nodeid ${n.nodeid}`);
     ids.add(n.nodeid);
   }
   for (const p of [local.keyfile, local.stateDir, local.logfile]) {
-    if (p !== undefined && !/^\/[A-Za-z0-9._/+-]*$/.test(p)) throw new Error(`unsafe path for corosync.conf: ${JSON.stringify(p)}`);
+    if (p !== undefined && !/^\/[A-Za-z0-9._/+-]*$/.test(p))
+      throw new Error(`unsafe path for corosync.conf: ${JSON.stringify(p)}`);
   }
   return renderTemplate('cluster/corosync.conf.hbs', {
     clusterName: config.clusterName,
@@ -89,7 +98,8 @@ export function parseCorosyncConf(text: string): ClusterConfig {
     const nodeid = Number(value(n, 'nodeid'));
     const name = value(n, 'name') ?? value(n, 'ring0_addr') ?? `node${i + 1}`;
     const address = value(n, 'ring0_addr');
-    if (!Number.isInteger(nodeid) || !address) throw new Error(`corosync.conf: node ${i + 1} lacks nodeid or ring0_addr`);
+    if (!Number.isInteger(nodeid) || !address)
+      throw new Error(`corosync.conf: node ${i + 1} lacks nodeid or ring0_addr`);
     return { nodeid, name, address };
   });
   return {

@@ -70,21 +70,38 @@ function proofKey(token: string, cluster: string): Buffer {
   const id = `${cluster}\0${token}`;
   let key = proofKeys.get(id);
   if (!key) {
-    key = scryptSync(token, `openve-join:${cluster}`, 32, { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    key = scryptSync(token, `openve-join:${cluster}`, 32, {
+      N: 1 << 15,
+      r: 8,
+      p: 1,
+      maxmem: 64 * 1024 * 1024,
+    });
     proofKeys.set(id, key);
   }
   return key;
 }
 
-export function helloProof(token: string, cluster: string, nonce: string, fingerprint: string): string {
-  return createHmac('sha256', proofKey(token, cluster)).update(`${nonce}:${fingerprint}`).digest('hex');
+export function helloProof(
+  token: string,
+  cluster: string,
+  nonce: string,
+  fingerprint: string,
+): string {
+  return createHmac('sha256', proofKey(token, cluster))
+    .update(`${nonce}:${fingerprint}`)
+    .digest('hex');
 }
 
 export function signPush(authkey: Uint8Array, time: string, body: string): string {
   return createHmac('sha256', authkey).update(`${time}\n${body}`).digest('hex');
 }
 
-export function verifyPush(authkey: Uint8Array, time: string, body: string, signature: string): boolean {
+export function verifyPush(
+  authkey: Uint8Array,
+  time: string,
+  body: string,
+  signature: string,
+): boolean {
   if (!/^\d{1,16}$/.test(time)) return false;
   const want = Buffer.from(signPush(authkey, time, body), 'hex');
   const got = Buffer.from(signature, 'hex');

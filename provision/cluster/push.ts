@@ -10,7 +10,12 @@ export function serviceUrl(address: string, port: number, route: string): string
 }
 
 /** Pushes `config` to every member except the master and `skip`; returns the names it could not reach. */
-export async function pushConfig(state: ClusterState, authkey: Uint8Array, config: ClusterConfig, skip: string[] = []): Promise<string[]> {
+export async function pushConfig(
+  state: ClusterState,
+  authkey: Uint8Array,
+  config: ClusterConfig,
+  skip: string[] = [],
+): Promise<string[]> {
   const body = JSON.stringify(config);
   const targets = config.nodes.filter((n) => n.name !== state.nodeName && !skip.includes(n.name));
   const results = await Promise.all(
@@ -24,7 +29,11 @@ export async function pushConfig(state: ClusterState, authkey: Uint8Array, confi
           body,
           fingerprint: pin,
           timeoutMs: 3000,
-          headers: { 'content-type': 'application/json', 'x-openve-time': time, 'x-openve-signature': signPush(authkey, time, body) },
+          headers: {
+            'content-type': 'application/json',
+            'x-openve-time': time,
+            'x-openve-signature': signPush(authkey, time, body),
+          },
         });
         return undefined;
       } catch {
@@ -63,7 +72,12 @@ export async function pullConfig(
  * refused while any is unreachable: a member left with an old nodelist keeps corosync's membership
  * from forming for the newcomer (measured: endless "Token has not been received" churn).
  */
-export async function unreachableMembers(state: ClusterState, authkey: Uint8Array, config: ClusterConfig, skip: string[] = []): Promise<ClusterConfig['nodes']> {
+export async function unreachableMembers(
+  state: ClusterState,
+  authkey: Uint8Array,
+  config: ClusterConfig,
+  skip: string[] = [],
+): Promise<ClusterConfig['nodes']> {
   const targets = config.nodes.filter((n) => n.name !== state.nodeName && !skip.includes(n.name));
   const results = await Promise.all(
     targets.map(async (n) => {

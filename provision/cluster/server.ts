@@ -17,7 +17,13 @@ import {
   type JoinResponse,
 } from './protocol.ts';
 import { describeUnreachable, pushConfig, unreachableMembers } from './push.ts';
-import { readAuthkey, readClusterConfig, readState, writeClusterConfig, writeState } from './state.ts';
+import {
+  readAuthkey,
+  readClusterConfig,
+  readState,
+  writeClusterConfig,
+  writeState,
+} from './state.ts';
 
 export interface ServiceContext {
   paths: NodePaths;
@@ -51,7 +57,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -84,7 +93,8 @@ function parseJoin(text: string): JoinRequest {
 async function handleJoin(ctx: ServiceContext, body: string): Promise<JoinResponse> {
   const req = parseJoin(body);
   const state = readState(ctx.paths);
-  if (!state || state.role !== 'master') throw new HttpError(409, 'not-master', 'this node is not a cluster master');
+  if (!state || state.role !== 'master')
+    throw new HttpError(409, 'not-master', 'this node is not a cluster master');
   if (!tokensEqual(req.token, masterToken(ctx))) {
     await new Promise((r) => setTimeout(r, 300)); // slows down guessing
     throw new HttpError(403, 'wrong-token', `wrong join token for cluster '${state.clusterName}'`);
@@ -97,18 +107,25 @@ async function handleJoin(ctx: ServiceContext, body: string): Promise<JoinRespon
     try {
       next = addNode(current, { name: req.name, address: req.address });
     } catch (err) {
-      if (err instanceof ClusterChangeError) throw new HttpError(409, err.code as ErrorCode, err.message);
+      if (err instanceof ClusterChangeError)
+        throw new HttpError(409, err.code as ErrorCode, err.message);
       throw new HttpError(400, 'bad-request', (err as Error).message);
     }
     const missing = await unreachableMembers(state, authkey, current);
-    if (missing.length) throw new HttpError(503, 'member-unreachable', describeUnreachable(missing, state.port));
+    if (missing.length)
+      throw new HttpError(503, 'member-unreachable', describeUnreachable(missing, state.port));
     const added = next.nodes.find((n) => n.name === req.name)!;
-    const fresh = { ...state, members: { ...state.members, [req.name]: { fingerprint: req.fingerprint } } };
+    const fresh = {
+      ...state,
+      members: { ...state.members, [req.name]: { fingerprint: req.fingerprint } },
+    };
     writeState(ctx.paths, fresh);
     writeClusterConfig(ctx.paths, next);
     const unreachable = await pushConfig(fresh, authkey, next, [req.name]);
     await ctx.control.reloadCorosync();
-    ctx.log(`joined: node '${added.name}' (${added.address}) as nodeid ${added.nodeid}, config_version ${next.configVersion}`);
+    ctx.log(
+      `joined: node '${added.name}' (${added.address}) as nodeid ${added.nodeid}, config_version ${next.configVersion}`,
+    );
     return {
       config: next,
       authkey: authkey.toString('base64'),
@@ -122,9 +139,11 @@ async function handleJoin(ctx: ServiceContext, body: string): Promise<JoinRespon
 
 async function handleHello(ctx: ServiceContext, url: URL): Promise<HelloResponse> {
   const state = readState(ctx.paths);
-  if (!state || state.role !== 'master') throw new HttpError(409, 'not-master', 'this node is not a cluster master');
+  if (!state || state.role !== 'master')
+    throw new HttpError(409, 'not-master', 'this node is not a cluster master');
   const nonce = url.searchParams.get('nonce') ?? '';
-  if (!/^[0-9a-f]{32,128}$/.test(nonce)) throw new HttpError(400, 'bad-request', 'nonce must be 32-128 hex digits');
+  if (!/^[0-9a-f]{32,128}$/.test(nonce))
+    throw new HttpError(400, 'bad-request', 'nonce must be 32-128 hex digits');
   return {
     cluster: state.clusterName,
     master: { name: state.nodeName, address: state.address },
@@ -135,7 +154,8 @@ async function handleHello(ctx: ServiceContext, url: URL): Promise<HelloResponse
 function checkSigned(ctx: ServiceContext, req: IncomingMessage, body: string): void {
   const time = String(req.headers['x-openve-time'] ?? '');
   const signature = String(req.headers['x-openve-signature'] ?? '');
-  if (!verifyPush(readAuthkey(ctx.paths), time, body, signature)) throw new HttpError(403, 'bad-signature', "request not signed with this cluster's authkey");
+  if (!verifyPush(readAuthkey(ctx.paths), time, body, signature))
+    throw new HttpError(403, 'bad-signature', "request not signed with this cluster's authkey");
 }
 
 async function handlePull(ctx: ServiceContext, req: IncomingMessage): Promise<ClusterConfig> {
@@ -145,35 +165,55 @@ async function handlePull(ctx: ServiceContext, req: IncomingMessage): Promise<Cl
   return config;
 }
 
-async function handlePush(ctx: ServiceContext, req: IncomingMessage, body: string): Promise<{ ok: true; configVersion: number }> {
+async function handlePush(
+  ctx: ServiceContext,
+  req: IncomingMessage,
+  body: string,
+): Promise<{ ok: true; configVersion: number }> {
   checkSigned(ctx, req, body);
   const config = JSON.parse(body) as ClusterConfig;
   const current = readClusterConfig(ctx.paths);
-  if (current && current.configVersion >= config.configVersion) return { ok: true, configVersion: current.configVersion };
+  if (current && current.configVersion >= config.configVersion)
+    return { ok: true, configVersion: current.configVersion };
   writeClusterConfig(ctx.paths, config);
   ctx.log(`config_version ${config.configVersion} received (${config.nodes.length} nodes)`);
   return { ok: true, configVersion: config.configVersion };
 }
 
-export async function route(ctx: ServiceContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function route(
+  ctx: ServiceContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    if (req.method === 'GET' && url.pathname === '/v1/hello') return send(res, 200, await handleHello(ctx, url));
-    if (req.method === 'POST' && url.pathname === '/v1/join') return send(res, 200, await handleJoin(ctx, await readBody(req)));
-    if (req.method === 'GET' && url.pathname === '/v1/config') return send(res, 200, await handlePull(ctx, req));
-    if (req.method === 'POST' && url.pathname === '/v1/config') return send(res, 200, await handlePush(ctx, req, await readBody(req)));
+    if (req.method === 'GET' && url.pathname === '/v1/hello')
+      return send(res, 200, await handleHello(ctx, url));
+    if (req.method === 'POST' && url.pathname === '/v1/join')
+      return send(res, 200, await handleJoin(ctx, await readBody(req)));
+    if (req.method === 'GET' && url.pathname === '/v1/config')
+      return send(res, 200, await handlePull(ctx, req));
+    if (req.method === 'POST' && url.pathname === '/v1/config')
+      return send(res, 200, await handlePush(ctx, req, await readBody(req)));
     send(res, 404, { error: 'bad-request', message: `no route ${req.method} ${url.pathname}` });
   } catch (err) {
-    if (err instanceof HttpError) return send(res, err.status, { error: err.code, message: err.message });
+    if (err instanceof HttpError)
+      return send(res, err.status, { error: err.code, message: err.message });
     ctx.log(`error: ${(err as Error).message}`);
     send(res, 500, { error: 'internal', message: (err as Error).message });
   }
 }
 
-export function startServer(ctx: ServiceContext, options: { port: number; host?: string }): Promise<https.Server> {
-  const server = https.createServer({ key: readFileSync(ctx.paths.keyPem), cert: readFileSync(ctx.paths.certPem) }, (req, res) => {
-    void route(ctx, req, res);
-  });
+export function startServer(
+  ctx: ServiceContext,
+  options: { port: number; host?: string },
+): Promise<https.Server> {
+  const server = https.createServer(
+    { key: readFileSync(ctx.paths.keyPem), cert: readFileSync(ctx.paths.certPem) },
+    (req, res) => {
+      void route(ctx, req, res);
+    },
+  );
   const listen = (host: string) =>
     new Promise<https.Server>((resolve, reject) => {
       server.once('error', reject);

@@ -23,7 +23,8 @@ export function parseQuorumtool(stdout: string, exitCode: number): QuorumStatus 
     const n = v === undefined ? NaN : Number.parseInt(v, 10);
     return Number.isFinite(n) ? n : undefined;
   };
-  if (exitCode === 1 || !/Quorum information/.test(stdout)) return { running: false, quorate: false, members: [] };
+  if (exitCode === 1 || !/Quorum information/.test(stdout))
+    return { running: false, quorate: false, members: [] };
   const members: number[] = [];
   const table = stdout.split(/Membership information\s*\n-+\s*\n/)[1] ?? '';
   for (const line of table.split('\n')) {

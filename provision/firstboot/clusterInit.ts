@@ -12,23 +12,46 @@ export function nodeNameOf(node: NodeConfig): string | undefined {
   return node.fqdn ? node.fqdn.split('.')[0] : undefined;
 }
 
-export async function clusterInit(ctx: ClusterContext, node: NodeConfig, log: Logger, retryMs = JOIN_RETRY_MS): Promise<boolean> {
+export async function clusterInit(
+  ctx: ClusterContext,
+  node: NodeConfig,
+  log: Logger,
+  retryMs = JOIN_RETRY_MS,
+): Promise<boolean> {
   const cluster = node.cluster;
   if (!cluster) return true;
   const nodeName = nodeNameOf(node);
   const named = nodeName ? { nodeName } : {};
   if (cluster.mode === 'create') {
-    const r = await createCluster(ctx, { clusterName: cluster.name, ...named, ...(cluster.token ? { token: cluster.token } : {}) });
-    log(`cluster: created '${r.clusterName}' with ${r.nodeName} (${r.address}) as master; ${r.quorate ? 'quorate' : 'NOT quorate'}`);
+    const r = await createCluster(ctx, {
+      clusterName: cluster.name,
+      ...named,
+      ...(cluster.token ? { token: cluster.token } : {}),
+    });
+    log(
+      `cluster: created '${r.clusterName}' with ${r.nodeName} (${r.address}) as master; ${r.quorate ? 'quorate' : 'NOT quorate'}`,
+    );
     // the token is a secret: point at the file instead of printing it
-    log(`cluster: join token in ${ctx.paths.token} (${cluster.token ? 'pre-shared, from the answer file' : 'generated'}); certificate fingerprint ${r.fingerprint}`);
+    log(
+      `cluster: join token in ${ctx.paths.token} (${cluster.token ? 'pre-shared, from the answer file' : 'generated'}); certificate fingerprint ${r.fingerprint}`,
+    );
     return r.quorate;
   }
-  log(`cluster: joining the cluster of master ${cluster.master}${cluster.fingerprint ? ' (certificate pinned)' : ''}`);
+  log(
+    `cluster: joining the cluster of master ${cluster.master}${cluster.fingerprint ? ' (certificate pinned)' : ''}`,
+  );
   const r = await joinCluster(
     { ...ctx, out: log },
-    { master: cluster.master, token: cluster.token, ...named, ...(cluster.fingerprint ? { fingerprint: cluster.fingerprint } : {}), retryMs },
+    {
+      master: cluster.master,
+      token: cluster.token,
+      ...named,
+      ...(cluster.fingerprint ? { fingerprint: cluster.fingerprint } : {}),
+      retryMs,
+    },
   );
-  log(`cluster: ${r.nodeName} joined '${r.clusterName}' as nodeid ${r.nodeid}; ${r.quorate ? `quorate, ${r.members} members` : 'NOT quorate yet'} (${r.seconds} s)`);
+  log(
+    `cluster: ${r.nodeName} joined '${r.clusterName}' as nodeid ${r.nodeid}; ${r.quorate ? `quorate, ${r.members} members` : 'NOT quorate yet'} (${r.seconds} s)`,
+  );
   return r.quorate;
 }

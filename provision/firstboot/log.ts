@@ -5,7 +5,10 @@ import path from 'node:path';
 
 export type Logger = (line: string) => void;
 
-export function fileAndStdoutLogger(file: string, stdout: (s: string) => void = (s) => process.stdout.write(s)): Logger {
+export function fileAndStdoutLogger(
+  file: string,
+  stdout: (s: string) => void = (s) => process.stdout.write(s),
+): Logger {
   mkdirSync(path.dirname(file), { recursive: true });
   return (line: string) => {
     const text = line.endsWith('\n') ? line : `${line}\n`;

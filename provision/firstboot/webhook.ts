@@ -26,7 +26,8 @@ export interface WebhookBody {
   token?: string;
 }
 
-const readTrim = (file: string): string | null => (existsSync(file) ? readFileSync(file, 'utf8').trim() : null);
+const readTrim = (file: string): string | null =>
+  existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
 
 export function buildWebhookBody(
   root: string,
@@ -57,7 +58,12 @@ export function buildWebhookBody(
     fqdn: node.fqdn ?? os.hostname(),
     machine_id: readTrim(path.join(root, 'etc/machine-id')),
     debian_version: readTrim(path.join(root, 'etc/debian_version')),
-    kernel_version: { sysname: os.type(), release: os.release(), version: os.version(), machine: os.machine() },
+    kernel_version: {
+      sysname: os.type(),
+      release: os.release(),
+      version: os.version(),
+      machine: os.machine(),
+    },
     management_interface: node.managementInterface,
     network_interfaces: nics,
     ssh_public_host_keys: keys,
@@ -67,7 +73,13 @@ export function buildWebhookBody(
   };
 }
 
-export async function postWebhook(webhook: NonNullable<NodeConfig['webhook']>, body: WebhookBody, log: Logger, attempts = 5, delayMs = 2000): Promise<boolean> {
+export async function postWebhook(
+  webhook: NonNullable<NodeConfig['webhook']>,
+  body: WebhookBody,
+  log: Logger,
+  attempts = 5,
+  delayMs = 2000,
+): Promise<boolean> {
   const text = JSON.stringify(body);
   for (let i = 1; ; i++) {
     try {

@@ -22,26 +22,66 @@ describe.skipIf(!isRoot)('joining while a member is unreachable', () => {
   });
 
   test('refused while node2 is unreachable; with --wait, joins once node2 is back', async () => {
-    expect((await lab.pveca_(n1, ['-c', '--name', 'cu', '--token', TOKEN, '--node-name', 'node1'])).exitCode).toBe(0);
-    expect((await lab.pveca_(n2, ['-a', '-h', n1.address, '--token', TOKEN, '--node-name', 'node2'])).exitCode).toBe(0);
+    expect(
+      (await lab.pveca_(n1, ['-c', '--name', 'cu', '--token', TOKEN, '--node-name', 'node1']))
+        .exitCode,
+    ).toBe(0);
+    expect(
+      (await lab.pveca_(n2, ['-a', '-h', n1.address, '--token', TOKEN, '--node-name', 'node2']))
+        .exitCode,
+    ).toBe(0);
     await lab.stopService(n2);
 
-    const refused = await lab.pveca_(n3, ['-a', '-h', n1.address, '--token', TOKEN, '--node-name', 'node3']);
+    const refused = await lab.pveca_(n3, [
+      '-a',
+      '-h',
+      n1.address,
+      '--token',
+      TOKEN,
+      '--node-name',
+      'node3',
+    ]);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(/member node2 \(10\.99\.0\.2\) not reachable on port 8007/);
     expect(existsSync(path.join(n3.root, 'etc/corosync/corosync.conf'))).toBe(false);
 
-    const waiting = lab.pveca_(n3, ['-a', '-h', n1.address, '--token', TOKEN, '--node-name', 'node3', '--wait', '60']);
+    const waiting = lab.pveca_(n3, [
+      '-a',
+      '-h',
+      n1.address,
+      '--token',
+      TOKEN,
+      '--node-name',
+      'node3',
+      '--wait',
+      '60',
+    ]);
     await new Promise((r) => setTimeout(r, 2000));
     expect((await lab.startService(n2)).exitCode).toBe(0);
     const joined = await waiting;
     expect(joined.exitCode, joined.stderr).toBe(0);
     expect(joined.stderr).toMatch(/not reachable .*retrying/);
 
-    const views = await until(async () => {
-      const all = await Promise.all(lab.nodes.map(async (n) => JSON.parse((await lab.pveca_(n, ['-l', '--json'])).stdout) as ClusterView));
-      return all.every((v) => v.configVersion === 3 && v.quorate && v.nodes.length === 3 && v.nodes.every((x) => x.online)) ? all : undefined;
-    }, 20_000, 250);
+    const views = await until(
+      async () => {
+        const all = await Promise.all(
+          lab.nodes.map(
+            async (n) => JSON.parse((await lab.pveca_(n, ['-l', '--json'])).stdout) as ClusterView,
+          ),
+        );
+        return all.every(
+          (v) =>
+            v.configVersion === 3 &&
+            v.quorate &&
+            v.nodes.length === 3 &&
+            v.nodes.every((x) => x.online),
+        )
+          ? all
+          : undefined;
+      },
+      20_000,
+      250,
+    );
     expect(views, 'all three nodes list three online members at config_version 3').toBeDefined();
   });
 });

@@ -27,9 +27,23 @@ describe.skipIf(!isRoot)('pveca with three real corosync nodes in network namesp
   });
 
   test('pveca -c on node1 makes a quorate one-node cluster and prints token and fingerprint', async () => {
-    const r = await lab.pveca_(n1, ['-c', '--name', 'lab', '--token', TOKEN, '--node-name', n1.name, '--json']);
+    const r = await lab.pveca_(n1, [
+      '-c',
+      '--name',
+      'lab',
+      '--token',
+      TOKEN,
+      '--node-name',
+      n1.name,
+      '--json',
+    ]);
     expect(r.exitCode, r.stderr + lab.corosyncLog(n1)).toBe(0);
-    const created = JSON.parse(r.stdout) as { token: string; fingerprint: string; quorate: boolean; address: string };
+    const created = JSON.parse(r.stdout) as {
+      token: string;
+      fingerprint: string;
+      quorate: boolean;
+      address: string;
+    };
     expect(created).toMatchObject({ token: TOKEN, quorate: true, address: n1.address });
     expect(created.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     fingerprint = created.fingerprint;
@@ -39,26 +53,83 @@ describe.skipIf(!isRoot)('pveca with three real corosync nodes in network namesp
   });
 
   test('wrong token and wrong fingerprint are refused with clear errors', async () => {
-    const wrong = await lab.pveca_(n2, ['-a', '-h', n1.address, '--token', 'not-the-token', '--node-name', n2.name]);
+    const wrong = await lab.pveca_(n2, [
+      '-a',
+      '-h',
+      n1.address,
+      '--token',
+      'not-the-token',
+      '--node-name',
+      n2.name,
+    ]);
     expect(wrong.exitCode).toBe(1);
     expect(wrong.stderr).toMatch(/--token: .*could not prove it knows this token/);
-    const wrongPinned = await lab.pveca_(n2, ['-a', '-h', n1.address, '--token', 'not-the-token', '--fingerprint', fingerprint, '--node-name', n2.name]);
+    const wrongPinned = await lab.pveca_(n2, [
+      '-a',
+      '-h',
+      n1.address,
+      '--token',
+      'not-the-token',
+      '--fingerprint',
+      fingerprint,
+      '--node-name',
+      n2.name,
+    ]);
     expect(wrongPinned.stderr).toMatch(/--token: master 10\.99\.0\.1 refused: wrong join token/);
-    const badPin = await lab.pveca_(n2, ['-a', '-h', n1.address, '--token', TOKEN, '--fingerprint', 'AB'.repeat(32), '--node-name', n2.name]);
+    const badPin = await lab.pveca_(n2, [
+      '-a',
+      '-h',
+      n1.address,
+      '--token',
+      TOKEN,
+      '--fingerprint',
+      'AB'.repeat(32),
+      '--node-name',
+      n2.name,
+    ]);
     expect(badPin.exitCode).toBe(1);
     expect(badPin.stderr).toMatch(/--fingerprint: .*fingerprint mismatch/);
-    const unreachable = await lab.pveca_(n2, ['-a', '-h', '10.99.0.77', '--token', TOKEN, '--node-name', n2.name]);
+    const unreachable = await lab.pveca_(n2, [
+      '-a',
+      '-h',
+      '10.99.0.77',
+      '--token',
+      TOKEN,
+      '--node-name',
+      n2.name,
+    ]);
     expect(unreachable.exitCode).toBe(1);
     expect(unreachable.stderr).toMatch(/-h: master 10\.99\.0\.77:8007 unreachable/);
   });
 
   test('node2 (pinned fingerprint) and node3 (token-proven) join; every node lists 3 online members, quorate', async () => {
-    const j2 = await lab.pveca_(n2, ['-a', '-h', n1.address, '--token', TOKEN, '--fingerprint', fingerprint, '--node-name', n2.name]);
+    const j2 = await lab.pveca_(n2, [
+      '-a',
+      '-h',
+      n1.address,
+      '--token',
+      TOKEN,
+      '--fingerprint',
+      fingerprint,
+      '--node-name',
+      n2.name,
+    ]);
     expect(j2.exitCode, j2.stderr + lab.corosyncLog(n2)).toBe(0);
-    const j3 = await lab.pveca_(n3, ['-a', '-h', n1.address, '--token', TOKEN, '--node-name', n3.name, '--json']);
+    const j3 = await lab.pveca_(n3, [
+      '-a',
+      '-h',
+      n1.address,
+      '--token',
+      TOKEN,
+      '--node-name',
+      n3.name,
+      '--json',
+    ]);
     expect(j3.exitCode, j3.stderr + lab.corosyncLog(n3)).toBe(0);
     expect(JSON.parse(j3.stdout)).toMatchObject({ nodeid: 3, quorate: true, members: 3 });
-    console.log(`join to quorate membership: node2 ${Math.round(j2.ms)} ms, node3 ${Math.round(j3.ms)} ms`);
+    console.log(
+      `join to quorate membership: node2 ${Math.round(j2.ms)} ms, node3 ${Math.round(j3.ms)} ms`,
+    );
     for (const n of lab.nodes) {
       const view = await until(async () => {
         const v = await list(n);
@@ -76,7 +147,15 @@ describe.skipIf(!isRoot)('pveca with three real corosync nodes in network namesp
   });
 
   test('joining twice is refused (name clash: unit test)', async () => {
-    const again = await lab.pveca_(n3, ['-a', '-h', n1.address, '--token', TOKEN, '--node-name', n3.name]);
+    const again = await lab.pveca_(n3, [
+      '-a',
+      '-h',
+      n1.address,
+      '--token',
+      TOKEN,
+      '--node-name',
+      n3.name,
+    ]);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toMatch(/already a member of cluster 'lab'/);
   });
@@ -84,7 +163,14 @@ describe.skipIf(!isRoot)('pveca with three real corosync nodes in network namesp
   test('pveca -i describes this node', async () => {
     const r = await lab.pveca_(n2, ['-i', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ name: 'node2', nodeid: 2, role: 'node', online: true, quorate: true, master: { name: 'node1' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      name: 'node2',
+      nodeid: 2,
+      role: 'node',
+      online: true,
+      quorate: true,
+      master: { name: 'node1' },
+    });
     const text = await lab.pveca_(n1, ['-i']);
     expect(text.stdout).toMatch(/Role:\s+master/);
   });
@@ -96,11 +182,15 @@ describe.skipIf(!isRoot)('pveca with three real corosync nodes in network namesp
 
     const started = performance.now();
     await lab.killCorosync(n3);
-    const seen = await until(async () => {
-      const [a, b] = await Promise.all([list(n1), list(n2)]);
-      const off = (v: ClusterView) => v.nodes.find((x) => x.name === 'node3')?.online === false;
-      return off(a) && off(b) ? [a, b] : undefined;
-    }, 15_000, 100);
+    const seen = await until(
+      async () => {
+        const [a, b] = await Promise.all([list(n1), list(n2)]);
+        const off = (v: ClusterView) => v.nodes.find((x) => x.name === 'node3')?.online === false;
+        return off(a) && off(b) ? [a, b] : undefined;
+      },
+      15_000,
+      100,
+    );
     const ms = Math.round(performance.now() - started);
     console.log(`node failure seen offline by pveca -l on the others: ${ms} ms`);
     expect(seen, 'node3 offline on node1 and node2').toBeDefined();
@@ -119,7 +209,12 @@ describe.skipIf(!isRoot)('pveca with three real corosync nodes in network namesp
     for (const n of [n1, n2]) {
       const v = await until(async () => {
         const x = await list(n);
-        return x.configVersion === 4 && x.quorate && x.nodes.length === 2 && x.nodes.every((y) => y.online) ? x : undefined;
+        return x.configVersion === 4 &&
+          x.quorate &&
+          x.nodes.length === 2 &&
+          x.nodes.every((y) => y.online)
+          ? x
+          : undefined;
       }, 10_000);
       expect(v, `${n.name} sees 2 nodes, quorate`).toBeDefined();
     }

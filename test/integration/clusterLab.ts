@@ -14,7 +14,8 @@ function findRepo(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   while (!existsSync(path.join(dir, 'provision/pveca.ts'))) {
     const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the openve repository above ' + fileURLToPath(import.meta.url));
+    if (up === dir)
+      throw new Error('cannot find the openve repository above ' + fileURLToPath(import.meta.url));
     dir = up;
   }
   return dir;
@@ -39,10 +40,14 @@ export interface PvecaResult {
   ms: number;
 }
 
-async function sh(argv: string[], reject = true): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+async function sh(
+  argv: string[],
+  reject = true,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const r = await execa(argv[0]!, argv.slice(1), { reject: false, env: { PATH: SBIN_PATH } });
   const out = { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
-  if (reject && out.exitCode !== 0) throw new Error(`${argv.join(' ')} exited ${out.exitCode}: ${out.stderr}`);
+  if (reject && out.exitCode !== 0)
+    throw new Error(`${argv.join(' ')} exited ${out.exitCode}: ${out.stderr}`);
   return out;
 }
 
@@ -59,11 +64,18 @@ export class ClusterLab {
     readonly subnet = '10.99.0',
   ) {
     this.base = mkdtempSync(path.join(os.tmpdir(), 'openve-cluster-'));
-    this.prefix = `ovc${process.pid % 10000}${String.fromCharCode(97 + labCount++ % 26)}`;
+    this.prefix = `ovc${process.pid % 10000}${String.fromCharCode(97 + (labCount++ % 26))}`;
     this.bridgeNs = `${this.prefix}-br`;
     for (let i = 1; i <= size; i++) {
       const root = path.join(this.base, `node${i}`);
-      this.nodes.push({ index: i, name: `node${i}`, ns: `${this.prefix}-n${i}`, address: `${subnet}.${i}`, root, run: path.join(root, 'run') });
+      this.nodes.push({
+        index: i,
+        name: `node${i}`,
+        ns: `${this.prefix}-n${i}`,
+        address: `${subnet}.${i}`,
+        root,
+        run: path.join(root, 'run'),
+      });
     }
   }
 
@@ -72,7 +84,10 @@ export class ClusterLab {
     this.pveca = path.join(this.base, 'pveca.mjs');
     this.firstboot = path.join(this.base, 'firstboot.mjs');
     await build({
-      entryPoints: { pveca: path.join(repo, 'provision/pveca.ts'), firstboot: path.join(repo, 'provision/firstboot.ts') },
+      entryPoints: {
+        pveca: path.join(repo, 'provision/pveca.ts'),
+        firstboot: path.join(repo, 'provision/firstboot.ts'),
+      },
       outdir: this.base,
       outExtension: { '.js': '.mjs' },
       bundle: true,
@@ -80,7 +95,9 @@ export class ClusterLab {
       target: 'node20',
       format: 'esm',
       logLevel: 'warning',
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
     });
   }
 
@@ -93,7 +110,21 @@ export class ClusterLab {
       mkdirSync(n.run, { recursive: true });
       await sh(['ip', 'netns', 'add', n.ns]);
       // created inside the bridge namespace, the node end moved straight into the node's: never in the host's
-      await sh(['ip', '-n', this.bridgeNs, 'link', 'add', `e${n.index}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', n.ns]);
+      await sh([
+        'ip',
+        '-n',
+        this.bridgeNs,
+        'link',
+        'add',
+        `e${n.index}`,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'eth0',
+        'netns',
+        n.ns,
+      ]);
       await sh(['ip', '-n', this.bridgeNs, 'link', 'set', `e${n.index}`, 'master', 'br0', 'up']);
       await sh(['ip', '-n', n.ns, 'addr', 'add', `${n.address}/24`, 'dev', 'eth0']);
       await sh(['ip', '-n', n.ns, 'link', 'set', 'eth0', 'up']);
@@ -108,8 +139,15 @@ export class ClusterLab {
       // corosync daemonizes inside a private mount namespace whose /run is the node's own dir;
       // the sh -c text is constant, the paths are its positional arguments.
       OPENVE_COROSYNC_START: JSON.stringify([
-        'unshare', '-m', '--propagation', 'private',
-        'sh', '-c', 'mount --bind "$0" /run && exec corosync -c "$1"', n.run, path.join(n.root, 'etc/corosync/corosync.conf'),
+        'unshare',
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount --bind "$0" /run && exec corosync -c "$1"',
+        n.run,
+        path.join(n.root, 'etc/corosync/corosync.conf'),
       ]),
       OPENVE_SERVICE_START: JSON.stringify([process.execPath, this.pveca, 'serve', '--detach']),
     };
@@ -123,18 +161,32 @@ export class ClusterLab {
       env: this.env(n),
       timeout: timeoutMs,
     });
-    return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr), ms: performance.now() - started };
+    return {
+      exitCode: r.exitCode ?? 1,
+      stdout: String(r.stdout),
+      stderr: String(r.stderr),
+      ms: performance.now() - started,
+    };
   }
 
   /** Runs the bundled first-boot runner inside the node's namespace. */
   async firstboot_(n: LabNode, args: string[], timeoutMs = 120_000): Promise<PvecaResult> {
     const started = performance.now();
-    const r = await execa('ip', ['netns', 'exec', n.ns, process.execPath, this.firstboot, ...args], {
-      reject: false,
-      env: this.env(n),
-      timeout: timeoutMs,
-    });
-    return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr), ms: performance.now() - started };
+    const r = await execa(
+      'ip',
+      ['netns', 'exec', n.ns, process.execPath, this.firstboot, ...args],
+      {
+        reject: false,
+        env: this.env(n),
+        timeout: timeoutMs,
+      },
+    );
+    return {
+      exitCode: r.exitCode ?? 1,
+      stdout: String(r.stdout),
+      stderr: String(r.stderr),
+      ms: performance.now() - started,
+    };
   }
 
   pid(file: string): number | undefined {
@@ -176,7 +228,8 @@ export class ClusterLab {
 
   async teardown(): Promise<void> {
     for (const n of this.nodes) {
-      for (const pid of [this.corosyncPid(n), this.servicePid(n)]) if (pid) await killAndWait(pid, 'SIGTERM');
+      for (const pid of [this.corosyncPid(n), this.servicePid(n)])
+        if (pid) await killAndWait(pid, 'SIGTERM');
     }
     for (const n of this.nodes) await sh(['ip', 'netns', 'del', n.ns], false);
     await sh(['ip', 'netns', 'del', this.bridgeNs], false);
@@ -211,7 +264,11 @@ async function killAndWait(pid: number, signal: NodeJS.Signals, timeoutMs = 5000
 }
 
 /** Polls `fn` until it returns a truthy value or the timeout passes. */
-export async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 100): Promise<T | undefined> {
+export async function until<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<T | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

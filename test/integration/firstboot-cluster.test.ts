@@ -18,7 +18,11 @@ function writeNodeJson(n: LabNode, cluster: NodeConfig['cluster']): void {
     fqdn: `${n.name}.lab.test`,
     mailto: 'root@lab.test',
     managementInterface: 'eth0',
-    firstBoot: { source: 'none', ordering: 'fully-up', hookPath: '/var/lib/openve/first-boot/hook' },
+    firstBoot: {
+      source: 'none',
+      ordering: 'fully-up',
+      hookPath: '/var/lib/openve/first-boot/hook',
+    },
     ...(cluster ? { cluster } : {}),
   };
   const file = path.join(n.root, 'etc/openve/node.json');
@@ -60,7 +64,10 @@ describe.skipIf(!isRoot)('first boot [cluster]: create + join from node.json', (
     }
     // the logs name what happened, never the token
     for (const n of [n1, n2]) {
-      const log = readFileSync(path.join(n.root, 'var/log/openve-install/cluster-init.log'), 'utf8');
+      const log = readFileSync(
+        path.join(n.root, 'var/log/openve-install/cluster-init.log'),
+        'utf8',
+      );
       expect(log).toMatch(/cluster: /);
       expect(log).not.toContain(TOKEN);
     }

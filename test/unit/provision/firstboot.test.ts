@@ -1,7 +1,15 @@
 // The first-boot runner against a temporary root: hooks from the ISO and from a pinned HTTPS URL,
 // exactly-once markers, the log file, and the post-installation webhook (pinned).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -23,7 +31,27 @@ const quiet = { runner: realRunner(), stdout: () => undefined, attempts: 1 };
 beforeAll(async () => {
   const key = path.join(tmp, 'key.pem');
   const cert = path.join(tmp, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=hooks'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=hooks',
+    ],
+    { stdio: 'ignore' },
+  );
   fingerprint = certFingerprint(readFileSync(cert));
   server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
     let body = '';
@@ -51,7 +79,11 @@ function nodeRoot(name: string, config: Partial<NodeConfig>, hook?: string) {
     fqdn: `${name}.example.test`,
     mailto: 'root@example.test',
     managementInterface: 'vmbr0',
-    firstBoot: { source: 'none', ordering: 'fully-up', hookPath: '/var/lib/openve/first-boot/hook' },
+    firstBoot: {
+      source: 'none',
+      ordering: 'fully-up',
+      hookPath: '/var/lib/openve/first-boot/hook',
+    },
     ...config,
   };
   writeFileSync(paths.nodeJson, JSON.stringify(node));
@@ -62,14 +94,26 @@ function nodeRoot(name: string, config: Partial<NodeConfig>, hook?: string) {
   }
   mkdirSync(path.join(paths.root, 'etc/ssh'), { recursive: true });
   writeFileSync(path.join(paths.root, 'etc/machine-id'), '0123456789abcdef0123456789abcdef\n');
-  writeFileSync(path.join(paths.root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'ssh-ed25519 AAAAC3Nz test\n');
+  writeFileSync(
+    path.join(paths.root, 'etc/ssh/ssh_host_ed25519_key.pub'),
+    'ssh-ed25519 AAAAC3Nz test\n',
+  );
   return paths;
 }
 
 describe('first-boot hook', () => {
   test('from-iso: runs at its ordering only, once; output and exit status in the log', async () => {
-    const paths = nodeRoot('iso', { firstBoot: { source: 'from-iso', ordering: 'network-online', hookPath: '/var/lib/openve/first-boot/hook' } },
-      '#!/bin/sh\necho hello from the hook\necho oops >&2\necho x >> count\nexit 3\n');
+    const paths = nodeRoot(
+      'iso',
+      {
+        firstBoot: {
+          source: 'from-iso',
+          ordering: 'network-online',
+          hookPath: '/var/lib/openve/first-boot/hook',
+        },
+      },
+      '#!/bin/sh\necho hello from the hook\necho oops >&2\necho x >> count\nexit 3\n',
+    );
     expect(await runOrdering(paths, 'before-network', quiet)).toBe(0);
     expect(existsSync(path.join(paths.root, 'count'))).toBe(false);
     expect(await runOrdering(paths, 'network-online', quiet)).toBe(1); // the hook failed: the unit shows it
@@ -78,7 +122,11 @@ describe('first-boot hook', () => {
     expect(log).toMatch(/hook\| hello from the hook/);
     expect(log).toMatch(/hook\| oops/);
     expect(log).toMatch(/hook exited with status 3/);
-    expect(JSON.parse(readFileSync(paths.firstBootDone, 'utf8'))).toMatchObject({ ran: true, exitCode: 3, ordering: 'network-online' });
+    expect(JSON.parse(readFileSync(paths.firstBootDone, 'utf8'))).toMatchObject({
+      ran: true,
+      exitCode: 3,
+      ordering: 'network-online',
+    });
     // never twice: not by the same unit, and not if the marker of the unit were lost
     expect(await runOrdering(paths, 'network-online', quiet)).toBe(0);
     rmSync(path.join(paths.firstBootDir, 'ran-network-online'));
@@ -87,32 +135,69 @@ describe('first-boot hook', () => {
   });
 
   test('from-url: downloaded with the certificate pinned, then run', async () => {
-    const paths = nodeRoot('url', { firstBoot: { source: 'from-url', url: `${base}/hook.sh`, certFingerprint: fingerprint, ordering: 'fully-up', hookPath: '/var/lib/openve/first-boot/hook' } });
+    const paths = nodeRoot('url', {
+      firstBoot: {
+        source: 'from-url',
+        url: `${base}/hook.sh`,
+        certFingerprint: fingerprint,
+        ordering: 'fully-up',
+        hookPath: '/var/lib/openve/first-boot/hook',
+      },
+    });
     expect(await runOrdering(paths, 'fully-up', quiet)).toBe(0);
     expect(existsSync(path.join(paths.root, 'ran-from-url'))).toBe(true);
-    expect(readFileSync(path.join(paths.installLogDir, 'first-boot.log'), 'utf8')).toMatch(/hook\| from url /);
+    expect(readFileSync(path.join(paths.installLogDir, 'first-boot.log'), 'utf8')).toMatch(
+      /hook\| from url /,
+    );
   });
 
   test('from-url with a wrong fingerprint: nothing downloaded or run, the failure recorded', async () => {
-    const paths = nodeRoot('badpin', { firstBoot: { source: 'from-url', url: `${base}/hook.sh`, certFingerprint: 'AA'.repeat(32), ordering: 'fully-up', hookPath: '/var/lib/openve/first-boot/hook' } });
+    const paths = nodeRoot('badpin', {
+      firstBoot: {
+        source: 'from-url',
+        url: `${base}/hook.sh`,
+        certFingerprint: 'AA'.repeat(32),
+        ordering: 'fully-up',
+        hookPath: '/var/lib/openve/first-boot/hook',
+      },
+    });
     const before = received.length;
     expect(await runOrdering(paths, 'fully-up', quiet)).toBe(1);
     expect(received.length).toBe(before);
     expect(existsSync(paths.firstBootHook)).toBe(false);
-    expect(readFileSync(path.join(paths.installLogDir, 'first-boot.log'), 'utf8')).toMatch(/hook not run: .*fingerprint mismatch/);
+    expect(readFileSync(path.join(paths.installLogDir, 'first-boot.log'), 'utf8')).toMatch(
+      /hook not run: .*fingerprint mismatch/,
+    );
   });
 });
 
 describe('post-installation webhook', () => {
   test('posted once at network-online with node facts (no secrets), certificate pinned', async () => {
-    const paths = nodeRoot('hooked', {
-      firstBoot: { source: 'from-iso', ordering: 'before-network', hookPath: '/var/lib/openve/first-boot/hook' },
-      webhook: { url: `${base}/webhook`, certFingerprint: fingerprint, authToken: 'receiver-token' },
-      cluster: { mode: 'create', name: 'lab', token: 'passw0rd-fixture' },
-    }, '#!/bin/sh\nexit 0\n');
+    const paths = nodeRoot(
+      'hooked',
+      {
+        firstBoot: {
+          source: 'from-iso',
+          ordering: 'before-network',
+          hookPath: '/var/lib/openve/first-boot/hook',
+        },
+        webhook: {
+          url: `${base}/webhook`,
+          certFingerprint: fingerprint,
+          authToken: 'receiver-token',
+        },
+        cluster: { mode: 'create', name: 'lab', token: 'passw0rd-fixture' },
+      },
+      '#!/bin/sh\nexit 0\n',
+    );
     const before = received.length;
     const queued: string[] = [];
-    expect(await runOrdering(paths, 'before-network', { ...quiet, queueUnit: async (u) => void queued.push(u) })).toBe(0);
+    expect(
+      await runOrdering(paths, 'before-network', {
+        ...quiet,
+        queueUnit: async (u) => void queued.push(u),
+      }),
+    ).toBe(0);
     expect(received.length).toBe(before); // no network yet
     expect(queued).toEqual(['openve-first-boot-network-online.service']); // the installer enabled only the hook's unit
     expect(await runOrdering(paths, 'network-online', quiet)).toBe(0);
@@ -131,12 +216,16 @@ describe('post-installation webhook', () => {
       token: 'receiver-token',
     });
     expect(posts[0]!.body).not.toContain('passw0rd-fixture');
-    expect(readFileSync(path.join(paths.installLogDir, 'first-boot.log'), 'utf8')).not.toContain('passw0rd-fixture');
+    expect(readFileSync(path.join(paths.installLogDir, 'first-boot.log'), 'utf8')).not.toContain(
+      'passw0rd-fixture',
+    );
   });
 
   test('a fully-up hook delays the webhook so it carries the result', () => {
-    const n = (o: NodeConfig['firstBoot']['ordering'], source: NodeConfig['firstBoot']['source'] = 'from-iso') =>
-      ({ firstBoot: { source, ordering: o } }) as NodeConfig;
+    const n = (
+      o: NodeConfig['firstBoot']['ordering'],
+      source: NodeConfig['firstBoot']['source'] = 'from-iso',
+    ) => ({ firstBoot: { source, ordering: o } }) as NodeConfig;
     expect(webhookOrdering(n('before-network'))).toBe('network-online');
     expect(webhookOrdering(n('network-online'))).toBe('network-online');
     expect(webhookOrdering(n('fully-up'))).toBe('fully-up');
@@ -144,11 +233,15 @@ describe('post-installation webhook', () => {
   });
 
   test('a webhook with a wrong fingerprint is not sent, and logged as failed', async () => {
-    const paths = nodeRoot('badhook', { webhook: { url: `${base}/webhook`, certFingerprint: 'BB'.repeat(32) } });
+    const paths = nodeRoot('badhook', {
+      webhook: { url: `${base}/webhook`, certFingerprint: 'BB'.repeat(32) },
+    });
     const before = received.length;
     expect(await runOrdering(paths, 'network-online', quiet)).toBe(1);
     expect(received.length).toBe(before);
-    expect(readFileSync(path.join(paths.installLogDir, 'first-boot.log'), 'utf8')).toMatch(/webhook: FAILED .*fingerprint mismatch/);
+    expect(readFileSync(path.join(paths.installLogDir, 'first-boot.log'), 'utf8')).toMatch(
+      /webhook: FAILED .*fingerprint mismatch/,
+    );
   });
 });
 
@@ -158,8 +251,14 @@ describe('cluster init at first boot', () => {
     expect(await runClusterInit(paths, quiet)).toBe(0);
   });
   test('a join whose master never answers fails clearly and is retried next boot (no marker)', async () => {
-    const paths = nodeRoot('joinfail', { cluster: { mode: 'join', master: '127.0.0.1', token: 'passw0rd-fixture' } });
-    const control = { startCorosync: async () => undefined, reloadCorosync: async () => undefined, startService: async () => undefined };
+    const paths = nodeRoot('joinfail', {
+      cluster: { mode: 'join', master: '127.0.0.1', token: 'passw0rd-fixture' },
+    });
+    const control = {
+      startCorosync: async () => undefined,
+      reloadCorosync: async () => undefined,
+      startService: async () => undefined,
+    };
     // port 8007 on 127.0.0.1 is closed here; retry budget 0 -> one attempt
     const code = await runClusterInit(paths, { ...quiet, control, joinRetryMs: 0 });
     expect(code).toBe(1);

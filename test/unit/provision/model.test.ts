@@ -1,9 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { addNode, ClusterChangeError, newCluster, quorumNeeded, removalKeepsQuorum, removeNode } from '../../../provision/cluster/model.ts';
+import {
+  addNode,
+  ClusterChangeError,
+  newCluster,
+  quorumNeeded,
+  removalKeepsQuorum,
+  removeNode,
+} from '../../../provision/cluster/model.ts';
 import { parseQuorumtool } from '../../../provision/cluster/status.ts';
 import { clusterView, formatView } from '../../../provision/cluster/commands.ts';
-import { helloProof, signPush, tokensEqual, verifyPush } from '../../../provision/cluster/protocol.ts';
+import {
+  helloProof,
+  signPush,
+  tokensEqual,
+  verifyPush,
+} from '../../../provision/cluster/protocol.ts';
 import type { ClusterState } from '../../../provision/cluster/state.ts';
 
 const base = newCluster('lab', { name: 'pve1', address: '10.0.0.1' });
@@ -21,7 +33,10 @@ describe('cluster model', () => {
     const two = addNode(base, { name: 'pve2', address: '10.0.0.2' });
     expect(two.nodes.at(-1)).toEqual({ nodeid: 2, name: 'pve2', address: '10.0.0.2' });
     expect(two.configVersion).toBe(2);
-    const gap = addNode(removeNode(addNode(two, { name: 'pve3', address: '10.0.0.3' }), 'pve2'), { name: 'pve4', address: '10.0.0.4' });
+    const gap = addNode(removeNode(addNode(two, { name: 'pve3', address: '10.0.0.3' }), 'pve2'), {
+      name: 'pve4',
+      address: '10.0.0.4',
+    });
     expect(gap.nodes.map((n) => n.nodeid)).toEqual([1, 3, 4]); // nodeids are never reused
   });
 
@@ -30,13 +45,20 @@ describe('cluster model', () => {
     expect(code(() => addNode(base, { name: 'pve1', address: '10.0.0.9' }))).toBe('name-clash');
     expect(code(() => addNode(base, { name: 'pve9', address: '10.0.0.1' }))).toBe('address-clash');
     expect(code(() => removeNode(base, 'nope'))).toBe('unknown-node');
-    expect(() => addNode(base, { name: 'pve2', address: '10.0.0.300' })).toThrow(/not an IP address/);
-    expect(() => newCluster('this-name-is-too-long', { name: 'a', address: '10.0.0.1' })).toThrow(/1-15 characters/);
+    expect(() => addNode(base, { name: 'pve2', address: '10.0.0.300' })).toThrow(
+      /not an IP address/,
+    );
+    expect(() => newCluster('this-name-is-too-long', { name: 'a', address: '10.0.0.1' })).toThrow(
+      /1-15 characters/,
+    );
   });
 
   test('quorum: majority, two_node keeps a pair alive on one', () => {
     expect([1, 2, 3, 4, 5].map(quorumNeeded)).toEqual([1, 1, 2, 3, 3]);
-    const three = addNode(addNode(base, { name: 'pve2', address: '10.0.0.2' }), { name: 'pve3', address: '10.0.0.3' });
+    const three = addNode(addNode(base, { name: 'pve2', address: '10.0.0.2' }), {
+      name: 'pve3',
+      address: '10.0.0.3',
+    });
     expect(removalKeepsQuorum(three, 'pve3', new Set([1, 2]))).toBe(true);
     expect(removalKeepsQuorum(three, 'pve3', new Set([1]))).toBe(true); // 2 left, two_node
     const four = addNode(three, { name: 'pve4', address: '10.0.0.4' });
@@ -47,15 +69,40 @@ describe('cluster model', () => {
 describe('corosync-quorumtool -s', () => {
   test('parses members and votes (real output of a two-node cluster)', () => {
     const text = readFileSync(new URL('./fixtures/quorumtool-2node.txt', import.meta.url), 'utf8');
-    expect(parseQuorumtool(text, 0)).toEqual({ running: true, quorate: true, localNodeid: 1, expectedVotes: 2, totalVotes: 2, quorum: 1, members: [1, 2] });
+    expect(parseQuorumtool(text, 0)).toEqual({
+      running: true,
+      quorate: true,
+      localNodeid: 1,
+      expectedVotes: 2,
+      totalVotes: 2,
+      quorum: 1,
+      members: [1, 2],
+    });
   });
   test('not running: "Cannot initialize CMAP service", exit 1', () => {
-    expect(parseQuorumtool('Cannot initialize CMAP service\n', 1)).toEqual({ running: false, quorate: false, members: [] });
+    expect(parseQuorumtool('Cannot initialize CMAP service\n', 1)).toEqual({
+      running: false,
+      quorate: false,
+      members: [],
+    });
   });
   test('the -l table marks roles, local node and offline members', () => {
-    const three = addNode(addNode(base, { name: 'pve2', address: '10.0.0.2' }), { name: 'pve3', address: '10.0.0.3' });
-    const state = { nodeName: 'pve2', master: { name: 'pve1', address: '10.0.0.1', fingerprint: 'x' } } as ClusterState;
-    const view = clusterView(three, state, { running: true, quorate: true, members: [1, 2], totalVotes: 2, expectedVotes: 3, quorum: 2 });
+    const three = addNode(addNode(base, { name: 'pve2', address: '10.0.0.2' }), {
+      name: 'pve3',
+      address: '10.0.0.3',
+    });
+    const state = {
+      nodeName: 'pve2',
+      master: { name: 'pve1', address: '10.0.0.1', fingerprint: 'x' },
+    } as ClusterState;
+    const view = clusterView(three, state, {
+      running: true,
+      quorate: true,
+      members: [1, 2],
+      totalVotes: 2,
+      expectedVotes: 3,
+      quorum: 2,
+    });
     expect(formatView(view)).toBe(
       [
         'Cluster: lab (config version 3)',

@@ -11,7 +11,9 @@ const EMBEDDED_DIRS = ['cluster'];
 function current(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const dir of EMBEDDED_DIRS) {
-    for (const f of readdirSync(path.join(repo, 'templates', dir)).filter((n) => n.endsWith('.hbs')).sort()) {
+    for (const f of readdirSync(path.join(repo, 'templates', dir))
+      .filter((n) => n.endsWith('.hbs'))
+      .sort()) {
       out[`${dir}/${f}`] = readFileSync(path.join(repo, 'templates', dir, f), 'utf8');
     }
   }

@@ -12,15 +12,22 @@ const hasAnalyze = existsSync('/usr/bin/systemd-analyze');
 
 describe('first-boot units', () => {
   test('one unit per ordering, named as in provision/types.ts, plus cluster init and the cluster service', () => {
-    expect(readdirSync(dir).sort()).toEqual([...Object.values(FIRST_BOOT_UNITS), CLUSTER_INIT_UNIT, 'openve-cluster.service'].sort());
+    expect(readdirSync(dir).sort()).toEqual(
+      [...Object.values(FIRST_BOOT_UNITS), CLUSTER_INIT_UNIT, 'openve-cluster.service'].sort(),
+    );
   });
 
-  test.each(Object.entries(FIRST_BOOT_UNITS))('%s: runs the runner with its ordering, once', (ordering, name) => {
-    const text = unit(name);
-    expect(text).toContain(`ExecStart=/usr/bin/node /usr/lib/openve/firstboot.js --ordering ${ordering}`);
-    expect(text).toContain(`ConditionPathExists=!/var/lib/openve/first-boot/ran-${ordering}`);
-    expect(text).toMatch(/^Type=oneshot$/m);
-  });
+  test.each(Object.entries(FIRST_BOOT_UNITS))(
+    '%s: runs the runner with its ordering, once',
+    (ordering, name) => {
+      const text = unit(name);
+      expect(text).toContain(
+        `ExecStart=/usr/bin/node /usr/lib/openve/firstboot.js --ordering ${ordering}`,
+      );
+      expect(text).toContain(`ConditionPathExists=!/var/lib/openve/first-boot/ran-${ordering}`);
+      expect(text).toMatch(/^Type=oneshot$/m);
+    },
+  );
 
   test('orderings: before network-pre.target / after network-online.target / after multi-user.target', () => {
     expect(unit(FIRST_BOOT_UNITS['before-network'])).toMatch(/^Before=network-pre\.target$/m);
@@ -31,6 +38,8 @@ describe('first-boot units', () => {
 
   test.skipIf(!hasAnalyze)('systemd-analyze verify accepts them', () => {
     const files = readdirSync(dir).map((f) => path.join(dir, f));
-    expect(() => execFileSync('systemd-analyze', ['verify', ...files], { stdio: 'pipe' })).not.toThrow();
+    expect(() =>
+      execFileSync('systemd-analyze', ['verify', ...files], { stdio: 'pipe' }),
+    ).not.toThrow();
   });
 });
