@@ -4,20 +4,24 @@
 // is layered on late, so a rebuild after an installer change takes seconds.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UserError } from '../errors.ts';
 import { realRunner } from '../exec/runner.ts';
 import { CommandError } from '../exec/types.ts';
 import { parseCommandArgs } from './args.ts';
-import { DEFAULT_CACHE_DIR, REPO_ROOT } from '../../iso/build/recipe.ts';
-import { liveBase, targetBase, type StageContext } from '../../iso/build/stages.ts';
-import { assemble } from '../../iso/build/assemble.ts';
+import { DEFAULT_CACHE_DIR, REPO_ROOT } from '../../iso/recipe/recipe.ts';
+import { liveBase, targetBase, type StageContext } from '../../iso/recipe/stages.ts';
+import { assemble } from '../../iso/recipe/assemble.ts';
+
+// scripts/bundle.mjs's bundle({ standalone, outdir }), with both paths passed as arguments.
+const BUNDLE_SCRIPT = 'const [u, o] = process.argv.slice(1); await (await import(u)).bundle({ standalone: true, outdir: o });';
 
 export async function run(args: string[]): Promise<number> {
   try {
     return await build(args);
   } catch (err) {
     // A failed build step: say which command and show the end of its output (the full log is next to the ISO).
-    if (err instanceof CommandError) throw new Error(`${err.message}\n${err.tail(20)}`);
+    if (err instanceof CommandError) throw new Error(`${err.message}\n${err.tail(20)}`, { cause: err });
     throw err;
   }
 }
@@ -62,7 +66,14 @@ async function build(args: string[]): Promise<number> {
   };
 
   say(`building ${out} (cache ${cacheDir}, log ${logFile})`);
-  await timed('bundle', () => runner.run([process.execPath, path.join(REPO_ROOT, 'scripts/bundle.mjs'), '--standalone'], { cwd: REPO_ROOT }));
+  // Bundles go to a directory of this build (dist/ is shared with the dev launcher and tests).
+  const bundleDir = `${out}.bundle`;
+  await timed('bundle', () =>
+    runner.run(
+      [process.execPath, '--input-type=module', '-e', BUNDLE_SCRIPT, pathToFileURL(path.join(REPO_ROOT, 'scripts/bundle.mjs')).href, bundleDir],
+      { cwd: REPO_ROOT },
+    ),
+  );
   // The two debootstrap stages are independent: overlap them (downloads vs. unpacking).
   const [target, live] = await Promise.all([timed('target-base', () => targetBase(ctx)), timed('live-base', () => liveBase(ctx))]);
   const result = await timed('assemble', () =>
@@ -71,14 +82,14 @@ async function build(args: string[]): Promise<number> {
       workDir: `${out}.work`,
       targetBaseDir: target.dir,
       liveBaseDir: live.dir,
-      bundles: { dir: path.join(REPO_ROOT, 'dist/standalone') },
+      bundles: { dir: path.join(bundleDir, 'standalone') },
       answerFile: values.answer,
       firstBootHook: values['on-first-boot'],
       kernelArgs: values['kernel-arg'] ?? [],
       out,
     }),
   );
-  await runner.run(['rm', '-rf', `${out}.work`]);
+  await runner.run(['rm', '-rf', `${out}.work`, bundleDir]);
   const seconds = Math.round((performance.now() - started) / 100) / 10;
   const summary = {
     iso: out,

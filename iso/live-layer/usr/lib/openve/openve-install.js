@@ -1,3 +1,4 @@
+/* global process */
 // `openve-install` on the live system: the installer bundle (cli.js, one esbuild file) exports
 // main(); this runs it with the command line.
 import { main } from './cli.js';

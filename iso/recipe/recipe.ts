@@ -1,0 +1,119 @@
+// The ISO recipe as data: where its inputs live, how the cached stages are keyed, and the small
+// pure helpers (package lists, cache keys, grub environment). No I/O except reading recipe files.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../../installer/errors.ts';
+
+/** The checkout holding iso/ (this module may run from source or from an esbuild chunk in dist/). */
+function findRepoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'iso/packages/target.list'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+}
+export const REPO_ROOT = findRepoRoot();
+export const ISO_DIR = path.join(REPO_ROOT, 'iso');
+
+export const SUITE = 'trixie';
+export const MIRROR = 'http://deb.debian.org/debian';
+export const DEFAULT_CACHE_DIR = '/var/cache/openve';
+/** Path contract with installer/locate and the engine: everything openve lives under /openve/ on the medium. */
+export const MEDIUM = {
+  payload: 'openve/payload.tar.zst',
+  answer: 'openve/answer.toml',
+  firstBoot: 'openve/first-boot',
+  grubEnv: 'openve/grub-env.cfg',
+} as const;
+
+export interface StageRecipe {
+  name: 'target' | 'live';
+  variant: 'minbase';
+  components: string[];
+  packageList: string; // file under iso/packages
+  setupScript: string; // file under iso/chroot, run inside the chroot
+  /** extra recipe files whose content changes the artifact (e.g. the packer) */
+  extraFiles: string[];
+  /** bump when the build code (not the files) changes the artifact */
+  revision: number;
+}
+
+export const TARGET: StageRecipe = {
+  name: 'target',
+  variant: 'minbase',
+  components: ['main', 'contrib'],
+  packageList: 'packages/target.list',
+  setupScript: 'chroot/target-setup.sh',
+  extraFiles: ['scripts/pack-tar.sh'],
+  revision: 1,
+};
+
+export const LIVE: StageRecipe = {
+  name: 'live',
+  variant: 'minbase',
+  components: ['main'],
+  packageList: 'packages/live.list',
+  setupScript: 'chroot/live-setup.sh',
+  extraFiles: [],
+  revision: 1,
+};
+
+/** zstd level of the cached payload base (measured: see iso/README.md). */
+export const PAYLOAD_ZSTD_LEVEL = 6;
+
+/** Package names from a list file: one per line, '#' comments, blank lines ignored. */
+export function parsePackageList(text: string, file = 'package list'): string[] {
+  const names: string[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/#.*/, '').trim();
+    if (!line) return;
+    if (!/^[a-z0-9][a-z0-9+.-]+$/.test(line)) {
+      throw new UserError({ path: `${file}:${i + 1}`, message: `'${line}' is not a Debian package name` });
+    }
+    names.push(line);
+  });
+  return names;
+}
+
+/** Cache key of a stage: a hash of everything that determines its output. Pure. */
+export function stageKey(recipe: StageRecipe, files: Record<string, string>, zstdLevel?: number): string {
+  const h = createHash('sha256');
+  const material = {
+    recipe: { ...recipe },
+    suite: SUITE,
+    mirror: MIRROR,
+    zstdLevel: zstdLevel ?? null,
+    files: Object.keys(files)
+      .sort()
+      .map((k) => [k, files[k]]),
+  };
+  h.update(JSON.stringify(material));
+  return `${recipe.name}-${h.digest('hex').slice(0, 16)}`;
+}
+
+export function readRecipeFiles(recipe: StageRecipe): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const f of [recipe.packageList, recipe.setupScript, ...recipe.extraFiles]) {
+    files[f] = readFileSync(path.join(ISO_DIR, f), 'utf8');
+  }
+  return files;
+}
+
+/**
+ * Extra kernel parameters baked into the ISO (/openve/grub-env.cfg, sourced by grub.cfg).
+ * Only plain `key` or `key=value` words: nothing that GRUB's parser could execute.
+ */
+export function renderGrubEnv(kernelArgs: string[]): string {
+  const bad = kernelArgs.filter((a) => !/^[A-Za-z0-9_.-]+(=[A-Za-z0-9_.,:/@+-]*)?$/.test(a));
+  if (bad.length > 0) {
+    throw new UserError({
+      path: '--kernel-arg',
+      message: `${bad.map((b) => `'${b}'`).join(', ')} not allowed; use key or key=value with letters, digits and _.,:/@+-`,
+    });
+  }
+  return `set openve_extra="${kernelArgs.join(' ')}"\n`;
+}
