@@ -83,5 +83,20 @@ export type ProfileCheck = { ok: true; value: HardwareProfile } | { ok: false; i
 export function checkHardwareProfile(value: unknown): ProfileCheck {
   const r = hardwareProfileSchema.safeParse(value);
   if (r.success) return { ok: true, value: r.data };
-  return { ok: false, issues: r.error.issues.map((i) => ({ path: formatPath(i.path) || '(top level)', message: i.message })) };
+  return {
+    ok: false,
+    issues: r.error.issues.map((i) => {
+      const absent = i.code === 'invalid_type' && valueAt(value, i.path) === undefined;
+      return { path: formatPath(i.path) || '(top level)', message: absent ? `missing: ${i.message.replace(/, received undefined$/, '')}` : i.message };
+    }),
+  };
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
 }

@@ -90,6 +90,17 @@ describe('loadHardwareFile errors', () => {
     expect(err.issues.find((i) => i.path === 'x.json: nics[0].mac')?.message).toContain('lower-case MAC');
   });
 
+  it('says when a field is missing', () => {
+    const p = JSON.parse(JSON.stringify(load('single-sata.json')));
+    delete p.memoryBytes;
+    delete p.nics[0].mac;
+    const err = userError(() => parseHardwareText(JSON.stringify(p), 'z.json'));
+    expect(err.issues).toEqual([
+      { path: 'z.json: memoryBytes', message: 'missing: must be a whole number >= 0' },
+      { path: 'z.json: nics[0].mac', message: 'missing: Invalid input: expected string' },
+    ]);
+  });
+
   it('rejects duplicate disk names and a path that does not match the name', () => {
     const p = JSON.parse(JSON.stringify(load('four-identical.json')));
     p.disks[2].name = 'sda';
