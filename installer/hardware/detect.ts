@@ -1,7 +1,7 @@
 // Builds the HardwareProfile of this machine. Sources, chosen by measurement (DESIGN 5; bench/detect.mjs):
 // /proc and /sys for CPU, memory, KVM, IOMMU, firmware and NICs (a few µs each); `lsblk -J -b -o ...`
 // for disks (transport, labels and filesystems, which it probes itself without udev); `ip -j link`
-// for permanent MACs; `udevadm info` only where udev runs. systeminformation is not used here:
+// only for the permanent MACs of bonded NICs; `udevadm info` only where udev runs. systeminformation is not used here:
 // its diskLayout() finds nothing without udev/smartctl, cpu() took 28 ms and importing it 20-40 ms,
 // for facts one read of /proc/cpuinfo or /proc/meminfo gives. Everything independent runs in parallel.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -291,11 +291,11 @@ async function runIpLink(runner: CommandRunner): Promise<Map<string, IpLink>> {
 }
 
 async function detectNics(runner: CommandRunner, sys: SysReader, udevRunning: Promise<boolean>, notes: string[], linkWaitMs: number): Promise<NicInfo[]> {
-  // ip runs while sysfs is read
-  const ipLinks = runIpLink(runner);
   const names = await sys.list('/sys/class/net');
   const raw = (await Promise.all(names.map((n) => readNicSysfs(sys, n)))).filter((n): n is NicSysfs => n !== null);
-  const links = await ipLinks;
+  // a bond gives its slaves its own MAC; only `ip` knows their permanent one. Elsewhere sysfs has
+  // everything, and not spawning ip saves a process (the live system has no bonds).
+  const links = raw.some((n) => n.enslaved) ? await runIpLink(runner) : new Map<string, IpLink>();
   const found = raw.map((n) => buildNic(n, links.get(n.name)));
   const down = found.filter((n) => n.adminDown);
   if (down.length > 0 && linkWaitMs > 0) await bringUp(runner, sys, down, linkWaitMs, notes);
@@ -345,6 +345,10 @@ interface NicSysfs {
   address: string;
   carrier: string;
   operstate: string;
+  /** IFF_UP from the `flags` attribute */
+  adminUp: boolean;
+  /** has a master (bond, team, bridge) */
+  enslaved: boolean;
   speed: string;
   ifindex: string;
   driverLink: string | null;
@@ -358,10 +362,12 @@ async function readNicSysfs(sys: SysReader, name: string): Promise<NicSysfs | nu
   const dir = `/sys/class/net/${name}`;
   // physical NICs only: lo, bridges, bonds, VLANs, veth and tun have no `device`
   if (!(await sys.exists(`${dir}/device`))) return null;
-  const [address, carrier, operstate, speed, ifindex, driverLink, real] = await Promise.all([
+  const [address, carrier, operstate, flags, master, speed, ifindex, driverLink, real] = await Promise.all([
     attr(sys, `${dir}/address`),
     attr(sys, `${dir}/carrier`), // unreadable while the interface is administratively down
     attr(sys, `${dir}/operstate`),
+    attr(sys, `${dir}/flags`),
+    sys.exists(`${dir}/master`),
     attr(sys, `${dir}/speed`),
     attr(sys, `${dir}/ifindex`),
     sys.link(`${dir}/device/driver`),
@@ -378,12 +384,13 @@ async function readNicSysfs(sys: SysReader, name: string): Promise<NicSysfs | nu
     : ['', '', [] as string[]];
   const slot = pci?.slice(0, -2);
   const multifunction = functions.filter((s) => slot !== undefined && s.startsWith(`${slot}.`)).length > 1;
-  return { name, address, carrier, operstate, speed, ifindex, driverLink, devpath, vendorId, modelId, multifunction };
+  const adminUp = flags === '' ? operstate !== 'down' : (Number(flags) & 0x1) === 1;
+  return { name, address, carrier, operstate, adminUp, enslaved: master, speed, ifindex, driverLink, devpath, vendorId, modelId, multifunction };
 }
 
 function buildNic(n: NicSysfs, link: IpLink | undefined): NicWork {
-  const up = n.carrier === '1' || (n.carrier === '' && (link?.flags.includes('LOWER_UP') ?? false));
-  const adminDown = n.carrier === '' && (n.operstate === 'down' || link?.flags.includes('UP') === false);
+  const up = n.carrier === '1';
+  const adminDown = n.carrier === '' && !n.adminUp;
   const mbps = Number(n.speed);
   const info: NicInfo = {
     name: n.name,

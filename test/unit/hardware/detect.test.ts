@@ -83,11 +83,13 @@ function liveMachine(extra: Record<string, Entry> = {}): string {
     ...blockDevice('/devices/virtual/block/loop1', blockAttrs(0, { major: 7, minor: 1, name: 'loop1' })),
     ...blockDevice('/devices/virtual/block/dm-1', blockAttrs(201326592, { major: 253, minor: 1, name: 'dm-1' })),
     ...blockDevice('/devices/virtual/block/md127', blockAttrs(0, { major: 9, minor: 127, name: 'md127' })),
-    ...nic('eno1', '0000:00:1f.6', 2, { address: 'e4:54:e8:5a:12:34\n', carrier: '1\n', operstate: 'up\n', speed: '1000\n' }, 'e1000e'),
+    ...nic('eno1', '0000:00:1f.6', 2, { address: 'e4:54:e8:5a:12:34\n', flags: '0x1003\n', carrier: '1\n', operstate: 'up\n', speed: '1000\n' }, 'e1000e'),
     // administratively down: the kernel refuses to read carrier and speed
-    ...nic('enp2s0', '0000:02:00.0', 3, { address: 'ac:1f:6b:01:02:04\n', operstate: 'down\n' }, 'igb'),
+    ...nic('enp2s0', '0000:02:00.0', 3, { address: 'ac:1f:6b:01:02:04\n', flags: '0x1002\n', operstate: 'down\n' }, 'igb'),
     // bond slave: its address is the bond's, ip reports the permanent one
-    ...nic('enp3s0', '0000:03:00.0', 4, { address: 'ac:1f:6b:01:02:05\n', carrier: '1\n', operstate: 'up\n', speed: '-1\n' }, 'igb'),
+    ...nic('enp3s0', '0000:03:00.0', 4, { address: 'ac:1f:6b:01:02:05\n', flags: '0x1803\n', carrier: '1\n', operstate: 'up\n', speed: '-1\n' }, 'igb'),
+    '/sys/devices/pci0000:00/0000:03:00.0/net/enp3s0/master': { link: '../../../../virtual/net/bond0' },
+    '/sys/devices/virtual/net/bond0/address': 'ac:1f:6b:01:02:05\n',
     '/sys/class/net/lo': { link: '../../devices/virtual/net/lo' },
     '/sys/devices/virtual/net/lo/address': '00:00:00:00:00:00\n',
     '/sys/class/net/bond0': { link: '../../devices/virtual/net/bond0' },
@@ -105,7 +107,7 @@ describe('detectHardware on a recorded live machine without udev', async () => {
 
   it('validates and never calls udevadm', () => {
     expect(checkHardwareProfile(p)).toMatchObject({ ok: true });
-    expect(runner.calls.map((c) => c[0]).sort()).toEqual(['ip', 'lsblk']);
+    expect(runner.calls.map((c) => c[0]).sort()).toEqual(['ip', 'lsblk']); // ip because enp3s0 is in a bond
     expect(p.notes).toContain(NOTE_NO_UDEV);
   });
 
@@ -234,7 +236,9 @@ describe('detectHardware on a machine without VT-x and without lsblk', async () 
     ...blockDevice('/devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/block/sda', blockAttrs(234441648, { major: 8, minor: 0, name: 'sda' })),
     ...blockDevice('/devices/pci0000:00/0000:00:1f.2/ata2/host1/target1:0:0/1:0:0:0/block/sr0', blockAttrs(618496, { rm: '1', lbs: '2048', major: 11, minor: 0, name: 'sr0' })),
   });
-  const p = await detectHardware(replay({}), { sys: hostReader(root) });
+  const runner = replay({});
+  const calls = runner.calls;
+  const p = await detectHardware(runner, { sys: hostReader(root) });
 
   it('reports the missing virtualization as notes, not a failure', () => {
     expect(p.cpu.virtualization).toBeNull();
@@ -251,6 +255,10 @@ describe('detectHardware on a machine without VT-x and without lsblk', async () 
       ['sr0', 'rom', 'sata', true, 618496 * 512],
     ]);
     expect(p.nics).toEqual([]);
+  });
+
+  it('does not run ip when no NIC is in a bond', () => {
+    expect(calls.filter((c) => c[0] === 'ip')).toEqual([]);
     expect(checkHardwareProfile(p)).toMatchObject({ ok: true });
   });
 });
