@@ -122,6 +122,35 @@ describe('boot medium and disks in use', () => {
   });
 });
 
+describe('the QEMU live boot (recorded: trixie, util-linux 2.41)', () => {
+  const rows = parseLsblk(raw('lsblk-qemu-live.json'));
+  const names = ['fd0', 'loop0', 'sr0', 'vda', 'vdb'];
+
+  it('reads virtio transport, the read-only CD and the floppy', () => {
+    expect(rows.map((r) => `${r.kname}:${r.type}:${transport(r.kname, r.tran)}:${diskKind(r.kname, r.type)}`)).toEqual([
+      'fd0:disk:unknown:other',
+      'loop0:loop:unknown:loop',
+      'sr0:rom:ide:rom',
+      'vda:disk:virtio:disk',
+      'vdb:disk:virtio:disk',
+    ]);
+    expect(rows.find((r) => r.kname === 'sr0')).toMatchObject({ ro: true, label: 'OPENVE', fstype: 'iso9660', serial: 'QM00003', mountpoints: ['/run/live/medium'] });
+    expect(rows.find((r) => r.kname === 'vda')).toMatchObject({ size: 32 * 1024 ** 3, model: '', serial: '', vendor: '0x1af4' });
+  });
+
+  it('finds the CD live-boot mounted', () => {
+    expect([...bootMedia(rows, parseMounts(raw('mounts-qemu-live.txt')), names)]).toEqual(['sr0']);
+  });
+
+  it('sees svm on the qemu64 CPU', () => {
+    expect(parseCpuinfo(raw('cpuinfo-qemu-tcg.txt'))).toEqual({ model: 'QEMU Virtual CPU version 2.5+', vendor: 'AuthenticAMD', cores: 2, threads: 2, virtualization: 'svm' });
+  });
+
+  it('reads the NIC ip reported down before bring-up', () => {
+    expect(parseIpLink(raw('ip-link-qemu-live.json')).find((l) => l.ifname === 'ens3')).toMatchObject({ mac: '52:54:00:12:34:56', operstate: 'DOWN' });
+  });
+});
+
 describe('parseIpLink', () => {
   it('prefers the permanent MAC (bond slaves) and lower-cases it', () => {
     const links = parseIpLink(raw('ip-link-live.json'));
