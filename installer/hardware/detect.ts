@@ -1,9 +1,10 @@
 // Builds the HardwareProfile of this machine. Sources, chosen by measurement (DESIGN 5; bench/detect.mjs):
-// /proc and /sys for CPU, memory, KVM, IOMMU, firmware and NICs (a few µs each); `lsblk -J -b -o ...`
-// for disks (transport, labels and filesystems, which it probes itself without udev); `ip -j link`
-// only for the permanent MACs of bonded NICs; `udevadm info` only where udev runs. systeminformation is not used here:
-// its diskLayout() finds nothing without udev/smartctl, cpu() took 28 ms and importing it 20-40 ms,
-// for facts one read of /proc/cpuinfo or /proc/meminfo gives. Everything independent runs in parallel.
+// /proc and /sys for CPU, memory, KVM, IOMMU, firmware and NICs (microseconds each); `lsblk -J -b -o`
+// for disks (transport, labels, filesystems, mounts: it probes them itself without udev); `ip -j link`
+// only for the permanent MACs of bonded NICs; `udevadm info` only where udev runs.
+// systeminformation is not used: its diskLayout() finds nothing without udev/smartctl, and cpu()
+// (28 ms) plus its import (20-40 ms) cost more than the whole detection for facts one read of
+// /proc/cpuinfo or /proc/meminfo gives. lsblk runs while sysfs is read.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../exec/types.ts';
 import {
@@ -53,7 +54,7 @@ export async function detectHardware(runner: CommandRunner = probeRunner(), opti
   const notes: string[] = [];
   const udevRunning = sys.exists('/run/udev/control');
 
-  // disks and NICs first: they start lsblk and ip, which run while everything else is read
+  // disks first: that starts lsblk, which runs while everything else is read
   // each part keeps its own notes so their order does not depend on which command finishes first
   const diskNotes: string[] = [];
   const nicNotes: string[] = [];
