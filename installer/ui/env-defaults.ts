@@ -59,10 +59,10 @@ const countryByZone: Record<string, string> = {
 
 export function guessLocale(
   env: Record<string, string | undefined>,
-  knownZones: readonly string[],
+  knownZones: readonly string[] | ((zone: string) => boolean),
   systemZone?: string,
 ): LocaleGuess {
-  const zones = new Set(knownZones);
+  const zones = typeof knownZones === 'function' ? { has: knownZones } : new Set(knownZones);
   const tzEnv = env.TZ?.replace(/^:/, '');
   const timezone = [tzEnv, systemZone].find((z): z is string => !!z && zones.has(z)) ?? 'UTC';
   const lang = (env.LC_ALL || env.LANG || '').split('.')[0] ?? '';

@@ -3,6 +3,7 @@
 // confirmation and the answer serializer only on "Save answers".
 import { render } from 'ink';
 import { UserError } from '../errors.ts';
+import type { CommandRunner } from '../exec/types.ts';
 import type { HardwareProfile } from '../hardware/types.ts';
 import { parseCommandArgs } from '../commands/args.ts';
 import { App } from './app.tsx';
@@ -11,7 +12,7 @@ import type { Services } from './services.ts';
 import { initialValues } from './wizard/initial.ts';
 import { initialState, type WizardState } from './wizard/state.ts';
 import type { NetworkLease } from './wizard/values.ts';
-import { timeZones } from '../answers/locales.ts';
+import { validateTimezone } from '../answers/validators.ts';
 
 export const DEFAULT_LOG = '/tmp/openve-install.log';
 
@@ -22,6 +23,8 @@ export async function run(args: string[]): Promise<number> {
     log: { type: 'string' },
   });
   const dryRun = values['dry-run'] === true;
+  if (process.env.OPENVE_UI_TIMING)
+    (await import('./timing.ts')).installTiming(process.env.OPENVE_UI_TIMING);
   if (values.hardware && !dryRun)
     throw new UserError({
       path: '--hardware',
@@ -48,8 +51,11 @@ async function interactive(
   values: { hardware?: string; log?: string },
   dryRun: boolean,
 ): Promise<number> {
-  const { realRunner } = await import('../exec/runner.ts');
-  const tools = realRunner();
+  // execa loads on first use (saving answers, installing, reading the lease): not before the first frame
+  const tools: CommandRunner = {
+    run: async (argv, options) =>
+      (await import('../exec/runner.ts')).realRunner().run(argv, options),
+  };
   const hw: HardwareProfile = values.hardware
     ? (await import('../hardware/fixture.ts')).loadHardwareFile(values.hardware)
     : await (await import('../hardware/detect.ts')).detectHardware();
@@ -57,9 +63,10 @@ async function interactive(
   const lease: NetworkLease | null = values.hardware
     ? null
     : await (await import('./lease.ts')).probeLease(tools, hw.nics);
+  // the answer file's zone table is built on first use (the location screen), not for the guess
   const locale = guessLocale(
     process.env,
-    [...timeZones()],
+    (z) => !validateTimezone(z),
     Intl.DateTimeFormat().resolvedOptions().timeZone,
   );
   const initial = initialState(hw, initialValues(hw, locale, lease), lease);
@@ -71,6 +78,7 @@ async function interactive(
   const app = render(<App initial={initial} services={services} onExit={(s) => (final = s)} />, {
     exitOnCtrlC: false,
     patchConsole: false,
+    maxFps: 60, // a key redraws within ~17 ms even while typing fast
   });
   await app.waitUntilExit();
   const end = final as WizardState | null;
@@ -93,7 +101,7 @@ async function interactive(
 async function lazyServices(
   dryRun: boolean,
   logPath: string,
-  tools: import('../exec/types.ts').CommandRunner,
+  tools: CommandRunner,
 ): Promise<Services> {
   const paceMs = Number(process.env.OPENVE_DRY_RUN_PACE_MS ?? 25);
   const engine = () =>
