@@ -20,6 +20,7 @@ import { clip, formatElapsed, wrapText } from '../../installer/ui/format.ts';
 import { splitInput, type KeyPress } from '../../installer/ui/keys.ts';
 import { parseLease } from '../../installer/ui/lease.ts';
 import {
+  btrfsUsableBytes,
   diskReducer,
   initDiskState,
   setFilesystem,
@@ -250,6 +251,12 @@ describe('disk screen', () => {
     s = diskReducer(s, { type: 'key', key: k('enter'), hw });
     expect(s.values.hdsize).toBe('200');
     expect(s.advanced).toBeNull();
+  });
+  it('btrfs usable space: raid0 sums, raid1 mirrors (bounded by the largest disk), raid10 halves', () => {
+    expect(btrfsUsableBytes('raid0', [1, 2])).toBe(3);
+    expect(btrfsUsableBytes('raid1', [4, 4])).toBe(4);
+    expect(btrfsUsableBytes('raid1', [1, 10])).toBe(1);
+    expect(btrfsUsableBytes('raid10', [4, 4, 4, 4])).toBe(8);
   });
   it('the live layout comes from the planner and reacts to the advanced values', () => {
     const s = startState(hardware());

@@ -77,6 +77,14 @@ export function withAdvanced(values: DiskValues, form: FormState): DiskValues {
   };
 }
 
+/** Usable btrfs space before metadata: raid0 all, raid1/raid10 half (raid1 at most what the others mirror). */
+export function btrfsUsableBytes(raid: BtrfsRaid, sizes: number[]): number {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (raid === 'raid0') return total;
+  if (raid === 'raid1') return Math.min(total / 2, total - Math.max(0, ...sizes));
+  return total / 2;
+}
+
 export function toggleDisk(values: DiskValues, name: string): DiskValues {
   if (values.filesystem !== 'btrfs') return { ...values, disks: [name] };
   const on = values.disks.includes(name);

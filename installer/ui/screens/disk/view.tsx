@@ -3,27 +3,36 @@ import { useMemo } from 'react';
 import { useSyncState } from '../../components/use-sync-state.ts';
 import { BACK, Frame, QUIT, type Hint } from '../../components/frame.tsx';
 import { FormView } from '../../components/form/form.tsx';
-import { clip, diskLine, formatMiB } from '../../format.ts';
+import { clip, diskLine, formatBytes, formatMiB } from '../../format.ts';
 import { theme } from '../../theme.ts';
 import { installTargets } from '../../wizard/targets.ts';
 import { previewLayout, validateDisk } from '../../wizard/validate.ts';
 import { stepOf } from '../step.ts';
 import type { ScreenProps } from '../types.ts';
 import { useDisk } from './use-disk.ts';
-import { advancedFields, FILESYSTEMS, initDiskState } from './use-disk-state.ts';
+import { advancedFields, btrfsUsableBytes, FILESYSTEMS, initDiskState } from './use-disk-state.ts';
 
 const MAX_ROWS = 8;
 
-function LayoutPreview({ preview }: { preview: ReturnType<typeof previewLayout> }) {
+function LayoutPreview({
+  preview,
+  usable,
+}: {
+  preview: ReturnType<typeof previewLayout>;
+  usable: number | null;
+}) {
   if ('error' in preview)
     return (
       <Text color={theme.warn} wrap="wrap">
         {`Layout: ${preview.error}`}
       </Text>
     );
-  const vols = preview.volumes
-    .map((v) => `${v.name} ${v.sizeMiB ? formatMiB(v.sizeMiB) : '(shared)'}`)
-    .join(', ');
+  const vols =
+    usable !== null
+      ? `subvolumes ${preview.volumes.map((v) => v.name).join(', ')} share about ${formatBytes(usable)}`
+      : preview.volumes
+          .map((v) => `${v.name} ${v.sizeMiB ? formatMiB(v.sizeMiB) : '(shared)'}`)
+          .join(', ');
   return (
     <Box flexDirection="column">
       <Text>
@@ -44,6 +53,16 @@ export function DiskScreen({ state: wizard, dispatch, active, services }: Screen
     () => previewLayout({ ...wizard.values, disk: state.values }, hw),
     [wizard.values, state.values, hw],
   );
+  const hdsize = state.values.hdsize ? Number(state.values.hdsize) * 1024 ** 3 : Infinity;
+  const usable =
+    state.values.filesystem === 'btrfs'
+      ? btrfsUsableBytes(
+          state.values.raid,
+          targets
+            .filter((d) => state.values.disks.includes(d.name))
+            .map((d) => Math.min(d.sizeBytes, hdsize)),
+        )
+      : null;
   const fsLabel =
     FILESYSTEMS.find((f) => f.value === state.values.filesystem)?.label ?? state.values.filesystem;
   const multi = state.values.filesystem === 'btrfs';
@@ -123,7 +142,7 @@ export function DiskScreen({ state: wizard, dispatch, active, services }: Screen
         <Text color={theme.muted}>{`  (${targets.length} disks; arrows scroll)`}</Text>
       ) : null}
       <Text> </Text>
-      <LayoutPreview preview={preview} />
+      <LayoutPreview preview={preview} usable={usable} />
       {wizard.errors.disks ? <Text color={theme.error}>{`! ${wizard.errors.disks}`}</Text> : null}
       {!state.advanced
         ? Object.entries(wizard.errors)

@@ -37,7 +37,7 @@ export function HardwareScreen({ state, dispatch, active, services }: ScreenProp
       dryRun={services.dryRun}
       hints={[{ key: 'Enter', label: 'Continue' }, BACK, QUIT]}
     >
-      <Row label="CPU">{`${hw.cpu.model} (${hw.cpu.cores} cores, ${hw.cpu.threads} threads)`}</Row>
+      <Row label="CPU">{`${hw.cpu.cores} cores / ${hw.cpu.threads} threads, ${hw.cpu.model}`}</Row>
       <Row label="Virtualization">
         <Text color={virtOk ? theme.ok : theme.warn} bold={!virtOk}>
           {virtualizationText(hw)}
