@@ -153,6 +153,25 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
     await checkTarget(run, 'xfs');
   });
 
+  it('a re-run after a killed installer (target still mounted, VG active) wipes the leftovers and succeeds', async () => {
+    const answer = answerToml({ filesystem: 'ext4', disks: [names()[0] as string] });
+    const first = await runInstall({ answer, hardware: loopProfile(loops.disks), payload: payload.tarZst, ws, shim });
+    expect(first.ok).toBe(true);
+    // what a SIGKILLed install leaves: the VG active, root mounted at the target, /proc bound into it
+    await shim.runner().run(['vgchange', '-ay', 'openve']);
+    sh('mkdir', ['-p', ws.target]);
+    sh('mount', ['/dev/openve/root', ws.target]);
+    sh('mount', ['--bind', '/proc', `${ws.target}/proc`]);
+    expect(leftovers(ws, shim, loops.disks.map((d) => d.path)).length).toBeGreaterThan(0);
+    const again = await runInstall({ answer, hardware: loopProfile(loops.disks), payload: payload.squashfs, ws, shim });
+    expect(again.error).toBeUndefined();
+    expect(again.ok).toBe(true);
+    expect(leftovers(ws, shim, loops.disks.map((d) => d.path))).toEqual([]);
+    const wipe = again.runner.calls.map((c) => c.argv.join(' '));
+    expect(wipe).toContain(`umount ${ws.target}/proc`);
+    expect(wipe).toContain('vgchange -an openve');
+  });
+
   it('btrfs RAID1 on two disks', async () => {
     const answer = answerToml({ filesystem: 'btrfs', disks: names(), raid: 'raid1' });
     const run = await runInstall({ answer, hardware: loopProfile(loops.disks), payload: payload.squashfs, ws, shim });
