@@ -21,7 +21,7 @@ export function clusterFields(values: Record<string, string>): FieldSpec[] {
       id: 'name',
       label: 'Cluster name',
       kind: 'text',
-      placeholder: 'openve-lab',
+      placeholder: 'e.g. openve-lab',
       hint: '1-15 letters, digits or -',
       maxLength: 15,
     });
@@ -31,7 +31,7 @@ export function clusterFields(values: Record<string, string>): FieldSpec[] {
         id: 'master',
         label: 'Master IP',
         kind: 'text',
-        placeholder: '192.168.1.10',
+        placeholder: 'e.g. 192.168.1.10',
         maxLength: 64,
       },
       {

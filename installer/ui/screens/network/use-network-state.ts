@@ -42,17 +42,23 @@ export function networkFields(hw: HardwareProfile) {
           id: 'cidr',
           label: 'IP address/CIDR',
           kind: 'text',
-          placeholder: '192.168.1.10/24',
+          placeholder: 'e.g. 192.168.1.10/24',
           maxLength: 64,
         },
         {
           id: 'gateway',
           label: 'Gateway',
           kind: 'text',
-          placeholder: '192.168.1.1',
+          placeholder: 'e.g. 192.168.1.1',
           maxLength: 64,
         },
-        { id: 'dns', label: 'DNS server', kind: 'text', placeholder: '192.168.1.1', maxLength: 64 },
+        {
+          id: 'dns',
+          label: 'DNS server',
+          kind: 'text',
+          placeholder: 'e.g. 192.168.1.1',
+          maxLength: 64,
+        },
       );
     return fields;
   };
