@@ -14,6 +14,8 @@ export interface EngineOptions {
   tools: CommandRunner;
   /** dry run: delay per command so the progress screen is visible (ms) */
   paceMs?: number;
+  /** --payload; default $OPENVE_PAYLOAD, else the live medium's (as `auto` finds it) */
+  payload?: string;
 }
 
 /** Wraps a runner so every command takes at least `ms` (dry-run pacing). */
@@ -153,7 +155,7 @@ async function install(
     runner,
     emit,
     log: (l) => log.line(l),
-    payload: auto.findPayload(undefined, process.env.OPENVE_PAYLOAD, o.dryRun),
+    payload: auto.findPayload(o.payload, process.env.OPENVE_PAYLOAD, o.dryRun),
     secrets: {
       rootPassword,
       ...(answers.cluster && 'token' in answers.cluster && answers.cluster.token

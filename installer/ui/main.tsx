@@ -1,4 +1,4 @@
-// `openve-install [--dry-run --hardware FILE] [--log FILE]`: the interactive installer.
+// `openve-install [--dry-run --hardware FILE] [--log FILE] [--payload FILE]`: the interactive installer.
 // Start-up is kept lean: ink/react and the wizard load here, the install engine only after the
 // confirmation and the answer serializer only on "Save answers".
 import { render } from 'ink';
@@ -21,6 +21,7 @@ export async function run(args: string[]): Promise<number> {
     'dry-run': { type: 'boolean' },
     hardware: { type: 'string' },
     log: { type: 'string' },
+    payload: { type: 'string' },
   });
   const dryRun = values['dry-run'] === true;
   if (process.env.OPENVE_UI_TIMING)
@@ -48,7 +49,7 @@ export async function run(args: string[]): Promise<number> {
 }
 
 async function interactive(
-  values: { hardware?: string; log?: string },
+  values: { hardware?: string; log?: string; payload?: string },
   dryRun: boolean,
 ): Promise<number> {
   // execa loads on first use (saving answers, installing, reading the lease): not before the first frame
@@ -72,7 +73,7 @@ async function interactive(
   const initial = initialState(hw, initialValues(hw, locale, lease), lease);
 
   const logPath = values.log ?? DEFAULT_LOG;
-  const services: Services = await lazyServices(dryRun, logPath, tools);
+  const services: Services = await lazyServices(dryRun, logPath, tools, values.payload);
 
   let final: WizardState | null = null;
   const app = render(<App initial={initial} services={services} onExit={(s) => (final = s)} />, {
@@ -102,10 +103,13 @@ async function lazyServices(
   dryRun: boolean,
   logPath: string,
   tools: CommandRunner,
+  payload?: string,
 ): Promise<Services> {
   const paceMs = Number(process.env.OPENVE_DRY_RUN_PACE_MS ?? 25);
   const engine = () =>
-    import('./engine.ts').then((m) => m.createServices({ dryRun, logPath, tools, paceMs }));
+    import('./engine.ts').then((m) =>
+      m.createServices({ dryRun, logPath, tools, paceMs, payload }),
+    );
   return {
     dryRun,
     logPath: dryRun ? '(dry run: no log file)' : logPath,
