@@ -10,6 +10,7 @@ import type { Step } from '../plan/types.ts';
 export interface ApplySecrets {
   rootPassword?: RootPassword;
   clusterToken?: string;
+  webhookToken?: string;
 }
 
 export interface ApplyState {

@@ -16,7 +16,7 @@ import { createRunner, type RunnerMode } from '../exec/factory.ts';
 import { createInstallLog, type InstallLog } from '../exec/log.ts';
 import { redact } from '../exec/runner.ts';
 import { applyPlan, type ApplyOutcome } from '../apply/applyPlan.ts';
-import { redactAnswerText } from '../apply/answer-redact.ts';
+import { redactAnswerText } from '../answers/serialize.ts';
 import { payloadFormat } from '../apply/handlers/extract.ts';
 import { describeDisk } from '../hardware/describe.ts';
 
@@ -150,6 +150,7 @@ export function secretsOf(answers: Answers): string[] {
   const pw = answers.global.rootPassword;
   out.push(pw.kind === 'plain' ? pw.value : pw.hash);
   if (answers.cluster?.token) out.push(answers.cluster.token);
+  if (answers.webhook?.authToken) out.push(answers.webhook.authToken);
   return out.filter(Boolean);
 }
 
@@ -185,10 +186,12 @@ export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promi
     secrets: {
       rootPassword: answers.global.rootPassword,
       ...(answers.cluster?.token ? { clusterToken: answers.cluster.token } : {}),
+      ...(answers.webhook?.authToken ? { webhookToken: answers.webhook.authToken } : {}),
     },
     firstBootHook: opts.firstBootHook,
     installLogPath: log.path,
-    answerRedacted: redactAnswerText(opts.answerText, secrets),
+    // Keys first (root-password, tokens, in every spelling), then any secret value left elsewhere.
+    answerRedacted: redact(redactAnswerText(opts.answerText), secrets),
   });
   log.line(outcome.ok ? `install finished in ${outcome.seconds} s` : `install FAILED at ${outcome.failedStep}: ${outcome.error ?? ''}`);
   return { ...outcome, plan };

@@ -128,9 +128,11 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
     weight: 1,
     kind: 'first-boot',
     source: fb?.source ?? 'none',
-    ordering: fb?.ordering ?? 'fully-up',
+    // The webhook is posted by the first-boot runner once the network is up.
+    ordering: fb?.ordering ?? (answers.webhook ? 'network-online' : 'fully-up'),
     ...(fb?.url !== undefined ? { url: fb.url } : {}),
     ...(fb?.certFingerprint !== undefined ? { certFingerprint: fb.certFingerprint } : {}),
+    ...(answers.webhook ? { webhook: true } : {}),
   });
   if (answers.cluster) {
     steps.push({

@@ -53,6 +53,7 @@ export function nodeConfig(answers: Answers, net: NetworkPlan, name: NodeName): 
       ...(answers.webhook.certFingerprint !== undefined
         ? { certFingerprint: answers.webhook.certFingerprint }
         : {}),
+      ...(answers.webhook.authToken !== undefined ? { authToken: secretPlaceholder('webhook-token') } : {}),
     };
   }
   const c = answers.cluster;

@@ -3,7 +3,7 @@
 // No plaintext secret ever appears here: secrets are references resolved at apply time
 // (see SecretRef and the @@SECRET:name@@ placeholder in FileSpec.content).
 
-export type SecretName = 'root-password' | 'cluster-token';
+export type SecretName = 'root-password' | 'cluster-token' | 'webhook-token';
 
 /** Placeholder written into rendered file content; apply/ substitutes the secret's value. */
 export const secretPlaceholder = (name: SecretName): string => `@@SECRET:${name}@@`;
@@ -77,6 +77,8 @@ export type Step = StepBase &
         ordering: 'before-network' | 'network-online' | 'fully-up';
         url?: string;
         certFingerprint?: string;
+        /** a post-installation webhook is configured: the first-boot unit must run even without a hook */
+        webhook?: boolean;
       } // install the hook (from the live medium or URL config) and enable the first-boot unit
     | {
         kind: 'bootloader';

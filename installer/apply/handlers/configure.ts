@@ -25,6 +25,8 @@ function secretValue(name: SecretName, secrets: ApplySecrets): string | undefine
       return secrets.rootPassword?.kind === 'plain' ? secrets.rootPassword.value : undefined;
     case 'cluster-token':
       return secrets.clusterToken;
+    case 'webhook-token':
+      return secrets.webhookToken;
     default:
       return undefined;
   }
@@ -87,7 +89,7 @@ export const machineId: Handler<'machine-id'> = async (_step, ctx) => {
 };
 
 export const firstBoot: Handler<'first-boot'> = async (step, ctx) => {
-  if (step.source === 'none') return;
+  if (step.source === 'none' && !step.webhook) return;
   if (step.source === 'from-iso') {
     if (ctx.firstBootHook) {
       await ctx.runner.run(['install', '-D', '-m', '0755', '-o', '0', '-g', '0', ctx.firstBootHook, inTarget(ctx, FIRST_BOOT_HOOK_PATH)]);
