@@ -77,6 +77,12 @@ type AutoArgValues = {
 };
 
 /** Command-line values -> AutoOptions: reads files, detects hardware, finds the payload. */
+/** On the live system, NICs start administratively down and report no link: bring them up first. */
+async function detectOnThisMachine() {
+  const { detectHardware, LINK_WAIT_MS } = await import('../hardware/detect.ts');
+  return detectHardware(undefined, existsSync('/run/live/medium') ? { linkWaitMs: LINK_WAIT_MS } : {});
+}
+
 export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOptions> {
   if (!values.answer) {
     throw new UserError({ path: 'auto', message: '--answer FILE is required (usage: openve-install auto --answer A [--payload P] [--yes])' });
@@ -84,7 +90,7 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
   const answerText = readText(values.answer, '--answer');
   const hardware = values.hardware
     ? (await import('../hardware/fixture.ts')).loadHardwareFile(values.hardware)
-    : await (await import('../hardware/detect.ts')).detectHardware();
+    : await detectOnThisMachine();
   const dryRun = values['dry-run'] === true;
   const hook = values['first-boot-hook'] ?? null;
   if (hook !== null && !existsSync(hook)) throw new UserError({ path: '--first-boot-hook', message: `${hook}: no such file` });

@@ -1,6 +1,6 @@
 // zod schema of HardwareProfile: checks `--hardware FILE` fixtures and what detect produces.
 // Strict objects, like the answer file: a misspelt key in a fixture is an error, not ignored.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Issue } from '../errors.ts';
 import type { HardwareProfile } from './types.ts';
 
