@@ -11,6 +11,7 @@ ANSWER=examples/answer.toml
 ISO=$PWD/dist/openve.iso
 VM=$PWD/dist/vm
 PORT=${OPENVE_SSH_PORT:-10022}
+[[ "$PORT" =~ ^[0-9]+$ ]] || { echo "main: OPENVE_SSH_PORT must be a port number" >&2; exit 2; }
 mkdir -p "$VM"
 start=$(date +%s)
 
