@@ -45,7 +45,7 @@ echo "main: booting the installed node (serial console: $VM/serial-node.log)" >&
 "${QEMU[@]}" -serial "file:$VM/serial-node.log" -boot order=c -daemonize -pidfile "$VM/node.pid"
 booted=""
 for _ in $(seq 1 200); do
-  if banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && head -c 100 <&3" 2>/dev/null) && [[ "$banner" == SSH-* ]]; then
+  if banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && head -n 1 <&3" 2>/dev/null) && [[ "$banner" == SSH-* ]]; then
     booted=$(date +%s); break
   fi
   sleep 3
