@@ -167,7 +167,7 @@ writeFileSync(timingFile, '');
   // time-zone search: each letter filters ~600 zones
   await key(s, '\t', 'Time zone');
   const word = 'europe/vienna';
-  for (let i = 0; i < Math.min(keyCount, word.length); i++)
+  for (let i = 0; i < word.length; i++)
     searching.push(await key(s, word[i], `Search: ${word.slice(0, i + 1)}`));
   await key(s, '\r', '> Europe/Vienna');
   screens.push(await key(s, '\r', 'Root password'));
@@ -193,7 +193,11 @@ const result = {
     typing: stats(typing),
     filesystemChangeWithLivePlan: stats(planning),
     searchList: stats(searching),
-    screenChange: stats(screens),
+    screenChange: {
+      ...stats(screens),
+      each: screens.map((x) => Math.round(x * 10) / 10),
+      order: 'welcome>hardware, hardware>disk, disk>locale, locale>password',
+    },
     note: 'wall, pty round trip (write key -> text on the terminal), standalone build',
   },
   budgets: { firstFrameMs: FIRST_FRAME_BUDGET_MS, keystrokeMs: KEY_BUDGET_MS },

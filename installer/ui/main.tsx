@@ -81,6 +81,9 @@ async function interactive(
     patchConsole: false,
     maxFps: 60, // a key redraws within ~17 ms even while typing fast
   });
+  // after the first frame, while the user reads: plan once (the first plan compiles the file
+  // templates) and build the location lists (ICU names, ~600 zones), so those screens open at once
+  setTimeout(() => void warmUp(initial), 100).unref();
   await app.waitUntilExit();
   const end = final as WizardState | null;
   if (!end?.exit) return 130;
@@ -117,4 +120,13 @@ async function lazyServices(
     install: async (plan, answers, sink) => (await engine()).install(plan, answers, sink),
     saveAnswers: async (answers, path) => (await engine()).saveAnswers(answers, path),
   };
+}
+
+async function warmUp(initial: WizardState): Promise<void> {
+  const [{ previewLayout }, { choicesFor }] = await Promise.all([
+    import('./wizard/validate.ts'),
+    import('./screens/locale/use-locale-state.ts'),
+  ]);
+  previewLayout(initial.values, initial.hw);
+  for (const field of ['country', 'timezone', 'keyboard'] as const) choicesFor(field);
 }
