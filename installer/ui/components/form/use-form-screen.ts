@@ -1,6 +1,6 @@
 // Glue for a form screen: local form state (sync-readable), Enter submits the mapped values to
 // the wizard, Esc goes back keeping them, and a refused submit puts the cursor on the first error.
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
 import type { KeyPress } from '../../keys.ts';
 import type { WizardAction } from '../../wizard/state.ts';
 import type { WizardValues } from '../../wizard/values.ts';
@@ -51,14 +51,17 @@ export function useFormScreen(o: FormScreenOptions): {
   const fields = o.fields(state.values);
   const live = o.validate ? o.validate(o.toValues(state.values)) : o.errors;
   const errors = inlineErrors(live, state, initial, submitted.current);
-  useEffect(() => {
-    const first = o.fields(get().values).find((f) => o.errors[f.id]);
-    if (first) set(focusField(get(), first.id));
-    // only when the wizard reports new errors (o.fields and get are stable enough)
-  }, [o.errors]);
   useFormInput({
     isActive: o.active,
-    onSubmit: () => o.dispatch({ type: 'submit', values: o.toValues(get().values) }),
+    onSubmit: () => {
+      // a refused submit puts the cursor on the first problem, right away (not in an effect that
+      // could run after the next key and pull the cursor back)
+      const values = o.toValues(get().values);
+      const problems = o.validate?.(values) ?? {};
+      const first = o.fields(get().values).find((f) => problems[f.id]);
+      if (first) set(focusField(get(), first.id));
+      o.dispatch({ type: 'submit', values });
+    },
     onBack: () => o.dispatch({ type: 'back', values: o.toValues(get().values) }),
     onKey: (key) => {
       const s = get();
