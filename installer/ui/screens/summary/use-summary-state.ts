@@ -54,7 +54,7 @@ export function summaryLines(s: WizardState): Line[] {
   const vols = plan.summary.volumes
     .map((x) => `${x.name} ${x.sizeMiB ? formatMiB(x.sizeMiB) : '(shared)'}`)
     .join(', ');
-  lines.push(...wrap('Layout', `${plan.summary.layout}, ${plan.summary.filesystem}: ${vols}`));
+  lines.push(...wrap('Layout', `${plan.summary.layout}: ${vols}`));
   const kb = keyboards.find((k) => k.value === v.locale.keyboard)?.label ?? v.locale.keyboard;
   lines.push(
     ...wrap('Location', `${countryName(v.locale.country)}, ${v.locale.timezone}, keyboard ${kb}`),
