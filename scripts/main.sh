@@ -2,14 +2,15 @@
 # The main job: build the installer ISO with the example answer embedded, install it unattended
 # into a QEMU VM (SeaBIOS, TCG unless VT-x/AMD-V is available, virtio disk), boot the installed
 # disk, and print where everything is. OPENVE_KEEP_VM=1 leaves the node running afterwards.
+# Output goes to build/ (gitignored; dist/ is rebuilt and wiped by the dev launcher and tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/sbin:/usr/sbin:/sbin:$PATH"
 bash scripts/deps.sh
 
 ANSWER=examples/answer.toml
-ISO=$PWD/dist/openve.iso
-VM=$PWD/dist/vm
+ISO=$PWD/build/openve.iso
+VM=$PWD/build/vm
 PORT=${OPENVE_SSH_PORT:-10022}
 [[ "$PORT" =~ ^[0-9]+$ ]] || { echo "main: OPENVE_SSH_PORT must be a port number" >&2; exit 2; }
 mkdir -p "$VM"
