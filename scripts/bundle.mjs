@@ -1,7 +1,7 @@
 // Builds dist/ from the TypeScript sources with esbuild.
 // dev (default): commands are split into lazy chunks, so `openve-install validate` never loads
-//   ink/react; the small pure-JS packages on validate's path (zod, smol-toml, ipaddr.js) are bundled
-//   (loading zod as ~100 files costs ~100 ms of start-up), the heavy ones stay external.
+//   ink/react; dependencies are inlined too (loading zod or ink as hundreds of small files costs
+//   100-400 ms of start-up), except the ones that must stay on disk.
 // --standalone: one self-contained file per entry (for the live ISO and installed nodes).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,8 @@ const devtoolsStub = {
   },
 };
 
-const devExternal = ['ink', 'react', 'react/*', '@inkjs/ui', 'execa', 'systeminformation', 'handlebars', 'tar', 'esbuild', 'ink-testing-library'];
+// Only packages that must stay files on disk (esbuild has a native binary) stay external.
+const devExternal = ['esbuild', 'systeminformation'];
 
 export async function bundle({ standalone = false, outdir = path.join(root, 'dist') } = {}) {
   const { existsSync } = await import('node:fs');
@@ -40,16 +41,14 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
     splitting: !standalone,
     external: standalone ? [] : devExternal,
     // ink loads react-devtools-core only when DEV=true; it is not installed: bundle an empty stand-in.
-    plugins: standalone ? [devtoolsStub] : [],
+    plugins: [devtoolsStub],
     jsx: 'automatic',
     sourcemap: !standalone,
     legalComments: 'none',
     logLevel: 'warning',
     define: { 'process.env.NODE_ENV': '"production"' },
     // CJS dependencies inlined into ESM need a require().
-    banner: standalone
-      ? { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" }
-      : {},
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
 }
 
