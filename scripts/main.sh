@@ -30,11 +30,7 @@ QEMU=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2048 -display none -monitor non
 
 echo "main: installing unattended in QEMU (serial console: $VM/serial-install.log)" >&2
 # The installer reboots when done; -no-reboot turns that into QEMU exiting.
-"${QEMU[@]}" -serial "file:$VM/serial-install.log" -drive "file=$ISO,media=cdrom,readonly=on" -boot order=dc -no-reboot &
-qpid=$!
-( sleep 2400; kill "$qpid" 2>/dev/null ) & watchdog=$!
-wait "$qpid" || true
-kill "$watchdog" 2>/dev/null || true
+timeout 40m "${QEMU[@]}" -serial "file:$VM/serial-install.log" -drive "file=$ISO,media=cdrom,readonly=on" -boot order=dc -no-reboot || true
 installed=$(date +%s)
 if ! grep -q 'OPENVE-INSTALL: OK' "$VM/serial-install.log"; then
   echo "main: the install did not finish; last lines of $VM/serial-install.log:" >&2
