@@ -14,14 +14,19 @@ export const entryPoints = {
   firstboot: path.join(root, 'provision/firstboot.ts'),
 };
 
-const devtoolsStub = {
-  name: 'react-devtools-core-stub',
+// Stand-ins for two of ink's dependencies:
+// - react-devtools-core: loaded only when DEV=true, and not installed.
+// - is-in-ci: with CI set in the environment ink draws nothing until exit; the installer only runs
+//   on a real terminal (it refuses otherwise), so it must always draw.
+const stubs = {
+  'react-devtools-core': 'export default { initialize() {}, connectToDevTools() {} };',
+  'is-in-ci': 'export default false;',
+};
+const stubPlugin = {
+  name: 'openve-stubs',
   setup(b) {
-    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'openve-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'openve-stub' }, () => ({
-      contents: 'export default { initialize() {}, connectToDevTools() {} };',
-      loader: 'js',
-    }));
+    b.onResolve({ filter: /^(react-devtools-core|is-in-ci)$/ }, (args) => ({ path: args.path, namespace: 'openve-stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'openve-stub' }, (args) => ({ contents: stubs[args.path], loader: 'js' }));
   },
 };
 
@@ -40,8 +45,7 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
     format: 'esm',
     splitting: !standalone,
     external: standalone ? [] : devExternal,
-    // ink loads react-devtools-core only when DEV=true; it is not installed: bundle an empty stand-in.
-    plugins: [devtoolsStub],
+    plugins: [stubPlugin],
     jsx: 'automatic',
     sourcemap: !standalone,
     legalComments: 'none',
