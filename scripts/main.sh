@@ -16,7 +16,7 @@ PORT=${OPENVE_SSH_PORT:-10022}
 mkdir -p "$VM"
 start=$(date +%s)
 
-node bin/openve-install.js build-iso --out "$ISO" --answer "$ANSWER" --kernel-arg openve.bench-extract=/dev/vda >/dev/null
+node bin/openve-install.js build-iso --out "$ISO" --answer "$ANSWER" --on-first-boot examples/first-boot.sh --kernel-arg openve.bench-extract=/dev/vda >/dev/null
 built=$(date +%s)
 
 accel=(-accel tcg,thread=multi)

@@ -21,6 +21,8 @@ LinkLocalAddressing=no
 
 [DHCPv4]
 UseDomains=yes
+# Options 250/251 carry the answer URL and its certificate fingerprint (installer/locate).
+RequestOptions=250 251
 NET
 systemctl enable systemd-networkd.service systemd-resolved.service
 # The installer never waits for the network at boot.
