@@ -4,9 +4,9 @@
 //   firstboot.js --cluster-init                                      [cluster] create / join
 // Everything is logged to the journal (stdout) and /var/log/openve-install/. Markers under
 // /var/lib/openve/first-boot/ make every part run once, whatever the outcome of the hook.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { isEntry } from './entry.ts';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatIssue, UserError } from '../installer/errors.ts';
 import { realRunner } from '../installer/exec/runner.ts';
 import type { CommandRunner } from '../installer/exec/types.ts';
@@ -198,11 +198,3 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (isEntry(import.meta.url)) process.exitCode = await main(process.argv.slice(2));
-
-function isEntry(url: string): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(url));
-  } catch {
-    return false;
-  }
-}

@@ -4,13 +4,13 @@
 //   pveca -l | -i [--json]                   list nodes / this node
 //   pveca -d NAME [--force]                  remove a node (on the master)
 //   pveca serve [--detach]                   the cluster service (openve-cluster.service)
+import { isEntry } from './entry.ts';
 import { spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
   openSync,
   readFileSync,
-  realpathSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -264,11 +264,3 @@ async function detachService(
 
 // Run directly (the bundled /usr/lib/openve/pveca.js): call main; imported (bin/pveca.js, tests): don't.
 if (isEntry(import.meta.url)) process.exitCode = await main(process.argv.slice(2));
-
-function isEntry(url: string): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(url));
-  } catch {
-    return false;
-  }
-}
