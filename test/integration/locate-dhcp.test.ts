@@ -3,6 +3,7 @@
 // fingerprint) from dnsmasq in another namespace; `openve-install locate` then reads the
 // networkd lease, POSTs the system summary to the HTTPS server at that URL (self-signed,
 // pinned by option 251) and saves the answer. Nothing leaves the two namespaces.
+import { MINIMAL_DHCP_ANSWER } from './helpers/answers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,21 +18,7 @@ const NETWORKD = '/lib/systemd/systemd-networkd';
 const ready =
   process.getuid?.() === 0 && existsSync(NETWORKD) && existsSync('/usr/sbin/dnsmasq') && existsSync('/usr/bin/nsenter');
 
-const ANSWER = `[global]
-keyboard = "en-us"
-country = "us"
-fqdn = "node1.example.test"
-mailto = "root@example.test"
-timezone = "UTC"
-root-password = "passw0rd-fixture"
-
-[network]
-source = "from-dhcp"
-
-[disk-setup]
-filesystem = "ext4"
-disk-list = ["vda"]
-`;
+const ANSWER = MINIMAL_DHCP_ANSWER;
 
 const id = String(process.pid % 100000);
 const SERVER_NS = `ovl${id}s`;

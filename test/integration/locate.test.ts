@@ -2,6 +2,7 @@
 // label without udev, mounted read-only, unmounted), and an HTTPS answer server on 127.0.0.1
 // with a self-signed certificate pinned from the kernel command line. The live medium, leases
 // and resolv.conf are moved into a temp dir so the host's are never read.
+import { MINIMAL_DHCP_ANSWER } from './helpers/answers.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -18,21 +19,7 @@ import { certFingerprint } from '../../installer/net/pinned.ts';
 const runner = realRunner();
 const ready = process.getuid?.() === 0 && existsSync('/usr/sbin/losetup') && existsSync('/sbin/mkfs.ext4');
 
-const ANSWER = `[global]
-keyboard = "en-us"
-country = "us"
-fqdn = "node1.example.test"
-mailto = "root@example.test"
-timezone = "UTC"
-root-password = "passw0rd-fixture"
-
-[network]
-source = "from-dhcp"
-
-[disk-setup]
-filesystem = "ext4"
-disk-list = ["vda"]
-`;
+const ANSWER = MINIMAL_DHCP_ANSWER;
 
 let dir: string;
 let paths: Partial<LocatePaths>;

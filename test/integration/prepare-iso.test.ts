@@ -1,6 +1,7 @@
 // prepare-iso on a real (tiny) hybrid ISO made by grub-mkrescue: files embedded, volume id and
 // boot equipment kept, and the result boots on SeaBIOS and OVMF, as CD and as a disk, where
 // GRUB itself reports that /openve/answer.toml and /openve/first-boot are on the medium.
+import { MINIMAL_DHCP_ANSWER } from './helpers/answers.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,20 +26,7 @@ echo "OPENVE-PROBE done"
 halt
 `;
 
-const ANSWER = `[global]
-keyboard = "en-us"
-country = "us"
-fqdn = "node1.example.test"
-mailto = "root@example.test"
-timezone = "UTC"
-root-password = "passw0rd-fixture"
-
-[network]
-source = "from-dhcp"
-
-[disk-setup]
-filesystem = "ext4"
-disk-list = ["vda"]
+const ANSWER = `${MINIMAL_DHCP_ANSWER}
 
 [first-boot]
 source = "from-iso"

@@ -25,3 +25,20 @@ dns = "192.0.2.1"
 ${disk}
 ${opts.firstBoot === false ? '' : '[first-boot]\nsource = "from-iso"\nordering = "network-online"\n'}`;
 }
+
+/** The smallest valid answer: DHCP network, ext4 on vda (for tests that only move answers around). */
+export const MINIMAL_DHCP_ANSWER = `[global]
+keyboard = "en-us"
+country = "us"
+fqdn = "node1.example.test"
+mailto = "root@example.test"
+timezone = "UTC"
+root-password = "${FIXTURE_PASSWORD}"
+
+[network]
+source = "from-dhcp"
+
+[disk-setup]
+filesystem = "ext4"
+disk-list = ["vda"]
+`;
