@@ -46,7 +46,8 @@ export function parseLease(
     ?.addr_info?.find((i) => i.family === 'inet' && i.local && i.scope !== 'host');
   if (!inet?.local || inet.prefixlen === undefined) return null;
   const dns = /^nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/m.exec(resolvConf)?.[1];
-  const domain = /^(?:search|domain)\s+(\S+)/m.exec(resolvConf)?.[1];
+  // systemd-resolved writes `search .` when DHCP gave no domain: that is no domain at all.
+  const domain = /^(?:search|domain)\s+(\S+)/m.exec(resolvConf)?.[1]?.replace(/^\.+|\.+$/g, '') || undefined;
   return {
     nic: dev,
     cidr: `${inet.local}/${inet.prefixlen}`,

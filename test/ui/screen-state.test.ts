@@ -440,6 +440,11 @@ describe('hardware facts, environment, lease, formatting', () => {
       nic: 'eno1',
       cidr: '10.0.2.15/24',
     });
+    // Seen on the live ISO in QEMU: systemd-resolved writes `search .` when DHCP gave no domain,
+    // which made the default e-mail 'root@.' (an invalid address on the password screen).
+    const noDomain = parseLease(addr, route, 'nameserver 127.0.0.53\nsearch .\n', nics, 'localhost');
+    expect(noDomain).not.toBeNull();
+    expect(noDomain).not.toHaveProperty('domain');
     expect(parseLease('[]', '[]', '', nics)).toBeNull();
     expect(parseLease('not json', '[]', '', nics)).toBeNull();
   });
