@@ -45,7 +45,10 @@ export function parseLease(
     .find((a) => a.ifname === dev)
     ?.addr_info?.find((i) => i.family === 'inet' && i.local && i.scope !== 'host');
   if (!inet?.local || inet.prefixlen === undefined) return null;
-  const dns = /^nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/m.exec(resolvConf)?.[1];
+  // A loopback resolver (systemd-resolved's 127.0.0.53 stub) does not exist on the installed node.
+  const dns = [...resolvConf.matchAll(/^nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/gm)]
+    .map((m) => m[1])
+    .find((ip) => ip !== undefined && !ip.startsWith('127.'));
   // systemd-resolved writes `search .` when DHCP gave no domain: that is no domain at all.
   const domain = /^(?:search|domain)\s+(\S+)/m.exec(resolvConf)?.[1]?.replace(/^\.+|\.+$/g, '') || undefined;
   return {
@@ -67,11 +70,13 @@ export async function probeLease(
       runner.run(['ip', '-j', 'addr'], { reject: false, timeoutMs: 3000 }),
       runner.run(['ip', '-j', 'route'], { reject: false, timeoutMs: 3000 }),
     ]);
-    const { readFileSync } = await import('node:fs');
+    const { existsSync, readFileSync } = await import('node:fs');
     const { hostname } = await import('node:os');
     let resolv = '';
     try {
-      resolv = readFileSync('/etc/resolv.conf', 'utf8');
+      // systemd-resolved (the live ISO) keeps the upstream servers here; /etc/resolv.conf has its stub.
+      const upstream = '/run/systemd/resolve/resolv.conf';
+      resolv = readFileSync(existsSync(upstream) ? upstream : '/etc/resolv.conf', 'utf8');
     } catch {
       // no resolver configured: DNS stays empty
     }

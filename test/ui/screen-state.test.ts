@@ -445,6 +445,8 @@ describe('hardware facts, environment, lease, formatting', () => {
     const noDomain = parseLease(addr, route, 'nameserver 127.0.0.53\nsearch .\n', nics, 'localhost');
     expect(noDomain).not.toBeNull();
     expect(noDomain).not.toHaveProperty('domain');
+    expect(noDomain).not.toHaveProperty('dns'); // the 127.0.0.53 stub is not a DNS server for the node
+    expect(parseLease(addr, route, 'nameserver 127.0.0.53\nnameserver 10.0.2.3\n', nics)).toMatchObject({ dns: '10.0.2.3' });
     expect(parseLease('[]', '[]', '', nics)).toBeNull();
     expect(parseLease('not json', '[]', '', nics)).toBeNull();
   });
