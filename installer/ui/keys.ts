@@ -75,15 +75,17 @@ const NO_KEY: Key = {
 };
 
 /**
- * A fast typist, a paste or tmux can deliver "text<Enter>" in one read, which Ink reports as one
- * input string. Split it at Enter/Tab so "secret\tsecret\r" is two fields and a submit.
+ * A fast typist, a paste, a serial console or tmux can deliver "text<Enter>" or several
+ * Backspaces in one read, which Ink reports as one input string (and a burst of Backspaces as no
+ * key at all). Split it at Enter/Tab/Backspace so "secret\tsecret\r" is two fields and a submit.
  */
 export function splitInput(input: string, key: Key): [string, Key][] {
-  if (input.length < 2 || key.ctrl || key.meta || !/[\r\n\t]/.test(input)) return [[input, key]];
+  if (input.length < 2 || key.ctrl || key.meta || !/[\r\n\t\u007f\b]/.test(input)) return [[input, key]];
   const out: [string, Key][] = [];
-  for (const part of input.split(/(\r\n|\r|\n|\t)/)) {
+  for (const part of input.split(/(\r\n|\r|\n|\t|\u007f|\b)/)) {
     if (part === '') continue;
     if (part === '\t') out.push(['', { ...NO_KEY, tab: true }]);
+    else if (part === '\u007f' || part === '\b') out.push(['', { ...NO_KEY, backspace: true }]);
     else if (/^[\r\n]+$/.test(part)) out.push(['', { ...NO_KEY, return: true }]);
     else out.push([part, NO_KEY]);
   }

@@ -68,6 +68,9 @@ describe('input splitting', () => {
       '<enter>',
     ]);
     expect(splitInput('x', plain)).toEqual([['x', plain]]);
+    // a burst of Backspaces over a serial console (seen on the live ISO: it erased nothing)
+    const erase = splitInput('\u007f\u007f\u007fab\u007f', plain);
+    expect(erase.map(([i, k]) => (k.backspace ? '<bs>' : i))).toEqual(['<bs>', '<bs>', '<bs>', 'ab', '<bs>']);
     expect(splitInput('k1\nk2\n', plain).map(([i, k]) => (k.return ? '<enter>' : i))).toEqual([
       'k1',
       '<enter>',
