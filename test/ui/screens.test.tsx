@@ -82,6 +82,19 @@ describe('hardware', () => {
     expect(await nl.see('no link')).toContain('! No network interface has a link');
   });
 
+  it('lists install targets before loops, the boot medium and optical drives (live ISO in QEMU)', async () => {
+    const hw = hardware('qemu-virtio');
+    const loop = hw.disks.find((d) => d.kind === 'loop')!;
+    const rom = hw.disks.find((d) => d.kind === 'rom')!;
+    // what the live system showed: fd0, loop0, loop1, sr0, sr1, then vda
+    hw.disks = [...hw.disks.filter((d) => d.kind !== 'disk'), { ...loop, name: 'loop1', path: '/dev/loop1' },
+      { ...rom, name: 'sr1', path: '/dev/sr1', isBootMedium: false }, ...hw.disks.filter((d) => d.kind === 'disk')];
+    const ui = show(walkTo('hardware', startState(hw)));
+    const f = await ui.see('Virtualization');
+    expect(f).toMatch(/vda +32 GiB/);
+    expectFits80x24(f);
+  });
+
   it('ten disks: lists the first five and says how many more', async () => {
     const ui = show(walkTo('hardware', startState(hardware('ten-disks'))));
     const f = await ui.see('more (all listed on the disk screen)');

@@ -28,6 +28,9 @@ export function HardwareScreen({ state, dispatch, active, services }: ScreenProp
   useHardware(dispatch, active);
   const hw = state.hw;
   const targets = new Set(installTargets(hw).map((d) => d.name));
+  // Install targets first: a live system has loops, the boot medium and optical drives that would
+  // otherwise push the real disks below the fold (seen on the live ISO in QEMU).
+  const disksTargetsFirst = [...hw.disks].sort((a, b) => Number(targets.has(b.name)) - Number(targets.has(a.name)));
   const warnings = hardwareWarnings(hw);
   const virtOk = hw.cpu.virtualization !== null && hw.kvm.devicePresent;
   return (
@@ -45,7 +48,7 @@ export function HardwareScreen({ state, dispatch, active, services }: ScreenProp
       </Row>
       <Row label="Memory">{`${formatBytes(hw.memoryBytes)}, firmware ${hw.firmware.toUpperCase()}`}</Row>
       <Text bold>{`Disks (${hw.disks.length})`}</Text>
-      {hw.disks.slice(0, MAX_DISKS).map((d) => (
+      {disksTargetsFirst.slice(0, MAX_DISKS).map((d) => (
         <Text key={d.name} color={targets.has(d.name) ? undefined : theme.muted}>
           {clip(
             `  ${targets.has(d.name) ? diskLine(d) : `${d.name.padEnd(8)} not a target: ${isInstallTarget(d)}`}`,
