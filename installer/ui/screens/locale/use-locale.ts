@@ -1,5 +1,4 @@
-import { useScreenInput } from '../../components/input-router.tsx';
-import { toKeyPress } from '../../keys.ts';
+import { useKeyedScreen } from '../../components/use-keyed-screen.ts';
 import type { WizardAction } from '../../wizard/state.ts';
 import { localeKey, type LocaleState } from './use-locale-state.ts';
 
@@ -9,16 +8,5 @@ export function useLocale(
   dispatch: (a: WizardAction) => void,
   isActive: boolean,
 ): void {
-  useScreenInput(
-    (input, key) => {
-      const k = toKeyPress(input, key);
-      if (k.kind === 'ctrl-c' || k.kind === 'none') return;
-      const state = get();
-      const r = localeKey(state, k);
-      if (r === 'submit') dispatch({ type: 'submit', values: { locale: state.values } });
-      else if (r === 'back') dispatch({ type: 'back', values: { locale: state.values } });
-      else set(r);
-    },
-    { isActive },
-  );
+  useKeyedScreen(get, set, dispatch, isActive, localeKey, (s) => ({ locale: s.values }));
 }
