@@ -12,7 +12,7 @@ export async function ensureCertificate(
 ): Promise<string> {
   if (!existsSync(paths.certPem) || !existsSync(paths.keyPem)) {
     mkdirSync(paths.clusterDir, { recursive: true, mode: 0o700 });
-    const san = address.includes(':') ? `IP:${address}` : `IP:${address}`;
+    const san = `IP:${address}`; // OpenSSL takes IPv4 and IPv6 alike after IP:
     await runner.run([
       'openssl',
       'req',
