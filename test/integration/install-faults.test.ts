@@ -1,12 +1,10 @@
 // Fault injection (root): a command fails in the middle of each phase. The install must stop with
 // an error naming the step, the command, its exit code and output; leave nothing mounted or
 // active; and a plain re-run on the same disks must succeed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoopDisks, isRoot, loopProfile, type LoopSet } from './helpers/loops.ts';
-import { ensureTestPayload } from './helpers/payload.ts';
-import { hostShim, type HostShim } from './helpers/host-runner.ts';
+import { describe, expect, it } from 'vitest';
+import { isRoot, loopProfile } from './helpers/loops.ts';
 import { answerToml, FIXTURE_PASSWORD } from './helpers/answers.ts';
-import { leftovers, runInstall, workspace, type Workspace } from './helpers/install.ts';
+import { installRig, leftovers, runInstall } from './helpers/install.ts';
 import { realRunner } from '../../installer/exec/runner.ts';
 import type { RecordingRunner } from '../../installer/exec/recording.ts';
 
@@ -50,32 +48,17 @@ const faults: Fault[] = [
 ];
 
 describe.skipIf(!isRoot())('a failing command in each phase', () => {
-  let loops: LoopSet;
-  let shim: HostShim;
-  let payload: ReturnType<typeof ensureTestPayload>;
-  let ws: Workspace;
-
-  beforeAll(() => {
-    payload = ensureTestPayload();
-    loops = createLoopDisks(2);
-    shim = hostShim();
-    ws = workspace();
-  });
-  afterAll(async () => {
-    ws?.remove(); // unmounts leftovers first
-    await shim?.teardown();
-    loops?.detach();
-  });
+  const rig = installRig(2);
 
   for (const fault of faults) {
     it(`${fault.phase}: stops, reports, cleans up; a re-run succeeds`, async () => {
       const fs = fault.filesystem ?? 'ext4';
-      const disks = fs === 'btrfs' ? loops.disks.map((d) => d.name) : [loops.disks[0]?.name as string];
+      const disks = fs === 'btrfs' ? rig.loops.disks.map((d) => d.name) : [rig.loops.disks[0]?.name as string];
       const answer = answerToml({ filesystem: fs, disks, raid: 'raid1' });
-      const hardware = loopProfile(loops.disks);
-      const devices = loops.disks.map((d) => d.path);
+      const hardware = loopProfile(rig.loops.disks);
+      const devices = rig.loops.disks.map((d) => d.path);
 
-      const failed = await runInstall({ answer, hardware, payload: payload.squashfs, ws, shim, inject: fault.inject });
+      const failed = await runInstall({ answer, hardware, payload: rig.payload.squashfs, ws: rig.ws, shim: rig.shim, inject: fault.inject });
       expect(failed.ok).toBe(false);
       expect(failed.failedStep).toMatch(fault.step);
       const error = failed.events.find((e) => e.type === 'error');
@@ -87,12 +70,12 @@ describe.skipIf(!isRoot())('a failing command in each phase', () => {
       expect(error.text).toContain(INJECTED);
       expect(failed.events[failed.events.length - 1]).toMatchObject({ type: 'finished', ok: false });
       expect(failed.stdout).not.toContain(FIXTURE_PASSWORD);
-      expect(leftovers(ws, shim, devices)).toEqual([]);
+      expect(leftovers(rig.ws, rig.shim, devices)).toEqual([]);
 
-      const retry = await runInstall({ answer, hardware, payload: payload.squashfs, ws, shim });
+      const retry = await runInstall({ answer, hardware, payload: rig.payload.squashfs, ws: rig.ws, shim: rig.shim });
       expect(retry.error).toBeUndefined();
       expect(retry.ok).toBe(true);
-      expect(leftovers(ws, shim, devices)).toEqual([]);
+      expect(leftovers(rig.ws, rig.shim, devices)).toEqual([]);
     });
   }
 });

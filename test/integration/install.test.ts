@@ -1,34 +1,17 @@
 // Real installs onto sparse loop devices (root only): ext4-LVM, xfs-LVM, btrfs RAID1 on two
 // disks, each inspected from outside. Host limits and how they are handled: helpers/host-runner.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { createLoopDisks, isRoot, loopProfile, type LoopSet } from './helpers/loops.ts';
-import { ensureTestPayload } from './helpers/payload.ts';
-import { hostShim, type HostShim } from './helpers/host-runner.ts';
+import { isRoot, loopProfile } from './helpers/loops.ts';
 import { answerToml, FIXTURE_PASSWORD, TEST_SSH_KEY } from './helpers/answers.ts';
-import { leftovers, runInstall, sh, shTry, withInstalledRoot, workspace, type InstallRun, type Workspace } from './helpers/install.ts';
+import { installRig, leftovers, runInstall, sh, shTry, withInstalledRoot, type InstallRun } from './helpers/install.ts';
 import { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_UNITS, INSTALL_LOG_DIR } from '../../provision/types.ts';
 
 describe.skipIf(!isRoot())('install onto loop devices', () => {
-  let loops: LoopSet;
-  let shim: HostShim;
-  let payload: ReturnType<typeof ensureTestPayload>;
-  let ws: Workspace;
+  const rig = installRig(2);
 
-  beforeAll(() => {
-    payload = ensureTestPayload();
-    loops = createLoopDisks(2);
-    shim = hostShim();
-    ws = workspace();
-  });
-  afterAll(async () => {
-    ws?.remove(); // unmounts leftovers first
-    await shim?.teardown();
-    loops?.detach();
-  });
-
-  const names = () => loops.disks.map((d) => d.name);
+  const names = () => rig.loops.disks.map((d) => d.name);
 
   function checkProgress(run: InstallRun) {
     const ratios = run.events.flatMap((e) => (e.type === 'progress' ? [e.ratio] : []));
@@ -69,8 +52,8 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
 
   async function checkTarget(run: InstallRun, fstype: string) {
     const files = run.plan.steps.flatMap((s) => (s.kind === 'write-files' ? s.files : []));
-    const dbgLog = readFileSync(ws.logPath, 'utf8');
-    await withInstalledRoot(run, shim, (root) => {
+    const dbgLog = readFileSync(rig.ws.logPath, 'utf8');
+    await withInstalledRoot(run, rig.shim, (root) => {
       const at = (p: string) => path.join(root, p);
       // rendered files, byte for byte (those without secrets)
       for (const f of files) {
@@ -129,12 +112,12 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
     for (const d of bios) expect(grub).toContain(`grub-install --target=i386-pc --recheck ${d}`);
   }
 
-  it('ext4 on LVM-thin, one disk (squashfs payload)', async () => {
+  it('ext4 on LVM-thin, one disk (squashfs rig.payload)', async () => {
     const answer = answerToml({ filesystem: 'ext4', disks: [names()[0] as string] });
-    const run = await runInstall({ answer, hardware: loopProfile(loops.disks), payload: payload.squashfs, ws, shim });
+    const run = await runInstall({ answer, hardware: loopProfile(rig.loops.disks), payload: rig.payload.squashfs, ws: rig.ws, shim: rig.shim });
     expect(run.error).toBeUndefined();
     expect(run.ok).toBe(true);
-    expect(leftovers(ws, shim, loops.disks.map((d) => d.path))).toEqual([]);
+    expect(leftovers(rig.ws, rig.shim, rig.loops.disks.map((d) => d.path))).toEqual([]);
     checkProgress(run);
     checkPartitions(run);
     checkLvSizes(run);
@@ -142,12 +125,12 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
     await checkTarget(run, 'ext4');
   });
 
-  it('xfs on LVM-thin, one disk, over the previous install (tar.zst payload)', async () => {
+  it('xfs on LVM-thin, one disk, over the previous install (tar.zst rig.payload)', async () => {
     const answer = answerToml({ filesystem: 'xfs', disks: [names()[0] as string] });
-    const run = await runInstall({ answer, hardware: loopProfile(loops.disks), payload: payload.tarZst, ws, shim });
+    const run = await runInstall({ answer, hardware: loopProfile(rig.loops.disks), payload: rig.payload.tarZst, ws: rig.ws, shim: rig.shim });
     expect(run.error).toBeUndefined();
     expect(run.ok).toBe(true);
-    expect(leftovers(ws, shim, loops.disks.map((d) => d.path))).toEqual([]);
+    expect(leftovers(rig.ws, rig.shim, rig.loops.disks.map((d) => d.path))).toEqual([]);
     checkPartitions(run);
     checkLvSizes(run);
     await checkTarget(run, 'xfs');
@@ -155,29 +138,29 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
 
   it('a re-run after a killed installer (target still mounted, VG active) wipes the leftovers and succeeds', async () => {
     const answer = answerToml({ filesystem: 'ext4', disks: [names()[0] as string] });
-    const first = await runInstall({ answer, hardware: loopProfile(loops.disks), payload: payload.tarZst, ws, shim });
+    const first = await runInstall({ answer, hardware: loopProfile(rig.loops.disks), payload: rig.payload.tarZst, ws: rig.ws, shim: rig.shim });
     expect(first.ok).toBe(true);
     // what a SIGKILLed install leaves: the VG active, root mounted at the target, /proc bound into it
-    await shim.runner().run(['vgchange', '-ay', 'openve']);
-    sh('mkdir', ['-p', ws.target]);
-    sh('mount', ['/dev/openve/root', ws.target]);
-    sh('mount', ['--bind', '/proc', `${ws.target}/proc`]);
-    expect(leftovers(ws, shim, loops.disks.map((d) => d.path)).length).toBeGreaterThan(0);
-    const again = await runInstall({ answer, hardware: loopProfile(loops.disks), payload: payload.squashfs, ws, shim });
+    await rig.shim.runner().run(['vgchange', '-ay', 'openve']);
+    sh('mkdir', ['-p', rig.ws.target]);
+    sh('mount', ['/dev/openve/root', rig.ws.target]);
+    sh('mount', ['--bind', '/proc', `${rig.ws.target}/proc`]);
+    expect(leftovers(rig.ws, rig.shim, rig.loops.disks.map((d) => d.path)).length).toBeGreaterThan(0);
+    const again = await runInstall({ answer, hardware: loopProfile(rig.loops.disks), payload: rig.payload.squashfs, ws: rig.ws, shim: rig.shim });
     expect(again.error).toBeUndefined();
     expect(again.ok).toBe(true);
-    expect(leftovers(ws, shim, loops.disks.map((d) => d.path))).toEqual([]);
+    expect(leftovers(rig.ws, rig.shim, rig.loops.disks.map((d) => d.path))).toEqual([]);
     const wipe = again.runner.calls.map((c) => c.argv.join(' '));
-    expect(wipe).toContain(`umount ${ws.target}/proc`);
+    expect(wipe).toContain(`umount ${rig.ws.target}/proc`);
     expect(wipe).toContain('vgchange -an openve');
   });
 
   it('btrfs RAID1 on two disks', async () => {
     const answer = answerToml({ filesystem: 'btrfs', disks: names(), raid: 'raid1' });
-    const run = await runInstall({ answer, hardware: loopProfile(loops.disks), payload: payload.squashfs, ws, shim });
+    const run = await runInstall({ answer, hardware: loopProfile(rig.loops.disks), payload: rig.payload.squashfs, ws: rig.ws, shim: rig.shim });
     expect(run.error).toBeUndefined();
     expect(run.ok).toBe(true);
-    expect(leftovers(ws, shim, loops.disks.map((d) => d.path))).toEqual([]);
+    expect(leftovers(rig.ws, rig.shim, rig.loops.disks.map((d) => d.path))).toEqual([]);
     checkPartitions(run);
     checkBootloaderCalls(run);
     const fs = run.plan.steps.find((s) => s.kind === 'mkfs-btrfs');
@@ -186,7 +169,7 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
     for (const d of fs.devices) expect(show).toContain(d);
     await checkTarget(run, 'btrfs');
     // both profiles are RAID1 and the subvolumes exist
-    await withInstalledRoot(run, shim, (root) => {
+    await withInstalledRoot(run, rig.shim, (root) => {
       const df = sh('btrfs', ['filesystem', 'df', root]);
       expect(df).toMatch(/Data, RAID1/);
       expect(df).toMatch(/Metadata, RAID1/);

@@ -8,7 +8,10 @@ import type { ProgressEvent } from '../../../installer/progress.ts';
 import type { HardwareProfile } from '../../../installer/hardware/types.ts';
 import type { Plan } from '../../../installer/plan/types.ts';
 import type { RecordingRunner } from '../../../installer/exec/recording.ts';
-import type { HostShim } from './host-runner.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { hostShim, type HostShim } from './host-runner.ts';
+import { createLoopDisks, type LoopSet } from './loops.ts';
+import { ensureTestPayload } from './payload.ts';
 
 const ENV = { ...process.env, PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}`, LVM_SUPPRESS_FD_WARNINGS: '1' };
 export const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', env: ENV });
@@ -126,4 +129,28 @@ export async function withInstalledRoot<T>(run: InstallRun, shim: HostShim, fn: 
     if (lvm) await r.run(['vgchange', '-an', lvm.vg]);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The loop disks, host shim, test payload and workspace every install test needs, set up once
+ *  per file (beforeAll) and torn down in reverse (afterAll). Read the fields inside tests/hooks. */
+export interface InstallRig {
+  loops: LoopSet;
+  shim: HostShim;
+  payload: ReturnType<typeof ensureTestPayload>;
+  ws: Workspace;
+}
+export function installRig(disks = 2): InstallRig {
+  const rig = {} as InstallRig;
+  beforeAll(() => {
+    rig.payload = ensureTestPayload();
+    rig.loops = createLoopDisks(disks);
+    rig.shim = hostShim();
+    rig.ws = workspace();
+  });
+  afterAll(async () => {
+    rig.ws?.remove(); // unmounts leftovers first
+    await rig.shim?.teardown();
+    rig.loops?.detach();
+  });
+  return rig;
 }
