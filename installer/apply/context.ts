@@ -6,6 +6,7 @@ import type { CommandRunner, RunOptions, CommandResult } from '../exec/types.ts'
 import type { RootPassword } from '../answers/types.ts';
 import type { ProgressSink } from '../progress.ts';
 import type { Step } from '../plan/types.ts';
+import { archiveOf, unpackArgv, type ArchiveEntry } from './archive.ts';
 
 export interface ApplySecrets {
   rootPassword?: RootPassword;
@@ -69,14 +70,18 @@ export function chroot(ctx: ApplyContext, argv: string[], options?: RunOptions):
 }
 
 /**
- * Write a file through the runner (so dry-run writes nothing); content travels via stdin.
- * The file is created empty with its final mode and owner first, so a secret never sits in a
- * file readable by others; `dd` then fills it (Node gives children a socket as stdin, which
- * `install /dev/stdin` cannot open).
+ * Write files under `root` through the runner (so dry-run writes nothing) with one `tar -x` whose
+ * archive comes on stdin: modes and root ownership are set as each file is created, so a secret
+ * never sits in a file readable by others, and content never appears in an argv or the log.
  */
-export async function writeFile(ctx: ApplyContext, absPath: string, content: string, mode: string, options: RunOptions = {}): Promise<CommandResult> {
-  await ctx.runner.run(['install', '-D', '-m', mode, '-o', '0', '-g', '0', '/dev/null', absPath]);
-  return ctx.runner.run(['dd', `of=${absPath}`, 'status=none'], { ...options, input: content, quietOutput: true });
+export async function writeEntries(ctx: ApplyContext, root: string, entries: readonly ArchiveEntry[], options: RunOptions = {}): Promise<CommandResult> {
+  ctx.log(`writing ${entries.map((e) => `${e.path}${e.type === 'dir' ? '/' : ''} (${e.type === 'symlink' ? `-> ${e.target}` : e.mode})`).join(', ')} under ${root}`);
+  return ctx.runner.run(unpackArgv(root), { ...options, input: archiveOf(entries, new Date()), quietOutput: true });
+}
+
+/** One file inside the target: writeFile(ctx, '/etc/hostname', 'node1\n', '0644'). */
+export function writeFile(ctx: ApplyContext, targetPath: string, content: string, mode: string, options: RunOptions = {}): Promise<CommandResult> {
+  return writeEntries(ctx, ctx.target, [{ path: targetPath, mode, type: 'file', content }], options);
 }
 
 export function mkdirP(ctx: ApplyContext, absPath: string, mode?: string): Promise<CommandResult> {

@@ -178,7 +178,8 @@ export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promi
     const clean = 'text' in event ? { ...event, text: redact(event.text, log.secrets()) } : event;
     write(toJsonLine(clean));
   };
-  log.line(`openve-install auto: answer ${opts.answerSource}, payload ${opts.payload ?? '(none)'}, target ${opts.target ?? plan.target}, mode ${opts.mode}`);
+  // process.uptime(): what start-up, reading the answer and detecting the hardware took before this line
+  log.line(`openve-install auto: answer ${opts.answerSource}, payload ${opts.payload ?? '(none)'}, target ${opts.target ?? plan.target}, mode ${opts.mode} (process up ${process.uptime().toFixed(1)} s)`);
   log.line(`plan: ${plan.summary.layout}; disks ${plan.summary.disks.map((d) => d.path).join(', ')}; steps ${plan.steps.map((s) => s.id).join(' ')}`);
   for (const d of opts.hardware.disks.filter((d) => plan.summary.disks.some((p) => p.path === d.path))) log.line(`wiping ${describeDisk(d)}`);
 

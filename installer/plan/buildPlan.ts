@@ -13,6 +13,7 @@ import { selectDisks } from './disks.ts';
 import { planNetwork } from './network.ts';
 import { planStorage } from './storage.ts';
 import { nodeName, systemFiles } from './files.ts';
+import { bootFiles } from './boot.ts';
 
 export const TARGET = '/target';
 /** bound into the target for the chroot steps (grub, passwords, systemctl) */
@@ -43,6 +44,7 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
   if (!storage.ok) return { ok: false, issues: [...issues, ...storage.issues] };
   const files = systemFiles(answers, net.value, storage.value.fstab, name);
   if (!files.ok) return { ok: false, issues: [...issues, ...files.issues] };
+  files.value.push(...bootFiles(storage.value.boot, KERNEL_CMDLINE));
   if (issues.length > 0) return { ok: false, issues };
 
   const warnings: string[] = [];
@@ -152,7 +154,6 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
       kind: 'bootloader',
       biosDisks: storage.value.biosDisks,
       espDevices: storage.value.espDevices,
-      cmdline: KERNEL_CMDLINE,
     },
     { id: 'finalize', title: 'Finishing', weight: 2, kind: 'finalize' },
   );

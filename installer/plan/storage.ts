@@ -28,8 +28,22 @@ export interface FstabEntry {
   pass: number;
 }
 
+/** What the boot loader needs to find and start the new system (the rendered grub.cfg). */
+export interface BootSpec {
+  /** filesystem UUID of / (where /vmlinuz and /boot live) */
+  rootUuid: string;
+  fstype: 'ext4' | 'xfs' | 'btrfs';
+  /** / is a logical volume: GRUB needs its lvm module */
+  lvm: boolean;
+  /** the kernel's root= value */
+  rootParam: string;
+  /** btrfs subvolume holding / ('@'), or null */
+  subvolume: string | null;
+}
+
 export interface StoragePlan {
   layout: string;
+  boot: BootSpec;
   /** partition steps, then the volume step (lvm or mkfs-btrfs), then the mkfs steps, in plan order */
   steps: Step[];
   mounts: MountSpec[];
@@ -151,6 +165,7 @@ export function planStorage(
       ok: true,
       value: {
         layout: `btrfs ${raid} on ${disks.map((d) => d.path).join(', ')}`,
+        boot: { rootUuid: uuid, fstype: 'btrfs', lvm: false, rootParam: `UUID=${uuid}`, subvolume: '@' },
         steps,
         mounts: [
           {
@@ -280,6 +295,8 @@ export function planStorage(
     ok: true,
     value: {
       layout: `LVM-thin (${fs}) on ${disk.path}`,
+      // Debian's choice for a root on LVM: the device-mapper name, stable across UUID changes
+      boot: { rootUuid, fstype: fs, lvm: true, rootParam: `/dev/mapper/${VG_NAME}-root`, subvolume: null },
       steps,
       mounts: [{ device: rootDev, mountpoint: '/', fstype: fs, options: [] }],
       fstab,

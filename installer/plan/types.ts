@@ -84,7 +84,7 @@ export type Step = StepBase &
         kind: 'bootloader';
         biosDisks: string[]; // grub-install --target=i386-pc on each
         espDevices: string[]; // one ESP per disk; the first is mounted at /boot/efi, the others synced
-        cmdline: string; // GRUB_CMDLINE_LINUX
+        // grub.cfg and GRUB's defaults are files of the plan (boot.ts), written by files:system
       }
     | { kind: 'finalize' } // copy install log + redacted answer to /var/log/openve-install, unmount, sync
   );

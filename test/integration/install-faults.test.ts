@@ -44,7 +44,7 @@ const faults: Fault[] = [
       }),
   },
   { phase: 'configure (chpasswd, with bind mounts)', step: /^password:root$/, command: 'chpasswd', inject: (r) => r.failOn(['chroot', /./, 'chpasswd'], { stderr: INJECTED }) },
-  { phase: 'bootloader (ESP mounted)', step: /^bootloader:grub$/, command: 'update-grub', inject: (r) => r.failOn(['chroot', /./, 'update-grub'], { stderr: INJECTED }) },
+  { phase: 'bootloader (ESP mounted)', step: /^bootloader:grub$/, command: 'grub-install', inject: (r) => r.failOn(['chroot', /./, 'grub-install'], { stderr: INJECTED, nth: 2 }) },
 ];
 
 describe.skipIf(!isRoot())('a failing command in each phase', () => {

@@ -1,13 +1,11 @@
 // GRUB for BIOS (i386-pc on every disk) and UEFI (our own entry without touching NVRAM, plus the
 // removable fallback path /EFI/BOOT/BOOTX64.EFI that boards with lost NVRAM boot). Runs in the
 // chroot with /dev, /proc, /sys bound; the first ESP is mounted at /boot/efi, the others synced.
+// grub.cfg itself comes with the plan's files (plan/boot.ts): no update-grub here.
 import type { Handler } from '../context.ts';
-import { chroot, inTarget, writeFile } from '../context.ts';
+import { chroot, inTarget } from '../context.ts';
 
-export function grubDefaults(cmdline: string): string {
-  const escaped = cmdline.replace(/["\\$`]/g, (c) => `\\${c}`);
-  return `# written by openve-install\nGRUB_CMDLINE_LINUX="${escaped}"\n`;
-}
+export const EFI_BOOTLOADER_ID = 'openve';
 
 export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
   // grub-install --efi-directory needs the first ESP at /boot/efi (mounted here unless a mount step did)
@@ -18,23 +16,26 @@ export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
     await ctx.runner.run(['mount', '-t', 'vfat', firstEsp, efiDir]);
     ctx.state.mounts.push(efiDir);
   }
-  await writeFile(ctx, inTarget(ctx, '/etc/default/grub.d/openve.cfg'), grubDefaults(step.cmdline), '0644');
-  const total = step.biosDisks.length + (step.espDevices.length > 0 ? 2 : 0) + 1 + Math.max(0, step.espDevices.length - 1);
+  const total = step.biosDisks.length + (step.espDevices.length > 0 ? 2 : 0) + Math.max(0, step.espDevices.length - 1);
   let done = 0;
-  const tick = () => ctx.progress(++done / total);
+  const tick = () => ctx.progress(++done / Math.max(1, total));
   for (const disk of step.biosDisks) {
     await chroot(ctx, ['grub-install', '--target=i386-pc', '--recheck', disk]);
     tick();
   }
   if (step.espDevices.length > 0) {
-    const efi = ['grub-install', '--target=x86_64-efi', '--efi-directory=/boot/efi', '--bootloader-id=openve', '--no-nvram'];
-    await chroot(ctx, efi);
+    await chroot(ctx, [
+      'grub-install', '--target=x86_64-efi', '--efi-directory=/boot/efi', `--bootloader-id=${EFI_BOOTLOADER_ID}`, '--no-nvram',
+    ]);
     tick();
-    await chroot(ctx, [...efi, '--removable']);
+    // The removable path gets the same self-contained image (what `grub-install --removable`
+    // writes there, and Debian's force_efi_extra_removable copies): one copy instead of a second
+    // grub-install run.
+    const boot = inTarget(ctx, '/boot/efi/EFI/BOOT');
+    await ctx.runner.run(['mkdir', '-p', boot]);
+    await ctx.runner.run(['cp', inTarget(ctx, `/boot/efi/EFI/${EFI_BOOTLOADER_ID}/grubx64.efi`), `${boot}/BOOTX64.EFI`]);
     tick();
   }
-  await chroot(ctx, ['update-grub']);
-  tick();
   // the other disks' ESPs get a copy, so any disk of a RAID boots on its own
   for (const [i, esp] of step.espDevices.slice(1).entries()) {
     const dir = `/run/openve-install/esp-${i + 2}`;

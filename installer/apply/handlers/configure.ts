@@ -1,7 +1,8 @@
 // Configure the extracted system: rendered files, root password, SSH keys, chroot commands,
 // machine-id reset and the first-boot hook. Secrets only ever travel via stdin.
 import type { ApplyContext, ApplySecrets, Handler } from '../context.ts';
-import { chroot, inTarget, writeFile } from '../context.ts';
+import { chroot, inTarget, writeEntries, writeFile } from '../context.ts';
+import type { ArchiveEntry } from '../archive.ts';
 import type { SecretName } from '../../plan/types.ts';
 import { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_UNITS } from '../../../provision/types.ts';
 
@@ -33,17 +34,15 @@ function secretValue(name: SecretName, secrets: ApplySecrets): string | undefine
 }
 
 export const writeFiles: Handler<'write-files'> = async (step, ctx) => {
-  for (const f of step.files) {
-    if (f.symlink !== undefined) {
-      // the link text is a path on the new system (/usr/share/zoneinfo/...), never resolved here
-      const link = inTarget(ctx, f.path);
-      await ctx.runner.run(['mkdir', '-p', link.slice(0, link.lastIndexOf('/')) || '/']);
-      await ctx.runner.run(['ln', '-sfn', f.symlink, link]);
-      continue;
-    }
-    const { text, used } = substituteSecrets(f.content, ctx.secrets, f.path);
-    await writeFile(ctx, inTarget(ctx, f.path), text, f.mode, { redact: used });
-  }
+  // the link text of a symlink is a path on the new system (/usr/share/zoneinfo/...), never resolved here
+  const used: string[] = [];
+  const entries = step.files.map((f): ArchiveEntry => {
+    if (f.symlink !== undefined) return { path: f.path, mode: '0777', type: 'symlink', target: f.symlink };
+    const sub = substituteSecrets(f.content, ctx.secrets, f.path);
+    used.push(...sub.used);
+    return { path: f.path, mode: f.mode, type: 'file', content: sub.text };
+  });
+  await writeEntries(ctx, ctx.target, entries, { redact: used });
 };
 
 /**
@@ -74,8 +73,10 @@ export const rootPassword: Handler<'root-password'> = async (step, ctx) => {
 export const sshKeys: Handler<'ssh-keys'> = async (step, ctx) => {
   if (step.keys.length === 0) return;
   const home = step.user === 'root' ? '/root' : `/home/${step.user}`;
-  await ctx.runner.run(['install', '-d', '-m', '0700', '-o', '0', '-g', '0', inTarget(ctx, `${home}/.ssh`)]);
-  await writeFile(ctx, inTarget(ctx, `${home}/.ssh/authorized_keys`), step.keys.join('\n') + '\n', '0600');
+  await writeEntries(ctx, ctx.target, [
+    { path: `${home}/.ssh`, mode: '0700', type: 'dir' },
+    { path: `${home}/.ssh/authorized_keys`, mode: '0600', type: 'file', content: step.keys.join('\n') + '\n' },
+  ]);
 };
 
 export const chrootCommands: Handler<'chroot'> = async (step, ctx) => {
@@ -84,7 +85,7 @@ export const chrootCommands: Handler<'chroot'> = async (step, ctx) => {
 
 export const machineId: Handler<'machine-id'> = async (_step, ctx) => {
   // empty (not missing): systemd generates a fresh id on first boot and keeps it
-  await writeFile(ctx, inTarget(ctx, '/etc/machine-id'), '', '0444');
+  await writeFile(ctx, '/etc/machine-id', '', '0444');
   await ctx.runner.run(['rm', '-f', inTarget(ctx, '/var/lib/dbus/machine-id')]);
 };
 

@@ -15,9 +15,9 @@ export const mount: Handler<'mount'> = async (step, ctx) => {
 };
 
 export const bindMounts: Handler<'bind-mounts'> = async (step, ctx) => {
+  if (step.paths.length > 0) await ctx.runner.run(['mkdir', '-p', ...step.paths.map((p) => inTarget(ctx, p))]);
   for (const p of step.paths) {
     const dir = inTarget(ctx, p);
-    await ctx.runner.run(['mkdir', '-p', dir]);
     await ctx.runner.run(['mount', '--bind', p, dir]);
     ctx.state.mounts.push(dir);
   }

@@ -1,7 +1,7 @@
 // The runner integration tests (and the bench) use on THIS host, whose kernel has neither vfat
 // nor device-mapper (DESIGN 5; checked: /proc/misc has no device-mapper, /proc/filesystems no
 // vfat). Everything runs for real through the real runner except:
-//   - `mount -t vfat` / its `umount`, `grub-install`, `update-grub`: recorded and answered with
+//   - `mount -t vfat` / its `umount`, `grub-install` (and the copy of its EFI image): recorded and answered with
 //     success (the ESP stays an empty directory; booting is verified in QEMU by the ISO tests).
 //   - LVM activation: pvcreate/vgcreate/lvcreate write REAL metadata (lvcreate with
 //     `--driverloaded n -an`), and each linear LV is mapped the way device-mapper would map it,
@@ -95,6 +95,8 @@ export function hostShim(): HostShim {
       r.on({ name: 'no-vfat: mount', match: ['mount', '-t', 'vfat'], respond: (argv) => (shim.fakeMounts.add(argv[argv.length - 1] as string), {}) });
       r.on({ name: 'no-vfat: umount', match: (argv) => argv[0] === 'umount' && shim.fakeMounts.has(argv[argv.length - 1] as string), respond: (argv) => (shim.fakeMounts.delete(argv[argv.length - 1] as string), {}) });
       r.on({ name: 'no-grub-on-loop', match: (argv) => argv[0] === 'chroot' && (argv[2] === 'grub-install' || argv[2] === 'update-grub') });
+      // the EFI image that grub-install (recorded above) would have made, copied to the removable path
+      r.on({ name: 'no-grub-on-loop: removable copy', match: (argv) => argv[0] === 'cp' && (argv[1] ?? '').endsWith('/EFI/openve/grubx64.efi') });
       r.on({
         name: 'no-dm: lvcreate',
         match: ['lvcreate'],

@@ -8,10 +8,15 @@ import { handlers } from '../../../installer/apply/handlers/index.ts';
 import { mkfsArgs, sgdiskArgs } from '../../../installer/apply/handlers/storage.ts';
 import { extractArgs, payloadFormat, percentFromOutput } from '../../../installer/apply/handlers/extract.ts';
 import { substituteSecrets } from '../../../installer/apply/handlers/configure.ts';
-import { grubDefaults } from '../../../installer/apply/handlers/bootloader.ts';
 import { descendantsDeepestFirst, mountsUnder, parseLsblk } from '../../../installer/apply/devices.ts';
 import { redactAnswerText } from '../../../installer/answers/serialize.ts';
 import { redact } from '../../../installer/exec/runner.ts';
+import { listArchive } from '../../../installer/apply/archive.ts';
+
+const TAR_X = 'tar -x -p --numeric-owner -C /target -f -';
+/** what the n-th call unpacked: [path, mode, type, content or link target] */
+const unpacked = (r: RecordingRunner, n: number) =>
+  listArchive(Buffer.from(r.calls[n]?.input ?? '', 'utf8')).map((e) => [e.path, e.mode, e.type, e.content ?? e.target ?? null, e.uid, e.gid]);
 
 const PW = 'passw0rd-fixture';
 
@@ -75,7 +80,7 @@ describe('wipe', () => {
     expect(a).toContain('pvs --noheadings -o vg_name /dev/sda /dev/sda1 /dev/sda2 /dev/sda3');
     expect(a).toContain('vgchange -an openve');
     const tail = a.slice(a.indexOf('vgchange -an openve') + 1);
-    expect(tail).toEqual(['wipefs -a /dev/sda3', 'wipefs -a /dev/sda2', 'wipefs -a /dev/sda1', 'sgdisk --zap-all /dev/sda', 'wipefs -a /dev/sda', 'partx -d /dev/sda']);
+    expect(tail).toEqual(['wipefs -a /dev/sda3', 'wipefs -a /dev/sda2', 'wipefs -a /dev/sda1', 'wipefs -a /dev/sda', 'partx -d /dev/sda']);
   });
 });
 
@@ -187,9 +192,8 @@ describe('mount, bind-mounts', () => {
       'mount -t btrfs -o subvol=@,compress=zstd /dev/a3 /target',
       'mkdir -p /target/var/lib/vz',
       'mount -t btrfs -o subvol=@vz /dev/a3 /target/var/lib/vz',
-      'mkdir -p /target/dev',
+      'mkdir -p /target/dev /target/proc',
       'mount --bind /dev /target/dev',
-      'mkdir -p /target/proc',
       'mount --bind /proc /target/proc',
     ]);
     expect(ctx.state.mounts).toEqual(['/target', '/target/var/lib/vz', '/target/dev', '/target/proc']);
@@ -225,15 +229,12 @@ describe('configure', () => {
       { path: '/etc/openve/node.json', mode: '0600', content: '{"token":"@@SECRET:cluster-token@@"}' },
       { path: '/etc/localtime', mode: '0777', content: '', symlink: '/usr/share/zoneinfo/Europe/Vienna' },
     ] }, ctxWith(r));
-    expect(argvs(r)).toEqual([
-      'install -D -m 0644 -o 0 -g 0 /dev/null /target/etc/hostname',
-      'dd of=/target/etc/hostname status=none',
-      'install -D -m 0600 -o 0 -g 0 /dev/null /target/etc/openve/node.json',
-      'dd of=/target/etc/openve/node.json status=none',
-      'mkdir -p /target/etc',
-      'ln -sfn /usr/share/zoneinfo/Europe/Vienna /target/etc/localtime',
+    expect(argvs(r)).toEqual([TAR_X]);
+    expect(unpacked(r, 0)).toEqual([
+      ['/etc/hostname', '0644', 'file', 'node1\n', 0, 0],
+      ['/etc/openve/node.json', '0600', 'file', '{"token":"tok-123"}', 0, 0],
+      ['/etc/localtime', '0777', 'symlink', '/usr/share/zoneinfo/Europe/Vienna', 0, 0],
     ]);
-    expect(r.calls[3]?.input).toBe('{"token":"tok-123"}');
   });
   it('substituteSecrets names the file and secret when a secret is missing', () => {
     expect(substituteSecrets('a @@SECRET:root-password@@', { rootPassword: { kind: 'plain', value: 'x' } }, '/f')).toEqual({ text: 'a x', used: ['x'] });
@@ -260,12 +261,11 @@ describe('configure', () => {
   it('installs SSH keys 0600 in a 0700 root-owned directory', async () => {
     const r = recordingRunner();
     await runStep({ ...base, id: 'ssh-keys:root', kind: 'ssh-keys', user: 'root', keys: ['ssh-ed25519 AAA a', 'ssh-rsa BBB b'] }, ctxWith(r));
-    expect(argvs(r)).toEqual([
-      'install -d -m 0700 -o 0 -g 0 /target/root/.ssh',
-      'install -D -m 0600 -o 0 -g 0 /dev/null /target/root/.ssh/authorized_keys',
-      'dd of=/target/root/.ssh/authorized_keys status=none',
+    expect(argvs(r)).toEqual([TAR_X]);
+    expect(unpacked(r, 0)).toEqual([
+      ['/root/.ssh', '0700', 'dir', null, 0, 0],
+      ['/root/.ssh/authorized_keys', '0600', 'file', 'ssh-ed25519 AAA a\nssh-rsa BBB b\n', 0, 0],
     ]);
-    expect(r.calls[2]?.input).toBe('ssh-ed25519 AAA a\nssh-rsa BBB b\n');
   });
   it('chroot commands and machine-id reset', async () => {
     const r = recordingRunner();
@@ -274,11 +274,10 @@ describe('configure', () => {
     await runStep({ ...base, id: 'machine-id:reset', kind: 'machine-id' }, ctx);
     expect(argvs(r)).toEqual([
       'chroot /target systemctl enable x.service',
-      'install -D -m 0444 -o 0 -g 0 /dev/null /target/etc/machine-id',
-      'dd of=/target/etc/machine-id status=none',
+      TAR_X,
       'rm -f /target/var/lib/dbus/machine-id',
     ]);
-    expect(r.calls[2]?.input).toBe('');
+    expect(unpacked(r, 1)).toEqual([['/etc/machine-id', '0444', 'file', '', 0, 0]]);
   });
   it('first boot: installs the hook from the medium and enables the unit for the ordering', async () => {
     const r = recordingRunner();
@@ -300,20 +299,18 @@ describe('configure', () => {
 });
 
 describe('bootloader', () => {
-  it('BIOS on every disk, UEFI with and without --removable, update-grub, secondary ESPs synced', async () => {
+  it('BIOS on every disk, UEFI plus a copy at the removable path, secondary ESPs synced, no update-grub', async () => {
     const r = recordingRunner();
     const ctx = ctxWith(r);
-    await runStep({ ...base, id: 'bootloader:grub', kind: 'bootloader', biosDisks: ['/dev/vda', '/dev/vdb'], espDevices: ['/dev/vda2', '/dev/vdb2'], cmdline: 'console=ttyS0' }, ctx);
+    await runStep({ ...base, id: 'bootloader:grub', kind: 'bootloader', biosDisks: ['/dev/vda', '/dev/vdb'], espDevices: ['/dev/vda2', '/dev/vdb2'] }, ctx);
     expect(argvs(r)).toEqual([
       'mkdir -p /target/boot/efi',
       'mount -t vfat /dev/vda2 /target/boot/efi',
-      'install -D -m 0644 -o 0 -g 0 /dev/null /target/etc/default/grub.d/openve.cfg',
-      'dd of=/target/etc/default/grub.d/openve.cfg status=none',
       'chroot /target grub-install --target=i386-pc --recheck /dev/vda',
       'chroot /target grub-install --target=i386-pc --recheck /dev/vdb',
       'chroot /target grub-install --target=x86_64-efi --efi-directory=/boot/efi --bootloader-id=openve --no-nvram',
-      'chroot /target grub-install --target=x86_64-efi --efi-directory=/boot/efi --bootloader-id=openve --no-nvram --removable',
-      'chroot /target update-grub',
+      'mkdir -p /target/boot/efi/EFI/BOOT',
+      'cp /target/boot/efi/EFI/openve/grubx64.efi /target/boot/efi/EFI/BOOT/BOOTX64.EFI',
       'mkdir -p /run/openve-install/esp-2',
       'mount -t vfat /dev/vdb2 /run/openve-install/esp-2',
       'cp -rT /target/boot/efi /run/openve-install/esp-2',
@@ -322,9 +319,6 @@ describe('bootloader', () => {
     ]);
     expect(ctx.state.mounts).toEqual(['/target/boot/efi']);
     expect(ctx.fractions[ctx.fractions.length - 1]).toBe(1);
-  });
-  it('quotes the kernel command line for /etc/default/grub', () => {
-    expect(grubDefaults('console=ttyS0 a="b"')).toContain('GRUB_CMDLINE_LINUX="console=ttyS0 a=\\"b\\""');
   });
 });
 
@@ -336,9 +330,7 @@ describe('finalize', () => {
     ctx.state.vgs.add('openve');
     await runStep({ ...base, id: 'finalize', kind: 'finalize' }, ctx);
     expect(argvs(r)).toEqual([
-      'install -d -m 0700 /target/var/log/openve-install',
-      'install -D -m 0600 -o 0 -g 0 /dev/null /target/var/log/openve-install/answer.toml',
-      'dd of=/target/var/log/openve-install/answer.toml status=none',
+      TAR_X,
       'install -m 0600 /tmp/openve-install.log /target/var/log/openve-install/install.log',
       'sync',
       'umount /target/boot/efi',
@@ -348,6 +340,10 @@ describe('finalize', () => {
       'sync',
     ]);
     expect(ctx.state.mounts).toEqual([]);
+    expect(unpacked(r, 0)).toEqual([
+      ['/var/log/openve-install', '0700', 'dir', null, 0, 0],
+      ['/var/log/openve-install/answer.toml', '0600', 'file', 'root-password = "<redacted>"\n', 0, 0],
+    ]);
   });
 });
 
