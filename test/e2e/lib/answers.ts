@@ -8,13 +8,15 @@ export interface E2eCase {
   firmware: 'bios' | 'uefi';
   filesystem: Filesystem;
   network: NetworkMode;
+  /** how the ISO is attached: a CD-ROM (default) or the image written to a USB stick with dd */
+  medium?: 'cdrom' | 'usb';
 }
 
 export const FQDN = 'node1.openve.lan';
 export const ADDRESS = '10.0.2.15'; // QEMU user-mode networking hands out this address by DHCP too
 
 export function caseName(c: Omit<E2eCase, 'name'>): string {
-  return `${c.firmware}-${c.filesystem}-${c.network}`;
+  return `${c.firmware}-${c.filesystem}-${c.network}${c.medium === 'usb' ? '-usb' : ''}`;
 }
 
 export function matrix(): E2eCase[] {
@@ -23,6 +25,14 @@ export function matrix(): E2eCase[] {
     for (const filesystem of ['ext4', 'xfs', 'btrfs'] as const)
       for (const network of ['static', 'dhcp'] as const) cases.push({ name: caseName({ firmware, filesystem, network }), firmware, filesystem, network });
   return cases;
+}
+
+/** The hybrid ISO dd'ed to a USB stick, booted by each firmware (beside the CD-ROM matrix). */
+export function usbCases(): E2eCase[] {
+  return [
+    { firmware: 'bios', filesystem: 'ext4', network: 'dhcp', medium: 'usb' } as const,
+    { firmware: 'uefi', filesystem: 'xfs', network: 'static', medium: 'usb' } as const,
+  ].map((c) => ({ ...c, name: caseName(c) }));
 }
 
 export function disksFor(c: E2eCase): string[] {

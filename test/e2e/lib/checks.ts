@@ -43,6 +43,14 @@ export async function nodeChecks(c: E2eCase, ssh: Ssh): Promise<CheckResult[]> {
   await check('first-boot hook ran', `cat ${FIRST_BOOT_MARKER}`, (s) => s.startsWith('first-boot ran'));
   await check('install log on target', 'ls -A /var/log/openve-install/', (s, code) => code === 0 && s.length > 0);
   await check('root password set', "getent shadow root | cut -d: -f2 | cut -c1-3", (s) => /^\$(y|6|5)\$/.test(s));
+  // booted through the installer's grub.cfg (serial console on the kernel line), and update-grub,
+  // which every kernel update runs, still builds a menu with this kernel from our defaults
+  await check('booted by the installed GRUB menu', 'cat /proc/cmdline', (s) => s.includes('console=ttyS0,115200n8') && s.includes(' ro'));
+  await check(
+    'grub-mkconfig (kernel updates) works',
+    'grub-mkconfig -o /tmp/grub.check.cfg >/dev/null 2>&1 && grep -c "^menuentry .openve GNU/Linux" /tmp/grub.check.cfg && grep -q "terminal_output console serial" /tmp/grub.check.cfg && echo serial-terminal',
+    (s, code) => code === 0 && s.includes('serial-terminal'),
+  );
   if (c.filesystem === 'btrfs') {
     await check('btrfs raid1', 'btrfs filesystem df / | head -3', (s) => /RAID1/i.test(s));
   } else {
