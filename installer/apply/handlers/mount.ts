@@ -25,6 +25,13 @@ export const bindMounts: Handler<'bind-mounts'> = async (step, ctx) => {
 
 /** Unmount what this run mounted, newest first. Throws on the first failure (finalize must not hide it). */
 export async function unmountAll(ctx: ApplyContext): Promise<void> {
+  // the usual end of an install: the target and everything below it, in one process
+  const t = ctx.target;
+  if (ctx.state.mounts[0] === t && ctx.state.mounts.every((m) => m === t || m.startsWith(`${t}/`))) {
+    await ctx.runner.run(['umount', '--recursive', t]);
+    ctx.state.mounts.length = 0;
+    return;
+  }
   while (ctx.state.mounts.length > 0) {
     const dir = ctx.state.mounts[ctx.state.mounts.length - 1] as string;
     await ctx.runner.run(['umount', dir]);

@@ -94,6 +94,16 @@ export function hostShim(): HostShim {
       const r = recordingRunner({ fallback, log, secrets });
       r.on({ name: 'no-vfat: mount', match: ['mount', '-t', 'vfat'], respond: (argv) => (shim.fakeMounts.add(argv[argv.length - 1] as string), {}) });
       r.on({ name: 'no-vfat: umount', match: (argv) => argv[0] === 'umount' && shim.fakeMounts.has(argv[argv.length - 1] as string), respond: (argv) => (shim.fakeMounts.delete(argv[argv.length - 1] as string), {}) });
+      // a recursive unmount of the target also ends the pretend vfat mounts below it
+      r.on({
+        name: 'no-vfat: umount --recursive',
+        match: (argv) => argv[0] === 'umount' && argv[1] === '--recursive',
+        respond: async (argv, options) => {
+          const dir = argv[argv.length - 1] as string;
+          for (const m of [...shim.fakeMounts]) if (m === dir || m.startsWith(`${dir}/`)) shim.fakeMounts.delete(m);
+          return passthrough.run(argv, { ...options, reject: false });
+        },
+      });
       r.on({ name: 'no-grub-on-loop', match: (argv) => argv[0] === 'chroot' && (argv[2] === 'grub-install' || argv[2] === 'update-grub') });
       // the EFI image that grub-install (recorded above) would have made, copied to the removable path
       r.on({ name: 'no-grub-on-loop: removable copy', match: (argv) => argv[0] === 'cp' && (argv[1] ?? '').endsWith('/EFI/openve/grubx64.efi') });

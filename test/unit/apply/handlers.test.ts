@@ -323,6 +323,14 @@ describe('bootloader', () => {
 });
 
 describe('finalize', () => {
+  it('unmounts one by one, newest first, when something outside the target was mounted', async () => {
+    const r = recordingRunner();
+    const ctx = ctxWith(r, { installLogPath: null, answerRedacted: null });
+    ctx.state.mounts.push('/target', '/target/dev', '/run/openve-install/esp-2');
+    await runStep({ ...base, id: 'finalize', kind: 'finalize' }, ctx);
+    expect(argvs(r).filter((a) => a.startsWith('umount'))).toEqual(['umount /run/openve-install/esp-2', 'umount /target/dev', 'umount /target']);
+    expect(ctx.state.mounts).toEqual([]);
+  });
   it('copies log and redacted answer, unmounts newest first, deactivates VGs, syncs', async () => {
     const r = recordingRunner();
     const ctx = ctxWith(r);
@@ -333,9 +341,7 @@ describe('finalize', () => {
       TAR_X,
       'install -m 0600 /tmp/openve-install.log /target/var/log/openve-install/install.log',
       'sync',
-      'umount /target/boot/efi',
-      'umount /target/dev',
-      'umount /target',
+      'umount --recursive /target',
       'vgchange -an openve',
       'sync',
     ]);
