@@ -2,11 +2,13 @@
 // mode (a missing field throws instead of printing nothing) and without HTML escaping. Every
 // value is checked before it reaches a template: config files are line-oriented, so a value with
 // a newline or control character could inject lines (a second `address`, a stray fstab entry).
-import Handlebars from 'handlebars';
+import type HandlebarsFull from 'handlebars';
+// the runtime only: the templates were precompiled by templates/generate.mjs
+import HandlebarsRuntime from 'handlebars/runtime';
 import { TEMPLATES, type TemplateName } from './templates.gen.ts';
 
-const hb = Handlebars.create();
-const compiled = new Map<TemplateName, Handlebars.TemplateDelegate>();
+const hb = (HandlebarsRuntime as unknown as typeof HandlebarsFull).create();
+const compiled = new Map<TemplateName, HandlebarsFull.TemplateDelegate>();
 
 /** A template input value that cannot break out of its line. */
 export class UnsafeTemplateValue extends Error {}
@@ -31,7 +33,7 @@ export function render(name: TemplateName, data: Record<string, unknown>): strin
   check(data, name);
   let fn = compiled.get(name);
   if (!fn) {
-    fn = hb.compile(TEMPLATES[name], { strict: true, noEscape: true });
+    fn = hb.template(TEMPLATES[name] as unknown as Parameters<typeof hb.template>[0]);
     compiled.set(name, fn);
   }
   return fn(data);

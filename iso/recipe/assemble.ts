@@ -10,7 +10,7 @@ import type { CommandRunner } from '../../installer/exec/types.ts';
 import { ISO_DIR, MEDIUM, renderGrubEnv } from './recipe.ts';
 
 export interface Bundles {
-  /** dist/standalone: cli.js (installer), pveca.js, firstboot.js when their entries exist */
+  /** dist/standalone: cli.js (installer), pveca.js, firstboot.js when their entries exist, and the chunks they share */
   dir: string;
 }
 
@@ -32,12 +32,9 @@ export function stagePayloadLayer(dir: string, bundles: Bundles): string[] {
   cpSync(path.join(ISO_DIR, 'payload-layer'), dir, { recursive: true });
   const lib = path.join(dir, 'usr/lib/openve');
   mkdirSync(lib, { recursive: true });
-  for (const f of ['cli.js', 'pveca.js', 'firstboot.js']) {
-    const src = path.join(bundles.dir, f);
-    if (existsSync(src)) {
-      copyFileSync(src, path.join(lib, f));
-      added.push(`/usr/lib/openve/${f}`);
-    }
+  for (const f of bundleFiles(bundles)) {
+    copyFileSync(path.join(bundles.dir, f), path.join(lib, f));
+    added.push(`/usr/lib/openve/${f}`);
   }
   if (existsSync(path.join(lib, 'pveca.js'))) {
     mkdirSync(path.join(dir, 'usr/sbin'), { recursive: true });
@@ -67,7 +64,8 @@ export function stageLiveLayer(dir: string, bundles: Bundles): void {
   if (!existsSync(cli)) throw new Error(`installer bundle ${cli} missing: did 'node scripts/bundle.mjs --standalone' run?`);
   cpSync(path.join(ISO_DIR, 'live-layer'), dir, { recursive: true });
   chmodSync(path.join(dir, 'usr/lib/openve/live-start'), 0o755);
-  copyFileSync(cli, path.join(dir, 'usr/lib/openve/cli.js')); // run by the openve-install.js launcher
+  // cli.js (run by the openve-install.js launcher) and the chunks it loads on demand
+  for (const f of bundleFiles(bundles)) copyFileSync(path.join(bundles.dir, f), path.join(dir, 'usr/lib/openve', f));
   writeFileSync(path.join(dir, 'usr/sbin/openve-install'), '#!/bin/sh\nexec /usr/bin/node /usr/lib/openve/openve-install.js "$@"\n', {
     mode: 0o755,
     flag: 'w',
@@ -75,6 +73,11 @@ export function stageLiveLayer(dir: string, bundles: Bundles): void {
   const wants = path.join(dir, 'etc/systemd/system/multi-user.target.wants');
   mkdirSync(wants, { recursive: true });
   symlinkSync('/etc/systemd/system/openve-installer.service', path.join(wants, 'openve-installer.service'));
+}
+
+/** The entries and chunks of a bundle directory (esbuild's output, no source maps). */
+export function bundleFiles(bundles: Bundles): string[] {
+  return readdirSync(bundles.dir).filter((f) => f.endsWith('.js')).sort();
 }
 
 export interface AssembleResult {

@@ -1,5 +1,5 @@
 /* global process */
-// `openve-install` on the live system: the installer bundle (cli.js, one esbuild file) exports
+// `openve-install` on the live system: the installer bundle (cli.js and its chunks, esbuild) exports
 // main(); this runs it with the command line.
 import { main } from './cli.js';
 
