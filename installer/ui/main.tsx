@@ -76,6 +76,7 @@ async function interactive(
   const services: Services = await lazyServices(dryRun, logPath, tools, values.payload);
 
   let final: WizardState | null = null;
+  const input = watchInput(process.stdin);
   const app = render(<App initial={initial} services={services} onExit={(s) => (final = s)} />, {
     exitOnCtrlC: false,
     patchConsole: false,
@@ -86,7 +87,14 @@ async function interactive(
   setTimeout(() => void warmUp(initial), 100).unref();
   await app.waitUntilExit();
   const end = final as WizardState | null;
-  if (!end?.exit) return 130;
+  if (!end?.exit) {
+    // Ink also unmounts when the event loop runs empty, which happens when the terminal input is
+    // gone (a hangup, stdin closed): that is a failure to report, never a silent "quit"
+    process.stderr.write(
+      `openve-install: stopped before the installer finished: ${input.lost ?? 'no terminal input left'}\n`,
+    );
+    return 1;
+  }
   if (end.exit.code === 130) {
     process.stderr.write('openve-install: quit before installing; nothing was written\n');
     return 130;
@@ -99,6 +107,14 @@ async function interactive(
     await tools.run(['systemctl', 'reboot'], { reject: false });
   }
   return end.exit.code;
+}
+
+/** Why the terminal input went away, once it has (for the message; Ink then unmounts). */
+export function watchInput(stdin: NodeJS.ReadStream): { lost: string | null } {
+  const state: { lost: string | null } = { lost: null };
+  stdin.once('end', () => (state.lost ??= 'the terminal input ended (stdin closed or hung up)'));
+  stdin.once('error', (err: Error) => (state.lost ??= `reading the terminal failed: ${err.message}`));
+  return state;
 }
 
 /** Services whose engine module loads on first use (after the first frame). */

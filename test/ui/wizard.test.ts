@@ -302,3 +302,19 @@ describe('Answers from the wizard', () => {
     expect(a.cluster).toEqual({ mode: 'create', name: 'lab' });
   });
 });
+
+describe('defaults from the live system', () => {
+  it("the live ISO's own host name is not the node's; a name DHCP gave is", () => {
+    const live = walkTo('summary', startState(hardware(), { ...LEASE, hostname: 'openve-installer' }));
+    expect(live.values.network.fqdn).toBe('openve.example.com');
+    const given = walkTo('summary', startState(hardware(), LEASE));
+    expect(given.values.network.fqdn).toBe('pve1.example.com');
+  });
+
+  it('a lease without a default route (DHCP still settling) starts with DHCP, so Enter still works', () => {
+    const { gateway: _gw, dns: _dns, ...partial } = LEASE;
+    const s = walkTo('summary', startState(hardware(), partial));
+    expect(s.values.network).toMatchObject({ nic: 'eno1', mode: 'dhcp' });
+    expect(s.plan).not.toBeNull();
+  });
+});

@@ -5,6 +5,9 @@ import type { LocaleGuess } from '../env-defaults.ts';
 import { defaultDisk, defaultNic } from './targets.ts';
 import type { NetworkLease, WizardValues } from './values.ts';
 
+/** The live ISO's own host name (iso/chroot/live-setup.sh): never a name for the node. */
+export const LIVE_HOSTNAME = 'openve-installer';
+
 export function initialValues(
   hw: HardwareProfile,
   locale: LocaleGuess,
@@ -13,7 +16,9 @@ export function initialValues(
   const disk = defaultDisk(hw);
   const nic = lease?.nic ?? defaultNic(hw)?.name ?? '';
   const domain = lease?.domain || 'localdomain';
-  const host = lease?.hostname && lease.hostname !== 'localhost' ? lease.hostname : 'openve';
+  // a host name DHCP gave the live system is a good default; its built-in names are not
+  const given = lease?.hostname;
+  const host = given && given !== 'localhost' && given !== LIVE_HOSTNAME ? given : 'openve';
   return {
     disk: {
       filesystem: 'ext4',
@@ -32,7 +37,9 @@ export function initialValues(
       mailto: `root@${domain === 'localdomain' ? 'localhost' : domain}`,
     },
     ssh: { keys: [] },
-    network: lease
+    // static from the lease only when it is complete (an address without a default route, seen
+    // while DHCP is still settling, would leave the defaults failing on the network screen)
+    network: lease?.gateway
       ? {
           nic,
           mode: 'static',
