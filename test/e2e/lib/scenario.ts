@@ -30,6 +30,8 @@ export interface ScenarioResult {
   };
   installOk: boolean;
   installError?: string;
+  /** from the install log on the node: seconds before the engine started, then each step's seconds */
+  installSteps?: Record<string, number>;
   checks: CheckResult[];
 }
 
@@ -148,6 +150,8 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
     result.seconds.totalToNode = secs(installStart);
     log(`${c.name}: node answers SSH ${result.seconds.nodeBoot}s after boot`);
     result.checks = await nodeChecks(c, ssh);
+    const steps = await ssh(`grep -E 'process up|== [^ ]+ done in' ${INSTALL_LOG}`, 30_000);
+    result.installSteps = parseInstallSteps(steps.stdout);
     await ssh('systemctl poweroff', 10_000);
   } else {
     result.checks = [{ name: 'ssh', ok: false, detail: `no SSH login on 127.0.0.1:${sshPort} (see ${result.serialNode})` }];
@@ -168,6 +172,17 @@ export function usbStickArgs(iso: string): string[] {
     '-drive', `if=none,id=stick,format=raw,readonly=on,file=${iso}`,
     '-device', 'usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0',
   ];
+}
+
+const INSTALL_LOG = '/var/log/openve-install/install.log';
+
+/** `... (process up 6.1 s)` and `== extract:payload done in 44184 ms` lines -> { startup: 6.1, 'extract:payload': 44.2 } */
+export function parseInstallSteps(log: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const up = /process up ([0-9.]+) s/.exec(log);
+  if (up) out.startup = Number(up[1]);
+  for (const m of log.matchAll(/== (\S+) done in (\d+) ms/g)) out[m[1] as string] = Math.round(Number(m[2]) / 100) / 10;
+  return out;
 }
 
 function save(dir: string, result: ScenarioResult): void {

@@ -54,3 +54,27 @@ describe('e2e answers are valid answer files', async () => {
     });
   }
 });
+
+describe('e2e helpers', () => {
+  it('USB stick: raw ISO on xHCI usb-storage, first in the boot order', async () => {
+    const { usbStickArgs } = await import('../../e2e/lib/scenario.ts');
+    expect(usbStickArgs('/t/o.iso').join(' ')).toBe(
+      '-device qemu-xhci,id=xhci -drive if=none,id=stick,format=raw,readonly=on,file=/t/o.iso -device usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0',
+    );
+  });
+  it('USB cases are named and kept apart from the CD-ROM matrix', async () => {
+    const { usbCases } = await import('../../e2e/lib/answers.ts');
+    expect(usbCases().map((c) => c.name)).toEqual(['bios-ext4-dhcp-usb', 'uefi-xfs-static-usb']);
+    expect(matrix().some((c) => c.medium === 'usb')).toBe(false);
+  });
+  it('install step times from the install log', async () => {
+    const { parseInstallSteps } = await import('../../e2e/lib/scenario.ts');
+    const log = [
+      '[t] openve-install auto: answer a, payload p, target /target, mode real (process up 6.1 s)',
+      '[t] == wipe:vda done in 1141 ms',
+      '[t] $ tar --zstd -xpf p -C /target',
+      '[t] == extract:payload done in 44184 ms',
+    ].join('\n');
+    expect(parseInstallSteps(log)).toEqual({ startup: 6.1, 'wipe:vda': 1.1, 'extract:payload': 44.2 });
+  });
+});
