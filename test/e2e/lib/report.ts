@@ -11,7 +11,11 @@ export function formatScenario(r: ScenarioResult): string {
     `   install VM ${s.installBoot}s | node boot to SSH ${s.nodeBoot ?? '?'}s | total to booted node ${s.totalToNode ?? '?'}s`,
     `   serial: ${r.serialInstall} ${r.serialNode}`,
   ];
-  if (r.installSteps) lines.push(`   install steps (s): ${Object.entries(r.installSteps).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (r.installSteps) {
+    lines.push(`   install steps (s): ${Object.entries(r.installSteps).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    const x = r.installSteps['extract:payload'];
+    if (x && s.install !== null) lines.push(`   install / its own extraction step (same run, same filesystem): ${(s.install / x).toFixed(2)}`);
+  }
   if (r.installError) lines.push(`   install FAILED: ${r.installError}`);
   for (const c of r.checks) lines.push(`   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 8).join(' | ')}`}`);
   return lines.join('\n');
