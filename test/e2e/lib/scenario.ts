@@ -122,6 +122,11 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   }
 
   // 2. Node boot: the disk alone.
+  // After a USB install boot OVMF has persisted a BootOrder narrowed to the stick (QEMU's bootindex
+  // list has only it) and, with the stick gone, drops to its shell instead of scanning the disk.
+  // Start that node with fresh NVRAM: the disk must then boot from its removable path
+  // (\EFI\BOOT\BOOTX64.EFI), as on a board whose NVRAM was cleared.
+  if (c.medium === 'usb' && c.firmware === 'uefi') copyFileSync(OVMF_VARS, varsFile);
   const nodeStart = performance.now();
   const nodeRun = runner.run(qemuArgv({ ...base, serialLog: result.serialNode }), {
     timeoutMs: opts.nodeTimeoutMs ?? 20 * 60_000,
