@@ -61,6 +61,11 @@ export async function waitForBlockDevices(ctx: ApplyContext, paths: string[], ti
   const deadline = Date.now() + timeoutMs;
   let missing = [...paths];
   for (;;) {
+    // all present (the usual case): one process instead of one per path
+    if (missing.length > 1) {
+      const all = await ctx.runner.run(['test', ...missing.flatMap((p, i) => [...(i > 0 ? ['-a'] : []), '-b', p])], { reject: false });
+      if (all.exitCode === 0) return [];
+    }
     const still: string[] = [];
     for (const p of missing) {
       const r = await ctx.runner.run(['test', '-b', p], { reject: false });

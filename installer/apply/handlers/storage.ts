@@ -66,12 +66,16 @@ export const partition: Handler<'partition'> = async (step, ctx) => {
 };
 
 /**
- * partprobe works on real disks; loop devices need `partx -a` because the kernel does not scan
- * them (DESIGN 5). Then poll for the nodes: there may be no udev to wait for.
+ * sgdisk has the kernel re-read the table of a real disk itself; partprobe is the next try, and
+ * loop devices need `partx -a` because the kernel does not scan them (DESIGN 5). Then poll for
+ * the nodes: there may be no udev to wait for.
  */
 export async function makeKernelSeePartitions(ctx: ApplyContext, device: string, paths: string[]): Promise<void> {
-  await ctx.runner.run(['partprobe', device], { reject: false });
   let missing = await waitForBlockDevices(ctx, paths, 0);
+  if (missing.length > 0) {
+    await ctx.runner.run(['partprobe', device], { reject: false });
+    missing = await waitForBlockDevices(ctx, missing, 0);
+  }
   if (missing.length > 0) {
     await ctx.runner.run(['partx', '-u', device], { reject: false });
     await ctx.runner.run(['partx', '-a', device], { reject: false });

@@ -114,6 +114,11 @@ describe('partition', () => {
     expect(a).toContain('partprobe /dev/loop0');
     expect(a).toContain('partx -a /dev/loop0');
   });
+  it('real disks: sgdisk has the kernel re-read the table; one test finds every partition, no partprobe', async () => {
+    const r = recordingRunner();
+    await runStep(step, ctxWith(r));
+    expect(argvs(r).slice(1)).toEqual(['test -b /dev/loop0p1 -a -b /dev/loop0p2 -a -b /dev/loop0p3']);
+  });
   it('fails naming the missing partitions after the timeout', async () => {
     const r = recordingRunner({ rules: [{ match: ['test', '-b'], respond: { exitCode: 1 } }] });
     await expect(runStep(step, ctxWith(r))).rejects.toThrow(/does not show \/dev\/loop0p1, \/dev\/loop0p2, \/dev\/loop0p3/);
