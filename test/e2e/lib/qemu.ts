@@ -18,6 +18,12 @@ export interface VmSpec {
   memoryMiB?: number;
   /** exit instead of rebooting (the end of the install boot) */
   noReboot?: boolean;
+  /**
+   * Serial console on QEMU's stdin/stdout (like -nographic, without the monitor mux and with
+   * Ctrl-C passed to the guest), still copied to serialLog: for driving the guest's console from
+   * a terminal (tmux). Default: serial to the file only.
+   */
+  serialStdio?: boolean;
 }
 
 export function hasHardwareVirt(cpuinfo: string): boolean {
@@ -32,7 +38,9 @@ export function qemuArgv(spec: VmSpec): string[] {
     '-m', String(spec.memoryMiB ?? 2048),
     '-display', 'none',
     '-monitor', 'none',
-    '-serial', `file:${spec.serialLog}`,
+    ...(spec.serialStdio
+      ? ['-chardev', `stdio,id=serial0,signal=off,logfile=${spec.serialLog}`, '-serial', 'chardev:serial0']
+      : ['-serial', `file:${spec.serialLog}`]),
     '-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`,
   ];
   if (spec.firmware === 'uefi') {

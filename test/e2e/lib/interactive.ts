@@ -1,0 +1,313 @@
+// The interactive install, end to end: an ISO without an answer, booted in QEMU (SeaBIOS, one
+// 32G virtio disk, user net with SSH forwarded) with its serial console on a tmux pane at 80x24;
+// the "Install (serial console)" GRUB entry; the UI driven with send-keys, waiting on the screen
+// (defaults, a password, an SSH key pasted, the host name typed); then the installed disk booted
+// and checked over SSH with that key. Screens go to <workDir>/screens/, times to result.json.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { realRunner } from '../../../installer/exec/runner.ts';
+import type { CommandResult, CommandRunner } from '../../../installer/exec/types.ts';
+import type { CheckResult } from './checks.ts';
+import { TmuxTerminal } from './interactive-tmux.ts';
+import { qemuArgv, type VmSpec } from './qemu.ts';
+import { PASSWORD, REPO } from './scenario.ts';
+
+/** VM runs take this lock (DESIGN: QEMU runs never overlap, so timings stay honest). */
+export const QEMU_LOCK = process.env.OPENVE_QEMU_LOCK ?? '/tmp/openve-qemu.lock';
+
+export interface InteractiveResult {
+  iso: string;
+  ok: boolean;
+  error?: string;
+  hostname: string | null;
+  address: string | null;
+  screens: string[];
+  seconds: {
+    isoBuild: number;
+    lockWait: number | null; // waiting for other VM runs before the install boot
+    bootToUi: number | null; // QEMU start -> the installer's first screen on the serial console
+    restartUi: number | null; // quit (exit 130) -> live-start's menu -> Enter -> the UI again
+    walk: number | null; // first screen -> host name confirmed (the person's part)
+    install: number | null; // host name confirmed -> "Installation complete"
+    installReported: number | null; // the UI's own figure on the done screen
+    installBoot: number | null; // QEMU start -> the install VM powered off by the reboot
+    nodeBoot: number | null; // QEMU start of the installed disk -> SSH works
+    total: number | null; // install QEMU start -> SSH on the booted node
+  };
+  checks: CheckResult[];
+}
+
+export interface InteractiveOptions {
+  workDir: string;
+  log: (line: string) => void;
+  runner?: CommandRunner;
+  /** quit the first UI with Ctrl-C and restart it from live-start's menu (default true) */
+  exerciseRestart?: boolean;
+}
+
+export async function runInteractive(opts: InteractiveOptions): Promise<InteractiveResult> {
+  const runner = opts.runner ?? realRunner();
+  const dir = opts.workDir;
+  const log = opts.log;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'screens'), { recursive: true });
+  const result: InteractiveResult = {
+    iso: path.join(dir, 'openve.iso'),
+    ok: false,
+    hostname: null,
+    address: null,
+    screens: [],
+    seconds: {
+      isoBuild: 0, lockWait: null, bootToUi: null, restartUi: null, walk: null, install: null,
+      installReported: null, installBoot: null, nodeBoot: null, total: null,
+    },
+    checks: [],
+  };
+  const save = () => writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+
+  const key = path.join(dir, 'id_ed25519');
+  await runner.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'openve-e2e-interactive', '-f', key]);
+  const pubkey = readFileSync(`${key}.pub`, 'utf8').trim();
+
+  let t = performance.now();
+  await runner.run([process.execPath, path.join(REPO, 'bin/openve-install.js'), 'build-iso', '--out', result.iso], { cwd: REPO });
+  result.seconds.isoBuild = secs(t);
+  log(`ISO (no answer) built in ${result.seconds.isoBuild}s`);
+
+  const disk = path.join(dir, 'disk0.qcow2');
+  await runner.run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '32G']);
+  const sshPort = await freePort();
+  const base: Omit<VmSpec, 'serialLog'> = { firmware: 'bios', disks: [disk], sshPort, kvm: false };
+
+  const term = new TmuxTerminal('interactive');
+  let shot = 0;
+  const snap = (name: string, screen = term.screen()): string => {
+    const file = path.join(dir, 'screens', `${String(++shot).padStart(2, '0')}-${name}.txt`);
+    writeFileSync(file, screen);
+    result.screens.push(file);
+    return screen;
+  };
+  /** waits for a screen, saves it, then sends what finishes it */
+  const on = async (name: string, text: string | RegExp, timeoutMs: number, ...keys: string[]) => {
+    const s = snap(name, await term.waitFor(text, timeoutMs));
+    if (keys.length) term.keys(...keys);
+    return s;
+  };
+
+  let lock: { release: () => void } | null = null;
+  try {
+    // Both boots in one turn at the lock (another VM run between them would stall the node boot).
+    const queued = performance.now();
+    lock = await holdQemuLock(runner, path.join(dir, 'qemu-lock-held'));
+    result.seconds.lockWait = secs(queued);
+    if (result.seconds.lockWait > 1) log(`waited ${result.seconds.lockWait}s for ${QEMU_LOCK}`);
+
+    // 1. Install boot, serial console in tmux.
+    const serialInstall = path.join(dir, 'serial-install.log');
+    const qemu = qemuArgv({ ...base, iso: result.iso, serialLog: serialInstall, noReboot: true, serialStdio: true });
+    term.start(qemu);
+    const qemuStart = performance.now();
+
+    await selectSerialEntry(term, snap);
+    await on('welcome', 'Welcome to openve', 10 * 60_000);
+    result.seconds.bootToUi = secs(qemuStart);
+    log(`installer UI on the serial console ${result.seconds.bootToUi}s after QEMU started`);
+
+    if (opts.exerciseRestart !== false) {
+      // live-start's answer to an installer that ended: the exit code, the log, and a menu.
+      t = performance.now();
+      term.keys('C-c');
+      await on('quit-prompt', 'Quit the installer?', 30_000, 'y');
+      await on('live-start-menu', '[Enter] restart the installer', 60_000, 'Enter');
+      await on('welcome-again', 'Welcome to openve', 5 * 60_000);
+      result.seconds.restartUi = secs(t);
+    }
+
+    t = performance.now();
+    term.keys('Enter');
+    await on('hardware', 'Virtualization', 60_000, 'Enter');
+    await on('disk', /Layout: .* on \/dev\/vda/, 60_000, 'Enter');
+    await on('locale', 'Location and keyboard', 60_000, 'Enter');
+    await on('password', 'Root password', 60_000);
+    term.type(PASSWORD);
+    term.keys('Tab');
+    term.type(PASSWORD);
+    await term.waitFor('passwords match', 30_000);
+    term.keys('Enter');
+    await on('ssh-keys', 'Authorized keys (0)', 60_000);
+    term.type(pubkey);
+    // the field scrolls to its end: the key's comment shows once the whole line arrived
+    await term.waitFor(/Key +>.*openve-e2e-interactive/, 30_000);
+    term.keys('Enter');
+    await on('ssh-key-added', 'Authorized keys (1)', 30_000, 'Enter');
+    const network = await on('network', 'The management network', 60_000, 'Enter');
+    result.address = /IP address\/CIDR +(\d+\.\d+\.\d+\.\d+\/\d+)/.exec(network)?.[1] ?? null;
+    await on('cluster', 'Nodes in a cluster', 60_000, 'Enter');
+    await on('summary', 'Disks to ERASE', 60_000, 'Enter');
+    const confirm = await on('confirm', /type the host name +(\S+) +and press Enter/, 60_000);
+    const host = /type the host name +(\S+) +and press Enter/.exec(confirm)![1]!;
+    result.hostname = host;
+    term.type(host);
+    // the typed name on the field's line (between the frame's borders), then Enter
+    await term.waitFor((sc) => sc.split('\n').some((l) => l.replace(/^\|/, '').trim().startsWith(host) && !l.includes('host name')), 30_000);
+    term.keys('Enter');
+    result.seconds.walk = secs(t);
+
+    t = performance.now();
+    await on('progress', /Installing|Step \d+\/\d+.*Install/, 60_000);
+    let progressShots = 0;
+    // a few progress screens on the way (not a sync: the wait is for the done screen)
+    const done = await (async () => {
+      for (;;) {
+        try {
+          return await term.waitFor(/Installation (complete|failed)|The installation failed/, 60_000, 500);
+        } catch (err) {
+          if (term.exited().dead || secs(t) > 30 * 60) throw err;
+          if (progressShots++ < 3) snap('progress');
+        }
+      }
+    })();
+    snap('done', done);
+    result.seconds.install = secs(t);
+    if (!/Installation complete/.test(done)) throw new Error(`the install failed; screen:\n${done}`);
+    result.seconds.installReported = Number(/Installation complete in (\d+) s/.exec(done)?.[1] ?? NaN) || null;
+    log(`installed in ${result.seconds.install}s (the UI says ${result.seconds.installReported}s)`);
+    term.keys('Enter'); // Reboot: the VM ends (-no-reboot)
+    const qemuExit = await term.waitExit(5 * 60_000);
+    result.seconds.installBoot = secs(qemuStart);
+    if (qemuExit === undefined) throw new Error(`the install VM did not end after Reboot; screen:\n${term.screen()}`);
+    for (const f of [serialInstall, ...result.screens])
+      if (existsSync(f) && readFileSync(f, 'utf8').includes(PASSWORD)) throw new Error(`the password appears in ${f}`);
+
+    // 2. The installed disk alone; checks over SSH with the pasted key.
+    const serialNode = path.join(dir, 'serial-node.log');
+    const nodeStart = performance.now();
+    const nodeRun = runner.run(qemuArgv({ ...base, serialLog: serialNode }), {
+      timeoutMs: 20 * 60_000,
+      reject: false,
+    });
+    let exited = false;
+    void nodeRun.then(() => (exited = true));
+    const ssh = (cmd: string, timeoutMs = 30_000, input?: string) =>
+      runner.run(
+        ['ssh', '-i', key, '-p', String(sshPort), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
+          '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', 'root@127.0.0.1', cmd],
+        { reject: false, timeoutMs, ...(input !== undefined ? { input } : {}) },
+      );
+    const deadline = Date.now() + 10 * 60_000;
+    let up = false;
+    while (!exited && Date.now() < deadline) {
+      if ((await ssh('true', 15_000)).exitCode === 0) {
+        up = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    if (!up) throw new Error(`no SSH login with the pasted key on 127.0.0.1:${sshPort} (see ${serialNode})`);
+    result.seconds.nodeBoot = secs(nodeStart);
+    result.seconds.total = secs(qemuStart);
+    log(`node answers SSH ${result.seconds.nodeBoot}s after boot`);
+    result.checks = await interactiveChecks(ssh, host, result.address);
+    await ssh('systemctl poweroff', 10_000);
+    await Promise.race([nodeRun, new Promise((r) => setTimeout(r, 90_000))]);
+    result.ok = result.checks.every((c) => c.ok);
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+    snap('last-screen');
+  } finally {
+    term.kill();
+    lock?.release();
+    save();
+  }
+  return result;
+}
+
+/**
+ * Takes QEMU_LOCK (flock) in a small holder process and keeps it until release() (or until this
+ * process is gone: the holder checks its parent's parent, the test, every second).
+ */
+async function holdQemuLock(runner: CommandRunner, marker: string): Promise<{ release: () => void }> {
+  rmSync(marker, { force: true });
+  const script = 'touch "$0"; while [ -e "$0" ] && kill -0 "$1" 2>/dev/null; do sleep 1; done';
+  const holder = runner.run(['flock', QEMU_LOCK, 'sh', '-c', script, marker, String(process.pid)], {
+    reject: false,
+    timeoutMs: 0, // as long as the test runs
+  });
+  let ended = false;
+  void holder.then(() => (ended = true));
+  while (!existsSync(marker)) {
+    if (ended) throw new Error(`could not take ${QEMU_LOCK}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { release: () => rmSync(marker, { force: true }) };
+}
+
+/** GRUB (serial): the fourth entry, "Install (serial console)", before the menu's 10 s timeout. */
+async function selectSerialEntry(term: TmuxTerminal, snap: (name: string, s?: string) => string): Promise<void> {
+  snap('grub', await term.waitFor('Install (serial console)', 5 * 60_000));
+  term.keys('Down', 'Down', 'Down');
+  // GRUB marks the chosen entry with '*': read it back before Enter
+  await term.waitFor('*Install (serial console)', 10_000, 50);
+  term.keys('Enter');
+}
+
+type Ssh = (cmd: string, timeoutMs?: number, input?: string) => Promise<CommandResult>;
+
+/** A subset of checks.ts for a node installed with the UI's defaults. */
+export async function interactiveChecks(ssh: Ssh, host: string, address: string | null): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  const check = async (name: string, cmd: string, ok: (stdout: string, code: number) => boolean, input?: string) => {
+    const r = await ssh(cmd, 120_000, input);
+    out.push({ name, ok: ok(r.stdout.trim(), r.exitCode), detail: `${r.stdout}${r.stderr}`.trim() });
+  };
+  const short = host.split('.')[0] ?? host;
+  await check('root login (pasted SSH key)', 'id -un', (s) => s === 'root');
+  await check('hostname', 'hostname', (s) => s === short);
+  await check('vmbr0 address', 'ip -4 -o addr show dev vmbr0; ip -o link show dev vmbr0', (s) =>
+    s.includes(`inet ${address ?? '10.0.2.15/24'}`) && !/state DOWN/.test(s),
+  );
+  await check(
+    'systemctl is-system-running',
+    'systemctl is-system-running --wait 2>/dev/null || true; systemctl --failed --no-legend --plain',
+    (s) => s.split('\n')[0] === 'running',
+  );
+  await check('install log on target', 'ls -A /var/log/openve-install/', (s, code) => code === 0 && s.length > 0);
+  await check('root password set (hash)', 'getent shadow root | cut -d: -f2 | cut -c1-3', (s) => /^\$(y|6|5)\$/.test(s));
+  // the password goes over stdin as the pattern, never on a command line
+  await check(
+    'password in no log or config',
+    'grep -rlsF -f /dev/stdin /var/log /etc /root 2>/dev/null; true',
+    (s, code) => code === 0 && s === '',
+    `${PASSWORD}\n`,
+  );
+  return out;
+}
+
+export function formatInteractive(r: InteractiveResult): string {
+  const s = r.seconds;
+  const lines = [
+    `interactive install: ${r.ok ? 'OK' : `FAILED${r.error ? `: ${r.error.split('\n')[0]}` : ''}`}`,
+    `  host ${r.hostname ?? '?'}  address ${r.address ?? '?'}`,
+    `  seconds: iso ${s.isoBuild}, lock wait ${s.lockWait}, boot->UI ${s.bootToUi}, restart ${s.restartUi}, walk ${s.walk}, ` +
+      `install ${s.install} (UI: ${s.installReported}), install VM ${s.installBoot}, node boot ${s.nodeBoot}, total ${s.total}`,
+    ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 3).join(' | ')}`}`),
+  ];
+  return lines.join('\n');
+}
+
+function secs(from: number): number {
+  return Math.round((performance.now() - from) / 100) / 10;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
