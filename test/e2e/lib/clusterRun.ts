@@ -4,7 +4,6 @@
 // then check over SSH that `pveca -l --json` shows both nodes online and the cluster quorate on
 // both nodes. Every phase is timed; results go to <workDir>/result.json.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { realRunner } from '../../../installer/exec/runner.ts';
 import type { CommandResult, CommandRunner } from '../../../installer/exec/types.ts';
@@ -12,6 +11,7 @@ import { MARKERS } from './answers.ts';
 import { hasHardwareVirt, qemuArgv } from './qemu.ts';
 import { REPO, PASSWORD } from './scenario.ts';
 import { CLUSTER_FIRST_BOOT_HOOK, CLUSTER_HOOK_MARKER, CLUSTER_NAME, NODES, renderClusterAnswer, type ClusterNode } from './clusterAnswers.ts';
+import { freePort, secs } from './util.ts';
 
 export interface NodeOutcome {
   name: string;
@@ -270,10 +270,6 @@ function save(dir: string, result: ClusterResult): void {
   writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 }
 
-function secs(from: number): number {
-  return Math.round((performance.now() - from) / 100) / 10;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((res) => setTimeout(res, ms));
 }
@@ -289,18 +285,6 @@ export function listening(port: number, procNetTcp = readFileSync('/proc/net/tcp
   return procNetTcp.split('\n').some((l) => {
     const f = l.trim().split(/\s+/);
     return f[1] === local && f[3] === '0A';
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
   });
 }
 

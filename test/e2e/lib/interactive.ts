@@ -4,7 +4,6 @@
 // (defaults, a password, an SSH key pasted, the host name typed); then the installed disk booted
 // and checked over SSH with that key. Screens go to <workDir>/screens/, times to result.json.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { realRunner } from '../../../installer/exec/runner.ts';
 import type { CommandResult, CommandRunner } from '../../../installer/exec/types.ts';
@@ -12,6 +11,7 @@ import type { CheckResult } from './checks.ts';
 import { TmuxTerminal } from './interactive-tmux.ts';
 import { qemuArgv, type VmSpec } from './qemu.ts';
 import { PASSWORD, REPO } from './scenario.ts';
+import { freePort, secs } from './util.ts';
 
 /** VM runs take this lock (DESIGN: QEMU runs never overlap, so timings stay honest). */
 export const QEMU_LOCK = process.env.OPENVE_QEMU_LOCK ?? '/tmp/openve-qemu.lock';
@@ -294,20 +294,4 @@ export function formatInteractive(r: InteractiveResult): string {
     ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 3).join(' | ')}`}`),
   ];
   return lines.join('\n');
-}
-
-function secs(from: number): number {
-  return Math.round((performance.now() - from) / 100) / 10;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }

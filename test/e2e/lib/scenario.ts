@@ -2,13 +2,13 @@
 // boot ends at the reboot: -no-reboot), boot the installed disk without the ISO, check the node
 // over SSH. Every phase is timed; results go to <workDir>/result.json.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { realRunner } from '../../../installer/exec/runner.ts';
 import type { CommandRunner } from '../../../installer/exec/types.ts';
 import { FIRST_BOOT_HOOK, MARKERS, disksFor, renderAnswer, type E2eCase } from './answers.ts';
 import { OVMF_VARS, hasHardwareVirt, qemuArgv, type VmSpec } from './qemu.ts';
 import { nodeChecks, type CheckResult } from './checks.ts';
+import { freePort, secs } from './util.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../../..');
 export const PASSWORD = 'passw0rd-fixture';
@@ -194,10 +194,6 @@ function save(dir: string, result: ScenarioResult): void {
   writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 }
 
-function secs(from: number): number {
-  return Math.round((performance.now() - from) / 100) / 10;
-}
-
 /** Polls the serial log and remembers when each marker first appeared (seconds after start). */
 function watchSerial(file: string, start: number) {
   const firstSeen: Partial<Record<keyof typeof MARKERS, number>> = {};
@@ -212,16 +208,4 @@ function watchSerial(file: string, start: number) {
     stop: () => clearInterval(timer),
     first: (name: keyof typeof MARKERS) => firstSeen[name] ?? null,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
