@@ -4,7 +4,7 @@
 // a newline or control character could inject lines (a second `address`, a stray fstab entry).
 import type HandlebarsFull from 'handlebars';
 // the runtime only: the templates were precompiled by templates/generate.mjs
-import HandlebarsRuntime from 'handlebars/runtime';
+import HandlebarsRuntime from 'handlebars/runtime.js';
 import { TEMPLATES, type TemplateName } from './templates.gen.ts';
 
 const hb = (HandlebarsRuntime as unknown as typeof HandlebarsFull).create();
