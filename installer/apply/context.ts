@@ -83,7 +83,3 @@ export async function writeEntries(ctx: ApplyContext, root: string, entries: rea
 export function writeFile(ctx: ApplyContext, targetPath: string, content: string, mode: string, options: RunOptions = {}): Promise<CommandResult> {
   return writeEntries(ctx, ctx.target, [{ path: targetPath, mode, type: 'file', content }], options);
 }
-
-export function mkdirP(ctx: ApplyContext, absPath: string, mode?: string): Promise<CommandResult> {
-  return ctx.runner.run(mode ? ['install', '-d', '-m', mode, absPath] : ['mkdir', '-p', absPath]);
-}

@@ -132,3 +132,14 @@ export function walkTo(screen: WizardState['screen'], s = startState()): WizardS
   if (state.screen !== screen) throw new Error(`walkTo: stuck on ${state.screen}`);
   return state;
 }
+
+/** Polls get() every 25 ms until it returns something truthy; throws naming `what` after timeoutMs. */
+export async function pollUntil<T>(what: string, get: () => T | null | undefined | false | '', timeoutMs: number): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const v = get();
+    if (v) return v;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

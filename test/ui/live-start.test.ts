@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { root } from './helpers.ts';
+import { pollUntil, root } from './helpers.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const socket = `openve-live-start-${process.pid}`;
@@ -16,12 +16,10 @@ const screen = (): string => tmux('capture-pane', '-p', '-t', 'live');
 const dir = mkdtempSync(path.join(tmpdir(), 'openve-live-start-'));
 
 async function waitScreen(text: string, timeoutMs = 10_000): Promise<string> {
-  const started = Date.now();
-  for (;;) {
-    const s = screen();
-    if (s.includes(text)) return s;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for '${text}'; screen:\n${s}`);
-    await new Promise((r) => setTimeout(r, 25));
+  try {
+    return await pollUntil(`'${text}'`, () => { const s = screen(); return s.includes(text) ? s : null; }, timeoutMs);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; screen:\n${screen()}`, { cause: err });
   }
 }
 

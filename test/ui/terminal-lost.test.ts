@@ -7,22 +7,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { root } from './helpers.ts';
+import { pollUntil, root } from './helpers.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const socket = `openve-ui-lost-${process.pid}`;
 const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 const dir = mkdtempSync(path.join(tmpdir(), 'openve-ui-lost-'));
-
-async function until<T>(what: string, get: () => T | null | undefined, timeoutMs: number): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 afterAll(() => {
   if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
@@ -39,10 +29,10 @@ describe.skipIf(!hasTmux)('the terminal input goes away (tmux)', () => {
     const cmd = `cd ${root} && node bin/openve-install.js --dry-run --hardware test/fixtures/hardware/single-sata.json <${keysTty} 2>${err}; echo $? >${exit}; sleep 120`;
     tmux('new-window', '-d', '-t', 'lost', '-n', 'ui', 'sh', '-c', cmd);
     const screen = () => tmux('capture-pane', '-p', '-t', 'lost:ui');
-    await until('the first screen', () => screen().includes('Welcome to openve'), 60_000); // may bundle dist/ first
+    await pollUntil('the first screen', () => screen().includes('Welcome to openve'), 60_000); // may bundle dist/ first
 
     tmux('kill-window', '-t', 'lost:keys'); // hangs up the UI's stdin
-    const code = Number(await until('the UI to exit', () => (existsSync(exit) ? readFileSync(exit, 'utf8').trim() : ''), 20_000));
+    const code = Number(await pollUntil('the UI to exit', () => (existsSync(exit) ? readFileSync(exit, 'utf8').trim() : ''), 20_000));
     expect(readFileSync(err, 'utf8')).toContain(
       'openve-install: stopped before the installer finished: the terminal input ended (stdin closed or hung up)',
     );

@@ -11,7 +11,9 @@ export interface VmSpec {
   /** writable copy of OVMF_VARS_4M.fd, kept between the install boot and the node boot */
   varsFile?: string;
   disks: string[]; // qcow2 images, attached as virtio (vda, vdb, ...)
-  iso?: string; // attached as CD-ROM and booted first when given
+  iso?: string; // attached as CD-ROM (or USB stick, isoAs) and booted first when given
+  /** how the ISO is attached: CD-ROM (default) or the image dd'ed to a USB stick */
+  isoAs?: 'cdrom' | 'usb';
   sshPort: number;
   serialLog: string;
   kvm: boolean;
@@ -53,8 +55,21 @@ export function qemuArgv(spec: VmSpec): string[] {
   spec.disks.forEach((d, i) => {
     argv.push('-drive', `file=${d},if=virtio,format=qcow2,cache=unsafe,index=${i}`);
   });
-  if (spec.iso) argv.push('-drive', `file=${spec.iso},media=cdrom,readonly=on`, '-boot', 'order=dc');
+  if (spec.iso && spec.isoAs === 'usb') argv.push(...usbStickArgs(spec.iso), '-boot', 'order=c');
+  else if (spec.iso) argv.push('-drive', `file=${spec.iso},media=cdrom,readonly=on`, '-boot', 'order=dc');
   else argv.push('-boot', 'order=c');
   if (spec.noReboot) argv.push('-no-reboot');
   return argv;
+}
+
+/**
+ * The ISO as a USB stick (what `dd if=openve.iso of=/dev/sdX` makes): raw image on an xHCI
+ * usb-storage device, first in the firmware's boot order; the virtio disks follow.
+ */
+export function usbStickArgs(iso: string): string[] {
+  return [
+    '-device', 'qemu-xhci,id=xhci',
+    '-drive', `if=none,id=stick,format=raw,readonly=on,file=${iso}`,
+    '-device', 'usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0',
+  ];
 }

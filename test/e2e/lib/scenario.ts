@@ -81,10 +81,7 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   const serialInstall = path.join(dir, 'serial-install.log');
   const installStart = performance.now();
   const seen = watchSerial(serialInstall, installStart);
-  const installArgv =
-    c.medium === 'usb'
-      ? [...qemuArgv({ ...base, serialLog: serialInstall, noReboot: true }), ...usbStickArgs(iso)]
-      : qemuArgv({ ...base, iso, serialLog: serialInstall, noReboot: true });
+  const installArgv = qemuArgv({ ...base, iso, isoAs: c.medium ?? 'cdrom', serialLog: serialInstall, noReboot: true });
   const installRun = runner.run(installArgv, {
     timeoutMs: opts.installTimeoutMs ?? 30 * 60_000,
     reject: false,
@@ -165,18 +162,6 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   if (nodeResult === null) log(`${c.name}: node VM did not power off within 90 s (left to its timeout)`);
   save(dir, result);
   return result;
-}
-
-/**
- * The ISO as a USB stick (what `dd if=openve.iso of=/dev/sdX` makes): raw image on an xHCI
- * usb-storage device, first in the firmware's boot order; the virtio disks follow.
- */
-export function usbStickArgs(iso: string): string[] {
-  return [
-    '-device', 'qemu-xhci,id=xhci',
-    '-drive', `if=none,id=stick,format=raw,readonly=on,file=${iso}`,
-    '-device', 'usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0',
-  ];
 }
 
 const INSTALL_LOG = '/var/log/openve-install/install.log';

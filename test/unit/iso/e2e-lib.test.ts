@@ -57,7 +57,7 @@ describe('e2e answers are valid answer files', async () => {
 
 describe('e2e helpers', () => {
   it('USB stick: raw ISO on xHCI usb-storage, first in the boot order', async () => {
-    const { usbStickArgs } = await import('../../e2e/lib/scenario.ts');
+    const { usbStickArgs } = await import('../../e2e/lib/qemu.ts');
     expect(usbStickArgs('/t/o.iso').join(' ')).toBe(
       '-device qemu-xhci,id=xhci -drive if=none,id=stick,format=raw,readonly=on,file=/t/o.iso -device usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0',
     );
