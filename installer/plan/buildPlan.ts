@@ -178,6 +178,8 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
           sizeBytes: d.sizeBytes,
         })),
         nic: { name: net.value.bridgePort, mac: net.value.nic.mac },
+        pins: net.value.pins.map((p) => ({ name: p.name, mac: p.mac })),
+        pinsFrom: net.value.pinsByDefault ? 'default' : 'answer',
         network:
           n.source === 'from-dhcp'
             ? { source: 'from-dhcp' }

@@ -46,6 +46,15 @@ function stepDetail(step: Step): string {
   }
 }
 
+/** 'NIC ens3 pinned to MAC 52:54:00:12:34:56 (keeps its name if its PCI slot changes)' */
+export function pinLines(s: Plan['summary']): string[] {
+  const why =
+    s.pinsFrom === 'answer'
+      ? 'network.interface-name-pinning'
+      : 'keeps its name if its PCI slot changes';
+  return s.pins.map((p) => `NIC ${p.name} pinned to MAC ${p.mac} (${why})`);
+}
+
 export function formatPlan(plan: Plan, opts: { verbose?: boolean } = {}): string {
   const s = plan.summary;
   const out: string[] = [];
@@ -79,6 +88,7 @@ export function formatPlan(plan: Plan, opts: { verbose?: boolean } = {}): string
       ? 'DHCP'
       : `static ${s.network.cidr}, gateway ${s.network.gateway}, dns ${s.network.dns}`;
   out.push(`Network:   ${s.nic.name} (${s.nic.mac}) bridged as vmbr0, ${net}`);
+  out.push(...pinLines(s).map((l) => `           ${l}`));
   out.push(
     `Time zone: ${s.timezone}    Keyboard: ${s.keyboard}    Cluster: ${s.cluster ?? 'none'}`,
   );

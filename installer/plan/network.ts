@@ -7,6 +7,10 @@
 // With network.bond, bond0 is made of every NIC matching bond.filter and is vmbr0's port.
 // Pinning (DESIGN 3, as Proxmox): every physical NIC gets a systemd .link file fixing its name by
 // MAC; NICs missing from the mapping get `nicN` (N counting up, skipping names already taken).
+// Without pinning in the answer, the management NIC (or every bond member) is still pinned by MAC
+// under its current name: a disk or card added or removed shifts PCI slots, so the predictable
+// name changes and the node would come up without network (issue 10). Kernel names (ethN) are
+// left alone: renaming into the kernel's own namespace races with the kernel.
 import ipaddr from 'ipaddr.js';
 import type { NetworkAnswers } from '../answers/types.ts';
 import type { HardwareProfile, NicInfo } from '../hardware/types.ts';
@@ -32,8 +36,10 @@ export interface NetworkPlan {
   dns: string | null;
   /** other physical NICs, by installed name: `iface X inet manual` */
   otherNics: string[];
-  /** MAC -> name pins (empty when pinning is off), in name order */
+  /** MAC -> name pins, in name order: every NIC when the answer pins, else the management NIC(s) */
   pins: { mac: string; name: string }[];
+  /** the pins are the planner's default (the answer file does not pin) */
+  pinsByDefault: boolean;
   warnings: string[];
 }
 
@@ -82,6 +88,20 @@ export function pinnedNames(network: NetworkAnswers, nics: NicInfo[]): Map<strin
     names.set(n.name, name);
   }
   return names;
+}
+
+/** the kernel's own names (eth0): a .link file must not rename into that namespace */
+const KERNEL_NAME = /^eth\d+$/;
+
+/** NICs pinned when the answer does not pin: the management NIC, or every bond member. */
+function defaultPinned(
+  nics: NicInfo[],
+  nic: NicInfo,
+  bond: NetworkPlan['bond'],
+  nameOf: (n: NicInfo) => string,
+): NicInfo[] {
+  const members = bond ? nics.filter((n) => bond.members.includes(nameOf(n))) : [nic];
+  return members.filter((n) => !KERNEL_NAME.test(n.name) && n.mac !== '');
 }
 
 export function planNetwork(
@@ -149,11 +169,11 @@ export function planNetwork(
   const managementInterface = vlan === null ? 'vmbr0' : `vmbr0.${vlan}`;
   const inBond = new Set(bond?.members ?? []);
   const otherNics = nics.map(nameOf).filter((name) => name !== bridgePort && !inBond.has(name));
-  const pins = network.pinning.enabled
-    ? nics
-        .map((n) => ({ mac: n.mac, name: nameOf(n) }))
-        .sort((a, b) => naturalCompare(a.name, b.name))
-    : [];
+  const pinned = network.pinning.enabled ? nics : defaultPinned(nics, nic, bond, nameOf);
+  const pins = pinned
+    .map((n) => ({ mac: n.mac.toLowerCase(), name: nameOf(n) }))
+    .sort((a, b) => naturalCompare(a.name, b.name));
+  const pinsByDefault = !network.pinning.enabled;
 
   if (network.source === 'from-dhcp') {
     return {
@@ -172,6 +192,7 @@ export function planNetwork(
         dns: null,
         otherNics,
         pins,
+        pinsByDefault,
         warnings,
       },
     };
@@ -216,6 +237,7 @@ export function planNetwork(
       dns,
       otherNics,
       pins,
+      pinsByDefault,
       warnings,
     },
   };

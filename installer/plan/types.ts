@@ -109,6 +109,9 @@ export interface Plan {
     layout: string; // 'LVM-thin on /dev/sda', 'btrfs raid1 on /dev/sda, /dev/sdb'
     disks: PlannedDisk[]; // every disk that will be wiped
     nic: { name: string; mac: string };
+    /** NIC names fixed by MAC on the installed system (.link files), and whether the answer asked */
+    pins: { name: string; mac: string }[];
+    pinsFrom: 'answer' | 'default';
     network: { source: 'from-dhcp' } | { source: 'from-answer'; cidr: string; gateway: string; dns: string };
     volumes: { name: string; sizeMiB: number }[]; // LVs or btrfs subvolumes (size 0 = shared)
     timezone: string;

@@ -24,6 +24,14 @@ export async function nodeChecks(c: E2eCase, ssh: Ssh): Promise<CheckResult[]> {
   await check('vmbr0 address', 'ip -4 -o addr show dev vmbr0; ip -o link show dev vmbr0', (s) =>
     s.includes(`inet ${ADDRESS}/24`) && !/state DOWN/.test(s),
   );
+  // issue 10: the bridge's NIC is pinned by MAC by default, and udev applied that .link file
+  await check(
+    'management NIC pinned by MAC',
+    'n=$(ls /sys/class/net/vmbr0/brif | head -n1); f=/etc/systemd/network/50-openve-$n.link; ' +
+      'grep -ix "MACAddress=$(cat /sys/class/net/$n/address)" $f && grep -x "Name=$n" $f && ' +
+      'udevadm info -q property /sys/class/net/$n | grep "^ID_NET_LINK_FILE="',
+    (s, code) => code === 0 && /ID_NET_LINK_FILE=\/etc\/systemd\/network\/50-openve-/.test(s),
+  );
   if (c.network === 'static') await check('default route', 'ip -4 route show default', (s) => s.includes('via 10.0.2.2'));
   // Wait for boot to settle, then require running (degraded lists the failed units).
   await check(

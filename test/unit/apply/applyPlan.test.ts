@@ -20,7 +20,7 @@ function plan(steps: Step[]): Plan {
     version: 1,
     target: '/target',
     summary: {
-      fqdn: 'n.example', hostname: 'n', filesystem: 'ext4', layout: 'test', disks: [], nic: { name: 'eth0', mac: '00:00:00:00:00:01' },
+      fqdn: 'n.example', hostname: 'n', filesystem: 'ext4', layout: 'test', disks: [], nic: { name: 'eth0', mac: '00:00:00:00:00:01' }, pins: [], pinsFrom: 'default',
       network: { source: 'from-dhcp' }, volumes: [], timezone: 'UTC', keyboard: 'en-us', cluster: null,
     },
     warnings: ['no VT-x'],

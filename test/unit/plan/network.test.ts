@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { planNetwork, pinnedNames } from '../../../installer/plan/network.ts';
 import { buildPlan } from '../../../installer/plan/buildPlan.ts';
+import { formatPlan } from '../../../installer/plan/format.ts';
 import type { NetworkAnswers } from '../../../installer/answers/types.ts';
 import { answers, fixture, machine, nic } from './helpers.ts';
 
@@ -85,6 +86,70 @@ describe('pinning', () => {
       'MACAddress=e4:54:e8:5a:12:34\nType=ether\n\n[Link]\nName=mgmt0\n',
     );
     expect(file(plan, '/etc/network/interfaces')).toContain('\tbridge-ports mgmt0\n');
+  });
+});
+
+describe('pinning by default (issue 10: a shifted PCI slot renamed the NIC, the node lost its network)', () => {
+  const linkFiles = (plan: ReturnType<typeof buildPlan>): string[] => {
+    if (!plan.ok) throw new Error(JSON.stringify(plan.issues));
+    return plan.value.steps.flatMap((s) =>
+      s.kind === 'write-files'
+        ? s.files.filter((f) => f.path.startsWith('/etc/systemd/network/')).map((f) => f.path)
+        : [],
+    );
+  };
+  test('without pinning in the answer, the management NIC keeps its name by MAC', () => {
+    const plan = buildPlan(answers(), fixture('ten-disks'));
+    expect(linkFiles(plan)).toEqual(['/etc/systemd/network/50-openve-eno1.link']);
+    expect(file(plan, '/etc/systemd/network/50-openve-eno1.link')).toContain(
+      '[Match]\nMACAddress=ac:1f:6b:aa:00:01\nType=ether\n\n[Link]\nName=eno1\n',
+    );
+    expect(plan.ok && plan.value.summary.pins).toEqual([
+      { name: 'eno1', mac: 'ac:1f:6b:aa:00:01' },
+    ]);
+    expect(plan.ok && plan.value.summary.pinsFrom).toBe('default');
+    // the name itself does not change: interfaces still bridges eno1
+    expect(file(plan, '/etc/network/interfaces')).toContain('\tbridge-ports eno1\n');
+  });
+  test('a bond pins every member, not the other NICs', () => {
+    const plan = buildPlan(
+      answers({
+        network: {
+          ...STATIC,
+          bond: { mode: '802.3ad', filter: { ID_NET_DRIVER: 'ixgbe' } },
+          filter: {},
+        },
+      }),
+      fixture('ten-disks'),
+    );
+    expect(linkFiles(plan)).toEqual([
+      '/etc/systemd/network/50-openve-eno1.link',
+      '/etc/systemd/network/50-openve-eno2.link',
+    ]);
+  });
+  test('kernel names (eth0) are not pinned: a .link file must not rename into that namespace', () => {
+    const r = planNetwork(net(), machine({ nics: [nic('eth0', '52:54:00:00:00:01')] }));
+    expect(r.ok && r.value.pins).toEqual([]);
+  });
+  test('pinning in the answer replaces the default: every NIC, answer names', () => {
+    const plan = buildPlan(
+      answers({ network: { pinning: { enabled: true, mapping: {} } } }),
+      fixture('ten-disks'),
+    );
+    expect(plan.ok && plan.value.summary.pinsFrom).toBe('answer');
+    expect(plan.ok && plan.value.summary.pins.map((p) => p.name)).toEqual([
+      'nic0',
+      'nic1',
+      'nic2',
+      'nic3',
+    ]);
+  });
+  test('plan output says which NIC is pinned', () => {
+    const plan = buildPlan(answers(), fixture('ten-disks'));
+    if (!plan.ok) throw new Error('plan');
+    expect(formatPlan(plan.value)).toContain(
+      'NIC eno1 pinned to MAC ac:1f:6b:aa:00:01 (keeps its name if its PCI slot changes)',
+    );
   });
 });
 

@@ -5,6 +5,7 @@ import { editText, textAt, type TextState } from '../../components/text-edit.ts'
 import { countryName } from '../../data/countries.ts';
 import { keyboards } from '../../data/keyboards.ts';
 import { clip, formatBytes, formatMiB } from '../../format.ts';
+import { pinLines } from '../../../plan/format.ts';
 import type { PlannedDisk } from '../../../plan/types.ts';
 import type { KeyPress } from '../../keys.ts';
 import type { WizardState } from '../../wizard/state.ts';
@@ -75,6 +76,7 @@ export function summaryLines(s: WizardState): Line[] {
       `${plan.summary.fqdn ?? v.network.fqdn} on vmbr0 via ${plan.summary.nic.name} (${plan.summary.nic.mac}), ${addr}`,
     ),
   );
+  for (const pin of pinLines(plan.summary)) lines.push(...wrap('', `    ${pin}`));
   lines.push(...wrap('Cluster', plan.summary.cluster ?? 'none (stand-alone)'));
   for (const w of plan.warnings) lines.push(...wrap('Warning', w, 'warn'));
   lines.push({ text: `What happens, in order (${plan.steps.length} steps):`, tone: 'bold' });
