@@ -1,5 +1,6 @@
 // Runs a plan's steps in order through their handlers, turning step weights into one progress
 // ratio; on failure reports the step, the command, its exit code and output tail, then cleans up.
+// A step with `concurrentWith` runs beside that step, in a second lane (plan/overlap.ts).
 import type { Plan, Step } from '../plan/types.ts';
 import type { ProgressSink } from '../progress.ts';
 import type { CommandRunner } from '../exec/types.ts';
@@ -7,6 +8,7 @@ import { CommandError } from '../exec/types.ts';
 import { newState, type ApplyContext, type ApplySecrets, type HandlerMap } from './context.ts';
 import { handlers as defaultHandlers } from './handlers/index.ts';
 import { cleanup } from './cleanup.ts';
+import { concurrencyProblem } from '../plan/overlap.ts';
 import { afterInstallHooks, type AfterInstallHook } from './hooks.ts';
 
 export interface ApplyOptions {
@@ -58,13 +60,22 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
   const table: HandlerMap = { ...defaultHandlers, ...opts.handlers } as HandlerMap;
   const total = plan.steps.reduce((s, st) => s + Math.max(0, st.weight), 0) || 1;
   let done = 0;
+  /** fraction done of each step running beside the current lead step */
+  const running = new Map<Step, number>();
   let lastRatio = -1;
-  const progress = (step: Step, fraction: number, text?: string) => {
-    const f = Math.min(1, Math.max(0, fraction));
-    const ratio = Math.round(((done + Math.max(0, step.weight) * f) / total) * 1000) / 1000;
+  const ratioNow = () => {
+    let r = done;
+    for (const [st, f] of running) r += Math.max(0, st.weight) * f;
+    return Math.round((r / total) * 1000) / 1000;
+  };
+  /** only the lead step (not those beside it) names itself in progress events: one story on screen */
+  const progress = (lead: Step, step: Step, fraction: number, text?: string) => {
+    running.set(step, Math.min(1, Math.max(0, fraction)));
+    const ratio = ratioNow();
+    if (step !== lead) text = undefined;
     if (ratio <= lastRatio && !text) return; // unsquashfs redraws often: only forward movement
     lastRatio = Math.max(lastRatio, ratio);
-    opts.emit({ type: 'progress', ratio, step: step.id, text: text ?? step.title });
+    opts.emit({ type: 'progress', ratio, step: lead.id, text: text ?? lead.title });
   };
 
   const ctx: ApplyContext = {
@@ -82,28 +93,62 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
     state: newState(),
   };
   const planVgs = plan.steps.flatMap((s) => (s.kind === 'lvm' ? [s.vg] : []));
+  const fail = async (step: Step, err: unknown): Promise<ApplyOutcome> => {
+    const text = describeFailure(step, err);
+    emit({ type: 'error', step: step.id, text });
+    emit({ type: 'message', text: 'Cleaning up: unmounting the target and deactivating volume groups' });
+    const cleanupProblems = await cleanup(ctx, planVgs);
+    for (const p of cleanupProblems) emit({ type: 'warning', text: `cleanup: ${p}` });
+    const s = seconds();
+    opts.emit({ type: 'finished', ok: false, seconds: s });
+    return { ok: false, seconds: s, failedStep: step.id, error: text, cleanupProblems };
+  };
+  const broken = concurrencyProblem(plan.steps);
+  if (broken) {
+    const s = seconds();
+    emit({ type: 'error', text: `the plan is inconsistent: ${broken}` });
+    opts.emit({ type: 'finished', ok: false, seconds: s });
+    return { ok: false, seconds: s, error: broken };
+  }
   for (const w of plan.warnings) emit({ type: 'warning', text: w });
 
-  for (const step of plan.steps) {
-    ctx.progress = (f, text) => progress(step, f, text);
-    progress(step, 0, step.title);
-    log(`== ${step.id}: ${step.title}`);
+  /** one step in its own lane: its own progress callback, the shared state */
+  const runStep = async (lead: Step, step: Step): Promise<void> => {
+    const lane: ApplyContext = { ...ctx, progress: (f, text) => progress(lead, step, f, text) };
+    lane.progress(0, step === lead ? step.title : undefined);
+    log(`== ${step.id}: ${step.title}${step === lead ? '' : ` (beside ${lead.id})`}`);
     const t0 = now();
-    try {
-      const handler = table[step.kind] as (s: Step, c: ApplyContext) => Promise<void>;
-      await handler(step, ctx);
-    } catch (err) {
-      const text = describeFailure(step, err);
-      emit({ type: 'error', step: step.id, text });
-      emit({ type: 'message', text: 'Cleaning up: unmounting the target and deactivating volume groups' });
-      const cleanupProblems = await cleanup(ctx, planVgs);
-      for (const p of cleanupProblems) emit({ type: 'warning', text: `cleanup: ${p}` });
-      const s = seconds();
-      opts.emit({ type: 'finished', ok: false, seconds: s });
-      return { ok: false, seconds: s, failedStep: step.id, error: text, cleanupProblems };
-    }
+    const handler = table[step.kind] as (s: Step, c: ApplyContext) => Promise<void>;
+    await handler(step, lane);
     log(`== ${step.id} done in ${Math.round(now() - t0)} ms`);
+    running.delete(step);
     done += Math.max(0, step.weight);
+  };
+
+  for (let i = 0; i < plan.steps.length; ) {
+    const lead = plan.steps[i]!;
+    const beside: Step[] = [];
+    for (i++; i < plan.steps.length && plan.steps[i]!.concurrentWith === lead.id; i++) beside.push(plan.steps[i]!);
+    // the lead in one lane, the steps beside it one after another in a second; a failure in either
+    // waits for the other lane (no half-run command is left behind), then cleans up as usual
+    type Failure = { step: Step; err: unknown } | null;
+    const leadRun = runStep(lead, lead).then(
+      (): Failure => null,
+      (err: unknown): Failure => ({ step: lead, err }),
+    );
+    const sideRun = (async (): Promise<Failure> => {
+      for (const step of beside) {
+        try {
+          await runStep(lead, step);
+        } catch (err) {
+          return { step, err };
+        }
+      }
+      return null;
+    })();
+    const [leadFailure, sideFailure] = await Promise.all([leadRun, sideRun]);
+    const failed = leadFailure ?? sideFailure;
+    if (failed) return fail(failed.step, failed.err);
   }
 
   for (const hook of opts.afterInstall ?? afterInstallHooks()) {

@@ -4,6 +4,8 @@
 //   mkfs:root  mkfs:swap  mount:target  extract:payload  bind:target  files:system  password:root
 //   ssh-keys:root (when keys are given)  first-boot:hook  units:enable (with a cluster)
 //   machine-id:reset  bootloader:grub  finalize
+// then plan/overlap.ts moves what needs no extracted system beside extract:payload
+// (mkfs:esp:*, mkfs:swap, lvcreate:openve for the thin pool).
 import type { Answers } from '../answers/types.ts';
 import type { HardwareProfile } from '../hardware/types.ts';
 import type { Plan, Step } from './types.ts';
@@ -14,6 +16,7 @@ import { planNetwork } from './network.ts';
 import { planStorage } from './storage.ts';
 import { nodeName, systemFiles } from './files.ts';
 import { bootFiles } from './boot.ts';
+import { overlapWithExtraction } from './overlap.ts';
 
 export const TARGET = '/target';
 /** bound into the target for the chroot steps (grub, passwords, systemctl) */
@@ -195,7 +198,7 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
         cluster: c ? (c.mode === 'create' ? `create ${c.name}` : `join ${c.master}`) : null,
       },
       warnings,
-      steps,
+      steps: overlapWithExtraction(steps),
     },
   };
 }

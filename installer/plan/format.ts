@@ -24,6 +24,8 @@ function stepDetail(step: Step): string {
         .join(', ');
     case 'lvm':
       return `pv ${step.pvs.join(', ')}`;
+    case 'lvcreate':
+      return `vg ${step.vg}`;
     case 'mkfs':
       return `${step.fstype} on ${step.device}, uuid ${step.uuid}`;
     case 'mkfs-btrfs':
@@ -101,7 +103,9 @@ export function formatPlan(plan: Plan, opts: { verbose?: boolean } = {}): string
   out.push('Steps:');
   const width = Math.max(...plan.steps.map((st) => st.id.length));
   plan.steps.forEach((st, i) => {
-    const detail = stepDetail(st);
+    const detail = [stepDetail(st), st.concurrentWith ? `beside ${st.concurrentWith}` : '']
+      .filter(Boolean)
+      .join('; ');
     out.push(
       `  ${String(i + 1).padStart(2)}. ${st.id.padEnd(width)}  ${st.title}${detail ? `  [${detail}]` : ''}`,
     );

@@ -46,6 +46,9 @@ interface StepBase {
   id: string; // stable: 'partition:sda', 'mkfs:root', 'extract:payload'
   title: string; // human text for progress: 'Partitioning /dev/sda'
   weight: number; // relative cost for progress ratio (extract dominates)
+  /** runs beside that step (which comes first; every step between them runs beside it too):
+   *  work that needs neither the extracted system nor the mounted target (plan/overlap.ts) */
+  concurrentWith?: string;
 }
 
 export type Step = StepBase &
@@ -53,6 +56,7 @@ export type Step = StepBase &
     | { kind: 'wipe'; device: string } // remove signatures of the disk and its partitions, deactivate LVM on it
     | { kind: 'partition'; device: string; sizeLimitMiB: number | null; partitions: PartitionSpec[] }
     | { kind: 'lvm'; vg: string; pvs: string[]; volumes: LogicalVolume[] }
+    | { kind: 'lvcreate'; vg: string; volumes: LogicalVolume[] } // more volumes in a VG an lvm step made
     | { kind: 'mkfs'; device: string; fstype: 'ext4' | 'xfs' | 'vfat' | 'swap'; label: string; uuid: string }
     | {
         kind: 'mkfs-btrfs';

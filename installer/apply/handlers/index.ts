@@ -1,7 +1,7 @@
 // One handler per plan step kind. Adding a step kind to plan/types.ts fails type-checking here
 // until it has a handler.
 import type { HandlerMap } from '../context.ts';
-import { lvm, mkfs, mkfsBtrfs, partition, wipe } from './storage.ts';
+import { lvcreate, lvm, mkfs, mkfsBtrfs, partition, wipe } from './storage.ts';
 import { bindMounts, mount } from './mount.ts';
 import { extract } from './extract.ts';
 import { chrootCommands, firstBoot, machineId, rootPassword, sshKeys, writeFiles } from './configure.ts';
@@ -12,6 +12,7 @@ export const handlers: HandlerMap = {
   wipe,
   partition,
   lvm,
+  lvcreate,
   mkfs,
   'mkfs-btrfs': mkfsBtrfs,
   mount,

@@ -1,5 +1,6 @@
 // Disks: wipe, partition, LVM, filesystems. Each handler takes its step and the context and
 // runs argv lists through ctx.runner; no handler knows whether the runner is real.
+import type { LogicalVolume } from '../../plan/types.ts';
 import type { ApplyContext, Handler } from '../context.ts';
 import { descendantsDeepestFirst, lsblkTree, waitForBlockDevices } from '../devices.ts';
 import { releaseTarget } from './mount.ts';
@@ -91,16 +92,25 @@ export const lvm: Handler<'lvm'> = async (step, ctx) => {
   await renameForeignVolumeGroup(ctx, step.vg, step.id);
   await ctx.runner.run(['vgcreate', '--yes', step.vg, ...step.pvs]);
   ctx.state.vgs.add(step.vg);
-  for (const lv of step.volumes) {
+  await createVolumes(ctx, step.vg, step.volumes);
+};
+
+/** Volumes in a VG an earlier lvm step made (the thin pool, created beside the extraction). */
+export const lvcreate: Handler<'lvcreate'> = async (step, ctx) => {
+  await createVolumes(ctx, step.vg, step.volumes);
+};
+
+async function createVolumes(ctx: ApplyContext, vg: string, volumes: readonly LogicalVolume[]): Promise<void> {
+  for (const lv of volumes) {
     if (lv.type === 'thin-pool') {
       // thin-pool zeroing stays on (lvm default): guests must never read a previous owner's data
       const meta = lv.metadataMiB ? ['--poolmetadatasize', `${lv.metadataMiB}m`] : [];
-      await ctx.runner.run(['lvcreate', '--yes', '--type', 'thin-pool', '-L', `${lv.sizeMiB}m`, ...meta, '-n', lv.name, step.vg]);
+      await ctx.runner.run(['lvcreate', '--yes', '--type', 'thin-pool', '-L', `${lv.sizeMiB}m`, ...meta, '-n', lv.name, vg]);
     } else {
-      await ctx.runner.run(['lvcreate', '--yes', '--wipesignatures', 'y', '-L', `${lv.sizeMiB}m`, '-n', lv.name, step.vg]);
+      await ctx.runner.run(['lvcreate', '--yes', '--wipesignatures', 'y', '-L', `${lv.sizeMiB}m`, '-n', lv.name, vg]);
     }
   }
-};
+}
 
 /**
  * Another disk may carry an old install with a VG of the same name (a second disk of a reinstalled

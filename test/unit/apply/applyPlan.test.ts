@@ -1,7 +1,7 @@
 // applyPlan: order, progress from weights, failure reports and cleanup; and `auto` end to end in
 // dry-run against a recorded machine (no root, nothing touched).
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { recordingRunner } from '../../../installer/exec/recording.ts';
@@ -144,9 +144,13 @@ describe('auto', () => {
     const events = lines.map((l) => JSON.parse(l) as ProgressEvent);
     expect(events[events.length - 1]).toMatchObject({ type: 'finished', ok: true });
     const steps = new Set(events.flatMap((e) => (e.type === 'progress' ? [e.step] : [])));
-    for (const s of out.plan?.steps ?? []) expect(steps.has(s.id)).toBe(true);
+    // a step beside another (concurrentWith) is told through its lead's events, and logged itself
+    for (const s of out.plan?.steps ?? []) expect(steps.has(s.concurrentWith ?? s.id)).toBe(true);
+    expect(out.plan?.steps.some((s) => s.concurrentWith)).toBe(true);
     expect(lines.join('')).not.toContain(PW);
     expect(existsSync(logPath)).toBe(true);
+    const log = readFileSync(logPath, 'utf8');
+    for (const s of out.plan?.steps ?? []) expect(log).toContain(`== ${s.id} done in`);
   });
 
   it('refuses to wipe without confirmation, listing the disks, before running anything', async () => {

@@ -26,11 +26,13 @@ describe('buildPlan', () => {
       'wipe:sda',
       'partition:sda',
       'lvm:openve',
-      'mkfs:esp:sda',
       'mkfs:root',
-      'mkfs:swap',
       'mount:target',
       'extract:payload',
+      // beside the extraction (plan/overlap.ts)
+      'lvcreate:openve',
+      'mkfs:esp:sda',
+      'mkfs:swap',
       'bind:target',
       'files:system',
       'password:root',
@@ -59,12 +61,14 @@ describe('buildPlan', () => {
         fixture('ten-disks'),
       ),
     );
-    expect(plan.steps.map((s) => s.id).slice(0, 7)).toEqual([
+    expect(plan.steps.map((s) => s.id).slice(0, 9)).toEqual([
       'wipe:nvme0n1',
       'wipe:nvme1n1',
       'partition:nvme0n1',
       'partition:nvme1n1',
       'mkfs:root',
+      'mount:target',
+      'extract:payload',
       'mkfs:esp:nvme0n1',
       'mkfs:esp:nvme1n1',
     ]);

@@ -1,0 +1,204 @@
+// applyPlan's second lane (issue 10: install within 1.5x of extraction): steps with
+// `concurrentWith` run beside their lead step; progress stays the lead's story; a failure in
+// either lane waits for the other, then cleans up.
+import { describe, expect, it } from 'vitest';
+import { recordingRunner } from '../../../installer/exec/recording.ts';
+import { applyPlan } from '../../../installer/apply/applyPlan.ts';
+import type { Handler, HandlerMap } from '../../../installer/apply/context.ts';
+import type { Plan, Step } from '../../../installer/plan/types.ts';
+import type { ProgressEvent } from '../../../installer/progress.ts';
+
+function plan(steps: Step[]): Plan {
+  return {
+    version: 1,
+    target: '/target',
+    summary: {
+      fqdn: 'n.example',
+      hostname: 'n',
+      filesystem: 'ext4',
+      layout: 'test',
+      disks: [],
+      nic: { name: 'eth0', mac: '00:00:00:00:00:01' },
+      pins: [],
+      pinsFrom: 'default',
+      network: { source: 'from-dhcp' },
+      volumes: [],
+      timezone: 'UTC',
+      keyboard: 'en-us',
+      cluster: null,
+    },
+    warnings: [],
+    steps,
+  };
+}
+
+const STEPS: Step[] = [
+  {
+    id: 'mount:target',
+    title: 'Mounting',
+    weight: 1,
+    kind: 'mount',
+    mounts: [{ device: '/dev/openve/root', mountpoint: '/', fstype: 'ext4', options: [] }],
+  },
+  {
+    id: 'extract:payload',
+    title: 'Copying the system',
+    weight: 6,
+    kind: 'extract',
+    source: 'payload',
+  },
+  {
+    id: 'lvcreate:openve',
+    title: 'Thin pool',
+    weight: 1,
+    kind: 'lvcreate',
+    vg: 'openve',
+    volumes: [{ name: 'data', sizeMiB: 1024, type: 'thin-pool' }],
+    concurrentWith: 'extract:payload',
+  },
+  {
+    id: 'mkfs:swap',
+    title: 'Swap',
+    weight: 1,
+    kind: 'mkfs',
+    device: '/dev/openve/swap',
+    fstype: 'swap',
+    label: 'swap',
+    uuid: 'u',
+    concurrentWith: 'extract:payload',
+  },
+  { id: 'finalize', title: 'Finishing', weight: 1, kind: 'finalize' },
+];
+
+/** handlers that record start/end and let the test decide when extraction ends */
+function gated(opts: { failSide?: boolean; failLead?: boolean } = {}) {
+  const order: string[] = [];
+  let release!: () => void;
+  const extractGate = new Promise<void>((r) => (release = r));
+  let sideRan = 0;
+  const rec = (): Handler<Step['kind']> =>
+    (async (step: Step) => {
+      order.push(`start ${step.id}`);
+      await Promise.resolve();
+      order.push(`end ${step.id}`);
+    }) as Handler<Step['kind']>;
+  const handlers: Partial<HandlerMap> = {
+    mount: rec() as HandlerMap['mount'],
+    extract: (async (step, ctx) => {
+      order.push(`start ${step.id}`);
+      ctx.progress(0.5);
+      await extractGate;
+      order.push(`end ${step.id}`);
+      if (opts.failLead) throw new Error('tar: disk full');
+    }) as HandlerMap['extract'],
+    lvcreate: (async (step, ctx) => {
+      order.push(`start ${step.id}`);
+      sideRan++;
+      ctx.progress(0.5, 'side text is not shown');
+      order.push(`end ${step.id}`);
+      if (opts.failSide) throw new Error('lvcreate: no space');
+    }) as HandlerMap['lvcreate'],
+    // the last step beside extraction ends it: proof that both ran at the same time
+    mkfs: (async (step) => {
+      order.push(`start ${step.id}`);
+      order.push(`end ${step.id}`);
+      release();
+    }) as HandlerMap['mkfs'],
+    finalize: rec() as HandlerMap['finalize'],
+  };
+  if (opts.failSide) setTimeout(() => release(), 10);
+  return { order, handlers, sideRan: () => sideRan };
+}
+
+describe('applyPlan: steps beside a lead step', () => {
+  it('starts the steps beside extraction while it runs, and waits for both before going on', async () => {
+    const events: ProgressEvent[] = [];
+    const g = gated();
+    const out = await applyPlan(plan(STEPS), {
+      runner: recordingRunner(),
+      emit: (e) => events.push(e),
+      handlers: g.handlers,
+      afterInstall: [],
+    });
+    expect(out.ok).toBe(true);
+    expect(g.order).toEqual([
+      'start mount:target',
+      'end mount:target',
+      'start extract:payload',
+      'start lvcreate:openve', // before extraction ended: it only ends once this has run
+      'end lvcreate:openve',
+      'start mkfs:swap',
+      'end mkfs:swap',
+      'end extract:payload',
+      'start finalize',
+      'end finalize',
+    ]);
+    const progress = events.filter(
+      (e): e is Extract<ProgressEvent, { type: 'progress' }> => e.type === 'progress',
+    );
+    // one story: during the group every event names the lead, ratios only move forward
+    expect(progress.map((p) => [p.step, p.text, p.ratio])).toEqual([
+      ['mount:target', 'Mounting', 0],
+      ['extract:payload', 'Copying the system', 0.1],
+      ['extract:payload', 'Copying the system', 0.4],
+      ['extract:payload', 'Copying the system', 0.45],
+      ['extract:payload', 'Copying the system', 0.5],
+      ['finalize', 'Finishing', 0.9],
+      ['done', 'Installation complete', 1],
+    ]);
+  });
+
+  it('a failing step beside extraction waits for extraction, reports itself and cleans up', async () => {
+    const events: ProgressEvent[] = [];
+    const g = gated({ failSide: true });
+    const r = recordingRunner();
+    const out = await applyPlan(plan(STEPS), {
+      runner: r,
+      emit: (e) => events.push(e),
+      handlers: g.handlers,
+      afterInstall: [],
+    });
+    expect(out).toMatchObject({
+      ok: false,
+      failedStep: 'lvcreate:openve',
+      error: 'lvcreate:openve failed: lvcreate: no space',
+    });
+    expect(g.order).toContain('end extract:payload');
+    expect(g.order).not.toContain('start mkfs:swap');
+    expect(g.order).not.toContain('start finalize');
+    expect(events.filter((e) => e.type === 'error')).toHaveLength(1);
+    expect(events.some((e) => e.type === 'message' && e.text.startsWith('Cleaning up'))).toBe(true);
+    expect(events[events.length - 1]).toMatchObject({ type: 'finished', ok: false });
+  });
+
+  it('a failing lead waits for the steps beside it and is the one reported', async () => {
+    const events: ProgressEvent[] = [];
+    const g = gated({ failLead: true });
+    const out = await applyPlan(plan(STEPS), {
+      runner: recordingRunner(),
+      emit: (e) => events.push(e),
+      handlers: g.handlers,
+      afterInstall: [],
+    });
+    expect(out).toMatchObject({ ok: false, failedStep: 'extract:payload' });
+    expect(g.order.indexOf('end mkfs:swap')).toBeGreaterThan(-1);
+    expect(g.order).not.toContain('start finalize');
+  });
+
+  it('refuses a plan whose concurrent step is not next to its lead, before running anything', async () => {
+    const events: ProgressEvent[] = [];
+    const g = gated();
+    const bad = [STEPS[0]!, STEPS[2]!, STEPS[1]!, STEPS[4]!];
+    const out = await applyPlan(plan(bad), {
+      runner: recordingRunner(),
+      emit: (e) => events.push(e),
+      handlers: g.handlers,
+      afterInstall: [],
+    });
+    expect(out.ok).toBe(false);
+    expect(out.error).toBe(
+      'lvcreate:openve runs beside extract:payload, which must come right before it (or before the steps beside it)',
+    );
+    expect(g.order).toEqual([]);
+  });
+});

@@ -1,0 +1,89 @@
+// plan/overlap.ts: what runs beside the extraction, and the invariant the executor relies on.
+import { describe, expect, test } from 'vitest';
+import { buildPlan } from '../../../installer/plan/buildPlan.ts';
+import { concurrencyProblem, overlapWithExtraction } from '../../../installer/plan/overlap.ts';
+import type { Plan } from '../../../installer/plan/types.ts';
+import { answers, fixture, fixtureNames } from './helpers.ts';
+
+const ok = (r: ReturnType<typeof buildPlan>): Plan => {
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  return r.value;
+};
+const ids = (p: Plan) =>
+  p.steps.map((s) => `${s.id}${s.concurrentWith ? ` || ${s.concurrentWith}` : ''}`);
+
+describe('overlapWithExtraction', () => {
+  test('LVM: ESP, swap and the thin pool run beside the extraction; the VG keeps swap and root', () => {
+    const plan = ok(buildPlan(answers(), fixture('single-sata')));
+    expect(ids(plan)).toEqual([
+      'wipe:sda',
+      'partition:sda',
+      'lvm:openve',
+      'mkfs:root',
+      'mount:target',
+      'extract:payload',
+      'lvcreate:openve || extract:payload',
+      'mkfs:esp:sda || extract:payload',
+      'mkfs:swap || extract:payload',
+      'bind:target',
+      'files:system',
+      'password:root',
+      'first-boot:hook',
+      'machine-id:reset',
+      'bootloader:grub',
+      'finalize',
+    ]);
+    const lvm = plan.steps.find((s) => s.kind === 'lvm');
+    const pool = plan.steps.find((s) => s.kind === 'lvcreate');
+    expect(lvm?.kind === 'lvm' && lvm.volumes.map((v) => v.name)).toEqual(['swap', 'root']);
+    expect(lvm?.title).not.toContain('data');
+    expect(pool?.kind === 'lvcreate' && pool.volumes.map((v) => [v.name, v.type])).toEqual([
+      ['data', 'thin-pool'],
+    ]);
+    // the summary still lists every volume
+    expect(plan.summary.volumes.map((v) => v.name)).toEqual(['swap', 'root', 'data']);
+  });
+  test('btrfs: the ESPs run beside; the file system itself stays before the mount', () => {
+    const plan = ok(
+      buildPlan(
+        answers({
+          disk: {
+            filesystem: 'btrfs',
+            btrfs: { raid: 'raid1' },
+            selection: { kind: 'list', disks: ['sda', 'sdb'] },
+          },
+        }),
+        fixture('four-identical'),
+      ),
+    );
+    expect(ids(plan).filter((i) => i.includes('||'))).toEqual([
+      'mkfs:esp:sda || extract:payload',
+      'mkfs:esp:sdb || extract:payload',
+    ]);
+    expect(ids(plan).indexOf('mkfs:root')).toBeLessThan(ids(plan).indexOf('mount:target'));
+  });
+  test('a plan without an extract step is left as it is', () => {
+    const steps = ok(buildPlan(answers(), fixture('single-sata'))).steps.filter(
+      (s) => s.kind !== 'extract',
+    );
+    expect(overlapWithExtraction(steps.map(({ concurrentWith: _c, ...s }) => s))).toHaveLength(
+      steps.length,
+    );
+  });
+  test('every fixture plan keeps the invariant', () => {
+    for (const name of fixtureNames()) {
+      const r = buildPlan(answers(), fixture(name));
+      if (r.ok) expect(concurrencyProblem(r.value.steps), name).toBeNull();
+    }
+  });
+  test('concurrencyProblem names a step that is not next to its lead', () => {
+    const steps = ok(buildPlan(answers(), fixture('single-sata'))).steps;
+    const moved = [
+      ...steps.filter((s) => s.id !== 'mkfs:swap'),
+      steps.find((s) => s.id === 'mkfs:swap')!,
+    ];
+    expect(concurrencyProblem(moved)).toBe(
+      'mkfs:swap runs beside extract:payload, which must come right before it (or before the steps beside it)',
+    );
+  });
+});
