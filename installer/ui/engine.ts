@@ -59,11 +59,8 @@ export async function hashPassword(tools: CommandRunner, password: string): Prom
   );
 }
 
-export async function saveAnswerFile(
-  tools: CommandRunner,
-  answers: Answers,
-  path: string,
-): Promise<string> {
+/** The answer file reproducing this install, the password as a crypt hash (never cleartext). */
+export async function answerText(tools: CommandRunner, answers: Answers): Promise<string> {
   const { serializeAnswers } = await import('../answers/serialize.ts');
   const pw = answers.global.rootPassword;
   const hashed: Answers =
@@ -76,7 +73,15 @@ export async function saveAnswerFile(
           },
         }
       : answers;
-  const text = serializeAnswers(hashed);
+  return serializeAnswers(hashed);
+}
+
+export async function saveAnswerFile(
+  tools: CommandRunner,
+  answers: Answers,
+  path: string,
+): Promise<string> {
+  const text = await answerText(tools, answers);
   try {
     await writeFile(path, text, { mode: 0o600 });
   } catch (err) {
@@ -95,6 +100,18 @@ export function createServices(o: EngineOptions): Services {
     logPath: o.dryRun ? '(dry run: no log file)' : o.logPath,
     now: () => Date.now(),
     saveAnswers: (answers, path) => saveAnswerFile(o.tools, answers, path),
+    saveAnswersToStick: async (answers) => {
+      const { saveToStick } = await import('./stick.ts');
+      const text = await answerText(o.tools, answers);
+      return saveToStick(
+        {
+          runner: o.tools,
+          dryRun: o.dryRun,
+          write: (p, t) => writeFile(p, t, { mode: 0o600 }),
+        },
+        text,
+      );
+    },
     install: (plan, answers, sink) => install(o, plan, answers, sink),
   };
 }

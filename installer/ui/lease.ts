@@ -5,6 +5,7 @@ import type { NicInfo } from '../hardware/types.ts';
 import type { NetworkLease } from './wizard/values.ts';
 
 interface IpAddr {
+  ifindex?: number;
   ifname?: string;
   addr_info?: { family?: string; local?: string; prefixlen?: number; scope?: string }[];
 }
@@ -20,6 +21,8 @@ export function parseLease(
   resolvConf: string,
   nics: readonly NicInfo[],
   hostname?: string,
+  /** the names the DHCP server gave (leaseNames): preferred to the live system's own */
+  dhcp: LeaseNames = {},
 ): NetworkLease | null {
   let addrs: IpAddr[];
   let routes: IpRoute[];
@@ -50,7 +53,10 @@ export function parseLease(
     .map((m) => m[1])
     .find((ip) => ip !== undefined && !ip.startsWith('127.'));
   // systemd-resolved writes `search .` when DHCP gave no domain: that is no domain at all.
-  const domain = /^(?:search|domain)\s+(\S+)/m.exec(resolvConf)?.[1]?.replace(/^\.+|\.+$/g, '') || undefined;
+  const domain =
+    dhcp.domain ??
+    (/^(?:search|domain)\s+(\S+)/m.exec(resolvConf)?.[1]?.replace(/^\.+|\.+$/g, '') || undefined);
+  hostname = dhcp.hostname ?? hostname;
   return {
     nic: dev,
     cidr: `${inet.local}/${inet.prefixlen}`,
@@ -60,6 +66,38 @@ export function parseLease(
     ...(hostname ? { hostname } : {}),
   };
 }
+
+export interface LeaseNames {
+  hostname?: string;
+  domain?: string;
+}
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+const isDomain = (d: string): boolean =>
+  d.length <= 253 && d.split('.').every((l) => LABEL.test(l));
+
+/**
+ * Host name (option 12) and domain (option 15) from a systemd-networkd lease file
+ * (/run/systemd/netif/leases/<ifindex>: `HOSTNAME=pve1`, `DOMAINNAME=lab.example`). A host name
+ * given as an FQDN also gives the domain. The server is not trusted: anything that is not a valid
+ * DNS name is ignored, so the form starts from a name the answer validators accept.
+ */
+export function leaseNames(text: string): LeaseNames {
+  const value = (key: string) =>
+    new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1]?.trim().replace(/\.$/, '').toLowerCase();
+  const out: LeaseNames = {};
+  const host = value('HOSTNAME');
+  const domain = value('DOMAINNAME');
+  if (host && isDomain(host)) {
+    const dot = host.indexOf('.');
+    out.hostname = dot === -1 ? host : host.slice(0, dot);
+    if (dot !== -1) out.domain = host.slice(dot + 1);
+  }
+  if (domain && isDomain(domain)) out.domain = domain;
+  return out;
+}
+
+export const NETWORKD_LEASES = '/run/systemd/netif/leases';
 
 export async function probeLease(
   runner: CommandRunner,
@@ -80,7 +118,22 @@ export async function probeLease(
     } catch {
       // no resolver configured: DNS stays empty
     }
-    return parseLease(addr.stdout, route.stdout, resolv, nics, hostname().split('.')[0]);
+    const own = hostname().split('.')[0];
+    const lease = parseLease(addr.stdout, route.stdout, resolv, nics, own);
+    if (!lease) return null;
+    // the live system keeps its own name; what DHCP offered is in networkd's lease file
+    let names: LeaseNames = {};
+    try {
+      const ifindex = (JSON.parse(addr.stdout) as IpAddr[]).find(
+        (a) => a.ifname === lease.nic,
+      )?.ifindex;
+      const file = `${NETWORKD_LEASES}/${ifindex}`;
+      if (Number.isInteger(ifindex) && existsSync(file))
+        names = leaseNames(readFileSync(file, 'utf8'));
+    } catch {
+      // no lease file: the names stay as the live system has them
+    }
+    return parseLease(addr.stdout, route.stdout, resolv, nics, own, names);
   } catch {
     return null;
   }

@@ -135,6 +135,7 @@ async function lazyServices(
     now: () => Date.now(),
     install: async (plan, answers, sink) => (await engine()).install(plan, answers, sink),
     saveAnswers: async (answers, path) => (await engine()).saveAnswers(answers, path),
+    saveAnswersToStick: async (answers) => (await engine()).saveAnswersToStick(answers),
   };
 }
 

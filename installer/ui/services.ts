@@ -11,5 +11,8 @@ export interface Services {
   install(plan: Plan, answers: Answers, sink: ProgressSink): Promise<void>;
   /** writes the answer file reproducing this install (password hashed); returns the path written */
   saveAnswers(answers: Answers, path: string): Promise<string>;
+  /** writes answer.toml (password hashed) to the partition labelled OPENVE-AIS; returns what it
+   *  did, or throws a message to show (no such stick, two of them, mount failed) */
+  saveAnswersToStick(answers: Answers): Promise<string>;
   now(): number;
 }

@@ -34,11 +34,15 @@ export function startState(hw = hardware(), lease: NetworkLease | null = null): 
 
 export interface FakeServices extends Services {
   saved: { path: string; answers: unknown }[];
+  /** answers written to the OPENVE-AIS stick */
+  stick: unknown[];
   installs: number;
 }
 
 /** Services without side effects: install plays the plan's steps as events, save records. */
-export function fakeServices(opts: { fail?: string; dryRun?: boolean } = {}): FakeServices {
+export function fakeServices(
+  opts: { fail?: string; dryRun?: boolean; noStick?: boolean } = {},
+): FakeServices {
   const s: FakeServices = {
     dryRun: opts.dryRun ?? true,
     logPath: '/tmp/openve-test.log',
@@ -48,6 +52,12 @@ export function fakeServices(opts: { fail?: string; dryRun?: boolean } = {}): Fa
     async saveAnswers(answers, p) {
       s.saved.push({ path: p, answers });
       return p;
+    },
+    stick: [],
+    async saveAnswersToStick(answers) {
+      if (opts.noStick) throw new Error('no partition labelled OPENVE-AIS found');
+      s.stick.push(answers);
+      return 'saved answer.toml to OPENVE-AIS (/dev/sdb1, password hashed)';
     },
     async install(plan, _answers, sink) {
       s.installs++;
@@ -134,7 +144,11 @@ export function walkTo(screen: WizardState['screen'], s = startState()): WizardS
 }
 
 /** Polls get() every 25 ms until it returns something truthy; throws naming `what` after timeoutMs. */
-export async function pollUntil<T>(what: string, get: () => T | null | undefined | false | '', timeoutMs: number): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  get: () => T | null | undefined | false | '',
+  timeoutMs: number,
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const v = get();

@@ -18,7 +18,7 @@ import { countries } from '../../installer/ui/data/countries.ts';
 import { guessLocale } from '../../installer/ui/env-defaults.ts';
 import { clip, formatElapsed, wrapText } from '../../installer/ui/format.ts';
 import { splitInput, type KeyPress } from '../../installer/ui/keys.ts';
-import { parseLease } from '../../installer/ui/lease.ts';
+import { leaseNames, parseLease } from '../../installer/ui/lease.ts';
 import {
   btrfsUsableBytes,
   diskReducer,
@@ -413,6 +413,43 @@ describe('hardware facts, environment, lease, formatting', () => {
       keyboard: 'en-us',
     });
     expect(guessLocale({ LANG: 'en_GB.UTF-8' }, zones).keyboard).toBe('en-gb');
+  });
+  it('host name and domain from the DHCP lease (networkd lease file), preferred to the live system', () => {
+    const file = 'ADDRESS=10.0.2.15\nHOSTNAME=node7\nDOMAINNAME=lab.example\nOPTION_250=68747470\n';
+    expect(leaseNames(file)).toEqual({ hostname: 'node7', domain: 'lab.example' });
+    // an FQDN in option 12 gives the domain too; option 15 wins
+    expect(leaseNames('HOSTNAME=Node8.Corp.Example.\n')).toEqual({
+      hostname: 'node8',
+      domain: 'corp.example',
+    });
+    expect(leaseNames('HOSTNAME=node8.corp.example\nDOMAINNAME=lab.example\n')).toEqual({
+      hostname: 'node8',
+      domain: 'lab.example',
+    });
+    // a hostile server: escape sequences, spaces, over-long labels are ignored
+    expect(leaseNames('HOSTNAME=\u001b[2Jevil\nDOMAINNAME=a b.example\n')).toEqual({});
+    expect(leaseNames(`HOSTNAME=${'a'.repeat(64)}\n`)).toEqual({});
+    expect(leaseNames('')).toEqual({});
+    const addr = JSON.stringify([
+      {
+        ifindex: 2,
+        ifname: 'eno1',
+        addr_info: [{ family: 'inet', local: '10.0.2.15', prefixlen: 24, scope: 'global' }],
+      },
+    ]);
+    const route = JSON.stringify([{ dst: 'default', gateway: '10.0.2.2', dev: 'eno1' }]);
+    const lease = parseLease(
+      addr,
+      route,
+      'search other.example\nnameserver 10.0.2.3\n',
+      hardware().nics,
+      'openve-installer',
+      leaseNames(file),
+    );
+    expect(lease).toMatchObject({ hostname: 'node7', domain: 'lab.example' });
+    // and the wizard starts from that name
+    const s = startState(hardware(), lease);
+    expect(s.values.network.fqdn).toBe('node7.lab.example');
   });
   it('reads the DHCP lease from ip -j addr / route and resolv.conf, for a NIC of the profile only', () => {
     const nics = hardware().nics;

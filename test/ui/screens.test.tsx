@@ -274,6 +274,33 @@ describe('summary', () => {
     await ui.see('type the host name');
   });
 
+  it('says which NIC is pinned by MAC (issue 10)', async () => {
+    const ui = show(walkTo('summary'));
+    const f = await ui.see('pinned to MAC');
+    expect(f).toContain('NIC eno1 pinned to MAC e4:54:e8:5a:12:34 (keeps its name if its PCI');
+  });
+
+  it('u saves the answers to the OPENVE-AIS stick through the service; a missing stick is said plainly', async () => {
+    const services = fakeServices();
+    const ui = show(walkTo('summary'), services);
+    await ui.see('Disks to ERASE');
+    ui.press('u');
+    const f = await ui.see('saved answer.toml to OPENVE-AIS (/dev/sdb1, password hashed)');
+    expectFits80x24(f);
+    expect(services.stick).toHaveLength(1);
+    expect(JSON.stringify(services.stick)).toContain('"kind":"plain"'); // the service hashes it
+    ui.press(KEY.down);
+    await waitGone(ui.frame, 'saved answer.toml');
+
+    const none = fakeServices({ noStick: true });
+    const ui2 = show(walkTo('summary'), none);
+    await ui2.see('Disks to ERASE');
+    ui2.press('u');
+    await ui2.see('no partition labelled OPENVE-AIS found');
+    expect(none.stick).toHaveLength(0);
+    expect(none.installs).toBe(0);
+  });
+
   it('shows why the plan cannot be built and does not go on', async () => {
     const s = walkTo('cluster');
     const broken = { ...s, values: { ...s.values, disk: { ...s.values.disk, hdsize: '4' } } };
@@ -334,7 +361,7 @@ describe('confirm, progress, done', () => {
     const ui = show(mid, services);
     const f = await ui.see('42%');
     expect(f).toMatch(/\[#{28}\.{38}\] +42%/);
-    expect(f).toMatch(/Step +8\/15 +Copying the system/);
+    expect(f).toMatch(/Step +6\/13 +Copying the system/); // the 3 steps beside it are not counted
     expect(f).toMatch(/Elapsed +\d\d:\d\d/);
     expect(f).toContain('Partitioning /dev/sda');
     expectFits80x24(f);

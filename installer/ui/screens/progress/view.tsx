@@ -9,8 +9,10 @@ import { useElapsed } from './use-progress.ts';
 export function ProgressScreen({ state: wizard, services }: ScreenProps) {
   const p = wizard.progress;
   const elapsed = useElapsed(p.startedAt, !p.finished, services.now);
-  const step = wizard.plan?.steps.find((s) => s.id === p.step);
-  const index = wizard.plan && step ? wizard.plan.steps.indexOf(step) + 1 : 0;
+  // steps beside another (concurrentWith) are told through that one: count the others
+  const leads = wizard.plan?.steps.filter((s) => !s.concurrentWith) ?? [];
+  const step = leads.find((s) => s.id === p.step);
+  const index = step ? leads.indexOf(step) + 1 : 0;
   return (
     <Frame title="Installing" dryRun={services.dryRun} hints={[QUIT]}>
       <Text
@@ -25,7 +27,7 @@ export function ProgressScreen({ state: wizard, services }: ScreenProps) {
         </Box>
         <Text>
           {clip(
-            step ? `${index}/${wizard.plan!.steps.length}  ${step.title}` : p.text || 'starting...',
+            step ? `${index}/${leads.length}  ${step.title}` : p.text || 'starting...',
             theme.inner - 10,
           )}
         </Text>

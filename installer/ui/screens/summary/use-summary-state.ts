@@ -89,13 +89,19 @@ export function summaryLines(s: WizardState): Line[] {
 export interface SummaryState {
   scroll: number;
   save: { path: TextState; status: { ok: boolean; text: string } | null; busy: boolean } | null;
+  /** "save to the OPENVE-AIS stick": its outcome, shown until the next key */
+  stick: { busy: boolean; status: { ok: boolean; text: string } } | null;
 }
 
-export const initSummaryState = (): SummaryState => ({ scroll: 0, save: null });
+export const initSummaryState = (): SummaryState => ({ scroll: 0, save: null, stick: null });
 export const DEFAULT_ANSWER_PATH = '/tmp/answer.toml';
 
 export type SummaryResult =
-  SummaryState | { kind: 'install' } | { kind: 'back' } | { kind: 'save'; path: string };
+  | SummaryState
+  | { kind: 'install' }
+  | { kind: 'back' }
+  | { kind: 'save'; path: string }
+  | { kind: 'stick' };
 
 export function summaryKey(
   state: SummaryState,
@@ -120,6 +126,8 @@ export function summaryKey(
     const edited = editText(state.save.path, key, 4096);
     return edited ? { ...state, save: { ...state.save, path: edited, status: null } } : state;
   }
+  if (state.stick?.busy) return state;
+  if (state.stick) state = { ...state, stick: null };
   switch (key.kind) {
     case 'enter':
       return { kind: 'install' };
@@ -137,6 +145,7 @@ export function summaryKey(
     case 'text':
       if (key.text.toLowerCase() === 's')
         return { ...state, save: { path: textAt(DEFAULT_ANSWER_PATH), status: null, busy: false } };
+      if (key.text.toLowerCase() === 'u') return { kind: 'stick' };
       return state;
     default:
       return state;

@@ -21,6 +21,19 @@ export function useSummary(
       if (!('kind' in r)) return set(r);
       if (r.kind === 'install') return dispatch({ type: 'submit' });
       if (r.kind === 'back') return dispatch({ type: 'back' });
+      if (r.kind === 'stick') {
+        const done = (ok: boolean, text: string) =>
+          set({ ...get(), stick: { busy: false, status: { ok, text } } });
+        set({
+          ...s,
+          stick: { busy: true, status: { ok: true, text: 'saving to the OPENVE-AIS stick...' } },
+        });
+        services.saveAnswersToStick(toAnswers(wizard.values, wizard.hw)).then(
+          (text) => done(true, text),
+          (err: unknown) => done(false, err instanceof Error ? err.message : String(err)),
+        );
+        return;
+      }
       // save answers: hashing runs a command, so this is async; the field shows progress
       const save = s.save!;
       set({ ...s, save: { ...save, busy: true, status: { ok: true, text: 'saving...' } } });

@@ -29,6 +29,7 @@ export function SummaryScreen(props: ScreenProps) {
     : [
         { key: 'Enter', label: wizard.plan ? 'Install...' : '(fix first)' },
         { key: 's', label: 'Save answers' },
+        { key: 'u', label: 'to stick' },
         { key: 'Up/Down', label: 'Scroll' },
         BACK,
         QUIT,
@@ -69,6 +70,10 @@ export function SummaryScreen(props: ScreenProps) {
             </Text>
           )}
         </Box>
+      ) : state.stick ? (
+        <Text color={state.stick.status.ok ? theme.ok : theme.error}>
+          {state.stick.status.text}
+        </Text>
       ) : (
         <Text>
           {wizard.plan ? (
