@@ -3,7 +3,7 @@
 import type { Answers } from './answers/types.ts';
 import type { HardwareProfile } from './hardware/types.ts';
 import type { Plan } from './plan/types.ts';
-import type { Result } from './errors.ts';
+import type { Result } from '../lib/errors.ts';
 import { parseAnswers } from './answers/parse.ts';
 import { buildPlan } from './plan/buildPlan.ts';
 

@@ -7,10 +7,10 @@
 import { isEntry } from './entry.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatIssue, UserError } from '../installer/errors.ts';
-import { realRunner } from '../installer/exec/runner.ts';
-import type { CommandRunner } from '../installer/exec/types.ts';
-import { parseCommandArgs } from '../installer/commands/args.ts';
+import { formatIssue, UserError } from '../lib/errors.ts';
+import { createRunner } from '../lib/exec/index.ts';
+import type { CommandRunner } from '../lib/exec/index.ts';
+import { parseCommandArgs } from '../lib/args.ts';
 import type { ClusterControl } from './cluster/control.ts';
 import { controlFromEnv } from './cluster/control.ts';
 import { writeFileAtomic } from './cluster/state.ts';
@@ -177,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
       root: { type: 'string' },
     });
     const paths = nodePaths(resolveRoot(values.root));
-    const deps = { runner: realRunner() };
+    const deps = { runner: createRunner('real') };
     if (values['cluster-init']) return await runClusterInit(paths, deps);
     const ordering = values.ordering as Ordering | undefined;
     if (!ordering || !ORDERING_LIST.includes(ordering)) {

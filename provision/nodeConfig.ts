@@ -1,6 +1,6 @@
 // Reads /etc/openve/node.json (written by the installer) with checks that name the bad field.
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../installer/errors.ts';
+import { UserError } from '../lib/errors.ts';
 import type { NodeConfig } from './types.ts';
 
 const ORDERINGS = ['before-network', 'network-online', 'fully-up'] as const;

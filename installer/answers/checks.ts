@@ -2,7 +2,7 @@
 // TOML data even when the schema found problems, so one run reports everything; each check only
 // looks at fields that have the right type (wrong types are the schema's to report).
 // Mirrors Proxmox's verify_* functions (auto-installer utils.rs, installer-types answer.rs).
-import type { Issue } from '../errors.ts';
+import type { Issue } from '../../lib/errors.ts';
 import * as v from './validators.ts';
 import { UDEV_PROPERTY } from './schema.ts';
 import { formatPath, type PathSegment } from './paths.ts';

@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseToml } from 'smol-toml';
 import type { Answers, DiskAnswers, NetworkAnswers, BtrfsRaid, ClusterAnswers } from './types.ts';
-import { UserError, type Issue, type Result } from '../errors.ts';
+import { UserError, type Issue, type Result } from '../../lib/errors.ts';
+import { unreadableReason } from '../../lib/fs.ts';
 import { answerFileSchema, SNAKE_CASE_ALIASES, type RawAnswerFile } from './schema.ts';
 import { crossCheck } from './checks.ts';
 import { errorMap, toIssues } from './issues.ts';
@@ -99,9 +100,7 @@ export async function readAnswerFile(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : 'cannot be read';
-    throw new UserError({ path, message: `${why} (expected an answer file in TOML)` });
+    throw new UserError({ path, message: `${unreadableReason(err)} (expected an answer file in TOML)` });
   }
 }
 

@@ -2,8 +2,8 @@
 // ratio; on failure reports the step, the command, its exit code and output tail, then cleans up.
 import type { Plan, Step } from '../plan/types.ts';
 import type { ProgressSink } from '../progress.ts';
-import type { CommandRunner } from '../exec/types.ts';
-import { CommandError } from '../exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import { CommandError } from '../../lib/exec/index.ts';
 import { newState, type ApplyContext, type ApplySecrets, type HandlerMap } from './context.ts';
 import { handlers as defaultHandlers } from './handlers/index.ts';
 import { cleanup } from './cleanup.ts';

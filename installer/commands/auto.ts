@@ -3,18 +3,19 @@
 // The unattended install: answer file -> plan -> applyPlan, progress as JSON lines on stdout
 // (DESIGN 1), the full log in --log (default /tmp/openve-install.log), copied to the target.
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError, type Issue } from '../errors.ts';
+import { UserError, type Issue } from '../../lib/errors.ts';
+import { readUserFile } from '../../lib/fs.ts';
 import type { HardwareProfile } from '../hardware/types.ts';
 import type { Answers } from '../answers/types.ts';
 import type { Plan } from '../plan/types.ts';
-import type { CommandRunner } from '../exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import { toJsonLine, type ProgressEvent, type ProgressSink } from '../progress.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
 import { parseAnswers } from '../answers/parse.ts';
 import { buildPlan } from '../plan/buildPlan.ts';
-import { createRunner, type RunnerMode } from '../exec/factory.ts';
-import { createInstallLog, type InstallLog } from '../exec/log.ts';
-import { redact } from '../exec/runner.ts';
+import { createRunner, type RunnerMode } from '../../lib/exec/index.ts';
+import { createInstallLog, type InstallLog } from '../../lib/exec/index.ts';
+import { redact } from '../../lib/exec/index.ts';
 import { applyPlan, type ApplyOutcome } from '../apply/applyPlan.ts';
 import { redactAnswerText } from '../answers/serialize.ts';
 import { payloadFormat } from '../apply/handlers/extract.ts';
@@ -108,12 +109,7 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
 }
 
 function readText(file: string, flag: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError({ path: flag, message: `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})`}` });
-  }
+  return readUserFile(file, flag);
 }
 
 function readCmdline(): string {
@@ -134,7 +130,7 @@ export function findPayload(flag: string | undefined, env: string | undefined, d
   const where = flag ? '--payload' : 'OPENVE_PAYLOAD';
   if (given) {
     if (!payloadFormat(given)) throw new UserError({ path: where, message: `${given}: unknown payload format (expected .squashfs, .tar.zst or .tar)` });
-    if (!dryRun && !existsSync(given)) throw new UserError({ path: where, message: `${given}: file not found` });
+    if (!dryRun && !existsSync(given)) throw new UserError({ path: where, message: `${given}: no such file` });
     return given;
   }
   const found = candidates.find((c) => existsSync(c));

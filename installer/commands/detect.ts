@@ -4,7 +4,7 @@
 import { LINK_WAIT_MS, detectHardware } from '../hardware/detect.ts';
 import { formatProfile } from '../hardware/summary.ts';
 import type { HardwareProfile } from '../hardware/types.ts';
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('detect', args, {

@@ -1,5 +1,5 @@
 // `openve-install schema`: JSON Schema of the answer file (for editors, e.g. taplo / Even Better TOML).
-import { parseCommandArgs } from './args.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
 import { answerFileJsonSchema } from '../answers/schema.ts';
 
 export async function run(args: string[]): Promise<number> {

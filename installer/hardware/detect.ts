@@ -6,7 +6,7 @@
 // (28 ms) plus its import (20-40 ms) cost more than the whole detection for facts one read of
 // /proc/cpuinfo or /proc/meminfo gives. lsblk runs while sysfs is read.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CommandRunner } from '../exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import {
   diskKind,
   normaliseWwn,
@@ -21,7 +21,7 @@ import {
   type IpLink,
   type LsblkRow,
 } from './parse.ts';
-import { probeRunner } from './runner.ts';
+import { createRunner } from '../../lib/exec/index.ts';
 import { attr, hostReader, type SysReader } from './sysfs.ts';
 import type { DiskInfo, HardwareProfile, NicInfo } from './types.ts';
 import { deriveDiskUdev, deriveNicUdev, pciAddress, queryUdev } from './udev.ts';
@@ -49,7 +49,7 @@ export const NOTE_NO_VT = 'CPU has no hardware virtualization (vmx/svm): KVM gue
 export const NOTE_NO_KVM = '/dev/kvm is missing';
 export const NOTE_NO_UDEV = 'udev is not running: udev properties derived from sysfs and lsblk';
 
-export async function detectHardware(runner: CommandRunner = probeRunner(), options: DetectOptions = {}): Promise<HardwareProfile> {
+export async function detectHardware(runner: CommandRunner = createRunner('probe'), options: DetectOptions = {}): Promise<HardwareProfile> {
   const sys = options.sys ?? hostReader();
   const notes: string[] = [];
   const udevRunning = sys.exists('/run/udev/control');

@@ -1,7 +1,7 @@
 // zod schema of HardwareProfile: checks `--hardware FILE` fixtures and what detect produces.
 // Strict objects, like the answer file: a misspelt key in a fixture is an error, not ignored.
 import * as z from 'zod';
-import type { Issue } from '../errors.ts';
+import type { Issue } from '../../lib/errors.ts';
 import type { HardwareProfile } from './types.ts';
 
 const count = z.number({ error: 'must be a whole number >= 0' }).int({ error: 'must be a whole number >= 0' }).min(0, { error: 'must be a whole number >= 0' });

@@ -2,7 +2,7 @@
 // ID_NET_NAME_MAC, ...). Where udev runs (the live ISO) they come from `udevadm info`; where it
 // does not (this build host, containers) the common keys are derived from sysfs and lsblk the way
 // systemd's 60-persistent-storage and 75-net-description rules would set them, so filters still work.
-import type { CommandRunner } from '../exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import { parseUdevProperties } from './parse.ts';
 import type { Transport } from './types.ts';
 

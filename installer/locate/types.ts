@@ -1,5 +1,5 @@
-import type { CommandRunner } from '../exec/types.ts';
-import type { FetchPinnedOptions, PinnedResponse } from '../net/pinned.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import type { FetchPinnedOptions, PinnedResponse } from '../../lib/net/pinned.ts';
 import type { BootParams } from './cmdline.ts';
 import type { LocatePaths } from './paths.ts';
 

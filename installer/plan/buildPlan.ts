@@ -7,7 +7,7 @@
 import type { Answers } from '../answers/types.ts';
 import type { HardwareProfile } from '../hardware/types.ts';
 import type { Plan, Step } from './types.ts';
-import type { Issue, Result } from '../errors.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
 import { CLUSTER_INIT_UNIT } from '../../provision/types.ts';
 import { selectDisks } from './disks.ts';
 import { planNetwork } from './network.ts';

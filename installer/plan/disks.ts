@@ -12,7 +12,7 @@
 // filter matches in natural name order (sda, sdb, ..., sdz, sdaa; nvme0n1, nvme1n1, nvme10n1).
 import type { DiskAnswers } from '../answers/types.ts';
 import type { DiskInfo, HardwareProfile } from '../hardware/types.ts';
-import type { Issue, Result } from '../errors.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
 import { describeDisk, isInstallTarget } from '../hardware/describe.ts';
 import { describeFilter, matchesFilter } from './match.ts';
 

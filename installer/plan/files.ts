@@ -2,7 +2,7 @@
 // /etc/openve/node.json for first boot. Secrets never appear: the cluster token is the
 // @@SECRET:cluster-token@@ placeholder, substituted when the file is written to the target.
 import type { Answers } from '../answers/types.ts';
-import type { Issue, Result } from '../errors.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
 import type { FileSpec } from './types.ts';
 import type { NodeConfig } from '../../provision/types.ts';
 import type { NetworkPlan } from './network.ts';

@@ -10,7 +10,7 @@
 import ipaddr from 'ipaddr.js';
 import type { NetworkAnswers } from '../answers/types.ts';
 import type { HardwareProfile, NicInfo } from '../hardware/types.ts';
-import type { Issue, Result } from '../errors.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
 import { describeNic } from '../hardware/describe.ts';
 import { naturalCompare } from './disks.ts';
 import { describeFilter, matchesFilter } from './match.ts';

@@ -18,7 +18,7 @@
 // Proxmox asks before installing below 8 GiB and refuses below 2 GiB; unattended, nobody can
 // answer, so 8 GiB is a hard minimum here.
 import type { LvmOptions } from '../answers/types.ts';
-import type { Issue, Result } from '../errors.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
 import type { PartitionSpec, PartitionRole } from './types.ts';
 import {
   EXTENT_MIB,

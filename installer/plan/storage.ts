@@ -10,7 +10,7 @@
 // `compress`, zlib/lzo/zstd -> `compress=<alg>`, off -> none.
 import type { Answers, BtrfsRaid } from '../answers/types.ts';
 import type { DiskInfo, HardwareProfile } from '../hardware/types.ts';
-import type { Issue, Result } from '../errors.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
 import type { MountSpec, PartitionSpec, Step } from './types.ts';
 import { describeDisk, formatBytes } from '../hardware/describe.ts';
 import { diskArea, lvmSizing, partitionLayout, type DiskArea } from './sizing.ts';

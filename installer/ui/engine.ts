@@ -2,7 +2,7 @@
 // Loaded only when used, so the first frame never waits for it.
 import { writeFile } from 'node:fs/promises';
 import type { Answers } from '../answers/types.ts';
-import type { CommandRunner } from '../exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import type { Plan } from '../plan/types.ts';
 import type { ProgressSink } from '../progress.ts';
 import type { Services } from './services.ts';
@@ -107,16 +107,12 @@ async function install(
 ): Promise<void> {
   const [
     { applyPlan },
-    { createRunner },
-    { createInstallLog },
-    { redact },
+    { createRunner, createInstallLog, redact },
     auto,
     { serializeAnswers, redactAnswerText },
   ] = await Promise.all([
     import('../apply/applyPlan.ts'),
-    import('../exec/factory.ts'),
-    import('../exec/log.ts'),
-    import('../exec/runner.ts'),
+    import('../../lib/exec/index.ts'),
     import('../commands/auto.ts'),
     import('../answers/serialize.ts'),
   ]);

@@ -1,13 +1,13 @@
 // The joiner's side of the protocol: find and verify the master, then ask it to add us.
 import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
-import { UserError } from '../../installer/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import {
   fetchPinned,
   normalizeFingerprint,
   PinnedFetchError,
   type PinnedResponse,
-} from '../../installer/net/pinned.ts';
+} from '../../lib/net/pinned.ts';
 import {
   helloProof,
   type ErrorResponse,

@@ -1,5 +1,5 @@
 // The master sends a changed nodelist to members (before `corosync-cfgtool -R`).
-import { fetchPinned } from '../../installer/net/pinned.ts';
+import { fetchPinned } from '../../lib/net/pinned.ts';
 import type { ClusterConfig } from './model.ts';
 import { signPush } from './protocol.ts';
 import type { ClusterState } from './state.ts';

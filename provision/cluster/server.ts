@@ -3,7 +3,7 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
-import type { CommandRunner } from '../../installer/exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import type { NodePaths } from '../paths.ts';
 import type { ClusterControl } from './control.ts';
 import { addNode, ClusterChangeError, type ClusterConfig } from './model.ts';

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fetchPinned, safeUrl } from '../../installer/net/pinned.ts';
+import { fetchPinned, safeUrl } from '../../lib/net/pinned.ts';
 import type { NodeConfig } from '../types.ts';
 import type { Logger } from './log.ts';
 

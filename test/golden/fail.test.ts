@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planFromAnswerText } from '../../installer/core.ts';
-import { formatIssue } from '../../installer/errors.ts';
+import { formatIssue } from '../../lib/errors.ts';
 import type { HardwareProfile } from '../../installer/hardware/types.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

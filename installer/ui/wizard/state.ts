@@ -1,6 +1,6 @@
 // The wizard: one pure reducer over every screen. Screens only collect values and send them here;
 // this decides validation, order, Back, the plan, the destructive confirmation and progress.
-import type { Issue } from '../../errors.ts';
+import type { Issue } from '../../../lib/errors.ts';
 import type { HardwareProfile } from '../../hardware/types.ts';
 import { buildPlan } from '../../plan/buildPlan.ts';
 import type { Plan } from '../../plan/types.ts';

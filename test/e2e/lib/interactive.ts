@@ -5,8 +5,8 @@
 // and checked over SSH with that key. Screens go to <workDir>/screens/, times to result.json.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { realRunner } from '../../../installer/exec/runner.ts';
-import type { CommandResult, CommandRunner } from '../../../installer/exec/types.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
+import type { CommandResult, CommandRunner } from '../../../lib/exec/types.ts';
 import type { CheckResult } from './checks.ts';
 import { TmuxTerminal } from './interactive-tmux.ts';
 import { qemuArgv, type VmSpec } from './qemu.ts';

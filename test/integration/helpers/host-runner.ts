@@ -9,9 +9,9 @@
 //     /dev/<vg>/<lv>. The thin pool is created as a linear LV of the same size (dm-thin cannot be
 //     created without the kernel driver); its metadata LV is therefore not created here.
 //     `vgchange -an` detaches those loop devices; `vgchange -ay` maps them again (inspection).
-import { realRunner } from '../../../installer/exec/runner.ts';
-import { recordingRunner, type RecordingRunner } from '../../../installer/exec/recording.ts';
-import type { CommandRunner, RunOptions } from '../../../installer/exec/types.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
+import { recordingRunner, type RecordingRunner } from '../../../lib/exec/recording.ts';
+import type { CommandRunner, RunOptions } from '../../../lib/exec/types.ts';
 
 export interface HostShim {
   /** a fresh recording runner sharing this shim's state (mapped LVs, fake vfat mounts) */

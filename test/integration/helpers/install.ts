@@ -7,7 +7,7 @@ import { autoInstall } from '../../../installer/commands/auto.ts';
 import type { ProgressEvent } from '../../../installer/progress.ts';
 import type { HardwareProfile } from '../../../installer/hardware/types.ts';
 import type { Plan } from '../../../installer/plan/types.ts';
-import type { RecordingRunner } from '../../../installer/exec/recording.ts';
+import type { RecordingRunner } from '../../../lib/exec/recording.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { hostShim, type HostShim } from './host-runner.ts';
 import { createLoopDisks, type LoopSet } from './loops.ts';

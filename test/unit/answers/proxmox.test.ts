@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAnswers } from '../../../installer/answers/parse.ts';
 import { ZFS_NOT_SUPPORTED } from '../../../installer/answers/checks.ts';
-import { formatIssue } from '../../../installer/errors.ts';
+import { formatIssue } from '../../../lib/errors.ts';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/answers/proxmox');
 const files = readdirSync(dir).filter((f) => f.endsWith('.toml')).sort();

@@ -1,6 +1,6 @@
 // Each handler's commands, through a recording runner (no root, no disks).
 import { describe, expect, it } from 'vitest';
-import { recordingRunner, type RecordingRunner } from '../../../installer/exec/recording.ts';
+import { recordingRunner, type RecordingRunner } from '../../../lib/exec/recording.ts';
 import { newState, type ApplyContext } from '../../../installer/apply/context.ts';
 import type { ProgressEvent } from '../../../installer/progress.ts';
 import type { Step } from '../../../installer/plan/types.ts';
@@ -10,7 +10,7 @@ import { extractArgs, payloadFormat, percentFromOutput } from '../../../installe
 import { substituteSecrets } from '../../../installer/apply/handlers/configure.ts';
 import { descendantsDeepestFirst, mountsUnder, parseLsblk } from '../../../installer/apply/devices.ts';
 import { redactAnswerText } from '../../../installer/answers/serialize.ts';
-import { redact } from '../../../installer/exec/runner.ts';
+import { redact } from '../../../lib/exec/runner.ts';
 import { listArchive } from '../../../installer/apply/archive.ts';
 
 const TAR_X = 'tar -x -p --numeric-owner -C /target -f -';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ISO_DIR, LIVE, TARGET, parsePackageList, readRecipeFiles, renderGrubEnv, stageKey } from '../../../iso/recipe/recipe.ts';
-import { UserError } from '../../../installer/errors.ts';
+import { UserError } from '../../../lib/errors.ts';
 
 describe('package lists', () => {
   it('parses names, skipping comments and blank lines', () => {

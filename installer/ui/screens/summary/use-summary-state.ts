@@ -1,6 +1,6 @@
 // Summary: everything that will happen (pure lines from the plan and the values), scrolling, and
 // the "Save answers" sub-form.
-import { formatIssue } from '../../../errors.ts';
+import { formatIssue } from '../../../../lib/errors.ts';
 import { editText, textAt, type TextState } from '../../components/text-edit.ts';
 import { countryName } from '../../data/countries.ts';
 import { keyboards } from '../../data/keyboards.ts';

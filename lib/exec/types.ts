@@ -1,4 +1,8 @@
 // Every external command goes through a CommandRunner: argv arrays only, never a shell string.
+
+/** where a runner writes each command and its output (the install log) */
+export type LogLine = (line: string) => void;
+
 export interface RunOptions {
   /** bytes or text written to the child's stdin (how secrets reach chpasswd and friends) */
   input?: string | Uint8Array;

@@ -1,10 +1,15 @@
-// CommandRunner implementations. The real one runs argv arrays through execa (never a shell),
-// the dry-run one only logs, and the recording one (recording.ts) records and scripts responses.
-// createRunner (factory.ts) is the one place a mode is chosen.
+// The real CommandRunner: argv arrays through execa (never a shell). Loaded lazily by createRunner
+// (factory.ts, the one place a mode is chosen), so commands that never run a tool skip execa's
+// ~90 ms import. The dry-run and guard wrappers are in dry.ts, the recording runner in recording.ts.
 import { execa } from 'execa';
 import { CommandError, type CommandResult, type CommandRunner, type RunOptions } from './types.ts';
+import { collapseCarriageReturns, redact } from './redact.ts';
+import { defaultPath } from './path.ts';
+import type { LogLine } from './types.ts';
 
-export type LogLine = (line: string) => void;
+export { collapseCarriageReturns, redact } from './redact.ts';
+export { dryRunner, guardSecrets, DRY_RUN_OUTPUT } from './dry.ts';
+export type { LogLine } from './types.ts';
 
 export interface RealRunnerOptions {
   /** applied when a call gives no timeoutMs; 0 = none */
@@ -13,20 +18,6 @@ export interface RealRunnerOptions {
 
 /** Default timeout of one command: long enough for mkfs on a large disk, short enough to notice a hang. */
 export const DEFAULT_TIMEOUT_MS = 15 * 60_000;
-
-export function redact(text: string, secrets: readonly string[] | undefined): string {
-  let out = text;
-  for (const s of secrets ?? []) if (s) out = out.split(s).join('***');
-  return out;
-}
-
-/** Progress bars (unsquashfs) rewrite one line with \r: keep only what the terminal would show. */
-export function collapseCarriageReturns(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => line.slice(line.lastIndexOf('\r') + 1))
-    .join('\n');
-}
 
 /** The real runner: execa with argv arrays, no shell, output captured (and optionally logged). */
 export function realRunner(log?: LogLine, opts: RealRunnerOptions = {}): CommandRunner {
@@ -83,52 +74,4 @@ export function realRunner(log?: LogLine, opts: RealRunnerOptions = {}): Command
       return result;
     },
   };
-}
-
-/**
- * Stand-in output for the few commands whose output a step consumes, so that a dry run walks the
- * whole plan: a password hash is computed, never applied, and looks like one.
- */
-export const DRY_RUN_OUTPUT: Readonly<Record<string, string>> = {
-  mkpasswd: '$y$j9T$dry.run$dry.run.hash\n',
-  openssl: '$6$dry.run$dry.run.hash\n',
-};
-
-/** Dry run: logs what would run and reports success with empty output. Touches nothing. */
-export function dryRunner(log?: LogLine, output: Readonly<Record<string, string>> = DRY_RUN_OUTPUT): CommandRunner {
-  return {
-    async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-      if (argv.length === 0) throw new Error('dryRunner: empty argv');
-      log?.(`(dry-run) $ ${redact(argv.join(' '), options.redact)}`);
-      return { argv: [...argv], exitCode: 0, stdout: output[argv[0] as string] ?? '', stderr: '', durationMs: 0 };
-    },
-  };
-}
-
-/**
- * Refuses any command whose argv contains a secret: secrets travel via stdin or files only,
- * because argv is visible to every user in /proc and ends up in logs.
- */
-export function guardSecrets(inner: CommandRunner, secrets: () => readonly string[]): CommandRunner {
-  return {
-    run(argv, options) {
-      for (const s of secrets()) {
-        if (s && argv.some((a) => a.includes(s))) {
-          return Promise.reject(
-            new Error(`refusing to run ${argv[0] ?? '?'}: a secret would appear in its arguments (use stdin)`),
-          );
-        }
-      }
-      return inner.run(argv, options);
-    },
-  };
-}
-
-// DESIGN 5: /usr/sbin must be on PATH (sgdisk, lvm, mkfs.* live there).
-function defaultPath(): string {
-  const have = (process.env.PATH ?? '').split(':').filter(Boolean);
-  for (const p of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
-    if (!have.includes(p)) have.push(p);
-  }
-  return have.join(':');
 }

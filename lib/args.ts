@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UserError } from '../errors.ts';
+import { UserError } from './errors.ts';
 
 /** node:util parseArgs, with unknown or malformed options turned into a clear UserError. */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(

@@ -3,7 +3,7 @@
 // still leaves the log behind (it is copied to the target and read after failures).
 import { appendFileSync, mkdirSync, openSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import { redact } from './runner.ts';
+import { redact } from './redact.ts';
 
 export interface InstallLog {
   /** file path, or null when the log only goes to the echo function (tests, dry-run) */

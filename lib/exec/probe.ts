@@ -1,15 +1,13 @@
 // A CommandRunner on node:child_process for detection's few read-only commands (lsblk, ip,
 // udevadm). Measured here: importing execa costs ~90 ms, eighteen times `lsblk -J -O -b` plus
 // `ip -j link` together, so `openve-install detect` would miss its start-up budget with it.
-// Commands that write to disks or take secrets keep using exec/runner.ts (realRunner).
+// Made by createRunner('probe'); commands that write to disks keep the execa runner (runner.ts).
 import { execFile } from 'node:child_process';
-import { CommandError, type CommandResult, type CommandRunner, type RunOptions } from '../exec/types.ts';
-
-const PATH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+import { defaultPath } from './path.ts';
+import { CommandError, type CommandResult, type CommandRunner, type RunOptions } from './types.ts';
 
 export function probeRunner(): CommandRunner {
-  const have = (process.env.PATH ?? '').split(':').filter(Boolean);
-  const PATH = [...have, ...PATH_DIRS.filter((d) => !have.includes(d))].join(':');
+  const PATH = defaultPath();
   return {
     run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
       const [file, ...args] = argv;
