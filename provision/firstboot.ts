@@ -20,7 +20,7 @@ import { fileAndStdoutLogger, type Logger } from './firstboot/log.ts';
 import { buildWebhookBody, postWebhook, type WebhookBody } from './firstboot/webhook.ts';
 import { ORDERING_LIST, readNodeConfig, type Ordering } from './nodeConfig.ts';
 import { nodePaths, resolveRoot, type NodePaths } from './paths.ts';
-import { FIRST_BOOT_UNITS, type NodeConfig } from './types.ts';
+import { FIRST_BOOT_UNITS, type NodeConfig } from '../contracts/node/types.ts';
 
 export interface FirstBootDeps {
   runner: CommandRunner;

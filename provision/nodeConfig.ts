@@ -1,7 +1,7 @@
 // Reads /etc/openve/node.json (written by the installer) with checks that name the bad field.
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../lib/errors.ts';
-import type { NodeConfig } from './types.ts';
+import type { NodeConfig } from '../contracts/node/types.ts';
 
 const ORDERINGS = ['before-network', 'network-online', 'fully-up'] as const;
 

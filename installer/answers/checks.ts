@@ -3,8 +3,8 @@
 // looks at fields that have the right type (wrong types are the schema's to report).
 // Mirrors Proxmox's verify_* functions (auto-installer utils.rs, installer-types answer.rs).
 import type { Issue } from '../../lib/errors.ts';
-import * as v from './validators.ts';
-import { UDEV_PROPERTY } from './schema.ts';
+import * as v from '../../contracts/answers/validators.ts';
+import { UDEV_PROPERTY } from '../../contracts/answers/schema.ts';
 import { formatPath, type PathSegment } from './paths.ts';
 
 type Table = Record<string, unknown>;

@@ -4,8 +4,8 @@
 import type * as core from 'zod/v4/core';
 import type { Issue } from '../../lib/errors.ts';
 import { formatPath, type PathSegment } from './paths.ts';
-import { closest, didYouMean } from './suggest.ts';
-import { quote } from './validators.ts';
+import { closest, didYouMean } from '../../contracts/answers/suggest.ts';
+import { quote } from '../../contracts/answers/validators.ts';
 
 type ZodIssue = core.$ZodIssue;
 type RawIssue = core.$ZodRawIssue;

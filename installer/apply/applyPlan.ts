@@ -1,7 +1,7 @@
 // Runs a plan's steps in order through their handlers, turning step weights into one progress
 // ratio; on failure reports the step, the command, its exit code and output tail, then cleans up.
-import type { Plan, Step } from '../plan/types.ts';
-import type { ProgressSink } from '../progress.ts';
+import type { Plan, Step } from '../../contracts/plan/types.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
 import type { CommandRunner } from '../../lib/exec/index.ts';
 import { CommandError } from '../../lib/exec/index.ts';
 import { newState, type ApplyContext, type ApplySecrets, type HandlerMap } from './context.ts';

@@ -1,8 +1,8 @@
 // Extension point: work that runs after a successful install, before the final `finished` event
 // (e.g. the post-installation webhook, owned by provision/). A failing hook is a warning, not a
 // failed install: the disks are already done.
-import type { Plan } from '../plan/types.ts';
-import type { ProgressSink } from '../progress.ts';
+import type { Plan } from '../../contracts/plan/types.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
 
 export interface AfterInstallContext {
   plan: Plan;

@@ -5,11 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError, type Issue } from '../../lib/errors.ts';
 import { readUserFile } from '../../lib/fs.ts';
-import type { HardwareProfile } from '../hardware/types.ts';
-import type { Answers } from '../answers/types.ts';
-import type { Plan } from '../plan/types.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
+import type { Answers } from '../../contracts/answers/types.ts';
+import type { Plan } from '../../contracts/plan/types.ts';
 import type { CommandRunner } from '../../lib/exec/index.ts';
-import { toJsonLine, type ProgressEvent, type ProgressSink } from '../progress.ts';
+import { toJsonLine, type ProgressEvent, type ProgressSink } from '../../contracts/progress.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
 import { parseAnswers } from '../answers/parse.ts';
 import { buildPlan } from '../plan/buildPlan.ts';

@@ -4,7 +4,7 @@
 // that fails (those list every disk or NIC of the machine).
 import { UserError } from '../../lib/errors.ts';
 import { readUserFile } from '../../lib/fs.ts';
-import type { HardwareProfile } from '../hardware/types.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
 import { planFromAnswerText } from '../core.ts';
 import { formatPlan } from '../plan/format.ts';

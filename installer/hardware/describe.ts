@@ -1,6 +1,6 @@
 // Small pure helpers for talking about hardware to people: sizes, one-line descriptions of disks
 // and NICs (used in error messages that list candidates) and the wrong-disk rule (DESIGN 3).
-import type { DiskInfo, NicInfo } from './types.ts';
+import type { DiskInfo, NicInfo } from '../../contracts/hardware/types.ts';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 

@@ -23,7 +23,7 @@ import {
 } from './parse.ts';
 import { createRunner } from '../../lib/exec/index.ts';
 import { attr, hostReader, type SysReader } from './sysfs.ts';
-import type { DiskInfo, HardwareProfile, NicInfo } from './types.ts';
+import type { DiskInfo, HardwareProfile, NicInfo } from '../../contracts/hardware/types.ts';
 import { deriveDiskUdev, deriveNicUdev, pciAddress, queryUdev } from './udev.ts';
 
 export interface DetectOptions {

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../../lib/errors.ts';
 import { unreadableReason } from '../../lib/fs.ts';
-import { checkHardwareProfile } from './schema.ts';
-import type { HardwareProfile } from './types.ts';
+import { checkHardwareProfile } from '../../contracts/hardware/schema.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 
 export function loadHardwareFile(file: string): HardwareProfile {
   let text: string;

@@ -1,6 +1,6 @@
 // Pure parsers for what detection reads: lsblk/ip JSON, /proc files, udevadm output, SCSI VPD.
 // No I/O here, so every format is tested against recorded samples (test/fixtures/hardware/raw/).
-import type { DiskKind, Transport } from './types.ts';
+import type { DiskKind, Transport } from '../../contracts/hardware/types.ts';
 
 export { parseLsblk, type LsblkRow } from '../../lib/parse/lsblk.ts';
 

@@ -4,7 +4,7 @@
 // systemd's 60-persistent-storage and 75-net-description rules would set them, so filters still work.
 import type { CommandRunner } from '../../lib/exec/index.ts';
 import { parseUdevProperties } from './parse.ts';
-import type { Transport } from './types.ts';
+import type { Transport } from '../../contracts/hardware/types.ts';
 
 /** Query udev for many devices in one call (`/dev/sda`, `/sys/class/net/eno1`), keyed by argument. */
 export async function queryUdev(runner: CommandRunner, devices: readonly string[]): Promise<Map<string, Record<string, string>>> {

@@ -8,7 +8,7 @@ import { parseAnswers } from '../answers/parse.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
 import { UserError, formatIssue } from '../../lib/errors.ts';
 import { loadHardwareFile } from '../hardware/fixture.ts';
-import type { HardwareProfile } from '../hardware/types.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { realLocateEnv } from './env.ts';
 import { locateAnswer } from './locate.ts';

@@ -10,8 +10,8 @@
 // - Every selection error lists all disks of the machine with name, size, model and serial.
 // Order: disk-list order as written (the first disk carries the ESP mounted at /boot/efi);
 // filter matches in natural name order (sda, sdb, ..., sdz, sdaa; nvme0n1, nvme1n1, nvme10n1).
-import type { DiskAnswers } from '../answers/types.ts';
-import type { DiskInfo, HardwareProfile } from '../hardware/types.ts';
+import type { DiskAnswers } from '../../contracts/answers/types.ts';
+import type { DiskInfo, HardwareProfile } from '../../contracts/hardware/types.ts';
 import type { Issue, Result } from '../../lib/errors.ts';
 import { describeDisk, isInstallTarget } from '../hardware/describe.ts';
 import { describeFilter, matchesFilter } from './match.ts';

@@ -8,8 +8,8 @@
 // Pinning (DESIGN 3, as Proxmox): every physical NIC gets a systemd .link file fixing its name by
 // MAC; NICs missing from the mapping get `nicN` (N counting up, skipping names already taken).
 import ipaddr from 'ipaddr.js';
-import type { NetworkAnswers } from '../answers/types.ts';
-import type { HardwareProfile, NicInfo } from '../hardware/types.ts';
+import type { NetworkAnswers } from '../../contracts/answers/types.ts';
+import type { HardwareProfile, NicInfo } from '../../contracts/hardware/types.ts';
 import type { Issue, Result } from '../../lib/errors.ts';
 import { describeNic } from '../hardware/describe.ts';
 import { naturalCompare } from './disks.ts';

@@ -17,9 +17,9 @@
 // DESIGN 4's simpler os/4 rule is used, with a 4 GiB floor so small disks still get a usable root.
 // Proxmox asks before installing below 8 GiB and refuses below 2 GiB; unattended, nobody can
 // answer, so 8 GiB is a hard minimum here.
-import type { LvmOptions } from '../answers/types.ts';
+import type { LvmOptions } from '../../contracts/answers/types.ts';
 import type { Issue, Result } from '../../lib/errors.ts';
-import type { PartitionSpec, PartitionRole } from './types.ts';
+import type { PartitionSpec, PartitionRole } from '../../contracts/plan/types.ts';
 import {
   EXTENT_MIB,
   GIB_IN_MIB,

@@ -1,10 +1,10 @@
 // The real Services: the install engine (applyPlan through the runner factory) and "save answers".
 // Loaded only when used, so the first frame never waits for it.
 import { writeFile } from 'node:fs/promises';
-import type { Answers } from '../answers/types.ts';
+import type { Answers } from '../../contracts/answers/types.ts';
 import type { CommandRunner } from '../../lib/exec/index.ts';
-import type { Plan } from '../plan/types.ts';
-import type { ProgressSink } from '../progress.ts';
+import type { Plan } from '../../contracts/plan/types.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
 import type { Services } from './services.ts';
 
 export interface EngineOptions {
@@ -31,7 +31,7 @@ export function pacedRunner(inner: CommandRunner, ms: number): CommandRunner {
 
 /** crypt(3) hash of the password: yescrypt via mkpasswd, else SHA-512 via openssl. Input on stdin only. */
 export async function hashPassword(tools: CommandRunner, password: string): Promise<string> {
-  const { validateCryptHash } = await import('../answers/validators.ts');
+  const { validateCryptHash } = await import('../../contracts/answers/validators.ts');
   const attempts: string[][] = [
     ['mkpasswd', '-m', 'yescrypt', '--stdin'],
     ['openssl', 'passwd', '-6', '-stdin'],

@@ -2,7 +2,7 @@
 // `ip -j addr` / `ip -j route` and resolv.conf, to prefill the network screen. Parsing is pure.
 import type { CommandRunner } from '../../lib/exec/index.ts';
 import { parseIpAddr, parseIpRoute, type IpAddr, type IpRoute } from '../../lib/parse/ip.ts';
-import type { NicInfo } from '../hardware/types.ts';
+import type { NicInfo } from '../../contracts/hardware/types.ts';
 import type { NetworkLease } from './wizard/values.ts';
 
 

@@ -4,7 +4,7 @@
 import { render } from 'ink';
 import { UserError } from '../../lib/errors.ts';
 import type { CommandRunner } from '../../lib/exec/index.ts';
-import type { HardwareProfile } from '../hardware/types.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
 import { App } from './app.tsx';
 import { guessLocale } from './env-defaults.ts';
@@ -12,7 +12,7 @@ import type { Services } from './services.ts';
 import { initialValues } from './wizard/initial.ts';
 import { initialState, type WizardState } from './wizard/state.ts';
 import type { NetworkLease } from './wizard/values.ts';
-import { validateTimezone } from '../answers/validators.ts';
+import { validateTimezone } from '../../contracts/answers/validators.ts';
 
 export const DEFAULT_LOG = '/tmp/openve-install.log';
 

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, statSync } from 'node:fs';
 import type { CommandRunner } from '../../lib/exec/index.ts';
 import { fetchPinned, safeUrl } from '../../lib/net/pinned.ts';
 import { writeFileAtomic } from '../cluster/state.ts';
-import type { NodeConfig } from '../types.ts';
+import type { NodeConfig } from '../../contracts/node/types.ts';
 import type { Logger } from './log.ts';
 
 export interface HookOutcome {

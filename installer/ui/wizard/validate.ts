@@ -1,6 +1,6 @@
 // Per-screen validation: field id -> message. Pure; the wizard reducer refuses to leave a screen
 // with errors, and the screen shows each message under its field.
-import type { HardwareProfile } from '../../hardware/types.ts';
+import type { HardwareProfile } from '../../../contracts/hardware/types.ts';
 import { buildPlan } from '../../plan/buildPlan.ts';
 import { toAnswers } from './answers.ts';
 import {

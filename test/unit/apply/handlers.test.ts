@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { recordingRunner, type RecordingRunner } from '../../../lib/exec/recording.ts';
 import { newState, type ApplyContext } from '../../../installer/apply/context.ts';
-import type { ProgressEvent } from '../../../installer/progress.ts';
-import type { Step } from '../../../installer/plan/types.ts';
+import type { ProgressEvent } from '../../../contracts/progress.ts';
+import type { Step } from '../../../contracts/plan/types.ts';
 import { handlers } from '../../../installer/apply/handlers/index.ts';
 import { mkfsArgs, sgdiskArgs } from '../../../installer/apply/handlers/storage.ts';
 import { extractArgs, payloadFormat, percentFromOutput } from '../../../installer/apply/handlers/extract.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../../installer/commands/detect.ts';
 import { UserError } from '../../../lib/errors.ts';
-import { checkHardwareProfile } from '../../../installer/hardware/schema.ts';
+import { checkHardwareProfile } from '../../../contracts/hardware/schema.ts';
 
 const fixture = (f: string) => join(import.meta.dirname, '../../fixtures/hardware', f);
 

@@ -6,7 +6,7 @@ import {
   BOOT_AREA_MIB,
 } from '../../../installer/plan/sizing.ts';
 import { bytesToMiB, partitionName, partitionPath } from '../../../installer/plan/units.ts';
-import type { LvmOptions } from '../../../installer/answers/types.ts';
+import type { LvmOptions } from '../../../contracts/answers/types.ts';
 
 function size(bytes: number, ramGiB: number, lvm: LvmOptions = {}) {
   const a = diskArea(bytesToMiB(bytes), lvm.hdsize, 'disk-setup.lvm.hdsize', 'sda (test)');

@@ -19,7 +19,7 @@ import { realRunner } from '../../../lib/exec/runner.ts';
 import { certFingerprint } from '../../../lib/net/pinned.ts';
 import { runClusterInit, runOrdering, webhookOrdering } from '../../../provision/firstboot.ts';
 import { nodePaths } from '../../../provision/paths.ts';
-import type { NodeConfig } from '../../../provision/types.ts';
+import type { NodeConfig } from '../../../contracts/node/types.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-firstboot-'));
 let server: https.Server;

@@ -1,6 +1,6 @@
 // Disk screen state: filesystem, selected disks, and the advanced panel (a form of its own).
-import type { BtrfsRaid, Filesystem } from '../../../answers/types.ts';
-import type { HardwareProfile } from '../../../hardware/types.ts';
+import type { BtrfsRaid, Filesystem } from '../../../../contracts/answers/types.ts';
+import type { HardwareProfile } from '../../../../contracts/hardware/types.ts';
 import type { FieldSpec, FormState } from '../../components/form/use-form-state.ts';
 import { formKey, initForm } from '../../components/form/use-form-state.ts';
 import type { KeyPress } from '../../keys.ts';

@@ -1,5 +1,5 @@
 // Hardware summary: the facts and the warnings derived from them (pure).
-import type { HardwareProfile } from '../../../hardware/types.ts';
+import type { HardwareProfile } from '../../../../contracts/hardware/types.ts';
 import { installTargets } from '../../wizard/targets.ts';
 
 export interface HardwareWarning {

@@ -5,7 +5,7 @@ import { editText, textAt, type TextState } from '../../components/text-edit.ts'
 import { countryName } from '../../data/countries.ts';
 import { keyboards } from '../../data/keyboards.ts';
 import { clip, formatBytes, formatMiB } from '../../format.ts';
-import type { PlannedDisk } from '../../../plan/types.ts';
+import type { PlannedDisk } from '../../../../contracts/plan/types.ts';
 import type { KeyPress } from '../../keys.ts';
 import type { WizardState } from '../../wizard/state.ts';
 
