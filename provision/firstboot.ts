@@ -7,6 +7,8 @@
 import { isEntry } from './entry.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseJson } from '../contracts/json.ts';
+import { firstBootDoneSchema } from '../contracts/node/schema.ts';
 import { formatIssue, UserError } from '../lib/errors.ts';
 import { createRunner } from '../lib/exec/index.ts';
 import type { CommandRunner } from '../lib/exec/index.ts';
@@ -123,10 +125,7 @@ function hookResult(paths: NodePaths, node: NodeConfig): WebhookBody['first_boot
   if (!fb || fb.source === 'none') return null;
   if (!existsSync(paths.firstBootDone))
     return { source: fb.source, ordering: fb.ordering, exit_code: null };
-  const done = JSON.parse(readFileSync(paths.firstBootDone, 'utf8')) as {
-    exitCode: number | null;
-    error?: string;
-  };
+  const done = parseJson(firstBootDoneSchema, readFileSync(paths.firstBootDone, 'utf8'), paths.firstBootDone);
   return {
     source: fb.source,
     ordering: fb.ordering,
