@@ -9,9 +9,7 @@ import { UserError } from '../../lib/errors.ts';
 import { createRunner } from '../../lib/exec/index.ts';
 import { CommandError } from '../../lib/exec/index.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
-import { DEFAULT_CACHE_DIR, REPO_ROOT } from '../../iso/recipe/recipe.ts';
-import { liveBase, targetBase, type StageContext } from '../../iso/recipe/stages.ts';
-import { assemble } from '../../iso/recipe/assemble.ts';
+import { assemble, DEFAULT_CACHE_DIR, liveBase, REPO_ROOT, targetBase, type StageContext } from '../../iso/index.ts';
 
 // scripts/bundle.mjs's bundle({ standalone, outdir }), with both paths passed as arguments.
 const BUNDLE_SCRIPT = 'const [u, o] = process.argv.slice(1); await (await import(u)).bundle({ standalone: true, outdir: o });';
