@@ -35,6 +35,8 @@ export interface AutoOptions {
   firstBootHook: string | null;
   target: string | null;
   mode: RunnerMode;
+  /** problems found while resolving the options (payload, hook): reported with the answer's and the plan's */
+  problems?: Issue[];
 }
 
 export interface AutoDeps {
@@ -94,12 +96,25 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
     : await detectOnThisMachine();
   const dryRun = values['dry-run'] === true;
   const hook = values['first-boot-hook'] ?? null;
-  if (hook !== null && !existsSync(hook)) throw new UserError({ path: '--first-boot-hook', message: `${hook}: no such file` });
+  // every problem at once, like `validate`: a missing payload does not hide a wrong disk
+  const problems: Issue[] = [];
+  const collect = <T>(f: () => T, fallback: T): T => {
+    try {
+      return f();
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      problems.push(...err.issues);
+      return fallback;
+    }
+  };
+  if (hook !== null && !existsSync(hook)) problems.push({ path: '--first-boot-hook', message: `${hook}: no such file` });
+  const payload = collect(() => findPayload(values.payload, process.env.OPENVE_PAYLOAD, dryRun), null);
   return {
+    problems,
     answerText,
     answerSource: values.answer,
     hardware,
-    payload: findPayload(values.payload, process.env.OPENVE_PAYLOAD, dryRun),
+    payload,
     confirmed: values.yes === true || values['answer-from-media'] === true || kernelConfirmsWipe(readCmdline()),
     logPath: values.log ?? DEFAULT_LOG,
     firstBootHook: hook,
@@ -158,13 +173,15 @@ export function secretsOf(answers: Answers): string[] {
 
 /** The install itself, given resolved options. Returns the outcome; progress goes to deps.write. */
 export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promise<ApplyOutcome & { plan?: Plan }> {
+  const problems = [...(opts.problems ?? [])];
   const parsed = parseAnswers(opts.answerText);
-  if (!parsed.ok) throw new UserError(parsed.issues);
+  if (!parsed.ok) throw new UserError([...problems, ...parsed.issues]);
   const answers = parsed.value;
   const planned = buildPlan(answers, opts.hardware);
-  if (!planned.ok) throw new UserError(planned.issues);
+  if (!planned.ok) throw new UserError([...problems, ...planned.issues]);
   const plan = planned.value;
-  if (!opts.confirmed && opts.mode !== 'dry-run') throw new UserError(refuseWipe(plan));
+  if (!opts.confirmed && opts.mode !== 'dry-run') problems.push(refuseWipe(plan));
+  if (problems.length) throw new UserError(problems);
 
   const write = deps.write ?? ((line: string) => process.stdout.write(line));
   const log = createInstallLog(opts.mode === 'dry-run' && opts.logPath === DEFAULT_LOG ? null : opts.logPath);
