@@ -6,17 +6,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { UserError, type Issue } from '../../lib/errors.ts';
 import { readUserFile } from '../../lib/fs.ts';
 import type { HardwareProfile } from '../../contracts/hardware/types.ts';
-import type { Answers } from '../../contracts/answers/types.ts';
 import type { Plan } from '../../contracts/plan/types.ts';
 import type { CommandRunner } from '../../lib/exec/index.ts';
-import { toJsonLine, type ProgressEvent, type ProgressSink } from '../../contracts/progress.ts';
+import { toJsonLine } from '../../contracts/progress.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
 import { parseAnswers } from '../answers/parse.ts';
 import { buildPlan } from '../plan/buildPlan.ts';
-import { createRunner, type RunnerMode } from '../../lib/exec/index.ts';
-import { createInstallLog, type InstallLog } from '../../lib/exec/index.ts';
-import { redact } from '../../lib/exec/index.ts';
-import { applyPlan, type ApplyOutcome } from '../apply/applyPlan.ts';
+import type { InstallLog, RunnerMode } from '../../lib/exec/index.ts';
+import type { ApplyOutcome } from '../apply/applyPlan.ts';
+import { runInstallSession } from '../session.ts';
+
+export { secretsOf } from '../session.ts';
 import { redactAnswerText } from '../answers/serialize.ts';
 import { payloadFormat } from '../apply/handlers/extract.ts';
 import { describeDisk } from '../hardware/describe.ts';
@@ -162,15 +162,6 @@ export function refuseWipe(plan: Plan): Issue {
   };
 }
 
-export function secretsOf(answers: Answers): string[] {
-  const out: string[] = [];
-  const pw = answers.global.rootPassword;
-  out.push(pw.kind === 'plain' ? pw.value : pw.hash);
-  if (answers.cluster?.token) out.push(answers.cluster.token);
-  if (answers.webhook?.authToken) out.push(answers.webhook.authToken);
-  return out.filter(Boolean);
-}
-
 /** The install itself, given resolved options. Returns the outcome; progress goes to deps.write. */
 export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promise<ApplyOutcome & { plan?: Plan }> {
   const problems = [...(opts.problems ?? [])];
@@ -184,35 +175,24 @@ export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promi
   if (problems.length) throw new UserError(problems);
 
   const write = deps.write ?? ((line: string) => process.stdout.write(line));
-  const log = createInstallLog(opts.mode === 'dry-run' && opts.logPath === DEFAULT_LOG ? null : opts.logPath);
-  const secrets = secretsOf(answers);
-  for (const s of secrets) log.addSecret(s);
-  const emit: ProgressSink = (event: ProgressEvent) => {
-    const clean = 'text' in event ? { ...event, text: redact(event.text, log.secrets()) } : event;
-    write(toJsonLine(clean));
-  };
-  // process.uptime(): what start-up, reading the answer and detecting the hardware took before this line
-  log.line(`openve-install auto: answer ${opts.answerSource}, payload ${opts.payload ?? '(none)'}, target ${opts.target ?? plan.target}, mode ${opts.mode} (process up ${process.uptime().toFixed(1)} s)`);
-  log.line(`plan: ${plan.summary.layout}; disks ${plan.summary.disks.map((d) => d.path).join(', ')}; steps ${plan.steps.map((s) => s.id).join(' ')}`);
-  for (const d of opts.hardware.disks.filter((d) => plan.summary.disks.some((p) => p.path === d.path))) log.line(`wiping ${describeDisk(d)}`);
-
-  const runner = deps.runner ? deps.runner(log) : createRunner(opts.mode, { log: (l) => log.line(l), secrets: () => log.secrets() });
-  const outcome = await applyPlan(plan, {
-    runner,
-    emit,
-    log: (l) => log.line(l),
-    target: opts.target ?? plan.target,
+  const outcome = await runInstallSession({
+    answers,
+    plan,
+    mode: opts.mode,
+    logPath: opts.mode === 'dry-run' && opts.logPath === DEFAULT_LOG ? null : opts.logPath,
     payload: opts.payload,
-    secrets: {
-      rootPassword: answers.global.rootPassword,
-      ...(answers.cluster?.token ? { clusterToken: answers.cluster.token } : {}),
-      ...(answers.webhook?.authToken ? { webhookToken: answers.webhook.authToken } : {}),
-    },
     firstBootHook: opts.firstBootHook,
-    installLogPath: log.path,
-    // Keys first (root-password, tokens, in every spelling), then any secret value left elsewhere.
-    answerRedacted: redact(redactAnswerText(opts.answerText), secrets),
+    target: opts.target ?? plan.target,
+    // keys first (root-password, tokens, in every spelling); the session redacts every secret value left
+    answerText: redactAnswerText(opts.answerText),
+    sink: (event) => write(toJsonLine(event)),
+    ...(deps.runner ? { runner: deps.runner } : {}),
+    // process.uptime(): what start-up, reading the answer and detecting the hardware took before this line
+    intro: () => [
+      `openve-install auto: answer ${opts.answerSource}, payload ${opts.payload ?? '(none)'}, target ${opts.target ?? plan.target}, mode ${opts.mode} (process up ${process.uptime().toFixed(1)} s)`,
+      `plan: ${plan.summary.layout}; disks ${plan.summary.disks.map((d) => d.path).join(', ')}; steps ${plan.steps.map((s) => s.id).join(' ')}`,
+      ...opts.hardware.disks.filter((d) => plan.summary.disks.some((p) => p.path === d.path)).map((d) => `wiping ${describeDisk(d)}`),
+    ],
   });
-  log.line(outcome.ok ? `install finished in ${outcome.seconds} s` : `install FAILED at ${outcome.failedStep}: ${outcome.error ?? ''}`);
   return { ...outcome, plan };
 }
