@@ -16,7 +16,8 @@ import type { Issue, Result } from '../../lib/errors.ts';
 import { describeDisk, isInstallTarget } from '../hardware/describe.ts';
 import { describeFilter, matchesFilter } from './match.ts';
 
-export const RAID_MIN_DISKS = { raid0: 1, raid1: 2, raid10: 4 } as const;
+export { BTRFS_MIN_DISKS as RAID_MIN_DISKS } from '../../contracts/answers/raid.ts';
+import { BTRFS_MIN_DISKS as RAID_MIN_DISKS, btrfsNeeds } from '../../contracts/answers/raid.ts';
 
 export const naturalCompare = (a: string, b: string): number =>
   a.localeCompare(b, 'en', { numeric: true });
@@ -89,7 +90,7 @@ export function selectDisks(disk: DiskAnswers, hardware: HardwareProfile): Resul
       return fail(
         hardware,
         'disk-setup.disk-list',
-        `${layout} needs at least ${wanted.min} disks, but ${chosen.length} listed`,
+        `${disk.filesystem === 'btrfs' ? btrfsNeeds(disk.btrfs.raid ?? 'raid0', wanted.min) : `${layout} needs at least ${wanted.min} disks`}, but ${chosen.length} listed`,
       );
     }
   } else {
