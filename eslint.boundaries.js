@@ -28,7 +28,9 @@ export const boundaries = [
     files: ['lib/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': rule([
-        ...['contracts', ...AREAS].map((a) => deny(a, `lib/ is the bottom layer: it imports nothing of ${a}/`, false)),
+        ...['contracts', ...AREAS].map((a) =>
+          deny(a, `lib/ is the bottom layer: it imports nothing of ${a}/`, false),
+        ),
       ]),
     },
   },

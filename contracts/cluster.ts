@@ -25,7 +25,11 @@ export const clusterConfigSchema = z.object({
 const peer = z.object({ name: z.string(), address: z.string() });
 
 /** GET /v1/hello?nonce=N */
-export const helloResponseSchema = z.object({ cluster: z.string(), master: peer, proof: z.string() });
+export const helloResponseSchema = z.object({
+  cluster: z.string(),
+  master: peer,
+  proof: z.string(),
+});
 
 /** POST /v1/join */
 export const joinRequestSchema = z.object({

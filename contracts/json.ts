@@ -21,7 +21,11 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 }
 
 /** Checks an already-parsed value. */
-export function parseValue<S extends z.ZodType>(schema: S, value: unknown, source: string): z.output<S> {
+export function parseValue<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  source: string,
+): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
@@ -29,7 +33,11 @@ export function parseValue<S extends z.ZodType>(schema: S, value: unknown, sourc
 }
 
 /** Parses JSON text and checks it. */
-export function parseJson<S extends z.ZodType>(schema: S, text: string, source: string): z.output<S> {
+export function parseJson<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  source: string,
+): z.output<S> {
   let value: unknown;
   try {
     value = JSON.parse(text);

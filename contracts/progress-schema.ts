@@ -6,8 +6,17 @@ import type { ProgressEvent } from './progress.ts';
 import { parseJson } from './json.ts';
 
 export const progressEventSchema: z.ZodType<ProgressEvent> = z.union([
-  z.object({ type: z.literal('progress'), ratio: z.number().min(0).max(1), step: z.string(), text: z.string() }),
-  z.object({ type: z.enum(['message', 'warning', 'error']), text: z.string(), step: z.string().optional() }),
+  z.object({
+    type: z.literal('progress'),
+    ratio: z.number().min(0).max(1),
+    step: z.string(),
+    text: z.string(),
+  }),
+  z.object({
+    type: z.enum(['message', 'warning', 'error']),
+    text: z.string(),
+    step: z.string().optional(),
+  }),
   z.object({ type: z.literal('finished'), ok: z.boolean(), seconds: z.number().min(0) }),
 ]);
 

@@ -5,7 +5,14 @@
 import type { Answers, RootPassword } from '../contracts/answers/types.ts';
 import type { Plan } from '../contracts/plan/types.ts';
 import type { ProgressEvent, ProgressSink } from '../contracts/progress.ts';
-import { createInstallLog, createRunner, redact, type CommandRunner, type InstallLog, type RunnerMode } from '../lib/exec/index.ts';
+import {
+  createInstallLog,
+  createRunner,
+  redact,
+  type CommandRunner,
+  type InstallLog,
+  type RunnerMode,
+} from '../lib/exec/index.ts';
 import { applyPlan, type ApplyOutcome } from './apply/applyPlan.ts';
 import { hashPassword } from './password.ts';
 
@@ -61,7 +68,9 @@ export async function runInstallSession(o: SessionOptions): Promise<ApplyOutcome
       return { ok: false, seconds: 0, failedStep: 'password:root', error: text };
     }
   }
-  const base = o.runner ? o.runner(log) : createRunner(o.mode, { log: (l) => log.line(l), secrets: () => log.secrets() });
+  const base = o.runner
+    ? o.runner(log)
+    : createRunner(o.mode, { log: (l) => log.line(l), secrets: () => log.secrets() });
   const runner = o.wrapRunner ? o.wrapRunner(base) : base;
   const { cluster, webhook } = o.answers;
   const outcome = await applyPlan(o.plan, {
@@ -79,6 +88,10 @@ export async function runInstallSession(o: SessionOptions): Promise<ApplyOutcome
     installLogPath: log.path,
     answerRedacted: redact(o.answerText, secrets),
   });
-  log.line(outcome.ok ? `install finished in ${outcome.seconds} s` : `install FAILED at ${outcome.failedStep}: ${outcome.error ?? ''}`);
+  log.line(
+    outcome.ok
+      ? `install finished in ${outcome.seconds} s`
+      : `install FAILED at ${outcome.failedStep}: ${outcome.error ?? ''}`,
+  );
   return outcome;
 }

@@ -26,6 +26,9 @@ export function readUserFile(file: string, flag: string, hint?: string): string 
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError({ path: flag, message: `${file}: ${unreadableReason(err)}${hint ? `; ${hint}` : ''}` });
+    throw new UserError({
+      path: flag,
+      message: `${file}: ${unreadableReason(err)}${hint ? `; ${hint}` : ''}`,
+    });
   }
 }

@@ -13,7 +13,8 @@ const UNSAFE = /[\u0000-\u001f\u007f]/;
 /** Throws UnsafeTemplateValue naming the first value (`name.nodes[1].address`) that is not safe. */
 export function checkTemplateData(value: unknown, where: string): void {
   if (typeof value === 'string') {
-    if (UNSAFE.test(value)) throw new UnsafeTemplateValue(`${where}: contains a line break or control character`);
+    if (UNSAFE.test(value))
+      throw new UnsafeTemplateValue(`${where}: contains a line break or control character`);
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => checkTemplateData(v, `${where}[${i}]`));
   } else if (value !== null && typeof value === 'object') {

@@ -13,12 +13,21 @@ export const DRY_RUN_OUTPUT: Readonly<Record<string, string>> = {
 };
 
 /** Dry run: logs what would run and reports success with empty output. Touches nothing. */
-export function dryRunner(log?: LogLine, output: Readonly<Record<string, string>> = DRY_RUN_OUTPUT): CommandRunner {
+export function dryRunner(
+  log?: LogLine,
+  output: Readonly<Record<string, string>> = DRY_RUN_OUTPUT,
+): CommandRunner {
   return {
     async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
       if (argv.length === 0) throw new Error('dryRunner: empty argv');
       log?.(`(dry-run) $ ${redact(argv.join(' '), options.redact)}`);
-      return { argv: [...argv], exitCode: 0, stdout: output[argv[0] as string] ?? '', stderr: '', durationMs: 0 };
+      return {
+        argv: [...argv],
+        exitCode: 0,
+        stdout: output[argv[0] as string] ?? '',
+        stderr: '',
+        durationMs: 0,
+      };
     },
   };
 }
@@ -27,13 +36,18 @@ export function dryRunner(log?: LogLine, output: Readonly<Record<string, string>
  * Refuses any command whose argv contains a secret: secrets travel via stdin or files only,
  * because argv is visible to every user in /proc and ends up in logs.
  */
-export function guardSecrets(inner: CommandRunner, secrets: () => readonly string[]): CommandRunner {
+export function guardSecrets(
+  inner: CommandRunner,
+  secrets: () => readonly string[],
+): CommandRunner {
   return {
     run(argv, options) {
       for (const s of secrets()) {
         if (s && argv.some((a) => a.includes(s))) {
           return Promise.reject(
-            new Error(`refusing to run ${argv[0] ?? '?'}: a secret would appear in its arguments (use stdin)`),
+            new Error(
+              `refusing to run ${argv[0] ?? '?'}: a secret would appear in its arguments (use stdin)`,
+            ),
           );
         }
       }

@@ -31,7 +31,9 @@ function lazyReal(log: LogLine | undefined, timeoutMs: number | undefined): Comm
   let inner: Promise<CommandRunner> | undefined;
   return {
     async run(argv, options) {
-      inner ??= import('./runner.ts').then((m) => m.realRunner(log, { defaultTimeoutMs: timeoutMs }));
+      inner ??= import('./runner.ts').then((m) =>
+        m.realRunner(log, { defaultTimeoutMs: timeoutMs }),
+      );
       return (await inner).run(argv, options);
     },
   };

@@ -2,7 +2,8 @@
 // string ("1", "500107862016"), newer versions use JSON types; a missing field reads as empty.
 export type Json = Record<string, unknown>;
 
-export const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
+export const str = (v: unknown): string =>
+  typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
 export const num = (v: unknown): number =>
   typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : 0;
 export const bool = (v: unknown): boolean => v === true || v === '1' || v === 1;

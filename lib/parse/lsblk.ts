@@ -55,7 +55,9 @@ function node(d: Json): LsblkNode {
     pttype: str(d.pttype),
     hctl: str(d.hctl),
     pkname: str(d.pkname),
-    mountpoints: (Array.isArray(d.mountpoints) ? d.mountpoints : [d.mountpoint]).map(str).filter(Boolean),
+    mountpoints: (Array.isArray(d.mountpoints) ? d.mountpoints : [d.mountpoint])
+      .map(str)
+      .filter(Boolean),
     children: Array.isArray(d.children) ? (d.children as Json[]).map(node) : [],
   };
 }

@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { run } from '../../../installer/commands/schema.ts';
 
-const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../contracts/answer.schema.json');
+const file = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../contracts/answer.schema.json',
+);
 
 async function printed(): Promise<string> {
   let out = '';
@@ -27,6 +30,9 @@ describe('contracts/answer.schema.json', () => {
   it('does not drift from `openve-install schema`', async () => {
     const out = await printed();
     if (process.env.UPDATE_SCHEMA) writeFileSync(file, out);
-    expect(readFileSync(file, 'utf8'), 'run with UPDATE_SCHEMA=1 after changing the answer schema').toBe(out);
+    expect(
+      readFileSync(file, 'utf8'),
+      'run with UPDATE_SCHEMA=1 after changing the answer schema',
+    ).toBe(out);
   });
 });

@@ -5,7 +5,9 @@ import { render } from '../../../installer/plan/render.ts';
 
 describe('the one template pipeline', () => {
   it('names the first value that would inject a line', () => {
-    expect(() => checkTemplateData({ nodes: [{ name: 'a' }, { name: 'b\nring0_addr: 1.2.3.4' }] }, 't')).toThrow(
+    expect(() =>
+      checkTemplateData({ nodes: [{ name: 'a' }, { name: 'b\nring0_addr: 1.2.3.4' }] }, 't'),
+    ).toThrow(
       new UnsafeTemplateValue('t.nodes[1].name: contains a line break or control character'),
     );
     expect(() => checkTemplateData({ f: () => 1 }, 't')).toThrow(/t\.f: unsupported value/);
