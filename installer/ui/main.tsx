@@ -141,7 +141,7 @@ async function lazyServices(
 async function warmUp(initial: WizardState): Promise<void> {
   const [{ previewLayout }, { choicesFor }] = await Promise.all([
     import('./wizard/validate.ts'),
-    import('./screens/locale/use-locale-state.ts'),
+    import('./screens/locale/locale-state.ts'),
   ]);
   previewLayout(initial.values, initial.hw);
   for (const field of ['country', 'timezone', 'keyboard'] as const) choicesFor(field);

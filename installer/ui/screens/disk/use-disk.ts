@@ -2,7 +2,7 @@
 import { useKeyedScreen } from '../../components/use-keyed-screen.ts';
 import type { HardwareProfile } from '../../../../contracts/hardware/types.ts';
 import type { WizardAction } from '../../wizard/state.ts';
-import { diskReducer, type DiskState } from './use-disk-state.ts';
+import { diskReducer, type DiskState } from './disk-state.ts';
 
 export function useDisk(
   get: () => DiskState,

@@ -1,7 +1,7 @@
 // Network screen: management NIC, host name, and a static address (prefilled from the DHCP lease)
 // or DHCP on the installed node.
 import type { HardwareProfile } from '../../../../contracts/hardware/types.ts';
-import type { FieldSpec } from '../../components/form/use-form-state.ts';
+import type { FieldSpec } from '../../components/form/form-state.ts';
 import type { NetworkValues, WizardValues } from '../../wizard/values.ts';
 
 export function networkFields(hw: HardwareProfile) {

@@ -1,5 +1,5 @@
 // Administrator screen: root password twice (masked) and the e-mail address for notifications.
-import type { FieldSpec } from '../../components/form/use-form-state.ts';
+import type { FieldSpec } from '../../components/form/form-state.ts';
 import type { PasswordValues, WizardValues } from '../../wizard/values.ts';
 
 export const passwordFields = (): FieldSpec[] => [

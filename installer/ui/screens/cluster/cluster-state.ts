@@ -1,5 +1,5 @@
 // Cluster screen: stand-alone, create a new cluster, or join one (master IP, token, fingerprint).
-import type { FieldSpec } from '../../components/form/use-form-state.ts';
+import type { FieldSpec } from '../../components/form/form-state.ts';
 import type { ClusterValues, WizardValues } from '../../wizard/values.ts';
 
 export function clusterFields(values: Record<string, string>): FieldSpec[] {

@@ -1,8 +1,8 @@
 // Disk screen state: filesystem, selected disks, and the advanced panel (a form of its own).
 import type { BtrfsRaid, Filesystem } from '../../../../contracts/answers/types.ts';
 import type { HardwareProfile } from '../../../../contracts/hardware/types.ts';
-import type { FieldSpec, FormState } from '../../components/form/use-form-state.ts';
-import { formKey, initForm } from '../../components/form/use-form-state.ts';
+import type { FieldSpec, FormState } from '../../components/form/form-state.ts';
+import { formKey, initForm } from '../../components/form/form-state.ts';
 import type { KeyPress } from '../../keys.ts';
 import { minDisks } from '../../wizard/validate.ts';
 import { installTargets } from '../../wizard/targets.ts';

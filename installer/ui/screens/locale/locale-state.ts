@@ -8,7 +8,7 @@ import {
   closedPicker,
   pickerKey,
   type PickerState,
-} from '../../components/picker/use-picker-state.ts';
+} from '../../components/picker/picker-state.ts';
 import type { LocaleValues } from '../../wizard/values.ts';
 
 export type LocaleField = keyof LocaleValues;
