@@ -1,4 +1,4 @@
-// The one progress stream (DESIGN 1). Written out as newline-delimited JSON.
+// The one progress stream (docs/design.md §1). Written out as newline-delimited JSON.
 export type ProgressEvent =
   | { type: 'progress'; ratio: number; step: string; text: string }
   | { type: 'message' | 'warning' | 'error'; text: string; step?: string }

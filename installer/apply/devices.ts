@@ -41,7 +41,7 @@ export function mountsUnder(findmntOutput: string, root: string): string[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Wait until each path is a block device. There is no udev on every machine we run on (DESIGN 5):
+ * Wait until each path is a block device. There is no udev on every machine we run on (docs/design.md §5):
  * devtmpfs creates the node when the kernel adds the partition, so polling is enough.
  */
 export async function waitForBlockDevices(ctx: ApplyContext, paths: string[], timeoutMs = ctx.deviceTimeoutMs): Promise<string[]> {

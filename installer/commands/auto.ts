@@ -1,7 +1,7 @@
 // openve-install auto --answer A [--payload P] [--yes] [--hardware F] [--log FILE]
 //   [--first-boot-hook S] [--target DIR] [--answer-from-media] [--dry-run]
 // The unattended install: answer file -> plan -> applyPlan, progress as JSON lines on stdout
-// (DESIGN 1), the full log in --log (default /tmp/openve-install.log), copied to the target.
+// (docs/design.md §1), the full log in --log (default /tmp/openve-install.log), copied to the target.
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError, type Issue } from '../../lib/errors.ts';
 import { readUserFile } from '../../lib/fs.ts';

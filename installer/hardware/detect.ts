@@ -1,4 +1,4 @@
-// Builds the HardwareProfile of this machine. Sources, chosen by measurement (DESIGN 5; bench/detect.mjs):
+// Builds the HardwareProfile of this machine. Sources, chosen by measurement (docs/design.md §5; bench/detect.mjs):
 // /proc and /sys for CPU, memory, KVM, IOMMU, firmware and NICs (microseconds each); `lsblk -J -b -o`
 // for disks (transport, labels, filesystems, mounts: it probes them itself without udev); `ip -j link`
 // only for the permanent MACs of bonded NICs; `udevadm info` only where udev runs.

@@ -1,4 +1,4 @@
-// Where the unattended install's answer comes from (DESIGN 3), in order:
+// Where the unattended install's answer comes from (docs/design.md §3), in order:
 //   1. kernel parameter openve.answer=<url> [openve.answer-fingerprint=<sha256>]
 //   2. the ISO: /run/live/medium/openve/answer.toml (put there by build-iso --answer or prepare-iso)
 //   3. a partition / USB stick labelled OPENVE-AIS with answer.toml at its top level

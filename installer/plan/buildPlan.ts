@@ -1,4 +1,4 @@
-// The pure planner (DESIGN 1): (answers, hardware) -> Plan. No I/O, no clock, no randomness:
+// The pure planner (docs/design.md §1): (answers, hardware) -> Plan. No I/O, no clock, no randomness:
 // the same inputs give a byte-identical plan. Step order and ids:
 //   wipe:<disk>...  partition:<disk>...  lvm:openve | mkfs:root (btrfs)  mkfs:esp:<disk>...
 //   mkfs:root  mkfs:swap  mount:target  extract:payload  bind:target  files:system  password:root

@@ -1,4 +1,4 @@
-// Which disks get wiped: by `disk-list` or by udev `filter`, with wrong-disk protection (DESIGN 3).
+// Which disks get wiped: by `disk-list` or by udev `filter`, with wrong-disk protection (docs/design.md §3).
 //
 // Rules (Proxmox's auto-installer is the reference; where it silently picks, we refuse):
 // - Never a target: the boot medium, loop, ram, rom, md/dm, read-only or empty devices

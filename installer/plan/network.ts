@@ -5,7 +5,7 @@
 // first match in natural name order, preferring a match with link; without a filter, the first
 // NIC with link, else the first NIC. A filter matching nothing is an error listing every NIC.
 // With network.bond, bond0 is made of every NIC matching bond.filter and is vmbr0's port.
-// Pinning (DESIGN 3, as Proxmox): every physical NIC gets a systemd .link file fixing its name by
+// Pinning (docs/design.md §3, as Proxmox): every physical NIC gets a systemd .link file fixing its name by
 // MAC; NICs missing from the mapping get `nicN` (N counting up, skipping names already taken).
 import ipaddr from 'ipaddr.js';
 import type { NetworkAnswers } from '../../contracts/answers/types.ts';

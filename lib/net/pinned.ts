@@ -1,4 +1,4 @@
-// HTTP(S) requests with optional certificate pinning (DESIGN 3): answer files, first-boot
+// HTTP(S) requests with optional certificate pinning (docs/design.md §3): answer files, first-boot
 // scripts, webhooks and `pveca` joins are fetched from servers that often have self-signed
 // certificates. With a SHA-256 fingerprint the server certificate is accepted iff it matches
 // (CA chain and host name ignored: the pin is the trust); without one, normal CA verification.

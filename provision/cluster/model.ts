@@ -13,7 +13,7 @@ export interface ClusterNode {
 export interface ClusterConfig {
   clusterName: string;
   configVersion: number;
-  /** totem.token in ms (DESIGN 5: 1000 -> a dead node is seen gone in ~3.5 s) */
+  /** totem.token in ms (docs/design.md §5: 1000 -> a dead node is seen gone in ~3.5 s) */
   tokenMs: number;
   nodes: ClusterNode[];
 }

@@ -13,7 +13,7 @@ import { qemuArgv, type VmSpec } from './qemu.ts';
 import { PASSWORD, REPO } from './scenario.ts';
 import { freePort, secs } from './util.ts';
 
-/** VM runs take this lock (DESIGN: QEMU runs never overlap, so timings stay honest). */
+/** VM runs take this lock (docs/design.md §5: QEMU runs never overlap, so timings stay honest). */
 export const QEMU_LOCK = process.env.OPENVE_QEMU_LOCK ?? '/tmp/openve-qemu.lock';
 
 export interface InteractiveResult {

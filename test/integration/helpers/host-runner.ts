@@ -1,5 +1,5 @@
 // The runner integration tests (and the bench) use on THIS host, whose kernel has neither vfat
-// nor device-mapper (DESIGN 5; checked: /proc/misc has no device-mapper, /proc/filesystems no
+// nor device-mapper (docs/design.md §5; checked: /proc/misc has no device-mapper, /proc/filesystems no
 // vfat). Everything runs for real through the real runner except:
 //   - `mount -t vfat` / its `umount`, `grub-install` (and the copy of its EFI image): recorded and answered with
 //     success (the ESP stays an empty directory; booting is verified in QEMU by the ISO tests).

@@ -1,4 +1,4 @@
-// Proxmox VE answer files must work unchanged (DESIGN 3), except ZFS, refused with one message.
+// Proxmox VE answer files must work unchanged (docs/design.md §3), except ZFS, refused with one message.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -21,7 +21,7 @@ function userError(fn: () => unknown): UserError {
 }
 
 describe('hardware fixtures', () => {
-  it('include every machine DESIGN 7 and the e2e tests need', () => {
+  it('include every machine docs/design.md §7 and the e2e tests need', () => {
     for (const f of ['single-sata', 'nvme-usb-boot', 'four-identical', 'mixed-ssd-hdd', 'no-vtx', 'no-link', 'ten-disks', 'qemu-virtio', 'qemu-virtio-2disk'])
       expect(fixtures).toContain(`${f}.json`);
   });

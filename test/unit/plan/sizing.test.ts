@@ -32,7 +32,7 @@ const TABLE = [
   ['4 TB', 4000787030016, 64, 3814420, 3814416, 8192, 98304, 16384, 3658764, 16384],
 ] as const;
 
-describe('LVM sizing (DESIGN 4)', () => {
+describe('LVM sizing (docs/design.md §4)', () => {
   test.each(TABLE)(
     '%s disk, %i GiB RAM',
     (_label, bytes, ram, os, vg, swap, root, minfree, data, meta) => {
