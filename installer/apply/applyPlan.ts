@@ -1,15 +1,15 @@
 // Runs a plan's steps in order through their handlers, turning step weights into one progress
 // ratio; on failure reports the step, the command, its exit code and output tail, then cleans up.
 // A step with `concurrentWith` runs beside that step, in a second lane (plan/overlap.ts).
-import type { Plan, Step } from '../plan/types.ts';
-import type { ProgressSink } from '../progress.ts';
-import type { CommandRunner } from '../exec/types.ts';
-import { CommandError } from '../exec/types.ts';
+import type { Plan, Step } from '../../contracts/plan/types.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import { CommandError } from '../../lib/exec/index.ts';
 import { newState, type ApplyContext, type ApplySecrets, type HandlerMap } from './context.ts';
 import { handlers as defaultHandlers } from './handlers/index.ts';
 import { cleanup } from './cleanup.ts';
 import { concurrencyProblem } from '../plan/overlap.ts';
-import { afterInstallHooks, type AfterInstallHook } from './hooks.ts';
+import type { AfterInstallHook } from './hooks.ts';
 
 export interface ApplyOptions {
   runner: CommandRunner;
@@ -25,7 +25,7 @@ export interface ApplyOptions {
   deviceTimeoutMs?: number;
   /** replace handlers (tests) */
   handlers?: Partial<HandlerMap>;
-  /** default: the registered hooks (hooks.ts) */
+  /** default: none */
   afterInstall?: readonly AfterInstallHook[];
   /** clock for `seconds` (tests) */
   now?: () => number;
@@ -54,7 +54,10 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
   const seconds = () => Math.round((now() - started) / 100) / 10;
   const log = opts.log ?? (() => {});
   const emit: ProgressSink = (e) => {
-    if (e.type !== 'progress') log(`${e.type}${'step' in e && e.step ? ` [${e.step}]` : ''}: ${'text' in e ? e.text : JSON.stringify(e)}`);
+    if (e.type !== 'progress')
+      log(
+        `${e.type}${'step' in e && e.step ? ` [${e.step}]` : ''}: ${'text' in e ? e.text : JSON.stringify(e)}`,
+      );
     opts.emit(e);
   };
   const table: HandlerMap = { ...defaultHandlers, ...opts.handlers } as HandlerMap;
@@ -96,7 +99,10 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
   const fail = async (step: Step, err: unknown): Promise<ApplyOutcome> => {
     const text = describeFailure(step, err);
     emit({ type: 'error', step: step.id, text });
-    emit({ type: 'message', text: 'Cleaning up: unmounting the target and deactivating volume groups' });
+    emit({
+      type: 'message',
+      text: 'Cleaning up: unmounting the target and deactivating volume groups',
+    });
     const cleanupProblems = await cleanup(ctx, planVgs);
     for (const p of cleanupProblems) emit({ type: 'warning', text: `cleanup: ${p}` });
     const s = seconds();
@@ -125,10 +131,11 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
     done += Math.max(0, step.weight);
   };
 
-  for (let i = 0; i < plan.steps.length; ) {
+  for (let i = 0; i < plan.steps.length;) {
     const lead = plan.steps[i]!;
     const beside: Step[] = [];
-    for (i++; i < plan.steps.length && plan.steps[i]!.concurrentWith === lead.id; i++) beside.push(plan.steps[i]!);
+    for (i++; i < plan.steps.length && plan.steps[i]!.concurrentWith === lead.id; i++)
+      beside.push(plan.steps[i]!);
     // the lead in one lane, the steps beside it one after another in a second; a failure in either
     // waits for the other lane (no half-run command is left behind), then cleans up as usual
     type Failure = { step: Step; err: unknown } | null;
@@ -151,11 +158,14 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
     if (failed) return fail(failed.step, failed.err);
   }
 
-  for (const hook of opts.afterInstall ?? afterInstallHooks()) {
+  for (const hook of opts.afterInstall ?? []) {
     try {
       await hook({ plan, target: ctx.target, emit, log, seconds: seconds() });
     } catch (err) {
-      emit({ type: 'warning', text: `after install: ${err instanceof Error ? err.message : String(err)}` });
+      emit({
+        type: 'warning',
+        text: `after install: ${err instanceof Error ? err.message : String(err)}`,
+      });
     }
   }
   opts.emit({ type: 'progress', ratio: 1, step: 'done', text: 'Installation complete' });

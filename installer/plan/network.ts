@@ -5,16 +5,16 @@
 // first match in natural name order, preferring a match with link; without a filter, the first
 // NIC with link, else the first NIC. A filter matching nothing is an error listing every NIC.
 // With network.bond, bond0 is made of every NIC matching bond.filter and is vmbr0's port.
-// Pinning (DESIGN 3, as Proxmox): every physical NIC gets a systemd .link file fixing its name by
+// Pinning (docs/design.md §3, as Proxmox): every physical NIC gets a systemd .link file fixing its name by
 // MAC; NICs missing from the mapping get `nicN` (N counting up, skipping names already taken).
 // Without pinning in the answer, the management NIC (or every bond member) is still pinned by MAC
 // under its current name: a disk or card added or removed shifts PCI slots, so the predictable
 // name changes and the node would come up without network (issue 10). Kernel names (ethN) are
 // left alone: renaming into the kernel's own namespace races with the kernel.
 import ipaddr from 'ipaddr.js';
-import type { NetworkAnswers } from '../answers/types.ts';
-import type { HardwareProfile, NicInfo } from '../hardware/types.ts';
-import type { Issue, Result } from '../errors.ts';
+import type { NetworkAnswers } from '../../contracts/answers/types.ts';
+import type { HardwareProfile, NicInfo } from '../../contracts/hardware/types.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
 import { describeNic } from '../hardware/describe.ts';
 import { naturalCompare } from './disks.ts';
 import { describeFilter, matchesFilter } from './match.ts';

@@ -3,7 +3,7 @@
 // formatting the ESPs and swap, and creating the LVM thin pool (split off the lvm step). Pure:
 // steps in, steps out, same order every time; the executor runs a step with `concurrentWith`
 // beside that step (apply/applyPlan.ts), one after another in a second lane.
-import type { LogicalVolume, Step } from './types.ts';
+import type { LogicalVolume, Step } from '../../contracts/plan/types.ts';
 import { formatMiB } from './units.ts';
 
 export const EXTRACT_STEP = 'extract:payload';

@@ -1,19 +1,9 @@
 // The live system's current network configuration (the DHCP lease the ISO got), read from
 // `ip -j addr` / `ip -j route` and resolv.conf, to prefill the network screen. Parsing is pure.
-import type { CommandRunner } from '../exec/types.ts';
-import type { NicInfo } from '../hardware/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import { parseIpAddr, parseIpRoute, type IpAddr, type IpRoute } from '../../lib/parse/ip.ts';
+import type { NicInfo } from '../../contracts/hardware/types.ts';
 import type { NetworkLease } from './wizard/values.ts';
-
-interface IpAddr {
-  ifindex?: number;
-  ifname?: string;
-  addr_info?: { family?: string; local?: string; prefixlen?: number; scope?: string }[];
-}
-interface IpRoute {
-  dst?: string;
-  gateway?: string;
-  dev?: string;
-}
 
 export function parseLease(
   addrJson: string,
@@ -27,12 +17,11 @@ export function parseLease(
   let addrs: IpAddr[];
   let routes: IpRoute[];
   try {
-    addrs = JSON.parse(addrJson) as IpAddr[];
-    routes = JSON.parse(routeJson) as IpRoute[];
+    addrs = parseIpAddr(addrJson);
+    routes = parseIpRoute(routeJson);
   } catch {
     return null;
   }
-  if (!Array.isArray(addrs) || !Array.isArray(routes)) return null;
   const known = new Set(nics.map((n) => n.name));
   const def = routes.find((r) => r.dst === 'default' && r.dev && known.has(r.dev));
   const dev =
@@ -41,12 +30,12 @@ export function parseLease(
       (a) =>
         a.ifname &&
         known.has(a.ifname) &&
-        a.addr_info?.some((i) => i.family === 'inet' && i.scope === 'global'),
+        a.addrs.some((i) => i.family === 'inet' && i.scope === 'global'),
     )?.ifname;
   if (!dev) return null;
   const inet = addrs
     .find((a) => a.ifname === dev)
-    ?.addr_info?.find((i) => i.family === 'inet' && i.local && i.scope !== 'host');
+    ?.addrs.find((i) => i.family === 'inet' && i.local && i.scope !== 'host');
   if (!inet?.local || inet.prefixlen === undefined) return null;
   // A loopback resolver (systemd-resolved's 127.0.0.53 stub) does not exist on the installed node.
   const dns = [...resolvConf.matchAll(/^nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/gm)]
@@ -124,12 +113,9 @@ export async function probeLease(
     // the live system keeps its own name; what DHCP offered is in networkd's lease file
     let names: LeaseNames = {};
     try {
-      const ifindex = (JSON.parse(addr.stdout) as IpAddr[]).find(
-        (a) => a.ifname === lease.nic,
-      )?.ifindex;
+      const ifindex = parseIpAddr(addr.stdout).find((a) => a.ifname === lease.nic)?.ifindex ?? 0;
       const file = `${NETWORKD_LEASES}/${ifindex}`;
-      if (Number.isInteger(ifindex) && existsSync(file))
-        names = leaseNames(readFileSync(file, 'utf8'));
+      if (ifindex > 0 && existsSync(file)) names = leaseNames(readFileSync(file, 'utf8'));
     } catch {
       // no lease file: the names stay as the live system has them
     }

@@ -3,7 +3,7 @@
 // machine installs unattended from the same stick. Found by label, mounted, written, unmounted.
 import { findLabelled, type LabelledDevice } from '../locate/partition.ts';
 import { ANSWER_FILE_NAME, PARTITION_LABEL } from '../locate/paths.ts';
-import type { CommandRunner } from '../exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 
 export const STICK_MOUNT = '/run/openve/ais-save';
 

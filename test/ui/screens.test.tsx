@@ -87,8 +87,12 @@ describe('hardware', () => {
     const loop = hw.disks.find((d) => d.kind === 'loop')!;
     const rom = hw.disks.find((d) => d.kind === 'rom')!;
     // what the live system showed: fd0, loop0, loop1, sr0, sr1, then vda
-    hw.disks = [...hw.disks.filter((d) => d.kind !== 'disk'), { ...loop, name: 'loop1', path: '/dev/loop1' },
-      { ...rom, name: 'sr1', path: '/dev/sr1', isBootMedium: false }, ...hw.disks.filter((d) => d.kind === 'disk')];
+    hw.disks = [
+      ...hw.disks.filter((d) => d.kind !== 'disk'),
+      { ...loop, name: 'loop1', path: '/dev/loop1' },
+      { ...rom, name: 'sr1', path: '/dev/sr1', isBootMedium: false },
+      ...hw.disks.filter((d) => d.kind === 'disk'),
+    ];
     const ui = show(walkTo('hardware', startState(hw)));
     const f = await ui.see('Virtualization');
     expect(f).toMatch(/vda +32 GiB/);

@@ -1,7 +1,7 @@
 // Saving the interactive install's answers to the OPENVE-AIS stick (installer/ui/stick.ts), with a
 // recording runner and a recorded write: no disk is touched.
 import { describe, expect, it } from 'vitest';
-import { recordingRunner } from '../../installer/exec/recording.ts';
+import { recordingRunner } from '../../lib/exec/recording.ts';
 import { NO_STICK, STICK_MOUNT, saveToStick } from '../../installer/ui/stick.ts';
 
 const lsblk = (...parts: { path: string; label: string | null }[]) =>

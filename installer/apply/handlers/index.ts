@@ -4,7 +4,14 @@ import type { HandlerMap } from '../context.ts';
 import { lvcreate, lvm, mkfs, mkfsBtrfs, partition, wipe } from './storage.ts';
 import { bindMounts, mount } from './mount.ts';
 import { extract } from './extract.ts';
-import { chrootCommands, firstBoot, machineId, rootPassword, sshKeys, writeFiles } from './configure.ts';
+import {
+  chrootCommands,
+  firstBoot,
+  machineId,
+  rootPassword,
+  sshKeys,
+  writeFiles,
+} from './configure.ts';
 import { bootloader } from './bootloader.ts';
 import { finalize } from './finalize.ts';
 

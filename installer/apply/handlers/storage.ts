@@ -1,6 +1,6 @@
 // Disks: wipe, partition, LVM, filesystems. Each handler takes its step and the context and
 // runs argv lists through ctx.runner; no handler knows whether the runner is real.
-import type { LogicalVolume } from '../../plan/types.ts';
+import type { LogicalVolume } from '../../../contracts/plan/types.ts';
 import type { ApplyContext, Handler } from '../context.ts';
 import { descendantsDeepestFirst, lsblkTree, waitForBlockDevices } from '../devices.ts';
 import { releaseTarget } from './mount.ts';
@@ -21,7 +21,11 @@ export const wipe: Handler<'wipe'> = async (step, ctx) => {
   }
   const partitions = below.filter((n) => n.type === 'part').map((n) => n.name);
   for (const vg of await volumeGroupsOn(ctx, [step.device, ...partitions])) {
-    ctx.emit({ type: 'message', step: step.id, text: `Deactivating volume group ${vg} found on ${step.device}` });
+    ctx.emit({
+      type: 'message',
+      step: step.id,
+      text: `Deactivating volume group ${vg} found on ${step.device}`,
+    });
     await swapoffVolumeGroup(ctx, vg);
     await ctx.runner.run(['vgchange', '-an', vg]);
   }
@@ -35,27 +39,57 @@ export const wipe: Handler<'wipe'> = async (step, ctx) => {
 };
 
 export async function volumeGroupsOn(ctx: ApplyContext, devices: string[]): Promise<string[]> {
-  const r = await ctx.runner.run(['pvs', '--noheadings', '-o', 'vg_name', ...devices], { reject: false });
-  return [...new Set(r.stdout.split('\n').map((l) => l.trim()).filter(Boolean))];
+  const r = await ctx.runner.run(['pvs', '--noheadings', '-o', 'vg_name', ...devices], {
+    reject: false,
+  });
+  return [
+    ...new Set(
+      r.stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export async function swapoffVolumeGroup(ctx: ApplyContext, vg: string): Promise<void> {
   const lvs = await ctx.runner.run(['lvs', '--noheadings', '-o', 'lv_path', vg], { reject: false });
-  const active = await ctx.runner.run(['swapon', '--show=NAME', '--noheadings', '--raw'], { reject: false });
-  const swaps = new Set(active.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
+  const active = await ctx.runner.run(['swapon', '--show=NAME', '--noheadings', '--raw'], {
+    reject: false,
+  });
+  const swaps = new Set(
+    active.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
   if (swaps.size === 0) return;
-  for (const lv of lvs.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const lv of lvs.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     // swapon shows /dev/dm-N; swapoff accepts the LV path and fails harmlessly when it is no swap
     await ctx.runner.run(['swapoff', lv], { reject: false });
   }
 }
 
 /** sgdisk argv for the plan's partitions: `-n N:0:END -t N:CODE -c N:NAME` each. */
-export function sgdiskArgs(step: Extract<Parameters<Handler<'partition'>>[0], { kind: 'partition' }>): string[] {
+export function sgdiskArgs(
+  step: Extract<Parameters<Handler<'partition'>>[0], { kind: 'partition' }>,
+): string[] {
   const args = ['sgdisk'];
   for (const p of step.partitions) {
-    const end = p.sizeMiB !== null ? `+${p.sizeMiB}M` : step.sizeLimitMiB !== null ? `${step.sizeLimitMiB}M` : '0';
-    args.push(`--new=${p.number}:0:${end}`, `--typecode=${p.number}:${p.typeCode}`, `--change-name=${p.number}:${p.name}`);
+    const end =
+      p.sizeMiB !== null
+        ? `+${p.sizeMiB}M`
+        : step.sizeLimitMiB !== null
+          ? `${step.sizeLimitMiB}M`
+          : '0';
+    args.push(
+      `--new=${p.number}:0:${end}`,
+      `--typecode=${p.number}:${p.typeCode}`,
+      `--change-name=${p.number}:${p.name}`,
+    );
   }
   args.push(step.device);
   return args;
@@ -63,15 +97,23 @@ export function sgdiskArgs(step: Extract<Parameters<Handler<'partition'>>[0], { 
 
 export const partition: Handler<'partition'> = async (step, ctx) => {
   await ctx.runner.run(sgdiskArgs(step));
-  await makeKernelSeePartitions(ctx, step.device, step.partitions.map((p) => p.path));
+  await makeKernelSeePartitions(
+    ctx,
+    step.device,
+    step.partitions.map((p) => p.path),
+  );
 };
 
 /**
  * sgdisk has the kernel re-read the table of a real disk itself; partprobe is the next try, and
- * loop devices need `partx -a` because the kernel does not scan them (DESIGN 5). Then poll for
+ * loop devices need `partx -a` because the kernel does not scan them (docs/design.md §5). Then poll for
  * the nodes: there may be no udev to wait for.
  */
-export async function makeKernelSeePartitions(ctx: ApplyContext, device: string, paths: string[]): Promise<void> {
+export async function makeKernelSeePartitions(
+  ctx: ApplyContext,
+  device: string,
+  paths: string[],
+): Promise<void> {
   let missing = await waitForBlockDevices(ctx, paths, 0);
   if (missing.length > 0) {
     await ctx.runner.run(['partprobe', device], { reject: false });
@@ -83,7 +125,9 @@ export async function makeKernelSeePartitions(ctx: ApplyContext, device: string,
     missing = await waitForBlockDevices(ctx, paths);
   }
   if (missing.length > 0) {
-    throw new Error(`the kernel does not show ${missing.join(', ')} after partitioning ${device} (waited ${ctx.deviceTimeoutMs} ms)`);
+    throw new Error(
+      `the kernel does not show ${missing.join(', ')} after partitioning ${device} (waited ${ctx.deviceTimeoutMs} ms)`,
+    );
   }
 }
 
@@ -100,14 +144,39 @@ export const lvcreate: Handler<'lvcreate'> = async (step, ctx) => {
   await createVolumes(ctx, step.vg, step.volumes);
 };
 
-async function createVolumes(ctx: ApplyContext, vg: string, volumes: readonly LogicalVolume[]): Promise<void> {
+async function createVolumes(
+  ctx: ApplyContext,
+  vg: string,
+  volumes: readonly LogicalVolume[],
+): Promise<void> {
   for (const lv of volumes) {
     if (lv.type === 'thin-pool') {
       // thin-pool zeroing stays on (lvm default): guests must never read a previous owner's data
       const meta = lv.metadataMiB ? ['--poolmetadatasize', `${lv.metadataMiB}m`] : [];
-      await ctx.runner.run(['lvcreate', '--yes', '--type', 'thin-pool', '-L', `${lv.sizeMiB}m`, ...meta, '-n', lv.name, vg]);
+      await ctx.runner.run([
+        'lvcreate',
+        '--yes',
+        '--type',
+        'thin-pool',
+        '-L',
+        `${lv.sizeMiB}m`,
+        ...meta,
+        '-n',
+        lv.name,
+        vg,
+      ]);
     } else {
-      await ctx.runner.run(['lvcreate', '--yes', '--wipesignatures', 'y', '-L', `${lv.sizeMiB}m`, '-n', lv.name, vg]);
+      await ctx.runner.run([
+        'lvcreate',
+        '--yes',
+        '--wipesignatures',
+        'y',
+        '-L',
+        `${lv.sizeMiB}m`,
+        '-n',
+        lv.name,
+        vg,
+      ]);
     }
   }
 }
@@ -116,18 +185,31 @@ async function createVolumes(ctx: ApplyContext, vg: string, volumes: readonly Lo
  * Another disk may carry an old install with a VG of the same name (a second disk of a reinstalled
  * node): rename it out of the way, as Proxmox does, rather than refusing or touching its data.
  */
-async function renameForeignVolumeGroup(ctx: ApplyContext, vg: string, stepId: string): Promise<void> {
+async function renameForeignVolumeGroup(
+  ctx: ApplyContext,
+  vg: string,
+  stepId: string,
+): Promise<void> {
   const r = await ctx.runner.run(['vgs', '--noheadings', '-o', 'vg_uuid', vg], { reject: false });
   const uuid = r.exitCode === 0 ? r.stdout.trim() : '';
   if (!uuid) return;
   const renamed = `${vg}-old-${uuid.replace(/[^A-Za-z0-9]/g, '').slice(0, 8)}`;
-  ctx.emit({ type: 'warning', step: stepId, text: `A volume group named ${vg} exists on another disk: renaming it to ${renamed}` });
+  ctx.emit({
+    type: 'warning',
+    step: stepId,
+    text: `A volume group named ${vg} exists on another disk: renaming it to ${renamed}`,
+  });
   await swapoffVolumeGroup(ctx, vg);
   await ctx.runner.run(['vgchange', '-an', vg]);
   await ctx.runner.run(['vgrename', uuid, renamed]);
 }
 
-export function mkfsArgs(step: { fstype: 'ext4' | 'xfs' | 'vfat' | 'swap'; device: string; label: string; uuid: string }): string[] {
+export function mkfsArgs(step: {
+  fstype: 'ext4' | 'xfs' | 'vfat' | 'swap';
+  device: string;
+  label: string;
+  uuid: string;
+}): string[] {
   switch (step.fstype) {
     case 'ext4':
       return ['mkfs.ext4', '-F', '-q', '-U', step.uuid, '-L', step.label, step.device];
@@ -135,7 +217,16 @@ export function mkfsArgs(step: { fstype: 'ext4' | 'xfs' | 'vfat' | 'swap'; devic
       return ['mkfs.xfs', '-f', '-q', '-m', `uuid=${step.uuid}`, '-L', step.label, step.device];
     case 'vfat':
       // vfat's "UUID" is a 32-bit volume id, written XXXX-XXXX; mkfs.vfat wants the hex digits
-      return ['mkfs.vfat', '-F', '32', '-i', step.uuid.replace(/-/g, ''), '-n', step.label.toUpperCase(), step.device];
+      return [
+        'mkfs.vfat',
+        '-F',
+        '32',
+        '-i',
+        step.uuid.replace(/-/g, ''),
+        '-n',
+        step.label.toUpperCase(),
+        step.device,
+      ];
     case 'swap':
       return ['mkswap', '-f', '-U', step.uuid, '-L', step.label, step.device];
   }
@@ -147,7 +238,17 @@ export const mkfs: Handler<'mkfs'> = async (step, ctx) => {
 
 export const mkfsBtrfs: Handler<'mkfs-btrfs'> = async (step, ctx) => {
   await ctx.runner.run([
-    'mkfs.btrfs', '-f', '-U', step.uuid, '-L', step.label, '-d', step.dataProfile, '-m', step.metadataProfile, ...step.devices,
+    'mkfs.btrfs',
+    '-f',
+    '-U',
+    step.uuid,
+    '-L',
+    step.label,
+    '-d',
+    step.dataProfile,
+    '-m',
+    step.metadataProfile,
+    ...step.devices,
   ]);
   // multi-device btrfs mounts only once the kernel knows every member (no udev to tell it)
   await ctx.runner.run(['btrfs', 'device', 'scan', ...step.devices], { reject: false });
@@ -158,7 +259,8 @@ export const mkfsBtrfs: Handler<'mkfs-btrfs'> = async (step, ctx) => {
   await ctx.runner.run(['mkdir', '-p', top]);
   await ctx.runner.run(['mount', '-t', 'btrfs', '-o', 'subvolid=5', first, top]);
   ctx.state.mounts.push(top);
-  for (const sv of step.subvolumes) await ctx.runner.run(['btrfs', 'subvolume', 'create', `${top}/${sv}`]);
+  for (const sv of step.subvolumes)
+    await ctx.runner.run(['btrfs', 'subvolume', 'create', `${top}/${sv}`]);
   await ctx.runner.run(['umount', top]);
   ctx.state.mounts.pop();
   await ctx.runner.run(['rmdir', top], { reject: false });

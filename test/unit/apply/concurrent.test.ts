@@ -2,11 +2,11 @@
 // `concurrentWith` run beside their lead step; progress stays the lead's story; a failure in
 // either lane waits for the other, then cleans up.
 import { describe, expect, it } from 'vitest';
-import { recordingRunner } from '../../../installer/exec/recording.ts';
+import { recordingRunner } from '../../../lib/exec/recording.ts';
 import { applyPlan } from '../../../installer/apply/applyPlan.ts';
 import type { Handler, HandlerMap } from '../../../installer/apply/context.ts';
-import type { Plan, Step } from '../../../installer/plan/types.ts';
-import type { ProgressEvent } from '../../../installer/progress.ts';
+import type { Plan, Step } from '../../../contracts/plan/types.ts';
+import type { ProgressEvent } from '../../../contracts/progress.ts';
 
 function plan(steps: Step[]): Plan {
   return {

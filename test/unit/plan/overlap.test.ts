@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { buildPlan } from '../../../installer/plan/buildPlan.ts';
 import { concurrencyProblem, overlapWithExtraction } from '../../../installer/plan/overlap.ts';
-import type { Plan } from '../../../installer/plan/types.ts';
+import type { Plan } from '../../../contracts/plan/types.ts';
 import { answers, fixture, fixtureNames } from './helpers.ts';
 
 const ok = (r: ReturnType<typeof buildPlan>): Plan => {
