@@ -1,6 +1,9 @@
 // openve-install: dispatches to one module per subcommand, loaded lazily so that `validate`
 // never pays for ink/react start-up. Each command module exports `run(args): Promise<number>`.
 import { UserError, formatIssue } from './errors.ts';
+import { commandHelp, wantsHelp } from './commands/help.ts';
+
+export const MAX_PRINTED_ISSUES = 50;
 
 type CommandModule = { run(args: string[]): Promise<number> };
 
@@ -28,7 +31,8 @@ export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   try {
     if (first === '--help' || first === '-h' || first === 'help') {
-      process.stdout.write(usage() + '\n');
+      const topic = first === 'help' && rest[0] !== undefined ? commandHelp(rest[0]) : null;
+      process.stdout.write(topic ?? usage() + '\n');
       return 0;
     }
     if (first === undefined || first.startsWith('-')) {
@@ -40,6 +44,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`openve-install: unknown command '${first}'\n${usage()}\n`);
       return 2;
     }
+    if (wantsHelp(rest)) {
+      process.stdout.write(commandHelp(first) ?? `${usage()}\n`);
+      return 0;
+    }
     return await (await command.load()).run(rest);
   } catch (err) {
     return reportError(err);
@@ -49,7 +57,10 @@ export async function main(argv: string[]): Promise<number> {
 /** User errors: one `path: message` line each, exit 1. Anything else: one line, exit 2. */
 export function reportError(err: unknown): number {
   if (err instanceof UserError) {
-    for (const issue of err.issues) process.stderr.write(formatIssue(issue) + '\n');
+    // A hostile file can have thousands of problems: the first ones say what is wrong.
+    for (const issue of err.issues.slice(0, MAX_PRINTED_ISSUES)) process.stderr.write(formatIssue(issue) + '\n');
+    const more = err.issues.length - MAX_PRINTED_ISSUES;
+    if (more > 0) process.stderr.write(`... and ${more} more problem${more === 1 ? '' : 's'}\n`);
     return 1;
   }
   const message = err instanceof Error ? err.message : String(err);

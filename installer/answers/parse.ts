@@ -1,6 +1,5 @@
 // Answer-file text -> validated, normalized Answers. Reports every problem at once (TOML syntax,
 // schema, cross-field checks), each as `path: message`; never throws on any input.
-import { readFile } from 'node:fs/promises';
 import { parse as parseToml } from 'smol-toml';
 import type { Answers, DiskAnswers, NetworkAnswers, BtrfsRaid, ClusterAnswers } from './types.ts';
 import { UserError, type Issue, type Result } from '../errors.ts';
@@ -8,22 +7,76 @@ import { answerFileSchema, SNAKE_CASE_ALIASES, type RawAnswerFile } from './sche
 import { crossCheck } from './checks.ts';
 import { errorMap, toIssues } from './issues.ts';
 import { diskKernelName } from './validators.ts';
+import { readAnswerText } from './read.ts';
+import { tooManyDots } from './limits.ts';
 
 type Table = Record<string, unknown>;
 const isTable = (x: unknown): x is Table =>
   typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date);
 
-/** TOML syntax errors as one issue, positioned by line and column; never the offending line. */
+/** Deeper than any answer file needs (the deepest real key is 4 levels); bounds every recursion after parsing. */
+export const MAX_DEPTH = 16;
+
+/**
+ * TOML syntax errors as one issue, positioned by line and column and naming the key being
+ * written there (its table and name, never its value: that might be a password).
+ */
 export function parseTomlText(text: string): Result<Table> {
+  const deep = tooManyDots(text);
+  if (deep) return { ok: false, issues: [deep] };
   try {
-    return { ok: true, value: parseToml(text) as Table };
+    return { ok: true, value: parseToml(text, { maxDepth: MAX_DEPTH }) as Table };
   } catch (err) {
     const e = err as { line?: unknown; column?: unknown; message?: unknown };
     const first = typeof e.message === 'string' ? e.message.split('\n')[0]! : String(err);
     const reason = first.replace(/^Invalid TOML document:\s*/, '');
-    const where = typeof e.line === 'number' ? `line ${e.line}, column ${String(e.column)}` : 'answer file';
-    return { ok: false, issues: [{ path: where, message: `invalid TOML: ${reason}` }] };
+    if (typeof e.line !== 'number')
+      return { ok: false, issues: [{ path: 'answer file', message: `invalid TOML: ${reason}` }] };
+    const key = keyAtLine(text, e.line);
+    const where = `line ${e.line}, column ${String(e.column)}`;
+    return {
+      ok: false,
+      issues: [{ path: key ? `${where} (${key})` : where, message: `invalid TOML: ${reason}` }],
+    };
   }
+}
+
+const TABLE_HEADER = /^\s*\[\[?\s*([A-Za-z0-9_.\- "']+?)\s*\]\]?\s*(#.*)?$/;
+const KEY_PART = String.raw`(?:[A-Za-z0-9_\-]+|"[^"\n]*"|'[^'\n]*')`;
+const KEY_PREFIX = new RegExp(String.raw`^\s*(${KEY_PART}(?:\s*\.\s*${KEY_PART})*)\s*=`);
+
+/** `global.fqdn` for the line of a syntax error: the key written on it (or the line above), in its table. */
+export function keyAtLine(text: string, line: number): string | null {
+  const lines = text.split('\n', line + 1);
+  let table = '';
+  let key: string | null = null;
+  for (let i = 0; i < Math.min(line, lines.length); i++) {
+    const l = lines[i]!;
+    const header = TABLE_HEADER.exec(l);
+    if (header) {
+      table = header[1]!.replace(/\s*\.\s*/g, '.');
+      key = null;
+      continue;
+    }
+    const m = KEY_PREFIX.exec(l);
+    if (m) key = m[1]!.replace(/\s*\.\s*/g, '.');
+    else if (i === line - 1 && /^\s*\[/.test(l))
+      return `table header${table ? ` after [${table}]` : ''}`;
+  }
+  if (key === null) return table ? `[${table}]` : null;
+  return table ? `${table}.${key}` : key;
+}
+
+/** Depth of nested tables/arrays, walked iteratively (no recursion on hostile input). */
+function depthExceeds(root: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object' || node instanceof Date) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Renames the snake_case spellings Proxmox still accepts to the kebab-case keys, in place. */
@@ -85,6 +138,17 @@ export function parseAnswers(text: string): Result<Answers> {
   try {
     const doc = parseTomlText(String(text));
     if (!doc.ok) return doc;
+    if (depthExceeds(doc.value, MAX_DEPTH)) {
+      return {
+        ok: false,
+        issues: [
+          {
+            path: 'answer file',
+            message: `tables are nested more than ${MAX_DEPTH} levels deep; an answer file needs at most 4`,
+          },
+        ],
+      };
+    }
     const raw = validateRaw(doc.value);
     if (!raw.ok) return raw;
     return { ok: true, value: normalize(raw.value) };
@@ -94,22 +158,25 @@ export function parseAnswers(text: string): Result<Answers> {
   }
 }
 
-/** Reads an answer file; a missing or unreadable file is a UserError naming the path. */
+/** Reads an answer file (bounded, strict UTF-8); a missing or unreadable file is a UserError naming the path. */
 export async function readAnswerFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : 'cannot be read';
-    throw new UserError({ path, message: `${why} (expected an answer file in TOML)` });
-  }
+  return Promise.resolve().then(() => readAnswerText(path));
 }
 
-/** Reads and validates an answer file; every problem comes out as one UserError. */
+/** Reads and validates an answer file; every problem comes out as one UserError (syntax errors name the file). */
 export async function loadAnswerFile(path: string): Promise<Answers> {
   const result = parseAnswers(await readAnswerFile(path));
-  if (!result.ok) throw new UserError(result.issues);
+  if (!result.ok) throw new UserError(inFile(path, result.issues));
   return result.value;
+}
+
+/** Positions (`line 3, column 7`) and whole-file problems name the file they are in. */
+export function inFile(file: string, issues: Issue[]): Issue[] {
+  return issues.map((i) =>
+    i.path.startsWith('line ') || i.path === 'answer file'
+      ? { ...i, path: `${file}: ${i.path === 'answer file' ? '' : i.path}`.replace(/: $/, '') }
+      : i,
+  );
 }
 
 // ---------- normalization: raw TOML shape -> Answers ----------

@@ -10,7 +10,8 @@ import type { Plan } from '../plan/types.ts';
 import type { CommandRunner } from '../exec/types.ts';
 import { toJsonLine, type ProgressEvent, type ProgressSink } from '../progress.ts';
 import { parseCommandArgs } from './args.ts';
-import { parseAnswers } from '../answers/parse.ts';
+import { inFile, parseAnswers } from '../answers/parse.ts';
+import { readAnswerText } from '../answers/read.ts';
 import { buildPlan } from '../plan/buildPlan.ts';
 import { createRunner, type RunnerMode } from '../exec/factory.ts';
 import { createInstallLog, type InstallLog } from '../exec/log.ts';
@@ -87,7 +88,7 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
   if (!values.answer) {
     throw new UserError({ path: 'auto', message: '--answer FILE is required (usage: openve-install auto --answer A [--payload P] [--yes])' });
   }
-  const answerText = readText(values.answer, '--answer');
+  const answerText = readAnswerText(values.answer, '--answer');
   const hardware = values.hardware
     ? (await import('../hardware/fixture.ts')).loadHardwareFile(values.hardware)
     : await detectOnThisMachine();
@@ -105,15 +106,6 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
     target: values.target ?? null,
     mode: dryRun ? 'dry-run' : 'real',
   };
-}
-
-function readText(file: string, flag: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError({ path: flag, message: `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})`}` });
-  }
 }
 
 function readCmdline(): string {
@@ -163,7 +155,7 @@ export function secretsOf(answers: Answers): string[] {
 /** The install itself, given resolved options. Returns the outcome; progress goes to deps.write. */
 export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promise<ApplyOutcome & { plan?: Plan }> {
   const parsed = parseAnswers(opts.answerText);
-  if (!parsed.ok) throw new UserError(parsed.issues);
+  if (!parsed.ok) throw new UserError(inFile(opts.answerSource, parsed.issues));
   const answers = parsed.value;
   const planned = buildPlan(answers, opts.hardware);
   if (!planned.ok) throw new UserError(planned.issues);

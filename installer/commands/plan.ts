@@ -2,12 +2,13 @@
 // Prints the install plan without root and without touching a disk. Without --hardware it
 // detects this machine. Exit 1 with `path: message` lines for a bad answer file or a selection
 // that fails (those list every disk or NIC of the machine).
-import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.ts';
 import type { HardwareProfile } from '../hardware/types.ts';
 import { parseCommandArgs } from './args.ts';
 import { planFromAnswerText } from '../core.ts';
 import { formatPlan } from '../plan/format.ts';
+import { readAnswerText } from '../answers/read.ts';
+import { inFile } from '../answers/parse.ts';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('plan', args, {
@@ -22,19 +23,10 @@ export async function run(args: string[]): Promise<number> {
       message:
         '--answer FILE is required (usage: openve-install plan --answer A [--hardware FIXTURE.json] [--json])',
     });
-  let text: string;
-  try {
-    text = readFileSync(values.answer, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError({
-      path: '--answer',
-      message: `${values.answer}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})`}`,
-    });
-  }
+  const text = readAnswerText(values.answer, '--answer');
   const hardware = await loadHardware(values.hardware);
   const r = planFromAnswerText(text, hardware);
-  if (!r.ok) throw new UserError(r.issues);
+  if (!r.ok) throw new UserError(inFile(values.answer, r.issues));
   process.stdout.write(
     values.json
       ? JSON.stringify(r.value.plan, null, 2) + '\n'

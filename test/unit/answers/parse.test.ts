@@ -143,7 +143,7 @@ token = "fleet-token-0123456789"
 
   it('reports TOML syntax errors with line and column, never the line itself', () => {
     expect(problems('[global]\nroot-password = "passw0rd-fixture\n')).toEqual([
-      'line 2, column 34: invalid TOML: control characters are not allowed in strings',
+      'line 2, column 34 (global.root-password): invalid TOML: control characters are not allowed in strings',
     ]);
     expect(problems('a = ')).toEqual(['line 1, column 5: invalid TOML: invalid value']);
   });
