@@ -145,7 +145,7 @@ token = "fleet-token-0123456789"
     expect(problems('[global]\nroot-password = "passw0rd-fixture\n')).toEqual([
       'line 2, column 34 (global.root-password): invalid TOML: control characters are not allowed in strings',
     ]);
-    expect(problems('a = ')).toEqual(['line 1, column 5: invalid TOML: invalid value']);
+    expect(problems('a = ')).toEqual(['line 1, column 5 (a): invalid TOML: invalid value']);
   });
 
   it('reports every problem at once, in file order', () => {
