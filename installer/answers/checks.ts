@@ -5,6 +5,7 @@
 import type { Issue } from '../errors.ts';
 import * as v from './validators.ts';
 import { UDEV_PROPERTY } from './schema.ts';
+import { globProblem } from './glob.ts';
 import { formatPath, type PathSegment } from './paths.ts';
 
 type Table = Record<string, unknown>;
@@ -60,7 +61,9 @@ function checkGlobal(g: Table | undefined, add: Add): void {
 function checkFilter(path: PathSegment[], filter: unknown, add: Add): void {
   const t = table(filter);
   if (!t) return;
-  for (const key of Object.keys(t)) {
+  for (const [key, glob] of Object.entries(t)) {
+    const globIssue = typeof glob === 'string' ? globProblem(glob) : null;
+    if (globIssue) add([...path, key], `invalid glob: ${globIssue}`);
     if (!UDEV_PROPERTY.test(key)) {
       add([...path, key], 'not a udev property name (letters, digits and _ only, e.g. ID_SERIAL)');
     } else if (key !== key.toUpperCase()) {
