@@ -106,7 +106,8 @@ function checkNetwork(n: Table | undefined, add: Add): void {
 
   const pinning = table(n['interface-name-pinning']);
   const mapping = table(pinning?.mapping);
-  if (pinning?.enabled === true && mapping) {
+  // checked even when pinning is disabled: a name in the file never reaches /etc/network/interfaces unchecked
+  if (mapping) {
     const byName = new Map<string, string>();
     const macs = new Map<string, string>();
     for (const [mac, name] of Object.entries(mapping)) {

@@ -383,13 +383,31 @@ export function validateMac(value: string): string | null {
   return `${quote(value)} is not a MAC address (expected 'aa:bb:cc:dd:ee:ff')`;
 }
 
-/** A pinned interface name: Proxmox's rule (pve-iface): 2-15 chars, a letter first, then [a-z0-9_]. */
+/** Names a pinned NIC must not take: they are the installer's own interfaces or mean something else to the kernel/ifupdown2. */
+const RESERVED_INTERFACE_NAMES: { re: RegExp; why: string }[] = [
+  { re: /^lo$/i, why: 'it is the loopback interface' },
+  { re: /^(all|default)$/i, why: "it is a reserved name in /proc/sys/net (sysctl's all/default)" },
+  { re: /^vmbr[0-9]+$/i, why: 'vmbrN names are the bridges openve creates (vmbr0 carries the management network)' },
+  { re: /^bond[0-9]+$/i, why: 'bondN names are the bonds openve creates (network.bond is bond0)' },
+  { re: /^vlan[0-9]+$/i, why: 'ifupdown2 treats vlanN names as VLAN interfaces' },
+  { re: /^(tap|veth|fwbr|fwpr|fwln)[0-9]+/i, why: 'the name belongs to the interfaces of guests and their firewall bridges' },
+];
+
+/**
+ * A pinned interface name: Proxmox's rule (pve-iface) - 2-15 characters, a letter first, then
+ * letters, digits and '_' - without the VLAN/alias suffix ('.5', ':1'), and not a reserved name.
+ */
 export function validateInterfaceName(value: string): string | null {
   if (value.length < 2) return `interface name ${quote(value)} must be at least 2 characters long`;
-  if (value.length > 15) return `interface name ${quote(value)} cannot be longer than 15 characters`;
-  if (!/^[a-z][a-z0-9_]{1,20}([:.][0-9]+)?$/i.test(value)) {
+  if (Buffer.byteLength(value) > 15) return `interface name ${quote(value)} cannot be longer than 15 characters`;
+  if (/[.:]/.test(value)) {
+    return `interface name ${quote(value)} must not contain '.' or ':' (those name VLANs and aliases, e.g. 'vmbr0.10'); use letters, digits and '_'`;
+  }
+  if (!/^[a-z][a-z0-9_]*$/i.test(value)) {
     return `interface name ${quote(value)} must start with a letter and contain only letters, digits and underscores`;
   }
+  const reserved = RESERVED_INTERFACE_NAMES.find((r) => r.re.test(value));
+  if (reserved) return `interface name ${quote(value)} is reserved: ${reserved.why}; pick a name like 'nic0' or 'lan0'`;
   return null;
 }
 

@@ -247,6 +247,21 @@ describe('URLs, fingerprints, NICs, disks, cluster names', () => {
     expect(v.validateInterfaceName('0lan')).toContain('start with a letter');
     expect(v.validateInterfaceName('lan-0')).toContain('start with a letter');
   });
+  it('pinned names the installer or the kernel reserve are refused (issue 10)', () => {
+    for (const name of ['lo', 'LO', 'all', 'default', 'vmbr0', 'vmbr12', 'bond0', 'vlan10', 'tap100i0', 'veth101i0', 'fwbr100i0']) {
+      expect(v.validateInterfaceName(name), name).toMatch(/is reserved: /);
+    }
+    expect(v.validateInterfaceName('vmbr0')).toBe(
+      "interface name 'vmbr0' is reserved: vmbrN names are the bridges openve creates (vmbr0 carries the management network); pick a name like 'nic0' or 'lan0'",
+    );
+    for (const name of ['eth0.5', 'lan0:1', '..', 'la.n']) expect(v.validateInterfaceName(name), name).toContain("must not contain '.' or ':'");
+    for (const name of ['a/b', 'la n', 'lan\t0', 'lan\n0', 'län0', 'lan0\u001b[2J']) {
+      expect(v.validateInterfaceName(name), JSON.stringify(name)).toMatch(/start with a letter|longer than 15/);
+    }
+    expect(v.validateInterfaceName('a'.repeat(16))).toContain('longer than 15');
+    for (const name of ['nic0', 'lan_a', 'bondage', 'vmbr', 'vlan', 'Lan0', 'a'.repeat(15)]) expect(v.validateInterfaceName(name), name).toBeNull();
+    expect(v.validateInterfaceName('lan\u001b[2J')).not.toContain('\u001b'); // echoed names never carry escapes
+  });
   it('disk names are kernel names', () => {
     for (const d of ['sda', 'nvme0n1', 'vda', 'mmcblk0', 'cciss!c0d0']) expect(v.validateDiskName(d), d).toBeNull();
     expect(v.validateDiskName('/dev/sda')).toBeNull(); // Proxmox matches the end of the /dev path
