@@ -32,7 +32,7 @@ export function crossCheck(raw: Table): Issue[] {
   checkNetwork(table(raw.network), add);
   checkDisks(table(raw['disk-setup']), add);
   checkFirstBoot(table(raw['first-boot']), add);
-  checkCluster(table(raw.cluster), add);
+  checkCluster(table(raw.cluster), table(raw.network), add);
   return issues;
 }
 
@@ -193,9 +193,15 @@ function checkFirstBoot(f: Table | undefined, add: Add): void {
   if (str(f, 'source') === 'from-url' && !has(f, 'url')) {
     add(['first-boot', 'url'], 'required with source = "from-url" (the URL of the executable to run at first boot)');
   }
+  if (str(f, 'source') === 'from-iso') {
+    // as with cidr + DHCP: a setting that would be silently ignored is an error
+    for (const key of ['url', 'cert-fingerprint']) {
+      if (has(f, key)) add(['first-boot', key], 'only used with source = "from-url"; remove it or set first-boot.source = "from-url"');
+    }
+  }
 }
 
-function checkCluster(c: Table | undefined, add: Add): void {
+function checkCluster(c: Table | undefined, network: Table | undefined, add: Add): void {
   if (!c) return;
   const mode = str(c, 'mode');
   if (mode === 'create') {
@@ -207,5 +213,14 @@ function checkCluster(c: Table | undefined, add: Add): void {
     if (!has(c, 'master')) add(['cluster', 'master'], 'required with mode = "join" (IP address of a cluster member)');
     if (!has(c, 'token')) add(['cluster', 'token'], 'required with mode = "join" (the pre-shared token of the cluster)');
     if (has(c, 'name')) add(['cluster', 'name'], 'only used with mode = "create"');
+    const master = str(c, 'master');
+    const own = str(network, 'source') === 'from-answer' ? str(network, 'cidr') : undefined;
+    const masterIp = master ? v.parseIp(master) : null;
+    const ownIp = own ? v.parseCidr(own)?.address : undefined;
+    if (masterIp && ownIp && masterIp.kind() === ownIp.kind() && masterIp.toNormalizedString() === ownIp.toNormalizedString()) {
+      add(['cluster', 'master'], `'${master}' is this node's own address (network.cidr); a node joins another member: give that member's address, or use mode = "create"`);
+    } else if (masterIp && (masterIp.range() === 'loopback' || masterIp.range() === 'linkLocal')) {
+      add(['cluster', 'master'], `'${master}' is a ${masterIp.range()} address; give the address of another cluster member on the network`);
+    }
   }
 }

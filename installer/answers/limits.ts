@@ -44,3 +44,14 @@ export function tooManyDots(text: string, max = MAX_KEY_PARTS): Issue | null {
   }
   return null;
 }
+
+/**
+ * Size minima in GiB: the one definition the schema (validate, the editors' JSON Schema) and the
+ * planner (plan/sizing.ts) both use, so an editor never accepts what the planner refuses.
+ */
+export const SIZE_MINIMA_GIB = {
+  /** lvm.hdsize / btrfs.hdsize: the whole install */
+  hdsize: 8,
+  /** lvm.maxroot: the root volume */
+  maxroot: 4,
+} as const;

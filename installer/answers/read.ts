@@ -33,25 +33,21 @@ function openError(err: unknown): string {
 
 /** The raw bytes of a regular file of at most `maxBytes`; never reads more than maxBytes + 1. */
 export function readBoundedFile(file: string, maxBytes = MAX_ANSWER_BYTES, label = file): Buffer {
+  const say = (message: string) => ({
+    path: label,
+    message: label === file ? message : `${file}: ${message}`,
+  });
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO without a writer must not block before fstat can refuse it
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (err) {
-    throw new UserError({
-      path: label,
-      message: `${openError(err)} (expected an answer file in TOML)`,
-    });
+    throw new UserError(say(`${openError(err)} (expected an answer file in TOML)`));
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile())
-      throw new UserError({
-        path: label,
-        message: `${kindOf(st)} (expected an answer file in TOML)`,
-      });
-    if (st.size > maxBytes)
-      throw new UserError({ path: label, message: tooLarge(st.size, maxBytes) });
+    if (!st.isFile()) throw new UserError(say(`${kindOf(st)} (expected an answer file in TOML)`));
+    if (st.size > maxBytes) throw new UserError(say(tooLarge(st.size, maxBytes)));
     // /proc files report size 0, and a file may grow while read: the loop caps what is read
     const buf = Buffer.alloc(maxBytes + 1);
     let used = 0;
@@ -59,15 +55,12 @@ export function readBoundedFile(file: string, maxBytes = MAX_ANSWER_BYTES, label
       const n = readSync(fd, buf, used, buf.length - used, null);
       if (n === 0) break;
       used += n;
-      if (used > maxBytes) throw new UserError({ path: label, message: tooLarge(null, maxBytes) });
+      if (used > maxBytes) throw new UserError(say(tooLarge(null, maxBytes)));
     }
     return buf.subarray(0, used);
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError({
-      path: label,
-      message: `${openError(err)} (expected an answer file in TOML)`,
-    });
+    throw new UserError(say(`${openError(err)} (expected an answer file in TOML)`));
   } finally {
     closeSync(fd);
   }

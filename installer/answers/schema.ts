@@ -8,6 +8,10 @@
 import * as z from 'zod/mini';
 import * as v from './validators.ts';
 import { KEYBOARD_IDS } from './locales.ts';
+import { SIZE_MINIMA_GIB } from './limits.ts';
+import { didYouMean } from './suggest.ts';
+
+export const SUPPORTED_FILESYSTEMS = ['ext4', 'xfs', 'btrfs'] as const;
 
 /** A string checked by one of the shared validators (same message as the UI). */
 function checked(validator: v.Validator, description?: string) {
@@ -53,6 +57,9 @@ export const BOND_MODES = [
   'balance-alb',
 ] as const;
 
+/** A size in GiB with the planner's minimum (limits.ts), worded as the planner words it. */
+const gib = (min: number, what: string) =>
+  z.number().check(z.gte(min, { error: (iss) => `${String(iss.input)} GiB is too small: ${what} needs at least ${min} GiB` }));
 const num = (min: number, max?: number) => z.number().check(...(max === undefined ? [z.gte(min)] : [z.gte(min), z.lte(max)]));
 const int = (min: number, max?: number) => z.int().check(...(max === undefined ? [z.gte(min)] : [z.gte(min), z.lte(max)]));
 
@@ -106,9 +113,9 @@ export const networkSchema = z.strictObject({
 });
 
 const lvmSchema = z.strictObject({
-  hdsize: opt(described(num(2), 'GiB of the disk to use')),
+  hdsize: opt(described(gib(SIZE_MINIMA_GIB.hdsize, 'the install'), 'GiB of the disk to use')),
   swapsize: opt(num(0)),
-  maxroot: opt(num(2)),
+  maxroot: opt(gib(SIZE_MINIMA_GIB.maxroot, 'the root volume')),
   maxvz: opt(num(0)),
   minfree: opt(num(0)),
 });
@@ -116,7 +123,7 @@ const lvmSchema = z.strictObject({
 const btrfsSchema = z.strictObject({
   raid: opt(described(caseInsensitive(BTRFS_RAID_LEVELS), 'raid0, raid1 or raid10 (any case)')),
   compress: opt(z.enum(['on', 'off', 'zlib', 'lzo', 'zstd'])),
-  hdsize: opt(num(2)),
+  hdsize: opt(gib(SIZE_MINIMA_GIB.hdsize, 'the install')),
 });
 
 // Accepted for compatibility (so a Proxmox file gets the one clear "ZFS not supported" error,
@@ -128,11 +135,17 @@ const zfsSchema = z.strictObject({
   checksum: opt(z.enum(['on', 'fletcher4', 'sha256'])),
   compress: opt(z.enum(['on', 'off', 'lzjb', 'lz4', 'zle', 'gzip', 'zstd'])),
   copies: opt(int(1, 3)),
-  hdsize: opt(num(2)),
+  hdsize: opt(gib(SIZE_MINIMA_GIB.hdsize, 'the install')),
 });
 
 export const diskSetupSchema = z.strictObject({
-  filesystem: z.enum(['ext4', 'xfs', 'btrfs', 'zfs']),
+  // zfs is accepted here only to get its one clear error from checks.ts; the message lists what works
+  filesystem: z.enum(['ext4', 'xfs', 'btrfs', 'zfs'], {
+    error: (iss) =>
+      typeof iss.input === 'string'
+        ? `${v.quote(iss.input)} is not valid${didYouMean(iss.input, SUPPORTED_FILESYSTEMS)}; expected one of ${SUPPORTED_FILESYSTEMS.join(', ')}`
+        : undefined,
+  }),
   'disk-list': opt(described(z.array(checked(v.validateDiskName)), 'kernel names, e.g. ["sda", "sdb"]')),
   filter: opt(described(udevFilter, 'udev property -> glob selecting the target disks')),
   'filter-match': opt(z.enum(['any', 'all'])),

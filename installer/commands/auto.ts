@@ -152,6 +152,17 @@ export function secretsOf(answers: Answers): string[] {
   return out.filter(Boolean);
 }
 
+/**
+ * The secrets the runner keeps out of argv and the log redacts. A secret that is also public text
+ * of the plan (a password "/dev/sda" or "openve-data") cannot be kept out of `sgdisk /dev/sda`,
+ * and redacting it would reveal it ("Wiping ***"): it stays protected by key (answer redaction,
+ * stdin only), not by value. The plan holds no secret by construction, so its text is public.
+ */
+export function guardedSecrets(secrets: readonly string[], plan: Plan): string[] {
+  const publicText = JSON.stringify(plan);
+  return secrets.filter((s) => !publicText.includes(s) && !publicText.includes(JSON.stringify(s).slice(1, -1)));
+}
+
 /** The install itself, given resolved options. Returns the outcome; progress goes to deps.write. */
 export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promise<ApplyOutcome & { plan?: Plan }> {
   const parsed = parseAnswers(opts.answerText);
@@ -164,7 +175,7 @@ export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promi
 
   const write = deps.write ?? ((line: string) => process.stdout.write(line));
   const log = createInstallLog(opts.mode === 'dry-run' && opts.logPath === DEFAULT_LOG ? null : opts.logPath);
-  const secrets = secretsOf(answers);
+  const secrets = guardedSecrets(secretsOf(answers), plan);
   for (const s of secrets) log.addSecret(s);
   const emit: ProgressSink = (event: ProgressEvent) => {
     const clean = 'text' in event ? { ...event, text: redact(event.text, log.secrets()) } : event;

@@ -184,7 +184,7 @@ token = "fleet-token-0123456789"
       'network.vlan: must be at most 4094',
       'disk-setup.lvm.hdsize: expected a finite number, got inf',
       'disk-setup.lvm.swapsize: expected a finite number, got nan',
-      'disk-setup.lvm.maxroot: must be at least 2',
+      'disk-setup.lvm.maxroot: 1.5 GiB is too small: the root volume needs at least 4 GiB',
     ]);
     expect(problems(BASE.replace('dns = "192.168.1.1"', 'dns = "192.168.1.1"\nvlan = 1.5'))).toEqual(['network.vlan: expected an integer, got a number']);
   });
@@ -220,7 +220,7 @@ describe('loadAnswerFile', () => {
     const err = (await loadAnswerFile(file).catch((e: unknown) => e)) as UserError;
     expect(err.issues.map(formatIssue)).toEqual([
       "global.country: 'AT' must be lower case: 'at'",
-      "disk-setup.filesystem: 'ext5' is not valid (did you mean 'ext4'?); expected one of ext4, xfs, btrfs, zfs",
+      "disk-setup.filesystem: 'ext5' is not valid (did you mean 'ext4'?); expected one of ext4, xfs, btrfs",
     ]);
   });
 });

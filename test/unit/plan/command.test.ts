@@ -68,6 +68,6 @@ describe('openve-install plan', () => {
     await expect(run([])).rejects.toThrow(/--answer FILE is required/);
     await expect(
       run(['--answer', '/nonexistent.toml', '--hardware', hw('ten-disks.json')]),
-    ).rejects.toThrow(/^--answer: \/nonexistent.toml: file not found$/);
+    ).rejects.toThrow(/^--answer: \/nonexistent.toml: no such file \(expected an answer file in TOML\)$/);
   });
 });
