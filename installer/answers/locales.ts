@@ -84,10 +84,17 @@ const ZONE_TAB_ALIASES = [
 
 let zones: Set<string> | undefined;
 /** IANA zone names accepted for `global.timezone` (computed once, on first use). */
+/** tzdata's fixed-offset zones (Etc/GMT-2 is UTC+2), valid in Proxmox answer files; ICU lists none of them. */
+export const ETC_ZONES: readonly string[] = [
+  ...['GMT', 'GMT0', 'GMT+0', 'GMT-0', 'UTC', 'UCT', 'Universal', 'Zulu', 'Greenwich'].map((z) => `Etc/${z}`),
+  ...Array.from({ length: 12 }, (_, i) => `Etc/GMT+${i + 1}`),
+  ...Array.from({ length: 14 }, (_, i) => `Etc/GMT-${i + 1}`),
+];
+
 export function timeZones(): ReadonlySet<string> {
   if (!zones) {
     const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
-    zones = new Set([...(intl.supportedValuesOf?.('timeZone') ?? []), ...ZONE_TAB_ALIASES]);
+    zones = new Set([...(intl.supportedValuesOf?.('timeZone') ?? []), ...ZONE_TAB_ALIASES, ...ETC_ZONES]);
   }
   return zones;
 }

@@ -333,16 +333,64 @@ function keyBlobProblem(type: string, blob: Buffer): string | null {
   return null;
 }
 
-/** One OpenSSH public key line: `<type> <base64 key data> [comment]`, as in id_ed25519.pub. */
+// sshd(8) AUTHORIZED_KEYS FILE FORMAT: the options a key line may start with
+const SSH_FLAG_OPTIONS = ['agent-forwarding', 'cert-authority', 'no-agent-forwarding', 'no-port-forwarding', 'no-pty', 'no-user-rc', 'no-x11-forwarding', 'port-forwarding', 'pty', 'no-touch-required', 'verify-required', 'restrict', 'user-rc', 'x11-forwarding'];
+const SSH_VALUE_OPTIONS = ['command', 'environment', 'expiry-time', 'from', 'permitlisten', 'permitopen', 'principals', 'tunnel'];
+
+/** Splits `opt1,opt2="a b" ssh-ed25519 AAAA...` into its options and the rest; null when the options are malformed. */
+function splitSshOptions(line: string): { options: string[]; rest: string } | { problem: string } {
+  const options: string[] = [];
+  let current = '';
+  let i = 0;
+  for (; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === '"') {
+      const start = i;
+      for (i++; i < line.length && line[i] !== '"'; i++) if (line[i] === '\\') i++;
+      if (i >= line.length) return { problem: 'an authorized_keys option has an unterminated quoted value' };
+      current += line.slice(start, i + 1);
+    } else if (c === ',') {
+      options.push(current);
+      current = '';
+    } else if (c === ' ' || c === '\t') break;
+    else current += c;
+  }
+  options.push(current);
+  return { options, rest: line.slice(i).trim() };
+}
+
+function sshOptionProblem(option: string): string | null {
+  const eq = option.indexOf('=');
+  const name = (eq < 0 ? option : option.slice(0, eq)).toLowerCase();
+  if (eq < 0) {
+    if (SSH_FLAG_OPTIONS.includes(name)) return null;
+    if (SSH_VALUE_OPTIONS.includes(name)) return `the authorized_keys option '${name}' needs a value, e.g. ${name}="..."`;
+  } else if (SSH_VALUE_OPTIONS.includes(name)) {
+    return /^"([^"\\]|\\.)*"$/.test(option.slice(eq + 1)) ? null : `the value of the authorized_keys option '${name}' must be in double quotes`;
+  }
+  return `unknown authorized_keys option${didYouMean(name, [...SSH_FLAG_OPTIONS, ...SSH_VALUE_OPTIONS])}; see 'man sshd', AUTHORIZED_KEYS FILE FORMAT`;
+}
+
+/**
+ * One OpenSSH public key line as in authorized_keys: `[options] <type> <base64 key data> [comment]`,
+ * e.g. id_ed25519.pub, or `from="10.0.0.0/8",no-pty ssh-ed25519 AAAA...` (Proxmox accepts options).
+ */
 export function validateSshPublicKey(value: string): string | null {
   if (/[\r\n]/.test(value.trim())) return 'must be a single line (one key per array element)';
+  const first = value.trim().split(/[ \t]+/)[0];
+  if (first && !(SSH_KEY_TYPES as readonly string[]).includes(first) && value.trim().split(/[ \t]+/).some((p) => (SSH_KEY_TYPES as readonly string[]).includes(p))) {
+    const split = splitSshOptions(value.trim());
+    if ('problem' in split) return split.problem;
+    for (const option of split.options) {
+      const problem = sshOptionProblem(option);
+      if (problem) return problem;
+    }
+    return validateSshPublicKey(split.rest);
+  }
   const parts = value.trim().split(/[ \t]+/);
   const [type, data] = parts;
   if (!type) return `must not be empty; give a key line like 'ssh-ed25519 AAAAC3Nza... user@host'`;
   if (!(SSH_KEY_TYPES as readonly string[]).includes(type)) {
-    if (parts.some((p) => (SSH_KEY_TYPES as readonly string[]).includes(p))) {
-      return `authorized_keys options are not supported: give '<type> <key data> [comment]' only`;
-    }
     if (type === 'ssh-dss') return 'DSA (ssh-dss) keys are not accepted by current OpenSSH; use an ssh-ed25519 key';
     // The unknown word is not echoed: a password pasted here by mistake must not reach a log.
     return `unknown key type${didYouMean(type, SSH_KEY_TYPES)}; a key line starts with one of ${SSH_KEY_TYPES.join(', ')}`;
