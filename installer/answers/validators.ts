@@ -4,6 +4,7 @@
 import ipaddr from 'ipaddr.js';
 import { COUNTRY_CODES, KEYBOARD_IDS, timeZones } from './locales.ts';
 import { didYouMean } from './suggest.ts';
+import { redactUrl } from './url.ts';
 
 export type Validator = (value: string) => string | null;
 
@@ -405,17 +406,23 @@ export function validateSshPublicKey(value: string): string | null {
 
 // ---------- URLs, certificates, NICs ----------
 
+/** An http(s) URL; messages never echo credentials in it (user:pass@, ?token=). */
 export function validateUrl(value: string): string | null {
+  const shown = quote(redactUrl(value));
+  // RFC 3986 characters only: a quote, backslash or space would break the files the URL is written into
+  if (!/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(value)) {
+    return `${shown} contains characters a URL cannot hold (spaces, quotes, backslashes, non-ASCII); percent-encode them`;
+  }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `${quote(value)} is not a valid URL; give an http:// or https:// URL`;
+    return `${shown} is not a valid URL; give an http:// or https:// URL`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `${quote(value)} must be an http:// or https:// URL`;
+    return `${shown} must be an http:// or https:// URL`;
   }
-  if (!url.hostname) return `${quote(value)} has no host name`;
+  if (!url.hostname) return `${shown} has no host name`;
   return null;
 }
 

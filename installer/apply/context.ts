@@ -12,6 +12,9 @@ export interface ApplySecrets {
   rootPassword?: RootPassword;
   clusterToken?: string;
   webhookToken?: string;
+  /** URLs that carry credentials are secrets too (plan: @@SECRET:first-boot-url@@) */
+  firstBootUrl?: string;
+  webhookUrl?: string;
 }
 
 export interface ApplyState {

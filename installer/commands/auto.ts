@@ -12,6 +12,7 @@ import { toJsonLine, type ProgressEvent, type ProgressSink } from '../progress.t
 import { parseCommandArgs } from './args.ts';
 import { inFile, parseAnswers } from '../answers/parse.ts';
 import { readAnswerText } from '../answers/read.ts';
+import { urlSecrets } from '../answers/url.ts';
 import { buildPlan } from '../plan/buildPlan.ts';
 import { createRunner, type RunnerMode } from '../exec/factory.ts';
 import { createInstallLog, type InstallLog } from '../exec/log.ts';
@@ -149,6 +150,7 @@ export function secretsOf(answers: Answers): string[] {
   out.push(pw.kind === 'plain' ? pw.value : pw.hash);
   if (answers.cluster?.token) out.push(answers.cluster.token);
   if (answers.webhook?.authToken) out.push(answers.webhook.authToken);
+  for (const url of [answers.firstBoot?.url, answers.webhook?.url]) if (url) out.push(...urlSecrets(url));
   return out.filter(Boolean);
 }
 
@@ -197,6 +199,8 @@ export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promi
       rootPassword: answers.global.rootPassword,
       ...(answers.cluster?.token ? { clusterToken: answers.cluster.token } : {}),
       ...(answers.webhook?.authToken ? { webhookToken: answers.webhook.authToken } : {}),
+      ...(answers.firstBoot?.url ? { firstBootUrl: answers.firstBoot.url } : {}),
+      ...(answers.webhook?.url ? { webhookUrl: answers.webhook.url } : {}),
     },
     firstBootHook: opts.firstBootHook,
     installLogPath: log.path,

@@ -10,6 +10,7 @@ import type { FstabEntry } from './storage.ts';
 import { FIRST_BOOT_HOOK_PATH, NODE_CONFIG_PATH } from '../../provision/types.ts';
 import { KEYBOARDS } from '../answers/locales.ts';
 import { secretPlaceholder } from './types.ts';
+import { hasUrlSecrets } from '../answers/url.ts';
 import { render, UnsafeTemplateValue } from './render.ts';
 
 /** glibc's built-in locale: needs no locale-gen in the payload (Proxmox uses en_US.UTF-8, generated). */
@@ -42,14 +43,14 @@ export function nodeConfig(answers: Answers, net: NetworkPlan, name: NodeName): 
     firstBoot: {
       source: fb?.source ?? 'none',
       ordering: fb?.ordering ?? 'fully-up',
-      ...(fb?.url !== undefined ? { url: fb.url } : {}),
+      ...(fb?.url !== undefined ? { url: hasUrlSecrets(fb.url) ? secretPlaceholder('first-boot-url') : fb.url } : {}),
       ...(fb?.certFingerprint !== undefined ? { certFingerprint: fb.certFingerprint } : {}),
       hookPath: FIRST_BOOT_HOOK_PATH,
     },
   };
   if (answers.webhook) {
     config.webhook = {
-      url: answers.webhook.url,
+      url: hasUrlSecrets(answers.webhook.url) ? secretPlaceholder('webhook-url') : answers.webhook.url,
       ...(answers.webhook.certFingerprint !== undefined
         ? { certFingerprint: answers.webhook.certFingerprint }
         : {}),

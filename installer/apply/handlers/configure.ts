@@ -28,6 +28,10 @@ function secretValue(name: SecretName, secrets: ApplySecrets): string | undefine
       return secrets.clusterToken;
     case 'webhook-token':
       return secrets.webhookToken;
+    case 'first-boot-url':
+      return secrets.firstBootUrl;
+    case 'webhook-url':
+      return secrets.webhookUrl;
     default:
       return undefined;
   }
