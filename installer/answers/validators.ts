@@ -14,9 +14,10 @@ export function quote(value: string): string {
   return `'${[...shown].map((c) => (isControl(c) ? '?' : c)).join('')}'`;
 }
 
+/** C0/C1 controls and DEL (0x9b alone starts a terminal escape sequence, like ESC [). */
 function isControl(c: string): boolean {
   const code = c.charCodeAt(0);
-  return code < 0x20 || code === 0x7f;
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
 }
 
 // ---------- names ----------

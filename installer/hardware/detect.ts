@@ -5,6 +5,7 @@
 // systeminformation is not used: its diskLayout() finds nothing without udev/smartctl, and cpu()
 // (28 ms) plus its import (20-40 ms) cost more than the whole detection for facts one read of
 // /proc/cpuinfo or /proc/meminfo gives. lsblk runs while sysfs is read.
+import { isSafeInterfaceName, sanitizeProfile } from './sanitize.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../exec/types.ts';
 import {
@@ -81,16 +82,19 @@ export async function detectHardware(runner: CommandRunner = probeRunner(), opti
   if (!(await udevRunning)) notes.unshift(NOTE_NO_UDEV);
   notes.push(...diskNotes, ...nicNotes);
 
-  return {
+  // a NIC renamed to something ifupdown2 would misread (spaces, '/', ...) is never offered
+  const usable = nics.filter((n) => isSafeInterfaceName(n.name));
+  if (usable.length < nics.length) notes.push(`${nics.length - usable.length} network interface(s) with a name that is not a valid interface name were left out`);
+  return sanitizeProfile({
     cpu,
     kvm: { devicePresent: kvm },
     iommu: { enabled: iommuGroups.length > 0, groups: iommuGroups.length },
     memoryBytes: parseMeminfo(memText ?? ''),
     firmware: efi ? 'uefi' : 'bios',
     disks: blocks,
-    nics,
+    nics: usable,
     notes,
-  };
+  });
 }
 
 // ---------- disks ----------

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.ts';
 import { checkHardwareProfile } from './schema.ts';
 import type { HardwareProfile } from './types.ts';
+import { sanitizeProfile } from './sanitize.ts';
 
 export function loadHardwareFile(file: string): HardwareProfile {
   let text: string;
@@ -28,5 +29,5 @@ export function parseHardwareText(text: string, source: string): HardwareProfile
   }
   const r = checkHardwareProfile(value);
   if (!r.ok) throw new UserError(r.issues.map((i) => ({ path: `${source}: ${i.path}`, message: i.message })));
-  return r.value;
+  return sanitizeProfile(r.value);
 }

@@ -29,7 +29,12 @@ const disk = z.strictObject({
 });
 
 const nic = z.strictObject({
-  name: z.string().min(1).max(15, { error: 'interface names are at most 15 characters' }),
+  name: z
+    .string()
+    .min(1)
+    .max(15, { error: 'interface names are at most 15 characters' })
+    .regex(/^[A-Za-z0-9_.-]+$/, { error: "must be an interface name like 'eno1' (letters, digits, '_', '.', '-'; no spaces or '/')" })
+    .refine((n) => n !== '.' && n !== '..', { error: "'.' and '..' are not interface names" }),
   mac,
   driver: text,
   link: z.boolean(),
