@@ -34,6 +34,8 @@ export function describeType(input: unknown): string {
 }
 
 const MISSING = 'required, but missing';
+/** Unknown keys listed one by one per table; the CLI prints at most 50 lines anyway. */
+const MAX_UNKNOWN_KEYS = 50;
 
 const EXPECTED: Record<string, string> = {
   string: 'a string',
@@ -121,7 +123,8 @@ function collect(schema: core.$ZodType, zodIssues: readonly ZodIssue[], prefix: 
     const path = [...prefix, ...(iss.path as PathSegment[])];
     if (iss.code === 'unrecognized_keys') {
       const allowed = keysAt(schema, path);
-      for (const key of iss.keys) {
+      // thousands of unknown keys (a hostile file) get one line for the rest, not a suggestion each
+      for (const key of iss.keys.slice(0, MAX_UNKNOWN_KEYS)) {
         const suggestion = closest(key, allowed);
         out.push({
           path: formatPath([...path, key]),
@@ -131,6 +134,8 @@ function collect(schema: core.$ZodType, zodIssues: readonly ZodIssue[], prefix: 
           ...(suggestion ? { suggests: formatPath([...path, suggestion]) } : {}),
         });
       }
+      const more = iss.keys.length - MAX_UNKNOWN_KEYS;
+      if (more > 0) out.push({ path: formatPath(path), message: `and ${more} more unknown keys` });
     } else if (iss.code === 'invalid_union') {
       // The branch the user meant is the one that did not fail on the value's type itself.
       const meant = iss.errors.filter((branch) => !branch.some((b) => b.code === 'invalid_type' && b.path.length === 0));

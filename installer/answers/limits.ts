@@ -55,3 +55,17 @@ export const SIZE_MINIMA_GIB = {
   /** lvm.maxroot: the root volume */
   maxroot: 4,
 } as const;
+
+/** A real answer file has tens of lines; parsing tens of thousands of keys alone takes a second. */
+export const MAX_LINES = 5000;
+
+export function tooManyLines(text: string, max = MAX_LINES): Issue | null {
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return lines > max
+    ? {
+        path: 'answer file',
+        message: `has ${lines} lines; an answer file has a few dozen (at most ${max} are read)`,
+      }
+    : null;
+}

@@ -8,7 +8,7 @@ import { crossCheck } from './checks.ts';
 import { errorMap, toIssues } from './issues.ts';
 import { diskKernelName } from './validators.ts';
 import { readAnswerText } from './read.ts';
-import { tooManyDots } from './limits.ts';
+import { tooManyDots, tooManyLines } from './limits.ts';
 
 type Table = Record<string, unknown>;
 const isTable = (x: unknown): x is Table =>
@@ -22,7 +22,7 @@ export const MAX_DEPTH = 16;
  * written there (its table and name, never its value: that might be a password).
  */
 export function parseTomlText(text: string): Result<Table> {
-  const deep = tooManyDots(text);
+  const deep = tooManyLines(text) ?? tooManyDots(text);
   if (deep) return { ok: false, issues: [deep] };
   try {
     return { ok: true, value: parseToml(text, { maxDepth: MAX_DEPTH }) as Table };
@@ -65,6 +65,22 @@ export function keyAtLine(text: string, line: number): string | null {
   }
   if (key === null) return table ? `[${table}]` : null;
   return table ? `${table}.${key}` : key;
+}
+
+/** More keys than any answer-file table has: checking each (with a "did you mean") would take seconds. */
+export const MAX_TABLE_KEYS = 1000;
+
+/** The first table or array with more than `max` entries, walked iteratively; null when none. */
+function crowdedTable(root: unknown, max: number): { path: string; keys: number } | null {
+  const stack: [unknown, string][] = [[root, '']];
+  while (stack.length > 0) {
+    const [node, where] = stack.pop()!;
+    if (node === null || typeof node !== 'object' || node instanceof Date) continue;
+    const entries = Object.entries(node);
+    if (entries.length > max) return { path: where, keys: entries.length };
+    for (const [k, v] of entries) stack.push([v, where ? `${where}.${k}` : k]);
+  }
+  return null;
 }
 
 /** Depth of nested tables/arrays, walked iteratively (no recursion on hostile input). */
@@ -138,6 +154,10 @@ export function parseAnswers(text: string): Result<Answers> {
   try {
     const doc = parseTomlText(String(text));
     if (!doc.ok) return doc;
+    const crowded = crowdedTable(doc.value, MAX_TABLE_KEYS);
+    if (crowded !== null) {
+      return { ok: false, issues: [{ path: crowded.path || 'answer file', message: `has ${crowded.keys} keys; an answer file table has a few dozen at most (at most ${MAX_TABLE_KEYS} are checked)` }] };
+    }
     if (depthExceeds(doc.value, MAX_DEPTH)) {
       return {
         ok: false,

@@ -22,6 +22,6 @@ export function matchesFilter(
 /** `ID_MODEL="Samsung*", ID_BUS="ata"` for messages */
 export function describeFilter(filter: UdevFilter): string {
   return Object.entries(filter)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)}`) // a 1 MiB glob is not echoed
     .join(', ');
 }
