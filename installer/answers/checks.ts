@@ -2,9 +2,10 @@
 // TOML data even when the schema found problems, so one run reports everything; each check only
 // looks at fields that have the right type (wrong types are the schema's to report).
 // Mirrors Proxmox's verify_* functions (auto-installer utils.rs, installer-types answer.rs).
-import type { Issue } from '../errors.ts';
-import * as v from './validators.ts';
-import { UDEV_PROPERTY } from './schema.ts';
+import { BTRFS_MIN_DISKS as RAID_MIN, btrfsNeeds } from '../../contracts/answers/raid.ts';
+import type { Issue } from '../../lib/errors.ts';
+import * as v from '../../contracts/answers/validators.ts';
+import { UDEV_PROPERTY } from '../../contracts/answers/schema.ts';
 import { globProblem } from './glob.ts';
 import { formatPath, type PathSegment } from './paths.ts';
 
@@ -14,7 +15,8 @@ function isTable(x: unknown): x is Table {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date);
 }
 const table = (x: unknown): Table | undefined => (isTable(x) ? x : undefined);
-const str = (t: Table | undefined, k: string): string | undefined => (typeof t?.[k] === 'string' ? (t[k] as string) : undefined);
+const str = (t: Table | undefined, k: string): string | undefined =>
+  typeof t?.[k] === 'string' ? (t[k] as string) : undefined;
 const num = (t: Table | undefined, k: string): number | undefined =>
   typeof t?.[k] === 'number' && Number.isFinite(t[k]) ? (t[k] as number) : undefined;
 const has = (t: Table | undefined, k: string): boolean => t !== undefined && t[k] !== undefined;
@@ -23,11 +25,13 @@ export const ZFS_NOT_SUPPORTED =
   'zfs is not supported yet; use btrfs RAID (filesystem = "btrfs", btrfs.raid = ...) or LVM (ext4/xfs)';
 
 /** Minimum number of disks per btrfs RAID level (Proxmox: BtrfsRaidLevel::get_min_disks). */
-export const BTRFS_MIN_DISKS: Record<string, number> = { raid0: 1, raid1: 2, raid10: 4 };
+const BTRFS_MIN_DISKS: Readonly<Record<string, number>> = RAID_MIN;
+export { BTRFS_MIN_DISKS };
 
 export function crossCheck(raw: Table): Issue[] {
   const issues: Issue[] = [];
-  const add = (path: PathSegment[], message: string) => issues.push({ path: formatPath(path), message });
+  const add = (path: PathSegment[], message: string) =>
+    issues.push({ path: formatPath(path), message });
   checkGlobal(table(raw.global), add);
   checkNetwork(table(raw.network), add);
   checkDisks(table(raw['disk-setup']), add);
@@ -67,7 +71,10 @@ function checkFilter(path: PathSegment[], filter: unknown, add: Add): void {
     if (!UDEV_PROPERTY.test(key)) {
       add([...path, key], 'not a udev property name (letters, digits and _ only, e.g. ID_SERIAL)');
     } else if (key !== key.toUpperCase()) {
-      add([...path, key], `udev property names are upper case (did you mean '${key.toUpperCase()}'?)`);
+      add(
+        [...path, key],
+        `udev property names are upper case (did you mean '${key.toUpperCase()}'?)`,
+      );
     }
   }
 }
@@ -82,7 +89,8 @@ function checkNetwork(n: Table | undefined, add: Add): void {
       dns: 'dns = "192.168.1.1"',
     };
     for (const key of ['cidr', 'gateway', 'dns']) {
-      if (!has(n, key)) add(['network', key], `required with source = "from-answer" (e.g. ${examples[key]})`);
+      if (!has(n, key))
+        add(['network', key], `required with source = "from-answer" (e.g. ${examples[key]})`);
     }
     const cidr = str(n, 'cidr');
     const gateway = str(n, 'gateway');
@@ -92,7 +100,11 @@ function checkNetwork(n: Table | undefined, add: Add): void {
     }
   } else if (source === 'from-dhcp') {
     for (const key of ['cidr', 'gateway', 'dns']) {
-      if (has(n, key)) add(['network', key], 'only used with source = "from-answer"; remove it or set network.source = "from-answer"');
+      if (has(n, key))
+        add(
+          ['network', key],
+          'only used with source = "from-answer"; remove it or set network.source = "from-answer"',
+        );
     }
   }
   checkFilter(['network', 'filter'], n.filter, add);
@@ -101,7 +113,11 @@ function checkNetwork(n: Table | undefined, add: Add): void {
   if (bond) {
     checkFilter(['network', 'bond', 'filter'], bond.filter, add);
     const f = table(bond.filter);
-    if (f && Object.keys(f).length === 0) add(['network', 'bond', 'filter'], 'must select the bond members, e.g. filter.ID_NET_NAME = "enp1s0f*"');
+    if (f && Object.keys(f).length === 0)
+      add(
+        ['network', 'bond', 'filter'],
+        'must select the bond members, e.g. filter.ID_NET_NAME = "enp1s0f*"',
+      );
   }
 
   const pinning = table(n['interface-name-pinning']);
@@ -115,12 +131,14 @@ function checkNetwork(n: Table | undefined, add: Add): void {
       const macProblem = v.validateMac(mac);
       if (macProblem) add(path, macProblem);
       const lower = mac.toLowerCase();
-      if (!macProblem && macs.has(lower)) add(path, `MAC address is mapped twice (also as '${macs.get(lower)}')`);
+      if (!macProblem && macs.has(lower))
+        add(path, `MAC address is mapped twice (also as '${macs.get(lower)}')`);
       macs.set(lower, mac);
       if (typeof name !== 'string') continue;
       const nameProblem = v.validateInterfaceName(name);
       if (nameProblem) add(path, nameProblem);
-      else if (byName.has(name)) add(path, `interface name '${name}' is already used for '${byName.get(name)}'`);
+      else if (byName.has(name))
+        add(path, `interface name '${name}' is already used for '${byName.get(name)}'`);
       byName.set(name, mac);
     }
   }
@@ -138,8 +156,16 @@ function checkDisks(d: Table | undefined, add: Add): void {
 
   if (hasList && hasFilter) {
     add(['disk-setup'], 'disk-list and filter cannot both be set; use one of them');
-  } else if (!hasList && !hasFilter && (d['disk-list'] === undefined || Array.isArray(d['disk-list'])) && (d.filter === undefined || filter)) {
-    add(['disk-setup'], 'set either disk-list (e.g. disk-list = ["sda"]) or filter (e.g. filter.ID_SERIAL = "S2HR*")');
+  } else if (
+    !hasList &&
+    !hasFilter &&
+    (d['disk-list'] === undefined || Array.isArray(d['disk-list'])) &&
+    (d.filter === undefined || filter)
+  ) {
+    add(
+      ['disk-setup'],
+      'set either disk-list (e.g. disk-list = ["sda"]) or filter (e.g. filter.ID_SERIAL = "S2HR*")',
+    );
   }
   checkFilter(['disk-setup', 'filter'], d.filter, add);
 
@@ -148,14 +174,19 @@ function checkDisks(d: Table | undefined, add: Add): void {
     if (typeof entry !== 'string') return;
     const disk = v.diskKernelName(entry);
     const first = seen.get(disk);
-    if (first !== undefined) add(['disk-setup', 'disk-list', i], `'${disk}' is listed twice (also disk-list[${first}])`);
+    if (first !== undefined)
+      add(['disk-setup', 'disk-list', i], `'${disk}' is listed twice (also disk-list[${first}])`);
     else seen.set(disk, i);
   });
   const diskCount = seen.size;
 
   if (fs === 'ext4' || fs === 'xfs') {
     for (const other of ['btrfs', 'zfs']) {
-      if (has(d, other)) add(['disk-setup', other], `${other} options are only used with filesystem = "${other}" (filesystem is "${fs}"); use lvm.* options`);
+      if (has(d, other))
+        add(
+          ['disk-setup', other],
+          `${other} options are only used with filesystem = "${other}" (filesystem is "${fs}"); use lvm.* options`,
+        );
     }
     if (hasList && list!.length > 1) {
       add(
@@ -167,22 +198,36 @@ function checkDisks(d: Table | undefined, add: Add): void {
     const swap = num(lvm, 'swapsize');
     const hdsize = num(lvm, 'hdsize');
     if (swap !== undefined && hdsize !== undefined && swap > hdsize / 2) {
-      add(['disk-setup', 'lvm', 'swapsize'], `${swap} GiB cannot be greater than ${hdsize / 2} GiB (lvm.hdsize / 2)`);
+      add(
+        ['disk-setup', 'lvm', 'swapsize'],
+        `${swap} GiB cannot be greater than ${hdsize / 2} GiB (lvm.hdsize / 2)`,
+      );
     }
   } else if (fs === 'btrfs') {
     for (const other of ['lvm', 'zfs']) {
       if (has(d, other)) {
-        add(['disk-setup', other], `${other} options are not used with filesystem = "btrfs"; use btrfs.* options`);
+        add(
+          ['disk-setup', other],
+          `${other} options are not used with filesystem = "btrfs"; use btrfs.* options`,
+        );
       }
     }
     const btrfs = table(d.btrfs);
     const raid = str(btrfs, 'raid')?.toLowerCase();
     if (!has(btrfs, 'raid')) {
-      add(['disk-setup', 'btrfs', 'raid'], 'required with filesystem = "btrfs": raid0, raid1 or raid10');
-    } else if (raid && BTRFS_MIN_DISKS[raid] !== undefined && hasList && diskCount < BTRFS_MIN_DISKS[raid]!) {
+      add(
+        ['disk-setup', 'btrfs', 'raid'],
+        'required with filesystem = "btrfs": raid0, raid1 or raid10',
+      );
+    } else if (
+      raid &&
+      BTRFS_MIN_DISKS[raid] !== undefined &&
+      hasList &&
+      diskCount < BTRFS_MIN_DISKS[raid]!
+    ) {
       add(
         ['disk-setup', 'disk-list'],
-        `btrfs ${raid.toUpperCase()} needs at least ${BTRFS_MIN_DISKS[raid]} disks, got ${diskCount}`,
+        `${btrfsNeeds(raid.toUpperCase(), BTRFS_MIN_DISKS[raid]!)}, got ${diskCount}`,
       );
     }
   }
@@ -191,12 +236,19 @@ function checkDisks(d: Table | undefined, add: Add): void {
 function checkFirstBoot(f: Table | undefined, add: Add): void {
   if (!f) return;
   if (str(f, 'source') === 'from-url' && !has(f, 'url')) {
-    add(['first-boot', 'url'], 'required with source = "from-url" (the URL of the executable to run at first boot)');
+    add(
+      ['first-boot', 'url'],
+      'required with source = "from-url" (the URL of the executable to run at first boot)',
+    );
   }
   if (str(f, 'source') === 'from-iso') {
     // as with cidr + DHCP: a setting that would be silently ignored is an error
     for (const key of ['url', 'cert-fingerprint']) {
-      if (has(f, key)) add(['first-boot', key], 'only used with source = "from-url"; remove it or set first-boot.source = "from-url"');
+      if (has(f, key))
+        add(
+          ['first-boot', key],
+          'only used with source = "from-url"; remove it or set first-boot.source = "from-url"',
+        );
     }
   }
 }
@@ -205,22 +257,39 @@ function checkCluster(c: Table | undefined, network: Table | undefined, add: Add
   if (!c) return;
   const mode = str(c, 'mode');
   if (mode === 'create') {
-    if (!has(c, 'name')) add(['cluster', 'name'], 'required with mode = "create" (1-15 letters, digits and -)');
+    if (!has(c, 'name'))
+      add(['cluster', 'name'], 'required with mode = "create" (1-15 letters, digits and -)');
     for (const key of ['master', 'fingerprint']) {
       if (has(c, key)) add(['cluster', key], 'only used with mode = "join"');
     }
   } else if (mode === 'join') {
-    if (!has(c, 'master')) add(['cluster', 'master'], 'required with mode = "join" (IP address of a cluster member)');
-    if (!has(c, 'token')) add(['cluster', 'token'], 'required with mode = "join" (the pre-shared token of the cluster)');
+    if (!has(c, 'master'))
+      add(['cluster', 'master'], 'required with mode = "join" (IP address of a cluster member)');
+    if (!has(c, 'token'))
+      add(
+        ['cluster', 'token'],
+        'required with mode = "join" (the pre-shared token of the cluster)',
+      );
     if (has(c, 'name')) add(['cluster', 'name'], 'only used with mode = "create"');
     const master = str(c, 'master');
     const own = str(network, 'source') === 'from-answer' ? str(network, 'cidr') : undefined;
     const masterIp = master ? v.parseIp(master) : null;
     const ownIp = own ? v.parseCidr(own)?.address : undefined;
-    if (masterIp && ownIp && masterIp.kind() === ownIp.kind() && masterIp.toNormalizedString() === ownIp.toNormalizedString()) {
-      add(['cluster', 'master'], `'${master}' is this node's own address (network.cidr); a node joins another member: give that member's address, or use mode = "create"`);
+    if (
+      masterIp &&
+      ownIp &&
+      masterIp.kind() === ownIp.kind() &&
+      masterIp.toNormalizedString() === ownIp.toNormalizedString()
+    ) {
+      add(
+        ['cluster', 'master'],
+        `'${master}' is this node's own address (network.cidr); a node joins another member: give that member's address, or use mode = "create"`,
+      );
     } else if (masterIp && (masterIp.range() === 'loopback' || masterIp.range() === 'linkLocal')) {
-      add(['cluster', 'master'], `'${master}' is a ${masterIp.range()} address; give the address of another cluster member on the network`);
+      add(
+        ['cluster', 'master'],
+        `'${master}' is a ${masterIp.range()} address; give the address of another cluster member on the network`,
+      );
     }
   }
 }

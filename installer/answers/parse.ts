@@ -1,14 +1,24 @@
 // Answer-file text -> validated, normalized Answers. Reports every problem at once (TOML syntax,
 // schema, cross-field checks), each as `path: message`; never throws on any input.
 import { parse as parseToml } from 'smol-toml';
-import type { Answers, DiskAnswers, NetworkAnswers, BtrfsRaid, ClusterAnswers } from './types.ts';
-import { UserError, type Issue, type Result } from '../errors.ts';
-import { answerFileSchema, SNAKE_CASE_ALIASES, type RawAnswerFile } from './schema.ts';
+import type {
+  Answers,
+  DiskAnswers,
+  NetworkAnswers,
+  BtrfsRaid,
+  ClusterAnswers,
+} from '../../contracts/answers/types.ts';
+import { UserError, type Issue, type Result } from '../../lib/errors.ts';
+import {
+  answerFileSchema,
+  SNAKE_CASE_ALIASES,
+  type RawAnswerFile,
+} from '../../contracts/answers/schema.ts';
 import { crossCheck } from './checks.ts';
 import { errorMap, toIssues } from './issues.ts';
-import { diskKernelName } from './validators.ts';
+import { diskKernelName } from '../../contracts/answers/validators.ts';
 import { readAnswerText } from './read.ts';
-import { tooManyDots, tooManyLines } from './limits.ts';
+import { tooManyDots, tooManyLines } from '../../contracts/answers/limits.ts';
 
 type Table = Record<string, unknown>;
 const isTable = (x: unknown): x is Table =>
@@ -105,7 +115,10 @@ function resolveAliases(raw: Table): Issue[] {
     for (const [alias, key] of Object.entries(aliases)) {
       if (!(alias in t)) continue;
       if (key in t) {
-        issues.push({ path: `${tablePath}.${alias}`, message: `same setting as '${key}', which is also set; keep one` });
+        issues.push({
+          path: `${tablePath}.${alias}`,
+          message: `same setting as '${key}', which is also set; keep one`,
+        });
       } else {
         t[key] = t[alias];
       }
@@ -115,9 +128,24 @@ function resolveAliases(raw: Table): Issue[] {
   return issues;
 }
 
-const SECTION_ORDER = ['line', 'answer file', 'global', 'network', 'disk-setup', 'first-boot', 'post-installation-webhook', 'cluster'];
+const SECTION_ORDER = [
+  'line',
+  'answer file',
+  'global',
+  'network',
+  'disk-setup',
+  'first-boot',
+  'post-installation-webhook',
+  'cluster',
+];
 function sectionRank(path: string): number {
-  const i = SECTION_ORDER.findIndex((s) => path === s || path.startsWith(`${s}.`) || path.startsWith(`${s}[`) || path.startsWith(`${s} `));
+  const i = SECTION_ORDER.findIndex(
+    (s) =>
+      path === s ||
+      path.startsWith(`${s}.`) ||
+      path.startsWith(`${s}[`) ||
+      path.startsWith(`${s} `),
+  );
   return i < 0 ? SECTION_ORDER.length : i;
 }
 
@@ -126,7 +154,8 @@ export const TOML_DATE = Symbol('TOML date');
 function hideDates(node: unknown): unknown {
   if (node instanceof Date) return TOML_DATE;
   if (Array.isArray(node)) return node.map(hideDates);
-  if (isTable(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, hideDates(v)]));
+  if (isTable(node))
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, hideDates(v)]));
   return node;
 }
 
@@ -156,7 +185,15 @@ export function parseAnswers(text: string): Result<Answers> {
     if (!doc.ok) return doc;
     const crowded = crowdedTable(doc.value, MAX_TABLE_KEYS);
     if (crowded !== null) {
-      return { ok: false, issues: [{ path: crowded.path || 'answer file', message: `has ${crowded.keys} keys; an answer file table has a few dozen at most (at most ${MAX_TABLE_KEYS} are checked)` }] };
+      return {
+        ok: false,
+        issues: [
+          {
+            path: crowded.path || 'answer file',
+            message: `has ${crowded.keys} keys; an answer file table has a few dozen at most (at most ${MAX_TABLE_KEYS} are checked)`,
+          },
+        ],
+      };
     }
     if (depthExceeds(doc.value, MAX_DEPTH)) {
       return {
@@ -174,7 +211,12 @@ export function parseAnswers(text: string): Result<Answers> {
     return { ok: true, value: normalize(raw.value) };
   } catch (err) {
     // Defensive: a bug here must still come out as an issue, not a stack trace.
-    return { ok: false, issues: [{ path: '', message: `internal error while reading the answer file: ${String(err)}` }] };
+    return {
+      ok: false,
+      issues: [
+        { path: '', message: `internal error while reading the answer file: ${String(err)}` },
+      ],
+    };
   }
 }
 
@@ -238,13 +280,23 @@ function normalize(raw: RawAnswerFile): Answers {
     });
   }
   const hook = raw['post-installation-webhook'];
-  if (hook) answers.webhook = defined({ url: hook.url, certFingerprint: hook['cert-fingerprint'], authToken: hook['auth-token'] });
+  if (hook)
+    answers.webhook = defined({
+      url: hook.url,
+      certFingerprint: hook['cert-fingerprint'],
+      authToken: hook['auth-token'],
+    });
   const c = raw.cluster;
   if (c) {
     const cluster: ClusterAnswers =
       c.mode === 'create'
         ? defined({ mode: 'create' as const, name: c.name!, token: c.token })
-        : defined({ mode: 'join' as const, master: c.master!, token: c.token!, fingerprint: c.fingerprint });
+        : defined({
+            mode: 'join' as const,
+            master: c.master!,
+            token: c.token!,
+            fingerprint: c.fingerprint,
+          });
     answers.cluster = cluster;
   }
   return answers;
@@ -252,7 +304,9 @@ function normalize(raw: RawAnswerFile): Answers {
 
 function normalizeNetwork(n: RawAnswerFile['network']): NetworkAnswers {
   const pinning = n['interface-name-pinning'];
-  const mapping = Object.fromEntries(Object.entries(pinning?.mapping ?? {}).map(([mac, name]) => [mac.toLowerCase(), name]));
+  const mapping = Object.fromEntries(
+    Object.entries(pinning?.mapping ?? {}).map(([mac, name]) => [mac.toLowerCase(), name]),
+  );
   return defined({
     source: n.source ?? 'from-dhcp',
     cidr: n.cidr,

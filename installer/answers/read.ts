@@ -3,7 +3,8 @@
 // valid UTF-8 (a lossy decode would silently change a password). Problems are UserErrors naming
 // the file, or issues positioned by line and column.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { UserError, type Result } from '../errors.ts';
+import { UserError, type Result } from '../../lib/errors.ts';
+import { unreadableReason } from '../../lib/fs.ts';
 
 /** A real answer file is a few KiB; anything this big is a mistake or an attack. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -22,13 +23,11 @@ function kindOf(st: {
   return 'is not a regular file';
 }
 
+/** lib/fs.ts's wording (`no such file`, `is a directory`, ...); ENXIO is what opening a socket gives. */
 function openError(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'is a directory';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  const code = (err as { code?: string } | null)?.code;
   if (code === 'ENXIO') return 'is not a regular file';
-  return `cannot be read (${code ?? 'unknown error'})`;
+  return unreadableReason(err);
 }
 
 /** The raw bytes of a regular file of at most `maxBytes`; never reads more than maxBytes + 1. */

@@ -2,9 +2,9 @@
 // Prints the install plan without root and without touching a disk. Without --hardware it
 // detects this machine. Exit 1 with `path: message` lines for a bad answer file or a selection
 // that fails (those list every disk or NIC of the machine).
-import { UserError } from '../errors.ts';
-import type { HardwareProfile } from '../hardware/types.ts';
-import { parseCommandArgs } from './args.ts';
+import { UserError } from '../../lib/errors.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
 import { planFromAnswerText } from '../core.ts';
 import { formatPlan } from '../plan/format.ts';
 import { readAnswerText } from '../answers/read.ts';

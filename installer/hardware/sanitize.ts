@@ -2,7 +2,7 @@
 // fixture file: they must never reach a terminal raw (an escape sequence clears the screen or
 // rewrites what the operator reads) nor a config file unchecked. Sanitised once, where a
 // HardwareProfile enters the program (detect, --hardware FILE), so every printer gets clean text.
-import type { HardwareProfile } from './types.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 
 // C0 and C1 controls (ESC, CSI 0x9b, ...), DEL, and the Unicode format characters that reorder or
 // hide text on screen (bidi overrides/isolates, zero-width, line/paragraph separators)

@@ -1,16 +1,16 @@
 // The configuration files of the new system (step files:system), rendered from templates/ and
 // /etc/openve/node.json for first boot. Secrets never appear: the cluster token is the
 // @@SECRET:cluster-token@@ placeholder, substituted when the file is written to the target.
-import type { Answers } from '../answers/types.ts';
-import type { Issue, Result } from '../errors.ts';
-import type { FileSpec } from './types.ts';
-import type { NodeConfig } from '../../provision/types.ts';
+import type { Answers } from '../../contracts/answers/types.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
+import type { FileSpec } from '../../contracts/plan/types.ts';
+import type { NodeConfig } from '../../contracts/node/types.ts';
 import type { NetworkPlan } from './network.ts';
 import type { FstabEntry } from './storage.ts';
-import { FIRST_BOOT_HOOK_PATH, NODE_CONFIG_PATH } from '../../provision/types.ts';
-import { KEYBOARDS } from '../answers/locales.ts';
-import { secretPlaceholder } from './types.ts';
-import { hasUrlSecrets } from '../answers/url.ts';
+import { FIRST_BOOT_HOOK_PATH, NODE_CONFIG_PATH } from '../../contracts/node/types.ts';
+import { KEYBOARDS } from '../../contracts/answers/locales.ts';
+import { secretPlaceholder } from '../../contracts/plan/types.ts';
+import { hasUrlSecrets } from '../../contracts/answers/url.ts';
 import { render, UnsafeTemplateValue } from './render.ts';
 
 /** glibc's built-in locale: needs no locale-gen in the payload (Proxmox uses en_US.UTF-8, generated). */
@@ -43,18 +43,24 @@ export function nodeConfig(answers: Answers, net: NetworkPlan, name: NodeName): 
     firstBoot: {
       source: fb?.source ?? 'none',
       ordering: fb?.ordering ?? 'fully-up',
-      ...(fb?.url !== undefined ? { url: hasUrlSecrets(fb.url) ? secretPlaceholder('first-boot-url') : fb.url } : {}),
+      ...(fb?.url !== undefined
+        ? { url: hasUrlSecrets(fb.url) ? secretPlaceholder('first-boot-url') : fb.url }
+        : {}),
       ...(fb?.certFingerprint !== undefined ? { certFingerprint: fb.certFingerprint } : {}),
       hookPath: FIRST_BOOT_HOOK_PATH,
     },
   };
   if (answers.webhook) {
     config.webhook = {
-      url: hasUrlSecrets(answers.webhook.url) ? secretPlaceholder('webhook-url') : answers.webhook.url,
+      url: hasUrlSecrets(answers.webhook.url)
+        ? secretPlaceholder('webhook-url')
+        : answers.webhook.url,
       ...(answers.webhook.certFingerprint !== undefined
         ? { certFingerprint: answers.webhook.certFingerprint }
         : {}),
-      ...(answers.webhook.authToken !== undefined ? { authToken: secretPlaceholder('webhook-token') } : {}),
+      ...(answers.webhook.authToken !== undefined
+        ? { authToken: secretPlaceholder('webhook-token') }
+        : {}),
     };
   }
   const c = answers.cluster;

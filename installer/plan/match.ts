@@ -1,7 +1,7 @@
 // udev property filters (answer file `filter.<PROPERTY> = "glob"`), as Proxmox matches them:
 // shell-style globs (* ? [abc] [!abc]), case-sensitive, over the whole value, matched by glob.ts
 // in bounded time.
-import type { UdevFilter } from '../answers/types.ts';
+import type { UdevFilter } from '../../contracts/answers/types.ts';
 import { globMatch } from '../answers/glob.ts';
 
 /** 'any': one filter entry matches; 'all': every entry matches (a missing property never matches). */

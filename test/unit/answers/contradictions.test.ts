@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAnswers } from '../../../installer/answers/parse.ts';
-import { answerFileJsonSchema } from '../../../installer/answers/schema.ts';
-import { SIZE_MINIMA_GIB } from '../../../installer/answers/limits.ts';
-import { formatIssue } from '../../../installer/errors.ts';
+import { answerFileJsonSchema } from '../../../contracts/answers/schema.ts';
+import { SIZE_MINIMA_GIB } from '../../../contracts/answers/limits.ts';
+import { formatIssue } from '../../../lib/errors.ts';
 import {
   diskArea,
   lvmSizing,

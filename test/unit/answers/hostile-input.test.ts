@@ -14,7 +14,7 @@ import {
   readAnswerText,
 } from '../../../installer/answers/read.ts';
 import { keyAtLine, parseAnswers } from '../../../installer/answers/parse.ts';
-import { formatIssue, UserError } from '../../../installer/errors.ts';
+import { formatIssue, UserError } from '../../../lib/errors.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BASE = readFileSync(path.join(root, 'test/golden/answers/ok/ext4-static.toml'), 'utf8');

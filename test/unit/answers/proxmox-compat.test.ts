@@ -1,7 +1,7 @@
 // Real Proxmox answer files that must keep working (issue 10 §2): authorized_keys options before a
 // key, and tzdata's fixed-offset Etc/GMT±N zones.
 import { describe, expect, it } from 'vitest';
-import { validateSshPublicKey, validateTimezone } from '../../../installer/answers/validators.ts';
+import { validateSshPublicKey, validateTimezone } from '../../../contracts/answers/validators.ts';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
 

@@ -5,14 +5,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasUrlSecrets, redactUrl, urlSecrets } from '../../../installer/answers/url.ts';
-import { validateUrl } from '../../../installer/answers/validators.ts';
+import { hasUrlSecrets, redactUrl, urlSecrets } from '../../../contracts/answers/url.ts';
+import { validateUrl } from '../../../contracts/answers/validators.ts';
 import { planFromAnswerText } from '../../../installer/core.ts';
 import { formatPlan } from '../../../installer/plan/format.ts';
 import { substituteSecrets } from '../../../installer/apply/handlers/configure.ts';
 import { autoInstall } from '../../../installer/commands/auto.ts';
 import { loadHardwareFile } from '../../../installer/hardware/fixture.ts';
-import type { HardwareProfile } from '../../../installer/hardware/types.ts';
+import type { HardwareProfile } from '../../../contracts/hardware/types.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BASE = readFileSync(path.join(root, 'test/golden/answers/ok/ext4-static.toml'), 'utf8');

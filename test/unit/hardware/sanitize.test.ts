@@ -9,8 +9,8 @@ import { isSafeInterfaceName, printable } from '../../../installer/hardware/sani
 import { formatProfile } from '../../../installer/hardware/summary.ts';
 import { describeDisk } from '../../../installer/hardware/describe.ts';
 import { planFromAnswerText } from '../../../installer/core.ts';
-import { formatIssue, UserError } from '../../../installer/errors.ts';
-import type { HardwareProfile } from '../../../installer/hardware/types.ts';
+import { formatIssue, UserError } from '../../../lib/errors.ts';
+import type { HardwareProfile } from '../../../contracts/hardware/types.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const fixture = readFileSync(path.join(root, 'test/fixtures/hardware/single-sata.json'), 'utf8');
