@@ -15,6 +15,7 @@ import {
 } from '../lib/exec/index.ts';
 import { applyPlan, type ApplyOutcome } from './apply/applyPlan.ts';
 import { hashPassword } from './password.ts';
+import { urlSecrets } from '../contracts/answers/url.ts';
 
 export interface SessionOptions {
   answers: Answers;
@@ -46,12 +47,27 @@ export function secretsOf(answers: Answers): string[] {
   out.push(pw.kind === 'plain' ? pw.value : pw.hash);
   if (answers.cluster?.token) out.push(answers.cluster.token);
   if (answers.webhook?.authToken) out.push(answers.webhook.authToken);
+  for (const url of [answers.firstBoot?.url, answers.webhook?.url])
+    if (url) out.push(...urlSecrets(url));
   return out.filter(Boolean);
+}
+
+/**
+ * The secrets the runner keeps out of argv and the log redacts. A secret that is also public text
+ * of the plan (a password "/dev/sda" or "openve-data") cannot be kept out of `sgdisk /dev/sda`,
+ * and redacting it would reveal it ("Wiping ***"): it stays protected by key (answer redaction,
+ * stdin only), not by value. The plan holds no secret by construction, so its text is public.
+ */
+export function guardedSecrets(secrets: readonly string[], plan: Plan): string[] {
+  const publicText = JSON.stringify(plan);
+  return secrets.filter(
+    (s) => !publicText.includes(s) && !publicText.includes(JSON.stringify(s).slice(1, -1)),
+  );
 }
 
 export async function runInstallSession(o: SessionOptions): Promise<ApplyOutcome> {
   const log = createInstallLog(o.logPath);
-  const secrets = secretsOf(o.answers);
+  const secrets = guardedSecrets(secretsOf(o.answers), o.plan);
   for (const s of secrets) log.addSecret(s);
   const emit: ProgressSink = (event: ProgressEvent) =>
     o.sink('text' in event ? { ...event, text: redact(event.text, log.secrets()) } : event);
@@ -72,7 +88,7 @@ export async function runInstallSession(o: SessionOptions): Promise<ApplyOutcome
     ? o.runner(log)
     : createRunner(o.mode, { log: (l) => log.line(l), secrets: () => log.secrets() });
   const runner = o.wrapRunner ? o.wrapRunner(base) : base;
-  const { cluster, webhook } = o.answers;
+  const { cluster, webhook, firstBoot } = o.answers;
   const outcome = await applyPlan(o.plan, {
     runner,
     emit,
@@ -83,6 +99,8 @@ export async function runInstallSession(o: SessionOptions): Promise<ApplyOutcome
       rootPassword,
       ...(cluster?.token ? { clusterToken: cluster.token } : {}),
       ...(webhook?.authToken ? { webhookToken: webhook.authToken } : {}),
+      ...(firstBoot?.url ? { firstBootUrl: firstBoot.url } : {}),
+      ...(webhook?.url ? { webhookUrl: webhook.url } : {}),
     },
     firstBootHook: o.firstBootHook,
     installLogPath: log.path,

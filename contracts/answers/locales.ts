@@ -12,17 +12,37 @@ export interface KeyboardLayout {
 }
 
 export const KEYBOARDS: Readonly<Record<string, KeyboardLayout>> = {
-  de: { name: 'German', x11: 'de', x11Variant: 'nodeadkeys', console: 'qwertz/de-latin1-nodeadkeys' },
-  'de-ch': { name: 'Swiss-German', x11: 'ch', x11Variant: 'de_nodeadkeys', console: 'qwertz/sg-latin1' },
+  de: {
+    name: 'German',
+    x11: 'de',
+    x11Variant: 'nodeadkeys',
+    console: 'qwertz/de-latin1-nodeadkeys',
+  },
+  'de-ch': {
+    name: 'Swiss-German',
+    x11: 'ch',
+    x11Variant: 'de_nodeadkeys',
+    console: 'qwertz/sg-latin1',
+  },
   dk: { name: 'Danish', x11: 'dk', x11Variant: 'nodeadkeys', console: 'qwerty/dk-latin1' },
   'en-gb': { name: 'United Kingdom', x11: 'gb', x11Variant: '', console: 'qwerty/uk' },
   'en-us': { name: 'U.S. English', x11: 'us', x11Variant: '', console: 'qwerty/us-latin1' },
   es: { name: 'Spanish', x11: 'es', x11Variant: 'nodeadkeys', console: 'qwerty/es' },
   fi: { name: 'Finnish', x11: 'fi', x11Variant: 'nodeadkeys', console: 'qwerty/fi-latin1' },
   fr: { name: 'French', x11: 'fr', x11Variant: 'nodeadkeys', console: 'azerty/fr-latin1' },
-  'fr-be': { name: 'Belgium-French', x11: 'be', x11Variant: 'nodeadkeys', console: 'azerty/be2-latin1' },
+  'fr-be': {
+    name: 'Belgium-French',
+    x11: 'be',
+    x11Variant: 'nodeadkeys',
+    console: 'azerty/be2-latin1',
+  },
   'fr-ca': { name: 'Canada-French', x11: 'ca', x11Variant: 'fr-legacy', console: 'qwerty/cf' },
-  'fr-ch': { name: 'Swiss-French', x11: 'ch', x11Variant: 'fr_nodeadkeys', console: 'qwertz/fr_CH-latin1' },
+  'fr-ch': {
+    name: 'Swiss-French',
+    x11: 'ch',
+    x11Variant: 'fr_nodeadkeys',
+    console: 'qwertz/fr_CH-latin1',
+  },
   hu: { name: 'Hungarian', x11: 'hu', x11Variant: '', console: 'qwertz/hu' },
   is: { name: 'Icelandic', x11: 'is', x11Variant: 'nodeadkeys', console: 'qwerty/is-latin1' },
   it: { name: 'Italian', x11: 'it', x11Variant: 'nodeadkeys', console: 'qwerty/it2' },
@@ -33,7 +53,12 @@ export const KEYBOARDS: Readonly<Record<string, KeyboardLayout>> = {
   no: { name: 'Norwegian', x11: 'no', x11Variant: 'nodeadkeys', console: 'qwerty/no-latin1' },
   pl: { name: 'Polish', x11: 'pl', x11Variant: '', console: 'qwerty/pl' },
   pt: { name: 'Portuguese', x11: 'pt', x11Variant: 'nodeadkeys', console: 'qwerty/pt-latin1' },
-  'pt-br': { name: 'Brazil-Portuguese', x11: 'br', x11Variant: 'nodeadkeys', console: 'qwerty/br-latin1' },
+  'pt-br': {
+    name: 'Brazil-Portuguese',
+    x11: 'br',
+    x11Variant: 'nodeadkeys',
+    console: 'qwerty/br-latin1',
+  },
   se: { name: 'Swedish', x11: 'se', x11Variant: 'nodeadkeys', console: 'qwerty/se-latin1' },
   si: { name: 'Slovenian', x11: 'si', x11Variant: '', console: 'qwertz/slovene' },
   tr: { name: 'Turkish', x11: 'tr', x11Variant: '', console: 'qwerty/trq' },
@@ -84,10 +109,23 @@ const ZONE_TAB_ALIASES = [
 
 let zones: Set<string> | undefined;
 /** IANA zone names accepted for `global.timezone` (computed once, on first use). */
+/** tzdata's fixed-offset zones (Etc/GMT-2 is UTC+2), valid in Proxmox answer files; ICU lists none of them. */
+export const ETC_ZONES: readonly string[] = [
+  ...['GMT', 'GMT0', 'GMT+0', 'GMT-0', 'UTC', 'UCT', 'Universal', 'Zulu', 'Greenwich'].map(
+    (z) => `Etc/${z}`,
+  ),
+  ...Array.from({ length: 12 }, (_, i) => `Etc/GMT+${i + 1}`),
+  ...Array.from({ length: 14 }, (_, i) => `Etc/GMT-${i + 1}`),
+];
+
 export function timeZones(): ReadonlySet<string> {
   if (!zones) {
     const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
-    zones = new Set([...(intl.supportedValuesOf?.('timeZone') ?? []), ...ZONE_TAB_ALIASES]);
+    zones = new Set([
+      ...(intl.supportedValuesOf?.('timeZone') ?? []),
+      ...ZONE_TAB_ALIASES,
+      ...ETC_ZONES,
+    ]);
   }
   return zones;
 }

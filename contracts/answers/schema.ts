@@ -8,6 +8,10 @@
 import * as z from 'zod/mini';
 import * as v from './validators.ts';
 import { KEYBOARD_IDS } from './locales.ts';
+import { SIZE_MINIMA_GIB } from './limits.ts';
+import { didYouMean } from './suggest.ts';
+
+export const SUPPORTED_FILESYSTEMS = ['ext4', 'xfs', 'btrfs'] as const;
 
 /** A string checked by one of the shared validators (same message as the UI). */
 function checked(validator: v.Validator, description?: string) {
@@ -19,16 +23,22 @@ function checked(validator: v.Validator, description?: string) {
 }
 
 const opt = z.optional;
-const described = <T extends z.ZodMiniType>(schema: T, description: string): T => schema.check(z.meta({ description })) as T;
+const described = <T extends z.ZodMiniType>(schema: T, description: string): T =>
+  schema.check(z.meta({ description })) as T;
 
 /** Case-insensitive enum written as a pattern, so the JSON Schema says the same thing. */
 function caseInsensitive(values: readonly string[]) {
   const pattern = values
-    .map((value) => [...value].map((c) => (/[a-z]/i.test(c) ? `[${c.toUpperCase()}${c.toLowerCase()}]` : c)).join(''))
+    .map((value) =>
+      [...value]
+        .map((c) => (/[a-z]/i.test(c) ? `[${c.toUpperCase()}${c.toLowerCase()}]` : c))
+        .join(''),
+    )
     .join('|');
   return z.string().check(
     z.regex(new RegExp(`^(${pattern})$`), {
-      error: (iss) => `${v.quote(String(iss.input))} is not valid; expected one of ${values.join(', ')} (any case)`,
+      error: (iss) =>
+        `${v.quote(String(iss.input))} is not valid; expected one of ${values.join(', ')} (any case)`,
     }),
   );
 }
@@ -37,12 +47,24 @@ export const UDEV_PROPERTY = /^[A-Za-z0-9_]+$/;
 
 /** udev property -> glob, e.g. filter.ID_SERIAL = "S2HR*" */
 export const udevFilter = described(
-  z.record(z.string(), z.string().check(z.minLength(1, { error: 'the glob must not be empty (use "*" to match anything)' }))),
+  z.record(
+    z.string(),
+    z
+      .string()
+      .check(z.minLength(1, { error: 'the glob must not be empty (use "*" to match anything)' })),
+  ),
   'udev property name -> glob pattern, e.g. ID_SERIAL = "S2HRNX*"',
 );
 
 export const BTRFS_RAID_LEVELS = ['raid0', 'raid1', 'raid10'] as const;
-export const ZFS_RAID_LEVELS = ['raid0', 'raid1', 'raid10', 'raidz-1', 'raidz-2', 'raidz-3'] as const;
+export const ZFS_RAID_LEVELS = [
+  'raid0',
+  'raid1',
+  'raid10',
+  'raidz-1',
+  'raidz-2',
+  'raidz-3',
+] as const;
 export const BOND_MODES = [
   'active-backup',
   'balance-rr',
@@ -53,8 +75,17 @@ export const BOND_MODES = [
   'balance-alb',
 ] as const;
 
-const num = (min: number, max?: number) => z.number().check(...(max === undefined ? [z.gte(min)] : [z.gte(min), z.lte(max)]));
-const int = (min: number, max?: number) => z.int().check(...(max === undefined ? [z.gte(min)] : [z.gte(min), z.lte(max)]));
+/** A size in GiB with the planner's minimum (limits.ts), worded as the planner words it. */
+const gib = (min: number, what: string) =>
+  z.number().check(
+    z.gte(min, {
+      error: (iss) => `${String(iss.input)} GiB is too small: ${what} needs at least ${min} GiB`,
+    }),
+  );
+const num = (min: number, max?: number) =>
+  z.number().check(...(max === undefined ? [z.gte(min)] : [z.gte(min), z.lte(max)]));
+const int = (min: number, max?: number) =>
+  z.int().check(...(max === undefined ? [z.gte(min)] : [z.gte(min), z.lte(max)]));
 
 const fqdnFromDhcp = z.strictObject({
   source: opt(described(z.enum(['from-dhcp']), 'where the FQDN comes from (default from-dhcp)')),
@@ -63,7 +94,9 @@ const fqdnFromDhcp = z.strictObject({
 
 export const globalSchema = z.strictObject({
   // enum/pattern only inform the JSON Schema (editors); the validators decide and word the errors
-  keyboard: checked(v.validateKeyboard).check(z.meta({ description: 'keyboard layout id', enum: [...KEYBOARD_IDS] })),
+  keyboard: checked(v.validateKeyboard).check(
+    z.meta({ description: 'keyboard layout id', enum: [...KEYBOARD_IDS] }),
+  ),
   country: checked(v.validateCountry).check(
     z.meta({ description: 'ISO 3166-1 alpha-2 country code, lower case', pattern: '^[a-z]{2}$' }),
   ),
@@ -73,16 +106,24 @@ export const globalSchema = z.strictObject({
   ),
   mailto: checked(v.validateEmail, 'e-mail address of the administrator'),
   timezone: checked(v.validateTimezone, 'IANA time zone, e.g. Europe/Vienna or UTC'),
-  'root-password': opt(checked(v.validatePassword, 'root password in plain text (>= 8 characters)')),
-  'root-password-hashed': opt(checked(v.validateCryptHash, 'root password as crypt(3) hash: $y$, $6$ or $5$')),
-  'root-ssh-keys': opt(described(z.array(checked(v.validateSshPublicKey)), 'OpenSSH public keys for root')),
+  'root-password': opt(
+    checked(v.validatePassword, 'root password in plain text (>= 8 characters)'),
+  ),
+  'root-password-hashed': opt(
+    checked(v.validateCryptHash, 'root password as crypt(3) hash: $y$, $6$ or $5$'),
+  ),
+  'root-ssh-keys': opt(
+    described(z.array(checked(v.validateSshPublicKey)), 'OpenSSH public keys for root'),
+  ),
   'reboot-on-error': opt(z.boolean()),
   'reboot-mode': opt(z.enum(['reboot', 'power-off'])),
 });
 
 const pinning = z.strictObject({
   enabled: z.boolean(),
-  mapping: opt(described(z.record(z.string(), z.string()), 'MAC address -> interface name (<= 15 characters)')),
+  mapping: opt(
+    described(z.record(z.string(), z.string()), 'MAC address -> interface name (<= 15 characters)'),
+  ),
 });
 
 export const networkSchema = z.strictObject({
@@ -106,9 +147,9 @@ export const networkSchema = z.strictObject({
 });
 
 const lvmSchema = z.strictObject({
-  hdsize: opt(described(num(2), 'GiB of the disk to use')),
+  hdsize: opt(described(gib(SIZE_MINIMA_GIB.hdsize, 'the install'), 'GiB of the disk to use')),
   swapsize: opt(num(0)),
-  maxroot: opt(num(2)),
+  maxroot: opt(gib(SIZE_MINIMA_GIB.maxroot, 'the root volume')),
   maxvz: opt(num(0)),
   minfree: opt(num(0)),
 });
@@ -116,7 +157,7 @@ const lvmSchema = z.strictObject({
 const btrfsSchema = z.strictObject({
   raid: opt(described(caseInsensitive(BTRFS_RAID_LEVELS), 'raid0, raid1 or raid10 (any case)')),
   compress: opt(z.enum(['on', 'off', 'zlib', 'lzo', 'zstd'])),
-  hdsize: opt(num(2)),
+  hdsize: opt(gib(SIZE_MINIMA_GIB.hdsize, 'the install')),
 });
 
 // Accepted for compatibility (so a Proxmox file gets the one clear "ZFS not supported" error,
@@ -128,12 +169,20 @@ const zfsSchema = z.strictObject({
   checksum: opt(z.enum(['on', 'fletcher4', 'sha256'])),
   compress: opt(z.enum(['on', 'off', 'lzjb', 'lz4', 'zle', 'gzip', 'zstd'])),
   copies: opt(int(1, 3)),
-  hdsize: opt(num(2)),
+  hdsize: opt(gib(SIZE_MINIMA_GIB.hdsize, 'the install')),
 });
 
 export const diskSetupSchema = z.strictObject({
-  filesystem: z.enum(['ext4', 'xfs', 'btrfs', 'zfs']),
-  'disk-list': opt(described(z.array(checked(v.validateDiskName)), 'kernel names, e.g. ["sda", "sdb"]')),
+  // zfs is accepted here only to get its one clear error from checks.ts; the message lists what works
+  filesystem: z.enum(['ext4', 'xfs', 'btrfs', 'zfs'], {
+    error: (iss) =>
+      typeof iss.input === 'string'
+        ? `${v.quote(iss.input)} is not valid${didYouMean(iss.input, SUPPORTED_FILESYSTEMS)}; expected one of ${SUPPORTED_FILESYSTEMS.join(', ')}`
+        : undefined,
+  }),
+  'disk-list': opt(
+    described(z.array(checked(v.validateDiskName)), 'kernel names, e.g. ["sda", "sdb"]'),
+  ),
   filter: opt(described(udevFilter, 'udev property -> glob selecting the target disks')),
   'filter-match': opt(z.enum(['any', 'all'])),
   lvm: opt(lvmSchema),
@@ -143,7 +192,9 @@ export const diskSetupSchema = z.strictObject({
 
 export const firstBootSchema = z.strictObject({
   source: z.enum(['from-iso', 'from-url']),
-  ordering: opt(described(z.enum(['before-network', 'network-online', 'fully-up']), 'default fully-up')),
+  ordering: opt(
+    described(z.enum(['before-network', 'network-online', 'fully-up']), 'default fully-up'),
+  ),
   url: opt(checked(v.validateUrl)),
   'cert-fingerprint': opt(checked(v.validateCertFingerprint)),
 });
@@ -160,7 +211,9 @@ export const clusterSchema = described(
     name: opt(checked(v.validateClusterName, 'mode = "create": the cluster name')),
     master: opt(checked(v.validateHostIp, 'mode = "join": IP address of a cluster member')),
     token: opt(checked(v.validateToken, 'pre-shared join token (>= 16 characters)')),
-    fingerprint: opt(checked(v.validateCertFingerprint, "mode = \"join\": SHA-256 of the master's certificate")),
+    fingerprint: opt(
+      checked(v.validateCertFingerprint, 'mode = "join": SHA-256 of the master\'s certificate'),
+    ),
   }),
   'openve: form or join a cluster at first boot',
 );
@@ -200,5 +253,9 @@ export const SNAKE_CASE_ALIASES: Record<string, Record<string, string>> = {
 /** JSON Schema of the answer file, for editors (`openve-install schema`). */
 export function answerFileJsonSchema(): Record<string, unknown> {
   // draft-07: the newest draft TOML editors (taplo, Even Better TOML) understand
-  return z.toJSONSchema(answerFileSchema, { io: 'input', unrepresentable: 'any', target: 'draft-7' }) as Record<string, unknown>;
+  return z.toJSONSchema(answerFileSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    target: 'draft-7',
+  }) as Record<string, unknown>;
 }

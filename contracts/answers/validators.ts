@@ -4,6 +4,7 @@
 import ipaddr from 'ipaddr.js';
 import { COUNTRY_CODES, KEYBOARD_IDS, timeZones } from './locales.ts';
 import { didYouMean } from './suggest.ts';
+import { redactUrl } from './url.ts';
 
 export type Validator = (value: string) => string | null;
 
@@ -13,9 +14,10 @@ export function quote(value: string): string {
   return `'${[...shown].map((c) => (isControl(c) ? '?' : c)).join('')}'`;
 }
 
+/** C0/C1 controls and DEL (0x9b alone starts a terminal escape sequence, like ESC [). */
 function isControl(c: string): boolean {
   const code = c.charCodeAt(0);
-  return code < 0x20 || code === 0x7f;
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
 }
 
 // ---------- names ----------
@@ -24,10 +26,13 @@ const LABEL_CHARS = /^[A-Za-z0-9-]+$/;
 
 /** One RFC 1123 label: 1-63 letters, digits and hyphens, not starting or ending with a hyphen. */
 function labelProblem(label: string): string | null {
-  if (label.length === 0) return 'has an empty label (two dots in a row, or a leading/trailing dot)';
+  if (label.length === 0)
+    return 'has an empty label (two dots in a row, or a leading/trailing dot)';
   if (label.length > 63) return `label ${quote(label)} is longer than 63 characters`;
-  if (!LABEL_CHARS.test(label)) return `label ${quote(label)} may only contain letters, digits and '-'`;
-  if (label.startsWith('-') || label.endsWith('-')) return `label ${quote(label)} must not start or end with '-'`;
+  if (!LABEL_CHARS.test(label))
+    return `label ${quote(label)} may only contain letters, digits and '-'`;
+  if (label.startsWith('-') || label.endsWith('-'))
+    return `label ${quote(label)} must not start or end with '-'`;
   return null;
 }
 
@@ -36,7 +41,8 @@ export function validateHostname(value: string): string | null {
   if (value.includes('.')) return `${quote(value)} is a host name without dots (e.g. 'node1')`;
   const p = labelProblem(value);
   if (p) return `${quote(value)} is not a valid host name: ${p}`;
-  if (/^[0-9]+$/.test(value)) return `${quote(value)} is not a valid host name: it cannot be purely numeric`;
+  if (/^[0-9]+$/.test(value))
+    return `${quote(value)} is not a valid host name: it cannot be purely numeric`;
   return null;
 }
 
@@ -51,7 +57,8 @@ function nameProblem(value: string): string | null {
 
 /** A fully qualified domain name: host name plus domain, e.g. 'node1.example.com'. */
 export function validateFqdn(value: string): string | null {
-  if (value === '') return `must not be empty; give a fully qualified domain name like 'node1.example.com'`;
+  if (value === '')
+    return `must not be empty; give a fully qualified domain name like 'node1.example.com'`;
   const p = nameProblem(value);
   if (p) return `${quote(value)} is not a valid FQDN: ${p}`;
   if (!value.includes('.')) {
@@ -77,13 +84,15 @@ export type IpFamily = 'ipv4' | 'ipv6';
 /** Parses an IPv4 (dotted quad, no leading zeros or shorthand) or IPv6 address (no zone id). */
 export function parseIp(value: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   if (ipaddr.IPv4.isValidFourPartDecimal(value)) return ipaddr.IPv4.parse(value);
-  if (value.includes(':') && !value.includes('%') && ipaddr.IPv6.isValid(value)) return ipaddr.IPv6.parse(value);
+  if (value.includes(':') && !value.includes('%') && ipaddr.IPv6.isValid(value))
+    return ipaddr.IPv6.parse(value);
   return null;
 }
 
 export function validateIp(value: string): string | null {
   if (parseIp(value)) return null;
-  if (value.includes('/')) return `${quote(value)} is not an IP address: give the address without a prefix length`;
+  if (value.includes('/'))
+    return `${quote(value)} is not an IP address: give the address without a prefix length`;
   return `${quote(value)} is not a valid IPv4 or IPv6 address (e.g. '192.168.1.1' or '2001:db8::1')`;
 }
 
@@ -123,7 +132,8 @@ export function validateCidr(value: string): string | null {
     return `${quote(value)} has no prefix length; write the address with it, e.g. '192.168.1.10/24'`;
   }
   const address = parseIp(value.slice(0, slash));
-  if (!address) return `${quote(value)}: ${quote(value.slice(0, slash))} is not a valid IPv4 or IPv6 address`;
+  if (!address)
+    return `${quote(value)}: ${quote(value.slice(0, slash))} is not a valid IPv4 or IPv6 address`;
   const max = address.kind() === 'ipv4' ? 32 : 128;
   const prefixText = value.slice(slash + 1);
   if (!/^[0-9]{1,3}$/.test(prefixText) || Number(prefixText) > max) {
@@ -132,15 +142,22 @@ export function validateCidr(value: string): string | null {
   const prefix = Number(prefixText);
   if (prefix === 0) return `${quote(value)}: prefix length must be a number from 1 to ${max}`;
   const range = address.range();
-  if (range === 'unspecified' || range === 'multicast' || range === 'broadcast' || range === 'loopback') {
+  if (
+    range === 'unspecified' ||
+    range === 'multicast' ||
+    range === 'broadcast' ||
+    range === 'loopback'
+  ) {
     return `${quote(value)} is a ${range} address, not a host address`;
   }
   if (address.kind() === 'ipv4' && prefix <= 30) {
     const net = ipaddr.IPv4.networkAddressFromCIDR(value).toString();
     const bcast = ipaddr.IPv4.broadcastAddressFromCIDR(value).toString();
     const host = address.toString();
-    if (host === net) return `${quote(value)} is the network address of the subnet, not a host address`;
-    if (host === bcast) return `${quote(value)} is the broadcast address of the subnet, not a host address`;
+    if (host === net)
+      return `${quote(value)} is the network address of the subnet, not a host address`;
+    if (host === bcast)
+      return `${quote(value)} is the broadcast address of the subnet, not a host address`;
   }
   return null;
 }
@@ -212,7 +229,8 @@ export function validateKeyboard(value: string): string | null {
 
 export function validateCountry(value: string): string | null {
   if (COUNTRY_CODES.includes(value)) return null;
-  if (COUNTRY_CODES.includes(value.toLowerCase())) return `${quote(value)} must be lower case: '${value.toLowerCase()}'`;
+  if (COUNTRY_CODES.includes(value.toLowerCase()))
+    return `${quote(value)} must be lower case: '${value.toLowerCase()}'`;
   return `unknown country code ${quote(value)}; use an ISO 3166-1 alpha-2 code in lower case, e.g. 'at', 'de', 'us'`;
 }
 
@@ -232,7 +250,11 @@ export function validatePassword(value: string): string | null {
 
 const CRYPT_B64 = '[./0-9A-Za-z]';
 const CRYPT_SCHEMES: { prefix: string; name: string; re: RegExp }[] = [
-  { prefix: '$y$', name: 'yescrypt', re: new RegExp(`^\\$y\\$${CRYPT_B64}+\\$${CRYPT_B64}*\\$${CRYPT_B64}{43}$`) },
+  {
+    prefix: '$y$',
+    name: 'yescrypt',
+    re: new RegExp(`^\\$y\\$${CRYPT_B64}+\\$${CRYPT_B64}*\\$${CRYPT_B64}{43}$`),
+  },
   {
     prefix: '$6$',
     name: 'SHA-512',
@@ -260,7 +282,8 @@ export function validateCryptHash(value: string): string | null {
 /** Pre-shared cluster token: long enough to be a secret, printable, no whitespace. */
 export function validateToken(value: string): string | null {
   if (value.length < 16) return `must be at least 16 characters long (has ${value.length})`;
-  if (!/^[\x21-\x7e]+$/.test(value)) return 'may only contain printable ASCII characters without spaces';
+  if (!/^[\x21-\x7e]+$/.test(value))
+    return 'may only contain printable ASCII characters without spaces';
   return null;
 }
 
@@ -305,7 +328,8 @@ function keyBlobProblem(type: string, blob: Buffer): string | null {
     case 'sk-ssh-ed25519@openssh.com': {
       const pk = field();
       if (!pk || pk.length !== 32) return 'the Ed25519 public key must be 32 bytes';
-      if (type.startsWith('sk-') && !field()) return 'the key data is truncated (missing application)';
+      if (type.startsWith('sk-') && !field())
+        return 'the key data is truncated (missing application)';
       break;
     }
     case 'ssh-rsa': {
@@ -316,34 +340,121 @@ function keyBlobProblem(type: string, blob: Buffer): string | null {
       for (let i = 0; i < n.length && n[i] === 0; i++) bits -= 8;
       const first = n.find((b) => b !== 0) ?? 0;
       bits -= Math.clz32(first) - 24;
-      if (bits < 1024) return `RSA keys need at least 1024 bits (this one has ${bits}); OpenSSH refuses shorter keys`;
+      if (bits < 1024)
+        return `RSA keys need at least 1024 bits (this one has ${bits}); OpenSSH refuses shorter keys`;
       break;
     }
     default: {
       // ecdsa-sha2-nistpNNN and sk-ecdsa-sha2-nistp256@openssh.com
       const curve = field();
       const expected = /nistp(256|384|521)/.exec(type)![0];
-      if (!curve || curve.toString('latin1') !== expected) return `the key data does not name the curve ${expected}`;
+      if (!curve || curve.toString('latin1') !== expected)
+        return `the key data does not name the curve ${expected}`;
       const q = field();
       if (!q || q.length === 0) return 'the key data is truncated';
-      if (type.startsWith('sk-') && !field()) return 'the key data is truncated (missing application)';
+      if (type.startsWith('sk-') && !field())
+        return 'the key data is truncated (missing application)';
     }
   }
   if (!r.done) return 'the key data has trailing bytes';
   return null;
 }
 
-/** One OpenSSH public key line: `<type> <base64 key data> [comment]`, as in id_ed25519.pub. */
+// sshd(8) AUTHORIZED_KEYS FILE FORMAT: the options a key line may start with
+const SSH_FLAG_OPTIONS = [
+  'agent-forwarding',
+  'cert-authority',
+  'no-agent-forwarding',
+  'no-port-forwarding',
+  'no-pty',
+  'no-user-rc',
+  'no-x11-forwarding',
+  'port-forwarding',
+  'pty',
+  'no-touch-required',
+  'verify-required',
+  'restrict',
+  'user-rc',
+  'x11-forwarding',
+];
+const SSH_VALUE_OPTIONS = [
+  'command',
+  'environment',
+  'expiry-time',
+  'from',
+  'permitlisten',
+  'permitopen',
+  'principals',
+  'tunnel',
+];
+
+/** Splits `opt1,opt2="a b" ssh-ed25519 AAAA...` into its options and the rest; null when the options are malformed. */
+function splitSshOptions(line: string): { options: string[]; rest: string } | { problem: string } {
+  const options: string[] = [];
+  let current = '';
+  let i = 0;
+  for (; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === '"') {
+      const start = i;
+      for (i++; i < line.length && line[i] !== '"'; i++) if (line[i] === '\\') i++;
+      if (i >= line.length)
+        return { problem: 'an authorized_keys option has an unterminated quoted value' };
+      current += line.slice(start, i + 1);
+    } else if (c === ',') {
+      options.push(current);
+      current = '';
+    } else if (c === ' ' || c === '\t') break;
+    else current += c;
+  }
+  options.push(current);
+  return { options, rest: line.slice(i).trim() };
+}
+
+function sshOptionProblem(option: string): string | null {
+  const eq = option.indexOf('=');
+  const name = (eq < 0 ? option : option.slice(0, eq)).toLowerCase();
+  if (eq < 0) {
+    if (SSH_FLAG_OPTIONS.includes(name)) return null;
+    if (SSH_VALUE_OPTIONS.includes(name))
+      return `the authorized_keys option '${name}' needs a value, e.g. ${name}="..."`;
+  } else if (SSH_VALUE_OPTIONS.includes(name)) {
+    return /^"([^"\\]|\\.)*"$/.test(option.slice(eq + 1))
+      ? null
+      : `the value of the authorized_keys option '${name}' must be in double quotes`;
+  }
+  return `unknown authorized_keys option${didYouMean(name, [...SSH_FLAG_OPTIONS, ...SSH_VALUE_OPTIONS])}; see 'man sshd', AUTHORIZED_KEYS FILE FORMAT`;
+}
+
+/**
+ * One OpenSSH public key line as in authorized_keys: `[options] <type> <base64 key data> [comment]`,
+ * e.g. id_ed25519.pub, or `from="10.0.0.0/8",no-pty ssh-ed25519 AAAA...` (Proxmox accepts options).
+ */
 export function validateSshPublicKey(value: string): string | null {
   if (/[\r\n]/.test(value.trim())) return 'must be a single line (one key per array element)';
+  const first = value.trim().split(/[ \t]+/)[0];
+  if (
+    first &&
+    !(SSH_KEY_TYPES as readonly string[]).includes(first) &&
+    value
+      .trim()
+      .split(/[ \t]+/)
+      .some((p) => (SSH_KEY_TYPES as readonly string[]).includes(p))
+  ) {
+    const split = splitSshOptions(value.trim());
+    if ('problem' in split) return split.problem;
+    for (const option of split.options) {
+      const problem = sshOptionProblem(option);
+      if (problem) return problem;
+    }
+    return validateSshPublicKey(split.rest);
+  }
   const parts = value.trim().split(/[ \t]+/);
   const [type, data] = parts;
   if (!type) return `must not be empty; give a key line like 'ssh-ed25519 AAAAC3Nza... user@host'`;
   if (!(SSH_KEY_TYPES as readonly string[]).includes(type)) {
-    if (parts.some((p) => (SSH_KEY_TYPES as readonly string[]).includes(p))) {
-      return `authorized_keys options are not supported: give '<type> <key data> [comment]' only`;
-    }
-    if (type === 'ssh-dss') return 'DSA (ssh-dss) keys are not accepted by current OpenSSH; use an ssh-ed25519 key';
+    if (type === 'ssh-dss')
+      return 'DSA (ssh-dss) keys are not accepted by current OpenSSH; use an ssh-ed25519 key';
     // The unknown word is not echoed: a password pasted here by mistake must not reach a log.
     return `unknown key type${didYouMean(type, SSH_KEY_TYPES)}; a key line starts with one of ${SSH_KEY_TYPES.join(', ')}`;
   }
@@ -357,23 +468,30 @@ export function validateSshPublicKey(value: string): string | null {
 
 // ---------- URLs, certificates, NICs ----------
 
+/** An http(s) URL; messages never echo credentials in it (user:pass@, ?token=). */
 export function validateUrl(value: string): string | null {
+  const shown = quote(redactUrl(value));
+  // RFC 3986 characters only: a quote, backslash or space would break the files the URL is written into
+  if (!/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(value)) {
+    return `${shown} contains characters a URL cannot hold (spaces, quotes, backslashes, non-ASCII); percent-encode them`;
+  }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `${quote(value)} is not a valid URL; give an http:// or https:// URL`;
+    return `${shown} is not a valid URL; give an http:// or https:// URL`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `${quote(value)} must be an http:// or https:// URL`;
+    return `${shown} must be an http:// or https:// URL`;
   }
-  if (!url.hostname) return `${quote(value)} has no host name`;
+  if (!url.hostname) return `${shown} has no host name`;
   return null;
 }
 
 /** SHA-256 certificate fingerprint: 32 bytes in hex, with or without ':' between the bytes. */
 export function validateCertFingerprint(value: string): string | null {
-  if (/^[0-9a-fA-F]{64}$/.test(value) || /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){31}$/.test(value)) return null;
+  if (/^[0-9a-fA-F]{64}$/.test(value) || /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){31}$/.test(value))
+    return null;
   return `${quote(value)} is not a SHA-256 fingerprint: expected 32 hex bytes, e.g. 'AB:CD:...' (as printed by 'openssl x509 -noout -fingerprint -sha256')`;
 }
 
@@ -383,13 +501,39 @@ export function validateMac(value: string): string | null {
   return `${quote(value)} is not a MAC address (expected 'aa:bb:cc:dd:ee:ff')`;
 }
 
-/** A pinned interface name: Proxmox's rule (pve-iface): 2-15 chars, a letter first, then [a-z0-9_]. */
+/** Names a pinned NIC must not take: they are the installer's own interfaces or mean something else to the kernel/ifupdown2. */
+const RESERVED_INTERFACE_NAMES: { re: RegExp; why: string }[] = [
+  { re: /^lo$/i, why: 'it is the loopback interface' },
+  { re: /^(all|default)$/i, why: "it is a reserved name in /proc/sys/net (sysctl's all/default)" },
+  {
+    re: /^vmbr[0-9]+$/i,
+    why: 'vmbrN names are the bridges openve creates (vmbr0 carries the management network)',
+  },
+  { re: /^bond[0-9]+$/i, why: 'bondN names are the bonds openve creates (network.bond is bond0)' },
+  { re: /^vlan[0-9]+$/i, why: 'ifupdown2 treats vlanN names as VLAN interfaces' },
+  {
+    re: /^(tap|veth|fwbr|fwpr|fwln)[0-9]+/i,
+    why: 'the name belongs to the interfaces of guests and their firewall bridges',
+  },
+];
+
+/**
+ * A pinned interface name: Proxmox's rule (pve-iface) - 2-15 characters, a letter first, then
+ * letters, digits and '_' - without the VLAN/alias suffix ('.5', ':1'), and not a reserved name.
+ */
 export function validateInterfaceName(value: string): string | null {
   if (value.length < 2) return `interface name ${quote(value)} must be at least 2 characters long`;
-  if (value.length > 15) return `interface name ${quote(value)} cannot be longer than 15 characters`;
-  if (!/^[a-z][a-z0-9_]{1,20}([:.][0-9]+)?$/i.test(value)) {
+  if (Buffer.byteLength(value) > 15)
+    return `interface name ${quote(value)} cannot be longer than 15 characters`;
+  if (/[.:]/.test(value)) {
+    return `interface name ${quote(value)} must not contain '.' or ':' (those name VLANs and aliases, e.g. 'vmbr0.10'); use letters, digits and '_'`;
+  }
+  if (!/^[a-z][a-z0-9_]*$/i.test(value)) {
     return `interface name ${quote(value)} must start with a letter and contain only letters, digits and underscores`;
   }
+  const reserved = RESERVED_INTERFACE_NAMES.find((r) => r.re.test(value));
+  if (reserved)
+    return `interface name ${quote(value)} is reserved: ${reserved.why}; pick a name like 'nic0' or 'lan0'`;
   return null;
 }
 

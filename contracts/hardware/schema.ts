@@ -4,17 +4,27 @@ import * as z from 'zod';
 import type { Issue } from '../../lib/errors.ts';
 import type { HardwareProfile } from './types.ts';
 
-const count = z.number({ error: 'must be a whole number >= 0' }).int({ error: 'must be a whole number >= 0' }).min(0, { error: 'must be a whole number >= 0' });
+const count = z
+  .number({ error: 'must be a whole number >= 0' })
+  .int({ error: 'must be a whole number >= 0' })
+  .min(0, { error: 'must be a whole number >= 0' });
 const text = z.string({ error: 'must be a string (may be empty)' });
 const udev = z.record(z.string(), z.string({ error: 'udev property values must be strings' }));
-const mac = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5,19}$/, { error: 'must be a lower-case MAC address like aa:bb:cc:dd:ee:ff' });
+const mac = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5,19}$/, {
+  error: 'must be a lower-case MAC address like aa:bb:cc:dd:ee:ff',
+});
 
 const disk = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, { error: "must be a kernel device name like 'sda' or 'nvme0n1'" }),
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, {
+    error: "must be a kernel device name like 'sda' or 'nvme0n1'",
+  }),
   path: z.string().startsWith('/dev/', { error: "must be a device path like '/dev/sda'" }),
   kind: z.enum(['disk', 'loop', 'rom', 'ram', 'md', 'dm', 'other']),
   sizeBytes: count,
-  logicalSectorSize: z.number().int().positive({ error: 'must be a positive whole number (512, 2048, 4096)' }),
+  logicalSectorSize: z
+    .number()
+    .int()
+    .positive({ error: 'must be a positive whole number (512, 2048, 4096)' }),
   model: text,
   serial: text,
   wwn: z.string().nullable(),
@@ -29,7 +39,15 @@ const disk = z.strictObject({
 });
 
 const nic = z.strictObject({
-  name: z.string().min(1).max(15, { error: 'interface names are at most 15 characters' }),
+  name: z
+    .string()
+    .min(1)
+    .max(15, { error: 'interface names are at most 15 characters' })
+    .regex(/^[A-Za-z0-9_.-]+$/, {
+      error:
+        "must be an interface name like 'eno1' (letters, digits, '_', '.', '-'; no spaces or '/')",
+    })
+    .refine((n) => n !== '.' && n !== '..', { error: "'.' and '..' are not interface names" }),
   mac,
   driver: text,
   link: z.boolean(),
@@ -55,17 +73,31 @@ export const hardwareProfileSchema = z
     notes: z.array(z.string()),
   })
   .superRefine((p, ctx) => {
-    unique(p.disks.map((d) => d.name), 'disks', ctx);
-    unique(p.nics.map((n) => n.name), 'nics', ctx);
+    unique(
+      p.disks.map((d) => d.name),
+      'disks',
+      ctx,
+    );
+    unique(
+      p.nics.map((n) => n.name),
+      'nics',
+      ctx,
+    );
     p.disks.forEach((d, i) => {
-      if (d.path !== `/dev/${d.name}`) ctx.addIssue({ code: 'custom', path: ['disks', i, 'path'], message: `must be /dev/${d.name} (the disk's name)` });
+      if (d.path !== `/dev/${d.name}`)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['disks', i, 'path'],
+          message: `must be /dev/${d.name} (the disk's name)`,
+        });
     });
   }) satisfies z.ZodType<HardwareProfile>;
 
 function unique(names: string[], field: string, ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   names.forEach((n, i) => {
-    if (seen.has(n)) ctx.addIssue({ code: 'custom', path: [field, i, 'name'], message: `duplicate name '${n}'` });
+    if (seen.has(n))
+      ctx.addIssue({ code: 'custom', path: [field, i, 'name'], message: `duplicate name '${n}'` });
     seen.add(n);
   });
 }
@@ -87,7 +119,10 @@ export function checkHardwareProfile(value: unknown): ProfileCheck {
     ok: false,
     issues: r.error.issues.map((i) => {
       const absent = i.code === 'invalid_type' && valueAt(value, i.path) === undefined;
-      return { path: formatPath(i.path) || '(top level)', message: absent ? `missing: ${i.message.replace(/, received undefined$/, '')}` : i.message };
+      return {
+        path: formatPath(i.path) || '(top level)',
+        message: absent ? `missing: ${i.message.replace(/, received undefined$/, '')}` : i.message,
+      };
     }),
   };
 }

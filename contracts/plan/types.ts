@@ -3,7 +3,9 @@
 // No plaintext secret ever appears here: secrets are references resolved at apply time
 // (see SecretRef and the @@SECRET:name@@ placeholder in FileSpec.content).
 
-export type SecretName = 'root-password' | 'cluster-token' | 'webhook-token';
+/** first-boot-url / webhook-url: only URLs with credentials in them (user:pass@, ?token=) */
+export type SecretName =
+  'root-password' | 'cluster-token' | 'webhook-token' | 'first-boot-url' | 'webhook-url';
 
 /** Placeholder written into rendered file content; apply/ substitutes the secret's value. */
 export const secretPlaceholder = (name: SecretName): string => `@@SECRET:${name}@@`;

@@ -6,6 +6,7 @@ import { BTRFS_MIN_DISKS as RAID_MIN, btrfsNeeds } from '../../contracts/answers
 import type { Issue } from '../../lib/errors.ts';
 import * as v from '../../contracts/answers/validators.ts';
 import { UDEV_PROPERTY } from '../../contracts/answers/schema.ts';
+import { globProblem } from './glob.ts';
 import { formatPath, type PathSegment } from './paths.ts';
 
 type Table = Record<string, unknown>;
@@ -14,7 +15,8 @@ function isTable(x: unknown): x is Table {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date);
 }
 const table = (x: unknown): Table | undefined => (isTable(x) ? x : undefined);
-const str = (t: Table | undefined, k: string): string | undefined => (typeof t?.[k] === 'string' ? (t[k] as string) : undefined);
+const str = (t: Table | undefined, k: string): string | undefined =>
+  typeof t?.[k] === 'string' ? (t[k] as string) : undefined;
 const num = (t: Table | undefined, k: string): number | undefined =>
   typeof t?.[k] === 'number' && Number.isFinite(t[k]) ? (t[k] as number) : undefined;
 const has = (t: Table | undefined, k: string): boolean => t !== undefined && t[k] !== undefined;
@@ -28,12 +30,13 @@ export { BTRFS_MIN_DISKS };
 
 export function crossCheck(raw: Table): Issue[] {
   const issues: Issue[] = [];
-  const add = (path: PathSegment[], message: string) => issues.push({ path: formatPath(path), message });
+  const add = (path: PathSegment[], message: string) =>
+    issues.push({ path: formatPath(path), message });
   checkGlobal(table(raw.global), add);
   checkNetwork(table(raw.network), add);
   checkDisks(table(raw['disk-setup']), add);
   checkFirstBoot(table(raw['first-boot']), add);
-  checkCluster(table(raw.cluster), add);
+  checkCluster(table(raw.cluster), table(raw.network), add);
   return issues;
 }
 
@@ -62,11 +65,16 @@ function checkGlobal(g: Table | undefined, add: Add): void {
 function checkFilter(path: PathSegment[], filter: unknown, add: Add): void {
   const t = table(filter);
   if (!t) return;
-  for (const key of Object.keys(t)) {
+  for (const [key, glob] of Object.entries(t)) {
+    const globIssue = typeof glob === 'string' ? globProblem(glob) : null;
+    if (globIssue) add([...path, key], `invalid glob: ${globIssue}`);
     if (!UDEV_PROPERTY.test(key)) {
       add([...path, key], 'not a udev property name (letters, digits and _ only, e.g. ID_SERIAL)');
     } else if (key !== key.toUpperCase()) {
-      add([...path, key], `udev property names are upper case (did you mean '${key.toUpperCase()}'?)`);
+      add(
+        [...path, key],
+        `udev property names are upper case (did you mean '${key.toUpperCase()}'?)`,
+      );
     }
   }
 }
@@ -81,7 +89,8 @@ function checkNetwork(n: Table | undefined, add: Add): void {
       dns: 'dns = "192.168.1.1"',
     };
     for (const key of ['cidr', 'gateway', 'dns']) {
-      if (!has(n, key)) add(['network', key], `required with source = "from-answer" (e.g. ${examples[key]})`);
+      if (!has(n, key))
+        add(['network', key], `required with source = "from-answer" (e.g. ${examples[key]})`);
     }
     const cidr = str(n, 'cidr');
     const gateway = str(n, 'gateway');
@@ -91,7 +100,11 @@ function checkNetwork(n: Table | undefined, add: Add): void {
     }
   } else if (source === 'from-dhcp') {
     for (const key of ['cidr', 'gateway', 'dns']) {
-      if (has(n, key)) add(['network', key], 'only used with source = "from-answer"; remove it or set network.source = "from-answer"');
+      if (has(n, key))
+        add(
+          ['network', key],
+          'only used with source = "from-answer"; remove it or set network.source = "from-answer"',
+        );
     }
   }
   checkFilter(['network', 'filter'], n.filter, add);
@@ -100,12 +113,17 @@ function checkNetwork(n: Table | undefined, add: Add): void {
   if (bond) {
     checkFilter(['network', 'bond', 'filter'], bond.filter, add);
     const f = table(bond.filter);
-    if (f && Object.keys(f).length === 0) add(['network', 'bond', 'filter'], 'must select the bond members, e.g. filter.ID_NET_NAME = "enp1s0f*"');
+    if (f && Object.keys(f).length === 0)
+      add(
+        ['network', 'bond', 'filter'],
+        'must select the bond members, e.g. filter.ID_NET_NAME = "enp1s0f*"',
+      );
   }
 
   const pinning = table(n['interface-name-pinning']);
   const mapping = table(pinning?.mapping);
-  if (pinning?.enabled === true && mapping) {
+  // checked even when pinning is disabled: a name in the file never reaches /etc/network/interfaces unchecked
+  if (mapping) {
     const byName = new Map<string, string>();
     const macs = new Map<string, string>();
     for (const [mac, name] of Object.entries(mapping)) {
@@ -113,12 +131,14 @@ function checkNetwork(n: Table | undefined, add: Add): void {
       const macProblem = v.validateMac(mac);
       if (macProblem) add(path, macProblem);
       const lower = mac.toLowerCase();
-      if (!macProblem && macs.has(lower)) add(path, `MAC address is mapped twice (also as '${macs.get(lower)}')`);
+      if (!macProblem && macs.has(lower))
+        add(path, `MAC address is mapped twice (also as '${macs.get(lower)}')`);
       macs.set(lower, mac);
       if (typeof name !== 'string') continue;
       const nameProblem = v.validateInterfaceName(name);
       if (nameProblem) add(path, nameProblem);
-      else if (byName.has(name)) add(path, `interface name '${name}' is already used for '${byName.get(name)}'`);
+      else if (byName.has(name))
+        add(path, `interface name '${name}' is already used for '${byName.get(name)}'`);
       byName.set(name, mac);
     }
   }
@@ -136,8 +156,16 @@ function checkDisks(d: Table | undefined, add: Add): void {
 
   if (hasList && hasFilter) {
     add(['disk-setup'], 'disk-list and filter cannot both be set; use one of them');
-  } else if (!hasList && !hasFilter && (d['disk-list'] === undefined || Array.isArray(d['disk-list'])) && (d.filter === undefined || filter)) {
-    add(['disk-setup'], 'set either disk-list (e.g. disk-list = ["sda"]) or filter (e.g. filter.ID_SERIAL = "S2HR*")');
+  } else if (
+    !hasList &&
+    !hasFilter &&
+    (d['disk-list'] === undefined || Array.isArray(d['disk-list'])) &&
+    (d.filter === undefined || filter)
+  ) {
+    add(
+      ['disk-setup'],
+      'set either disk-list (e.g. disk-list = ["sda"]) or filter (e.g. filter.ID_SERIAL = "S2HR*")',
+    );
   }
   checkFilter(['disk-setup', 'filter'], d.filter, add);
 
@@ -146,14 +174,19 @@ function checkDisks(d: Table | undefined, add: Add): void {
     if (typeof entry !== 'string') return;
     const disk = v.diskKernelName(entry);
     const first = seen.get(disk);
-    if (first !== undefined) add(['disk-setup', 'disk-list', i], `'${disk}' is listed twice (also disk-list[${first}])`);
+    if (first !== undefined)
+      add(['disk-setup', 'disk-list', i], `'${disk}' is listed twice (also disk-list[${first}])`);
     else seen.set(disk, i);
   });
   const diskCount = seen.size;
 
   if (fs === 'ext4' || fs === 'xfs') {
     for (const other of ['btrfs', 'zfs']) {
-      if (has(d, other)) add(['disk-setup', other], `${other} options are only used with filesystem = "${other}" (filesystem is "${fs}"); use lvm.* options`);
+      if (has(d, other))
+        add(
+          ['disk-setup', other],
+          `${other} options are only used with filesystem = "${other}" (filesystem is "${fs}"); use lvm.* options`,
+        );
     }
     if (hasList && list!.length > 1) {
       add(
@@ -165,19 +198,33 @@ function checkDisks(d: Table | undefined, add: Add): void {
     const swap = num(lvm, 'swapsize');
     const hdsize = num(lvm, 'hdsize');
     if (swap !== undefined && hdsize !== undefined && swap > hdsize / 2) {
-      add(['disk-setup', 'lvm', 'swapsize'], `${swap} GiB cannot be greater than ${hdsize / 2} GiB (lvm.hdsize / 2)`);
+      add(
+        ['disk-setup', 'lvm', 'swapsize'],
+        `${swap} GiB cannot be greater than ${hdsize / 2} GiB (lvm.hdsize / 2)`,
+      );
     }
   } else if (fs === 'btrfs') {
     for (const other of ['lvm', 'zfs']) {
       if (has(d, other)) {
-        add(['disk-setup', other], `${other} options are not used with filesystem = "btrfs"; use btrfs.* options`);
+        add(
+          ['disk-setup', other],
+          `${other} options are not used with filesystem = "btrfs"; use btrfs.* options`,
+        );
       }
     }
     const btrfs = table(d.btrfs);
     const raid = str(btrfs, 'raid')?.toLowerCase();
     if (!has(btrfs, 'raid')) {
-      add(['disk-setup', 'btrfs', 'raid'], 'required with filesystem = "btrfs": raid0, raid1 or raid10');
-    } else if (raid && BTRFS_MIN_DISKS[raid] !== undefined && hasList && diskCount < BTRFS_MIN_DISKS[raid]!) {
+      add(
+        ['disk-setup', 'btrfs', 'raid'],
+        'required with filesystem = "btrfs": raid0, raid1 or raid10',
+      );
+    } else if (
+      raid &&
+      BTRFS_MIN_DISKS[raid] !== undefined &&
+      hasList &&
+      diskCount < BTRFS_MIN_DISKS[raid]!
+    ) {
       add(
         ['disk-setup', 'disk-list'],
         `${btrfsNeeds(raid.toUpperCase(), BTRFS_MIN_DISKS[raid]!)}, got ${diskCount}`,
@@ -189,21 +236,60 @@ function checkDisks(d: Table | undefined, add: Add): void {
 function checkFirstBoot(f: Table | undefined, add: Add): void {
   if (!f) return;
   if (str(f, 'source') === 'from-url' && !has(f, 'url')) {
-    add(['first-boot', 'url'], 'required with source = "from-url" (the URL of the executable to run at first boot)');
+    add(
+      ['first-boot', 'url'],
+      'required with source = "from-url" (the URL of the executable to run at first boot)',
+    );
+  }
+  if (str(f, 'source') === 'from-iso') {
+    // as with cidr + DHCP: a setting that would be silently ignored is an error
+    for (const key of ['url', 'cert-fingerprint']) {
+      if (has(f, key))
+        add(
+          ['first-boot', key],
+          'only used with source = "from-url"; remove it or set first-boot.source = "from-url"',
+        );
+    }
   }
 }
 
-function checkCluster(c: Table | undefined, add: Add): void {
+function checkCluster(c: Table | undefined, network: Table | undefined, add: Add): void {
   if (!c) return;
   const mode = str(c, 'mode');
   if (mode === 'create') {
-    if (!has(c, 'name')) add(['cluster', 'name'], 'required with mode = "create" (1-15 letters, digits and -)');
+    if (!has(c, 'name'))
+      add(['cluster', 'name'], 'required with mode = "create" (1-15 letters, digits and -)');
     for (const key of ['master', 'fingerprint']) {
       if (has(c, key)) add(['cluster', key], 'only used with mode = "join"');
     }
   } else if (mode === 'join') {
-    if (!has(c, 'master')) add(['cluster', 'master'], 'required with mode = "join" (IP address of a cluster member)');
-    if (!has(c, 'token')) add(['cluster', 'token'], 'required with mode = "join" (the pre-shared token of the cluster)');
+    if (!has(c, 'master'))
+      add(['cluster', 'master'], 'required with mode = "join" (IP address of a cluster member)');
+    if (!has(c, 'token'))
+      add(
+        ['cluster', 'token'],
+        'required with mode = "join" (the pre-shared token of the cluster)',
+      );
     if (has(c, 'name')) add(['cluster', 'name'], 'only used with mode = "create"');
+    const master = str(c, 'master');
+    const own = str(network, 'source') === 'from-answer' ? str(network, 'cidr') : undefined;
+    const masterIp = master ? v.parseIp(master) : null;
+    const ownIp = own ? v.parseCidr(own)?.address : undefined;
+    if (
+      masterIp &&
+      ownIp &&
+      masterIp.kind() === ownIp.kind() &&
+      masterIp.toNormalizedString() === ownIp.toNormalizedString()
+    ) {
+      add(
+        ['cluster', 'master'],
+        `'${master}' is this node's own address (network.cidr); a node joins another member: give that member's address, or use mode = "create"`,
+      );
+    } else if (masterIp && (masterIp.range() === 'loopback' || masterIp.range() === 'linkLocal')) {
+      add(
+        ['cluster', 'master'],
+        `'${master}' is a ${masterIp.range()} address; give the address of another cluster member on the network`,
+      );
+    }
   }
 }

@@ -34,6 +34,8 @@ export function describeType(input: unknown): string {
 }
 
 const MISSING = 'required, but missing';
+/** Unknown keys listed one by one per table; the CLI prints at most 50 lines anyway. */
+const MAX_UNKNOWN_KEYS = 50;
 
 const EXPECTED: Record<string, string> = {
   string: 'a string',
@@ -50,22 +52,26 @@ export function errorMap(iss: RawIssue): string | undefined {
   switch (iss.code) {
     case 'invalid_type':
       if (iss.input === undefined) return MISSING;
-      if (typeof iss.input === 'number' && !Number.isFinite(iss.input)) return `expected a finite number, got ${describeType(iss.input)}`;
+      if (typeof iss.input === 'number' && !Number.isFinite(iss.input))
+        return `expected a finite number, got ${describeType(iss.input)}`;
       return `expected ${EXPECTED[iss.expected] ?? iss.expected}, got ${describeType(iss.input)}`;
     case 'invalid_value': {
       if (iss.input === undefined) return MISSING;
       const values = iss.values.map(String);
-      if (typeof iss.input !== 'string') return `expected one of ${values.join(', ')}, got ${describeType(iss.input)}`;
+      if (typeof iss.input !== 'string')
+        return `expected one of ${values.join(', ')}, got ${describeType(iss.input)}`;
       return `${quote(iss.input)} is not valid${didYouMean(iss.input, values)}; expected one of ${values.join(', ')}`;
     }
     case 'too_small':
       if (Number(iss.minimum) <= Number.MIN_SAFE_INTEGER) return 'is too small';
-      if (iss.origin === 'number' || iss.origin === 'int') return `must be ${iss.inclusive ? 'at least' : 'greater than'} ${String(iss.minimum)}`;
+      if (iss.origin === 'number' || iss.origin === 'int')
+        return `must be ${iss.inclusive ? 'at least' : 'greater than'} ${String(iss.minimum)}`;
       if (iss.origin === 'array') return `needs at least ${String(iss.minimum)} entries`;
       return undefined;
     case 'too_big':
       if (Number(iss.maximum) >= Number.MAX_SAFE_INTEGER) return 'is too large';
-      if (iss.origin === 'number' || iss.origin === 'int') return `must be ${iss.inclusive ? 'at most' : 'less than'} ${String(iss.maximum)}`;
+      if (iss.origin === 'number' || iss.origin === 'int')
+        return `must be ${iss.inclusive ? 'at most' : 'less than'} ${String(iss.maximum)}`;
       return undefined;
     default:
       return undefined;
@@ -79,7 +85,11 @@ function keysAt(schema: core.$ZodType, path: readonly PathSegment[]): string[] {
     let cur = n;
     for (let i = 0; cur && i < 10; i++) {
       const def = cur._zod.def as { type: string; innerType?: core.$ZodType };
-      if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) cur = def.innerType;
+      if (
+        (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') &&
+        def.innerType
+      )
+        cur = def.innerType;
       else break;
     }
     return cur;
@@ -97,14 +107,21 @@ function keysAt(schema: core.$ZodType, path: readonly PathSegment[]): string[] {
     node = (obj._zod.def as unknown as { shape: Record<string, core.$ZodType> }).shape[seg];
   }
   const obj = objectIn(node);
-  return obj ? Object.keys((obj._zod.def as unknown as { shape: Record<string, unknown> }).shape) : [];
+  return obj
+    ? Object.keys((obj._zod.def as unknown as { shape: Record<string, unknown> }).shape)
+    : [];
 }
 
 const UNION_HINTS: Record<string, string> = {
-  'global.fqdn': 'expected a fully qualified domain name like "node1.example.com", or a table { source = "from-dhcp", domain = "example.com" }',
+  'global.fqdn':
+    'expected a fully qualified domain name like "node1.example.com", or a table { source = "from-dhcp", domain = "example.com" }',
 };
 
-export function toIssues(schema: core.$ZodType, zodIssues: readonly ZodIssue[], prefix: PathSegment[] = []): Issue[] {
+export function toIssues(
+  schema: core.$ZodType,
+  zodIssues: readonly ZodIssue[],
+  prefix: PathSegment[] = [],
+): Issue[] {
   const issues = collect(schema, zodIssues, prefix);
   // A misspelt required key gives "unknown key (did you mean 'x'?)"; "x: required" adds nothing.
   const suggested = new Set(issues.flatMap((i) => (i.suggests ? [i.suggests] : [])));
@@ -115,13 +132,18 @@ export function toIssues(schema: core.$ZodType, zodIssues: readonly ZodIssue[], 
 
 type Collected = Issue & { suggests?: string };
 
-function collect(schema: core.$ZodType, zodIssues: readonly ZodIssue[], prefix: PathSegment[]): Collected[] {
+function collect(
+  schema: core.$ZodType,
+  zodIssues: readonly ZodIssue[],
+  prefix: PathSegment[],
+): Collected[] {
   const out: Collected[] = [];
   for (const iss of zodIssues) {
     const path = [...prefix, ...(iss.path as PathSegment[])];
     if (iss.code === 'unrecognized_keys') {
       const allowed = keysAt(schema, path);
-      for (const key of iss.keys) {
+      // thousands of unknown keys (a hostile file) get one line for the rest, not a suggestion each
+      for (const key of iss.keys.slice(0, MAX_UNKNOWN_KEYS)) {
         const suggestion = closest(key, allowed);
         out.push({
           path: formatPath([...path, key]),
@@ -131,13 +153,23 @@ function collect(schema: core.$ZodType, zodIssues: readonly ZodIssue[], prefix: 
           ...(suggestion ? { suggests: formatPath([...path, suggestion]) } : {}),
         });
       }
+      const more = iss.keys.length - MAX_UNKNOWN_KEYS;
+      if (more > 0) out.push({ path: formatPath(path), message: `and ${more} more unknown keys` });
     } else if (iss.code === 'invalid_union') {
       // The branch the user meant is the one that did not fail on the value's type itself.
-      const meant = iss.errors.filter((branch) => !branch.some((b) => b.code === 'invalid_type' && b.path.length === 0));
-      const missing = iss.errors.every((branch) => branch.some((b) => b.path.length === 0 && b.message === MISSING));
+      const meant = iss.errors.filter(
+        (branch) => !branch.some((b) => b.code === 'invalid_type' && b.path.length === 0),
+      );
+      const missing = iss.errors.every((branch) =>
+        branch.some((b) => b.path.length === 0 && b.message === MISSING),
+      );
       if (meant.length === 1) out.push(...collect(schema, meant[0]!, path));
       else if (missing) out.push({ path: formatPath(path), message: MISSING });
-      else out.push({ path: formatPath(path), message: UNION_HINTS[formatPath(path)] ?? 'has the wrong type' });
+      else
+        out.push({
+          path: formatPath(path),
+          message: UNION_HINTS[formatPath(path)] ?? 'has the wrong type',
+        });
     } else {
       out.push({ path: formatPath(path), message: iss.message });
     }

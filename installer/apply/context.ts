@@ -12,6 +12,9 @@ export interface ApplySecrets {
   rootPassword?: RootPassword;
   clusterToken?: string;
   webhookToken?: string;
+  /** URLs that carry credentials are secrets too (plan: @@SECRET:first-boot-url@@) */
+  firstBootUrl?: string;
+  webhookUrl?: string;
 }
 
 export interface ApplyState {
@@ -60,13 +63,24 @@ export function inTarget(ctx: Pick<ApplyContext, 'target'>, p: string): string {
   return rel ? path.posix.join(ctx.target, rel) : ctx.target;
 }
 
-export function run(ctx: ApplyContext, argv: string[], options?: RunOptions): Promise<CommandResult> {
+export function run(
+  ctx: ApplyContext,
+  argv: string[],
+  options?: RunOptions,
+): Promise<CommandResult> {
   return ctx.runner.run(argv, options);
 }
 
 /** Run argv inside the target (with /dev, /proc, ... bound by the bind-mounts step). */
-export function chroot(ctx: ApplyContext, argv: string[], options?: RunOptions): Promise<CommandResult> {
-  return ctx.runner.run(['chroot', ctx.target, ...argv], { env: { LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' }, ...options });
+export function chroot(
+  ctx: ApplyContext,
+  argv: string[],
+  options?: RunOptions,
+): Promise<CommandResult> {
+  return ctx.runner.run(['chroot', ctx.target, ...argv], {
+    env: { LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' },
+    ...options,
+  });
 }
 
 /**
@@ -74,12 +88,34 @@ export function chroot(ctx: ApplyContext, argv: string[], options?: RunOptions):
  * archive comes on stdin: modes and root ownership are set as each file is created, so a secret
  * never sits in a file readable by others, and content never appears in an argv or the log.
  */
-export async function writeEntries(ctx: ApplyContext, root: string, entries: readonly ArchiveEntry[], options: RunOptions = {}): Promise<CommandResult> {
-  ctx.log(`writing ${entries.map((e) => `${e.path}${e.type === 'dir' ? '/' : ''} (${e.type === 'symlink' ? `-> ${e.target}` : e.mode})`).join(', ')} under ${root}`);
-  return ctx.runner.run(unpackArgv(root), { ...options, input: archiveOf(entries, new Date()), quietOutput: true });
+export async function writeEntries(
+  ctx: ApplyContext,
+  root: string,
+  entries: readonly ArchiveEntry[],
+  options: RunOptions = {},
+): Promise<CommandResult> {
+  ctx.log(
+    `writing ${entries.map((e) => `${e.path}${e.type === 'dir' ? '/' : ''} (${e.type === 'symlink' ? `-> ${e.target}` : e.mode})`).join(', ')} under ${root}`,
+  );
+  return ctx.runner.run(unpackArgv(root), {
+    ...options,
+    input: archiveOf(entries, new Date()),
+    quietOutput: true,
+  });
 }
 
 /** One file inside the target: writeFile(ctx, '/etc/hostname', 'node1\n', '0644'). */
-export function writeFile(ctx: ApplyContext, targetPath: string, content: string, mode: string, options: RunOptions = {}): Promise<CommandResult> {
-  return writeEntries(ctx, ctx.target, [{ path: targetPath, mode, type: 'file', content }], options);
+export function writeFile(
+  ctx: ApplyContext,
+  targetPath: string,
+  content: string,
+  mode: string,
+  options: RunOptions = {},
+): Promise<CommandResult> {
+  return writeEntries(
+    ctx,
+    ctx.target,
+    [{ path: targetPath, mode, type: 'file', content }],
+    options,
+  );
 }

@@ -4,25 +4,28 @@
 // (docs/design.md §1), the full log in --log (default /tmp/openve-install.log), copied to the target.
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError, type Issue } from '../../lib/errors.ts';
-import { readUserFile } from '../../lib/fs.ts';
 import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 import type { Plan } from '../../contracts/plan/types.ts';
 import type { CommandRunner } from '../../lib/exec/index.ts';
 import { toJsonLine } from '../../contracts/progress.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
-import { parseAnswers } from '../answers/parse.ts';
+import { inFile, parseAnswers } from '../answers/parse.ts';
+import { readAnswerText } from '../answers/read.ts';
 import { buildPlan } from '../plan/buildPlan.ts';
 import type { InstallLog, RunnerMode } from '../../lib/exec/index.ts';
 import type { ApplyOutcome } from '../apply/applyPlan.ts';
 import { runInstallSession } from '../session.ts';
 
-export { secretsOf } from '../session.ts';
+export { secretsOf, guardedSecrets } from '../session.ts';
 import { redactAnswerText } from '../answers/serialize.ts';
 import { payloadFormat } from '../apply/handlers/extract.ts';
 import { describeDisk } from '../hardware/describe.ts';
 
 export const DEFAULT_LOG = '/tmp/openve-install.log';
-export const MEDIUM_PAYLOADS = ['/run/live/medium/openve/payload.squashfs', '/run/live/medium/openve/payload.tar.zst'];
+export const MEDIUM_PAYLOADS = [
+  '/run/live/medium/openve/payload.squashfs',
+  '/run/live/medium/openve/payload.tar.zst',
+];
 
 export interface AutoOptions {
   answerText: string;
@@ -83,14 +86,21 @@ type AutoArgValues = {
 /** On the live system, NICs start administratively down and report no link: bring them up first. */
 async function detectOnThisMachine() {
   const { detectHardware, LINK_WAIT_MS } = await import('../hardware/detect.ts');
-  return detectHardware(undefined, existsSync('/run/live/medium') ? { linkWaitMs: LINK_WAIT_MS } : {});
+  return detectHardware(
+    undefined,
+    existsSync('/run/live/medium') ? { linkWaitMs: LINK_WAIT_MS } : {},
+  );
 }
 
 export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOptions> {
   if (!values.answer) {
-    throw new UserError({ path: 'auto', message: '--answer FILE is required (usage: openve-install auto --answer A [--payload P] [--yes])' });
+    throw new UserError({
+      path: 'auto',
+      message:
+        '--answer FILE is required (usage: openve-install auto --answer A [--payload P] [--yes])',
+    });
   }
-  const answerText = readText(values.answer, '--answer');
+  const answerText = readAnswerText(values.answer, '--answer');
   const hardware = values.hardware
     ? (await import('../hardware/fixture.ts')).loadHardwareFile(values.hardware)
     : await detectOnThisMachine();
@@ -107,24 +117,27 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
       return fallback;
     }
   };
-  if (hook !== null && !existsSync(hook)) problems.push({ path: '--first-boot-hook', message: `${hook}: no such file` });
-  const payload = collect(() => findPayload(values.payload, process.env.OPENVE_PAYLOAD, dryRun), null);
+  if (hook !== null && !existsSync(hook))
+    problems.push({ path: '--first-boot-hook', message: `${hook}: no such file` });
+  const payload = collect(
+    () => findPayload(values.payload, process.env.OPENVE_PAYLOAD, dryRun),
+    null,
+  );
   return {
     problems,
     answerText,
     answerSource: values.answer,
     hardware,
     payload,
-    confirmed: values.yes === true || values['answer-from-media'] === true || kernelConfirmsWipe(readCmdline()),
+    confirmed:
+      values.yes === true ||
+      values['answer-from-media'] === true ||
+      kernelConfirmsWipe(readCmdline()),
     logPath: values.log ?? DEFAULT_LOG,
     firstBootHook: hook,
     target: values.target ?? null,
     mode: dryRun ? 'dry-run' : 'real',
   };
-}
-
-function readText(file: string, flag: string): string {
-  return readUserFile(file, flag);
 }
 
 function readCmdline(): string {
@@ -140,22 +153,38 @@ export function kernelConfirmsWipe(cmdline: string): boolean {
 }
 
 /** --payload, else $OPENVE_PAYLOAD, else the live medium's payload (squashfs before tar.zst). */
-export function findPayload(flag: string | undefined, env: string | undefined, dryRun: boolean, candidates = MEDIUM_PAYLOADS): string | null {
+export function findPayload(
+  flag: string | undefined,
+  env: string | undefined,
+  dryRun: boolean,
+  candidates = MEDIUM_PAYLOADS,
+): string | null {
   const given = flag ?? (env || undefined);
   const where = flag ? '--payload' : 'OPENVE_PAYLOAD';
   if (given) {
-    if (!payloadFormat(given)) throw new UserError({ path: where, message: `${given}: unknown payload format (expected .squashfs, .tar.zst or .tar)` });
-    if (!dryRun && !existsSync(given)) throw new UserError({ path: where, message: `${given}: no such file` });
+    if (!payloadFormat(given))
+      throw new UserError({
+        path: where,
+        message: `${given}: unknown payload format (expected .squashfs, .tar.zst or .tar)`,
+      });
+    if (!dryRun && !existsSync(given))
+      throw new UserError({ path: where, message: `${given}: no such file` });
     return given;
   }
   const found = candidates.find((c) => existsSync(c));
   if (found) return found;
   if (dryRun) return candidates[0] ?? null;
-  throw new UserError({ path: '--payload', message: `no payload given and none on the install medium (looked for ${candidates.join(', ')}); pass --payload FILE or set OPENVE_PAYLOAD` });
+  throw new UserError({
+    path: '--payload',
+    message: `no payload given and none on the install medium (looked for ${candidates.join(', ')}); pass --payload FILE or set OPENVE_PAYLOAD`,
+  });
 }
 
 export function refuseWipe(plan: Plan): Issue {
-  const disks = plan.summary.disks.map((d) => `${d.path} (${[d.model, d.serial].filter(Boolean).join(' ') || 'no model'}, ${Math.round(d.sizeBytes / 1e9)} GB)`);
+  const disks = plan.summary.disks.map(
+    (d) =>
+      `${d.path} (${[d.model, d.serial].filter(Boolean).join(' ') || 'no model'}, ${Math.round(d.sizeBytes / 1e9)} GB)`,
+  );
   return {
     path: 'auto',
     message: `this install erases ${disks.join(', ')}; confirm with --yes or the kernel parameter openve.confirm-wipe=1 (an answer file shipped on the install medium counts as confirmation)`,
@@ -163,10 +192,13 @@ export function refuseWipe(plan: Plan): Issue {
 }
 
 /** The install itself, given resolved options. Returns the outcome; progress goes to deps.write. */
-export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promise<ApplyOutcome & { plan?: Plan }> {
+export async function autoInstall(
+  opts: AutoOptions,
+  deps: AutoDeps = {},
+): Promise<ApplyOutcome & { plan?: Plan }> {
   const problems = [...(opts.problems ?? [])];
   const parsed = parseAnswers(opts.answerText);
-  if (!parsed.ok) throw new UserError([...problems, ...parsed.issues]);
+  if (!parsed.ok) throw new UserError([...problems, ...inFile(opts.answerSource, parsed.issues)]);
   const answers = parsed.value;
   const planned = buildPlan(answers, opts.hardware);
   if (!planned.ok) throw new UserError([...problems, ...planned.issues]);
@@ -191,7 +223,9 @@ export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promi
     intro: () => [
       `openve-install auto: answer ${opts.answerSource}, payload ${opts.payload ?? '(none)'}, target ${opts.target ?? plan.target}, mode ${opts.mode} (process up ${process.uptime().toFixed(1)} s)`,
       `plan: ${plan.summary.layout}; disks ${plan.summary.disks.map((d) => d.path).join(', ')}; steps ${plan.steps.map((s) => s.id).join(' ')}`,
-      ...opts.hardware.disks.filter((d) => plan.summary.disks.some((p) => p.path === d.path)).map((d) => `wiping ${describeDisk(d)}`),
+      ...opts.hardware.disks
+        .filter((d) => plan.summary.disks.some((p) => p.path === d.path))
+        .map((d) => `wiping ${describeDisk(d)}`),
     ],
   });
   return { ...outcome, plan };

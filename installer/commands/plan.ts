@@ -3,11 +3,12 @@
 // detects this machine. Exit 1 with `path: message` lines for a bad answer file or a selection
 // that fails (those list every disk or NIC of the machine).
 import { UserError } from '../../lib/errors.ts';
-import { readUserFile } from '../../lib/fs.ts';
 import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
 import { planFromAnswerText } from '../core.ts';
 import { formatPlan } from '../plan/format.ts';
+import { readAnswerText } from '../answers/read.ts';
+import { inFile } from '../answers/parse.ts';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('plan', args, {
@@ -22,10 +23,10 @@ export async function run(args: string[]): Promise<number> {
       message:
         '--answer FILE is required (usage: openve-install plan --answer A [--hardware FIXTURE.json] [--json])',
     });
-  const text = readUserFile(values.answer, '--answer');
+  const text = readAnswerText(values.answer, '--answer');
   const hardware = await loadHardware(values.hardware);
   const r = planFromAnswerText(text, hardware);
-  if (!r.ok) throw new UserError(r.issues);
+  if (!r.ok) throw new UserError(inFile(values.answer, r.issues));
   process.stdout.write(
     values.json
       ? JSON.stringify(r.value.plan, null, 2) + '\n'

@@ -5,6 +5,7 @@
 // systeminformation is not used: its diskLayout() finds nothing without udev/smartctl, and cpu()
 // (28 ms) plus its import (20-40 ms) cost more than the whole detection for facts one read of
 // /proc/cpuinfo or /proc/meminfo gives. lsblk runs while sysfs is read.
+import { isSafeInterfaceName, sanitizeProfile } from './sanitize.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../../lib/exec/index.ts';
 import {
@@ -45,11 +46,15 @@ export const MEDIUM_LABEL = 'OPENVE';
 /** Where live-boot mounts the medium it booted from (and older/other live systems). */
 const MEDIUM_MOUNTS = ['/run/live/medium', '/lib/live/mount/medium', '/cdrom'];
 
-export const NOTE_NO_VT = 'CPU has no hardware virtualization (vmx/svm): KVM guests will not run, LXC containers will';
+export const NOTE_NO_VT =
+  'CPU has no hardware virtualization (vmx/svm): KVM guests will not run, LXC containers will';
 export const NOTE_NO_KVM = '/dev/kvm is missing';
 export const NOTE_NO_UDEV = 'udev is not running: udev properties derived from sysfs and lsblk';
 
-export async function detectHardware(runner: CommandRunner = createRunner('probe'), options: DetectOptions = {}): Promise<HardwareProfile> {
+export async function detectHardware(
+  runner: CommandRunner = createRunner('probe'),
+  options: DetectOptions = {},
+): Promise<HardwareProfile> {
   const sys = options.sys ?? hostReader();
   const notes: string[] = [];
   const udevRunning = sys.exists('/run/udev/control');
@@ -75,22 +80,33 @@ export async function detectHardware(runner: CommandRunner = createRunner('probe
   const cpu = parseCpuinfo(cpuText ?? '');
   if (!cpu.virtualization) notes.push(NOTE_NO_VT);
   if (!kvm) notes.push(NOTE_NO_KVM);
-  else if (!cpu.virtualization) notes.push('/dev/kvm exists but the CPU reports no vmx/svm: KVM guests will not start (use QEMU TCG)');
+  else if (!cpu.virtualization)
+    notes.push(
+      '/dev/kvm exists but the CPU reports no vmx/svm: KVM guests will not start (use QEMU TCG)',
+    );
   if (iommuGroups.length === 0 && (dmar || ivrs))
-    notes.push(`IOMMU present (ACPI ${dmar ? 'DMAR' : 'IVRS'}) but not enabled: PCI passthrough needs ${dmar ? 'intel_iommu=on' : 'amd_iommu=on'}`);
+    notes.push(
+      `IOMMU present (ACPI ${dmar ? 'DMAR' : 'IVRS'}) but not enabled: PCI passthrough needs ${dmar ? 'intel_iommu=on' : 'amd_iommu=on'}`,
+    );
   if (!(await udevRunning)) notes.unshift(NOTE_NO_UDEV);
   notes.push(...diskNotes, ...nicNotes);
 
-  return {
+  // a NIC renamed to something ifupdown2 would misread (spaces, '/', ...) is never offered
+  const usable = nics.filter((n) => isSafeInterfaceName(n.name));
+  if (usable.length < nics.length)
+    notes.push(
+      `${nics.length - usable.length} network interface(s) with a name that is not a valid interface name were left out`,
+    );
+  return sanitizeProfile({
     cpu,
     kvm: { devicePresent: kvm },
     iommu: { enabled: iommuGroups.length > 0, groups: iommuGroups.length },
     memoryBytes: parseMeminfo(memText ?? ''),
     firmware: efi ? 'uefi' : 'bios',
     disks: blocks,
-    nics,
+    nics: usable,
     notes,
-  };
+  });
 }
 
 // ---------- disks ----------
@@ -99,26 +115,40 @@ export async function detectHardware(runner: CommandRunner = createRunner('probe
  * The columns detection uses: half the time of `-O` (measured 32 vs 62 ms), which also stats every
  * mounted filesystem and reads zone and queue limits nobody here needs.
  */
-export const LSBLK_COLUMNS = 'NAME,KNAME,PATH,TYPE,SIZE,MODEL,SERIAL,VENDOR,WWN,TRAN,ROTA,RM,RO,LOG-SEC,LABEL,FSTYPE,PTTYPE,HCTL,PKNAME,MOUNTPOINTS';
+export const LSBLK_COLUMNS =
+  'NAME,KNAME,PATH,TYPE,SIZE,MODEL,SERIAL,VENDOR,WWN,TRAN,ROTA,RM,RO,LOG-SEC,LABEL,FSTYPE,PTTYPE,HCTL,PKNAME,MOUNTPOINTS';
 
 async function runLsblk(runner: CommandRunner, notes: string[]): Promise<LsblkRow[]> {
   try {
-    let r = await runner.run(['lsblk', '-J', '-b', '-o', LSBLK_COLUMNS], { reject: false, timeoutMs: 15_000 });
+    let r = await runner.run(['lsblk', '-J', '-b', '-o', LSBLK_COLUMNS], {
+      reject: false,
+      timeoutMs: 15_000,
+    });
     // util-linux before 2.37 has no MOUNTPOINTS column: ask for all of them
-    if (r.exitCode !== 0 && /unknown column/i.test(r.stderr)) r = await runner.run(['lsblk', '-J', '-O', '-b'], { reject: false, timeoutMs: 15_000 });
+    if (r.exitCode !== 0 && /unknown column/i.test(r.stderr))
+      r = await runner.run(['lsblk', '-J', '-O', '-b'], { reject: false, timeoutMs: 15_000 });
     if (r.exitCode === 0) return parseLsblk(r.stdout);
     notes.push(`lsblk failed (exit ${r.exitCode}): disk details from sysfs only`);
   } catch (err) {
-    notes.push(`lsblk unavailable (${err instanceof Error ? err.message : String(err)}): disk details from sysfs only`);
+    notes.push(
+      `lsblk unavailable (${err instanceof Error ? err.message : String(err)}): disk details from sysfs only`,
+    );
   }
   return [];
 }
 
-async function detectDisks(runner: CommandRunner, sys: SysReader, udevRunning: Promise<boolean>, notes: string[]): Promise<DiskInfo[]> {
+async function detectDisks(
+  runner: CommandRunner,
+  sys: SysReader,
+  udevRunning: Promise<boolean>,
+  notes: string[],
+): Promise<DiskInfo[]> {
   // lsblk runs while sysfs is read
   const lsblk = runLsblk(runner, notes);
   const [names, mountsText] = await Promise.all([sys.list('/sys/block'), sys.text('/proc/mounts')]);
-  const facts = (await Promise.all(names.map((n) => readDiskSysfs(sys, n)))).filter((f): f is DiskSysfs => f !== null);
+  const facts = (await Promise.all(names.map((n) => readDiskSysfs(sys, n)))).filter(
+    (f): f is DiskSysfs => f !== null,
+  );
   const rows = await lsblk;
   const byName = new Map(rows.map((r) => [r.kname, r]));
   const disks = facts.map((f) => buildDisk(f, byName.get(f.name)));
@@ -133,11 +163,16 @@ async function detectDisks(runner: CommandRunner, sys: SysReader, udevRunning: P
   }
 
   if (await udevRunning) {
-    const props = await queryUdev(runner, disks.map((d) => d.info.path));
+    const props = await queryUdev(
+      runner,
+      disks.map((d) => d.info.path),
+    );
     for (const d of disks) d.info.udev = props.get(d.info.path) ?? d.derived;
   } else for (const d of disks) d.info.udev = d.derived;
 
-  return disks.map((d) => d.info).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+  return disks
+    .map((d) => d.info)
+    .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
 }
 
 interface DiskWork {
@@ -145,7 +180,10 @@ interface DiskWork {
   derived: Record<string, string>;
 }
 
-type DiskSysfs = { name: string; devpath: string; uevent: string } & Record<(typeof DISK_ATTRS)[number][0], string> & { vpd: Uint8Array | null };
+type DiskSysfs = { name: string; devpath: string; uevent: string } & Record<
+  (typeof DISK_ATTRS)[number][0],
+  string
+> & { vpd: Uint8Array | null };
 
 const DISK_ATTRS = [
   ['size', 'size'],
@@ -171,7 +209,12 @@ async function readDiskSysfs(sys: SysReader, name: string): Promise<DiskSysfs | 
     sys.real(dir),
     sys.text(`${dir}/uevent`),
   ]);
-  const out = { name, devpath: devpath?.replace(/^\/sys/, '') ?? `/devices/virtual/block/${name}`, uevent: uevent ?? '', vpd } as DiskSysfs;
+  const out = {
+    name,
+    devpath: devpath?.replace(/^\/sys/, '') ?? `/devices/virtual/block/${name}`,
+    uevent: uevent ?? '',
+    vpd,
+  } as DiskSysfs;
   DISK_ATTRS.forEach(([key], i) => (out[key] = values[i]!));
   return out;
 }
@@ -194,7 +237,8 @@ function buildDisk(f: DiskSysfs, row: LsblkRow | undefined): DiskWork {
     rotational: row ? row.rota : f.rotational === '1',
     removable: row ? row.rm : f.removable === '1',
     readOnly: row ? row.ro : f.ro === '1',
-    transport: kind === 'loop' || kind === 'ram' || kind === 'md' || kind === 'dm' ? 'unknown' : tran,
+    transport:
+      kind === 'loop' || kind === 'ram' || kind === 'md' || kind === 'dm' ? 'unknown' : tran,
     isBootMedium: false,
     udev: {},
   };
@@ -227,7 +271,10 @@ function transportFromPath(name: string, devpath: string): ReturnType<typeof tra
 }
 
 /** Resolves any block device name (partition, LV, dm) to the whole disk it sits on. */
-export function wholeDisk(rows: readonly LsblkRow[], sysBlock: readonly string[]): (kname: string) => string {
+export function wholeDisk(
+  rows: readonly LsblkRow[],
+  sysBlock: readonly string[],
+): (kname: string) => string {
   const byName = new Map(rows.map((r) => [r.kname, r]));
   return (kname: string): string => {
     let r = byName.get(kname);
@@ -240,12 +287,18 @@ export function wholeDisk(rows: readonly LsblkRow[], sysBlock: readonly string[]
     }
     if (r) return r.kname;
     // no lsblk: strip a partition suffix (sdb1 -> sdb, nvme0n1p2 -> nvme0n1) when that disk exists
-    return sysBlock.find((n) => kname.startsWith(n) && /^p?\d+$/.test(kname.slice(n.length))) ?? kname;
+    return (
+      sysBlock.find((n) => kname.startsWith(n) && /^p?\d+$/.test(kname.slice(n.length))) ?? kname
+    );
   };
 }
 
 /** Mount points (and `[SWAP]`) in use per whole disk, from lsblk's tree and /proc/mounts. */
-export function diskUsage(rows: readonly LsblkRow[], mounts: readonly { source: string; target: string }[], sysBlock: readonly string[]): Map<string, string[]> {
+export function diskUsage(
+  rows: readonly LsblkRow[],
+  mounts: readonly { source: string; target: string }[],
+  sysBlock: readonly string[],
+): Map<string, string[]> {
   const top = wholeDisk(rows, sysBlock);
   const out = new Map<string, string[]>();
   const add = (disk: string, where: string) => {
@@ -256,7 +309,9 @@ export function diskUsage(rows: readonly LsblkRow[], mounts: readonly { source: 
   for (const r of rows) for (const m of r.mountpoints) add(top(r.kname), m);
   const byPath = new Map(rows.map((r) => [r.path, r.kname]));
   for (const m of mounts) {
-    const kname = byPath.get(m.source) ?? (/^\/dev\/[^/]+$/.test(m.source) ? m.source.slice('/dev/'.length) : null);
+    const kname =
+      byPath.get(m.source) ??
+      (/^\/dev\/[^/]+$/.test(m.source) ? m.source.slice('/dev/'.length) : null);
     if (kname) add(top(kname), m.target);
   }
   return out;
@@ -267,11 +322,16 @@ export function diskUsage(rows: readonly LsblkRow[], mounts: readonly { source: 
  * resolves to its disk), and any disk with an ISO9660 filesystem labelled OPENVE on it or on one of
  * its partitions (covers `toram` boots where the medium is no longer mounted).
  */
-export function bootMedia(rows: readonly LsblkRow[], mounts: readonly { source: string; target: string }[], sysBlock: readonly string[]): Set<string> {
+export function bootMedia(
+  rows: readonly LsblkRow[],
+  mounts: readonly { source: string; target: string }[],
+  sysBlock: readonly string[],
+): Set<string> {
   const top = wholeDisk(rows, sysBlock);
   const out = new Set<string>();
   for (const m of mounts) {
-    if (MEDIUM_MOUNTS.includes(m.target) && m.source.startsWith('/dev/')) out.add(top(m.source.slice('/dev/'.length)));
+    if (MEDIUM_MOUNTS.includes(m.target) && m.source.startsWith('/dev/'))
+      out.add(top(m.source.slice('/dev/'.length)));
   }
   for (const r of rows) {
     if (r.fstype === 'iso9660' && r.label.toUpperCase() === MEDIUM_LABEL) out.add(top(r.kname));
@@ -291,21 +351,38 @@ async function runIpLink(runner: CommandRunner): Promise<Map<string, IpLink>> {
   return new Map();
 }
 
-async function detectNics(runner: CommandRunner, sys: SysReader, udevRunning: Promise<boolean>, notes: string[], linkWaitMs: number): Promise<NicInfo[]> {
+async function detectNics(
+  runner: CommandRunner,
+  sys: SysReader,
+  udevRunning: Promise<boolean>,
+  notes: string[],
+  linkWaitMs: number,
+): Promise<NicInfo[]> {
   const names = await sys.list('/sys/class/net');
-  const raw = (await Promise.all(names.map((n) => readNicSysfs(sys, n)))).filter((n): n is NicSysfs => n !== null);
+  const raw = (await Promise.all(names.map((n) => readNicSysfs(sys, n)))).filter(
+    (n): n is NicSysfs => n !== null,
+  );
   // a bond gives its slaves its own MAC; only `ip` knows their permanent one. Elsewhere sysfs has
   // everything, and not spawning ip saves a process (the live system has no bonds).
   const links = raw.some((n) => n.enslaved) ? await runIpLink(runner) : new Map<string, IpLink>();
   const found = raw.map((n) => buildNic(n, links.get(n.name)));
   const down = found.filter((n) => n.adminDown);
   if (down.length > 0 && linkWaitMs > 0) await bringUp(runner, sys, down, linkWaitMs, notes);
-  else for (const n of down) notes.push(`${n.info.name} is administratively down: link state unknown until it is brought up (detect --bring-up)`);
+  else
+    for (const n of down)
+      notes.push(
+        `${n.info.name} is administratively down: link state unknown until it is brought up (detect --bring-up)`,
+      );
   if (await udevRunning) {
-    const props = await queryUdev(runner, found.map((n) => `/sys/class/net/${n.info.name}`));
+    const props = await queryUdev(
+      runner,
+      found.map((n) => `/sys/class/net/${n.info.name}`),
+    );
     for (const n of found) n.info.udev = props.get(`/sys/class/net/${n.info.name}`) ?? n.derived;
   } else for (const n of found) n.info.udev = n.derived;
-  return found.sort((a, b) => a.ifindex - b.ifindex || a.info.name.localeCompare(b.info.name)).map((n) => n.info);
+  return found
+    .sort((a, b) => a.ifindex - b.ifindex || a.info.name.localeCompare(b.info.name))
+    .map((n) => n.info);
 }
 
 interface NicWork {
@@ -317,17 +394,34 @@ interface NicWork {
 }
 
 /** Brings the NICs up, then polls their carrier until all have link or the time is up. */
-async function bringUp(runner: CommandRunner, sys: SysReader, nics: NicWork[], waitMs: number, notes: string[]): Promise<void> {
-  const results = await Promise.all(nics.map((n) => runner.run(['ip', 'link', 'set', 'dev', n.info.name, 'up'], { reject: false, timeoutMs: 10_000 }).catch(() => null)));
+async function bringUp(
+  runner: CommandRunner,
+  sys: SysReader,
+  nics: NicWork[],
+  waitMs: number,
+  notes: string[],
+): Promise<void> {
+  const results = await Promise.all(
+    nics.map((n) =>
+      runner
+        .run(['ip', 'link', 'set', 'dev', n.info.name, 'up'], { reject: false, timeoutMs: 10_000 })
+        .catch(() => null),
+    ),
+  );
   const pending = nics.filter((n, i) => {
     if (results[i]?.exitCode === 0) return true;
-    notes.push(`${n.info.name} is administratively down and could not be brought up: link state unknown`);
+    notes.push(
+      `${n.info.name} is administratively down and could not be brought up: link state unknown`,
+    );
     return false;
   });
-  if (pending.length > 0) notes.push(`brought ${pending.map((n) => n.info.name).join(', ')} up to read the link state`);
+  if (pending.length > 0)
+    notes.push(`brought ${pending.map((n) => n.info.name).join(', ')} up to read the link state`);
   const deadline = performance.now() + waitMs;
   while (pending.length > 0) {
-    const carriers = await Promise.all(pending.map((n) => attr(sys, `/sys/class/net/${n.info.name}/carrier`)));
+    const carriers = await Promise.all(
+      pending.map((n) => attr(sys, `/sys/class/net/${n.info.name}/carrier`)),
+    );
     for (let i = pending.length - 1; i >= 0; i--) {
       if (carriers[i] !== '1') continue;
       const n = pending[i]!;
@@ -363,17 +457,18 @@ async function readNicSysfs(sys: SysReader, name: string): Promise<NicSysfs | nu
   const dir = `/sys/class/net/${name}`;
   // physical NICs only: lo, bridges, bonds, VLANs, veth and tun have no `device`
   if (!(await sys.exists(`${dir}/device`))) return null;
-  const [address, carrier, operstate, flags, master, speed, ifindex, driverLink, real] = await Promise.all([
-    attr(sys, `${dir}/address`),
-    attr(sys, `${dir}/carrier`), // unreadable while the interface is administratively down
-    attr(sys, `${dir}/operstate`),
-    attr(sys, `${dir}/flags`),
-    sys.exists(`${dir}/master`),
-    attr(sys, `${dir}/speed`),
-    attr(sys, `${dir}/ifindex`),
-    sys.link(`${dir}/device/driver`),
-    sys.real(dir),
-  ]);
+  const [address, carrier, operstate, flags, master, speed, ifindex, driverLink, real] =
+    await Promise.all([
+      attr(sys, `${dir}/address`),
+      attr(sys, `${dir}/carrier`), // unreadable while the interface is administratively down
+      attr(sys, `${dir}/operstate`),
+      attr(sys, `${dir}/flags`),
+      sys.exists(`${dir}/master`),
+      attr(sys, `${dir}/speed`),
+      attr(sys, `${dir}/ifindex`),
+      sys.link(`${dir}/device/driver`),
+      sys.real(dir),
+    ]);
   const devpath = real?.replace(/^\/sys/, '') ?? '';
   const pci = pciAddress(devpath);
   const [vendorId, modelId, functions] = pci
@@ -384,9 +479,24 @@ async function readNicSysfs(sys: SysReader, name: string): Promise<NicSysfs | nu
       ])
     : ['', '', [] as string[]];
   const slot = pci?.slice(0, -2);
-  const multifunction = functions.filter((s) => slot !== undefined && s.startsWith(`${slot}.`)).length > 1;
+  const multifunction =
+    functions.filter((s) => slot !== undefined && s.startsWith(`${slot}.`)).length > 1;
   const adminUp = flags === '' ? operstate !== 'down' : (Number(flags) & 0x1) === 1;
-  return { name, address, carrier, operstate, adminUp, enslaved: master, speed, ifindex, driverLink, devpath, vendorId, modelId, multifunction };
+  return {
+    name,
+    address,
+    carrier,
+    operstate,
+    adminUp,
+    enslaved: master,
+    speed,
+    ifindex,
+    driverLink,
+    devpath,
+    vendorId,
+    modelId,
+    multifunction,
+  };
 }
 
 function buildNic(n: NicSysfs, link: IpLink | undefined): NicWork {

@@ -5,13 +5,17 @@ import { UserError } from '../../lib/errors.ts';
 import { unreadableReason } from '../../lib/fs.ts';
 import { checkHardwareProfile } from '../../contracts/hardware/schema.ts';
 import type { HardwareProfile } from '../../contracts/hardware/types.ts';
+import { sanitizeProfile } from './sanitize.ts';
 
 export function loadHardwareFile(file: string): HardwareProfile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError({ path: '--hardware', message: `${file}: ${unreadableReason(err)}; expected a JSON file written by 'openve-install detect --json'` });
+    throw new UserError({
+      path: '--hardware',
+      message: `${file}: ${unreadableReason(err)}; expected a JSON file written by 'openve-install detect --json'`,
+    });
   }
   return parseHardwareText(text, file);
 }
@@ -23,9 +27,15 @@ export function parseHardwareText(text: string, source: string): HardwareProfile
     value = JSON.parse(text);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    throw new UserError({ path: source, message: `not valid JSON (${msg}); expected the output of 'openve-install detect --json'` });
+    throw new UserError({
+      path: source,
+      message: `not valid JSON (${msg}); expected the output of 'openve-install detect --json'`,
+    });
   }
   const r = checkHardwareProfile(value);
-  if (!r.ok) throw new UserError(r.issues.map((i) => ({ path: `${source}: ${i.path}`, message: i.message })));
-  return r.value;
+  if (!r.ok)
+    throw new UserError(
+      r.issues.map((i) => ({ path: `${source}: ${i.path}`, message: i.message })),
+    );
+  return sanitizeProfile(r.value);
 }

@@ -17,6 +17,7 @@ import { planStorage } from './storage.ts';
 import { nodeName, systemFiles } from './files.ts';
 import { bootFiles } from './boot.ts';
 import { overlapWithExtraction } from './overlap.ts';
+import { redactUrl } from '../../contracts/answers/url.ts';
 
 export const TARGET = '/target';
 /** bound into the target for the chroot steps (grub, passwords, systemctl) */
@@ -135,7 +136,7 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
     source: fb?.source ?? 'none',
     // The webhook is posted by the first-boot runner once the network is up.
     ordering: fb?.ordering ?? (answers.webhook ? 'network-online' : 'fully-up'),
-    ...(fb?.url !== undefined ? { url: fb.url } : {}),
+    ...(fb?.url !== undefined ? { url: redactUrl(fb.url) } : {}), // for display: credentials are secrets
     ...(fb?.certFingerprint !== undefined ? { certFingerprint: fb.certFingerprint } : {}),
     ...(answers.webhook ? { webhook: true } : {}),
   });

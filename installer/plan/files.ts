@@ -10,6 +10,7 @@ import type { FstabEntry } from './storage.ts';
 import { FIRST_BOOT_HOOK_PATH, NODE_CONFIG_PATH } from '../../contracts/node/types.ts';
 import { KEYBOARDS } from '../../contracts/answers/locales.ts';
 import { secretPlaceholder } from '../../contracts/plan/types.ts';
+import { hasUrlSecrets } from '../../contracts/answers/url.ts';
 import { render, UnsafeTemplateValue } from './render.ts';
 
 /** glibc's built-in locale: needs no locale-gen in the payload (Proxmox uses en_US.UTF-8, generated). */
@@ -42,18 +43,24 @@ export function nodeConfig(answers: Answers, net: NetworkPlan, name: NodeName): 
     firstBoot: {
       source: fb?.source ?? 'none',
       ordering: fb?.ordering ?? 'fully-up',
-      ...(fb?.url !== undefined ? { url: fb.url } : {}),
+      ...(fb?.url !== undefined
+        ? { url: hasUrlSecrets(fb.url) ? secretPlaceholder('first-boot-url') : fb.url }
+        : {}),
       ...(fb?.certFingerprint !== undefined ? { certFingerprint: fb.certFingerprint } : {}),
       hookPath: FIRST_BOOT_HOOK_PATH,
     },
   };
   if (answers.webhook) {
     config.webhook = {
-      url: answers.webhook.url,
+      url: hasUrlSecrets(answers.webhook.url)
+        ? secretPlaceholder('webhook-url')
+        : answers.webhook.url,
       ...(answers.webhook.certFingerprint !== undefined
         ? { certFingerprint: answers.webhook.certFingerprint }
         : {}),
-      ...(answers.webhook.authToken !== undefined ? { authToken: secretPlaceholder('webhook-token') } : {}),
+      ...(answers.webhook.authToken !== undefined
+        ? { authToken: secretPlaceholder('webhook-token') }
+        : {}),
     };
   }
   const c = answers.cluster;

@@ -1,33 +1,8 @@
 // udev property filters (answer file `filter.<PROPERTY> = "glob"`), as Proxmox matches them:
-// shell-style globs (* ? [abc] [!abc]), case-sensitive, over the whole value.
+// shell-style globs (* ? [abc] [!abc]), case-sensitive, over the whole value, matched by glob.ts
+// in bounded time.
 import type { UdevFilter } from '../../contracts/answers/types.ts';
-
-const cache = new Map<string, RegExp>();
-
-export function globToRegExp(glob: string): RegExp {
-  let re = cache.get(glob);
-  if (re) return re;
-  let src = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') src += '.*';
-    else if (c === '?') src += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end === -1) src += '\\[';
-      else {
-        let body = glob.slice(i + 1, end);
-        const negate = body.startsWith('!') || body.startsWith('^');
-        if (negate) body = body.slice(1);
-        src += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
-        i = end;
-      }
-    } else src += c.replace(/[.+^${}()|\\/\]]/g, '\\$&');
-  }
-  re = new RegExp(`^${src}$`, 's');
-  cache.set(glob, re);
-  return re;
-}
+import { globMatch } from '../answers/glob.ts';
 
 /** 'any': one filter entry matches; 'all': every entry matches (a missing property never matches). */
 export function matchesFilter(
@@ -39,7 +14,7 @@ export function matchesFilter(
   if (entries.length === 0) return false;
   const hit = ([key, glob]: [string, string]): boolean => {
     const value = props[key];
-    return value !== undefined && globToRegExp(glob).test(value);
+    return value !== undefined && globMatch(glob, value);
   };
   return match === 'all' ? entries.every(hit) : entries.some(hit);
 }
@@ -47,6 +22,6 @@ export function matchesFilter(
 /** `ID_MODEL="Samsung*", ID_BUS="ata"` for messages */
 export function describeFilter(filter: UdevFilter): string {
   return Object.entries(filter)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)}`) // a 1 MiB glob is not echoed
     .join(', ');
 }

@@ -18,6 +18,7 @@
 // Proxmox asks before installing below 8 GiB and refuses below 2 GiB; unattended, nobody can
 // answer, so 8 GiB is a hard minimum here.
 import type { LvmOptions } from '../../contracts/answers/types.ts';
+import { SIZE_MINIMA_GIB } from '../../contracts/answers/limits.ts';
 import type { Issue, Result } from '../../lib/errors.ts';
 import type { PartitionSpec, PartitionRole } from '../../contracts/plan/types.ts';
 import {
@@ -38,8 +39,8 @@ export const LEADING_MIB = 1;
 export const BOOT_AREA_MIB = LEADING_MIB + BIOS_BOOT_MIB + ESP_MIB;
 /** The backup GPT at the end of the disk, rounded up to 1 MiB. */
 export const TRAILING_MIB = 1;
-export const MIN_HDSIZE_MIB = 8 * GIB_IN_MIB;
-export const ROOT_MIN_MIB = 4 * GIB_IN_MIB;
+export const MIN_HDSIZE_MIB = SIZE_MINIMA_GIB.hdsize * GIB_IN_MIB;
+export const ROOT_MIN_MIB = SIZE_MINIMA_GIB.maxroot * GIB_IN_MIB;
 export const ROOT_MAX_MIB = 96 * GIB_IN_MIB;
 export const SWAP_MIN_MIB = 4 * GIB_IN_MIB;
 export const SWAP_MAX_MIB = 8 * GIB_IN_MIB;
@@ -208,9 +209,14 @@ export function lvmSizing(
     warnings.push(
       `Not enough space for the thin pool 'data' for guests (${formatMiB(Math.max(dataMiB, 0))} left, more than 4 GiB needed): guest images go to /var/lib/vz on the root volume.`,
     );
-  } else if (lvm.maxvz !== 0) {
+  } else if (lvm.maxvz !== 0 && gibToMiB(lvm.maxvz) <= THIN_POOL_MIN_MIB) {
     warnings.push(
       `disk-setup.lvm.maxvz = ${lvm.maxvz} GiB is 4 GiB or less: no thin pool 'data' is created.`,
+    );
+  } else if (lvm.maxvz !== 0) {
+    // maxvz asked for more, but the volume group has no room for it
+    warnings.push(
+      `No room for the thin pool 'data' of disk-setup.lvm.maxvz = ${lvm.maxvz} GiB (${formatMiB(Math.max(dataMiB, 0))} left after swap, root and minfree, more than 4 GiB needed): guest images go to /var/lib/vz on the root volume.`,
     );
   }
   return { ok: true, value: { vgMiB, swapMiB, rootMiB, minfreeMiB, data, warnings } };

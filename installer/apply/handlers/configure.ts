@@ -9,11 +9,16 @@ import { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_UNITS } from '../../../contracts/node/
 const PLACEHOLDER = /@@SECRET:([a-z0-9-]+)@@/g;
 
 /** Replace @@SECRET:name@@ with the secret's value; returns the text and the values used (to redact). */
-export function substituteSecrets(content: string, secrets: ApplySecrets, where: string): { text: string; used: string[] } {
+export function substituteSecrets(
+  content: string,
+  secrets: ApplySecrets,
+  where: string,
+): { text: string; used: string[] } {
   const used: string[] = [];
   const text = content.replace(PLACEHOLDER, (_m, name: string) => {
     const value = secretValue(name as SecretName, secrets);
-    if (value === undefined) throw new Error(`${where}: the plan needs secret '${name}' but none was given`);
+    if (value === undefined)
+      throw new Error(`${where}: the plan needs secret '${name}' but none was given`);
     used.push(value);
     return value;
   });
@@ -28,6 +33,10 @@ function secretValue(name: SecretName, secrets: ApplySecrets): string | undefine
       return secrets.clusterToken;
     case 'webhook-token':
       return secrets.webhookToken;
+    case 'first-boot-url':
+      return secrets.firstBootUrl;
+    case 'webhook-url':
+      return secrets.webhookUrl;
     default:
       return undefined;
   }
@@ -37,7 +46,8 @@ export const writeFiles: Handler<'write-files'> = async (step, ctx) => {
   // the link text of a symlink is a path on the new system (/usr/share/zoneinfo/...), never resolved here
   const used: string[] = [];
   const entries = step.files.map((f): ArchiveEntry => {
-    if (f.symlink !== undefined) return { path: f.path, mode: '0777', type: 'symlink', target: f.symlink };
+    if (f.symlink !== undefined)
+      return { path: f.path, mode: '0777', type: 'symlink', target: f.symlink };
     const sub = substituteSecrets(f.content, ctx.secrets, f.path);
     used.push(...sub.used);
     return { path: f.path, mode: f.mode, type: 'file', content: sub.text };
@@ -55,11 +65,18 @@ export async function hashPassword(ctx: ApplyContext, plain: string): Promise<st
     ['openssl', 'passwd', '-6', '-stdin'],
   ];
   for (const argv of attempts) {
-    const r = await ctx.runner.run(argv, { input: `${plain}\n`, reject: false, redact: [plain], quietOutput: true });
+    const r = await ctx.runner.run(argv, {
+      input: `${plain}\n`,
+      reject: false,
+      redact: [plain],
+      quietOutput: true,
+    });
     const hash = r.stdout.trim();
     if (r.exitCode === 0 && /^\$(y|6|5)\$/.test(hash)) return hash;
   }
-  throw new Error('cannot hash the root password: neither `mkpasswd -m yescrypt` (whois) nor `openssl passwd -6` worked');
+  throw new Error(
+    'cannot hash the root password: neither `mkpasswd -m yescrypt` (whois) nor `openssl passwd -6` worked',
+  );
 }
 
 export const rootPassword: Handler<'root-password'> = async (step, ctx) => {
@@ -75,7 +92,12 @@ export const sshKeys: Handler<'ssh-keys'> = async (step, ctx) => {
   const home = step.user === 'root' ? '/root' : `/home/${step.user}`;
   await writeEntries(ctx, ctx.target, [
     { path: `${home}/.ssh`, mode: '0700', type: 'dir' },
-    { path: `${home}/.ssh/authorized_keys`, mode: '0600', type: 'file', content: step.keys.join('\n') + '\n' },
+    {
+      path: `${home}/.ssh/authorized_keys`,
+      mode: '0600',
+      type: 'file',
+      content: step.keys.join('\n') + '\n',
+    },
   ]);
 };
 
@@ -93,17 +115,39 @@ export const firstBoot: Handler<'first-boot'> = async (step, ctx) => {
   if (step.source === 'none' && !step.webhook) return;
   if (step.source === 'from-iso') {
     if (ctx.firstBootHook) {
-      await ctx.runner.run(['install', '-D', '-m', '0755', '-o', '0', '-g', '0', ctx.firstBootHook, inTarget(ctx, FIRST_BOOT_HOOK_PATH)]);
+      await ctx.runner.run([
+        'install',
+        '-D',
+        '-m',
+        '0755',
+        '-o',
+        '0',
+        '-g',
+        '0',
+        ctx.firstBootHook,
+        inTarget(ctx, FIRST_BOOT_HOOK_PATH),
+      ]);
     } else {
-      ctx.emit({ type: 'warning', step: step.id, text: 'first-boot source is from-iso but the install medium has no first-boot hook' });
+      ctx.emit({
+        type: 'warning',
+        step: step.id,
+        text: 'first-boot source is from-iso but the install medium has no first-boot hook',
+      });
     }
   }
   const unit = FIRST_BOOT_UNITS[step.ordering];
   const dirs = ['/etc/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
-  const test = ['test', ...dirs.flatMap((d, i) => [...(i ? ['-o'] : []), '-e', inTarget(ctx, `${d}/${unit}`)])];
+  const test = [
+    'test',
+    ...dirs.flatMap((d, i) => [...(i ? ['-o'] : []), '-e', inTarget(ctx, `${d}/${unit}`)]),
+  ];
   const present = await ctx.runner.run(test, { reject: false });
   if (present.exitCode !== 0) {
-    ctx.emit({ type: 'warning', step: step.id, text: `${unit} is not in the payload: the first-boot hook will not run` });
+    ctx.emit({
+      type: 'warning',
+      step: step.id,
+      text: `${unit} is not in the payload: the first-boot hook will not run`,
+    });
     return;
   }
   await chroot(ctx, ['systemctl', 'enable', unit]);

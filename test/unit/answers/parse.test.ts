@@ -68,9 +68,18 @@ describe('parseAnswers', () => {
 
   it('reads filters, filter-match, btrfs, first-boot, webhook, cluster, bond and vlan', () => {
     const a = ok(
-      BASE.replace('disk-list = ["sda"]', 'filter.ID_MODEL = "Samsung*"\nfilter.ID_SERIAL = "S2*"\nfilter-match = "all"')
-        .replace('filesystem = "ext4"', 'filesystem = "btrfs"\nbtrfs.raid = "RAID10"\nbtrfs.compress = "zstd"\nbtrfs.hdsize = 100')
-        .replace('dns = "192.168.1.1"', 'dns = "192.168.1.1"\nvlan = 20\nfilter.ID_NET_NAME = "enp1s0f0"\nbond = { mode = "802.3ad", filter = { ID_NET_NAME = "enp1s0f*" } }') +
+      BASE.replace(
+        'disk-list = ["sda"]',
+        'filter.ID_MODEL = "Samsung*"\nfilter.ID_SERIAL = "S2*"\nfilter-match = "all"',
+      )
+        .replace(
+          'filesystem = "ext4"',
+          'filesystem = "btrfs"\nbtrfs.raid = "RAID10"\nbtrfs.compress = "zstd"\nbtrfs.hdsize = 100',
+        )
+        .replace(
+          'dns = "192.168.1.1"',
+          'dns = "192.168.1.1"\nvlan = 20\nfilter.ID_NET_NAME = "enp1s0f0"\nbond = { mode = "802.3ad", filter = { ID_NET_NAME = "enp1s0f*" } }',
+        ) +
         `
 [first-boot]
 source = "from-url"
@@ -89,19 +98,34 @@ token = "fleet-token-0123456789"
     );
     expect(a.disk).toEqual({
       filesystem: 'btrfs',
-      selection: { kind: 'filter', filter: { ID_MODEL: 'Samsung*', ID_SERIAL: 'S2*' }, match: 'all' },
+      selection: {
+        kind: 'filter',
+        filter: { ID_MODEL: 'Samsung*', ID_SERIAL: 'S2*' },
+        match: 'all',
+      },
       lvm: {},
       btrfs: { raid: 'raid10', compress: 'zstd', hdsize: 100 },
     });
-    expect(a.network).toMatchObject({ vlan: 20, filter: { ID_NET_NAME: 'enp1s0f0' }, bond: { mode: '802.3ad', filter: { ID_NET_NAME: 'enp1s0f*' } } });
+    expect(a.network).toMatchObject({
+      vlan: 20,
+      filter: { ID_NET_NAME: 'enp1s0f0' },
+      bond: { mode: '802.3ad', filter: { ID_NET_NAME: 'enp1s0f*' } },
+    });
     expect(a.firstBoot).toEqual({
       source: 'from-url',
       url: 'https://deploy.example.com/first-boot.sh',
       certFingerprint: `${'AB:'.repeat(31)}AB`,
       ordering: 'fully-up',
     });
-    expect(a.webhook).toEqual({ url: 'https://deploy.example.com/done', authToken: 'hook-secret-token' });
-    expect(a.cluster).toEqual({ mode: 'join', master: '192.168.1.2', token: 'fleet-token-0123456789' });
+    expect(a.webhook).toEqual({
+      url: 'https://deploy.example.com/done',
+      authToken: 'hook-secret-token',
+    });
+    expect(a.cluster).toEqual({
+      mode: 'join',
+      master: '192.168.1.2',
+      token: 'fleet-token-0123456789',
+    });
   });
 
   it('accepts the snake_case spellings Proxmox still accepts', () => {
@@ -118,7 +142,9 @@ token = "fleet-token-0123456789"
   });
 
   it('accepts /dev/ paths in disk-list, as Proxmox does, and keeps the kernel name', () => {
-    expect(ok(BASE.replace('disk-list = ["sda"]', 'disk_list = ["/dev/sda"]')).disk.selection).toEqual({ kind: 'list', disks: ['sda'] });
+    expect(
+      ok(BASE.replace('disk-list = ["sda"]', 'disk_list = ["/dev/sda"]')).disk.selection,
+    ).toEqual({ kind: 'list', disks: ['sda'] });
   });
 
   it('an empty disk-list next to a filter means the filter (Proxmox: empty = unset)', () => {
@@ -128,24 +154,38 @@ token = "fleet-token-0123456789"
 
   it('accepts a hashed password, ssh keys and fqdn from DHCP', () => {
     const a = ok(
-      BASE.replace('root-password = "passw0rd-fixture"', 'root-password-hashed = "$5$saltsalt$9q.2fWeIY0.4u73KEhKAJkB.CdL0Uc0RbNCCgySGSW0"\nroot-ssh-keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINg/5auAsHigk8P3vcCCNxUrf77LCfMEvpsH8XEYYAwa root@vm "]')
-        .replace('fqdn = "node1.example.com"', 'fqdn.source = "from-dhcp"\nfqdn.domain = "example.com"'),
+      BASE.replace(
+        'root-password = "passw0rd-fixture"',
+        'root-password-hashed = "$5$saltsalt$9q.2fWeIY0.4u73KEhKAJkB.CdL0Uc0RbNCCgySGSW0"\nroot-ssh-keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINg/5auAsHigk8P3vcCCNxUrf77LCfMEvpsH8XEYYAwa root@vm "]',
+      ).replace(
+        'fqdn = "node1.example.com"',
+        'fqdn.source = "from-dhcp"\nfqdn.domain = "example.com"',
+      ),
     );
-    expect(a.global.rootPassword).toEqual({ kind: 'hashed', hash: '$5$saltsalt$9q.2fWeIY0.4u73KEhKAJkB.CdL0Uc0RbNCCgySGSW0' });
-    expect(a.global.rootSshKeys).toEqual(['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINg/5auAsHigk8P3vcCCNxUrf77LCfMEvpsH8XEYYAwa root@vm']);
+    expect(a.global.rootPassword).toEqual({
+      kind: 'hashed',
+      hash: '$5$saltsalt$9q.2fWeIY0.4u73KEhKAJkB.CdL0Uc0RbNCCgySGSW0',
+    });
+    expect(a.global.rootSshKeys).toEqual([
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINg/5auAsHigk8P3vcCCNxUrf77LCfMEvpsH8XEYYAwa root@vm',
+    ]);
     expect(a.global.fqdn).toEqual({ source: 'from-dhcp', domain: 'example.com' });
   });
 
   it('accepts IPv6 static configuration with a link-local gateway', () => {
-    const a = ok(BASE.replace('cidr = "192.168.1.10/24"', 'cidr = "2001:db8::10/64"').replace('gateway = "192.168.1.1"', 'gateway = "fe80::1"').replace('dns = "192.168.1.1"', 'dns = "2001:db8::53"'));
+    const a = ok(
+      BASE.replace('cidr = "192.168.1.10/24"', 'cidr = "2001:db8::10/64"')
+        .replace('gateway = "192.168.1.1"', 'gateway = "fe80::1"')
+        .replace('dns = "192.168.1.1"', 'dns = "2001:db8::53"'),
+    );
     expect(a.network.cidr).toBe('2001:db8::10/64');
   });
 
   it('reports TOML syntax errors with line and column, never the line itself', () => {
     expect(problems('[global]\nroot-password = "passw0rd-fixture\n')).toEqual([
-      'line 2, column 34: invalid TOML: control characters are not allowed in strings',
+      'line 2, column 34 (global.root-password): invalid TOML: control characters are not allowed in strings',
     ]);
-    expect(problems('a = ')).toEqual(['line 1, column 5: invalid TOML: invalid value']);
+    expect(problems('a = ')).toEqual(['line 1, column 5 (a): invalid TOML: invalid value']);
   });
 
   it('reports every problem at once, in file order', () => {
@@ -171,26 +211,45 @@ token = "fleet-token-0123456789"
       'network: expected a table, got a string',
       'disk-setup: expected a table, got a date',
     ]);
-    expect(problems(BASE.replace('fqdn = "node1.example.com"', 'fqdn = 2024-01-01T00:00:00Z'))).toEqual([
+    expect(
+      problems(BASE.replace('fqdn = "node1.example.com"', 'fqdn = 2024-01-01T00:00:00Z')),
+    ).toEqual([
       'global.fqdn: expected a fully qualified domain name like "node1.example.com", or a table { source = "from-dhcp", domain = "example.com" }',
     ]);
-    expect(problems(BASE.replace('filesystem = "ext4"\n', ''))).toEqual(['disk-setup.filesystem: required, but missing']);
+    expect(problems(BASE.replace('filesystem = "ext4"\n', ''))).toEqual([
+      'disk-setup.filesystem: required, but missing',
+    ]);
   });
 
   it('names non-finite and out-of-range numbers', () => {
-    const text = BASE.replace('dns = "192.168.1.1"', 'dns = "192.168.1.1"\nvlan = 1e300').replace('disk-list = ["sda"]', 'disk-list = ["sda"]\nlvm.hdsize = inf\nlvm.swapsize = nan\nlvm.maxroot = 1.5');
+    const text = BASE.replace('dns = "192.168.1.1"', 'dns = "192.168.1.1"\nvlan = 1e300').replace(
+      'disk-list = ["sda"]',
+      'disk-list = ["sda"]\nlvm.hdsize = inf\nlvm.swapsize = nan\nlvm.maxroot = 1.5',
+    );
     expect(problems(text)).toEqual([
       'network.vlan: is too large',
       'network.vlan: must be at most 4094',
       'disk-setup.lvm.hdsize: expected a finite number, got inf',
       'disk-setup.lvm.swapsize: expected a finite number, got nan',
-      'disk-setup.lvm.maxroot: must be at least 2',
+      'disk-setup.lvm.maxroot: 1.5 GiB is too small: the root volume needs at least 4 GiB',
     ]);
-    expect(problems(BASE.replace('dns = "192.168.1.1"', 'dns = "192.168.1.1"\nvlan = 1.5'))).toEqual(['network.vlan: expected an integer, got a number']);
+    expect(
+      problems(BASE.replace('dns = "192.168.1.1"', 'dns = "192.168.1.1"\nvlan = 1.5')),
+    ).toEqual(['network.vlan: expected an integer, got a number']);
   });
 
   it('never throws, whatever it is given', () => {
-    for (const input of ['', '\u0000', '[[global]]\n', 'global = []', '[global]\nfqdn = {}', '[global.fqdn]\nsource = 1', '[network.interface-name-pinning]\nenabled = true\nmapping = 5', '[disk-setup]\ndisk-list = [1, true, {a = 1}]\nfilter = "x"', undefined as unknown as string]) {
+    for (const input of [
+      '',
+      '\u0000',
+      '[[global]]\n',
+      'global = []',
+      '[global]\nfqdn = {}',
+      '[global.fqdn]\nsource = 1',
+      '[network.interface-name-pinning]\nenabled = true\nmapping = 5',
+      '[disk-setup]\ndisk-list = [1, true, {a = 1}]\nfilter = "x"',
+      undefined as unknown as string,
+    ]) {
       expect(() => parseAnswers(input)).not.toThrow();
       expect(parseAnswers(input).ok).toBe(false);
     }
@@ -210,7 +269,9 @@ describe('loadAnswerFile', () => {
     const missing = path.join(dir, 'nope.toml');
     const err = await readAnswerFile(missing).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).issues).toEqual([{ path: missing, message: 'no such file (expected an answer file in TOML)' }]);
+    expect((err as UserError).issues).toEqual([
+      { path: missing, message: 'no such file (expected an answer file in TOML)' },
+    ]);
     await expect(readAnswerFile(dir)).rejects.toThrow(`${dir}: is a directory`);
   });
 
@@ -220,7 +281,7 @@ describe('loadAnswerFile', () => {
     const err = (await loadAnswerFile(file).catch((e: unknown) => e)) as UserError;
     expect(err.issues.map(formatIssue)).toEqual([
       "global.country: 'AT' must be lower case: 'at'",
-      "disk-setup.filesystem: 'ext5' is not valid (did you mean 'ext4'?); expected one of ext4, xfs, btrfs, zfs",
+      "disk-setup.filesystem: 'ext5' is not valid (did you mean 'ext4'?); expected one of ext4, xfs, btrfs",
     ]);
   });
 });

@@ -4,7 +4,8 @@ import { KEYBOARD_IDS, COUNTRY_CODES } from '../../../contracts/answers/locales.
 import { closest } from '../../../contracts/answers/suggest.ts';
 
 const KEYS = {
-  ed25519: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINg/5auAsHigk8P3vcCCNxUrf77LCfMEvpsH8XEYYAwa root@vm',
+  ed25519:
+    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINg/5auAsHigk8P3vcCCNxUrf77LCfMEvpsH8XEYYAwa root@vm',
   rsa2048:
     'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDMau4ZRy/W7p0TWyOHaN0rY18fKcZCx6ZXWhGxvbLt2esu9cte8zTPSUGs/lZoXGAuW75fA4ZHoz0YSzSLCmSjeXoewuiWpJNO1g8FnKABh1m0GMKPkqsx9SNZxkut3aIZ6tkbPRnGPKPgiw7mkepbZuC4IHO05oUpg7TeDhVSyaS3WIbjLfizd1LfeXBgfSkNo6bvueX2GpGEBR6IHfPoVkHtVZPaHVL4My5EBhtcbLkN50+WdZUZPysuWbSeJr0jB0PDQrMPLnBLrAR+Y+GHV+QKDMJv79jlpXoPYOQVV/AlNYVbfGDQnZ7J1Ona1gjFfLncVCyh3nRkHKOdkiX/ root@vm',
   p256: 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBK7qyO3n4HthMdja2kGF354pxiD3VdaKiBOMu/ZKvHPFs2ez0HN9LJZiS/zhze/RoqTJGN3qdQL2uAJZk5medck= test@openve',
@@ -18,13 +19,18 @@ function sshString(b: Buffer | string): Buffer {
   len.writeUInt32BE(data.length);
   return Buffer.concat([len, data]);
 }
-const blob = (...parts: (Buffer | string)[]) => Buffer.concat(parts.map(sshString)).toString('base64');
+const blob = (...parts: (Buffer | string)[]) =>
+  Buffer.concat(parts.map(sshString)).toString('base64');
 
 describe('validateFqdn', () => {
-  it.each(['node1.example.com', 'a-b.com', 'pve.lan', '123foo.example', 'Node1.Example.COM', `${'a'.repeat(63)}.com`])(
-    'accepts %s',
-    (fqdn) => expect(v.validateFqdn(fqdn)).toBeNull(),
-  );
+  it.each([
+    'node1.example.com',
+    'a-b.com',
+    'pve.lan',
+    '123foo.example',
+    'Node1.Example.COM',
+    `${'a'.repeat(63)}.com`,
+  ])('accepts %s', (fqdn) => expect(v.validateFqdn(fqdn)).toBeNull());
   it.each([
     ['node1', 'needs a domain'],
     ['', 'must not be empty'],
@@ -60,7 +66,15 @@ describe('IP addresses', () => {
     expect(v.validateIp('10.0.0.1')).toBeNull();
     expect(v.validateIp('2001:db8::1')).toBeNull();
     expect(v.validateIp('::ffff:10.0.0.1')).toBeNull();
-    for (const bad of ['10.1', '010.0.0.1', '0x0a.0.0.1', '1.2.3.256', 'fe80::1%eth0', 'host', '']) {
+    for (const bad of [
+      '10.1',
+      '010.0.0.1',
+      '0x0a.0.0.1',
+      '1.2.3.256',
+      'fe80::1%eth0',
+      'host',
+      '',
+    ]) {
       expect(v.validateIp(bad), bad).toContain('not a valid IPv4 or IPv6 address');
     }
     expect(v.validateIp('10.0.0.1/24')).toContain('without a prefix length');
@@ -74,9 +88,14 @@ describe('IP addresses', () => {
 });
 
 describe('validateCidr', () => {
-  it.each(['192.168.1.10/24', '10.0.0.1/8', '10.0.0.0/31', '10.0.0.7/32', '2001:db8::10/64', 'fd00::1/128'])('accepts %s', (c) =>
-    expect(v.validateCidr(c)).toBeNull(),
-  );
+  it.each([
+    '192.168.1.10/24',
+    '10.0.0.1/8',
+    '10.0.0.0/31',
+    '10.0.0.7/32',
+    '2001:db8::10/64',
+    'fd00::1/128',
+  ])('accepts %s', (c) => expect(v.validateCidr(c)).toBeNull());
   it.each([
     ['192.168.1.10', 'no prefix length'],
     ['10.10.10.10/33', 'from 1 to 32'],
@@ -113,7 +132,9 @@ describe('validateGateway', () => {
     expect(v.validateGateway('2001:db8::1', '192.168.1.10/24')).toContain('is IPv6 but');
     expect(v.validateGateway('192.168.1.0', '192.168.1.10/24')).toContain('network address');
     expect(v.validateGateway('192.168.1.255', '192.168.1.10/24')).toContain('broadcast address');
-    expect(v.validateGateway('2001:db9::1', '2001:db8::10/64')).toContain('not inside the subnet 2001:db8::/64');
+    expect(v.validateGateway('2001:db9::1', '2001:db8::10/64')).toContain(
+      'not inside the subnet 2001:db8::/64',
+    );
     expect(v.validateGateway('gw', '192.168.1.10/24')).toContain('not a valid');
   });
   it('leaves an invalid cidr to validateCidr', () => {
@@ -122,15 +143,32 @@ describe('validateGateway', () => {
 });
 
 describe('validateEmail', () => {
-  it.each(['mail@no.invalid', 'a.b+c@example.com', 'root@localhost'])('accepts %s', (e) => expect(v.validateEmail(e)).toBeNull());
-  it.each(['admin', 'admin@', '@example.com', 'a b@example.com', 'a@-example.com', 'a@exa_mple.com'])('refuses %s', (e) =>
+  it.each(['mail@no.invalid', 'a.b+c@example.com', 'root@localhost'])('accepts %s', (e) =>
+    expect(v.validateEmail(e)).toBeNull(),
+  );
+  it.each([
+    'admin',
+    'admin@',
+    '@example.com',
+    'a b@example.com',
+    'a@-example.com',
+    'a@exa_mple.com',
+  ])('refuses %s', (e) =>
     expect(v.validateEmail(e)).toContain('does not look like an e-mail address'),
   );
 });
 
 describe('locale', () => {
   it('time zones: IANA names and zone.tab spellings, case-sensitive', () => {
-    for (const tz of ['Europe/Vienna', 'UTC', 'Etc/UTC', 'Europe/Kyiv', 'Europe/Kiev', 'Asia/Kolkata', 'America/Argentina/Buenos_Aires']) {
+    for (const tz of [
+      'Europe/Vienna',
+      'UTC',
+      'Etc/UTC',
+      'Europe/Kyiv',
+      'Europe/Kiev',
+      'Asia/Kolkata',
+      'America/Argentina/Buenos_Aires',
+    ]) {
       expect(v.validateTimezone(tz), tz).toBeNull();
     }
     expect(v.validateTimezone('Europe/Viena')).toContain("(did you mean 'Europe/Vienna'?)");
@@ -186,9 +224,13 @@ describe('secrets', () => {
 });
 
 describe('validateSshPublicKey', () => {
-  it.each(Object.entries(KEYS))('accepts a real %s key', (_, key) => expect(v.validateSshPublicKey(key)).toBeNull());
+  it.each(Object.entries(KEYS))('accepts a real %s key', (_, key) =>
+    expect(v.validateSshPublicKey(key)).toBeNull(),
+  );
   it('accepts a key without comment and with surrounding whitespace', () => {
-    expect(v.validateSshPublicKey(`  ${KEYS.ed25519.split(' ').slice(0, 2).join(' ')}  `)).toBeNull();
+    expect(
+      v.validateSshPublicKey(`  ${KEYS.ed25519.split(' ').slice(0, 2).join(' ')}  `),
+    ).toBeNull();
   });
   it('accepts security-key types', () => {
     const sk = `sk-ssh-ed25519@openssh.com ${blob('sk-ssh-ed25519@openssh.com', Buffer.alloc(32, 7), 'ssh:')}`;
@@ -204,20 +246,32 @@ describe('validateSshPublicKey', () => {
     expect(v.validateSshPublicKey('ssh-ed25519')).toContain('has no key data');
     expect(v.validateSshPublicKey('ssh-ed25519 not!base64')).toContain('not valid base64');
     expect(v.validateSshPublicKey('ssh-ed25519 AAAA')).toContain('truncated');
-    expect(v.validateSshPublicKey(`ssh-ed25519 ${blob('ssh-ed25519', Buffer.alloc(31))}`)).toContain('32 bytes');
-    expect(v.validateSshPublicKey(`ssh-ed25519 ${blob('ssh-ed25519', Buffer.alloc(32), 'extra')}`)).toContain('trailing bytes');
-    expect(v.validateSshPublicKey(`ecdsa-sha2-nistp256 ${blob('ecdsa-sha2-nistp256', 'nistp384', Buffer.alloc(65))}`)).toContain(
-      'curve nistp256',
-    );
+    expect(
+      v.validateSshPublicKey(`ssh-ed25519 ${blob('ssh-ed25519', Buffer.alloc(31))}`),
+    ).toContain('32 bytes');
+    expect(
+      v.validateSshPublicKey(`ssh-ed25519 ${blob('ssh-ed25519', Buffer.alloc(32), 'extra')}`),
+    ).toContain('trailing bytes');
+    expect(
+      v.validateSshPublicKey(
+        `ecdsa-sha2-nistp256 ${blob('ecdsa-sha2-nistp256', 'nistp384', Buffer.alloc(65))}`,
+      ),
+    ).toContain('curve nistp256');
     const n512 = Buffer.concat([Buffer.from([0x00, 0xc0]), Buffer.alloc(63, 1)]);
-    expect(v.validateSshPublicKey(`ssh-rsa ${blob('ssh-rsa', Buffer.from([1, 0, 1]), n512)}`)).toContain('at least 1024 bits');
+    expect(
+      v.validateSshPublicKey(`ssh-rsa ${blob('ssh-rsa', Buffer.from([1, 0, 1]), n512)}`),
+    ).toContain('at least 1024 bits');
   });
   it('refuses unknown and obsolete types, options, several lines, empty', () => {
-    expect(v.validateSshPublicKey('ssh-ed448 AAAA')).toContain('unknown key type; a key line starts with one of ssh-ed25519');
-    expect(v.validateSshPublicKey('ssh-ed2519 AAAA')).toContain("unknown key type (did you mean 'ssh-ed25519'?)");
+    expect(v.validateSshPublicKey('ssh-ed448 AAAA')).toContain(
+      'unknown key type; a key line starts with one of ssh-ed25519',
+    );
+    expect(v.validateSshPublicKey('ssh-ed2519 AAAA')).toContain(
+      "unknown key type (did you mean 'ssh-ed25519'?)",
+    );
     expect(v.validateSshPublicKey('hunter2-secret')).not.toContain('hunter2');
     expect(v.validateSshPublicKey('ssh-dss AAAA')).toContain('DSA');
-    expect(v.validateSshPublicKey(`from="10.0.0.0/8" ${KEYS.ed25519}`)).toContain('options are not supported');
+    expect(v.validateSshPublicKey(`from="10.0.0.0/8" ${KEYS.ed25519}`)).toBeNull(); // authorized_keys options are valid in Proxmox answer files (issue 10)
     expect(v.validateSshPublicKey(`${KEYS.ed25519}\n${KEYS.p256}`)).toContain('single line');
     expect(v.validateSshPublicKey('')).toContain('must not be empty');
   });
@@ -247,8 +301,40 @@ describe('URLs, fingerprints, NICs, disks, cluster names', () => {
     expect(v.validateInterfaceName('0lan')).toContain('start with a letter');
     expect(v.validateInterfaceName('lan-0')).toContain('start with a letter');
   });
+  it('pinned names the installer or the kernel reserve are refused (issue 10)', () => {
+    for (const name of [
+      'lo',
+      'LO',
+      'all',
+      'default',
+      'vmbr0',
+      'vmbr12',
+      'bond0',
+      'vlan10',
+      'tap100i0',
+      'veth101i0',
+      'fwbr100i0',
+    ]) {
+      expect(v.validateInterfaceName(name), name).toMatch(/is reserved: /);
+    }
+    expect(v.validateInterfaceName('vmbr0')).toBe(
+      "interface name 'vmbr0' is reserved: vmbrN names are the bridges openve creates (vmbr0 carries the management network); pick a name like 'nic0' or 'lan0'",
+    );
+    for (const name of ['eth0.5', 'lan0:1', '..', 'la.n'])
+      expect(v.validateInterfaceName(name), name).toContain("must not contain '.' or ':'");
+    for (const name of ['a/b', 'la n', 'lan\t0', 'lan\n0', 'län0', 'lan0\u001b[2J']) {
+      expect(v.validateInterfaceName(name), JSON.stringify(name)).toMatch(
+        /start with a letter|longer than 15/,
+      );
+    }
+    expect(v.validateInterfaceName('a'.repeat(16))).toContain('longer than 15');
+    for (const name of ['nic0', 'lan_a', 'bondage', 'vmbr', 'vlan', 'Lan0', 'a'.repeat(15)])
+      expect(v.validateInterfaceName(name), name).toBeNull();
+    expect(v.validateInterfaceName('lan\u001b[2J')).not.toContain('\u001b'); // echoed names never carry escapes
+  });
   it('disk names are kernel names', () => {
-    for (const d of ['sda', 'nvme0n1', 'vda', 'mmcblk0', 'cciss!c0d0']) expect(v.validateDiskName(d), d).toBeNull();
+    for (const d of ['sda', 'nvme0n1', 'vda', 'mmcblk0', 'cciss!c0d0'])
+      expect(v.validateDiskName(d), d).toBeNull();
     expect(v.validateDiskName('/dev/sda')).toBeNull(); // Proxmox matches the end of the /dev path
     expect(v.diskKernelName('/dev/nvme0n1')).toBe('nvme0n1');
     expect(v.validateDiskName('/dev/disk/by-id/ata-X')).toContain('filter.ID_SERIAL');

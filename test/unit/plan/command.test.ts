@@ -68,6 +68,8 @@ describe('openve-install plan', () => {
     await expect(run([])).rejects.toThrow(/--answer FILE is required/);
     await expect(
       run(['--answer', '/nonexistent.toml', '--hardware', hw('ten-disks.json')]),
-    ).rejects.toThrow(/^--answer: \/nonexistent.toml: no such file$/);
+    ).rejects.toThrow(
+      /^--answer: \/nonexistent.toml: no such file \(expected an answer file in TOML\)$/,
+    );
   });
 });
