@@ -30,7 +30,7 @@ import {
   nodeInfo,
   removeClusterNode,
   type ClusterContext,
-} from './cluster/commands.ts';
+} from './cluster/commands/index.ts';
 import { startServer } from './cluster/server.ts';
 import { pullConfig } from './cluster/push.ts';
 import {

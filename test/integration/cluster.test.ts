@@ -3,7 +3,7 @@
 // node (SIGKILL) and see it offline with quorum kept, remove it, tear everything down.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ClusterLab, until, type LabNode } from './clusterLab.ts';
-import type { ClusterView } from '../../provision/cluster/commands.ts';
+import type { ClusterView } from '../../provision/cluster/commands/index.ts';
 
 const isRoot = process.getuid?.() === 0;
 const TOKEN = 'lab-token-0123456789';

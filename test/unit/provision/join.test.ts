@@ -13,7 +13,7 @@ import {
   createCluster,
   joinCluster,
   type ClusterContext,
-} from '../../../provision/cluster/commands.ts';
+} from '../../../provision/cluster/commands/index.ts';
 import { readClusterConfig, readState } from '../../../provision/cluster/state.ts';
 import { startServer } from '../../../provision/cluster/server.ts';
 import { nodePaths } from '../../../provision/paths.ts';

@@ -9,7 +9,7 @@ import {
   removeNode,
 } from '../../../provision/cluster/model.ts';
 import { parseQuorumtool } from '../../../provision/cluster/status.ts';
-import { clusterView, formatView } from '../../../provision/cluster/commands.ts';
+import { clusterView, formatView } from '../../../provision/cluster/commands/index.ts';
 import {
   helloProof,
   signPush,

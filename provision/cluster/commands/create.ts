@@ -1,0 +1,77 @@
+// `pveca -c`: create a cluster with this node as its first member (the master).
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../../../installer/errors.ts';
+import { ensureCertificate } from '../certs.ts';
+import { newCluster, validateAddress, validateNodeName } from '../model.ts';
+import { waitForQuorum } from '../status.ts';
+import {
+  DEFAULT_PORT,
+  writeAuthkey,
+  writeClusterConfig,
+  writeFileAtomic,
+  writeState,
+} from '../state.ts';
+import { defaultNodeName, detectAddress, refuseIfMember, type ClusterContext } from './context.ts';
+
+export interface CreateOptions {
+  clusterName: string;
+  token?: string;
+  nodeName?: string;
+  address?: string;
+  port?: number;
+  /** how long to wait for corosync to report quorum */
+  waitMs?: number;
+}
+
+export interface CreateResult {
+  clusterName: string;
+  nodeName: string;
+  address: string;
+  port: number;
+  token: string;
+  fingerprint: string;
+  quorate: boolean;
+}
+
+export async function createCluster(
+  ctx: ClusterContext,
+  opts: CreateOptions,
+): Promise<CreateResult> {
+  const { paths, runner, control } = ctx;
+  refuseIfMember(paths);
+  const nodeName = validateNodeName(opts.nodeName ?? defaultNodeName(), '--node-name');
+  const address = validateAddress(opts.address ?? (await detectAddress(runner)), '--address');
+  const config = newCluster(opts.clusterName, { name: nodeName, address });
+  const token = opts.token ?? randomBytes(18).toString('base64url');
+  if (token.length < 8)
+    throw new UserError({ path: '--token', message: 'a join token needs at least 8 characters' });
+  const port = opts.port ?? DEFAULT_PORT;
+
+  writeFileAtomic(paths.token, token + '\n', 0o600);
+  const fingerprint = await ensureCertificate(runner, paths, nodeName, address);
+  writeAuthkey(paths, randomBytes(256)); // 2048 bits, like corosync-keygen
+  writeState(paths, {
+    version: 1,
+    clusterName: config.clusterName,
+    role: 'master',
+    nodeName,
+    address,
+    port,
+    master: { name: nodeName, address, fingerprint },
+    fingerprint,
+    members: {},
+  });
+  writeClusterConfig(paths, config);
+  await control.startCorosync();
+  await control.startService();
+  const { ok } = await waitForQuorum(runner, (s) => s.quorate, opts.waitMs ?? 30_000);
+  return {
+    clusterName: config.clusterName,
+    nodeName,
+    address,
+    port,
+    token,
+    fingerprint,
+    quorate: ok,
+  };
+}
