@@ -150,7 +150,7 @@ export async function runClusterInit(paths: NodePaths, deps: FirstBootDeps): Pro
     );
     return 0;
   }
-  const control = deps.control ?? controlFromEnv(deps.runner);
+  const control = deps.control ?? controlFromEnv(deps.runner, paths, log);
   try {
     const ok = await clusterInit(
       { paths, runner: deps.runner, control, out: log },

@@ -4,8 +4,24 @@ import path from 'node:path';
 import { isRooted, type NodePaths } from '../paths.ts';
 import { parseCorosyncConf, renderCorosyncConf } from './corosyncConf.ts';
 import type { ClusterConfig } from './model.ts';
+import { membersSchema, type Members } from './protocol.ts';
+import { UserError } from '../../installer/errors.ts';
+import * as z from 'zod';
 
 export const DEFAULT_PORT = 8007;
+
+const peer = { name: z.string(), address: z.string() };
+const stateSchema = z.object({
+  version: z.literal(1),
+  clusterName: z.string(),
+  role: z.enum(['master', 'node']),
+  nodeName: z.string(),
+  address: z.string(),
+  port: z.number().int(),
+  master: z.object({ ...peer, fingerprint: z.string() }),
+  fingerprint: z.string(),
+  members: membersSchema.optional(),
+}) satisfies z.ZodType<ClusterState>;
 
 export interface ClusterState {
   version: 1;
@@ -18,8 +34,8 @@ export interface ClusterState {
   master: { name: string; address: string; fingerprint: string };
   /** this node's join-service certificate fingerprint */
   fingerprint: string;
-  /** master only: each member's service certificate, pinned when pushing config */
-  members?: Record<string, { fingerprint: string }>;
+  /** every member's service certificate (this node's too), pinned when pushing config */
+  members?: Members;
 }
 
 /** Writes atomically (temp + rename) with the given mode, creating the directory. */
@@ -33,7 +49,19 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
 
 export function readState(paths: NodePaths): ClusterState | undefined {
   if (!existsSync(paths.clusterJson)) return undefined;
-  return JSON.parse(readFileSync(paths.clusterJson, 'utf8')) as ClusterState;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(paths.clusterJson, 'utf8'));
+  } catch {
+    json = undefined;
+  }
+  const r = stateSchema.safeParse(json);
+  if (r.success) return r.data;
+  const first = r.error.issues[0];
+  throw new UserError({
+    path: paths.clusterJson,
+    message: `not a pveca state file${first ? ` (${first.path.join('.') || 'file'}: ${first.message})` : ''}; move it away to start over`,
+  });
 }
 
 export function writeState(paths: NodePaths, state: ClusterState): void {

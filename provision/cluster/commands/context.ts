@@ -1,7 +1,7 @@
 // Shared by every verb: the context they run in, where this node is, and the membership guards.
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { UserError } from '../../../installer/errors.ts';
+import { UserError, type Issue } from '../../../installer/errors.ts';
 import type { CommandRunner } from '../../../installer/exec/types.ts';
 import type { NodePaths } from '../../paths.ts';
 import type { ClusterControl } from '../control.ts';
@@ -102,4 +102,21 @@ export function requireCluster(paths: NodePaths): { config: ClusterConfig; state
 
 export function readToken(paths: NodePaths): string | undefined {
   return existsSync(paths.token) ? readFileSync(paths.token, 'utf8').trim() : undefined;
+}
+
+/**
+ * Runs every check and throws one UserError with all their issues: every input problem is
+ * reported at once, and before anything is written or run.
+ */
+export function checkAll(...checks: (() => unknown)[]): void {
+  const issues: Issue[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      issues.push(...err.issues);
+    }
+  }
+  if (issues.length) throw new UserError(issues);
 }

@@ -1,8 +1,13 @@
 // `pveca -c`: create a cluster with this node as its first member (the master).
 import { randomBytes } from 'node:crypto';
-import { UserError } from '../../../installer/errors.ts';
 import { ensureCertificate } from '../certs.ts';
-import { newCluster, validateAddress, validateNodeName } from '../model.ts';
+import {
+  newCluster,
+  validateAddress,
+  validateClusterName,
+  validateJoinToken,
+  validateNodeName,
+} from '../model.ts';
 import { waitForQuorum } from '../status.ts';
 import {
   DEFAULT_PORT,
@@ -11,7 +16,13 @@ import {
   writeFileAtomic,
   writeState,
 } from '../state.ts';
-import { defaultNodeName, detectAddress, refuseIfMember, type ClusterContext } from './context.ts';
+import {
+  checkAll,
+  defaultNodeName,
+  detectAddress,
+  refuseIfMember,
+  type ClusterContext,
+} from './context.ts';
 
 export interface CreateOptions {
   clusterName: string;
@@ -38,18 +49,25 @@ export async function createCluster(
   opts: CreateOptions,
 ): Promise<CreateResult> {
   const { paths, runner, control } = ctx;
-  refuseIfMember(paths);
+  // every input first: nothing is written or started before all of them are valid
+  checkAll(
+    () => validateClusterName(opts.clusterName, '--name'),
+    () => opts.nodeName === undefined || validateNodeName(opts.nodeName, '--node-name'),
+    () => opts.address === undefined || validateAddress(opts.address, '--address'),
+    () => opts.token === undefined || validateJoinToken(opts.token, '--token'),
+    () => refuseIfMember(paths),
+  );
   const nodeName = validateNodeName(opts.nodeName ?? defaultNodeName(), '--node-name');
   const address = validateAddress(opts.address ?? (await detectAddress(runner)), '--address');
   const config = newCluster(opts.clusterName, { name: nodeName, address });
   const token = opts.token ?? randomBytes(18).toString('base64url');
-  if (token.length < 8)
-    throw new UserError({ path: '--token', message: 'a join token needs at least 8 characters' });
   const port = opts.port ?? DEFAULT_PORT;
 
-  writeFileAtomic(paths.token, token + '\n', 0o600);
   const fingerprint = await ensureCertificate(runner, paths, nodeName, address);
   writeAuthkey(paths, randomBytes(256)); // 2048 bits, like corosync-keygen
+  writeFileAtomic(paths.token, token + '\n', 0o600);
+  writeClusterConfig(paths, config);
+  // cluster.json last: it is what makes this node a member (refuseIfMember)
   writeState(paths, {
     version: 1,
     clusterName: config.clusterName,
@@ -59,12 +77,11 @@ export async function createCluster(
     port,
     master: { name: nodeName, address, fingerprint },
     fingerprint,
-    members: {},
+    members: { [nodeName]: { fingerprint } },
   });
-  writeClusterConfig(paths, config);
   await control.startCorosync();
   await control.startService();
-  const { ok } = await waitForQuorum(runner, (s) => s.quorate, opts.waitMs ?? 30_000);
+  const { ok } = await waitForQuorum(control.quorum, (s) => s.quorate, opts.waitMs ?? 30_000);
   return {
     clusterName: config.clusterName,
     nodeName,

@@ -6,3 +6,4 @@ export * from './join.ts';
 export * from './list.ts';
 export * from './info.ts';
 export * from './remove.ts';
+export * from './leave.ts';

@@ -1,8 +1,8 @@
 // `pveca -i`: this node's place in the cluster.
 import { UserError } from '../../../installer/errors.ts';
-import { queryQuorum } from '../status.ts';
 import { requireCluster, type ClusterContext } from './context.ts';
-import { clusterView, type NodeView } from './list.ts';
+import { clusterView, type ClusterView, type NodeView } from './list.ts';
+import type { ClusterState } from '../state.ts';
 
 export interface InfoView extends NodeView {
   cluster: string;
@@ -14,19 +14,19 @@ export interface InfoView extends NodeView {
 
 export async function nodeInfo(ctx: ClusterContext): Promise<InfoView> {
   const { config, state } = requireCluster(ctx.paths);
-  const view = clusterView(config, state, await queryQuorum(ctx.runner));
+  const view = clusterView(config, state, await ctx.control.quorum());
   const self = view.nodes.find((n) => n.local);
   if (!self)
     throw new UserError({
       path: 'pveca -i',
-      message: `this node ('${state.nodeName}') is no longer in the nodelist of cluster '${config.clusterName}'`,
+      message: `this node ('${state.nodeName}') is no longer in the nodelist of cluster '${config.clusterName}'; 'pveca leave' cleans up`,
     });
   return {
     ...self,
     cluster: view.cluster,
     quorate: view.quorate,
     corosyncRunning: view.corosyncRunning,
-    master: state.master,
+    master: masterOf(view, state),
     fingerprint: state.fingerprint,
   };
 }
@@ -41,4 +41,14 @@ export function formatInfo(i: InfoView): string {
     `Master:      ${i.master.name} (${i.master.address})`,
     `Certificate: ${i.fingerprint}`,
   ].join('\n');
+}
+
+function masterOf(view: ClusterView, state: ClusterState): InfoView['master'] {
+  const m = view.nodes.find((n) => n.role === 'master');
+  if (!m) return state.master;
+  return {
+    name: m.name,
+    address: m.address,
+    fingerprint: state.members?.[m.name]?.fingerprint ?? state.master.fingerprint,
+  };
 }

@@ -1,6 +1,6 @@
 // `pveca -l`: the cluster's nodes with their corosync membership.
 import { quorumNeeded, type ClusterConfig } from '../model.ts';
-import { queryQuorum, type QuorumStatus } from '../status.ts';
+import type { QuorumStatus } from '../status.ts';
 import type { ClusterState } from '../state.ts';
 import { requireCluster, type ClusterContext } from './context.ts';
 
@@ -28,6 +28,8 @@ export function clusterView(
   status: QuorumStatus,
 ): ClusterView {
   const online = new Set(status.members);
+  // the master is the oldest member (the creator, nodeid 1, until it leaves): every node agrees
+  const masterId = Math.min(...config.nodes.map((n) => n.nodeid));
   return {
     cluster: config.clusterName,
     configVersion: config.configVersion,
@@ -44,7 +46,7 @@ export function clusterView(
         nodeid: n.nodeid,
         name: n.name,
         address: n.address,
-        role: n.name === state.master.name ? 'master' : 'node',
+        role: n.nodeid === masterId ? 'master' : 'node',
         online: online.has(n.nodeid),
         local: n.name === state.nodeName,
       })),
@@ -53,7 +55,7 @@ export function clusterView(
 
 export async function listCluster(ctx: ClusterContext): Promise<ClusterView> {
   const { config, state } = requireCluster(ctx.paths);
-  return clusterView(config, state, await queryQuorum(ctx.runner));
+  return clusterView(config, state, await ctx.control.quorum());
 }
 
 export function formatView(view: ClusterView): string {

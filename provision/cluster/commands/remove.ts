@@ -1,8 +1,8 @@
-// `pveca -d NODE`: remove a node from the nodelist, push it to every member, reload corosync.
+// `pveca -d NODE` on any quorate member: remove another node (down) from the nodelist, push it to
+// every member, reload corosync. A node takes itself out with `pveca leave` (leave.ts).
 import { UserError } from '../../../installer/errors.ts';
-import { removalKeepsQuorum, removeNode } from '../model.ts';
+import { removalKeepsQuorum, removeNode, validateNodeName } from '../model.ts';
 import { describeUnreachable, pushConfig, unreachableMembers } from '../push.ts';
-import { queryQuorum } from '../status.ts';
 import { readAuthkey, writeClusterConfig, writeState } from '../state.ts';
 import { requireCluster, type ClusterContext } from './context.ts';
 
@@ -18,16 +18,11 @@ export async function removeClusterNode(
   force = false,
 ): Promise<RemoveResult> {
   const { config, state } = requireCluster(ctx.paths);
-  if (state.role !== 'master') {
-    throw new UserError({
-      path: 'pveca -d',
-      message: `run this on the master ${state.master.name} (${state.master.address})`,
-    });
-  }
+  validateNodeName(name, 'pveca -d');
   if (name === state.nodeName)
     throw new UserError({
       path: 'pveca -d',
-      message: `'${name}' is the master; it cannot remove itself`,
+      message: `'${name}' is this node: to take it out of the cluster run 'pveca leave'`,
     });
   const target = config.nodes.find((n) => n.name === name);
   if (!target) {
@@ -36,12 +31,17 @@ export async function removeClusterNode(
       message: `no node '${name}' in cluster '${config.clusterName}' (members: ${config.nodes.map((n) => n.name).join(', ')})`,
     });
   }
-  const status = await queryQuorum(ctx.runner);
+  const status = await ctx.control.quorum();
   const online = new Set(status.members);
+  if (!force && !status.quorate)
+    throw new UserError({
+      path: 'pveca -d',
+      message: `this node is not quorate (corosync ${status.running ? 'not quorate' : 'not running'}): run it on a quorate member (or --force)`,
+    });
   if (!force && online.has(target.nodeid)) {
     throw new UserError({
       path: 'pveca -d',
-      message: `node '${name}' is online: stop corosync on it first (or --force)`,
+      message: `node '${name}' is online: run 'pveca leave' on it, or stop corosync there first (or --force)`,
     });
   }
   if (!force && !removalKeepsQuorum(config, name, online)) {
@@ -52,7 +52,7 @@ export async function removeClusterNode(
   }
   const next = removeNode(config, name);
   const authkey = readAuthkey(ctx.paths);
-  const missing = await unreachableMembers(state, authkey, next);
+  const missing = await unreachableMembers(state, authkey, next, [], online);
   if (!force && missing.length)
     throw new UserError({
       path: 'pveca -d',
@@ -63,7 +63,7 @@ export async function removeClusterNode(
   const fresh = { ...state, members };
   writeState(ctx.paths, fresh);
   writeClusterConfig(ctx.paths, next);
-  const unreachable = await pushConfig(fresh, authkey, next);
+  const unreachable = await pushConfig(fresh, authkey, { config: next, members });
   await ctx.control.reloadCorosync();
   return { removed: name, configVersion: next.configVersion, unreachable };
 }

@@ -17,6 +17,8 @@ import {
 import { readClusterConfig, readState } from '../../../provision/cluster/state.ts';
 import { startServer } from '../../../provision/cluster/server.ts';
 import { nodePaths } from '../../../provision/paths.ts';
+import { queryQuorum } from '../../../provision/cluster/status.ts';
+import { fakeControl } from './fakeControl.ts';
 
 const TOKEN = 'unit-token-abcdefgh';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-join-'));
@@ -47,11 +49,7 @@ function node(name: string) {
       return real.run(argv, options);
     },
   };
-  const control = {
-    startCorosync: async () => void calls.push('start corosync'),
-    reloadCorosync: async () => void calls.push('reload corosync'),
-    startService: async () => void calls.push('start service'),
-  };
+  const control = fakeControl(calls, () => queryQuorum(runner));
   const ctx: ClusterContext = { paths, runner, control, out: () => undefined };
   return { ctx, paths, calls };
 }
@@ -139,18 +137,18 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
       joinCluster(j.ctx, {
         master: '127.0.0.1',
         port,
-        token: 'nope-nope-nope',
+        token: 'nope-nope-nope-nope',
         fingerprint,
         nodeName: 'pve9',
         address: '127.0.0.9',
       }),
-      /--token: master 127\.0\.0\.1 refused: wrong join token/,
+      /--token: member 127\.0\.0\.1 refused: wrong join token/,
     );
     await expectUserError(
       joinCluster(j.ctx, {
         master: '127.0.0.1',
         port,
-        token: 'nope-nope-nope',
+        token: 'nope-nope-nope-nope',
         nodeName: 'pve9',
         address: '127.0.0.9',
       }),
@@ -249,7 +247,7 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
         nodeName: 'pve2',
         address: '127.0.0.8',
       }),
-      /--node-name: master 127\.0\.0\.1 refused: node name 'pve2' is already used by 127\.0\.0\.2/,
+      /--node-name: member 127\.0\.0\.1 refused: node name 'pve2' is already used by 127\.0\.0\.2/,
     );
     await expectUserError(
       joinCluster(node('again').ctx, {
@@ -260,7 +258,7 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
         nodeName: 'pve2',
         address: '127.0.0.2',
       }),
-      /pveca -a: master 127\.0\.0\.1 refused: node 'pve2' \(127\.0\.0\.2\) is already a member of cluster 'unit'/,
+      /pveca -a: member 127\.0\.0\.1 refused: node 'pve2' \(127\.0\.0\.2\) is already a member of cluster 'unit'/,
     );
     await expectUserError(
       joinCluster(member.ctx, {
@@ -311,27 +309,21 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
     expect(JSON.parse(res.text())).toMatchObject({ error: 'bad-signature' });
   });
 
-  test('a member that missed a push pulls the newer nodelist from the master', async () => {
-    const { pullConfig } = await import('../../../provision/cluster/push.ts');
+  test('a member that missed a push pulls the newer nodelist from the others', async () => {
+    const { newestSnapshot, fetchSnapshot } = await import('../../../provision/cluster/push.ts');
+    const { applySnapshot } = await import('../../../provision/cluster/server.ts');
     const { writeClusterConfig, readAuthkey } = await import('../../../provision/cluster/state.ts');
     const latest = readClusterConfig(master.paths)!;
     const stale = { ...latest, configVersion: 2, nodes: latest.nodes.slice(0, 2) };
     writeClusterConfig(member.paths, stale);
-    const applied: number[] = [];
     const state = readState(member.paths)!;
-    const apply = async (c: typeof latest) => {
-      applied.push(c.configVersion);
-      writeClusterConfig(member.paths, c);
-    };
-    expect(
-      await pullConfig(state, readAuthkey(member.paths), readClusterConfig(member.paths), apply),
-    ).toBe(3);
+    const newest = await newestSnapshot(state, readAuthkey(member.paths), stale);
+    expect(newest?.config).toEqual(latest);
+    const svc = { ...member.ctx, log: () => undefined };
+    expect(await applySnapshot(svc, newest!)).toBe(3);
     expect(readClusterConfig(member.paths)).toEqual(latest);
-    expect(
-      await pullConfig(state, readAuthkey(member.paths), readClusterConfig(member.paths), apply),
-    ).toBeUndefined();
-    expect(applied).toEqual([3]);
-    await expect(pullConfig(state, Buffer.alloc(256, 1), undefined, apply)).rejects.toThrow(
+    expect(await applySnapshot(svc, newest!)).toBe(3); // a replay changes nothing
+    await expect(fetchSnapshot(state, Buffer.alloc(256, 1), latest.nodes[0]!)).rejects.toThrow(
       /HTTP 403/,
     );
   });
