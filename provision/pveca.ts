@@ -239,7 +239,7 @@ export async function main(argv: string[], io: PvecaIo = {}): Promise<number> {
           ...(port ? { port } : {}),
         });
         print(r, formatCreated(r));
-        return r.quorate ? 0 : 1;
+        return r.quorate || !r.corosyncStarted ? 0 : 1;
       }
       case 'add': {
         const hosts = (o.host ?? []).flatMap((h) => h.split(',')).map((h) => h.trim());
@@ -257,7 +257,7 @@ export async function main(argv: string[], io: PvecaIo = {}): Promise<number> {
           retryMs: wait * 1000,
         });
         print(r, formatJoined(r));
-        return r.quorate ? 0 : 1;
+        return r.quorate || !r.corosyncStarted ? 0 : 1;
       }
       case 'list': {
         const v = await listCluster(ctx);
@@ -300,7 +300,7 @@ function formatCreated(r: CreateResult): string {
   // the token is printed once, here, because the operator asked for the cluster to be created
   const join = `pveca -a -h ${r.address} --token ${r.token} --fingerprint ${r.fingerprint}`;
   return [
-    `Cluster '${r.clusterName}' created; ${r.nodeName} (${r.address}) is the master${r.quorate ? '' : ' (corosync not quorate yet)'}.`,
+    `Cluster '${r.clusterName}' created; ${r.nodeName} (${r.address}) is the master${r.quorate ? '' : r.corosyncStarted ? ' (corosync not quorate yet)' : ' (corosync not started)'}.`,
     `Join token:   ${r.token}`,
     `Fingerprint:  ${r.fingerprint}`,
     `On each new node run:`,
@@ -312,7 +312,7 @@ function formatJoined(r: JoinResult): string {
   const warn = r.unreachable.length
     ? `\nwarning: could not send the new nodelist to ${r.unreachable.join(', ')} (offline?)`
     : '';
-  return `${r.nodeName} joined cluster '${r.clusterName}' as nodeid ${r.nodeid} (accepted by ${r.master.name}): ${r.quorate ? `quorate, ${r.members} members` : 'NOT quorate yet'} (${r.seconds} s)${warn}`;
+  return `${r.nodeName} joined cluster '${r.clusterName}' as nodeid ${r.nodeid} (accepted by ${r.master.name}): ${r.quorate ? `quorate, ${r.members} members` : r.corosyncStarted ? 'NOT quorate yet' : 'corosync not started'} (${r.seconds} s)${warn}`;
 }
 
 async function serve(ctx: ClusterContext, detach: boolean, portFlag?: number): Promise<number> {

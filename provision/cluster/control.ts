@@ -14,6 +14,8 @@ import { isRooted, type NodePaths } from '../paths.ts';
 import { queryQuorum, type QuorumStatus } from './status.ts';
 
 export interface ClusterControl {
+  /** false when corosync is not run at all (--root DIR without a start strategy) */
+  readonly live: boolean;
   startCorosync(): Promise<void>;
   /** `corosync-cfgtool -R`: every member re-reads its corosync.conf */
   reloadCorosync(): Promise<void>;
@@ -81,6 +83,7 @@ export function controlFromEnv(
   const reload = [['corosync-cfgtool', '-R']];
   const corosyncStopArgv = rooted ? [['corosync-cfgtool', '-H']] : systemd.corosyncStop;
   return {
+    live: corosyncLive,
     startCorosync: corosyncLive
       ? () => runAll(corosyncStart ?? systemd.corosyncStart)
       : skip('starting corosync', systemd.corosyncStart),

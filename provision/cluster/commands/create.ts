@@ -42,6 +42,8 @@ export interface CreateResult {
   token: string;
   fingerprint: string;
   quorate: boolean;
+  /** false: corosync was not started (--root DIR without a start strategy) */
+  corosyncStarted: boolean;
 }
 
 export async function createCluster(
@@ -81,7 +83,9 @@ export async function createCluster(
   });
   await control.startCorosync();
   await control.startService();
-  const { ok } = await waitForQuorum(control.quorum, (s) => s.quorate, opts.waitMs ?? 30_000);
+  const { ok } = control.live
+    ? await waitForQuorum(control.quorum, (s) => s.quorate, opts.waitMs ?? 30_000)
+    : { ok: false };
   return {
     clusterName: config.clusterName,
     nodeName,
@@ -90,5 +94,6 @@ export async function createCluster(
     token,
     fingerprint,
     quorate: ok,
+    corosyncStarted: control.live,
   };
 }

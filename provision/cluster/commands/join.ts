@@ -57,6 +57,8 @@ export interface JoinResult {
   members: number;
   seconds: number;
   unreachable: string[];
+  /** false: corosync was not started (--root DIR without a start strategy) */
+  corosyncStarted: boolean;
 }
 
 export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promise<JoinResult> {
@@ -123,11 +125,13 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
   await control.startService();
   await control.startCorosync();
   const want = response.config.nodes.length - response.unreachable.length;
-  const { ok, status } = await waitForQuorum(
-    control.quorum,
-    (s) => s.quorate && s.members.includes(response.nodeid) && s.members.length >= want,
-    opts.waitMs ?? 60_000,
-  );
+  const { ok, status } = control.live
+    ? await waitForQuorum(
+        control.quorum,
+        (s) => s.quorate && s.members.includes(response.nodeid) && s.members.length >= want,
+        opts.waitMs ?? 60_000,
+      )
+    : { ok: false, status: { members: [] } };
   return {
     clusterName: response.config.clusterName,
     nodeName,
@@ -138,6 +142,7 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
     members: status.members.length,
     seconds: Math.round((performance.now() - started) / 100) / 10,
     unreachable: response.unreachable,
+    corosyncStarted: control.live,
   };
 }
 

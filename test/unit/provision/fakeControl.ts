@@ -11,6 +11,7 @@ export function fakeControl(
   }),
 ): ClusterControl {
   return {
+    live: true,
     startCorosync: async () => void calls.push('start corosync'),
     reloadCorosync: async () => void calls.push('reload corosync'),
     stopCorosync: async () => void calls.push('stop corosync'),
