@@ -66,6 +66,7 @@ const expectUserError = async (p: Promise<unknown>, pattern: RegExp) => {
 // real TLS, openssl and scrypt: allow for a loaded machine
 describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () => {
   const master = node('master');
+  const serviceLog: string[] = [];
   let port = 0;
   let fingerprint = '';
 
@@ -80,7 +81,10 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
     });
     fingerprint = created.fingerprint;
     servers.push(
-      await startServer({ ...master.ctx, log: () => undefined }, { port, host: '127.0.0.1' }),
+      await startServer(
+        { ...master.ctx, log: (l) => serviceLog.push(l) },
+        { port, host: '127.0.0.1' },
+      ),
     );
   });
   afterAll(async () => {
@@ -307,6 +311,52 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
     });
     expect(res.status).toBe(403);
     expect(JSON.parse(res.text())).toMatchObject({ error: 'bad-signature' });
+  });
+
+  test('malformed join requests are answered 400 naming the field; no stack, no token in reply or log', async () => {
+    const { fetchPinned } = await import('../../../installer/net/pinned.ts');
+    const post = async (body: string) => {
+      const res = await fetchPinned(`https://127.0.0.1:${port}/v1/join`, {
+        method: 'POST',
+        body,
+        fingerprint,
+        acceptAnyStatus: true,
+        headers: { 'content-type': 'application/json' },
+      });
+      return { status: res.status, text: res.text() };
+    };
+    const base = {
+      version: 2,
+      token: TOKEN,
+      name: 'pve7',
+      address: '127.0.0.7',
+      fingerprint,
+    };
+    const cases: [unknown, RegExp][] = [
+      [{ ...base, address: '127.0.0.1\nquorum {' }, /join request\.address: .*is not a valid IPv4/],
+      [{ ...base, name: 'a b' }, /join request\.name: .*not a valid host name/],
+      [{ ...base, fingerprint: 'xx' }, /join request\.fingerprint: .*not a SHA-256 fingerprint/],
+      [{ ...base, token: `${TOKEN}\n` }, /join request\.token: may only contain printable ASCII/],
+      [{ ...base, version: 1 }, /join request\.version: protocol version 2 expected/],
+      [{ ...base, extra: 1 }, /join request: .*extra/i],
+      [[1, 2], /join request: /],
+    ];
+    for (const [body, message] of cases) {
+      const r = await post(JSON.stringify(body));
+      expect(r.status, r.text).toBe(400);
+      const reply = JSON.parse(r.text) as { error: string; message: string };
+      expect(reply.error).toBe('bad-request');
+      expect(reply.message).toMatch(message);
+      expect(reply.message).not.toContain(TOKEN);
+      expect(reply.message).not.toMatch(/\n\s+at /);
+    }
+    const notJson = await post('{"token": "' + TOKEN);
+    expect(JSON.parse(notJson.text)).toMatchObject({
+      error: 'bad-request',
+      message: 'join request: not JSON',
+    });
+    expect(serviceLog.join('\n')).not.toContain(TOKEN);
+    expect(serviceLog.join('\n')).toMatch(/joined: node 'pve2'/);
   });
 
   test('a member that missed a push pulls the newer nodelist from the others', async () => {
