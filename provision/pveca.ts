@@ -146,6 +146,20 @@ const FLAG: Record<string, string> = {
 };
 const flagOf = (k: string) => FLAG[k] ?? `--${k}`;
 
+/** parseArgs, with `-h` missing its value explained (Proxmox's -h is the member's address) */
+function parseArgv(args: string[]) {
+  try {
+    return parseCommandArgs('', args, OPTIONS);
+  } catch (err) {
+    if (err instanceof UserError && /'-h\b|--host/.test(err.message))
+      throw new UserError({
+        path: '-h',
+        message: "needs the member's IP address (pveca -a -h IP); for help use --help, or -h alone",
+      });
+    throw err;
+  }
+}
+
 function portOf(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -183,7 +197,7 @@ export async function main(argv: string[], io: PvecaIo = {}): Promise<number> {
       return 0;
     }
     const positional = argv[0] === 'serve' || argv[0] === 'leave' ? argv[0] : undefined;
-    const { values: o } = parseCommandArgs('', positional ? argv.slice(1) : argv, OPTIONS);
+    const { values: o } = parseArgv(positional ? argv.slice(1) : argv);
     const given = (['create', 'add', 'list', 'info', 'delete'] as const).filter(
       (k) => o[k] !== undefined && o[k] !== false,
     );

@@ -196,6 +196,18 @@ describe('help', () => {
     expect(r.stderr).toMatch(/-h: '10\.0\.0\.300' is not a valid/);
   });
 
+  test('-h without its address, with another verb: says what -h is and where help is', async () => {
+    for (const argv of [
+      ['-l', '-h'],
+      ['-h', '-l'],
+      ['-a', '-h'],
+    ]) {
+      const r = await run(argv, freshRoot());
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^pveca: -h: needs the member's IP address .*--help, or -h alone/);
+    }
+  });
+
   test('no arguments: usage on stderr, exit 2', async () => {
     const r = await run([]);
     expect(r.code).toBe(2);
