@@ -192,6 +192,7 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
   });
 
   const member = node('member');
+  const third = node('third');
   test('a joiner gets the config and authkey; the master adds it (config_version 2) and reloads', async () => {
     const r = await joinCluster(member.ctx, {
       master: '127.0.0.1',
@@ -224,7 +225,6 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
   });
 
   test('the next join is pushed to the existing member (token proven without --fingerprint)', async () => {
-    const third = node('third');
     const r = await joinCluster(third.ctx, {
       master: '127.0.0.1',
       port,
@@ -299,6 +299,28 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
     );
   });
 
+  test('a member that is not the coordinator names it; the joiner asks it next', async () => {
+    servers.push(
+      await startServer({ ...third.ctx, log: () => undefined }, { port, host: '127.0.0.3' }),
+    );
+    const fifth = node('fifth');
+    const lines: string[] = [];
+    const r = await joinCluster(
+      { ...fifth.ctx, out: (l) => lines.push(l) },
+      { master: '127.0.0.3', port, token: TOKEN, nodeName: 'pve5', address: '127.0.0.5' },
+    );
+    expect(r).toMatchObject({ nodeid: 4, master: { name: 'pve1' }, unreachable: [] });
+    expect(lines.join('\n')).toMatch(
+      /127\.0\.0\.3: joins are accepted by pve1 \(127\.0\.0\.1\), the lowest online nodeid; asking it/,
+    );
+    expect(readClusterConfig(third.paths)?.nodes.map((n) => n.name)).toEqual([
+      'pve1',
+      'pve2',
+      'pve3',
+      'pve5',
+    ]);
+  });
+
   test('a pushed config not signed with the cluster authkey is rejected', async () => {
     const { fetchPinned } = await import('../../../installer/net/pinned.ts');
     const memberFp = readState(member.paths)!.fingerprint;
@@ -370,9 +392,9 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
     const newest = await newestSnapshot(state, readAuthkey(member.paths), stale);
     expect(newest?.config).toEqual(latest);
     const svc = { ...member.ctx, log: () => undefined };
-    expect(await applySnapshot(svc, newest!)).toBe(3);
+    expect(await applySnapshot(svc, newest!)).toBe(latest.configVersion);
     expect(readClusterConfig(member.paths)).toEqual(latest);
-    expect(await applySnapshot(svc, newest!)).toBe(3); // a replay changes nothing
+    expect(await applySnapshot(svc, newest!)).toBe(latest.configVersion); // a replay changes nothing
     await expect(fetchSnapshot(state, Buffer.alloc(256, 1), latest.nodes[0]!)).rejects.toThrow(
       /HTTP 403/,
     );
