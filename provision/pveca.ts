@@ -11,12 +11,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatIssue, UserError } from '../installer/errors.ts';
-import { realRunner } from '../installer/exec/runner.ts';
-import { parseCommandArgs } from '../installer/commands/args.ts';
+import { formatIssue, UserError } from '../lib/errors.ts';
+import { createRunner, type CommandRunner } from '../lib/exec/index.ts';
+import { parseCommandArgs } from '../lib/args.ts';
 import { nodePaths, resolveRoot } from './paths.ts';
 import { controlFromEnv } from './cluster/control.ts';
-import type { CommandRunner } from '../installer/exec/types.ts';
 import {
   createCluster,
   formatInfo,
@@ -229,7 +228,7 @@ export async function main(argv: string[], io: PvecaIo = {}): Promise<number> {
     const port = portOf(o.port);
     const wait = waitOf(o.wait);
     const paths = nodePaths(resolveRoot(o.root ?? env.OPENVE_ROOT));
-    const runner = io.runner ?? realRunner();
+    const runner = io.runner ?? createRunner('real');
     const out = (l: string) => stderr(l + '\n');
     const ctx: ClusterContext = {
       paths,

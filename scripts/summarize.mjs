@@ -20,7 +20,7 @@ if (report && existsSync(report)) {
   console.log(`no test report at ${report}`);
   failed += 1;
 }
-// Extra checks given as name=status (0 = ok), e.g. typecheck=0 lint=1
+// Extra checks given as name=status (0 = ok), e.g. typecheck=0 lint=1 format=0
 for (const c of checks) {
   const [name, status] = c.split('=');
   if (status === '0') passed += 1;

@@ -5,13 +5,11 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UserError } from '../errors.ts';
-import { realRunner } from '../exec/runner.ts';
-import { CommandError } from '../exec/types.ts';
-import { parseCommandArgs } from './args.ts';
-import { DEFAULT_CACHE_DIR, REPO_ROOT } from '../../iso/recipe/recipe.ts';
-import { liveBase, targetBase, type StageContext } from '../../iso/recipe/stages.ts';
-import { assemble } from '../../iso/recipe/assemble.ts';
+import { UserError } from '../../lib/errors.ts';
+import { createRunner } from '../../lib/exec/index.ts';
+import { CommandError } from '../../lib/exec/index.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
+import { assemble, DEFAULT_CACHE_DIR, liveBase, REPO_ROOT, targetBase, type StageContext } from '../../iso/index.ts';
 
 // scripts/bundle.mjs's bundle({ standalone, outdir }), with both paths passed as arguments.
 const BUNDLE_SCRIPT = 'const [u, o] = process.argv.slice(1); await (await import(u)).bundle({ standalone: true, outdir: o });';
@@ -54,7 +52,7 @@ async function build(args: string[]): Promise<number> {
     process.stderr.write(`[${t}s] ${line}\n`);
     appendFileSync(logFile, `[${t}s] ${line}\n`);
   };
-  const runner = realRunner((line) => appendFileSync(logFile, `${line}\n`));
+  const runner = createRunner('real', { log: (line) => appendFileSync(logFile, `${line}\n`) });
   const ctx: StageContext = { runner, cacheDir, log: say };
   const phases: Record<string, number> = {};
   const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {

@@ -6,7 +6,7 @@ import {
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
-import type { CommandRunner } from '../../installer/exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import { ISO_DIR, MEDIUM, renderGrubEnv } from './recipe.ts';
 
 export interface Bundles {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../../installer/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 
 /** The checkout holding iso/ (this module may run from source or from an esbuild chunk in dist/). */
 function findRepoRoot(): string {

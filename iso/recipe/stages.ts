@@ -2,7 +2,7 @@
 // Each runs debootstrap, a setup script inside the chroot, then packs its artifact.
 import { copyFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { CommandRunner } from '../../installer/exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import { cached, pruneStage } from './cache.ts';
 import {
   ISO_DIR,

@@ -1,26 +1,23 @@
 // The joiner's side of the protocol: find and verify a member, then ask it to add us.
 import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
-import { UserError } from '../../installer/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import {
   fetchPinned,
   normalizeFingerprint,
   PinnedFetchError,
   type PinnedResponse,
-} from '../../installer/net/pinned.ts';
-import * as z from 'zod';
+} from '../../lib/net/pinned.ts';
+import type * as z from 'zod';
 import {
-  errorSchema,
-  helloProof,
-  helloSchema,
+  errorResponseSchema,
+  helloResponseSchema,
   joinResponseSchema,
-  parseBody,
-  ProtocolError,
+  PROTOCOL_PREFIX,
   PROTOCOL_VERSION,
-  type ErrorResponse,
-  type JoinRequest,
-  type JoinResponse,
-} from './protocol.ts';
+} from '../../contracts/cluster.ts';
+import { ContractError, parseJson } from '../../contracts/json.ts';
+import { helloProof, type ErrorResponse, type JoinRequest, type JoinResponse } from './protocol.ts';
 import { serviceUrl } from './push.ts';
 
 /** The server certificate's fingerprint, read from the TLS handshake only (nothing is sent). */
@@ -81,20 +78,25 @@ const FIELD = 'pveca -a';
 function errorFrom(res: PinnedResponse): ErrorResponse | undefined {
   if (res.status === 200) return undefined;
   try {
-    return parseBody(errorSchema, res.text(), 'error reply');
+    return parseJson(errorResponseSchema, res.text(), 'error reply');
   } catch {
     return undefined;
   }
 }
 
 /** A 200 body parsed with its schema; a malformed answer is named by field, as the member's fault. */
-function answer<T>(res: PinnedResponse, schema: z.ZodType<T>, host: string, what: string): T {
+function answer<S extends z.ZodType>(
+  res: PinnedResponse,
+  schema: S,
+  host: string,
+  what: string,
+): z.output<S> {
   if (res.status !== 200)
     throw new UserError({ path: FIELD, message: `member ${host} answered HTTP ${res.status}` });
   try {
-    return parseBody(schema, res.text(), what);
+    return parseJson(schema, res.text(), what);
   } catch (err) {
-    if (err instanceof ProtocolError)
+    if (err instanceof ContractError)
       throw new UserError({ path: FIELD, message: `member ${host} sent a bad ${err.message}` });
     throw err;
   }
@@ -114,14 +116,17 @@ export async function verifiedMasterFingerprint(
   }
   const seen = await probeFingerprint(target.host, target.port, timeoutMs);
   const nonce = randomBytes(16).toString('hex');
-  const res = await fetchPinned(serviceUrl(target.host, target.port, `/v1/hello?nonce=${nonce}`), {
-    fingerprint: seen,
-    timeoutMs,
-    acceptAnyStatus: true,
-  });
+  const res = await fetchPinned(
+    serviceUrl(target.host, target.port, `${PROTOCOL_PREFIX}/hello?nonce=${nonce}`),
+    {
+      fingerprint: seen,
+      timeoutMs,
+      acceptAnyStatus: true,
+    },
+  );
   const err = errorFrom(res);
   if (err) throw new UserError({ path: FIELD, message: `member ${target.host}: ${err.message}` });
-  const hello = answer(res, helloSchema, target.host, 'hello');
+  const hello = answer(res, helloResponseSchema, target.host, 'hello');
   if (hello.proof !== helloProof(target.token, hello.cluster, nonce, seen)) {
     throw new UserError({
       path: '--token',
@@ -138,7 +143,7 @@ export async function requestJoin(
   timeoutMs = 60_000,
 ): Promise<JoinResponse> {
   const body: JoinRequest = { version: PROTOCOL_VERSION, token: target.token, ...request };
-  const res = await fetchPinned(serviceUrl(target.host, target.port, '/v1/join'), {
+  const res = await fetchPinned(serviceUrl(target.host, target.port, `${PROTOCOL_PREFIX}/join`), {
     method: 'POST',
     body: JSON.stringify(body),
     headers: { 'content-type': 'application/json' },

@@ -9,7 +9,7 @@
 //               corosync's tools are used in the current network namespace (its IPC sockets are
 //               abstract, so per namespace), and the service is stopped by the PID in DIR/run.
 import { existsSync, readFileSync } from 'node:fs';
-import type { CommandRunner } from '../../installer/exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import { isRooted, type NodePaths } from '../paths.ts';
 import { queryQuorum, type QuorumStatus } from './status.ts';
 

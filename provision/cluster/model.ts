@@ -1,6 +1,7 @@
 // The cluster as data: what the master changes (add / remove a node) and pushes to every member.
 // Pure functions; each node renders its own corosync.conf from it (node-local paths differ).
-import { UserError } from '../../installer/errors.ts';
+import { UserError } from '../../lib/errors.ts';
+import type { ClusterConfig } from '../../contracts/cluster.ts';
 import {
   parseIp,
   validateCertFingerprint,
@@ -9,22 +10,10 @@ import {
   validateHostname,
   validateToken,
   type Validator,
-} from '../../installer/answers/validators.ts';
+} from '../../contracts/answers/validators.ts';
 
-export interface ClusterNode {
-  nodeid: number;
-  name: string;
-  /** ring0_addr: the IP corosync (knet) uses for this node */
-  address: string;
-}
-
-export interface ClusterConfig {
-  clusterName: string;
-  configVersion: number;
-  /** totem.token in ms (DESIGN 5: 1000 -> a dead node is seen gone in ~3.5 s) */
-  tokenMs: number;
-  nodes: ClusterNode[];
-}
+// the nodelist's types: one definition, in contracts/cluster.ts (the wire schema)
+export type { ClusterConfig, ClusterNode } from '../../contracts/cluster.ts';
 
 export const DEFAULT_TOKEN_MS = 1000;
 /** Throws `field: message` when the answer file's own validator refuses the value. */

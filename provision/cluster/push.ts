@@ -1,17 +1,16 @@
 // Members tell each other about a changed nodelist (before `corosync-cfgtool -R`), and a member
 // that was away pulls the newest one. Every member pins every other by the certificate fingerprint
 // it sent when joining (ClusterState.members).
-import { fetchPinned } from '../../installer/net/pinned.ts';
-import type { ClusterConfig } from './model.ts';
 import {
+  PROTOCOL_PREFIX,
   PROTOCOL_VERSION,
-  parseBody,
   pushAckSchema,
-  signPush,
   snapshotSchema,
-  type ClusterSnapshot,
-  type ConfigPush,
-} from './protocol.ts';
+} from '../../contracts/cluster.ts';
+import { parseJson } from '../../contracts/json.ts';
+import { fetchPinned } from '../../lib/net/pinned.ts';
+import type { ClusterConfig } from './model.ts';
+import { signPush, type ClusterSnapshot, type ConfigPush } from './protocol.ts';
 import type { ClusterState } from './state.ts';
 
 type Node = ClusterConfig['nodes'][number];
@@ -48,14 +47,17 @@ export async function pushConfig(
       const pin = state.members?.[n.name]?.fingerprint;
       if (!pin) return n.name;
       try {
-        const res = await fetchPinned(serviceUrl(n.address, state.port, '/v1/config'), {
-          method: 'POST',
-          body,
-          fingerprint: pin,
-          timeoutMs: 5000,
-          headers: { 'content-type': 'application/json', ...signed(authkey, body) },
-        });
-        parseBody(pushAckSchema, res.text(), 'push reply');
+        const res = await fetchPinned(
+          serviceUrl(n.address, state.port, `${PROTOCOL_PREFIX}/config`),
+          {
+            method: 'POST',
+            body,
+            fingerprint: pin,
+            timeoutMs: 5000,
+            headers: { 'content-type': 'application/json', ...signed(authkey, body) },
+          },
+        );
+        parseJson(pushAckSchema, res.text(), 'push reply');
         return undefined;
       } catch {
         return n.name;
@@ -74,12 +76,12 @@ export async function fetchSnapshot(
 ): Promise<ClusterSnapshot> {
   const pin = state.members?.[node.name]?.fingerprint;
   if (!pin) throw new Error(`no pinned certificate for member ${node.name}`);
-  const res = await fetchPinned(serviceUrl(node.address, state.port, '/v1/config'), {
+  const res = await fetchPinned(serviceUrl(node.address, state.port, `${PROTOCOL_PREFIX}/config`), {
     fingerprint: pin,
     timeoutMs,
     headers: signed(authkey, ''),
   });
-  return parseBody(snapshotSchema, res.text(), `config from ${node.name}`);
+  return parseJson(snapshotSchema, res.text(), `config from ${node.name}`);
 }
 
 /**

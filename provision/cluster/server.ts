@@ -4,20 +4,22 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
-import type { CommandRunner } from '../../installer/exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import type { NodePaths } from '../paths.ts';
 import type { ClusterControl } from './control.ts';
-import * as z from 'zod';
-import { UserError } from '../../installer/errors.ts';
+import type * as z from 'zod';
+import { UserError } from '../../lib/errors.ts';
+import {
+  configPushSchema,
+  joinRequestSchema,
+  PROTOCOL_PREFIX,
+  PROTOCOL_VERSION,
+} from '../../contracts/cluster.ts';
+import { ContractError, parseJson } from '../../contracts/json.ts';
 import { readToken } from './commands/context.ts';
 import { addNode, ClusterChangeError, type ClusterConfig } from './model.ts';
 import {
-  configPushSchema,
   helloProof,
-  joinRequestSchema,
-  parseBody,
-  ProtocolError,
-  PROTOCOL_VERSION,
   tokensEqual,
   verifyPush,
   type ClusterSnapshot,
@@ -103,11 +105,11 @@ function memberOnly(ctx: ServiceContext): { state: ClusterState; token: string }
   return { state, token };
 }
 
-function parseRequest<T>(schema: z.ZodType<T>, text: string, what: string): T {
+function parseRequest<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
   try {
-    return parseBody(schema, text, what);
+    return parseJson(schema, text, what);
   } catch (err) {
-    if (err instanceof ProtocolError) throw new HttpError(400, 'bad-request', err.message);
+    if (err instanceof ContractError) throw new HttpError(400, 'bad-request', err.message);
     throw err;
   }
 }
@@ -264,13 +266,13 @@ export async function route(
 ): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    if (req.method === 'GET' && url.pathname === '/v1/hello')
+    if (req.method === 'GET' && url.pathname === `${PROTOCOL_PREFIX}/hello`)
       return send(res, 200, await handleHello(ctx, url));
-    if (req.method === 'POST' && url.pathname === '/v1/join')
+    if (req.method === 'POST' && url.pathname === `${PROTOCOL_PREFIX}/join`)
       return send(res, 200, await handleJoin(ctx, await readBody(req)));
-    if (req.method === 'GET' && url.pathname === '/v1/config')
+    if (req.method === 'GET' && url.pathname === `${PROTOCOL_PREFIX}/config`)
       return send(res, 200, await handlePull(ctx, req));
-    if (req.method === 'POST' && url.pathname === '/v1/config')
+    if (req.method === 'POST' && url.pathname === `${PROTOCOL_PREFIX}/config`)
       return send(res, 200, await handlePush(ctx, req, await readBody(req)));
     send(res, 404, { error: 'bad-request', message: `no route ${req.method} ${url.pathname}` });
   } catch (err) {

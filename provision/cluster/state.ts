@@ -1,67 +1,31 @@
 // /etc/openve/cluster.json and the other files a cluster node keeps (all below the node's root).
-import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync, chmodSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { clusterStateSchema, type ClusterState } from '../../contracts/cluster.ts';
+import { ContractError, parseJson } from '../../contracts/json.ts';
+import { UserError } from '../../lib/errors.ts';
+import { writeFileAtomic } from '../../lib/fs.ts';
 import { isRooted, type NodePaths } from '../paths.ts';
 import { parseCorosyncConf, renderCorosyncConf } from './corosyncConf.ts';
 import type { ClusterConfig } from './model.ts';
-import { membersSchema, type Members } from './protocol.ts';
-import { UserError } from '../../installer/errors.ts';
-import * as z from 'zod';
 
 export const DEFAULT_PORT = 8007;
 
-const peer = { name: z.string(), address: z.string() };
-const stateSchema = z.object({
-  version: z.literal(1),
-  clusterName: z.string(),
-  role: z.enum(['master', 'node']),
-  nodeName: z.string(),
-  address: z.string(),
-  port: z.number().int(),
-  master: z.object({ ...peer, fingerprint: z.string() }),
-  fingerprint: z.string(),
-  members: membersSchema.optional(),
-}) satisfies z.ZodType<ClusterState>;
-
-export interface ClusterState {
-  version: 1;
-  clusterName: string;
-  role: 'master' | 'node';
-  nodeName: string;
-  address: string;
-  /** join-service port on every node */
-  port: number;
-  master: { name: string; address: string; fingerprint: string };
-  /** this node's join-service certificate fingerprint */
-  fingerprint: string;
-  /** every member's service certificate (this node's too), pinned when pushing config */
-  members?: Members;
-}
-
-/** Writes atomically (temp + rename) with the given mode, creating the directory. */
-export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, file);
-}
+export type { ClusterState };
+export { writeFileAtomic };
 
 export function readState(paths: NodePaths): ClusterState | undefined {
   if (!existsSync(paths.clusterJson)) return undefined;
-  let json: unknown;
+  const text = readFileSync(paths.clusterJson, 'utf8');
   try {
-    json = JSON.parse(readFileSync(paths.clusterJson, 'utf8'));
-  } catch {
-    json = undefined;
+    return parseJson(clusterStateSchema, text, paths.clusterJson);
+  } catch (err) {
+    if (!(err instanceof ContractError)) throw err;
+    throw new UserError({
+      path: paths.clusterJson,
+      message: `not a pveca state file (${err.field || 'file'}: ${err.detail}); move it away to start over`,
+    });
   }
-  const r = stateSchema.safeParse(json);
-  if (r.success) return r.data;
-  const first = r.error.issues[0];
-  throw new UserError({
-    path: paths.clusterJson,
-    message: `not a pveca state file${first ? ` (${first.path.join('.') || 'file'}: ${first.message})` : ''}; move it away to start over`,
-  });
 }
 
 export function writeState(paths: NodePaths, state: ClusterState): void {

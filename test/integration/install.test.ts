@@ -6,7 +6,7 @@ import path from 'node:path';
 import { isRoot, loopProfile } from './helpers/loops.ts';
 import { answerToml, FIXTURE_PASSWORD, TEST_SSH_KEY } from './helpers/answers.ts';
 import { installRig, leftovers, runInstall, sh, shTry, withInstalledRoot, type InstallRun } from './helpers/install.ts';
-import { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_UNITS, INSTALL_LOG_DIR } from '../../provision/types.ts';
+import { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_UNITS, INSTALL_LOG_DIR } from '../../contracts/node/types.ts';
 
 describe.skipIf(!isRoot())('install onto loop devices', () => {
   const rig = installRig(2);

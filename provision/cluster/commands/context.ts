@@ -1,8 +1,9 @@
 // Shared by every verb: the context they run in, where this node is, and the membership guards.
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { UserError, type Issue } from '../../../installer/errors.ts';
-import type { CommandRunner } from '../../../installer/exec/types.ts';
+import { UserError, type Issue } from '../../../lib/errors.ts';
+import type { CommandRunner } from '../../../lib/exec/index.ts';
+import { parseIpAddr, parseIpRoute } from '../../../lib/parse/ip.ts';
 import type { NodePaths } from '../../paths.ts';
 import type { ClusterControl } from '../control.ts';
 import type { ClusterConfig } from '../model.ts';
@@ -17,11 +18,16 @@ export interface ClusterContext {
 
 export const defaultNodeName = (): string => os.hostname().split('.')[0] ?? 'localhost';
 
-async function ipJson(runner: CommandRunner, argv: string[]): Promise<unknown> {
+/** `ip -j ...` parsed with lib/parse/ip.ts; undefined when ip fails or prints no JSON. */
+async function ipJson<T>(
+  runner: CommandRunner,
+  argv: string[],
+  parse: (text: string) => T[],
+): Promise<T[] | undefined> {
   const r = await runner.run(argv, { reject: false, timeoutMs: 5000 });
   if (r.exitCode !== 0) return undefined;
   try {
-    return JSON.parse(r.stdout);
+    return parse(r.stdout);
   } catch {
     return undefined;
   }
@@ -34,17 +40,15 @@ export async function detectAddress(
   iface?: string,
 ): Promise<string> {
   if (toward) {
-    const routes = (await ipJson(runner, ['ip', '-j', 'route', 'get', toward])) as
-      { prefsrc?: string }[] | undefined;
+    const routes = await ipJson(runner, ['ip', '-j', 'route', 'get', toward], parseIpRoute);
     const src = routes?.[0]?.prefsrc;
     if (src) return src;
   }
   const argv = ['ip', '-j', 'addr', 'show', 'scope', 'global', ...(iface ? ['dev', iface] : [])];
-  let links = (await ipJson(runner, argv)) as
-    { addr_info?: { family: string; local: string }[] }[] | undefined;
+  let links = await ipJson(runner, argv, parseIpAddr);
   if (iface && !links?.length)
-    links = (await ipJson(runner, ['ip', '-j', 'addr', 'show', 'scope', 'global'])) as typeof links;
-  const all = (links ?? []).flatMap((l) => l.addr_info ?? []);
+    links = await ipJson(runner, ['ip', '-j', 'addr', 'show', 'scope', 'global'], parseIpAddr);
+  const all = (links ?? []).flatMap((l) => l.addrs).filter((a) => a.local);
   const pick = all.find((a) => a.family === 'inet') ?? all.find((a) => a.family === 'inet6');
   if (!pick)
     throw new UserError({

@@ -1,5 +1,5 @@
 // `pveca -i`: this node's place in the cluster.
-import { UserError } from '../../../installer/errors.ts';
+import { UserError } from '../../../lib/errors.ts';
 import { requireCluster, type ClusterContext } from './context.ts';
 import { clusterView, type ClusterView, type NodeView } from './list.ts';
 import type { ClusterState } from '../state.ts';

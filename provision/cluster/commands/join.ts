@@ -1,5 +1,5 @@
 // `pveca -a -h MEMBER[,MEMBER...]`: join an existing cluster through any member's join service.
-import { UserError } from '../../../installer/errors.ts';
+import { UserError } from '../../../lib/errors.ts';
 import {
   explainTransport,
   isRetryable,

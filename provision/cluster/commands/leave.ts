@@ -3,7 +3,7 @@
 // without it (they reload corosync), then removes its corosync.conf, authkey, token and
 // cluster.json and stops its cluster service, so it can create or join a cluster again.
 import { rmSync } from 'node:fs';
-import { UserError } from '../../../installer/errors.ts';
+import { UserError } from '../../../lib/errors.ts';
 import { removalKeepsQuorum, removeNode } from '../model.ts';
 import { describeUnreachable, newestSnapshot, pushConfig, unreachableMembers } from '../push.ts';
 import { readAuthkey } from '../state.ts';

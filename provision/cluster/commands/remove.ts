@@ -1,6 +1,6 @@
 // `pveca -d NODE` on any quorate member: remove another node (down) from the nodelist, push it to
 // every member, reload corosync. A node takes itself out with `pveca leave` (leave.ts).
-import { UserError } from '../../../installer/errors.ts';
+import { UserError } from '../../../lib/errors.ts';
 import { removalKeepsQuorum, removeNode, validateNodeName } from '../model.ts';
 import { describeUnreachable, pushConfig, unreachableMembers } from '../push.ts';
 import { readAuthkey, writeClusterConfig, writeState } from '../state.ts';

@@ -3,8 +3,8 @@
 // over SSH. Every phase is timed; results go to <workDir>/result.json.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { realRunner } from '../../../installer/exec/runner.ts';
-import type { CommandRunner } from '../../../installer/exec/types.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
+import type { CommandRunner } from '../../../lib/exec/types.ts';
 import { FIRST_BOOT_HOOK, MARKERS, disksFor, renderAnswer, type E2eCase } from './answers.ts';
 import { OVMF_VARS, hasHardwareVirt, qemuArgv, type VmSpec } from './qemu.ts';
 import { nodeChecks, type CheckResult } from './checks.ts';

@@ -1,5 +1,5 @@
 // The runner integration tests (and the bench) use on THIS host, whose kernel has neither vfat
-// nor device-mapper (DESIGN 5; checked: /proc/misc has no device-mapper, /proc/filesystems no
+// nor device-mapper (docs/design.md §5; checked: /proc/misc has no device-mapper, /proc/filesystems no
 // vfat). Everything runs for real through the real runner except:
 //   - `mount -t vfat` / its `umount`, `grub-install` (and the copy of its EFI image): recorded and answered with
 //     success (the ESP stays an empty directory; booting is verified in QEMU by the ISO tests).
@@ -9,9 +9,9 @@
 //     /dev/<vg>/<lv>. The thin pool is created as a linear LV of the same size (dm-thin cannot be
 //     created without the kernel driver); its metadata LV is therefore not created here.
 //     `vgchange -an` detaches those loop devices; `vgchange -ay` maps them again (inspection).
-import { realRunner } from '../../../installer/exec/runner.ts';
-import { recordingRunner, type RecordingRunner } from '../../../installer/exec/recording.ts';
-import type { CommandRunner, RunOptions } from '../../../installer/exec/types.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
+import { recordingRunner, type RecordingRunner } from '../../../lib/exec/recording.ts';
+import type { CommandRunner, RunOptions } from '../../../lib/exec/types.ts';
 
 export interface HostShim {
   /** a fresh recording runner sharing this shim's state (mapped LVs, fake vfat mounts) */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type { DiskInfo, HardwareProfile } from '../../../installer/hardware/types.ts';
+import type { DiskInfo, HardwareProfile } from '../../../contracts/hardware/types.ts';
 
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', env: { ...process.env, PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}`, LVM_SUPPRESS_FD_WARNINGS: '1' } }).trim();
 

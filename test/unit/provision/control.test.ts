@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import type { CommandRunner } from '../../../installer/exec/types.ts';
+import type { CommandRunner } from '../../../lib/exec/types.ts';
 import { controlFromEnv } from '../../../provision/cluster/control.ts';
 import { nodePaths } from '../../../provision/paths.ts';
 

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { recordingRunner } from '../../../installer/exec/recording.ts';
-import { realRunner } from '../../../installer/exec/runner.ts';
+import { recordingRunner } from '../../../lib/exec/recording.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
 import { main } from '../../../provision/pveca.ts';
 
 const TOKEN = 'cli-token-0123456789';
