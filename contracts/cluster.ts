@@ -1,53 +1,108 @@
-// The cluster join protocol between `pveca -a` (joiner), the master's join service and every
-// member's service, as data: HTTPS on port 8007, paths under /v<PROTOCOL_VERSION>/. A change that
-// an older node could not read bumps PROTOCOL_VERSION (and the path prefix); adding an optional
-// field does not. The flow and the crypto are described in provision/cluster/protocol.ts.
+// The cluster join protocol between `pveca -a` (joiner) and the cluster service every member runs
+// (`pveca serve`), as data: HTTPS on port 8007, paths under PROTOCOL_PREFIX. Every body carries
+// `version`: a node of another release is answered `version: protocol version N expected`, not a
+// 404 (so the path prefix stays /v1 while the body version is 2). A change an older node could not
+// read bumps PROTOCOL_VERSION; adding an optional field does not. Every string a node writes into
+// corosync.conf or cluster.json is checked with the answer file's validators here, at the wire.
+// The flow and the crypto are described in provision/cluster/protocol.ts.
 import * as z from 'zod';
+import {
+  validateCertFingerprint,
+  validateClusterName,
+  validateHostIp,
+  validateHostname,
+  validateToken,
+  type Validator,
+} from './answers/validators.ts';
 
-export const PROTOCOL_VERSION = 1;
-export const PROTOCOL_PREFIX = `/v${PROTOCOL_VERSION}`;
+export const PROTOCOL_VERSION = 2;
+/** the URL path prefix of every request (unchanged since v1, see above) */
+export const PROTOCOL_PREFIX = '/v1';
 
-export const clusterNodeSchema = z.object({
-  nodeid: z.number().int().positive(),
-  name: z.string(),
+/** A string the answer file's validator accepts; its message becomes the zod issue. */
+const valid = (validator: Validator) =>
+  z.string().superRefine((v, ctx) => {
+    const problem = validator(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const version = z.literal(PROTOCOL_VERSION, {
+  error: `protocol version ${PROTOCOL_VERSION} expected (this node and the other run different openve releases)`,
+});
+const nodeName = valid(validateHostname);
+const address = valid(validateHostIp);
+const fingerprint = valid(validateCertFingerprint);
+// the token's message never echoes the value (validateToken does not quote it)
+const token = valid(validateToken);
+
+export const clusterNodeSchema = z.strictObject({
+  nodeid: z.number().int().min(1).max(65535),
+  name: nodeName,
   /** ring0_addr: the IP corosync (knet) uses for this node */
-  address: z.string(),
+  address,
 });
 
-/** The nodelist every member runs with (pushed by the master on every change). */
-export const clusterConfigSchema = z.object({
-  clusterName: z.string(),
-  configVersion: z.number().int().positive(),
-  tokenMs: z.number().int().positive(),
-  nodes: z.array(clusterNodeSchema),
+/** The nodelist every member runs with (sent to every member on every change). */
+export const clusterConfigSchema = z.strictObject({
+  clusterName: valid(validateClusterName),
+  configVersion: z.number().int().min(1),
+  /** totem.token in ms (docs/design.md §5: 1000 -> a dead node is seen gone in ~3.5 s) */
+  tokenMs: z.number().int().min(100).max(600_000),
+  nodes: z.array(clusterNodeSchema).min(1).max(1024),
 });
 
-const peer = z.object({ name: z.string(), address: z.string() });
+/** Each member's service certificate, by node name: how members pin each other for pushes. */
+export const membersSchema = z.record(nodeName, z.strictObject({ fingerprint }));
+
+const peer = z.strictObject({ name: nodeName, address });
 
 /** GET /v1/hello?nonce=N */
-export const helloResponseSchema = z.object({
-  cluster: z.string(),
-  master: peer,
-  proof: z.string(),
+export const helloResponseSchema = z.strictObject({
+  version,
+  cluster: valid(validateClusterName),
+  /** the member that answered */
+  node: peer,
+  proof: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits'),
 });
 
 /** POST /v1/join */
-export const joinRequestSchema = z.object({
-  token: z.string(),
-  name: z.string(),
-  address: z.string(),
-  /** the joiner's own service certificate, pinned by the master for later pushes */
-  fingerprint: z.string(),
+export const joinRequestSchema = z.strictObject({
+  version,
+  token,
+  name: nodeName,
+  address,
+  /** the joiner's own service certificate, pinned by the members for later pushes */
+  fingerprint,
 });
 
-export const joinResponseSchema = z.object({
+export const joinResponseSchema = z.strictObject({
+  version,
   config: clusterConfigSchema,
-  authkey: z.string(), // base64
-  nodeid: z.number().int().positive(),
-  master: peer.extend({ fingerprint: z.string() }),
-  port: z.number().int().positive(),
-  /** members the master could not push the new nodelist to (offline) */
-  unreachable: z.array(z.string()),
+  authkey: z.base64().refine((s) => Buffer.from(s, 'base64').length >= 128, {
+    message: 'must be at least 128 bytes (corosync authkey)',
+  }),
+  nodeid: z.number().int().min(1),
+  /** the member that accepted the join */
+  master: z.strictObject({ name: nodeName, address, fingerprint }),
+  port: z.number().int().min(1).max(65535),
+  /** members the accepting node could not push the new nodelist to (offline) */
+  unreachable: z.array(nodeName),
+  members: membersSchema,
+});
+
+/** GET /v1/config (signed): the nodelist and certificates a member runs with. */
+export const snapshotSchema = z.strictObject({
+  version,
+  config: clusterConfigSchema,
+  members: membersSchema,
+});
+
+/** POST /v1/config (signed); `reload` asks the receiver to run `corosync-cfgtool -R`. */
+export const configPushSchema = snapshotSchema.extend({ reload: z.boolean().optional() });
+
+export const pushAckSchema = z.strictObject({
+  ok: z.literal(true),
+  configVersion: z.number().int().min(1),
 });
 
 export const ERROR_CODES = [
@@ -55,15 +110,21 @@ export const ERROR_CODES = [
   'name-clash',
   'already-member',
   'address-clash',
-  'not-master',
+  'not-member',
+  'not-coordinator',
+  'not-quorate',
   'bad-request',
   'bad-signature',
   'member-unreachable',
   'internal',
 ] as const;
 
-// a code this node does not know (a newer master) still reads as an error, with its message
-export const errorResponseSchema = z.object({ error: z.string(), message: z.string() });
+export const errorResponseSchema = z.strictObject({
+  error: z.enum(ERROR_CODES),
+  message: z.string().max(4096),
+  /** with `not-coordinator`: the member that accepts joins right now */
+  coordinator: peer.optional(),
+});
 
 /** /etc/openve/cluster.json: this node's membership (role, master, port, pinned certificates). */
 export const clusterStateSchema = z.object({
@@ -72,20 +133,23 @@ export const clusterStateSchema = z.object({
   role: z.enum(['master', 'node']),
   nodeName: z.string(),
   address: z.string(),
-  port: z.number().int().positive(),
-  master: peer.extend({ fingerprint: z.string() }),
+  /** join-service port on every node */
+  port: z.number().int(),
+  master: z.object({ name: z.string(), address: z.string(), fingerprint: z.string() }),
+  /** this node's join-service certificate fingerprint */
   fingerprint: z.string(),
-  members: z.record(z.string(), z.object({ fingerprint: z.string() })).optional(),
+  /** every member's service certificate (this node's too), pinned when pushing config */
+  members: membersSchema.optional(),
 });
 
 export type ClusterNode = z.infer<typeof clusterNodeSchema>;
 export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
+export type Members = z.infer<typeof membersSchema>;
 export type HelloResponse = z.infer<typeof helloResponseSchema>;
 export type JoinRequest = z.infer<typeof joinRequestSchema>;
 export type JoinResponse = z.infer<typeof joinResponseSchema>;
+export type ClusterSnapshot = z.infer<typeof snapshotSchema>;
+export type ConfigPush = z.infer<typeof configPushSchema>;
 export type ErrorCode = (typeof ERROR_CODES)[number];
-export interface ErrorResponse {
-  error: ErrorCode;
-  message: string;
-}
+export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 export type ClusterState = z.infer<typeof clusterStateSchema>;

@@ -42,7 +42,9 @@ export function parseJson<S extends z.ZodType>(
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new ContractError(source, '', `not valid JSON (${(err as Error).message})`);
+    // JSON.parse's message quotes the text around the error: never echo it (it may hold a token)
+    const at = /at position (\d+)/.exec((err as Error).message)?.[1];
+    throw new ContractError(source, '', `not valid JSON${at ? ` (at position ${at})` : ''}`);
   }
   return parseValue(schema, value, source);
 }

@@ -125,7 +125,11 @@ function hookResult(paths: NodePaths, node: NodeConfig): WebhookBody['first_boot
   if (!fb || fb.source === 'none') return null;
   if (!existsSync(paths.firstBootDone))
     return { source: fb.source, ordering: fb.ordering, exit_code: null };
-  const done = parseJson(firstBootDoneSchema, readFileSync(paths.firstBootDone, 'utf8'), paths.firstBootDone);
+  const done = parseJson(
+    firstBootDoneSchema,
+    readFileSync(paths.firstBootDone, 'utf8'),
+    paths.firstBootDone,
+  );
   return {
     source: fb.source,
     ordering: fb.ordering,
@@ -149,7 +153,7 @@ export async function runClusterInit(paths: NodePaths, deps: FirstBootDeps): Pro
     );
     return 0;
   }
-  const control = deps.control ?? controlFromEnv(deps.runner);
+  const control = deps.control ?? controlFromEnv(deps.runner, paths, log);
   try {
     const ok = await clusterInit(
       { paths, runner: deps.runner, control, out: log },

@@ -1,4 +1,4 @@
-// The joiner's side of the protocol: find and verify the master, then ask it to add us.
+// The joiner's side of the protocol: find and verify a member, then ask it to add us.
 import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
 import { UserError } from '../../lib/errors.ts';
@@ -8,19 +8,16 @@ import {
   PinnedFetchError,
   type PinnedResponse,
 } from '../../lib/net/pinned.ts';
+import type * as z from 'zod';
 import {
   errorResponseSchema,
   helloResponseSchema,
   joinResponseSchema,
   PROTOCOL_PREFIX,
+  PROTOCOL_VERSION,
 } from '../../contracts/cluster.ts';
-import { parseJson } from '../../contracts/json.ts';
-import {
-  helloProof,
-  type ErrorResponse,
-  type JoinRequest,
-  type JoinResponse,
-} from './protocol.ts';
+import { ContractError, parseJson } from '../../contracts/json.ts';
+import { helloProof, type ErrorResponse, type JoinRequest, type JoinResponse } from './protocol.ts';
 import { serviceUrl } from './push.ts';
 
 /** The server certificate's fingerprint, read from the TLS handshake only (nothing is sent). */
@@ -78,23 +75,34 @@ export interface JoinTarget {
 
 const FIELD = 'pveca -a';
 
-function jsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function errorFrom(res: PinnedResponse): ErrorResponse | undefined {
+  if (res.status === 200) return undefined;
   try {
-    return errorResponseSchema.safeParse(JSON.parse(res.text())).data as ErrorResponse | undefined;
+    return parseJson(errorResponseSchema, res.text(), 'error reply');
   } catch {
     return undefined;
   }
 }
 
-/** Establishes which certificate to pin: the given one, or one the master proves with the token. */
+/** A 200 body parsed with its schema; a malformed answer is named by field, as the member's fault. */
+function answer<S extends z.ZodType>(
+  res: PinnedResponse,
+  schema: S,
+  host: string,
+  what: string,
+): z.output<S> {
+  if (res.status !== 200)
+    throw new UserError({ path: FIELD, message: `member ${host} answered HTTP ${res.status}` });
+  try {
+    return parseJson(schema, res.text(), what);
+  } catch (err) {
+    if (err instanceof ContractError)
+      throw new UserError({ path: FIELD, message: `member ${host} sent a bad ${err.message}` });
+    throw err;
+  }
+}
+
+/** Establishes which certificate to pin: the given one, or one the member proves with the token. */
 export async function verifiedMasterFingerprint(
   target: JoinTarget,
   timeoutMs: number,
@@ -108,21 +116,21 @@ export async function verifiedMasterFingerprint(
   }
   const seen = await probeFingerprint(target.host, target.port, timeoutMs);
   const nonce = randomBytes(16).toString('hex');
-  const res = await fetchPinned(serviceUrl(target.host, target.port, `/v1/hello?nonce=${nonce}`), {
-    fingerprint: seen,
-    timeoutMs,
-    acceptAnyStatus: true,
-  });
+  const res = await fetchPinned(
+    serviceUrl(target.host, target.port, `${PROTOCOL_PREFIX}/hello?nonce=${nonce}`),
+    {
+      fingerprint: seen,
+      timeoutMs,
+      acceptAnyStatus: true,
+    },
+  );
   const err = errorFrom(res);
-  if (err) throw new UserError({ path: FIELD, message: `master ${target.host}: ${err.message}` });
-  const hello = helloResponseSchema.safeParse(jsonOrUndefined(res.text())).data;
-  if (
-    !hello ||
-    hello.proof !== helloProof(target.token, hello.cluster, nonce, seen)
-  ) {
+  if (err) throw new UserError({ path: FIELD, message: `member ${target.host}: ${err.message}` });
+  const hello = answer(res, helloResponseSchema, target.host, 'hello');
+  if (hello.proof !== helloProof(target.token, hello.cluster, nonce, seen)) {
     throw new UserError({
       path: '--token',
-      message: `the server at ${target.host}:${target.port} (certificate ${seen}) could not prove it knows this token: wrong token, or not the master; pass the master's --fingerprint to check it directly`,
+      message: `the server at ${target.host}:${target.port} (certificate ${seen}) could not prove it knows this token: wrong token, or not a member; pass the master's --fingerprint to check it directly`,
     });
   }
   return seen;
@@ -131,11 +139,11 @@ export async function verifiedMasterFingerprint(
 export async function requestJoin(
   target: JoinTarget,
   fingerprint: string,
-  request: Omit<JoinRequest, 'token'>,
+  request: Omit<JoinRequest, 'token' | 'version'>,
   timeoutMs = 60_000,
 ): Promise<JoinResponse> {
-  const body: JoinRequest = { token: target.token, ...request };
-  const res = await fetchPinned(serviceUrl(target.host, target.port, '/v1/join'), {
+  const body: JoinRequest = { version: PROTOCOL_VERSION, token: target.token, ...request };
+  const res = await fetchPinned(serviceUrl(target.host, target.port, `${PROTOCOL_PREFIX}/join`), {
     method: 'POST',
     body: JSON.stringify(body),
     headers: { 'content-type': 'application/json' },
@@ -144,19 +152,16 @@ export async function requestJoin(
     acceptAnyStatus: true,
   });
   const err = errorFrom(res);
-  if (err?.error === 'member-unreachable')
-    throw new MemberUnreachableError(`master ${target.host} refused for now: ${err.message}`);
+  if (err?.error === 'member-unreachable' || err?.error === 'not-quorate')
+    throw new MemberUnreachableError(`member ${target.host} refused for now: ${err.message}`);
+  if (err?.error === 'not-coordinator' && err.coordinator)
+    throw new NotCoordinatorError(err.message, err.coordinator);
   if (err) {
     const path =
       err.error === 'wrong-token' ? '--token' : err.error === 'name-clash' ? '--node-name' : FIELD;
-    throw new UserError({ path, message: `master ${target.host} refused: ${err.message}` });
+    throw new UserError({ path, message: `member ${target.host} refused: ${err.message}` });
   }
-  if (res.status !== 200)
-    throw new UserError({
-      path: FIELD,
-      message: `master ${target.host} answered HTTP ${res.status}`,
-    });
-  return parseJson(joinResponseSchema, res.text(), `master ${target.host} ${PROTOCOL_PREFIX}/join`);
+  return answer(res, joinResponseSchema, target.host, 'join response');
 }
 
 /** Turns transport failures into the user-facing message (master unreachable, fingerprint mismatch). */
@@ -176,7 +181,17 @@ export function explainTransport(err: unknown, host: string, port: number): unkn
   return new UserError({ path: FIELD, message: err.message });
 }
 
-/** The master cannot reach one of its members right now: worth retrying (at first boot, nodes come up together). */
+/** The member answered "ask the coordinator instead". */
+export class NotCoordinatorError extends UserError {
+  constructor(
+    message: string,
+    readonly coordinator: { name: string; address: string },
+  ) {
+    super({ path: FIELD, message });
+  }
+}
+
+/** The member cannot reach another member, or is not quorate, right now: worth retrying (at first boot, nodes come up together). */
 export class MemberUnreachableError extends UserError {
   constructor(message: string) {
     super({ path: FIELD, message });

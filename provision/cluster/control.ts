@@ -1,25 +1,40 @@
-// How corosync and the join service are started: an injectable strategy. On a real node systemd
-// does it; tests (several nodes in network namespaces on one machine) set OPENVE_COROSYNC_START /
-// OPENVE_SERVICE_START to a JSON argv array run instead (e.g. an `unshare -m` that bind-mounts a
-// per-node /run). Reload is always `corosync-cfgtool -R`, which makes every member re-read its file.
+// How corosync and the cluster service are started, stopped, reloaded and asked for quorum: an
+// injectable strategy.
+//   --root /    (a real node): systemd (`systemctl enable/restart`, `disable --now`) and the corosync
+//               tools (`corosync-cfgtool -R / -H`, `corosync-quorumtool -s`).
+//   --root DIR  nothing outside DIR is touched: no systemctl, no corosync tool (they would act on this
+//               machine's corosync, not DIR's); each skipped action is reported in one line. Unless
+//               the caller says how DIR's daemons run: OPENVE_COROSYNC_START / OPENVE_SERVICE_START
+//               (JSON argv arrays, e.g. the namespace lab's `unshare -m` with a per-node /run). Then
+//               corosync's tools are used in the current network namespace (its IPC sockets are
+//               abstract, so per namespace), and the service is stopped by the PID in DIR/run.
+import { existsSync, readFileSync } from 'node:fs';
 import type { CommandRunner } from '../../lib/exec/index.ts';
+import { isRooted, type NodePaths } from '../paths.ts';
+import { queryQuorum, type QuorumStatus } from './status.ts';
 
 export interface ClusterControl {
+  /** false when corosync is not run at all (--root DIR without a start strategy) */
+  readonly live: boolean;
   startCorosync(): Promise<void>;
+  /** `corosync-cfgtool -R`: every member re-reads its corosync.conf */
   reloadCorosync(): Promise<void>;
+  stopCorosync(): Promise<void>;
   startService(): Promise<void>;
+  stopService(): Promise<void>;
+  quorum(): Promise<QuorumStatus>;
 }
 
-function argvFromEnv(name: string, fallback: string[][]): string[][] {
-  const raw = process.env[name];
-  if (!raw) return fallback;
+type Env = Readonly<Record<string, string | undefined>>;
+
+function argvFromEnv(env: Env, name: string): string[][] | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new Error(
-      `${name} must be a JSON array of strings (an argv), got ${JSON.stringify(raw)}`,
-    );
+    throw new Error(`${name} must be a JSON array of strings (an argv)`);
   }
   if (
     !Array.isArray(parsed) ||
@@ -31,28 +46,83 @@ function argvFromEnv(name: string, fallback: string[][]): string[][] {
   return [parsed as string[]];
 }
 
-export function controlFromEnv(runner: CommandRunner): ClusterControl {
-  // restart, not start: Debian's package may already run corosync with its placeholder config
-  const corosync = argvFromEnv('OPENVE_COROSYNC_START', [
-    ['systemctl', 'enable', 'corosync.service'],
-    ['systemctl', 'restart', 'corosync.service'],
-  ]);
-  const service = argvFromEnv('OPENVE_SERVICE_START', [
-    ['systemctl', 'enable', 'openve-cluster.service'],
-    ['systemctl', 'restart', 'openve-cluster.service'],
-  ]);
+const NOT_RUNNING: QuorumStatus = { running: false, quorate: false, members: [] };
+
+export function controlFromEnv(
+  runner: CommandRunner,
+  paths: NodePaths,
+  out: (line: string) => void = () => undefined,
+  env: Env = process.env,
+): ClusterControl {
+  const rooted = isRooted(paths);
   const runAll = async (list: string[][]) => {
     for (const argv of list) await runner.run(argv, { timeoutMs: 60_000 });
   };
-  return {
-    async startCorosync() {
-      await runAll(corosync);
-    },
-    async reloadCorosync() {
-      await runner.run(['corosync-cfgtool', '-R'], { timeoutMs: 30_000 });
-    },
-    async startService() {
-      await runAll(service);
-    },
+  const skip = (what: string, would: string[][]) => async () => {
+    out(
+      `--root ${paths.root}: skipped ${what} (would run: ${would.map((a) => a.join(' ')).join('; ')}); do it for this root yourself`,
+    );
   };
+  const corosyncStart = argvFromEnv(env, 'OPENVE_COROSYNC_START');
+  const serviceStart = argvFromEnv(env, 'OPENVE_SERVICE_START');
+  // restart, not start: Debian's package may already run corosync with its placeholder config
+  const systemd = {
+    corosyncStart: [
+      ['systemctl', 'enable', 'corosync.service'],
+      ['systemctl', 'restart', 'corosync.service'],
+    ],
+    corosyncStop: [['systemctl', 'disable', '--now', 'corosync.service']],
+    serviceStart: [
+      ['systemctl', 'enable', 'openve-cluster.service'],
+      ['systemctl', 'restart', 'openve-cluster.service'],
+    ],
+    serviceStop: [['systemctl', 'disable', '--now', 'openve-cluster.service']],
+  };
+  const corosyncLive = !rooted || corosyncStart !== undefined;
+  const serviceLive = !rooted || serviceStart !== undefined;
+  const reload = [['corosync-cfgtool', '-R']];
+  const corosyncStopArgv = rooted ? [['corosync-cfgtool', '-H']] : systemd.corosyncStop;
+  return {
+    live: corosyncLive,
+    startCorosync: corosyncLive
+      ? () => runAll(corosyncStart ?? systemd.corosyncStart)
+      : skip('starting corosync', systemd.corosyncStart),
+    reloadCorosync: corosyncLive
+      ? async () => void (await runner.run(reload[0]!, { timeoutMs: 30_000 }))
+      : skip('reloading corosync', reload),
+    stopCorosync: corosyncLive
+      ? async () => {
+          await runner.run(corosyncStopArgv[0]!, { timeoutMs: 30_000, reject: false });
+        }
+      : skip('stopping corosync', corosyncStopArgv),
+    startService: serviceLive
+      ? () => runAll(serviceStart ?? systemd.serviceStart)
+      : skip('starting the cluster service', systemd.serviceStart),
+    stopService: !serviceLive
+      ? skip('stopping the cluster service', systemd.serviceStop)
+      : rooted
+        ? async () => stopByPidFile(paths.servicePid)
+        : () => runAll(systemd.serviceStop),
+    quorum: corosyncLive ? () => queryQuorum(runner) : async () => NOT_RUNNING,
+  };
+}
+
+/** The rooted service (`pveca serve --detach`) writes its PID below the root: stop exactly that process. */
+async function stopByPidFile(file: string): Promise<void> {
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  for (let i = 0; i < 50; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -1,56 +1,46 @@
 // The cluster as data: what the master changes (add / remove a node) and pushes to every member.
 // Pure functions; each node renders its own corosync.conf from it (node-local paths differ).
-import ipaddr from 'ipaddr.js';
 import { UserError } from '../../lib/errors.ts';
+import type { ClusterConfig } from '../../contracts/cluster.ts';
+import {
+  parseIp,
+  validateCertFingerprint,
+  validateClusterName as answerClusterName,
+  validateHostIp,
+  validateHostname,
+  validateToken,
+  type Validator,
+} from '../../contracts/answers/validators.ts';
 
-export interface ClusterNode {
-  nodeid: number;
-  name: string;
-  /** ring0_addr: the IP corosync (knet) uses for this node */
-  address: string;
-}
-
-export interface ClusterConfig {
-  clusterName: string;
-  configVersion: number;
-  /** totem.token in ms (docs/design.md §5: 1000 -> a dead node is seen gone in ~3.5 s) */
-  tokenMs: number;
-  nodes: ClusterNode[];
-}
+// the nodelist's types: one definition, in contracts/cluster.ts (the wire schema)
+export type { ClusterConfig, ClusterNode } from '../../contracts/cluster.ts';
 
 export const DEFAULT_TOKEN_MS = 1000;
-const CLUSTER_NAME = /^[A-Za-z][A-Za-z0-9-]{0,14}$/;
-const NODE_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-
-export function validateClusterName(name: string, field = 'cluster.name'): string {
-  if (!CLUSTER_NAME.test(name)) {
-    throw new UserError({
-      path: field,
-      message: `'${name}' is not a valid cluster name: 1-15 characters, letters, digits and '-', starting with a letter`,
-    });
-  }
-  return name;
+/** Throws `field: message` when the answer file's own validator refuses the value. */
+function check(value: string, field: string, validator: Validator): string {
+  const problem = validator(value);
+  if (problem) throw new UserError({ path: field, message: problem });
+  return value;
 }
 
-export function validateNodeName(name: string, field = 'node name'): string {
-  if (!NODE_NAME.test(name)) {
-    throw new UserError({
-      path: field,
-      message: `'${name}' is not a valid node name: a host name label (letters, digits, '-', at most 63)`,
-    });
-  }
-  return name;
-}
+// The answer file's validators (one definition per rule): what `[cluster]` accepts, pveca accepts.
+export const validateClusterName = (name: string, field = 'cluster.name'): string =>
+  check(name, field, answerClusterName);
 
+export const validateNodeName = (name: string, field = 'node name'): string =>
+  check(name, field, validateHostname);
+
+/** A unicast host address; returned in canonical form (so '10.0.0.05'-style duplicates cannot slip in). */
 export function validateAddress(address: string, field = 'address'): string {
-  if (!ipaddr.isValid(address)) {
-    throw new UserError({
-      path: field,
-      message: `'${address}' is not an IP address (IPv4 like 10.0.0.5 or IPv6)`,
-    });
-  }
-  return ipaddr.parse(address).toString();
+  check(address, field, validateHostIp);
+  return parseIp(address)!.toString();
 }
+
+export const validateJoinToken = (token: string, field = '--token'): string =>
+  check(token, field, validateToken);
+
+export const validateFingerprint = (fp: string, field = '--fingerprint'): string =>
+  check(fp, field, validateCertFingerprint);
 
 export function newCluster(
   clusterName: string,

@@ -1,26 +1,35 @@
-// The join protocol between `pveca -a` (joiner), the master's join service and every member's
-// service (config pushes). HTTPS on port 8007 with self-signed certificates pinned by fingerprint.
+// The join protocol between `pveca -a` (joiner) and the cluster service every member runs
+// (`pveca serve`). HTTPS on port 8007 with self-signed certificates pinned by fingerprint. Every
+// body that crosses the network is parsed with the zod schemas of contracts/cluster.ts (versioned)
+// through contracts/json.ts; a bad body is answered with the field that is wrong, never a stack.
 //
-//   GET  /v1/hello?nonce=N  -> { cluster, master, proof }   proof = HMAC(scrypt(token), N:fingerprint):
+//   GET  /v1/hello?nonce=N  -> Hello { node, proof }   proof = HMAC(scrypt(token), N:fingerprint):
 //        lets a joiner without --fingerprint check that the server it sees knows the token
 //        (a man in the middle with another certificate cannot compute it) BEFORE sending the token.
 //        scrypt makes offline guessing of a weak pre-shared token from a proof expensive.
-//   POST /v1/join  { token, name, address, fingerprint }  -> JoinResponse (master only)
-//   POST /v1/config  ClusterConfig, signed HMAC(authkey, time\nbody): the master pushes a new
-//        nodelist to every member before `corosync-cfgtool -R` (members only trust the authkey).
-//        A member applies only a higher config_version, so a replayed push changes nothing (no
-//        clock window: a node's clock may be wrong at first boot).
-//   GET  /v1/config  (signed the same way, empty body) -> ClusterConfig: a member that was down
-//        during a push pulls the current nodelist from the master when its service starts.
+//   POST /v1/join  JoinRequest -> JoinResponse. Any quorate member accepts: the one with the
+//        lowest nodeid online (the coordinator, so two members never hand out one nodeid); the
+//        others answer 409 `not-coordinator` naming it, and the joiner asks it instead.
+//   POST /v1/config  ConfigPush, signed HMAC(authkey, time\nbody): a member that changed the
+//        nodelist (join, remove, leave) sends it to every other member. A member applies only a
+//        higher config_version, so a replayed push changes nothing (no clock window: a node's clock
+//        may be wrong at first boot). `reload` asks the receiver to run `corosync-cfgtool -R` (a
+//        leaving node cannot: its corosync is already stopped).
+//   GET  /v1/config  (signed the same way, empty body) -> ClusterSnapshot: a member that was down
+//        during a push pulls the current nodelist from the others when its service starts.
 import { createHash, createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
 
 export {
+  PROTOCOL_PREFIX,
   PROTOCOL_VERSION,
+  type ClusterSnapshot,
+  type ConfigPush,
   type ErrorCode,
   type ErrorResponse,
   type HelloResponse,
   type JoinRequest,
   type JoinResponse,
+  type Members,
 } from '../../contracts/cluster.ts';
 
 /** Constant-time token comparison (hashing first makes the lengths equal). */
@@ -33,7 +42,7 @@ export function tokensEqual(a: string, b: string): boolean {
 const proofKeys = new Map<string, Buffer>();
 /** scrypt(token): ~50 ms once per process and token, so a proof is slow to brute-force offline */
 function proofKey(token: string, cluster: string): Buffer {
-  const id = `${cluster}\0${token}`;
+  const id = createHash('sha256').update(`${cluster}\0${token}`).digest('hex');
   let key = proofKeys.get(id);
   if (!key) {
     key = scryptSync(token, `openve-join:${cluster}`, 32, {
@@ -68,7 +77,7 @@ export function verifyPush(
   body: string,
   signature: string,
 ): boolean {
-  if (!/^\d{1,16}$/.test(time)) return false;
+  if (!/^\d{1,16}$/.test(time) || !/^[0-9a-f]{64}$/.test(signature)) return false;
   const want = Buffer.from(signPush(authkey, time, body), 'hex');
   const got = Buffer.from(signature, 'hex');
   return got.length === want.length && timingSafeEqual(got, want);

@@ -1,42 +1,63 @@
-// The master sends a changed nodelist to members (before `corosync-cfgtool -R`).
-import { clusterConfigSchema, PROTOCOL_PREFIX } from '../../contracts/cluster.ts';
+// Members tell each other about a changed nodelist (before `corosync-cfgtool -R`), and a member
+// that was away pulls the newest one. Every member pins every other by the certificate fingerprint
+// it sent when joining (ClusterState.members).
+import {
+  PROTOCOL_PREFIX,
+  PROTOCOL_VERSION,
+  pushAckSchema,
+  snapshotSchema,
+} from '../../contracts/cluster.ts';
 import { parseJson } from '../../contracts/json.ts';
 import { fetchPinned } from '../../lib/net/pinned.ts';
 import type { ClusterConfig } from './model.ts';
-import { signPush } from './protocol.ts';
+import { signPush, type ClusterSnapshot, type ConfigPush } from './protocol.ts';
 import type { ClusterState } from './state.ts';
+
+type Node = ClusterConfig['nodes'][number];
 
 export function serviceUrl(address: string, port: number, route: string): string {
   const host = address.includes(':') ? `[${address}]` : address;
   return `https://${host}:${port}${route}`;
 }
 
-/** Pushes `config` to every member except the master and `skip`; returns the names it could not reach. */
+const others = (state: ClusterState, config: ClusterConfig, skip: string[]) =>
+  config.nodes.filter((n) => n.name !== state.nodeName && !skip.includes(n.name));
+
+function signed(authkey: Uint8Array, body: string): Record<string, string> {
+  const time = String(Date.now());
+  return { 'x-openve-time': time, 'x-openve-signature': signPush(authkey, time, body) };
+}
+
+/** Pushes the snapshot to every other member except `skip`; returns the names it could not reach. */
 export async function pushConfig(
   state: ClusterState,
   authkey: Uint8Array,
-  config: ClusterConfig,
+  snapshot: Omit<ClusterSnapshot, 'version'>,
   skip: string[] = [],
+  reload = false,
 ): Promise<string[]> {
-  const body = JSON.stringify(config);
-  const targets = config.nodes.filter((n) => n.name !== state.nodeName && !skip.includes(n.name));
+  const push: ConfigPush = {
+    version: PROTOCOL_VERSION,
+    ...snapshot,
+    ...(reload ? { reload } : {}),
+  };
+  const body = JSON.stringify(push);
   const results = await Promise.all(
-    targets.map(async (n) => {
+    others(state, snapshot.config, skip).map(async (n) => {
       const pin = state.members?.[n.name]?.fingerprint;
       if (!pin) return n.name;
-      const time = String(Date.now());
       try {
-        await fetchPinned(serviceUrl(n.address, state.port, '/v1/config'), {
-          method: 'POST',
-          body,
-          fingerprint: pin,
-          timeoutMs: 3000,
-          headers: {
-            'content-type': 'application/json',
-            'x-openve-time': time,
-            'x-openve-signature': signPush(authkey, time, body),
+        const res = await fetchPinned(
+          serviceUrl(n.address, state.port, `${PROTOCOL_PREFIX}/config`),
+          {
+            method: 'POST',
+            body,
+            fingerprint: pin,
+            timeoutMs: 5000,
+            headers: { 'content-type': 'application/json', ...signed(authkey, body) },
           },
-        });
+        );
+        parseJson(pushAckSchema, res.text(), 'push reply');
         return undefined;
       } catch {
         return n.name;
@@ -46,62 +67,68 @@ export async function pushConfig(
   return results.filter((r): r is string => r !== undefined);
 }
 
-/**
- * A member that was down while the master pushed catches up: it fetches the master's nodelist
- * and, when newer than its own, writes it and asks corosync to reload. Returns the new version, or
- * undefined when nothing changed.
- */
-export async function pullConfig(
+/** One member's current snapshot (signed request, pinned certificate). */
+export async function fetchSnapshot(
   state: ClusterState,
   authkey: Uint8Array,
-  current: ClusterConfig | undefined,
-  apply: (config: ClusterConfig) => Promise<void>,
-): Promise<number | undefined> {
-  const time = String(Date.now());
-  const res = await fetchPinned(serviceUrl(state.master.address, state.port, '/v1/config'), {
-    fingerprint: state.master.fingerprint,
-    timeoutMs: 5000,
-    headers: { 'x-openve-time': time, 'x-openve-signature': signPush(authkey, time, '') },
+  node: Node,
+  timeoutMs = 5000,
+): Promise<ClusterSnapshot> {
+  const pin = state.members?.[node.name]?.fingerprint;
+  if (!pin) throw new Error(`no pinned certificate for member ${node.name}`);
+  const res = await fetchPinned(serviceUrl(node.address, state.port, `${PROTOCOL_PREFIX}/config`), {
+    fingerprint: pin,
+    timeoutMs,
+    headers: signed(authkey, ''),
   });
-  const config: ClusterConfig = parseJson(clusterConfigSchema, res.text(), `master ${PROTOCOL_PREFIX}/config`);
-  if (current && current.configVersion >= config.configVersion) return undefined;
-  await apply(config);
-  return config.configVersion;
+  return parseJson(snapshotSchema, res.text(), `config from ${node.name}`);
 }
 
 /**
- * Members (except this node and `skip`) whose service does not answer a signed request. A join is
- * refused while any is unreachable: a member left with an old nodelist keeps corosync's membership
- * from forming for the newcomer (measured: endless "Token has not been received" churn).
+ * The newest snapshot any other member has (highest config_version), or undefined when none
+ * answers. A member that was down during a push catches up with it.
+ */
+export async function newestSnapshot(
+  state: ClusterState,
+  authkey: Uint8Array,
+  config: ClusterConfig,
+): Promise<ClusterSnapshot | undefined> {
+  const got = await Promise.all(
+    others(state, config, []).map((n) => fetchSnapshot(state, authkey, n).catch(() => undefined)),
+  );
+  let best: ClusterSnapshot | undefined;
+  for (const s of got)
+    if (s && (!best || s.config.configVersion > best.config.configVersion)) best = s;
+  return best;
+}
+
+/**
+ * Members (except this node and `skip`) whose service does not answer a signed request. With
+ * `online` (nodeids in the corosync membership), only members that run corosync count: a member
+ * left running with an old nodelist keeps corosync's membership from forming for a newcomer
+ * (measured: endless "Token has not been received" churn), while a member that is down pulls the
+ * new nodelist when its service starts again.
  */
 export async function unreachableMembers(
   state: ClusterState,
   authkey: Uint8Array,
   config: ClusterConfig,
   skip: string[] = [],
-): Promise<ClusterConfig['nodes']> {
-  const targets = config.nodes.filter((n) => n.name !== state.nodeName && !skip.includes(n.name));
+  online?: ReadonlySet<number>,
+): Promise<Node[]> {
+  const targets = others(state, config, skip).filter((n) => !online || online.has(n.nodeid));
   const results = await Promise.all(
-    targets.map(async (n) => {
-      const pin = state.members?.[n.name]?.fingerprint;
-      if (!pin) return n;
-      const time = String(Date.now());
-      try {
-        await fetchPinned(serviceUrl(n.address, state.port, '/v1/config'), {
-          fingerprint: pin,
-          timeoutMs: 3000,
-          headers: { 'x-openve-time': time, 'x-openve-signature': signPush(authkey, time, '') },
-        });
-        return undefined;
-      } catch {
-        return n;
-      }
-    }),
+    targets.map((n) =>
+      fetchSnapshot(state, authkey, n, 3000).then(
+        () => undefined,
+        () => n,
+      ),
+    ),
   );
-  return results.filter((r): r is ClusterConfig['nodes'][number] => r !== undefined);
+  return results.filter((r): r is Node => r !== undefined);
 }
 
-export function describeUnreachable(nodes: ClusterConfig['nodes'], port: number): string {
+export function describeUnreachable(nodes: Node[], port: number): string {
   const list = nodes.map((n) => `${n.name} (${n.address})`).join(', ');
   return `member${nodes.length > 1 ? 's' : ''} ${list} not reachable on port ${port}: every member must learn the new nodelist; start openve-cluster.service there, or remove the member with 'pveca -d'`;
 }

@@ -1,21 +1,31 @@
-// The cluster service every node runs (`pveca serve`, openve-cluster.service): on the master it
-// accepts joins; on every node it accepts nodelist pushes signed with the cluster authkey.
-import { clusterConfigSchema, joinRequestSchema } from '../../contracts/cluster.ts';
-import { parseJson } from '../../contracts/json.ts';
+// The cluster service every node runs (`pveca serve`, openve-cluster.service): every member
+// accepts joins (the coordinator among them, see protocol.ts) and nodelist pushes signed with the
+// cluster authkey.
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { CommandRunner } from '../../lib/exec/index.ts';
 import type { NodePaths } from '../paths.ts';
 import type { ClusterControl } from './control.ts';
+import type * as z from 'zod';
+import { UserError } from '../../lib/errors.ts';
+import {
+  configPushSchema,
+  joinRequestSchema,
+  PROTOCOL_PREFIX,
+  PROTOCOL_VERSION,
+} from '../../contracts/cluster.ts';
+import { ContractError, parseJson } from '../../contracts/json.ts';
+import { readToken } from './commands/context.ts';
 import { addNode, ClusterChangeError, type ClusterConfig } from './model.ts';
 import {
   helloProof,
   tokensEqual,
   verifyPush,
+  type ClusterSnapshot,
   type ErrorCode,
+  type ErrorResponse,
   type HelloResponse,
-  type JoinRequest,
   type JoinResponse,
 } from './protocol.ts';
 import { describeUnreachable, pushConfig, unreachableMembers } from './push.ts';
@@ -25,6 +35,7 @@ import {
   readState,
   writeClusterConfig,
   writeState,
+  type ClusterState,
 } from './state.ts';
 
 export interface ServiceContext {
@@ -39,6 +50,7 @@ class HttpError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
+    readonly coordinator?: { name: string; address: string },
   ) {
     super(message);
   }
@@ -66,44 +78,84 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Serialises cluster changes: two joins at once must not both take nodeid N. */
-let chain: Promise<unknown> = Promise.resolve();
-function serialised<T>(fn: () => Promise<T>): Promise<T> {
-  const next = chain.then(fn, fn);
-  chain = next.catch(() => undefined);
+/**
+ * Serialises changes to one node's files: two joins at once must not both take nodeid N. One queue
+ * per node root (a test process may serve several nodes; one node's push must not wait for another's).
+ */
+const queues = new Map<string, Promise<unknown>>();
+function serialised<T>(ctx: ServiceContext, fn: () => Promise<T>): Promise<T> {
+  const key = ctx.paths.root;
+  const next = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
+  queues.set(
+    key,
+    next.catch(() => undefined),
+  );
   return next;
 }
 
-function masterToken(ctx: ServiceContext): string {
-  return readFileSync(ctx.paths.token, 'utf8').trim();
+function clusterToken(ctx: ServiceContext): string | undefined {
+  return readToken(ctx.paths);
 }
 
-function parseJoin(text: string): JoinRequest {
-  let v: unknown;
+/** This node's state and token, or 409: only a member (with the pre-shared token) answers joiners. */
+function memberOnly(ctx: ServiceContext): { state: ClusterState; token: string } {
+  const state = readState(ctx.paths);
+  const token = clusterToken(ctx);
+  if (!state || !token) throw new HttpError(409, 'not-member', 'this node is not a cluster member');
+  return { state, token };
+}
+
+function parseRequest<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
   try {
-    v = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'bad-request', 'body is not JSON');
+    return parseJson(schema, text, what);
+  } catch (err) {
+    if (err instanceof ContractError) throw new HttpError(400, 'bad-request', err.message);
+    throw err;
   }
-  const o = v as Record<string, unknown>;
-  for (const k of ['token', 'name', 'address', 'fingerprint'] as const) {
-    if (typeof o?.[k] !== 'string') throw new HttpError(400, 'bad-request', `missing '${k}'`);
-  }
-  return joinRequestSchema.parse(o);
+}
+
+/**
+ * Who may change the nodelist now: this node must be quorate and the member with the lowest nodeid
+ * in its corosync membership (every member of a quorate partition sees the same membership, so
+ * exactly one member accepts; two members never hand out one nodeid).
+ */
+async function coordinatorCheck(
+  ctx: ServiceContext,
+  state: ClusterState,
+  config: ClusterConfig,
+): Promise<ReadonlySet<number>> {
+  const status = await ctx.control.quorum();
+  if (!status.quorate)
+    throw new HttpError(
+      503,
+      'not-quorate',
+      `${state.nodeName} is not in a quorate partition right now (corosync ${status.running ? 'not quorate' : 'not running'})`,
+    );
+  const online = new Set(status.members);
+  const coordinator = [...config.nodes]
+    .sort((a, b) => a.nodeid - b.nodeid)
+    .find((n) => online.has(n.nodeid));
+  if (coordinator && coordinator.name !== state.nodeName)
+    throw new HttpError(
+      409,
+      'not-coordinator',
+      `joins are accepted by ${coordinator.name} (${coordinator.address}), the lowest online nodeid`,
+      { name: coordinator.name, address: coordinator.address },
+    );
+  return online;
 }
 
 async function handleJoin(ctx: ServiceContext, body: string): Promise<JoinResponse> {
-  const req = parseJoin(body);
-  const state = readState(ctx.paths);
-  if (!state || state.role !== 'master')
-    throw new HttpError(409, 'not-master', 'this node is not a cluster master');
-  if (!tokensEqual(req.token, masterToken(ctx))) {
+  const req = parseRequest(joinRequestSchema, body, 'join request');
+  const { state, token } = memberOnly(ctx);
+  if (!tokensEqual(req.token, token)) {
     await new Promise((r) => setTimeout(r, 300)); // slows down guessing
     throw new HttpError(403, 'wrong-token', `wrong join token for cluster '${state.clusterName}'`);
   }
-  return serialised(async () => {
+  return serialised(ctx, async () => {
     const current = readClusterConfig(ctx.paths);
-    if (!current) throw new HttpError(500, 'internal', 'master has no corosync.conf');
+    if (!current) throw new HttpError(500, 'internal', 'this member has no corosync.conf');
+    const online = await coordinatorCheck(ctx, state, current);
     let next: ClusterConfig;
     const authkey = readAuthkey(ctx.paths);
     try {
@@ -113,43 +165,46 @@ async function handleJoin(ctx: ServiceContext, body: string): Promise<JoinRespon
         throw new HttpError(409, err.code as ErrorCode, err.message);
       throw new HttpError(400, 'bad-request', (err as Error).message);
     }
-    const missing = await unreachableMembers(state, authkey, current);
+    const missing = await unreachableMembers(state, authkey, current, [], online);
     if (missing.length)
       throw new HttpError(503, 'member-unreachable', describeUnreachable(missing, state.port));
     const added = next.nodes.find((n) => n.name === req.name)!;
-    const fresh = {
-      ...state,
-      members: { ...state.members, [req.name]: { fingerprint: req.fingerprint } },
+    const members = {
+      ...state.members,
+      [state.nodeName]: { fingerprint: state.fingerprint },
+      [req.name]: { fingerprint: req.fingerprint },
     };
+    const fresh = { ...state, members };
     writeState(ctx.paths, fresh);
     writeClusterConfig(ctx.paths, next);
-    const unreachable = await pushConfig(fresh, authkey, next, [req.name]);
+    const unreachable = await pushConfig(fresh, authkey, { config: next, members }, [req.name]);
     await ctx.control.reloadCorosync();
     ctx.log(
       `joined: node '${added.name}' (${added.address}) as nodeid ${added.nodeid}, config_version ${next.configVersion}`,
     );
     return {
+      version: PROTOCOL_VERSION,
       config: next,
       authkey: authkey.toString('base64'),
       nodeid: added.nodeid,
       master: { name: state.nodeName, address: state.address, fingerprint: state.fingerprint },
       port: state.port,
       unreachable,
+      members,
     };
   });
 }
 
 async function handleHello(ctx: ServiceContext, url: URL): Promise<HelloResponse> {
-  const state = readState(ctx.paths);
-  if (!state || state.role !== 'master')
-    throw new HttpError(409, 'not-master', 'this node is not a cluster master');
+  const { state, token } = memberOnly(ctx);
   const nonce = url.searchParams.get('nonce') ?? '';
   if (!/^[0-9a-f]{32,128}$/.test(nonce))
-    throw new HttpError(400, 'bad-request', 'nonce must be 32-128 hex digits');
+    throw new HttpError(400, 'bad-request', 'nonce: must be 32-128 hex digits');
   return {
+    version: PROTOCOL_VERSION,
     cluster: state.clusterName,
-    master: { name: state.nodeName, address: state.address },
-    proof: helloProof(masterToken(ctx), state.clusterName, nonce, state.fingerprint),
+    node: { name: state.nodeName, address: state.address },
+    proof: helloProof(token, state.clusterName, nonce, state.fingerprint),
   };
 }
 
@@ -160,11 +215,12 @@ function checkSigned(ctx: ServiceContext, req: IncomingMessage, body: string): v
     throw new HttpError(403, 'bad-signature', "request not signed with this cluster's authkey");
 }
 
-async function handlePull(ctx: ServiceContext, req: IncomingMessage): Promise<ClusterConfig> {
+async function handlePull(ctx: ServiceContext, req: IncomingMessage): Promise<ClusterSnapshot> {
   checkSigned(ctx, req, '');
   const config = readClusterConfig(ctx.paths);
-  if (!config) throw new HttpError(500, 'internal', 'no corosync.conf here');
-  return config;
+  const state = readState(ctx.paths);
+  if (!config || !state) throw new HttpError(500, 'internal', 'no corosync.conf here');
+  return { version: PROTOCOL_VERSION, config, members: state.members ?? {} };
 }
 
 async function handlePush(
@@ -173,18 +229,34 @@ async function handlePush(
   body: string,
 ): Promise<{ ok: true; configVersion: number }> {
   checkSigned(ctx, req, body);
-  let config: ClusterConfig;
-  try {
-    config = parseJson(clusterConfigSchema, body, 'pushed config');
-  } catch (err) {
-    throw new HttpError(400, 'bad-request', (err as Error).message);
-  }
-  const current = readClusterConfig(ctx.paths);
-  if (current && current.configVersion >= config.configVersion)
-    return { ok: true, configVersion: current.configVersion };
-  writeClusterConfig(ctx.paths, config);
-  ctx.log(`config_version ${config.configVersion} received (${config.nodes.length} nodes)`);
-  return { ok: true, configVersion: config.configVersion };
+  const push = parseRequest(configPushSchema, body, 'config push');
+  const applied = await applySnapshot(ctx, push);
+  if (push.reload) await ctx.control.reloadCorosync().catch(() => undefined);
+  return { ok: true, configVersion: applied };
+}
+
+/** Writes a newer nodelist (and the members' certificates); returns the version now in place. */
+export async function applySnapshot(
+  ctx: ServiceContext,
+  snapshot: Omit<ClusterSnapshot, 'version'>,
+): Promise<number> {
+  return serialised(ctx, async () => {
+    const current = readClusterConfig(ctx.paths);
+    const state = readState(ctx.paths);
+    const { config } = snapshot;
+    if (!state || (current && current.configVersion >= config.configVersion))
+      return current?.configVersion ?? 0;
+    if (!config.nodes.some((n) => n.name === state.nodeName)) {
+      ctx.log(
+        `config_version ${config.configVersion} no longer lists this node: it was removed; run 'pveca leave' here to stop corosync and clean up`,
+      );
+      return current?.configVersion ?? 0;
+    }
+    writeState(ctx.paths, { ...state, members: { ...state.members, ...snapshot.members } });
+    writeClusterConfig(ctx.paths, config);
+    ctx.log(`config_version ${config.configVersion} received (${config.nodes.length} nodes)`);
+    return config.configVersion;
+  });
 }
 
 export async function route(
@@ -194,20 +266,25 @@ export async function route(
 ): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    if (req.method === 'GET' && url.pathname === '/v1/hello')
+    if (req.method === 'GET' && url.pathname === `${PROTOCOL_PREFIX}/hello`)
       return send(res, 200, await handleHello(ctx, url));
-    if (req.method === 'POST' && url.pathname === '/v1/join')
+    if (req.method === 'POST' && url.pathname === `${PROTOCOL_PREFIX}/join`)
       return send(res, 200, await handleJoin(ctx, await readBody(req)));
-    if (req.method === 'GET' && url.pathname === '/v1/config')
+    if (req.method === 'GET' && url.pathname === `${PROTOCOL_PREFIX}/config`)
       return send(res, 200, await handlePull(ctx, req));
-    if (req.method === 'POST' && url.pathname === '/v1/config')
+    if (req.method === 'POST' && url.pathname === `${PROTOCOL_PREFIX}/config`)
       return send(res, 200, await handlePush(ctx, req, await readBody(req)));
     send(res, 404, { error: 'bad-request', message: `no route ${req.method} ${url.pathname}` });
   } catch (err) {
-    if (err instanceof HttpError)
-      return send(res, err.status, { error: err.code, message: err.message });
-    ctx.log(`error: ${(err as Error).message}`);
-    send(res, 500, { error: 'internal', message: (err as Error).message });
+    if (err instanceof HttpError) {
+      const body: ErrorResponse = { error: err.code, message: err.message };
+      if (err.coordinator) body.coordinator = err.coordinator;
+      return send(res, err.status, body);
+    }
+    // no stack, no request body (it may hold the token): the message only
+    const message = err instanceof UserError ? err.message : (err as Error).message;
+    ctx.log(`error: ${message}`);
+    send(res, 500, { error: 'internal', message });
   }
 }
 

@@ -1,35 +1,31 @@
 // /etc/openve/cluster.json and the other files a cluster node keeps (all below the node's root).
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { writeFileAtomic } from '../../lib/fs.ts';
-import { clusterStateSchema } from '../../contracts/cluster.ts';
-import { parseJson } from '../../contracts/json.ts';
 import path from 'node:path';
+import { clusterStateSchema, type ClusterState } from '../../contracts/cluster.ts';
+import { ContractError, parseJson } from '../../contracts/json.ts';
+import { UserError } from '../../lib/errors.ts';
+import { writeFileAtomic } from '../../lib/fs.ts';
 import { isRooted, type NodePaths } from '../paths.ts';
 import { parseCorosyncConf, renderCorosyncConf } from './corosyncConf.ts';
 import type { ClusterConfig } from './model.ts';
 
 export const DEFAULT_PORT = 8007;
 
-export interface ClusterState {
-  version: 1;
-  clusterName: string;
-  role: 'master' | 'node';
-  nodeName: string;
-  address: string;
-  /** join-service port on every node */
-  port: number;
-  master: { name: string; address: string; fingerprint: string };
-  /** this node's join-service certificate fingerprint */
-  fingerprint: string;
-  /** master only: each member's service certificate, pinned when pushing config */
-  members?: Record<string, { fingerprint: string }>;
-}
-
+export type { ClusterState };
 export { writeFileAtomic };
 
 export function readState(paths: NodePaths): ClusterState | undefined {
   if (!existsSync(paths.clusterJson)) return undefined;
-  return parseJson(clusterStateSchema, readFileSync(paths.clusterJson, 'utf8'), paths.clusterJson);
+  const text = readFileSync(paths.clusterJson, 'utf8');
+  try {
+    return parseJson(clusterStateSchema, text, paths.clusterJson);
+  } catch (err) {
+    if (!(err instanceof ContractError)) throw err;
+    throw new UserError({
+      path: paths.clusterJson,
+      message: `not a pveca state file (${err.field || 'file'}: ${err.detail}); move it away to start over`,
+    });
+  }
 }
 
 export function writeState(paths: NodePaths, state: ClusterState): void {

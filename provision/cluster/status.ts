@@ -54,14 +54,14 @@ export async function queryQuorum(runner: CommandRunner): Promise<QuorumStatus> 
 
 /** Polls until `done(status)` or the timeout; returns the last status. */
 export async function waitForQuorum(
-  runner: CommandRunner,
+  query: () => Promise<QuorumStatus>,
   done: (s: QuorumStatus) => boolean,
   timeoutMs: number,
   intervalMs = 200,
 ): Promise<{ ok: boolean; status: QuorumStatus }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = await queryQuorum(runner);
+    const status = await query();
     if (done(status)) return { ok: true, status };
     if (Date.now() >= deadline) return { ok: false, status };
     await new Promise((r) => setTimeout(r, intervalMs));

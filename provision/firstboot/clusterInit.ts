@@ -1,7 +1,7 @@
 // [cluster] at first boot: the same code as `pveca -c` / `pveca -a -h`, driven by node.json.
 // A joiner keeps retrying the master (it may still be installing) for up to 30 minutes.
-import type { ClusterContext } from '../cluster/commands.ts';
-import { createCluster, joinCluster } from '../cluster/commands.ts';
+import type { ClusterContext } from '../cluster/commands/index.ts';
+import { createCluster, joinCluster } from '../cluster/commands/index.ts';
 import type { NodeConfig } from '../../contracts/node/types.ts';
 import type { Logger } from './log.ts';
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ClusterView } from '../../provision/cluster/commands.ts';
+import type { ClusterView } from '../../provision/cluster/commands/index.ts';
 import { ClusterLab, until, type LabNode } from './clusterLab.ts';
 
 const isRoot = process.getuid?.() === 0;

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ClusterView } from '../../provision/cluster/commands.ts';
+import type { ClusterView } from '../../provision/cluster/commands/index.ts';
 import type { NodeConfig } from '../../contracts/node/types.ts';
 import { ClusterLab, type LabNode } from './clusterLab.ts';
 

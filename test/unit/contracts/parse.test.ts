@@ -23,6 +23,12 @@ describe('contracts: JSON from outside is parsed, never cast', () => {
     expect(() => parseJson(joinResponseSchema, '<html>', 'master /v1/join')).toThrow(ContractError);
   });
 
+  it('text that is not JSON is named, never quoted (it may hold a token)', () => {
+    const parse = () => parseJson(clusterConfigSchema, '{"token":"s3cret-token"x', 'join request');
+    expect(parse).toThrow(/^join request: not valid JSON/);
+    expect(parse).not.toThrow(/s3cret/);
+  });
+
   it('progress events, one per line', () => {
     const events = parseProgressLines(
       '{"type":"progress","ratio":0.5,"step":"extract:payload","text":"Copying"}\n\n{"type":"finished","ok":true,"seconds":3}\n',

@@ -1,6 +1,10 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
 import type { CommandRunner } from '../../../lib/exec/types.ts';
 import { controlFromEnv } from '../../../provision/cluster/control.ts';
+import { nodePaths } from '../../../provision/paths.ts';
 
 function recorder() {
   const calls: string[][] = [];
@@ -13,35 +17,68 @@ function recorder() {
   return { calls, runner };
 }
 
-describe('start/reload strategy', () => {
-  afterEach(() => {
-    delete process.env.OPENVE_COROSYNC_START;
-    delete process.env.OPENVE_SERVICE_START;
-  });
+const everything = async (c: ReturnType<typeof controlFromEnv>) => {
+  await c.startCorosync();
+  await c.startService();
+  await c.reloadCorosync();
+  await c.stopCorosync();
+  await c.stopService();
+  return c.quorum();
+};
 
-  test('default: systemd enable + restart (the distro may already run corosync), reload via corosync-cfgtool -R', async () => {
+describe('start/stop/reload strategy', () => {
+  test('a real node (root /): systemd enable + restart, disable --now; corosync-cfgtool -R; quorumtool', async () => {
     const { calls, runner } = recorder();
-    const c = controlFromEnv(runner);
-    await c.startCorosync();
-    await c.startService();
-    await c.reloadCorosync();
+    await everything(controlFromEnv(runner, nodePaths('/'), () => undefined, {}));
     expect(calls).toEqual([
       ['systemctl', 'enable', 'corosync.service'],
       ['systemctl', 'restart', 'corosync.service'],
       ['systemctl', 'enable', 'openve-cluster.service'],
       ['systemctl', 'restart', 'openve-cluster.service'],
       ['corosync-cfgtool', '-R'],
+      ['systemctl', 'disable', '--now', 'corosync.service'],
+      ['systemctl', 'disable', '--now', 'openve-cluster.service'],
+      ['corosync-quorumtool', '-s'],
     ]);
   });
 
-  test('tests inject an argv through the environment; malformed values are named', async () => {
+  test('--root DIR without a start strategy runs nothing on this machine and says so per action', async () => {
     const { calls, runner } = recorder();
-    process.env.OPENVE_COROSYNC_START = JSON.stringify(['unshare', '-m', 'corosync']);
-    await controlFromEnv(runner).startCorosync();
-    expect(calls).toEqual([['unshare', '-m', 'corosync']]);
-    process.env.OPENVE_COROSYNC_START = 'corosync -f';
-    expect(() => controlFromEnv(runner)).toThrow(/OPENVE_COROSYNC_START must be a JSON array/);
-    process.env.OPENVE_COROSYNC_START = '[]';
-    expect(() => controlFromEnv(runner)).toThrow(/non-empty JSON array/);
+    const lines: string[] = [];
+    const root = mkdtempSync(path.join(os.tmpdir(), 'openve-control-'));
+    const status = await everything(
+      controlFromEnv(runner, nodePaths(root), (l) => lines.push(l), {}),
+    );
+    expect(calls).toEqual([]);
+    expect(status).toEqual({ running: false, quorate: false, members: [] });
+    expect(lines).toHaveLength(5);
+    for (const l of lines)
+      expect(l).toMatch(new RegExp(`^--root ${root}: skipped .*\\(would run: `));
+    expect(lines[0]).toMatch(/skipped starting corosync \(would run: systemctl enable corosync/);
+  });
+
+  test('--root DIR with OPENVE_COROSYNC_START / OPENVE_SERVICE_START: those argv, corosync tools in this namespace', async () => {
+    const { calls, runner } = recorder();
+    const root = mkdtempSync(path.join(os.tmpdir(), 'openve-control-'));
+    const env = {
+      OPENVE_COROSYNC_START: JSON.stringify(['unshare', '-m', 'corosync']),
+      OPENVE_SERVICE_START: JSON.stringify(['node', 'pveca.mjs', 'serve', '--detach']),
+    };
+    await everything(controlFromEnv(runner, nodePaths(root), () => undefined, env));
+    expect(calls).toEqual([
+      ['unshare', '-m', 'corosync'],
+      ['node', 'pveca.mjs', 'serve', '--detach'],
+      ['corosync-cfgtool', '-R'],
+      ['corosync-cfgtool', '-H'],
+      ['corosync-quorumtool', '-s'],
+    ]);
+  });
+
+  test('malformed strategy values are named', () => {
+    const { runner } = recorder();
+    const make = (v: string) =>
+      controlFromEnv(runner, nodePaths('/'), () => undefined, { OPENVE_COROSYNC_START: v });
+    expect(() => make('corosync -f')).toThrow(/OPENVE_COROSYNC_START must be a JSON array/);
+    expect(() => make('[]')).toThrow(/non-empty JSON array/);
   });
 });

@@ -119,7 +119,7 @@ describe('corosync.conf rendering', () => {
       ...one,
       nodes: [{ nodeid: 1, name: 'x\n}\nquorum {', address: '10.0.0.1' }],
     };
-    expect(() => renderCorosyncConf(evil, local)).toThrow(/not a valid node name/);
+    expect(() => renderCorosyncConf(evil, local)).toThrow(/not a valid host name/);
     expect(() => renderCorosyncConf({ ...one, clusterName: 'a b' }, local)).toThrow(/cluster name/);
     expect(() => renderCorosyncConf(one, { keyfile: '/etc/x\n}' })).toThrow(/unsafe path/);
     const dup: ClusterConfig = { ...two, nodes: two.nodes.map((n) => ({ ...n, nodeid: 1 })) };

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fakeControl } from './fakeControl.ts';
 import { realRunner } from '../../../lib/exec/runner.ts';
 import { certFingerprint } from '../../../lib/net/pinned.ts';
 import { runClusterInit, runOrdering, webhookOrdering } from '../../../provision/firstboot.ts';
@@ -252,18 +253,14 @@ describe('cluster init at first boot', () => {
   });
   test('a join whose master never answers fails clearly and is retried next boot (no marker)', async () => {
     const paths = nodeRoot('joinfail', {
-      cluster: { mode: 'join', master: '127.0.0.1', token: 'passw0rd-fixture' },
+      cluster: { mode: 'join', master: '127.0.0.3', token: 'passw0rd-fixture' },
     });
-    const control = {
-      startCorosync: async () => undefined,
-      reloadCorosync: async () => undefined,
-      startService: async () => undefined,
-    };
-    // port 8007 on 127.0.0.1 is closed here; retry budget 0 -> one attempt
+    const control = fakeControl();
+    // port 8007 on 127.0.0.3 is closed here; retry budget 0 -> one attempt
     const code = await runClusterInit(paths, { ...quiet, control, joinRetryMs: 0 });
     expect(code).toBe(1);
     const log = readFileSync(path.join(paths.installLogDir, 'cluster-init.log'), 'utf8');
-    expect(log).toMatch(/cluster: FAILED: -h: master 127\.0\.0\.1:8007 unreachable/);
+    expect(log).toMatch(/cluster: FAILED: -h: master 127\.0\.0\.3:8007 unreachable/);
     expect(log).not.toContain('passw0rd-fixture');
     expect(existsSync(path.join(paths.firstBootDir, 'ran-cluster-init'))).toBe(false);
   });

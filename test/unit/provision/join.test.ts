@@ -13,10 +13,12 @@ import {
   createCluster,
   joinCluster,
   type ClusterContext,
-} from '../../../provision/cluster/commands.ts';
+} from '../../../provision/cluster/commands/index.ts';
 import { readClusterConfig, readState } from '../../../provision/cluster/state.ts';
 import { startServer } from '../../../provision/cluster/server.ts';
 import { nodePaths } from '../../../provision/paths.ts';
+import { queryQuorum } from '../../../provision/cluster/status.ts';
+import { fakeControl } from './fakeControl.ts';
 
 const TOKEN = 'unit-token-abcdefgh';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-join-'));
@@ -47,11 +49,7 @@ function node(name: string) {
       return real.run(argv, options);
     },
   };
-  const control = {
-    startCorosync: async () => void calls.push('start corosync'),
-    reloadCorosync: async () => void calls.push('reload corosync'),
-    startService: async () => void calls.push('start service'),
-  };
+  const control = fakeControl(calls, () => queryQuorum(runner));
   const ctx: ClusterContext = { paths, runner, control, out: () => undefined };
   return { ctx, paths, calls };
 }
@@ -68,6 +66,7 @@ const expectUserError = async (p: Promise<unknown>, pattern: RegExp) => {
 // real TLS, openssl and scrypt: allow for a loaded machine
 describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () => {
   const master = node('master');
+  const serviceLog: string[] = [];
   let port = 0;
   let fingerprint = '';
 
@@ -82,7 +81,10 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
     });
     fingerprint = created.fingerprint;
     servers.push(
-      await startServer({ ...master.ctx, log: () => undefined }, { port, host: '127.0.0.1' }),
+      await startServer(
+        { ...master.ctx, log: (l) => serviceLog.push(l) },
+        { port, host: '127.0.0.1' },
+      ),
     );
   });
   afterAll(async () => {
@@ -139,18 +141,18 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
       joinCluster(j.ctx, {
         master: '127.0.0.1',
         port,
-        token: 'nope-nope-nope',
+        token: 'nope-nope-nope-nope',
         fingerprint,
         nodeName: 'pve9',
         address: '127.0.0.9',
       }),
-      /--token: master 127\.0\.0\.1 refused: wrong join token/,
+      /--token: member 127\.0\.0\.1 refused: wrong join token/,
     );
     await expectUserError(
       joinCluster(j.ctx, {
         master: '127.0.0.1',
         port,
-        token: 'nope-nope-nope',
+        token: 'nope-nope-nope-nope',
         nodeName: 'pve9',
         address: '127.0.0.9',
       }),
@@ -190,6 +192,7 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
   });
 
   const member = node('member');
+  const third = node('third');
   test('a joiner gets the config and authkey; the master adds it (config_version 2) and reloads', async () => {
     const r = await joinCluster(member.ctx, {
       master: '127.0.0.1',
@@ -222,7 +225,6 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
   });
 
   test('the next join is pushed to the existing member (token proven without --fingerprint)', async () => {
-    const third = node('third');
     const r = await joinCluster(third.ctx, {
       master: '127.0.0.1',
       port,
@@ -249,7 +251,7 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
         nodeName: 'pve2',
         address: '127.0.0.8',
       }),
-      /--node-name: master 127\.0\.0\.1 refused: node name 'pve2' is already used by 127\.0\.0\.2/,
+      /--node-name: member 127\.0\.0\.1 refused: node name 'pve2' is already used by 127\.0\.0\.2/,
     );
     await expectUserError(
       joinCluster(node('again').ctx, {
@@ -260,7 +262,7 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
         nodeName: 'pve2',
         address: '127.0.0.2',
       }),
-      /pveca -a: master 127\.0\.0\.1 refused: node 'pve2' \(127\.0\.0\.2\) is already a member of cluster 'unit'/,
+      /pveca -a: member 127\.0\.0\.1 refused: node 'pve2' \(127\.0\.0\.2\) is already a member of cluster 'unit'/,
     );
     await expectUserError(
       joinCluster(member.ctx, {
@@ -297,6 +299,28 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
     );
   });
 
+  test('a member that is not the coordinator names it; the joiner asks it next', async () => {
+    servers.push(
+      await startServer({ ...third.ctx, log: () => undefined }, { port, host: '127.0.0.3' }),
+    );
+    const fifth = node('fifth');
+    const lines: string[] = [];
+    const r = await joinCluster(
+      { ...fifth.ctx, out: (l) => lines.push(l) },
+      { master: '127.0.0.3', port, token: TOKEN, nodeName: 'pve5', address: '127.0.0.5' },
+    );
+    expect(r).toMatchObject({ nodeid: 4, master: { name: 'pve1' }, unreachable: [] });
+    expect(lines.join('\n')).toMatch(
+      /127\.0\.0\.3: joins are accepted by pve1 \(127\.0\.0\.1\), the lowest online nodeid; asking it/,
+    );
+    expect(readClusterConfig(third.paths)?.nodes.map((n) => n.name)).toEqual([
+      'pve1',
+      'pve2',
+      'pve3',
+      'pve5',
+    ]);
+  });
+
   test('a pushed config not signed with the cluster authkey is rejected', async () => {
     const { fetchPinned } = await import('../../../lib/net/pinned.ts');
     const memberFp = readState(member.paths)!.fingerprint;
@@ -311,27 +335,68 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
     expect(JSON.parse(res.text())).toMatchObject({ error: 'bad-signature' });
   });
 
-  test('a member that missed a push pulls the newer nodelist from the master', async () => {
-    const { pullConfig } = await import('../../../provision/cluster/push.ts');
+  test('malformed join requests are answered 400 naming the field; no stack, no token in reply or log', async () => {
+    const { fetchPinned } = await import('../../../lib/net/pinned.ts');
+    const post = async (body: string) => {
+      const res = await fetchPinned(`https://127.0.0.1:${port}/v1/join`, {
+        method: 'POST',
+        body,
+        fingerprint,
+        acceptAnyStatus: true,
+        headers: { 'content-type': 'application/json' },
+      });
+      return { status: res.status, text: res.text() };
+    };
+    const base = {
+      version: 2,
+      token: TOKEN,
+      name: 'pve7',
+      address: '127.0.0.7',
+      fingerprint,
+    };
+    const cases: [unknown, RegExp][] = [
+      [{ ...base, address: '127.0.0.1\nquorum {' }, /join request: address: .*is not a valid IPv4/],
+      [{ ...base, name: 'a b' }, /join request: name: .*not a valid host name/],
+      [{ ...base, fingerprint: 'xx' }, /join request: fingerprint: .*not a SHA-256 fingerprint/],
+      [{ ...base, token: `${TOKEN}\n` }, /join request: token: may only contain printable ASCII/],
+      [{ ...base, version: 1 }, /join request: version: protocol version 2 expected/],
+      [{ ...base, extra: 1 }, /join request: .*extra/i],
+      [[1, 2], /join request: /],
+    ];
+    for (const [body, message] of cases) {
+      const r = await post(JSON.stringify(body));
+      expect(r.status, r.text).toBe(400);
+      const reply = JSON.parse(r.text) as { error: string; message: string };
+      expect(reply.error).toBe('bad-request');
+      expect(reply.message).toMatch(message);
+      expect(reply.message).not.toContain(TOKEN);
+      expect(reply.message).not.toMatch(/\n\s+at /);
+    }
+    for (const text of ['{"token": "' + TOKEN, `{"token": "${TOKEN}"x`]) {
+      const notJson = JSON.parse((await post(text)).text) as { error: string; message: string };
+      expect(notJson.error).toBe('bad-request');
+      expect(notJson.message).toMatch(/^join request: not valid JSON/);
+      expect(notJson.message).not.toContain(TOKEN); // JSON.parse's message would quote the body
+    }
+    expect(serviceLog.join('\n')).not.toContain(TOKEN);
+    expect(serviceLog.join('\n')).toMatch(/joined: node 'pve2'/);
+  });
+
+  test('a member that missed a push pulls the newer nodelist from the others', async () => {
+    const { newestSnapshot, fetchSnapshot } = await import('../../../provision/cluster/push.ts');
+    const { applySnapshot } = await import('../../../provision/cluster/server.ts');
     const { writeClusterConfig, readAuthkey } = await import('../../../provision/cluster/state.ts');
     const latest = readClusterConfig(master.paths)!;
     const stale = { ...latest, configVersion: 2, nodes: latest.nodes.slice(0, 2) };
     writeClusterConfig(member.paths, stale);
-    const applied: number[] = [];
     const state = readState(member.paths)!;
-    const apply = async (c: typeof latest) => {
-      applied.push(c.configVersion);
-      writeClusterConfig(member.paths, c);
-    };
-    expect(
-      await pullConfig(state, readAuthkey(member.paths), readClusterConfig(member.paths), apply),
-    ).toBe(3);
+    const newest = await newestSnapshot(state, readAuthkey(member.paths), stale);
+    expect(newest?.config).toEqual(latest);
+    const svc = { ...member.ctx, log: () => undefined };
+    expect(await applySnapshot(svc, newest!)).toBe(latest.configVersion);
     expect(readClusterConfig(member.paths)).toEqual(latest);
-    expect(
-      await pullConfig(state, readAuthkey(member.paths), readClusterConfig(member.paths), apply),
-    ).toBeUndefined();
-    expect(applied).toEqual([3]);
-    await expect(pullConfig(state, Buffer.alloc(256, 1), undefined, apply)).rejects.toThrow(
+    expect(await applySnapshot(svc, newest!)).toBe(latest.configVersion); // a replay changes nothing
+    await expect(fetchSnapshot(state, Buffer.alloc(256, 1), latest.nodes[0]!)).rejects.toThrow(
       /HTTP 403/,
     );
   });

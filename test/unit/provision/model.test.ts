@@ -9,7 +9,7 @@ import {
   removeNode,
 } from '../../../provision/cluster/model.ts';
 import { parseQuorumtool } from '../../../provision/cluster/status.ts';
-import { clusterView, formatView } from '../../../provision/cluster/commands.ts';
+import { clusterView, formatView } from '../../../provision/cluster/commands/index.ts';
 import {
   helloProof,
   signPush,
@@ -46,10 +46,10 @@ describe('cluster model', () => {
     expect(code(() => addNode(base, { name: 'pve9', address: '10.0.0.1' }))).toBe('address-clash');
     expect(code(() => removeNode(base, 'nope'))).toBe('unknown-node');
     expect(() => addNode(base, { name: 'pve2', address: '10.0.0.300' })).toThrow(
-      /not an IP address/,
+      /not a valid IPv4 or IPv6 address/,
     );
     expect(() => newCluster('this-name-is-too-long', { name: 'a', address: '10.0.0.1' })).toThrow(
-      /1-15 characters/,
+      /1-15 letters, digits/,
     );
   });
 

@@ -1,0 +1,69 @@
+// `pveca -d NODE` on any quorate member: remove another node (down) from the nodelist, push it to
+// every member, reload corosync. A node takes itself out with `pveca leave` (leave.ts).
+import { UserError } from '../../../lib/errors.ts';
+import { removalKeepsQuorum, removeNode, validateNodeName } from '../model.ts';
+import { describeUnreachable, pushConfig, unreachableMembers } from '../push.ts';
+import { readAuthkey, writeClusterConfig, writeState } from '../state.ts';
+import { requireCluster, type ClusterContext } from './context.ts';
+
+export interface RemoveResult {
+  removed: string;
+  configVersion: number;
+  unreachable: string[];
+}
+
+export async function removeClusterNode(
+  ctx: ClusterContext,
+  name: string,
+  force = false,
+): Promise<RemoveResult> {
+  const { config, state } = requireCluster(ctx.paths);
+  validateNodeName(name, 'pveca -d');
+  if (name === state.nodeName)
+    throw new UserError({
+      path: 'pveca -d',
+      message: `'${name}' is this node: to take it out of the cluster run 'pveca leave'`,
+    });
+  const target = config.nodes.find((n) => n.name === name);
+  if (!target) {
+    throw new UserError({
+      path: 'pveca -d',
+      message: `no node '${name}' in cluster '${config.clusterName}' (members: ${config.nodes.map((n) => n.name).join(', ')})`,
+    });
+  }
+  const status = await ctx.control.quorum();
+  const online = new Set(status.members);
+  if (!force && !status.quorate)
+    throw new UserError({
+      path: 'pveca -d',
+      message: `this node is not quorate (corosync ${status.running ? 'not quorate' : 'not running'}): run it on a quorate member (or --force)`,
+    });
+  if (!force && online.has(target.nodeid)) {
+    throw new UserError({
+      path: 'pveca -d',
+      message: `node '${name}' is online: run 'pveca leave' on it, or stop corosync there first (or --force)`,
+    });
+  }
+  if (!force && !removalKeepsQuorum(config, name, online)) {
+    throw new UserError({
+      path: 'pveca -d',
+      message: `removing '${name}' would lose quorum (${online.size} online of ${config.nodes.length}); bring nodes back or use --force`,
+    });
+  }
+  const next = removeNode(config, name);
+  const authkey = readAuthkey(ctx.paths);
+  const missing = await unreachableMembers(state, authkey, next, [], online);
+  if (!force && missing.length)
+    throw new UserError({
+      path: 'pveca -d',
+      message: `${describeUnreachable(missing, state.port)} (or --force)`,
+    });
+  const members = { ...state.members };
+  delete members[name];
+  const fresh = { ...state, members };
+  writeState(ctx.paths, fresh);
+  writeClusterConfig(ctx.paths, next);
+  const unreachable = await pushConfig(fresh, authkey, { config: next, members });
+  await ctx.control.reloadCorosync();
+  return { removed: name, configVersion: next.configVersion, unreachable };
+}
