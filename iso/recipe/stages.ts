@@ -1,9 +1,26 @@
 // The slow, cached stages of the ISO build: the target payload base and the live system base.
 // Each runs debootstrap, a setup script inside the chroot, then packs its artifact.
-import { copyFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { CommandRunner } from '../../installer/exec/types.ts';
 import { cached, pruneStage } from './cache.ts';
+import {
+  debootstrapLine,
+  enterStep,
+  initialProgress,
+  lineSplitter,
+  type StageProgress,
+  type StageStep,
+} from './progress.ts';
 import {
   ISO_DIR,
   LIVE,
@@ -21,6 +38,8 @@ export interface StageContext {
   runner: CommandRunner;
   cacheDir: string;
   log: (line: string) => void;
+  /** called on every change of a stage's progress (packages fetched / total, current step) */
+  progress?: (p: StageProgress) => void;
 }
 
 export interface StageResult {
@@ -52,8 +71,19 @@ export async function liveBase(ctx: StageContext): Promise<StageResult> {
     copyFileSync(path.join(boot, kernel), path.join(out, 'vmlinuz'));
     copyFileSync(path.join(boot, initrd), path.join(out, 'initrd.img'));
     await ctx.runner.run([
-      'mksquashfs', tree, path.join(out, 'filesystem.squashfs'),
-      '-comp', 'zstd', '-b', '1M', '-noappend', '-no-progress', '-quiet', '-wildcards', '-e', 'boot/*',
+      'mksquashfs',
+      tree,
+      path.join(out, 'filesystem.squashfs'),
+      '-comp',
+      'zstd',
+      '-b',
+      '1M',
+      '-noappend',
+      '-no-progress',
+      '-quiet',
+      '-wildcards',
+      '-e',
+      'boot/*',
     ]);
   });
 }
@@ -71,10 +101,20 @@ async function stage(
     ctx.log(`${recipe.name}: building ${key} (not cached)`);
     const tree = `${out}.tree`;
     rmSync(tree, { recursive: true, force: true });
+    const progress = tracker(ctx, recipe.name);
     try {
-      await debootstrap(ctx, recipe, parsePackageList(files[recipe.packageList] ?? '', recipe.packageList), tree);
+      await debootstrap(
+        ctx,
+        recipe,
+        parsePackageList(files[recipe.packageList] ?? '', recipe.packageList),
+        tree,
+        progress,
+      );
+      progress.step('setup');
       await inChroot(ctx, tree, path.join(ISO_DIR, recipe.setupScript));
+      progress.step('packing');
       await pack(tree, out);
+      progress.step('done');
     } finally {
       rmSync(tree, { recursive: true, force: true });
     }
@@ -85,19 +125,72 @@ async function stage(
   return { key, ...result, seconds: (performance.now() - started) / 1000 };
 }
 
-async function debootstrap(ctx: StageContext, recipe: StageRecipe, packages: string[], tree: string) {
-  const debs = path.join(ctx.cacheDir, 'debs');
-  await ctx.runner.run(['mkdir', '-p', debs]);
-  await ctx.runner.run([
-    'debootstrap',
-    `--variant=${recipe.variant}`,
-    `--components=${recipe.components.join(',')}`,
-    `--cache-dir=${debs}`,
-    `--include=${packages.join(',')}`,
-    SUITE,
-    tree,
-    MIRROR,
-  ]);
+/**
+ * Each stage downloads into a .deb cache of its own: debootstraps that share one `--cache-dir`
+ * at the same time corrupt each other's downloads (DESIGN 5), and the stages run in parallel.
+ */
+export function debsDir(cacheDir: string, stage: StageRecipe['name']): string {
+  return path.join(cacheDir, 'debs', stage);
+}
+
+/** Where a stage remembers how many packages it fetched last time (the total shown while fetching). */
+function countFile(cacheDir: string, stage: StageRecipe['name']): string {
+  return path.join(debsDir(cacheDir, stage), '.packages');
+}
+
+interface Tracker {
+  line(line: string): void;
+  step(step: StageStep): void;
+  current(): StageProgress;
+}
+
+function tracker(ctx: StageContext, stage: StageRecipe['name']): Tracker {
+  let hint: number | undefined;
+  try {
+    const n = Number.parseInt(readFileSync(countFile(ctx.cacheDir, stage), 'utf8'), 10);
+    if (n > 0) hint = n;
+  } catch {
+    // first build with this cache: the total is known once fetching ends
+  }
+  let p = initialProgress(stage, hint);
+  const set = (next: StageProgress) => {
+    if (next === p) return;
+    p = next;
+    ctx.progress?.(p);
+  };
+  return {
+    line: (line) => set(debootstrapLine(p, line)),
+    step: (step) => set(enterStep(p, step)),
+    current: () => p,
+  };
+}
+
+async function debootstrap(
+  ctx: StageContext,
+  recipe: StageRecipe,
+  packages: string[],
+  tree: string,
+  progress: Tracker,
+) {
+  const debs = debsDir(ctx.cacheDir, recipe.name);
+  mkdirSync(debs, { recursive: true });
+  const lines = lineSplitter((l) => progress.line(l));
+  await ctx.runner.run(
+    [
+      'debootstrap',
+      `--variant=${recipe.variant}`,
+      `--components=${recipe.components.join(',')}`,
+      `--cache-dir=${debs}`,
+      `--include=${packages.join(',')}`,
+      SUITE,
+      tree,
+      MIRROR,
+    ],
+    { onOutput: (chunk) => lines.push(chunk) },
+  );
+  lines.end();
+  const fetched = progress.current().fetched;
+  if (fetched > 0) writeFileSync(countFile(ctx.cacheDir, recipe.name), `${fetched}\n`);
 }
 
 /** Runs a recipe script inside the tree with /proc, /sys, /dev mounted; always unmounts. */
@@ -116,7 +209,9 @@ export async function inChroot(ctx: StageContext, tree: string, script: string):
       done.push(at);
     }
     copyFileSync(script, path.join(tree, 'tmp/openve-setup.sh'));
-    await ctx.runner.run(['chroot', tree, '/bin/sh', '/tmp/openve-setup.sh'], { env: { LC_ALL: 'C' } });
+    await ctx.runner.run(['chroot', tree, '/bin/sh', '/tmp/openve-setup.sh'], {
+      env: { LC_ALL: 'C' },
+    });
     rmSync(path.join(tree, 'tmp/openve-setup.sh'), { force: true });
   } finally {
     for (const at of done.reverse()) {
