@@ -49,16 +49,26 @@ export interface StageResult {
   seconds: number;
 }
 
+/**
+ * The runner's default timeout (15 min) is for install steps; a cold stage on a busy 2-core machine
+ * took longer than that (debootstrap was killed while configuring). Bounded, but generously.
+ */
+export const STAGE_TIMEOUT_MS = 3 * 60 * 60_000;
+const SLOW = { timeoutMs: STAGE_TIMEOUT_MS };
+
 /** Target payload base: `payload-base.tar.zst`, a tar stream without end-of-archive blocks. */
 export async function targetBase(ctx: StageContext): Promise<StageResult> {
   return stage(ctx, TARGET, PAYLOAD_ZSTD_LEVEL, async (tree, out) => {
-    await ctx.runner.run([
-      path.join(ISO_DIR, 'scripts/pack-tar.sh'),
-      tree,
-      path.join(out, 'payload-base.tar.zst'),
-      String(PAYLOAD_ZSTD_LEVEL),
-      'noeof',
-    ]);
+    await ctx.runner.run(
+      [
+        path.join(ISO_DIR, 'scripts/pack-tar.sh'),
+        tree,
+        path.join(out, 'payload-base.tar.zst'),
+        String(PAYLOAD_ZSTD_LEVEL),
+        'noeof',
+      ],
+      SLOW,
+    );
   });
 }
 
@@ -70,22 +80,57 @@ export async function liveBase(ctx: StageContext): Promise<StageResult> {
     const initrd = newest(boot, /^initrd\.img-/);
     copyFileSync(path.join(boot, kernel), path.join(out, 'vmlinuz'));
     copyFileSync(path.join(boot, initrd), path.join(out, 'initrd.img'));
-    await ctx.runner.run([
-      'mksquashfs',
-      tree,
-      path.join(out, 'filesystem.squashfs'),
-      '-comp',
-      'zstd',
-      '-b',
-      '1M',
-      '-noappend',
-      '-no-progress',
-      '-quiet',
-      '-wildcards',
-      '-e',
-      'boot/*',
-    ]);
+    await ctx.runner.run(
+      [
+        'mksquashfs',
+        tree,
+        path.join(out, 'filesystem.squashfs'),
+        '-comp',
+        'zstd',
+        '-b',
+        '1M',
+        '-noappend',
+        '-no-progress',
+        '-quiet',
+        '-wildcards',
+        '-e',
+        'boot/*',
+      ],
+      SLOW,
+    );
   });
+}
+
+
+/** Mount points at or below `dir`, last mounted first (a child is always listed after its parent), from /proc/self/mountinfo text. Pure. */
+export function mountsUnder(mountinfo: string, dir: string): string[] {
+  const unescape = (p: string) =>
+    p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return mountinfo
+    .split('\n')
+    .map((line) => unescape(line.split(' ')[4] ?? ''))
+    .filter((m) => m === dir || m.startsWith(`${dir}/`))
+    .reverse();
+}
+
+/**
+ * Removes a build tree, unmounting what is still mounted inside it first (debootstrap mounts
+ * /proc and /sys itself; a killed run leaves them). Never deletes through a mount: with /dev
+ * bind-mounted, a recursive delete would empty the host's /dev.
+ */
+export async function removeTree(
+  ctx: Pick<StageContext, 'runner'>,
+  tree: string,
+  mountinfo = () => readFileSync('/proc/self/mountinfo', 'utf8'),
+): Promise<void> {
+  for (const at of mountsUnder(mountinfo(), tree)) {
+    const r = await ctx.runner.run(['umount', at], { reject: false });
+    if (r.exitCode !== 0) await ctx.runner.run(['umount', '-l', at], { reject: false });
+  }
+  const left = mountsUnder(mountinfo(), tree);
+  if (left.length > 0)
+    throw new Error(`${tree}: still mounted (${left.join(', ')}); not removing it`);
+  rmSync(tree, { recursive: true, force: true });
 }
 
 async function stage(
@@ -100,8 +145,9 @@ async function stage(
   const result = await cached(ctx.cacheDir, key, async (out) => {
     ctx.log(`${recipe.name}: building ${key} (not cached)`);
     const tree = `${out}.tree`;
-    rmSync(tree, { recursive: true, force: true });
+    await removeTree(ctx, tree);
     const progress = tracker(ctx, recipe.name);
+    let failed = false;
     try {
       await debootstrap(
         ctx,
@@ -115,8 +161,15 @@ async function stage(
       progress.step('packing');
       await pack(tree, out);
       progress.step('done');
+    } catch (err) {
+      failed = true;
+      throw err;
     } finally {
-      rmSync(tree, { recursive: true, force: true });
+      // a failed cleanup must not hide why the stage failed (a killed debootstrap leaves its mounts)
+      await removeTree(ctx, tree).catch((err: unknown) => {
+        if (!failed) throw err;
+        ctx.log(`${recipe.name}: ${err instanceof Error ? err.message : String(err)}`);
+      });
     }
   });
   if (result.hit) ctx.log(`${recipe.name}: cached ${key}`);
@@ -186,7 +239,7 @@ async function debootstrap(
       tree,
       MIRROR,
     ],
-    { onOutput: (chunk) => lines.push(chunk) },
+    { ...SLOW, onOutput: (chunk) => lines.push(chunk) },
   );
   lines.end();
   const fetched = progress.current().fetched;
@@ -210,6 +263,7 @@ export async function inChroot(ctx: StageContext, tree: string, script: string):
     }
     copyFileSync(script, path.join(tree, 'tmp/openve-setup.sh'));
     await ctx.runner.run(['chroot', tree, '/bin/sh', '/tmp/openve-setup.sh'], {
+      ...SLOW,
       env: { LC_ALL: 'C' },
     });
     rmSync(path.join(tree, 'tmp/openve-setup.sh'), { force: true });

@@ -9,6 +9,7 @@
 //     /dev/<vg>/<lv>. The thin pool is created as a linear LV of the same size (dm-thin cannot be
 //     created without the kernel driver); its metadata LV is therefore not created here.
 //     `vgchange -an` detaches those loop devices; `vgchange -ay` maps them again (inspection).
+import { existsSync } from 'node:fs';
 import { realRunner } from '../../../installer/exec/runner.ts';
 import { recordingRunner, type RecordingRunner } from '../../../installer/exec/recording.ts';
 import type { CommandRunner, RunOptions } from '../../../installer/exec/types.ts';
@@ -44,12 +45,14 @@ async function mapLv(shim: HostShim, vg: string, lv: string): Promise<void> {
   const offset = peStart + Number(first) * extent;
   const size = (Number(last) - Number(first) + 1) * extent;
   const loop = (await real.run(['losetup', '-f', '--show', '-o', String(offset), '--sizelimit', String(size), pv])).stdout.trim();
-  await real.run(['mkdir', '-p', `/dev/${vg}`]);
-  await real.run(['ln', '-sfn', loop, `/dev/${vg}/${lv}`]);
-  await real.run(['ln', '-sfn', loop, `/dev/mapper/${vg.replace(/-/g, '--')}-${lv.replace(/-/g, '--')}`]);
+  // recorded before anything else can fail, so teardown always detaches it
   const list = shim.mapped.get(vg) ?? [];
   list.push({ lv, loop });
   shim.mapped.set(vg, list);
+  // this kernel has no device-mapper, so /dev/mapper may not exist (teardown removes it if it made it)
+  await real.run(['mkdir', '-p', `/dev/${vg}`, '/dev/mapper']);
+  await real.run(['ln', '-sfn', loop, `/dev/${vg}/${lv}`]);
+  await real.run(['ln', '-sfn', loop, `/dev/mapper/${vg.replace(/-/g, '--')}-${lv.replace(/-/g, '--')}`]);
 }
 
 async function unmapVg(shim: HostShim, vg: string): Promise<void> {
@@ -79,6 +82,7 @@ function lvcreateToLinear(argv: readonly string[]): { argv: string[]; vg: string
 }
 
 export function hostShim(): HostShim {
+  const madeMapperDir = !existsSync('/dev/mapper');
   const shim: HostShim = {
     mapped: new Map(),
     fakeMounts: new Set(),
@@ -139,6 +143,7 @@ export function hostShim(): HostShim {
     },
     async teardown() {
       for (const vg of [...shim.mapped.keys()]) await unmapVg(shim, vg);
+      if (madeMapperDir) await real.run(['rmdir', '/dev/mapper'], { reject: false }); // only if empty
     },
   };
   return shim;

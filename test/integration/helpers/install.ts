@@ -11,6 +11,7 @@ import type { RecordingRunner } from '../../../installer/exec/recording.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { hostShim, type HostShim } from './host-runner.ts';
 import { createLoopDisks, type LoopSet } from './loops.ts';
+import { clearStaleRigs } from './stale.ts';
 import { ensureTestPayload } from './payload.ts';
 
 const ENV = { ...process.env, PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}`, LVM_SUPPRESS_FD_WARNINGS: '1' };
@@ -142,15 +143,27 @@ export interface InstallRig {
 export function installRig(disks = 2): InstallRig {
   const rig = {} as InstallRig;
   beforeAll(() => {
+    // what a crashed earlier run left (loops, /dev/openve, mounts) would fail this one
+    for (const line of clearStaleRigs()) console.warn(`install rig: stale leftover: ${line}`);
     rig.payload = ensureTestPayload();
     rig.loops = createLoopDisks(disks);
     rig.shim = hostShim();
     rig.ws = workspace();
   });
   afterAll(async () => {
-    rig.ws?.remove(); // unmounts leftovers first
-    await rig.shim?.teardown();
-    rig.loops?.detach();
+    // every part is undone even when an earlier one throws (a leftover would fail the next file)
+    const errors: unknown[] = [];
+    const step = async (f: () => unknown) => {
+      try {
+        await f();
+      } catch (err) {
+        errors.push(err);
+      }
+    };
+    await step(() => rig.ws?.remove()); // unmounts leftovers first
+    await step(() => rig.shim?.teardown());
+    await step(() => rig.loops?.detach());
+    if (errors.length > 0) throw errors[0];
   });
   return rig;
 }

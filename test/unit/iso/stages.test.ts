@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { recordingRunner } from '../../../installer/exec/recording.ts';
-import { debsDir, liveBase, targetBase, type StageContext } from '../../../iso/recipe/stages.ts';
+import {
+  STAGE_TIMEOUT_MS,
+  debsDir,
+  liveBase,
+  mountsUnder,
+  removeTree,
+  targetBase,
+  type StageContext,
+} from '../../../iso/recipe/stages.ts';
 import { formatProgress, type StageProgress } from '../../../iso/recipe/progress.ts';
 
 /**
@@ -88,5 +96,60 @@ describe('cold build stages', () => {
     } finally {
       rmSync(shared, { recursive: true, force: true });
     }
+  });
+});
+
+describe('build tree removal', () => {
+  const info = (points: string[]) =>
+    points.map((p, i) => `${30 + i} 1 0:${i} / ${p} rw,relatime - proc proc rw`).join('\n');
+  it('finds the mounts inside a tree, last mounted first, with mountinfo escapes decoded', () => {
+    const text = info([
+      '/',
+      '/c/.tmp-x.tree/proc',
+      '/c/.tmp-x.tree/dev',
+      '/c/.tmp-x.tree/dev/pts',
+      '/c/.tmp-x.treeother',
+      '/c/.tmp-x.tree/a\\040b',
+    ]);
+    expect(mountsUnder(text, '/c/.tmp-x.tree')).toEqual([
+      '/c/.tmp-x.tree/a b',
+      '/c/.tmp-x.tree/dev/pts',
+      '/c/.tmp-x.tree/dev',
+      '/c/.tmp-x.tree/proc',
+    ]);
+  });
+  it('unmounts what a killed debootstrap left before deleting, and refuses to delete through a mount', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'openve-tree-'));
+    try {
+      const tree = path.join(dir, 'tree');
+      mkdirSync(path.join(tree, 'proc'), { recursive: true });
+      let mounted = [`${tree}/proc`];
+      const runner = recordingRunner({
+        rules: [
+          {
+            match: ['umount'],
+            respond: (argv) => ((mounted = mounted.filter((m) => m !== argv[argv.length - 1])), {}),
+          },
+        ],
+      });
+      await removeTree({ runner }, tree, () => info(mounted));
+      expect(runner.calls.map((c) => c.argv.join(' '))).toEqual([`umount ${tree}/proc`]);
+      expect(existsSync(tree)).toBe(false);
+
+      mkdirSync(path.join(tree, 'dev'), { recursive: true });
+      writeFileSync(path.join(tree, 'dev/null'), 'host device');
+      const stuck = recordingRunner({
+        rules: [{ match: ['umount'], respond: { exitCode: 32, stderr: 'target is busy' } }],
+      });
+      await expect(
+        removeTree({ runner: stuck }, tree, () => info([`${tree}/dev`])),
+      ).rejects.toThrow(/still mounted .*not removing it/);
+      expect(existsSync(path.join(tree, 'dev/null'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it("gives the slow stages far more than the runner's 15 minutes", () => {
+    expect(STAGE_TIMEOUT_MS).toBeGreaterThanOrEqual(2 * 60 * 60_000);
   });
 });
