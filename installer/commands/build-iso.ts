@@ -1,5 +1,5 @@
 // `openve-install build-iso --out FILE [--answer A] [--on-first-boot SCRIPT] [--kernel-arg K]...
-//  [--cache-dir DIR]`: builds the live installer ISO (iso/ holds the recipe). Slow stages (the
+//  [--cache-dir DIR] [--for-tests]`: builds the live installer ISO (iso/ holds the recipe). Slow stages (the
 // debootstrap trees) are cached under /var/cache/openve keyed by their inputs; openve's own code
 // is layered on late, so a rebuild after an installer change takes seconds.
 import {
@@ -16,7 +16,7 @@ import { UserError } from '../errors.ts';
 import { realRunner } from '../exec/runner.ts';
 import { CommandError } from '../exec/types.ts';
 import { parseCommandArgs } from './args.ts';
-import { DEFAULT_CACHE_DIR, REPO_ROOT } from '../../iso/recipe/recipe.ts';
+import { DEFAULT_CACHE_DIR, REPO_ROOT, isMeasurementArg } from '../../iso/recipe/recipe.ts';
 import { liveBase, targetBase, type StageContext } from '../../iso/recipe/stages.ts';
 import { assemble } from '../../iso/recipe/assemble.ts';
 import { progressView } from '../../iso/recipe/progress.ts';
@@ -43,6 +43,7 @@ async function build(args: string[]): Promise<number> {
     'on-first-boot': { type: 'string' },
     'kernel-arg': { type: 'string', multiple: true },
     'cache-dir': { type: 'string' },
+    'for-tests': { type: 'boolean' },
   });
   if (!values.out)
     throw new UserError({
@@ -55,6 +56,13 @@ async function build(args: string[]): Promise<number> {
   ] as const) {
     if (file !== undefined && !existsSync(file))
       throw new UserError({ path: flag, message: `${file}: no such file` });
+  }
+  const measuring = (values['kernel-arg'] ?? []).filter(isMeasurementArg);
+  if (measuring.length > 0 && !values['for-tests']) {
+    throw new UserError({
+      path: '--kernel-arg',
+      message: `${measuring.join(', ')}: a measurement flag (it formats a disk before the answer is read) only goes into a test ISO: add --for-tests, and never hand that ISO to anyone`,
+    });
   }
   if (values.answer) await checkAnswer(values.answer);
   if (process.getuid?.() !== 0) {

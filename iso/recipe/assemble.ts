@@ -101,6 +101,8 @@ export async function assemble(input: AssembleInput): Promise<AssembleResult> {
   await runner.run([path.join(ISO_DIR, 'scripts/pack-tar.sh'), payloadLayer, layerTar, '19']);
   const payload = path.join(medium, MEDIUM.payload);
   await concat([path.join(input.targetBaseDir, 'payload-base.tar.zst'), layerTar], payload);
+  // its uncompressed size next to it: the installer's progress while copying the system
+  await runner.run([path.join(ISO_DIR, 'scripts/payload-size.sh'), payload, path.join(medium, MEDIUM.payloadSize)]);
 
   // Live = cached filesystem.squashfs + openve.squashfs (live-boot stacks every /live/*.squashfs).
   stageLiveLayer(liveLayer, input.bundles);

@@ -25,6 +25,8 @@ export const DEFAULT_CACHE_DIR = '/var/cache/openve';
 /** Path contract with installer/locate and the engine: everything openve lives under /openve/ on the medium. */
 export const MEDIUM = {
   payload: 'openve/payload.tar.zst',
+  /** uncompressed bytes of the payload (installer/apply/extract-progress.ts sizeFileOf) */
+  payloadSize: 'openve/payload.tar.zst.size',
   answer: 'openve/answer.toml',
   firstBoot: 'openve/first-boot',
   grubEnv: 'openve/grub-env.cfg',
@@ -101,6 +103,11 @@ export function readRecipeFiles(recipe: StageRecipe): Record<string, string> {
     files[f] = readFileSync(path.join(ISO_DIR, f), 'utf8');
   }
   return files;
+}
+
+/** Kernel parameters that measure the installer (`openve.bench-extract=DEV` formats DEV first): test ISOs only. */
+export function isMeasurementArg(arg: string): boolean {
+  return /^openve\.bench/.test(arg);
 }
 
 /**

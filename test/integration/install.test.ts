@@ -136,6 +136,13 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
     checkPartitions(run);
     checkLvSizes(run);
     await checkTarget(run, 'xfs');
+    // a tar payload: real progress from tar's checkpoints against the size recorded beside it
+    const copying = run.events.flatMap((e) => (e.type === 'progress' && e.step === 'extract:payload' && e.text.startsWith('Copying the system: ') ? [e] : []));
+    expect(copying.length).toBeGreaterThan(5);
+    for (const e of copying) expect(e.text).toMatch(/^Copying the system: \d+ of \d+ MiB(, about .+ left)?$/);
+    const [, done, total] = /(\d+) of (\d+)/.exec(copying[copying.length - 1]?.text ?? '') ?? [];
+    expect(Number(done)).toBeGreaterThan(Number(total) * 0.9); // the last checkpoint is near the recorded size
+    expect(run.events.some((e) => e.type === 'message' && /^Copied the system \(\d+ MiB\) in \d+\.\d s$/.test(e.text))).toBe(true);
   });
 
   it('a re-run after a killed installer (target still mounted, VG active) wipes the leftovers and succeeds', async () => {

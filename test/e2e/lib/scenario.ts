@@ -62,7 +62,7 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   const t0 = performance.now();
   await runner.run(
     [process.execPath, path.join(REPO, 'bin/openve-install.js'), 'build-iso', '--out', iso, '--answer', answer,
-      '--on-first-boot', hook, '--kernel-arg', 'openve.bench-extract=/dev/vda'],
+      '--on-first-boot', hook, '--for-tests', '--kernel-arg', 'openve.bench-extract=/dev/vda'],
     { cwd: REPO },
   );
   const isoBuild = secs(t0);
