@@ -101,7 +101,6 @@ export async function liveBase(ctx: StageContext): Promise<StageResult> {
   });
 }
 
-
 /** Mount points at or below `dir`, last mounted first (a child is always listed after its parent), from /proc/self/mountinfo text. Pure. */
 export function mountsUnder(mountinfo: string, dir: string): string[] {
   const unescape = (p: string) =>
@@ -133,6 +132,39 @@ export async function removeTree(
   rmSync(tree, { recursive: true, force: true });
 }
 
+/** Build directories (`.tmp-<key>-<pid>[.tree]`) of builds whose process is gone. Pure. */
+export function staleBuildDirs(
+  names: readonly string[],
+  alive: (pid: number) => boolean,
+): string[] {
+  return names.filter((n) => {
+    const m = /^\.tmp-(?:target|live)-[0-9a-f]{16}-(\d+)(?:\.tree)?$/.exec(n);
+    return m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]));
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A killed build leaves a tree of ~1 GB (and maybe its mounts): cleared by the next build. */
+async function clearStaleBuilds(ctx: StageContext): Promise<void> {
+  if (!existsSync(ctx.cacheDir)) return;
+  for (const name of staleBuildDirs(readdirSync(ctx.cacheDir), pidAlive)) {
+    try {
+      await removeTree(ctx, path.join(ctx.cacheDir, name));
+      ctx.log(`removed ${name} (left by a build that is gone)`);
+    } catch (err) {
+      ctx.log(`could not remove ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
 async function stage(
   ctx: StageContext,
   recipe: StageRecipe,
@@ -142,6 +174,7 @@ async function stage(
   const files = readRecipeFiles(recipe);
   const key = stageKey(recipe, files, zstdLevel);
   const started = performance.now();
+  await clearStaleBuilds(ctx);
   const result = await cached(ctx.cacheDir, key, async (out) => {
     ctx.log(`${recipe.name}: building ${key} (not cached)`);
     const tree = `${out}.tree`;

@@ -9,6 +9,7 @@ import {
   liveBase,
   mountsUnder,
   removeTree,
+  staleBuildDirs,
   targetBase,
   type StageContext,
 } from '../../../iso/recipe/stages.ts';
@@ -151,5 +152,23 @@ describe('build tree removal', () => {
   });
   it("gives the slow stages far more than the runner's 15 minutes", () => {
     expect(STAGE_TIMEOUT_MS).toBeGreaterThanOrEqual(2 * 60 * 60_000);
+  });
+});
+
+describe('stale build directories', () => {
+  it('are those of dead builds only', () => {
+    const names = [
+      '.tmp-target-9b8a784b1fc71129-12201',
+      '.tmp-target-9b8a784b1fc71129-12201.tree',
+      '.tmp-live-f142c34c2447828f-32472.tree',
+      'target-9b8a784b1fc71129',
+      'debs',
+      '.test-payload.lock',
+      `.tmp-live-f142c34c2447828f-${process.pid}.tree`,
+    ];
+    expect(staleBuildDirs(names, (pid) => pid === 32472)).toEqual([
+      '.tmp-target-9b8a784b1fc71129-12201',
+      '.tmp-target-9b8a784b1fc71129-12201.tree',
+    ]);
   });
 });
