@@ -12,7 +12,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { hostShim, type HostShim } from './host-runner.ts';
 import { createLoopDisks, type LoopSet } from './loops.ts';
 import { clearStaleRigs } from './stale.ts';
-import { ensureTestPayload } from './payload.ts';
+import { ensureTestPayload, type TestPayload } from './payload.ts';
 
 const ENV = { ...process.env, PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}`, LVM_SUPPRESS_FD_WARNINGS: '1' };
 export const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', env: ENV });
@@ -137,15 +137,15 @@ export async function withInstalledRoot<T>(run: InstallRun, shim: HostShim, fn: 
 export interface InstallRig {
   loops: LoopSet;
   shim: HostShim;
-  payload: ReturnType<typeof ensureTestPayload>;
+  payload: TestPayload;
   ws: Workspace;
 }
 export function installRig(disks = 2): InstallRig {
   const rig = {} as InstallRig;
-  beforeAll(() => {
+  beforeAll(async () => {
     // what a crashed earlier run left (loops, /dev/openve, mounts) would fail this one
     for (const line of clearStaleRigs()) console.warn(`install rig: stale leftover: ${line}`);
-    rig.payload = ensureTestPayload();
+    rig.payload = await ensureTestPayload();
     rig.loops = createLoopDisks(disks);
     rig.shim = hostShim();
     rig.ws = workspace();
