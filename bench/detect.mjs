@@ -7,15 +7,8 @@
 // is reported too: Node's own start-up is far above lsblk + ip on this machine.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { opt, root } from './args.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const runs = Number(opt('--runs', '11'));
 const out = opt('--out', null);
 const env = { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` };

@@ -118,7 +118,7 @@ function byHand(format, payload, n) {
   // no sync between mkfs and extraction: auto does not sync there either (same conditions)
   const t0 = performance.now();
   execFileSync(argv[0], argv.slice(1), { env, stdio: 'ignore' });
-  execFileSync('sync', ['-f', mnt], { env }); // as the extract step does (and DESIGN 5 measured: "+sync")
+  execFileSync('sync', ['-f', mnt], { env }); // as the extract step does (and docs/design.md §5 measured: "+sync")
   const s = (performance.now() - t0) / 1000;
   sh('umount', [mnt]);
   return s;

@@ -1,6 +1,6 @@
 // openve-install: dispatches to one module per subcommand, loaded lazily so that `validate`
 // never pays for ink/react start-up. Each command module exports `run(args): Promise<number>`.
-import { UserError, formatIssue } from './errors.ts';
+import { UserError, formatIssue } from '../lib/errors.ts';
 
 type CommandModule = { run(args: string[]): Promise<number> };
 

@@ -1,9 +1,9 @@
 // The one path from answer-file text to a plan, shared by `validate`, `plan`, `auto` and the
 // golden tests: parse + validate (answers/), then the pure planner (plan/).
-import type { Answers } from './answers/types.ts';
-import type { HardwareProfile } from './hardware/types.ts';
-import type { Plan } from './plan/types.ts';
-import type { Result } from './errors.ts';
+import type { Answers } from '../contracts/answers/types.ts';
+import type { HardwareProfile } from '../contracts/hardware/types.ts';
+import type { Plan } from '../contracts/plan/types.ts';
+import type { Result } from '../lib/errors.ts';
 import { parseAnswers } from './answers/parse.ts';
 import { buildPlan } from './plan/buildPlan.ts';
 

@@ -7,10 +7,12 @@
 import { isEntry } from './entry.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatIssue, UserError } from '../installer/errors.ts';
-import { realRunner } from '../installer/exec/runner.ts';
-import type { CommandRunner } from '../installer/exec/types.ts';
-import { parseCommandArgs } from '../installer/commands/args.ts';
+import { parseJson } from '../contracts/json.ts';
+import { firstBootDoneSchema } from '../contracts/node/schema.ts';
+import { formatIssue, UserError } from '../lib/errors.ts';
+import { createRunner } from '../lib/exec/index.ts';
+import type { CommandRunner } from '../lib/exec/index.ts';
+import { parseCommandArgs } from '../lib/args.ts';
 import type { ClusterControl } from './cluster/control.ts';
 import { controlFromEnv } from './cluster/control.ts';
 import { writeFileAtomic } from './cluster/state.ts';
@@ -20,7 +22,7 @@ import { fileAndStdoutLogger, type Logger } from './firstboot/log.ts';
 import { buildWebhookBody, postWebhook, type WebhookBody } from './firstboot/webhook.ts';
 import { ORDERING_LIST, readNodeConfig, type Ordering } from './nodeConfig.ts';
 import { nodePaths, resolveRoot, type NodePaths } from './paths.ts';
-import { FIRST_BOOT_UNITS, type NodeConfig } from './types.ts';
+import { FIRST_BOOT_UNITS, type NodeConfig } from '../contracts/node/types.ts';
 
 export interface FirstBootDeps {
   runner: CommandRunner;
@@ -123,10 +125,7 @@ function hookResult(paths: NodePaths, node: NodeConfig): WebhookBody['first_boot
   if (!fb || fb.source === 'none') return null;
   if (!existsSync(paths.firstBootDone))
     return { source: fb.source, ordering: fb.ordering, exit_code: null };
-  const done = JSON.parse(readFileSync(paths.firstBootDone, 'utf8')) as {
-    exitCode: number | null;
-    error?: string;
-  };
+  const done = parseJson(firstBootDoneSchema, readFileSync(paths.firstBootDone, 'utf8'), paths.firstBootDone);
   return {
     source: fb.source,
     ordering: fb.ordering,
@@ -177,7 +176,7 @@ export async function main(argv: string[]): Promise<number> {
       root: { type: 'string' },
     });
     const paths = nodePaths(resolveRoot(values.root));
-    const deps = { runner: realRunner() };
+    const deps = { runner: createRunner('real') };
     if (values['cluster-init']) return await runClusterInit(paths, deps);
     const ordering = values.ordering as Ordering | undefined;
     if (!ordering || !ORDERING_LIST.includes(ordering)) {

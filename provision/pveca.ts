@@ -16,9 +16,9 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatIssue, UserError } from '../installer/errors.ts';
-import { realRunner } from '../installer/exec/runner.ts';
-import { parseCommandArgs } from '../installer/commands/args.ts';
+import { formatIssue, UserError } from '../lib/errors.ts';
+import { createRunner } from '../lib/exec/index.ts';
+import { parseCommandArgs } from '../lib/args.ts';
 import { nodePaths, resolveRoot } from './paths.ts';
 import { controlFromEnv } from './cluster/control.ts';
 import {
@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
       return argv.length === 0 ? 2 : 0;
     }
     const paths = nodePaths(resolveRoot(o.root));
-    const runner = realRunner();
+    const runner = createRunner('real');
     const ctx: ClusterContext = {
       paths,
       runner,

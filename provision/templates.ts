@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { createRenderer } from '../lib/template.ts';
 import { TEMPLATES } from './templates.generated.ts';
 
 function fromDisk(name: string): string | undefined {
@@ -26,13 +27,7 @@ export function templateText(name: string): string {
   return text;
 }
 
-const compiled = new Map<string, Handlebars.TemplateDelegate>();
-
-export function renderTemplate(name: string, data: object): string {
-  let t = compiled.get(name);
-  if (!t) {
-    t = Handlebars.compile(templateText(name), { strict: true, noEscape: true });
-    compiled.set(name, t);
-  }
-  return t(data);
-}
+/** Renders through the one template pipeline (lib/template.ts): every value is checked first. */
+export const renderTemplate = createRenderer<string>((name) =>
+  Handlebars.compile(templateText(name), { strict: true, noEscape: true }),
+);

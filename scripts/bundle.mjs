@@ -33,7 +33,7 @@ const stubPlugin = {
 };
 
 // Only packages that must stay files on disk (esbuild has a native binary) stay external.
-const devExternal = ['esbuild', 'systeminformation'];
+const devExternal = ['esbuild'];
 
 export async function bundle({ standalone = false, outdir = path.join(root, 'dist') } = {}) {
   const { existsSync } = await import('node:fs');

@@ -52,7 +52,7 @@ export function summarize(report, opts = {}) {
       `FAILED: vitest exited with ${opts.vitestExit} but reported no failed test (runner error; see its output above)`,
     );
   }
-  // Extra checks given as name=status (0 = ok), e.g. typecheck=0 lint=1
+  // Extra checks given as name=status (0 = ok), e.g. typecheck=0 lint=1 format=0
   for (const c of opts.checks ?? []) {
     const [name, status] = c.split('=');
     if (status === '0') passed += 1;

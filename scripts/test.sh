@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: installs what it needs, then type-checks, lints and runs every test project
-# (unit + golden + UI, integration as root, two QEMU end-to-end installs: one unattended, one driven
+# The test command: installs what it needs, then type-checks, lints, checks the formatting
+# (prettier) and runs every test project (unit + golden + UI, integration as root, two QEMU
+# end-to-end installs: one unattended, one driven
 # through the text UI on the serial console). Ends with `N passed, N failed, N skipped`.
 # OPENVE_TEST_PROJECTS="unit integration" limits the projects; OPENVE_E2E_MATRIX=1 runs the full boot
 # matrix; OPENVE_E2E_INTERACTIVE=0 leaves out the interactive install.
@@ -13,6 +14,7 @@ export OPENVE_E2E_INTERACTIVE=${OPENVE_E2E_INTERACTIVE:-1}
 
 npx tsc -p tsconfig.json --noEmit; typecheck=$?
 npx eslint --quiet .; lint=$?
+npx prettier --check --log-level warn .; format=$?
 
 projects=()
 for p in ${OPENVE_TEST_PROJECTS:-unit integration e2e}; do projects+=(--project "$p"); done
@@ -22,4 +24,4 @@ rm -f test-results/vitest.json test-results/expected-files.json
 npx vitest list --filesOnly "${projects[@]}" --json=test-results/expected-files.json >/dev/null; listed=$?
 npx vitest run "${projects[@]}" --reporter=default --reporter=json --outputFile.json=test-results/vitest.json; vitest=$?
 node scripts/summarize.mjs test-results/vitest.json --expect test-results/expected-files.json --vitest-exit "$vitest" \
-  "typecheck=$typecheck" "lint=$lint" "list-test-files=$listed"
+  "typecheck=$typecheck" "lint=$lint" "format=$format" "list-test-files=$listed"

@@ -2,9 +2,10 @@
 // TOML data even when the schema found problems, so one run reports everything; each check only
 // looks at fields that have the right type (wrong types are the schema's to report).
 // Mirrors Proxmox's verify_* functions (auto-installer utils.rs, installer-types answer.rs).
-import type { Issue } from '../errors.ts';
-import * as v from './validators.ts';
-import { UDEV_PROPERTY } from './schema.ts';
+import { BTRFS_MIN_DISKS as RAID_MIN, btrfsNeeds } from '../../contracts/answers/raid.ts';
+import type { Issue } from '../../lib/errors.ts';
+import * as v from '../../contracts/answers/validators.ts';
+import { UDEV_PROPERTY } from '../../contracts/answers/schema.ts';
 import { formatPath, type PathSegment } from './paths.ts';
 
 type Table = Record<string, unknown>;
@@ -22,7 +23,8 @@ export const ZFS_NOT_SUPPORTED =
   'zfs is not supported yet; use btrfs RAID (filesystem = "btrfs", btrfs.raid = ...) or LVM (ext4/xfs)';
 
 /** Minimum number of disks per btrfs RAID level (Proxmox: BtrfsRaidLevel::get_min_disks). */
-export const BTRFS_MIN_DISKS: Record<string, number> = { raid0: 1, raid1: 2, raid10: 4 };
+const BTRFS_MIN_DISKS: Readonly<Record<string, number>> = RAID_MIN;
+export { BTRFS_MIN_DISKS };
 
 export function crossCheck(raw: Table): Issue[] {
   const issues: Issue[] = [];
@@ -178,7 +180,7 @@ function checkDisks(d: Table | undefined, add: Add): void {
     } else if (raid && BTRFS_MIN_DISKS[raid] !== undefined && hasList && diskCount < BTRFS_MIN_DISKS[raid]!) {
       add(
         ['disk-setup', 'disk-list'],
-        `btrfs ${raid.toUpperCase()} needs at least ${BTRFS_MIN_DISKS[raid]} disks, got ${diskCount}`,
+        `${btrfsNeeds(raid.toUpperCase(), BTRFS_MIN_DISKS[raid]!)}, got ${diskCount}`,
       );
     }
   }

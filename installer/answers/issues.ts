@@ -2,10 +2,10 @@
 // "did you mean", unions reduced to the branch the user evidently meant. Messages never echo the
 // value of a field of the wrong type (it might be a password).
 import type * as core from 'zod/v4/core';
-import type { Issue } from '../errors.ts';
+import type { Issue } from '../../lib/errors.ts';
 import { formatPath, type PathSegment } from './paths.ts';
-import { closest, didYouMean } from './suggest.ts';
-import { quote } from './validators.ts';
+import { closest, didYouMean } from '../../contracts/answers/suggest.ts';
+import { quote } from '../../contracts/answers/validators.ts';
 
 type ZodIssue = core.$ZodIssue;
 type RawIssue = core.$ZodRawIssue;

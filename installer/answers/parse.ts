@@ -2,12 +2,13 @@
 // schema, cross-field checks), each as `path: message`; never throws on any input.
 import { readFile } from 'node:fs/promises';
 import { parse as parseToml } from 'smol-toml';
-import type { Answers, DiskAnswers, NetworkAnswers, BtrfsRaid, ClusterAnswers } from './types.ts';
-import { UserError, type Issue, type Result } from '../errors.ts';
-import { answerFileSchema, SNAKE_CASE_ALIASES, type RawAnswerFile } from './schema.ts';
+import type { Answers, DiskAnswers, NetworkAnswers, BtrfsRaid, ClusterAnswers } from '../../contracts/answers/types.ts';
+import { UserError, type Issue, type Result } from '../../lib/errors.ts';
+import { unreadableReason } from '../../lib/fs.ts';
+import { answerFileSchema, SNAKE_CASE_ALIASES, type RawAnswerFile } from '../../contracts/answers/schema.ts';
 import { crossCheck } from './checks.ts';
 import { errorMap, toIssues } from './issues.ts';
-import { diskKernelName } from './validators.ts';
+import { diskKernelName } from '../../contracts/answers/validators.ts';
 
 type Table = Record<string, unknown>;
 const isTable = (x: unknown): x is Table =>
@@ -99,9 +100,7 @@ export async function readAnswerFile(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : 'cannot be read';
-    throw new UserError({ path, message: `${why} (expected an answer file in TOML)` });
+    throw new UserError({ path, message: `${unreadableReason(err)} (expected an answer file in TOML)` });
   }
 }
 

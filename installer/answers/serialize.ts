@@ -1,7 +1,7 @@
 // Answers -> answer-file TOML ("save answers" in the UI), and redaction of an answer file's text
 // before it is copied onto the installed system.
 import { parse as parseToml, stringify } from 'smol-toml';
-import type { Answers } from './types.ts';
+import type { Answers } from '../../contracts/answers/types.ts';
 
 export interface SerializeOptions {
   /**

@@ -1,6 +1,6 @@
 // One line describing validated answers, e.g.
 // `node1.example.com, ext4 on disk-list [sda], network from-answer 10.0.0.5/24`. No secrets.
-import type { Answers } from './types.ts';
+import type { Answers } from '../../contracts/answers/types.ts';
 
 export function summarizeAnswers(a: Answers): string {
   const name = a.global.fqdn.source === 'from-answer' ? a.global.fqdn.value : `fqdn from-dhcp${a.global.fqdn.domain ? ` (domain ${a.global.fqdn.domain})` : ''}`;

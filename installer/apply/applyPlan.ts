@@ -1,13 +1,13 @@
 // Runs a plan's steps in order through their handlers, turning step weights into one progress
 // ratio; on failure reports the step, the command, its exit code and output tail, then cleans up.
-import type { Plan, Step } from '../plan/types.ts';
-import type { ProgressSink } from '../progress.ts';
-import type { CommandRunner } from '../exec/types.ts';
-import { CommandError } from '../exec/types.ts';
+import type { Plan, Step } from '../../contracts/plan/types.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import { CommandError } from '../../lib/exec/index.ts';
 import { newState, type ApplyContext, type ApplySecrets, type HandlerMap } from './context.ts';
 import { handlers as defaultHandlers } from './handlers/index.ts';
 import { cleanup } from './cleanup.ts';
-import { afterInstallHooks, type AfterInstallHook } from './hooks.ts';
+import type { AfterInstallHook } from './hooks.ts';
 
 export interface ApplyOptions {
   runner: CommandRunner;
@@ -23,7 +23,7 @@ export interface ApplyOptions {
   deviceTimeoutMs?: number;
   /** replace handlers (tests) */
   handlers?: Partial<HandlerMap>;
-  /** default: the registered hooks (hooks.ts) */
+  /** default: none */
   afterInstall?: readonly AfterInstallHook[];
   /** clock for `seconds` (tests) */
   now?: () => number;
@@ -106,7 +106,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
     done += Math.max(0, step.weight);
   }
 
-  for (const hook of opts.afterInstall ?? afterInstallHooks()) {
+  for (const hook of opts.afterInstall ?? []) {
     try {
       await hook({ plan, target: ctx.target, emit, log, seconds: seconds() });
     } catch (err) {

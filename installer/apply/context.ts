@@ -2,10 +2,10 @@
 // runtime inputs the pure plan leaves open (target dir, payload, secrets, first-boot hook) and
 // the record of what is mounted or activated, so cleanup can undo exactly that.
 import path from 'node:path';
-import type { CommandRunner, RunOptions, CommandResult } from '../exec/types.ts';
-import type { RootPassword } from '../answers/types.ts';
-import type { ProgressSink } from '../progress.ts';
-import type { Step } from '../plan/types.ts';
+import type { CommandRunner, RunOptions, CommandResult } from '../../lib/exec/index.ts';
+import type { RootPassword } from '../../contracts/answers/types.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
+import type { Step } from '../../contracts/plan/types.ts';
 import { archiveOf, unpackArgv, type ArchiveEntry } from './archive.ts';
 
 export interface ApplySecrets {

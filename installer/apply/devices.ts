@@ -1,26 +1,13 @@
 // Block-device facts the handlers need at apply time (what is mounted or active on a disk right
 // now, whether the kernel shows a partition yet). All through the runner, so dry-run sees nothing.
+import { parseLsblkTree, type LsblkNode } from '../../lib/parse/lsblk.ts';
 import type { ApplyContext } from './context.ts';
 
-export interface BlockNode {
-  name: string;
-  type: string;
-  mountpoints: string[];
-  children: BlockNode[];
-}
+export type BlockNode = LsblkNode;
 
 /** Parse `lsblk -J -p -o NAME,TYPE,MOUNTPOINTS`; empty input (dry-run) gives no nodes. */
 export function parseLsblk(json: string): BlockNode[] {
-  if (!json.trim()) return [];
-  type Raw = { name?: string; type?: string; mountpoints?: (string | null)[]; mountpoint?: string | null; children?: Raw[] };
-  const doc = JSON.parse(json) as { blockdevices?: Raw[] };
-  const conv = (r: Raw): BlockNode => ({
-    name: r.name ?? '',
-    type: r.type ?? '',
-    mountpoints: (r.mountpoints ?? [r.mountpoint ?? null]).filter((m): m is string => typeof m === 'string' && m !== ''),
-    children: (r.children ?? []).map(conv),
-  });
-  return (doc.blockdevices ?? []).map(conv);
+  return json.trim() ? parseLsblkTree(json) : [];
 }
 
 /** Every node below the given ones, deepest first (what must be released before its parent). */
@@ -54,7 +41,7 @@ export function mountsUnder(findmntOutput: string, root: string): string[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Wait until each path is a block device. There is no udev on every machine we run on (DESIGN 5):
+ * Wait until each path is a block device. There is no udev on every machine we run on (docs/design.md §5):
  * devtmpfs creates the node when the kernel adds the partition, so polling is enough.
  */
 export async function waitForBlockDevices(ctx: ApplyContext, paths: string[], timeoutMs = ctx.deviceTimeoutMs): Promise<string[]> {

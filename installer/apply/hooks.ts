@@ -1,8 +1,9 @@
 // Extension point: work that runs after a successful install, before the final `finished` event
 // (e.g. the post-installation webhook, owned by provision/). A failing hook is a warning, not a
-// failed install: the disks are already done.
-import type { Plan } from '../plan/types.ts';
-import type { ProgressSink } from '../progress.ts';
+// failed install: the disks are already done. Hooks are passed to applyPlan (`afterInstall`), never
+// registered in module state.
+import type { Plan } from '../../contracts/plan/types.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
 
 export interface AfterInstallContext {
   plan: Plan;
@@ -14,14 +15,3 @@ export interface AfterInstallContext {
 }
 
 export type AfterInstallHook = (ctx: AfterInstallContext) => Promise<void>;
-
-const registered: AfterInstallHook[] = [];
-
-/** Register a hook for every later applyPlan/auto run in this process. */
-export function registerAfterInstall(hook: AfterInstallHook): void {
-  registered.push(hook);
-}
-
-export function afterInstallHooks(): readonly AfterInstallHook[] {
-  return registered;
-}

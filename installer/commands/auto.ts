@@ -1,21 +1,22 @@
 // openve-install auto --answer A [--payload P] [--yes] [--hardware F] [--log FILE]
 //   [--first-boot-hook S] [--target DIR] [--answer-from-media] [--dry-run]
 // The unattended install: answer file -> plan -> applyPlan, progress as JSON lines on stdout
-// (DESIGN 1), the full log in --log (default /tmp/openve-install.log), copied to the target.
+// (docs/design.md §1), the full log in --log (default /tmp/openve-install.log), copied to the target.
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError, type Issue } from '../errors.ts';
-import type { HardwareProfile } from '../hardware/types.ts';
-import type { Answers } from '../answers/types.ts';
-import type { Plan } from '../plan/types.ts';
-import type { CommandRunner } from '../exec/types.ts';
-import { toJsonLine, type ProgressEvent, type ProgressSink } from '../progress.ts';
-import { parseCommandArgs } from './args.ts';
+import { UserError, type Issue } from '../../lib/errors.ts';
+import { readUserFile } from '../../lib/fs.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
+import type { Plan } from '../../contracts/plan/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import { toJsonLine } from '../../contracts/progress.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
 import { parseAnswers } from '../answers/parse.ts';
 import { buildPlan } from '../plan/buildPlan.ts';
-import { createRunner, type RunnerMode } from '../exec/factory.ts';
-import { createInstallLog, type InstallLog } from '../exec/log.ts';
-import { redact } from '../exec/runner.ts';
-import { applyPlan, type ApplyOutcome } from '../apply/applyPlan.ts';
+import type { InstallLog, RunnerMode } from '../../lib/exec/index.ts';
+import type { ApplyOutcome } from '../apply/applyPlan.ts';
+import { runInstallSession } from '../session.ts';
+
+export { secretsOf } from '../session.ts';
 import { redactAnswerText } from '../answers/serialize.ts';
 import { payloadFormat } from '../apply/handlers/extract.ts';
 import { describeDisk } from '../hardware/describe.ts';
@@ -34,6 +35,8 @@ export interface AutoOptions {
   firstBootHook: string | null;
   target: string | null;
   mode: RunnerMode;
+  /** problems found while resolving the options (payload, hook): reported with the answer's and the plan's */
+  problems?: Issue[];
 }
 
 export interface AutoDeps {
@@ -93,12 +96,25 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
     : await detectOnThisMachine();
   const dryRun = values['dry-run'] === true;
   const hook = values['first-boot-hook'] ?? null;
-  if (hook !== null && !existsSync(hook)) throw new UserError({ path: '--first-boot-hook', message: `${hook}: no such file` });
+  // every problem at once, like `validate`: a missing payload does not hide a wrong disk
+  const problems: Issue[] = [];
+  const collect = <T>(f: () => T, fallback: T): T => {
+    try {
+      return f();
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      problems.push(...err.issues);
+      return fallback;
+    }
+  };
+  if (hook !== null && !existsSync(hook)) problems.push({ path: '--first-boot-hook', message: `${hook}: no such file` });
+  const payload = collect(() => findPayload(values.payload, process.env.OPENVE_PAYLOAD, dryRun), null);
   return {
+    problems,
     answerText,
     answerSource: values.answer,
     hardware,
-    payload: findPayload(values.payload, process.env.OPENVE_PAYLOAD, dryRun),
+    payload,
     confirmed: values.yes === true || values['answer-from-media'] === true || kernelConfirmsWipe(readCmdline()),
     logPath: values.log ?? DEFAULT_LOG,
     firstBootHook: hook,
@@ -108,12 +124,7 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
 }
 
 function readText(file: string, flag: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError({ path: flag, message: `${file}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})`}` });
-  }
+  return readUserFile(file, flag);
 }
 
 function readCmdline(): string {
@@ -134,7 +145,7 @@ export function findPayload(flag: string | undefined, env: string | undefined, d
   const where = flag ? '--payload' : 'OPENVE_PAYLOAD';
   if (given) {
     if (!payloadFormat(given)) throw new UserError({ path: where, message: `${given}: unknown payload format (expected .squashfs, .tar.zst or .tar)` });
-    if (!dryRun && !existsSync(given)) throw new UserError({ path: where, message: `${given}: file not found` });
+    if (!dryRun && !existsSync(given)) throw new UserError({ path: where, message: `${given}: no such file` });
     return given;
   }
   const found = candidates.find((c) => existsSync(c));
@@ -151,55 +162,37 @@ export function refuseWipe(plan: Plan): Issue {
   };
 }
 
-export function secretsOf(answers: Answers): string[] {
-  const out: string[] = [];
-  const pw = answers.global.rootPassword;
-  out.push(pw.kind === 'plain' ? pw.value : pw.hash);
-  if (answers.cluster?.token) out.push(answers.cluster.token);
-  if (answers.webhook?.authToken) out.push(answers.webhook.authToken);
-  return out.filter(Boolean);
-}
-
 /** The install itself, given resolved options. Returns the outcome; progress goes to deps.write. */
 export async function autoInstall(opts: AutoOptions, deps: AutoDeps = {}): Promise<ApplyOutcome & { plan?: Plan }> {
+  const problems = [...(opts.problems ?? [])];
   const parsed = parseAnswers(opts.answerText);
-  if (!parsed.ok) throw new UserError(parsed.issues);
+  if (!parsed.ok) throw new UserError([...problems, ...parsed.issues]);
   const answers = parsed.value;
   const planned = buildPlan(answers, opts.hardware);
-  if (!planned.ok) throw new UserError(planned.issues);
+  if (!planned.ok) throw new UserError([...problems, ...planned.issues]);
   const plan = planned.value;
-  if (!opts.confirmed && opts.mode !== 'dry-run') throw new UserError(refuseWipe(plan));
+  if (!opts.confirmed && opts.mode !== 'dry-run') problems.push(refuseWipe(plan));
+  if (problems.length) throw new UserError(problems);
 
   const write = deps.write ?? ((line: string) => process.stdout.write(line));
-  const log = createInstallLog(opts.mode === 'dry-run' && opts.logPath === DEFAULT_LOG ? null : opts.logPath);
-  const secrets = secretsOf(answers);
-  for (const s of secrets) log.addSecret(s);
-  const emit: ProgressSink = (event: ProgressEvent) => {
-    const clean = 'text' in event ? { ...event, text: redact(event.text, log.secrets()) } : event;
-    write(toJsonLine(clean));
-  };
-  // process.uptime(): what start-up, reading the answer and detecting the hardware took before this line
-  log.line(`openve-install auto: answer ${opts.answerSource}, payload ${opts.payload ?? '(none)'}, target ${opts.target ?? plan.target}, mode ${opts.mode} (process up ${process.uptime().toFixed(1)} s)`);
-  log.line(`plan: ${plan.summary.layout}; disks ${plan.summary.disks.map((d) => d.path).join(', ')}; steps ${plan.steps.map((s) => s.id).join(' ')}`);
-  for (const d of opts.hardware.disks.filter((d) => plan.summary.disks.some((p) => p.path === d.path))) log.line(`wiping ${describeDisk(d)}`);
-
-  const runner = deps.runner ? deps.runner(log) : createRunner(opts.mode, { log: (l) => log.line(l), secrets: () => log.secrets() });
-  const outcome = await applyPlan(plan, {
-    runner,
-    emit,
-    log: (l) => log.line(l),
-    target: opts.target ?? plan.target,
+  const outcome = await runInstallSession({
+    answers,
+    plan,
+    mode: opts.mode,
+    logPath: opts.mode === 'dry-run' && opts.logPath === DEFAULT_LOG ? null : opts.logPath,
     payload: opts.payload,
-    secrets: {
-      rootPassword: answers.global.rootPassword,
-      ...(answers.cluster?.token ? { clusterToken: answers.cluster.token } : {}),
-      ...(answers.webhook?.authToken ? { webhookToken: answers.webhook.authToken } : {}),
-    },
     firstBootHook: opts.firstBootHook,
-    installLogPath: log.path,
-    // Keys first (root-password, tokens, in every spelling), then any secret value left elsewhere.
-    answerRedacted: redact(redactAnswerText(opts.answerText), secrets),
+    target: opts.target ?? plan.target,
+    // keys first (root-password, tokens, in every spelling); the session redacts every secret value left
+    answerText: redactAnswerText(opts.answerText),
+    sink: (event) => write(toJsonLine(event)),
+    ...(deps.runner ? { runner: deps.runner } : {}),
+    // process.uptime(): what start-up, reading the answer and detecting the hardware took before this line
+    intro: () => [
+      `openve-install auto: answer ${opts.answerSource}, payload ${opts.payload ?? '(none)'}, target ${opts.target ?? plan.target}, mode ${opts.mode} (process up ${process.uptime().toFixed(1)} s)`,
+      `plan: ${plan.summary.layout}; disks ${plan.summary.disks.map((d) => d.path).join(', ')}; steps ${plan.steps.map((s) => s.id).join(' ')}`,
+      ...opts.hardware.disks.filter((d) => plan.summary.disks.some((p) => p.path === d.path)).map((d) => `wiping ${describeDisk(d)}`),
+    ],
   });
-  log.line(outcome.ok ? `install finished in ${outcome.seconds} s` : `install FAILED at ${outcome.failedStep}: ${outcome.error ?? ''}`);
   return { ...outcome, plan };
 }

@@ -12,14 +12,19 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UserError } from '../errors.ts';
-import { realRunner } from '../exec/runner.ts';
-import { CommandError } from '../exec/types.ts';
-import { parseCommandArgs } from './args.ts';
-import { DEFAULT_CACHE_DIR, REPO_ROOT, isMeasurementArg } from '../../iso/recipe/recipe.ts';
-import { liveBase, targetBase, type StageContext } from '../../iso/recipe/stages.ts';
-import { assemble } from '../../iso/recipe/assemble.ts';
-import { progressView } from '../../iso/recipe/progress.ts';
+import { UserError } from '../../lib/errors.ts';
+import { createRunner, CommandError } from '../../lib/exec/index.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
+import {
+  assemble,
+  DEFAULT_CACHE_DIR,
+  isMeasurementArg,
+  liveBase,
+  progressView,
+  REPO_ROOT,
+  targetBase,
+  type StageContext,
+} from '../../iso/index.ts';
 
 // scripts/bundle.mjs's bundle({ standalone, outdir }), with both paths passed as arguments.
 const BUNDLE_SCRIPT =
@@ -89,7 +94,7 @@ async function build(args: string[]): Promise<number> {
     stamp: () => `[${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] `,
   });
   const say = (line: string) => view.say(line);
-  const runner = realRunner((line) => appendFileSync(logFile, `${line}\n`));
+  const runner = createRunner('real', { log: (line) => appendFileSync(logFile, `${line}\n`) });
   const ctx: StageContext = { runner, cacheDir, log: say, progress: (p) => view.update(p) };
   const phases: Record<string, number> = {};
   const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {

@@ -3,8 +3,8 @@
 // NICs up to read their link (the live system does this); --hardware shows a recorded profile.
 import { LINK_WAIT_MS, detectHardware } from '../hardware/detect.ts';
 import { formatProfile } from '../hardware/summary.ts';
-import type { HardwareProfile } from '../hardware/types.ts';
-import { parseCommandArgs } from './args.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('detect', args, {

@@ -2,10 +2,10 @@
 // Prints the install plan without root and without touching a disk. Without --hardware it
 // detects this machine. Exit 1 with `path: message` lines for a bad answer file or a selection
 // that fails (those list every disk or NIC of the machine).
-import { readFileSync } from 'node:fs';
-import { UserError } from '../errors.ts';
-import type { HardwareProfile } from '../hardware/types.ts';
-import { parseCommandArgs } from './args.ts';
+import { UserError } from '../../lib/errors.ts';
+import { readUserFile } from '../../lib/fs.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
 import { planFromAnswerText } from '../core.ts';
 import { formatPlan } from '../plan/format.ts';
 
@@ -22,16 +22,7 @@ export async function run(args: string[]): Promise<number> {
       message:
         '--answer FILE is required (usage: openve-install plan --answer A [--hardware FIXTURE.json] [--json])',
     });
-  let text: string;
-  try {
-    text = readFileSync(values.answer, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError({
-      path: '--answer',
-      message: `${values.answer}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(err)})`}`,
-    });
-  }
+  const text = readUserFile(values.answer, '--answer');
   const hardware = await loadHardware(values.hardware);
   const r = planFromAnswerText(text, hardware);
   if (!r.ok) throw new UserError(r.issues);

@@ -9,9 +9,9 @@ import { mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseAnswers } from '../answers/parse.ts';
-import { UserError, type Issue } from '../errors.ts';
-import { realRunner } from '../exec/runner.ts';
-import type { CommandRunner } from '../exec/types.ts';
+import { UserError, type Issue } from '../../lib/errors.ts';
+import { createRunner } from '../../lib/exec/index.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import {
   ISO_ANSWER,
   ISO_ANSWER_URL,
@@ -26,8 +26,8 @@ import {
 } from '../locate/embed.ts';
 import { renderAnswerUrlFile } from '../locate/leases.ts';
 import { ANSWER_FILE_NAME, ANSWER_URL_FILE_NAME, FIRST_BOOT_FILE_NAME, ISO_OPENVE_DIR } from '../locate/paths.ts';
-import { isFingerprint } from '../net/pinned.ts';
-import { parseCommandArgs } from './args.ts';
+import { isFingerprint } from '../../lib/net/pinned.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
 
 interface IsoFacts {
   volumeId: string;
@@ -130,7 +130,7 @@ async function checkRequest(opts: PrepareOptions): Promise<void> {
 
 export async function prepareIso(
   opts: PrepareOptions,
-  runner: CommandRunner = realRunner(),
+  runner: CommandRunner = createRunner('real'),
 ): Promise<{ outIso: string; volumeId: string; files: string[]; boot: BootSignature; bytes: number }> {
   // 1. the request, the answer validated before anything else happens
   await checkRequest(opts);

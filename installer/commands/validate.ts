@@ -1,7 +1,7 @@
 // `openve-install validate ANSWER.toml`: exit 0 with a one-line summary, or exit 1 with one
 // `path: message` line per problem (printed by cli.ts from the UserError).
-import { parseCommandArgs } from './args.ts';
-import { UserError } from '../errors.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
+import { UserError } from '../../lib/errors.ts';
 import { loadAnswerFile } from '../answers/parse.ts';
 import { summarizeAnswers } from '../answers/summary.ts';
 

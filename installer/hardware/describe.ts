@@ -1,6 +1,6 @@
 // Small pure helpers for talking about hardware to people: sizes, one-line descriptions of disks
-// and NICs (used in error messages that list candidates) and the wrong-disk rule (DESIGN 3).
-import type { DiskInfo, NicInfo } from './types.ts';
+// and NICs (used in error messages that list candidates) and the wrong-disk rule (docs/design.md §3).
+import type { DiskInfo, NicInfo } from '../../contracts/hardware/types.ts';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
@@ -35,7 +35,7 @@ export function describeDisk(d: DiskInfo): string {
 }
 
 /**
- * null when the disk may be offered as an installation target, otherwise why not (DESIGN 3:
+ * null when the disk may be offered as an installation target, otherwise why not (docs/design.md §3:
  * never the boot medium, loop, ram, rom, md/dm, read-only or empty devices; nor a disk in use).
  */
 export function isInstallTarget(d: DiskInfo): string | null {

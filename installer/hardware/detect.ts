@@ -1,4 +1,4 @@
-// Builds the HardwareProfile of this machine. Sources, chosen by measurement (DESIGN 5; bench/detect.mjs):
+// Builds the HardwareProfile of this machine. Sources, chosen by measurement (docs/design.md §5; bench/detect.mjs):
 // /proc and /sys for CPU, memory, KVM, IOMMU, firmware and NICs (microseconds each); `lsblk -J -b -o`
 // for disks (transport, labels, filesystems, mounts: it probes them itself without udev); `ip -j link`
 // only for the permanent MACs of bonded NICs; `udevadm info` only where udev runs.
@@ -6,7 +6,7 @@
 // (28 ms) plus its import (20-40 ms) cost more than the whole detection for facts one read of
 // /proc/cpuinfo or /proc/meminfo gives. lsblk runs while sysfs is read.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CommandRunner } from '../exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import {
   diskKind,
   normaliseWwn,
@@ -21,9 +21,9 @@ import {
   type IpLink,
   type LsblkRow,
 } from './parse.ts';
-import { probeRunner } from './runner.ts';
+import { createRunner } from '../../lib/exec/index.ts';
 import { attr, hostReader, type SysReader } from './sysfs.ts';
-import type { DiskInfo, HardwareProfile, NicInfo } from './types.ts';
+import type { DiskInfo, HardwareProfile, NicInfo } from '../../contracts/hardware/types.ts';
 import { deriveDiskUdev, deriveNicUdev, pciAddress, queryUdev } from './udev.ts';
 
 export interface DetectOptions {
@@ -49,7 +49,7 @@ export const NOTE_NO_VT = 'CPU has no hardware virtualization (vmx/svm): KVM gue
 export const NOTE_NO_KVM = '/dev/kvm is missing';
 export const NOTE_NO_UDEV = 'udev is not running: udev properties derived from sysfs and lsblk';
 
-export async function detectHardware(runner: CommandRunner = probeRunner(), options: DetectOptions = {}): Promise<HardwareProfile> {
+export async function detectHardware(runner: CommandRunner = createRunner('probe'), options: DetectOptions = {}): Promise<HardwareProfile> {
   const sys = options.sys ?? hostReader();
   const notes: string[] = [];
   const udevRunning = sys.exists('/run/udev/control');

@@ -1,18 +1,17 @@
 // `--hardware FILE`: a recorded HardwareProfile (the JSON `openve-install detect --json` prints)
 // replayed instead of this machine, for plan, auto --dry-run and the UI.
 import { readFileSync } from 'node:fs';
-import { UserError } from '../errors.ts';
-import { checkHardwareProfile } from './schema.ts';
-import type { HardwareProfile } from './types.ts';
+import { UserError } from '../../lib/errors.ts';
+import { unreadableReason } from '../../lib/fs.ts';
+import { checkHardwareProfile } from '../../contracts/hardware/schema.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 
 export function loadHardwareFile(file: string): HardwareProfile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? String(err)})`;
-    throw new UserError({ path: '--hardware', message: `${file}: ${why}; expected a JSON file written by 'openve-install detect --json'` });
+    throw new UserError({ path: '--hardware', message: `${file}: ${unreadableReason(err)}; expected a JSON file written by 'openve-install detect --json'` });
   }
   return parseHardwareText(text, file);
 }

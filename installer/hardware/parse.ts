@@ -1,77 +1,8 @@
 // Pure parsers for what detection reads: lsblk/ip JSON, /proc files, udevadm output, SCSI VPD.
 // No I/O here, so every format is tested against recorded samples (test/fixtures/hardware/raw/).
-import type { DiskKind, Transport } from './types.ts';
+import type { DiskKind, Transport } from '../../contracts/hardware/types.ts';
 
-// ---------- lsblk -J -O -b ----------
-
-/** One lsblk row, flattened out of the tree; `parent` is the kname of the row it hung under. */
-export interface LsblkRow {
-  name: string;
-  kname: string;
-  path: string;
-  type: string;
-  size: number;
-  model: string;
-  serial: string;
-  vendor: string;
-  wwn: string;
-  tran: string;
-  rota: boolean;
-  rm: boolean;
-  ro: boolean;
-  logSec: number;
-  label: string;
-  fstype: string;
-  pttype: string;
-  hctl: string;
-  pkname: string;
-  /** mounted at / used as swap (`[SWAP]`) */
-  mountpoints: string[];
-  parent: string | null;
-}
-
-type Json = Record<string, unknown>;
-
-// util-linux < 2.33 printed every value as a string ("1", "500107862016"); newer ones use JSON types.
-const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
-const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : 0);
-const bool = (v: unknown): boolean => v === true || v === '1' || v === 1;
-
-export function parseLsblk(text: string): LsblkRow[] {
-  const doc = JSON.parse(text) as { blockdevices?: Json[] };
-  const rows: LsblkRow[] = [];
-  const walk = (list: Json[] | undefined, parent: string | null) => {
-    for (const d of list ?? []) {
-      const kname = str(d.kname) || str(d.name);
-      rows.push({
-        name: str(d.name),
-        kname,
-        path: str(d.path) || `/dev/${str(d.name)}`,
-        type: str(d.type),
-        size: num(d.size),
-        model: str(d.model),
-        serial: str(d.serial),
-        vendor: str(d.vendor),
-        wwn: str(d.wwn),
-        tran: str(d.tran),
-        rota: bool(d.rota),
-        rm: bool(d.rm),
-        ro: bool(d.ro),
-        logSec: num(d['log-sec']) || 512,
-        label: str(d.label),
-        fstype: str(d.fstype),
-        pttype: str(d.pttype),
-        hctl: str(d.hctl),
-        pkname: str(d.pkname),
-        mountpoints: (Array.isArray(d.mountpoints) ? d.mountpoints : [d.mountpoint]).map(str).filter(Boolean),
-        parent,
-      });
-      walk(d.children as Json[] | undefined, kname);
-    }
-  };
-  walk(doc.blockdevices, null);
-  return rows;
-}
+export { parseLsblk, type LsblkRow } from '../../lib/parse/lsblk.ts';
 
 /** DiskKind from the kernel name and lsblk TYPE. */
 export function diskKind(name: string, lsblkType: string): DiskKind {
@@ -132,29 +63,7 @@ export function parseVpd80(buf: Uint8Array): string {
   return Buffer.from(buf.subarray(4, 4 + len)).toString('latin1').replace(/\0/g, '').trim();
 }
 
-// ---------- ip -j link ----------
-
-export interface IpLink {
-  ifname: string;
-  ifindex: number;
-  /** permanent address when the current one was changed (bond slaves), else the address */
-  mac: string;
-  linkType: string;
-  flags: string[];
-  operstate: string;
-}
-
-export function parseIpLink(text: string): IpLink[] {
-  const list = JSON.parse(text) as Json[];
-  return list.map((l) => ({
-    ifname: str(l.ifname),
-    ifindex: num(l.ifindex),
-    mac: (str(l.permaddr) || str(l.address)).toLowerCase(),
-    linkType: str(l.link_type),
-    flags: Array.isArray(l.flags) ? l.flags.map(str) : [],
-    operstate: str(l.operstate),
-  }));
-}
+export { parseIpLink, type IpLink } from '../../lib/parse/ip.ts';
 
 // ---------- /proc ----------
 

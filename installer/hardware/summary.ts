@@ -1,7 +1,7 @@
 // The human-readable page `openve-install detect` prints: CPU and virtualization (with a warning
 // line when KVM cannot work), memory, firmware, a disk table with its not-a-target marks, NICs.
 import { describeNic, formatBytes, isInstallTarget } from './describe.ts';
-import type { HardwareProfile } from './types.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 
 export function formatProfile(p: HardwareProfile): string {
   const out: string[] = [];

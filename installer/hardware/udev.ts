@@ -2,9 +2,9 @@
 // ID_NET_NAME_MAC, ...). Where udev runs (the live ISO) they come from `udevadm info`; where it
 // does not (this build host, containers) the common keys are derived from sysfs and lsblk the way
 // systemd's 60-persistent-storage and 75-net-description rules would set them, so filters still work.
-import type { CommandRunner } from '../exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import { parseUdevProperties } from './parse.ts';
-import type { Transport } from './types.ts';
+import type { Transport } from '../../contracts/hardware/types.ts';
 
 /** Query udev for many devices in one call (`/dev/sda`, `/sys/class/net/eno1`), keyed by argument. */
 export async function queryUdev(runner: CommandRunner, devices: readonly string[]): Promise<Map<string, Record<string, string>>> {

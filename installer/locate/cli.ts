@@ -5,10 +5,10 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAnswers } from '../answers/parse.ts';
-import { parseCommandArgs } from '../commands/args.ts';
-import { UserError, formatIssue } from '../errors.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
+import { UserError, formatIssue } from '../../lib/errors.ts';
 import { loadHardwareFile } from '../hardware/fixture.ts';
-import type { HardwareProfile } from '../hardware/types.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { realLocateEnv } from './env.ts';
 import { locateAnswer } from './locate.ts';

@@ -1,6 +1,6 @@
 // Pure: the kernel command line -> openve's boot parameters.
-import { isFingerprint, normalizeFingerprint } from '../net/pinned.ts';
-import type { Issue } from '../errors.ts';
+import { isFingerprint, normalizeFingerprint } from '../../lib/net/pinned.ts';
+import type { Issue } from '../../lib/errors.ts';
 
 /** Split like the kernel does: spaces separate, double quotes group ("a b" or key="a b"). */
 export function splitKernelCmdline(text: string): string[] {

@@ -3,9 +3,9 @@ import { mkdtemp, readFile, readdir, rmdir } from 'node:fs/promises';
 import { resolveTxt } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { realRunner } from '../exec/runner.ts';
-import { fetchPinned } from '../net/pinned.ts';
-import type { CommandRunner } from '../exec/types.ts';
+import { createRunner } from '../../lib/exec/index.ts';
+import { fetchPinned } from '../../lib/net/pinned.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import { DEFAULT_PATHS, type LocatePaths } from './paths.ts';
 import type { LocateEnv } from './types.ts';
 
@@ -42,7 +42,7 @@ export function realLocateEnv(options: RealEnvOptions = {}): LocateEnv {
         throw err;
       }
     },
-    runner: options.runner ?? realRunner(),
+    runner: options.runner ?? createRunner('real'),
     fetch: fetchPinned,
     resolveTxt,
     makeTempDir: () => mkdtemp(join(tmpdir(), 'openve-ais-')),

@@ -1,7 +1,7 @@
 // HTTP(S) answer sources: the URL from the kernel command line, the ISO, DHCP or DNS. Like
 // Proxmox, the answer is requested with a POST of the system summary (the server may choose
 // an answer per machine); servers that only serve files (405/501) get a plain GET.
-import { PinnedFetchError, safeUrl } from '../net/pinned.ts';
+import { PinnedFetchError, safeUrl } from '../../lib/net/pinned.ts';
 import { cleanValue, parseAnswerUrlFile, parseDhclientLeases, parseNetworkdLease, parseResolvSearch, type UrlHint } from './leases.ts';
 import { DNS_FINGERPRINT_NAMES, DNS_URL_NAMES } from './paths.ts';
 import type { Attempt, FoundAnswer, LocateEnv, SourceKind } from './types.ts';

@@ -1,5 +1,5 @@
 // Pure parsers for the places a DHCP server or the ISO can hand us an answer URL.
-import { isFingerprint, normalizeFingerprint } from '../net/pinned.ts';
+import { isFingerprint, normalizeFingerprint } from '../../lib/net/pinned.ts';
 import {
   DHCLIENT_FINGERPRINT_OPTION_NAMES,
   DHCLIENT_URL_OPTION_NAMES,

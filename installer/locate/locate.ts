@@ -1,12 +1,12 @@
-// Where the unattended install's answer comes from (DESIGN 3), in order:
+// Where the unattended install's answer comes from (docs/design.md §3), in order:
 //   1. kernel parameter openve.answer=<url> [openve.answer-fingerprint=<sha256>]
 //   2. the ISO: /run/live/medium/openve/answer.toml (put there by build-iso --answer or prepare-iso)
 //   3. a partition / USB stick labelled OPENVE-AIS with answer.toml at its top level
 //   4. HTTP(S): the URL in /run/live/medium/openve/answer-url.txt, else DHCP option 250, else DNS TXT
 // A source that was explicitly asked for and fails ends the search: silently installing from a
 // different answer than the one the administrator pointed at could wipe the wrong machine.
-import { isFingerprint, normalizeFingerprint, safeUrl } from '../net/pinned.ts';
-import { formatIssue } from '../errors.ts';
+import { isFingerprint, normalizeFingerprint, safeUrl } from '../../lib/net/pinned.ts';
+import { formatIssue } from '../../lib/errors.ts';
 import { parseBootParams, type BootParams } from './cmdline.ts';
 import { dhcpUrlHint, dnsUrlHint, fetchAnswer, isoUrlHint, type SourceOutcome } from './http.ts';
 import { fromPartition } from './partition.ts';

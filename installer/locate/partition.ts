@@ -1,17 +1,10 @@
 // The OPENVE-AIS partition / USB stick: find it by file system label, mount it read-only,
 // read answer.toml (and the first-boot hook), unmount.
 import { join } from 'node:path';
-import { CommandError } from '../exec/types.ts';
+import { CommandError } from '../../lib/exec/index.ts';
+import { parseLsblkTree, type LsblkNode } from '../../lib/parse/lsblk.ts';
 import { ANSWER_FILE_NAME, FIRST_BOOT_FILE_NAME, PARTITION_LABEL, PROXMOX_PARTITION_LABEL } from './paths.ts';
 import type { Attempt, FoundAnswer, LocateEnv } from './types.ts';
-
-interface LsblkNode {
-  name?: string;
-  path?: string;
-  label?: string | null;
-  fstype?: string | null;
-  children?: LsblkNode[];
-}
 
 export interface LabelledDevice {
   path: string;
@@ -23,18 +16,14 @@ const LABELS = [PARTITION_LABEL, PROXMOX_PARTITION_LABEL];
 
 /** Pure: devices in `lsblk -J -o NAME,PATH,LABEL,FSTYPE` output whose label is ours (any case). */
 export function findLabelled(lsblkJson: string): LabelledDevice[] {
-  const parsed = JSON.parse(lsblkJson) as { blockdevices?: LsblkNode[] };
   const out: LabelledDevice[] = [];
-  const walk = (nodes: LsblkNode[] | undefined) => {
-    for (const n of nodes ?? []) {
-      const label = n.label ?? '';
-      if (LABELS.includes(label.toUpperCase())) {
-        out.push({ path: n.path ?? `/dev/${n.name ?? '?'}`, label, fstype: n.fstype ?? null });
-      }
+  const walk = (nodes: LsblkNode[]) => {
+    for (const n of nodes) {
+      if (LABELS.includes(n.label.toUpperCase())) out.push({ path: n.path, label: n.label, fstype: n.fstype || null });
       walk(n.children);
     }
   };
-  walk(parsed.blockdevices);
+  walk(parseLsblkTree(lsblkJson));
   // our label before Proxmox's, so a stick of each picks ours... but two of ours is ambiguous
   return out.sort((a, b) => LABELS.indexOf(a.label.toUpperCase()) - LABELS.indexOf(b.label.toUpperCase()));
 }

@@ -1,5 +1,5 @@
 // Pure: what was searched, for the console and for --json.
-import { safeUrl } from '../net/pinned.ts';
+import { safeUrl } from '../../lib/net/pinned.ts';
 import type { Attempt, LocateResult, SourceKind } from './types.ts';
 import { PARTITION_LABEL } from './paths.ts';
 

@@ -1,7 +1,7 @@
 // Pure: the system summary POSTed to an answer URL, so a server can pick the answer per machine.
 // Field names follow Proxmox's (network_interfaces[].link/mac, dmi) so existing answer servers
 // that match on MAC addresses work unchanged. No hostname: the machine has none yet.
-import type { HardwareProfile } from '../hardware/types.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 
 export interface SystemInfoPayload {
   product: { name: 'openve'; version: string };

@@ -1,5 +1,5 @@
-import type { CommandRunner } from '../exec/types.ts';
-import type { FetchPinnedOptions, PinnedResponse } from '../net/pinned.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import type { FetchPinnedOptions, PinnedResponse } from '../../lib/net/pinned.ts';
 import type { BootParams } from './cmdline.ts';
 import type { LocatePaths } from './paths.ts';
 
@@ -29,7 +29,7 @@ export interface FoundAnswer {
   fingerprint?: string;
   /** an executable first-boot hook shipped next to the answer (ISO or partition) */
   firstBoot?: FirstBootHook;
-  /** the answer came with the install medium itself (DESIGN 3: then `auto` may wipe without --yes) */
+  /** the answer came with the install medium itself (docs/design.md §3: then `auto` may wipe without --yes) */
   withInstallMedia: boolean;
 }
 

@@ -4,7 +4,7 @@
 // /initrd.img links Debian keeps at the top of the root filesystem, so it does not depend on the
 // kernel version in the payload. /etc/default/grub.d/openve.cfg carries the same settings for
 // `update-grub`, which every kernel update runs and which then writes Debian's usual grub.cfg.
-import type { FileSpec } from './types.ts';
+import type { FileSpec } from '../../contracts/plan/types.ts';
 import type { BootSpec } from './storage.ts';
 import { render } from './render.ts';
 

@@ -1,14 +1,14 @@
-// The pure planner (DESIGN 1): (answers, hardware) -> Plan. No I/O, no clock, no randomness:
+// The pure planner (docs/design.md §1): (answers, hardware) -> Plan. No I/O, no clock, no randomness:
 // the same inputs give a byte-identical plan. Step order and ids:
 //   wipe:<disk>...  partition:<disk>...  lvm:openve | mkfs:root (btrfs)  mkfs:esp:<disk>...
 //   mkfs:root  mkfs:swap  mount:target  extract:payload  bind:target  files:system  password:root
 //   ssh-keys:root (when keys are given)  first-boot:hook  units:enable (with a cluster)
 //   machine-id:reset  bootloader:grub  finalize
-import type { Answers } from '../answers/types.ts';
-import type { HardwareProfile } from '../hardware/types.ts';
-import type { Plan, Step } from './types.ts';
-import type { Issue, Result } from '../errors.ts';
-import { CLUSTER_INIT_UNIT } from '../../provision/types.ts';
+import type { Answers } from '../../contracts/answers/types.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
+import type { Plan, Step } from '../../contracts/plan/types.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
+import { CLUSTER_INIT_UNIT } from '../../contracts/node/types.ts';
 import { selectDisks } from './disks.ts';
 import { planNetwork } from './network.ts';
 import { planStorage } from './storage.ts';

@@ -1,4 +1,4 @@
-// Which disks get wiped: by `disk-list` or by udev `filter`, with wrong-disk protection (DESIGN 3).
+// Which disks get wiped: by `disk-list` or by udev `filter`, with wrong-disk protection (docs/design.md §3).
 //
 // Rules (Proxmox's auto-installer is the reference; where it silently picks, we refuse):
 // - Never a target: the boot medium, loop, ram, rom, md/dm, read-only or empty devices
@@ -10,13 +10,14 @@
 // - Every selection error lists all disks of the machine with name, size, model and serial.
 // Order: disk-list order as written (the first disk carries the ESP mounted at /boot/efi);
 // filter matches in natural name order (sda, sdb, ..., sdz, sdaa; nvme0n1, nvme1n1, nvme10n1).
-import type { DiskAnswers } from '../answers/types.ts';
-import type { DiskInfo, HardwareProfile } from '../hardware/types.ts';
-import type { Issue, Result } from '../errors.ts';
+import type { DiskAnswers } from '../../contracts/answers/types.ts';
+import type { DiskInfo, HardwareProfile } from '../../contracts/hardware/types.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
 import { describeDisk, isInstallTarget } from '../hardware/describe.ts';
 import { describeFilter, matchesFilter } from './match.ts';
 
-export const RAID_MIN_DISKS = { raid0: 1, raid1: 2, raid10: 4 } as const;
+export { BTRFS_MIN_DISKS as RAID_MIN_DISKS } from '../../contracts/answers/raid.ts';
+import { BTRFS_MIN_DISKS as RAID_MIN_DISKS, btrfsNeeds } from '../../contracts/answers/raid.ts';
 
 export const naturalCompare = (a: string, b: string): number =>
   a.localeCompare(b, 'en', { numeric: true });
@@ -89,7 +90,7 @@ export function selectDisks(disk: DiskAnswers, hardware: HardwareProfile): Resul
       return fail(
         hardware,
         'disk-setup.disk-list',
-        `${layout} needs at least ${wanted.min} disks, but ${chosen.length} listed`,
+        `${disk.filesystem === 'btrfs' ? btrfsNeeds(disk.btrfs.raid ?? 'raid0', wanted.min) : `${layout} needs at least ${wanted.min} disks`}, but ${chosen.length} listed`,
       );
     }
   } else {

@@ -1,15 +1,15 @@
 // The configuration files of the new system (step files:system), rendered from templates/ and
 // /etc/openve/node.json for first boot. Secrets never appear: the cluster token is the
 // @@SECRET:cluster-token@@ placeholder, substituted when the file is written to the target.
-import type { Answers } from '../answers/types.ts';
-import type { Issue, Result } from '../errors.ts';
-import type { FileSpec } from './types.ts';
-import type { NodeConfig } from '../../provision/types.ts';
+import type { Answers } from '../../contracts/answers/types.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
+import type { FileSpec } from '../../contracts/plan/types.ts';
+import type { NodeConfig } from '../../contracts/node/types.ts';
 import type { NetworkPlan } from './network.ts';
 import type { FstabEntry } from './storage.ts';
-import { FIRST_BOOT_HOOK_PATH, NODE_CONFIG_PATH } from '../../provision/types.ts';
-import { KEYBOARDS } from '../answers/locales.ts';
-import { secretPlaceholder } from './types.ts';
+import { FIRST_BOOT_HOOK_PATH, NODE_CONFIG_PATH } from '../../contracts/node/types.ts';
+import { KEYBOARDS } from '../../contracts/answers/locales.ts';
+import { secretPlaceholder } from '../../contracts/plan/types.ts';
 import { render, UnsafeTemplateValue } from './render.ts';
 
 /** glibc's built-in locale: needs no locale-gen in the payload (Proxmox uses en_US.UTF-8, generated). */

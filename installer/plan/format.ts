@@ -1,6 +1,6 @@
 // `openve-install plan` without --json: the plan as an administrator reads it before wiping
 // anything. Pure: plan in, text out.
-import type { Plan, Step } from './types.ts';
+import type { Plan, Step } from '../../contracts/plan/types.ts';
 import { formatBytes } from '../hardware/describe.ts';
 import { formatMiB } from './units.ts';
 

@@ -1,6 +1,6 @@
 // udev property filters (answer file `filter.<PROPERTY> = "glob"`), as Proxmox matches them:
 // shell-style globs (* ? [abc] [!abc]), case-sensitive, over the whole value.
-import type { UdevFilter } from '../answers/types.ts';
+import type { UdevFilter } from '../../contracts/answers/types.ts';
 
 const cache = new Map<string, RegExp>();
 

@@ -5,12 +5,12 @@
 // first match in natural name order, preferring a match with link; without a filter, the first
 // NIC with link, else the first NIC. A filter matching nothing is an error listing every NIC.
 // With network.bond, bond0 is made of every NIC matching bond.filter and is vmbr0's port.
-// Pinning (DESIGN 3, as Proxmox): every physical NIC gets a systemd .link file fixing its name by
+// Pinning (docs/design.md §3, as Proxmox): every physical NIC gets a systemd .link file fixing its name by
 // MAC; NICs missing from the mapping get `nicN` (N counting up, skipping names already taken).
 import ipaddr from 'ipaddr.js';
-import type { NetworkAnswers } from '../answers/types.ts';
-import type { HardwareProfile, NicInfo } from '../hardware/types.ts';
-import type { Issue, Result } from '../errors.ts';
+import type { NetworkAnswers } from '../../contracts/answers/types.ts';
+import type { HardwareProfile, NicInfo } from '../../contracts/hardware/types.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
 import { describeNic } from '../hardware/describe.ts';
 import { naturalCompare } from './disks.ts';
 import { describeFilter, matchesFilter } from './match.ts';

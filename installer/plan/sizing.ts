@@ -1,4 +1,4 @@
-// Partition layout and LVM sizing (DESIGN 4), pure and table-tested (test/unit/plan/sizing.test.ts).
+// Partition layout and LVM sizing (docs/design.md §4), pure and table-tested (test/unit/plan/sizing.test.ts).
 //
 // GPT on every target disk, created in order with 1 MiB alignment:
 //   1  BIOS boot   1 MiB   (EF02; left out on 4Kn disks, which cannot boot in legacy BIOS mode)
@@ -14,12 +14,12 @@
 //   - 4 MiB (LVM keeps a spare metadata area of the same size, plus one extent for rounding).
 //   No thin pool when data <= 4 GiB (a warning; guests then live in /var/lib/vz on root).
 // Differences from Proxmox: Proxmox's root is rest/4 + 12 GiB with special cases below 48 GiB;
-// DESIGN 4's simpler os/4 rule is used, with a 4 GiB floor so small disks still get a usable root.
+// docs/design.md §4's simpler os/4 rule is used, with a 4 GiB floor so small disks still get a usable root.
 // Proxmox asks before installing below 8 GiB and refuses below 2 GiB; unattended, nobody can
 // answer, so 8 GiB is a hard minimum here.
-import type { LvmOptions } from '../answers/types.ts';
-import type { Issue, Result } from '../errors.ts';
-import type { PartitionSpec, PartitionRole } from './types.ts';
+import type { LvmOptions } from '../../contracts/answers/types.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
+import type { PartitionSpec, PartitionRole } from '../../contracts/plan/types.ts';
 import {
   EXTENT_MIB,
   GIB_IN_MIB,

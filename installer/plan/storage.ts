@@ -8,10 +8,10 @@
 // Subvolumes: '@' mounted at /, '@vz' at /var/lib/vz (guest images and templates stay out of
 // snapshots of the system). No swap on btrfs, as with Proxmox. Mount options: compress = on ->
 // `compress`, zlib/lzo/zstd -> `compress=<alg>`, off -> none.
-import type { Answers, BtrfsRaid } from '../answers/types.ts';
-import type { DiskInfo, HardwareProfile } from '../hardware/types.ts';
-import type { Issue, Result } from '../errors.ts';
-import type { MountSpec, PartitionSpec, Step } from './types.ts';
+import type { Answers, BtrfsRaid } from '../../contracts/answers/types.ts';
+import type { DiskInfo, HardwareProfile } from '../../contracts/hardware/types.ts';
+import type { Issue, Result } from '../../lib/errors.ts';
+import type { MountSpec, PartitionSpec, Step } from '../../contracts/plan/types.ts';
 import { describeDisk, formatBytes } from '../hardware/describe.ts';
 import { diskArea, lvmSizing, partitionLayout, type DiskArea } from './sizing.ts';
 import { bytesToMiB, formatMiB } from './units.ts';

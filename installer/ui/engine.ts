@@ -1,11 +1,14 @@
 // The real Services: the install engine (applyPlan through the runner factory) and "save answers".
 // Loaded only when used, so the first frame never waits for it.
 import { writeFile } from 'node:fs/promises';
-import type { Answers } from '../answers/types.ts';
-import type { CommandRunner } from '../exec/types.ts';
-import type { Plan } from '../plan/types.ts';
-import type { ProgressSink } from '../progress.ts';
+import type { Answers } from '../../contracts/answers/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import type { Plan } from '../../contracts/plan/types.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
 import type { Services } from './services.ts';
+import { hashPassword } from '../password.ts';
+
+export { hashPassword } from '../password.ts';
 
 export interface EngineOptions {
   dryRun: boolean;
@@ -30,35 +33,6 @@ export function pacedRunner(inner: CommandRunner, ms: number): CommandRunner {
 }
 
 /** crypt(3) hash of the password: yescrypt via mkpasswd, else SHA-512 via openssl. Input on stdin only. */
-export async function hashPassword(tools: CommandRunner, password: string): Promise<string> {
-  const { validateCryptHash } = await import('../answers/validators.ts');
-  const attempts: string[][] = [
-    ['mkpasswd', '-m', 'yescrypt', '--stdin'],
-    ['openssl', 'passwd', '-6', '-stdin'],
-  ];
-  const failures: string[] = [];
-  for (const argv of attempts) {
-    try {
-      const r = await tools.run(argv, {
-        input: `${password}\n`,
-        reject: false,
-        redact: [password],
-        timeoutMs: 20_000,
-      });
-      const hash = r.stdout.trim();
-      if (r.exitCode === 0 && !validateCryptHash(hash)) return hash;
-      failures.push(`${argv[0]}: exit ${r.exitCode}`);
-    } catch (err) {
-      failures.push(
-        `${argv[0]}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
-      );
-    }
-  }
-  throw new Error(
-    `cannot hash the password (${failures.join('; ')}); install whois (mkpasswd) or openssl`,
-  );
-}
-
 export async function saveAnswerFile(
   tools: CommandRunner,
   answers: Answers,
@@ -105,70 +79,25 @@ async function install(
   answers: Answers,
   sink: ProgressSink,
 ): Promise<void> {
-  const [
-    { applyPlan },
-    { createRunner },
-    { createInstallLog },
-    { redact },
-    auto,
-    { serializeAnswers, redactAnswerText },
-  ] = await Promise.all([
-    import('../apply/applyPlan.ts'),
-    import('../exec/factory.ts'),
-    import('../exec/log.ts'),
-    import('../exec/runner.ts'),
+  const [{ runInstallSession }, { findPayload }, { serializeAnswers, redactAnswerText }] = await Promise.all([
+    import('../session.ts'),
     import('../commands/auto.ts'),
     import('../answers/serialize.ts'),
   ]);
-  const log = createInstallLog(o.dryRun ? null : o.logPath);
-  for (const s of auto.secretsOf(answers)) log.addSecret(s);
-  const emit: ProgressSink = (e) =>
-    sink('text' in e ? { ...e, text: redact(e.text, log.secrets()) } : e);
-  log.line(
-    `openve-install (interactive${o.dryRun ? ', dry run' : ''}): ${plan.summary.layout}; steps ${plan.steps.map((s) => s.id).join(' ')}`,
-  );
-  const base = createRunner(o.dryRun ? 'dry-run' : 'real', {
-    log: (l) => log.line(l),
-    secrets: () => log.secrets(),
-  });
-  const runner = o.dryRun ? pacedRunner(base, o.paceMs ?? 0) : base;
-  const answerText = redactAnswerText(
-    serializeAnswers(answers, { hashPassword: () => '<redacted>' }),
-  );
-  // hash here, with the real tools, so the plaintext goes no further (and a dry run can set it too)
-  const pw = answers.global.rootPassword;
-  let rootPassword = pw;
-  if (pw.kind === 'plain') {
-    try {
-      rootPassword = { kind: 'hashed', hash: await hashPassword(o.tools, pw.value) };
-    } catch (err) {
-      emit({
-        type: 'error',
-        step: 'password:root',
-        text: err instanceof Error ? err.message : String(err),
-      });
-      emit({ type: 'finished', ok: false, seconds: 0 });
-      return;
-    }
-  }
-  const outcome = await applyPlan(plan, {
-    runner,
-    emit,
-    log: (l) => log.line(l),
-    payload: auto.findPayload(o.payload, process.env.OPENVE_PAYLOAD, o.dryRun),
-    secrets: {
-      rootPassword,
-      ...(answers.cluster && 'token' in answers.cluster && answers.cluster.token
-        ? { clusterToken: answers.cluster.token }
-        : {}),
-    },
+  await runInstallSession({
+    answers,
+    plan,
+    mode: o.dryRun ? 'dry-run' : 'real',
+    logPath: o.dryRun ? null : o.logPath,
+    payload: findPayload(o.payload, process.env.OPENVE_PAYLOAD, o.dryRun),
     firstBootHook: null,
-    installLogPath: log.path,
-    answerRedacted: answerText,
+    answerText: redactAnswerText(serializeAnswers(answers, { hashPassword: () => '<redacted>' })),
+    sink,
+    // hash with the real tools, so the plaintext goes no further (and a dry run can set it too)
+    hashWith: o.tools,
+    ...(o.dryRun ? { wrapRunner: (r: CommandRunner) => pacedRunner(r, o.paceMs ?? 0) } : {}),
+    intro: () => [
+      `openve-install (interactive${o.dryRun ? ', dry run' : ''}): ${plan.summary.layout}; steps ${plan.steps.map((s) => s.id).join(' ')}`,
+    ],
   });
-  log.line(
-    outcome.ok
-      ? `install finished in ${outcome.seconds} s`
-      : `install FAILED at ${outcome.failedStep}: ${outcome.error ?? ''}`,
-  );
 }

@@ -1,5 +1,5 @@
 // Country, time zone and keyboard guessed from the environment (TZ, LANG/LC_ALL) — pure.
-import { COUNTRY_CODES } from '../answers/locales.ts';
+import { COUNTRY_CODES } from '../../contracts/answers/locales.ts';
 import { keyboards } from './data/keyboards.ts';
 
 export interface LocaleGuess {

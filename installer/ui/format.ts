@@ -1,6 +1,6 @@
 // Sizes and durations as an administrator reads them (sizes: the shared IEC formatters).
 import { formatBytes } from '../hardware/describe.ts';
-import type { DiskInfo } from '../hardware/types.ts';
+import type { DiskInfo } from '../../contracts/hardware/types.ts';
 
 export { formatBytes } from '../hardware/describe.ts';
 export { formatMiB } from '../plan/units.ts';

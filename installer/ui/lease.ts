@@ -1,18 +1,10 @@
 // The live system's current network configuration (the DHCP lease the ISO got), read from
 // `ip -j addr` / `ip -j route` and resolv.conf, to prefill the network screen. Parsing is pure.
-import type { CommandRunner } from '../exec/types.ts';
-import type { NicInfo } from '../hardware/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import { parseIpAddr, parseIpRoute, type IpAddr, type IpRoute } from '../../lib/parse/ip.ts';
+import type { NicInfo } from '../../contracts/hardware/types.ts';
 import type { NetworkLease } from './wizard/values.ts';
 
-interface IpAddr {
-  ifname?: string;
-  addr_info?: { family?: string; local?: string; prefixlen?: number; scope?: string }[];
-}
-interface IpRoute {
-  dst?: string;
-  gateway?: string;
-  dev?: string;
-}
 
 export function parseLease(
   addrJson: string,
@@ -24,12 +16,11 @@ export function parseLease(
   let addrs: IpAddr[];
   let routes: IpRoute[];
   try {
-    addrs = JSON.parse(addrJson) as IpAddr[];
-    routes = JSON.parse(routeJson) as IpRoute[];
+    addrs = parseIpAddr(addrJson);
+    routes = parseIpRoute(routeJson);
   } catch {
     return null;
   }
-  if (!Array.isArray(addrs) || !Array.isArray(routes)) return null;
   const known = new Set(nics.map((n) => n.name));
   const def = routes.find((r) => r.dst === 'default' && r.dev && known.has(r.dev));
   const dev =
@@ -38,12 +29,12 @@ export function parseLease(
       (a) =>
         a.ifname &&
         known.has(a.ifname) &&
-        a.addr_info?.some((i) => i.family === 'inet' && i.scope === 'global'),
+        a.addrs.some((i) => i.family === 'inet' && i.scope === 'global'),
     )?.ifname;
   if (!dev) return null;
   const inet = addrs
     .find((a) => a.ifname === dev)
-    ?.addr_info?.find((i) => i.family === 'inet' && i.local && i.scope !== 'host');
+    ?.addrs.find((i) => i.family === 'inet' && i.local && i.scope !== 'host');
   if (!inet?.local || inet.prefixlen === undefined) return null;
   // A loopback resolver (systemd-resolved's 127.0.0.53 stub) does not exist on the installed node.
   const dns = [...resolvConf.matchAll(/^nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/gm)]

@@ -2,17 +2,17 @@
 // Start-up is kept lean: ink/react and the wizard load here, the install engine only after the
 // confirmation and the answer serializer only on "Save answers".
 import { render } from 'ink';
-import { UserError } from '../errors.ts';
-import type { CommandRunner } from '../exec/types.ts';
-import type { HardwareProfile } from '../hardware/types.ts';
-import { parseCommandArgs } from '../commands/args.ts';
+import { UserError } from '../../lib/errors.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
+import { parseCommandArgs } from '../../lib/args.ts';
 import { App } from './app.tsx';
 import { guessLocale } from './env-defaults.ts';
 import type { Services } from './services.ts';
 import { initialValues } from './wizard/initial.ts';
 import { initialState, type WizardState } from './wizard/state.ts';
 import type { NetworkLease } from './wizard/values.ts';
-import { validateTimezone } from '../answers/validators.ts';
+import { validateTimezone } from '../../contracts/answers/validators.ts';
 
 export const DEFAULT_LOG = '/tmp/openve-install.log';
 
@@ -55,7 +55,7 @@ async function interactive(
   // execa loads on first use (saving answers, installing, reading the lease): not before the first frame
   const tools: CommandRunner = {
     run: async (argv, options) =>
-      (await import('../exec/runner.ts')).realRunner().run(argv, options),
+      (await import('../../lib/exec/index.ts')).createRunner('real').run(argv, options),
   };
   const hw: HardwareProfile = values.hardware
     ? (await import('../hardware/fixture.ts')).loadHardwareFile(values.hardware)
@@ -141,7 +141,7 @@ async function lazyServices(
 async function warmUp(initial: WizardState): Promise<void> {
   const [{ previewLayout }, { choicesFor }] = await Promise.all([
     import('./wizard/validate.ts'),
-    import('./screens/locale/use-locale-state.ts'),
+    import('./screens/locale/locale-state.ts'),
   ]);
   previewLayout(initial.values, initial.hw);
   for (const field of ['country', 'timezone', 'keyboard'] as const) choicesFor(field);

@@ -1,7 +1,7 @@
 // What the screens need from the outside world, injected so that tests and --dry-run replace it.
-import type { Answers } from '../answers/types.ts';
-import type { Plan } from '../plan/types.ts';
-import type { ProgressSink } from '../progress.ts';
+import type { Answers } from '../../contracts/answers/types.ts';
+import type { Plan } from '../../contracts/plan/types.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
 
 export interface Services {
   dryRun: boolean;

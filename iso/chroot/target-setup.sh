@@ -11,7 +11,7 @@ deb http://deb.debian.org/debian trixie-updates main contrib
 deb http://security.debian.org/debian-security trixie-security main contrib
 SRC
 
-# Initramfs with generic drivers, built now (DESIGN 4), not at install time.
+# Initramfs with generic drivers, built now (docs/design.md §4), not at install time.
 mkdir -p /etc/initramfs-tools/conf.d
 echo 'MODULES=most' > /etc/initramfs-tools/conf.d/openve.conf
 echo 'RESUME=none' > /etc/initramfs-tools/conf.d/resume

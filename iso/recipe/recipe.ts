@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../../installer/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 
 /** The checkout holding iso/ (this module may run from source or from an esbuild chunk in dist/). */
 function findRepoRoot(): string {
@@ -74,7 +74,10 @@ export function parsePackageList(text: string, file = 'package list'): string[] 
     const line = raw.replace(/#.*/, '').trim();
     if (!line) return;
     if (!/^[a-z0-9][a-z0-9+.-]+$/.test(line)) {
-      throw new UserError({ path: `${file}:${i + 1}`, message: `'${line}' is not a Debian package name` });
+      throw new UserError({
+        path: `${file}:${i + 1}`,
+        message: `'${line}' is not a Debian package name`,
+      });
     }
     names.push(line);
   });
@@ -82,7 +85,11 @@ export function parsePackageList(text: string, file = 'package list'): string[] 
 }
 
 /** Cache key of a stage: a hash of everything that determines its output. Pure. */
-export function stageKey(recipe: StageRecipe, files: Record<string, string>, zstdLevel?: number): string {
+export function stageKey(
+  recipe: StageRecipe,
+  files: Record<string, string>,
+  zstdLevel?: number,
+): string {
   const h = createHash('sha256');
   const material = {
     recipe: { ...recipe },

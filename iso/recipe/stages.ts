@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { CommandRunner } from '../../installer/exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import { cached, pruneStage } from './cache.ts';
 import {
   debootstrapLine,

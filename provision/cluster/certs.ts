@@ -1,7 +1,7 @@
 // The join service's self-signed certificate (generated once per node with openssl).
 import { existsSync, mkdirSync, readFileSync, chmodSync } from 'node:fs';
-import type { CommandRunner } from '../../installer/exec/types.ts';
-import { certFingerprint } from '../../installer/net/pinned.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import { certFingerprint } from '../../lib/net/pinned.ts';
 import type { NodePaths } from '../paths.ts';
 
 export async function ensureCertificate(

@@ -1,17 +1,23 @@
 // The joiner's side of the protocol: find and verify the master, then ask it to add us.
 import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
-import { UserError } from '../../installer/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 import {
   fetchPinned,
   normalizeFingerprint,
   PinnedFetchError,
   type PinnedResponse,
-} from '../../installer/net/pinned.ts';
+} from '../../lib/net/pinned.ts';
+import {
+  errorResponseSchema,
+  helloResponseSchema,
+  joinResponseSchema,
+  PROTOCOL_PREFIX,
+} from '../../contracts/cluster.ts';
+import { parseJson } from '../../contracts/json.ts';
 import {
   helloProof,
   type ErrorResponse,
-  type HelloResponse,
   type JoinRequest,
   type JoinResponse,
 } from './protocol.ts';
@@ -72,10 +78,17 @@ export interface JoinTarget {
 
 const FIELD = 'pveca -a';
 
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 function errorFrom(res: PinnedResponse): ErrorResponse | undefined {
   try {
-    const body = JSON.parse(res.text()) as ErrorResponse;
-    return typeof body.error === 'string' ? body : undefined;
+    return errorResponseSchema.safeParse(JSON.parse(res.text())).data as ErrorResponse | undefined;
   } catch {
     return undefined;
   }
@@ -102,9 +115,9 @@ export async function verifiedMasterFingerprint(
   });
   const err = errorFrom(res);
   if (err) throw new UserError({ path: FIELD, message: `master ${target.host}: ${err.message}` });
-  const hello = JSON.parse(res.text()) as HelloResponse;
+  const hello = helloResponseSchema.safeParse(jsonOrUndefined(res.text())).data;
   if (
-    typeof hello.proof !== 'string' ||
+    !hello ||
     hello.proof !== helloProof(target.token, hello.cluster, nonce, seen)
   ) {
     throw new UserError({
@@ -143,7 +156,7 @@ export async function requestJoin(
       path: FIELD,
       message: `master ${target.host} answered HTTP ${res.status}`,
     });
-  return JSON.parse(res.text()) as JoinResponse;
+  return parseJson(joinResponseSchema, res.text(), `master ${target.host} ${PROTOCOL_PREFIX}/join`);
 }
 
 /** Turns transport failures into the user-facing message (master unreachable, fingerprint mismatch). */

@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { UserError } from '../../installer/errors.ts';
-import type { CommandRunner } from '../../installer/exec/types.ts';
+import { UserError } from '../../lib/errors.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import type { NodePaths } from '../paths.ts';
 import { explainTransport, isRetryable, requestJoin, verifiedMasterFingerprint } from './client.ts';
 import { ensureCertificate } from './certs.ts';

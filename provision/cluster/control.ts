@@ -2,7 +2,7 @@
 // does it; tests (several nodes in network namespaces on one machine) set OPENVE_COROSYNC_START /
 // OPENVE_SERVICE_START to a JSON argv array run instead (e.g. an `unshare -m` that bind-mounts a
 // per-node /run). Reload is always `corosync-cfgtool -R`, which makes every member re-read its file.
-import type { CommandRunner } from '../../installer/exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 
 export interface ClusterControl {
   startCorosync(): Promise<void>;

@@ -16,7 +16,7 @@ export interface LocalConfPaths {
 }
 
 export function renderCorosyncConf(config: ClusterConfig, local: LocalConfPaths): string {
-  // Inputs are validated here, before they reach the template (DESIGN 1).
+  // Inputs are validated here, before they reach the template (docs/design.md §1).
   validateClusterName(config.clusterName);
   if (!Number.isInteger(config.configVersion) || config.configVersion < 1)
     throw new Error(`bad config_version ${config.configVersion}`);

@@ -1,7 +1,7 @@
 // The cluster as data: what the master changes (add / remove a node) and pushes to every member.
 // Pure functions; each node renders its own corosync.conf from it (node-local paths differ).
 import ipaddr from 'ipaddr.js';
-import { UserError } from '../../installer/errors.ts';
+import { UserError } from '../../lib/errors.ts';
 
 export interface ClusterNode {
   nodeid: number;
@@ -13,7 +13,7 @@ export interface ClusterNode {
 export interface ClusterConfig {
   clusterName: string;
   configVersion: number;
-  /** totem.token in ms (DESIGN 5: 1000 -> a dead node is seen gone in ~3.5 s) */
+  /** totem.token in ms (docs/design.md §5: 1000 -> a dead node is seen gone in ~3.5 s) */
   tokenMs: number;
   nodes: ClusterNode[];
 }

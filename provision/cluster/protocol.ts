@@ -13,49 +13,15 @@
 //   GET  /v1/config  (signed the same way, empty body) -> ClusterConfig: a member that was down
 //        during a push pulls the current nodelist from the master when its service starts.
 import { createHash, createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
-import type { ClusterConfig } from './model.ts';
 
-export const PROTOCOL_VERSION = 1;
-
-export interface HelloResponse {
-  cluster: string;
-  master: { name: string; address: string };
-  proof: string;
-}
-
-export interface JoinRequest {
-  token: string;
-  name: string;
-  address: string;
-  /** the joiner's own service certificate, pinned by the master for later pushes */
-  fingerprint: string;
-}
-
-export interface JoinResponse {
-  config: ClusterConfig;
-  authkey: string; // base64
-  nodeid: number;
-  master: { name: string; address: string; fingerprint: string };
-  port: number;
-  /** members the master could not push the new nodelist to (offline) */
-  unreachable: string[];
-}
-
-export type ErrorCode =
-  | 'wrong-token'
-  | 'name-clash'
-  | 'already-member'
-  | 'address-clash'
-  | 'not-master'
-  | 'bad-request'
-  | 'bad-signature'
-  | 'member-unreachable'
-  | 'internal';
-
-export interface ErrorResponse {
-  error: ErrorCode;
-  message: string;
-}
+export {
+  PROTOCOL_VERSION,
+  type ErrorCode,
+  type ErrorResponse,
+  type HelloResponse,
+  type JoinRequest,
+  type JoinResponse,
+} from '../../contracts/cluster.ts';
 
 /** Constant-time token comparison (hashing first makes the lengths equal). */
 export function tokensEqual(a: string, b: string): boolean {

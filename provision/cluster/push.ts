@@ -1,5 +1,7 @@
 // The master sends a changed nodelist to members (before `corosync-cfgtool -R`).
-import { fetchPinned } from '../../installer/net/pinned.ts';
+import { clusterConfigSchema, PROTOCOL_PREFIX } from '../../contracts/cluster.ts';
+import { parseJson } from '../../contracts/json.ts';
+import { fetchPinned } from '../../lib/net/pinned.ts';
 import type { ClusterConfig } from './model.ts';
 import { signPush } from './protocol.ts';
 import type { ClusterState } from './state.ts';
@@ -61,7 +63,7 @@ export async function pullConfig(
     timeoutMs: 5000,
     headers: { 'x-openve-time': time, 'x-openve-signature': signPush(authkey, time, '') },
   });
-  const config = JSON.parse(res.text()) as ClusterConfig;
+  const config: ClusterConfig = parseJson(clusterConfigSchema, res.text(), `master ${PROTOCOL_PREFIX}/config`);
   if (current && current.configVersion >= config.configVersion) return undefined;
   await apply(config);
   return config.configVersion;

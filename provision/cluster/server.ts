@@ -1,9 +1,11 @@
 // The cluster service every node runs (`pveca serve`, openve-cluster.service): on the master it
 // accepts joins; on every node it accepts nodelist pushes signed with the cluster authkey.
+import { clusterConfigSchema, joinRequestSchema } from '../../contracts/cluster.ts';
+import { parseJson } from '../../contracts/json.ts';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
-import type { CommandRunner } from '../../installer/exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 import type { NodePaths } from '../paths.ts';
 import type { ClusterControl } from './control.ts';
 import { addNode, ClusterChangeError, type ClusterConfig } from './model.ts';
@@ -87,7 +89,7 @@ function parseJoin(text: string): JoinRequest {
   for (const k of ['token', 'name', 'address', 'fingerprint'] as const) {
     if (typeof o?.[k] !== 'string') throw new HttpError(400, 'bad-request', `missing '${k}'`);
   }
-  return o as unknown as JoinRequest;
+  return joinRequestSchema.parse(o);
 }
 
 async function handleJoin(ctx: ServiceContext, body: string): Promise<JoinResponse> {
@@ -171,7 +173,12 @@ async function handlePush(
   body: string,
 ): Promise<{ ok: true; configVersion: number }> {
   checkSigned(ctx, req, body);
-  const config = JSON.parse(body) as ClusterConfig;
+  let config: ClusterConfig;
+  try {
+    config = parseJson(clusterConfigSchema, body, 'pushed config');
+  } catch (err) {
+    throw new HttpError(400, 'bad-request', (err as Error).message);
+  }
   const current = readClusterConfig(ctx.paths);
   if (current && current.configVersion >= config.configVersion)
     return { ok: true, configVersion: current.configVersion };

@@ -1,5 +1,8 @@
 // /etc/openve/cluster.json and the other files a cluster node keeps (all below the node's root).
-import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync, chmodSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileAtomic } from '../../lib/fs.ts';
+import { clusterStateSchema } from '../../contracts/cluster.ts';
+import { parseJson } from '../../contracts/json.ts';
 import path from 'node:path';
 import { isRooted, type NodePaths } from '../paths.ts';
 import { parseCorosyncConf, renderCorosyncConf } from './corosyncConf.ts';
@@ -22,18 +25,11 @@ export interface ClusterState {
   members?: Record<string, { fingerprint: string }>;
 }
 
-/** Writes atomically (temp + rename) with the given mode, creating the directory. */
-export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, file);
-}
+export { writeFileAtomic };
 
 export function readState(paths: NodePaths): ClusterState | undefined {
   if (!existsSync(paths.clusterJson)) return undefined;
-  return JSON.parse(readFileSync(paths.clusterJson, 'utf8')) as ClusterState;
+  return parseJson(clusterStateSchema, readFileSync(paths.clusterJson, 'utf8'), paths.clusterJson);
 }
 
 export function writeState(paths: NodePaths, state: ClusterState): void {

@@ -1,6 +1,6 @@
 // What corosync says right now: membership and quorum from `corosync-quorumtool -s`
 // (exit 0 quorate, 2 not quorate, 1 not running / "Cannot initialize CMAP service").
-import type { CommandRunner } from '../../installer/exec/types.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
 
 export interface QuorumStatus {
   running: boolean;

@@ -2,7 +2,7 @@
 // A joiner keeps retrying the master (it may still be installing) for up to 30 minutes.
 import type { ClusterContext } from '../cluster/commands.ts';
 import { createCluster, joinCluster } from '../cluster/commands.ts';
-import type { NodeConfig } from '../types.ts';
+import type { NodeConfig } from '../../contracts/node/types.ts';
 import type { Logger } from './log.ts';
 
 export const JOIN_RETRY_MS = 30 * 60_000;

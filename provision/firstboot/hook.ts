@@ -1,10 +1,10 @@
 // The answer's first-boot hook: from the ISO (already at hookPath) or downloaded from a URL with
 // the certificate pinned, then run once; its output and exit status are logged.
 import { chmodSync, existsSync, statSync } from 'node:fs';
-import type { CommandRunner } from '../../installer/exec/types.ts';
-import { fetchPinned, safeUrl } from '../../installer/net/pinned.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import { fetchPinned, safeUrl } from '../../lib/net/pinned.ts';
 import { writeFileAtomic } from '../cluster/state.ts';
-import type { NodeConfig } from '../types.ts';
+import type { NodeConfig } from '../../contracts/node/types.ts';
 import type { Logger } from './log.ts';
 
 export interface HookOutcome {

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fetchPinned, safeUrl } from '../../installer/net/pinned.ts';
-import type { NodeConfig } from '../types.ts';
+import { fetchPinned, safeUrl } from '../../lib/net/pinned.ts';
+import type { NodeConfig } from '../../contracts/node/types.ts';
 import type { Logger } from './log.ts';
 
 export const WEBHOOK_SCHEMA_VERSION = '1.0';

@@ -6,8 +6,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planFromAnswerText } from '../../installer/core.ts';
-import { formatIssue } from '../../installer/errors.ts';
-import type { HardwareProfile } from '../../installer/hardware/types.ts';
+import { formatIssue } from '../../lib/errors.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const caseDir = path.join(root, 'test/golden/answers/fail');

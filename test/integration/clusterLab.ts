@@ -1,4 +1,4 @@
-// A lab of real corosync 3 nodes on this machine (DESIGN 5): one network namespace per node, each
+// A lab of real corosync 3 nodes on this machine (docs/design.md §5): one network namespace per node, each
 // with a veth to a bridge that lives in a namespace of its own; addresses exist only inside them.
 // Each node has its own root dir (OPENVE_ROOT) and /run (bind-mounted in a private mount namespace,
 // because corosync hard-codes /var/run/corosync.pid). Used by the integration test and bench/cluster.mjs.

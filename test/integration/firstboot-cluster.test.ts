@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ClusterView } from '../../provision/cluster/commands.ts';
-import type { NodeConfig } from '../../provision/types.ts';
+import type { NodeConfig } from '../../contracts/node/types.ts';
 import { ClusterLab, type LabNode } from './clusterLab.ts';
 
 const isRoot = process.getuid?.() === 0;

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { isRoot, loopProfile } from './helpers/loops.ts';
 import { answerToml, FIXTURE_PASSWORD } from './helpers/answers.ts';
 import { installRig, leftovers, runInstall } from './helpers/install.ts';
-import { realRunner } from '../../installer/exec/runner.ts';
-import type { RecordingRunner } from '../../installer/exec/recording.ts';
+import { realRunner } from '../../lib/exec/runner.ts';
+import type { RecordingRunner } from '../../lib/exec/recording.ts';
 
 interface Fault {
   phase: string;

@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { realRunner } from '../../installer/exec/runner.ts';
-import { certFingerprint } from '../../installer/net/pinned.ts';
+import { realRunner } from '../../lib/exec/runner.ts';
+import { certFingerprint } from '../../lib/net/pinned.ts';
 
 const runner = realRunner();
 const NETWORKD = '/lib/systemd/systemd-networkd';

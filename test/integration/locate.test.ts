@@ -9,12 +9,12 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { realRunner } from '../../installer/exec/runner.ts';
+import { realRunner } from '../../lib/exec/runner.ts';
 import { run as locateCli } from '../../installer/locate/cli.ts';
 import { realLocateEnv } from '../../installer/locate/env.ts';
 import { locateAnswer } from '../../installer/locate/locate.ts';
 import type { LocatePaths } from '../../installer/locate/paths.ts';
-import { certFingerprint } from '../../installer/net/pinned.ts';
+import { certFingerprint } from '../../lib/net/pinned.ts';
 
 const runner = realRunner();
 const ready = process.getuid?.() === 0 && existsSync('/usr/sbin/losetup') && existsSync('/sbin/mkfs.ext4');

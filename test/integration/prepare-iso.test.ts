@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { realRunner } from '../../installer/exec/runner.ts';
+import { realRunner } from '../../lib/exec/runner.ts';
 import { main } from '../../installer/cli.ts';
 import { parseBootSignature } from '../../installer/locate/embed.ts';
 import { parseAnswerUrlFile } from '../../installer/locate/leases.ts';

@@ -3,8 +3,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadHardwareFile } from '../../installer/hardware/fixture.ts';
-import type { HardwareProfile } from '../../installer/hardware/types.ts';
-import type { ProgressEvent } from '../../installer/progress.ts';
+import type { HardwareProfile } from '../../contracts/hardware/types.ts';
+import type { ProgressEvent } from '../../contracts/progress.ts';
 import type { Services } from '../../installer/ui/services.ts';
 import { initialValues } from '../../installer/ui/wizard/initial.ts';
 import { initialState, wizardReducer, type WizardState } from '../../installer/ui/wizard/state.ts';

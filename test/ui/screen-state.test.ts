@@ -8,9 +8,9 @@ import {
   initForm,
   moveFocus,
   type FieldSpec,
-} from '../../installer/ui/components/form/use-form-state.ts';
+} from '../../installer/ui/components/form/form-state.ts';
 import { inlineErrors } from '../../installer/ui/components/form/use-form-screen.ts';
-import { filterChoices, pickerKey } from '../../installer/ui/components/picker/use-picker-state.ts';
+import { filterChoices, pickerKey } from '../../installer/ui/components/picker/picker-state.ts';
 import { fitHints } from '../../installer/ui/components/frame.tsx';
 import { progressBarText } from '../../installer/ui/components/progress-bar.tsx';
 import { timezones } from '../../installer/ui/data/timezones.ts';
@@ -25,28 +25,28 @@ import {
   initDiskState,
   setFilesystem,
   toggleDisk,
-} from '../../installer/ui/screens/disk/use-disk-state.ts';
+} from '../../installer/ui/screens/disk/disk-state.ts';
 import {
   hardwareWarnings,
   virtualizationText,
-} from '../../installer/ui/screens/hardware/use-hardware-state.ts';
-import { initLocaleState, localeKey } from '../../installer/ui/screens/locale/use-locale-state.ts';
+} from '../../installer/ui/screens/hardware/hardware-state.ts';
+import { initLocaleState, localeKey } from '../../installer/ui/screens/locale/locale-state.ts';
 import {
   addKeys,
   describeKey,
   initSshState,
   sshKey,
-} from '../../installer/ui/screens/ssh/use-ssh-state.ts';
+} from '../../installer/ui/screens/ssh/ssh-state.ts';
 import {
   DEFAULT_ANSWER_PATH,
   initSummaryState,
   summaryKey,
   summaryLines,
-} from '../../installer/ui/screens/summary/use-summary-state.ts';
-import { confirmKey } from '../../installer/ui/screens/confirm/use-confirm-state.ts';
-import { doneInfo } from '../../installer/ui/screens/done/use-done-state.ts';
-import { clusterFields } from '../../installer/ui/screens/cluster/use-cluster-state.ts';
-import { networkFields } from '../../installer/ui/screens/network/use-network-state.ts';
+} from '../../installer/ui/screens/summary/summary-state.ts';
+import { confirmKey } from '../../installer/ui/screens/confirm/confirm-state.ts';
+import { doneInfo } from '../../installer/ui/screens/done/done-state.ts';
+import { clusterFields } from '../../installer/ui/screens/cluster/cluster-state.ts';
+import { networkFields } from '../../installer/ui/screens/network/network-state.ts';
 import { wizardReducer } from '../../installer/ui/wizard/state.ts';
 import { passwordStrength } from '../../installer/ui/wizard/checks.ts';
 import { previewLayout } from '../../installer/ui/wizard/validate.ts';

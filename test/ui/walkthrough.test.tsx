@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAnswers } from '../../installer/answers/parse.ts';
-import { realRunner } from '../../installer/exec/runner.ts';
+import { realRunner } from '../../lib/exec/runner.ts';
 import { formatPlan } from '../../installer/plan/format.ts';
 import { App } from '../../installer/ui/app.tsx';
 import { createServices } from '../../installer/ui/engine.ts';

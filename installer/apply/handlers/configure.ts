@@ -3,8 +3,8 @@
 import type { ApplyContext, ApplySecrets, Handler } from '../context.ts';
 import { chroot, inTarget, writeEntries, writeFile } from '../context.ts';
 import type { ArchiveEntry } from '../archive.ts';
-import type { SecretName } from '../../plan/types.ts';
-import { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_UNITS } from '../../../provision/types.ts';
+import type { SecretName } from '../../../contracts/plan/types.ts';
+import { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_UNITS } from '../../../contracts/node/types.ts';
 
 const PLACEHOLDER = /@@SECRET:([a-z0-9-]+)@@/g;
 

@@ -1,4 +1,4 @@
-// Lay the payload down onto the mounted target with the fastest tool measured (DESIGN 5):
+// Lay the payload down onto the mounted target with the fastest tool measured (docs/design.md §5):
 // unsquashfs for .squashfs, GNU tar for .tar.zst / .tar (keeps ACLs, xattrs, capabilities).
 import type { ApplyContext, Handler } from '../context.ts';
 import {

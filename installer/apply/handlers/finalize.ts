@@ -2,7 +2,7 @@
 // everything in reverse order, deactivate the volume groups and flush.
 import type { Handler } from '../context.ts';
 import { inTarget, writeEntries } from '../context.ts';
-import { INSTALL_LOG_DIR } from '../../../provision/types.ts';
+import { INSTALL_LOG_DIR } from '../../../contracts/node/types.ts';
 import { unmountAll } from './mount.ts';
 
 export const finalize: Handler<'finalize'> = async (_step, ctx) => {

@@ -67,7 +67,7 @@ export const partition: Handler<'partition'> = async (step, ctx) => {
 
 /**
  * sgdisk has the kernel re-read the table of a real disk itself; partprobe is the next try, and
- * loop devices need `partx -a` because the kernel does not scan them (DESIGN 5). Then poll for
+ * loop devices need `partx -a` because the kernel does not scan them (docs/design.md §5). Then poll for
  * the nodes: there may be no udev to wait for.
  */
 export async function makeKernelSeePartitions(ctx: ApplyContext, device: string, paths: string[]): Promise<void> {

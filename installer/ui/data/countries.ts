@@ -1,6 +1,6 @@
 // The answer file's country codes with English names from ICU (Node ships full ICU), computed on
 // first use so start-up does not pay for it.
-import { COUNTRY_CODES } from '../../answers/locales.ts';
+import { COUNTRY_CODES } from '../../../contracts/answers/locales.ts';
 import type { Choice } from './keyboards.ts';
 
 let cached: Choice[] | null = null;

@@ -1,5 +1,5 @@
 // Keyboard layouts by Proxmox id: the answer file's table (answers/locales.ts).
-import { KEYBOARDS } from '../../answers/locales.ts';
+import { KEYBOARDS } from '../../../contracts/answers/locales.ts';
 
 export interface Choice {
   value: string;

@@ -1,5 +1,5 @@
 // The time zones the answer file accepts (answers/locales.ts), sorted for the list.
-import { timeZones } from '../../answers/locales.ts';
+import { timeZones } from '../../../contracts/answers/locales.ts';
 import type { Choice } from './keyboards.ts';
 
 let cached: Choice[] | null = null;

@@ -1,6 +1,6 @@
 // WizardValues -> Answers: the interactive install produces exactly what an answer file would.
-import type { Answers, LvmOptions, UdevFilter } from '../../answers/types.ts';
-import type { HardwareProfile, NicInfo } from '../../hardware/types.ts';
+import type { Answers, LvmOptions, UdevFilter } from '../../../contracts/answers/types.ts';
+import type { HardwareProfile, NicInfo } from '../../../contracts/hardware/types.ts';
 import type { WizardValues } from './values.ts';
 
 const gib = (s: string): number | undefined => (s === '' ? undefined : Number(s));

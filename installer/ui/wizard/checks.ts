@@ -15,7 +15,7 @@ export {
   validateSshPublicKey as checkSshKey,
   validateTimezone as checkTimezone,
   validateToken as checkToken,
-} from '../../answers/validators.ts';
+} from '../../../contracts/answers/validators.ts';
 
 /** GiB field of the advanced disk panel: '' means automatic. */
 export function checkGiB(value: string, min = 0): string | null {

@@ -1,6 +1,6 @@
 // The values every screen starts with: defaults from the hardware, the environment and the
 // current DHCP lease, so that Enter on every screen (plus a password) installs a working node.
-import type { HardwareProfile } from '../../hardware/types.ts';
+import type { HardwareProfile } from '../../../contracts/hardware/types.ts';
 import type { LocaleGuess } from '../env-defaults.ts';
 import { defaultDisk, defaultNic } from './targets.ts';
 import type { NetworkLease, WizardValues } from './values.ts';

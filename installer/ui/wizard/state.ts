@@ -1,10 +1,10 @@
 // The wizard: one pure reducer over every screen. Screens only collect values and send them here;
 // this decides validation, order, Back, the plan, the destructive confirmation and progress.
-import type { Issue } from '../../errors.ts';
-import type { HardwareProfile } from '../../hardware/types.ts';
+import type { Issue } from '../../../lib/errors.ts';
+import type { HardwareProfile } from '../../../contracts/hardware/types.ts';
 import { buildPlan } from '../../plan/buildPlan.ts';
-import type { Plan } from '../../plan/types.ts';
-import type { ProgressEvent } from '../../progress.ts';
+import type { Plan } from '../../../contracts/plan/types.ts';
+import type { ProgressEvent } from '../../../contracts/progress.ts';
 import { hostnameOf, toAnswers } from './answers.ts';
 import { validateValues, type FieldErrors } from './validate.ts';
 import type { NetworkLease, WizardValues } from './values.ts';

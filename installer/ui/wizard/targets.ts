@@ -1,7 +1,7 @@
 // Which disks and NICs the screens offer, and the hardware-based defaults. The target rule is the
 // planner's own (hardware/describe.ts: never the boot medium, loop/ram/md/dm, read-only, in use).
 import { installTargets as targetsOf } from '../../hardware/describe.ts';
-import type { DiskInfo, HardwareProfile, NicInfo } from '../../hardware/types.ts';
+import type { DiskInfo, HardwareProfile, NicInfo } from '../../../contracts/hardware/types.ts';
 
 export const installTargets = (hw: HardwareProfile): DiskInfo[] => targetsOf(hw.disks);
 

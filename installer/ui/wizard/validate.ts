@@ -1,6 +1,6 @@
 // Per-screen validation: field id -> message. Pure; the wizard reducer refuses to leave a screen
 // with errors, and the screen shows each message under its field.
-import type { HardwareProfile } from '../../hardware/types.ts';
+import type { HardwareProfile } from '../../../contracts/hardware/types.ts';
 import { buildPlan } from '../../plan/buildPlan.ts';
 import { toAnswers } from './answers.ts';
 import {
@@ -32,6 +32,7 @@ function collect(entries: [string, string | null][]): FieldErrors {
 
 export { RAID_MIN_DISKS as minDisks } from '../../plan/disks.ts';
 import { RAID_MIN_DISKS as minDisks } from '../../plan/disks.ts';
+import { btrfsNeeds } from '../../../contracts/answers/raid.ts';
 
 export function validateDisk(d: DiskValues, hw: HardwareProfile): FieldErrors {
   const targets = new Set(installTargets(hw).map((t) => t.name));
@@ -42,7 +43,7 @@ export function validateDisk(d: DiskValues, hw: HardwareProfile): FieldErrors {
   else if (d.filesystem !== 'btrfs' && d.disks.length !== 1)
     disks = `${d.filesystem} (LVM-thin) installs onto exactly one disk`;
   else if (d.filesystem === 'btrfs' && d.disks.length < minDisks[d.raid])
-    disks = `btrfs ${d.raid} needs at least ${minDisks[d.raid]} disks, ${d.disks.length} selected`;
+    disks = `${btrfsNeeds(d.raid, minDisks[d.raid])}, ${d.disks.length} selected`;
   const lvm = d.filesystem !== 'btrfs';
   const errors = collect([
     ['disks', disks],

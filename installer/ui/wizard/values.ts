@@ -1,6 +1,6 @@
 // What the wizard collects, screen by screen, as the strings the fields edit. toAnswers() turns
 // this into the same normalized Answers an answer file parses to.
-import type { BtrfsRaid, Filesystem } from '../../answers/types.ts';
+import type { BtrfsRaid, Filesystem } from '../../../contracts/answers/types.ts';
 
 export interface DiskValues {
   filesystem: Filesystem;

@@ -1,5 +1,5 @@
 // What a freshly installed node must show (issue 4): checked over SSH as root with the answered key.
-import type { CommandResult } from '../../../installer/exec/types.ts';
+import type { CommandResult } from '../../../lib/exec/types.ts';
 import { ADDRESS, FIRST_BOOT_MARKER, FQDN, type E2eCase } from './answers.ts';
 
 export interface CheckResult {

@@ -5,8 +5,8 @@
 // both nodes. Every phase is timed; results go to <workDir>/result.json.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { realRunner } from '../../../installer/exec/runner.ts';
-import type { CommandResult, CommandRunner } from '../../../installer/exec/types.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
+import type { CommandResult, CommandRunner } from '../../../lib/exec/types.ts';
 import { MARKERS } from './answers.ts';
 import { hasHardwareVirt, qemuArgv } from './qemu.ts';
 import { REPO, PASSWORD } from './scenario.ts';

@@ -5,15 +5,15 @@
 // and checked over SSH with that key. Screens go to <workDir>/screens/, times to result.json.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { realRunner } from '../../../installer/exec/runner.ts';
-import type { CommandResult, CommandRunner } from '../../../installer/exec/types.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
+import type { CommandResult, CommandRunner } from '../../../lib/exec/types.ts';
 import type { CheckResult } from './checks.ts';
 import { TmuxTerminal } from './interactive-tmux.ts';
 import { qemuArgv, type VmSpec } from './qemu.ts';
 import { PASSWORD, REPO } from './scenario.ts';
 import { freePort, secs } from './util.ts';
 
-/** VM runs take this lock (DESIGN: QEMU runs never overlap, so timings stay honest). */
+/** VM runs take this lock (docs/design.md §5: QEMU runs never overlap, so timings stay honest). */
 export const QEMU_LOCK = process.env.OPENVE_QEMU_LOCK ?? '/tmp/openve-qemu.lock';
 
 export interface InteractiveResult {

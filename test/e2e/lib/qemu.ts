@@ -1,4 +1,4 @@
-// QEMU command lines for the e2e boots (DESIGN 5): TCG unless the CPU has VT-x/AMD-V, SeaBIOS or
+// QEMU command lines for the e2e boots (docs/design.md §5): TCG unless the CPU has VT-x/AMD-V, SeaBIOS or
 // OVMF (4M pair, writable VARS copy), virtio disks, user-mode NIC with SSH forwarded to 127.0.0.1,
 // serial console to a file. Pure: builds argv only.
 export type Firmware = 'bios' | 'uefi';

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { autoInstall } from '../../../installer/commands/auto.ts';
 import { hostShim } from './host-runner.ts';
 import { loopProfile } from './loops.ts';
-import { realRunner } from '../../../installer/exec/runner.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
 import { newState } from '../../../installer/apply/context.ts';
 import { extract } from '../../../installer/apply/handlers/extract.ts';
 

@@ -3,10 +3,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import type { DiskInfo, HardwareProfile } from '../../../installer/hardware/types.ts';
+import type { DiskInfo, HardwareProfile } from '../../../contracts/hardware/types.ts';
 import { rigDirPrefix } from './stale.ts';
 
-const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', env: { ...process.env, PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}`, LVM_SUPPRESS_FD_WARNINGS: '1' } }).trim();
+const sh = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}`,
+      LVM_SUPPRESS_FD_WARNINGS: '1',
+    },
+  }).trim();
 
 export const GiB = 1024 ** 3;
 
@@ -90,7 +98,16 @@ export function loopProfile(disks: LoopDisk[], memoryBytes = 8 * GiB): HardwareP
     memoryBytes,
     firmware: 'uefi',
     disks: infos,
-    nics: [{ name: 'eth0', mac: '52:54:00:12:34:56', driver: 'virtio_net', link: true, speedMbps: 1000, udev: {} }],
+    nics: [
+      {
+        name: 'eth0',
+        mac: '52:54:00:12:34:56',
+        driver: 'virtio_net',
+        link: true,
+        speedMbps: 1000,
+        udev: {},
+      },
+    ],
     notes: ['integration test: loop devices described as virtio disks'],
   };
 }

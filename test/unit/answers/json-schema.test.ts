@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
-import { answerFileJsonSchema } from '../../../installer/answers/schema.ts';
+import { answerFileJsonSchema } from '../../../contracts/answers/schema.ts';
 import { parseAnswers } from '../../../installer/answers/parse.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

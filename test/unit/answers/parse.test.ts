@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAnswers, loadAnswerFile, readAnswerFile } from '../../../installer/answers/parse.ts';
-import { UserError, formatIssue } from '../../../installer/errors.ts';
+import { UserError, formatIssue } from '../../../lib/errors.ts';
 
 const BASE = `
 [global]

@@ -1,11 +1,11 @@
-// Proxmox VE answer files must work unchanged (DESIGN 3), except ZFS, refused with one message.
+// Proxmox VE answer files must work unchanged (docs/design.md §3), except ZFS, refused with one message.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAnswers } from '../../../installer/answers/parse.ts';
 import { ZFS_NOT_SUPPORTED } from '../../../installer/answers/checks.ts';
-import { formatIssue } from '../../../installer/errors.ts';
+import { formatIssue } from '../../../lib/errors.ts';
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/answers/proxmox');
 const files = readdirSync(dir).filter((f) => f.endsWith('.toml')).sort();

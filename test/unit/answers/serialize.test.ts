@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { parseAnswers } from '../../../installer/answers/parse.ts';
 import { serializeAnswers, redactAnswerText, REDACTED } from '../../../installer/answers/serialize.ts';
-import type { Answers } from '../../../installer/answers/types.ts';
+import type { Answers } from '../../../contracts/answers/types.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PASSWORD = 'passw0rd-fixture';

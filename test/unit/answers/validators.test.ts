@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import * as v from '../../../installer/answers/validators.ts';
-import { KEYBOARD_IDS, COUNTRY_CODES } from '../../../installer/answers/locales.ts';
-import { closest } from '../../../installer/answers/suggest.ts';
+import * as v from '../../../contracts/answers/validators.ts';
+import { KEYBOARD_IDS, COUNTRY_CODES } from '../../../contracts/answers/locales.ts';
+import { closest } from '../../../contracts/answers/suggest.ts';
 
 const KEYS = {
   ed25519: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINg/5auAsHigk8P3vcCCNxUrf77LCfMEvpsH8XEYYAwa root@vm',

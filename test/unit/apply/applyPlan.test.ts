@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { recordingRunner } from '../../../installer/exec/recording.ts';
-import { createRunner } from '../../../installer/exec/factory.ts';
+import { recordingRunner } from '../../../lib/exec/recording.ts';
+import { createRunner } from '../../../lib/exec/factory.ts';
 import { applyPlan } from '../../../installer/apply/applyPlan.ts';
-import type { Plan, Step } from '../../../installer/plan/types.ts';
-import type { ProgressEvent } from '../../../installer/progress.ts';
+import type { Plan, Step } from '../../../contracts/plan/types.ts';
+import type { ProgressEvent } from '../../../contracts/progress.ts';
 import { autoInstall, findPayload, kernelConfirmsWipe, type AutoOptions } from '../../../installer/commands/auto.ts';
 import { loadHardwareFile } from '../../../installer/hardware/fixture.ts';
-import { UserError } from '../../../installer/errors.ts';
+import { UserError } from '../../../lib/errors.ts';
 
 const PW = 'passw0rd-fixture';
 
@@ -169,7 +169,7 @@ describe('auto', () => {
     expect(findPayload(tz, undefined, false)).toBe(tz);
     expect(findPayload(undefined, tz, false)).toBe(tz);
     expect(findPayload(undefined, undefined, false, [sq, tz])).toBe(tz);
-    expect(() => findPayload(sq, undefined, false)).toThrow(/--payload: .*file not found/);
+    expect(() => findPayload(sq, undefined, false)).toThrow(/--payload: .*no such file/);
     expect(() => findPayload('/x/payload.zip', undefined, true)).toThrow(/unknown payload format/);
     expect(() => findPayload(undefined, undefined, false, [sq])).toThrow(/pass --payload FILE or set OPENVE_PAYLOAD/);
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { recordingRunner } from '../../../installer/exec/recording.ts';
+import { recordingRunner } from '../../../lib/exec/recording.ts';
 import { newState, type ApplyContext } from '../../../installer/apply/context.ts';
 import { extract } from '../../../installer/apply/handlers/extract.ts';
 import {
@@ -13,7 +13,7 @@ import {
   payloadBytes,
   sizeFileOf,
 } from '../../../installer/apply/extract-progress.ts';
-import type { ProgressEvent } from '../../../installer/progress.ts';
+import type { ProgressEvent } from '../../../contracts/progress.ts';
 
 const MiB = 1024 * 1024;
 

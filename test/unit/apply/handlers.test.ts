@@ -1,16 +1,16 @@
 // Each handler's commands, through a recording runner (no root, no disks).
 import { describe, expect, it } from 'vitest';
-import { recordingRunner, type RecordingRunner } from '../../../installer/exec/recording.ts';
+import { recordingRunner, type RecordingRunner } from '../../../lib/exec/recording.ts';
 import { newState, type ApplyContext } from '../../../installer/apply/context.ts';
-import type { ProgressEvent } from '../../../installer/progress.ts';
-import type { Step } from '../../../installer/plan/types.ts';
+import type { ProgressEvent } from '../../../contracts/progress.ts';
+import type { Step } from '../../../contracts/plan/types.ts';
 import { handlers } from '../../../installer/apply/handlers/index.ts';
 import { mkfsArgs, sgdiskArgs } from '../../../installer/apply/handlers/storage.ts';
 import { extractArgs, payloadFormat, percentFromOutput } from '../../../installer/apply/handlers/extract.ts';
 import { substituteSecrets } from '../../../installer/apply/handlers/configure.ts';
 import { descendantsDeepestFirst, mountsUnder, parseLsblk } from '../../../installer/apply/devices.ts';
 import { redactAnswerText } from '../../../installer/answers/serialize.ts';
-import { redact } from '../../../installer/exec/runner.ts';
+import { redact } from '../../../lib/exec/runner.ts';
 import { listArchive } from '../../../installer/apply/archive.ts';
 
 const TAR_X = 'tar -x -p --numeric-owner -C /target -f -';

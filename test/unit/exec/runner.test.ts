@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { collapseCarriageReturns, dryRunner, guardSecrets, realRunner, redact } from '../../../installer/exec/runner.ts';
-import { recordingRunner, matches } from '../../../installer/exec/recording.ts';
-import { createRunner } from '../../../installer/exec/factory.ts';
-import { createInstallLog } from '../../../installer/exec/log.ts';
-import { CommandError } from '../../../installer/exec/types.ts';
+import { collapseCarriageReturns, dryRunner, guardSecrets, realRunner, redact } from '../../../lib/exec/runner.ts';
+import { recordingRunner, matches } from '../../../lib/exec/recording.ts';
+import { createRunner } from '../../../lib/exec/factory.ts';
+import { createInstallLog } from '../../../lib/exec/log.ts';
+import { CommandError } from '../../../lib/exec/types.ts';
 
 const SECRET = 'passw0rd-fixture';
 

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../../installer/commands/detect.ts';
-import { UserError } from '../../../installer/errors.ts';
-import { checkHardwareProfile } from '../../../installer/hardware/schema.ts';
+import { UserError } from '../../../lib/errors.ts';
+import { checkHardwareProfile } from '../../../contracts/hardware/schema.ts';
 
 const fixture = (f: string) => join(import.meta.dirname, '../../fixtures/hardware', f);
 
@@ -54,6 +54,6 @@ describe('openve-install detect', () => {
 
   it('rejects unknown options and bad files as user errors', async () => {
     await expect(run(['--jsn'])).rejects.toBeInstanceOf(UserError);
-    await expect(run(['--hardware', fixture('nope.json')])).rejects.toThrow(/--hardware: .*nope\.json: file not found/);
+    await expect(run(['--hardware', fixture('nope.json')])).rejects.toThrow(/--hardware: .*nope\.json: no such file/);
   });
 });

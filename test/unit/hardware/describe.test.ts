@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeDisk, describeNic, formatBytes, installTargets, isInstallTarget } from '../../../installer/hardware/describe.ts';
-import type { DiskInfo } from '../../../installer/hardware/types.ts';
+import type { DiskInfo } from '../../../contracts/hardware/types.ts';
 
 const disk = (over: Partial<DiskInfo> = {}): DiskInfo => ({
   name: 'sda', path: '/dev/sda', kind: 'disk', sizeBytes: 500_107_862_016, logicalSectorSize: 512,

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CommandResult, CommandRunner } from '../../../installer/exec/types.ts';
+import type { CommandResult, CommandRunner } from '../../../lib/exec/types.ts';
 import { installTargets, isInstallTarget } from '../../../installer/hardware/describe.ts';
 import { NOTE_NO_UDEV, NOTE_NO_VT, detectHardware } from '../../../installer/hardware/detect.ts';
-import { checkHardwareProfile } from '../../../installer/hardware/schema.ts';
+import { checkHardwareProfile } from '../../../contracts/hardware/schema.ts';
 import { formatProfile } from '../../../installer/hardware/summary.ts';
 import { hostReader } from '../../../installer/hardware/sysfs.ts';
 import { blockDevice, buildRoot, type Entry } from './sysroot.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../../installer/errors.ts';
+import { UserError } from '../../../lib/errors.ts';
 import { installTargets } from '../../../installer/hardware/describe.ts';
 import { loadHardwareFile, parseHardwareText } from '../../../installer/hardware/fixture.ts';
 
@@ -21,7 +21,7 @@ function userError(fn: () => unknown): UserError {
 }
 
 describe('hardware fixtures', () => {
-  it('include every machine DESIGN 7 and the e2e tests need', () => {
+  it('include every machine docs/design.md §7 and the e2e tests need', () => {
     for (const f of ['single-sata', 'nvme-usb-boot', 'four-identical', 'mixed-ssd-hdd', 'no-vtx', 'no-link', 'ten-disks', 'qemu-virtio', 'qemu-virtio-2disk'])
       expect(fixtures).toContain(`${f}.json`);
   });
@@ -68,7 +68,7 @@ describe('loadHardwareFile errors', () => {
   };
 
   it('names a missing file', () => {
-    expect(userError(() => loadHardwareFile(join(tmp, 'nope.json'))).message).toMatch(/^--hardware: .*nope\.json: file not found/);
+    expect(userError(() => loadHardwareFile(join(tmp, 'nope.json'))).message).toMatch(/^--hardware: .*nope\.json: no such file/);
   });
 
   it('names bad JSON', () => {

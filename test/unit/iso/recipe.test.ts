@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ISO_DIR, LIVE, TARGET, parsePackageList, readRecipeFiles, renderGrubEnv, stageKey } from '../../../iso/recipe/recipe.ts';
-import { UserError } from '../../../installer/errors.ts';
+import { UserError } from '../../../lib/errors.ts';
 
 describe('package lists', () => {
   it('parses names, skipping comments and blank lines', () => {
@@ -11,7 +11,7 @@ describe('package lists', () => {
   it('names the line of a bad entry', () => {
     expect(() => parsePackageList('lxc\nrm -rf /\n', 'target.list')).toThrow(/target.list:2: 'rm -rf \/' is not a Debian package name/);
   });
-  it('the target list has every DESIGN 4 package, the live list the disk tools', () => {
+  it('the target list has every docs/design.md §4 package, the live list the disk tools', () => {
     const target = parsePackageList(readFileSync(path.join(ISO_DIR, TARGET.packageList), 'utf8'));
     for (const p of ['linux-image-amd64', 'qemu-system-x86', 'qemu-utils', 'lxc', 'corosync', 'ifupdown2', 'openssh-server', 'chrony',
       'lvm2', 'thin-provisioning-tools', 'btrfs-progs', 'xfsprogs', 'dosfstools', 'grub-pc-bin', 'grub-efi-amd64-bin', 'grub2-common', 'nodejs'])

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { recordingRunner } from '../../../installer/exec/recording.ts';
+import { recordingRunner } from '../../../lib/exec/recording.ts';
 import {
   STAGE_TIMEOUT_MS,
   debsDir,

@@ -1,7 +1,7 @@
 // A LocateEnv over in-memory files, a scripted runner and a fake HTTP server.
-import type { CommandResult, CommandRunner, RunOptions } from '../../../installer/exec/types.ts';
-import { CommandError } from '../../../installer/exec/types.ts';
-import { PinnedFetchError, type FetchPinnedOptions, type PinnedResponse } from '../../../installer/net/pinned.ts';
+import type { CommandResult, CommandRunner, RunOptions } from '../../../lib/exec/types.ts';
+import { CommandError } from '../../../lib/exec/types.ts';
+import { PinnedFetchError, type FetchPinnedOptions, type PinnedResponse } from '../../../lib/net/pinned.ts';
 import { DEFAULT_PATHS } from '../../../installer/locate/paths.ts';
 import type { LocateEnv } from '../../../installer/locate/types.ts';
 

@@ -201,7 +201,7 @@ describe('locateAnswer: waiting for the network (the live ISO does not wait for 
     const fetch = f.env.fetch;
     let calls = 0;
     f.env.fetch = async (url, o) => {
-      if (++calls <= 3) throw new (await import('../../../installer/net/pinned.ts')).PinnedFetchError('network', url, `cannot reach ${url}: ENETUNREACH`);
+      if (++calls <= 3) throw new (await import('../../../lib/net/pinned.ts')).PinnedFetchError('network', url, `cannot reach ${url}: ENETUNREACH`);
       return fetch(url, o);
     };
     clock(f, 60_000);

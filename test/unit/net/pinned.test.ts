@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { realRunner } from '../../../installer/exec/runner.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
 import {
   PinnedFetchError,
   certFingerprint,
@@ -13,7 +13,7 @@ import {
   isFingerprint,
   normalizeFingerprint,
   safeUrl,
-} from '../../../installer/net/pinned.ts';
+} from '../../../lib/net/pinned.ts';
 
 // A self-signed certificate made by openssl for this run, and a local https server on 127.0.0.1.
 let dir: string;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { buildPlan } from '../../../installer/plan/buildPlan.ts';
-import type { Plan } from '../../../installer/plan/types.ts';
+import type { Plan } from '../../../contracts/plan/types.ts';
 import { answers, disk, fixture, GiB, machine } from './helpers.ts';
 
 const ok = (r: ReturnType<typeof buildPlan>): Plan => {

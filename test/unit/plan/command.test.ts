@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../../installer/commands/plan.ts';
-import { UserError } from '../../../installer/errors.ts';
+import { UserError } from '../../../lib/errors.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ok = (name: string) => path.join(root, 'test/golden/answers/ok', name);
@@ -68,6 +68,6 @@ describe('openve-install plan', () => {
     await expect(run([])).rejects.toThrow(/--answer FILE is required/);
     await expect(
       run(['--answer', '/nonexistent.toml', '--hardware', hw('ten-disks.json')]),
-    ).rejects.toThrow(/^--answer: \/nonexistent.toml: file not found$/);
+    ).rejects.toThrow(/^--answer: \/nonexistent.toml: no such file$/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { selectDisks, naturalCompare } from '../../../installer/plan/disks.ts';
 import { globToRegExp, matchesFilter } from '../../../installer/plan/match.ts';
-import type { DiskAnswers } from '../../../installer/answers/types.ts';
+import type { DiskAnswers } from '../../../contracts/answers/types.ts';
 import { answers, disk, fixture, GiB, machine } from './helpers.ts';
 
 const list = (...disks: string[]): DiskAnswers['selection'] => ({ kind: 'list', disks });

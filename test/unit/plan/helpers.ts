@@ -2,8 +2,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Answers } from '../../../installer/answers/types.ts';
-import type { DiskInfo, HardwareProfile, NicInfo } from '../../../installer/hardware/types.ts';
+import type { Answers } from '../../../contracts/answers/types.ts';
+import type { DiskInfo, HardwareProfile, NicInfo } from '../../../contracts/hardware/types.ts';
 
 export const FIXTURES = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { planNetwork, pinnedNames } from '../../../installer/plan/network.ts';
 import { buildPlan } from '../../../installer/plan/buildPlan.ts';
-import type { NetworkAnswers } from '../../../installer/answers/types.ts';
+import type { NetworkAnswers } from '../../../contracts/answers/types.ts';
 import { answers, fixture, machine, nic } from './helpers.ts';
 
 const net = (over: Partial<NetworkAnswers> = {}): NetworkAnswers =>

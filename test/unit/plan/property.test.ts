@@ -3,8 +3,8 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { buildPlan } from '../../../installer/plan/buildPlan.ts';
-import { KEYBOARD_IDS } from '../../../installer/answers/locales.ts';
-import type { Answers, UdevFilter } from '../../../installer/answers/types.ts';
+import { KEYBOARD_IDS } from '../../../contracts/answers/locales.ts';
+import type { Answers, UdevFilter } from '../../../contracts/answers/types.ts';
 import { fixture, fixtureNames } from './helpers.ts';
 
 const hardware = fixtureNames().map((n) => fixture(n));

@@ -6,7 +6,7 @@ import {
   BOOT_AREA_MIB,
 } from '../../../installer/plan/sizing.ts';
 import { bytesToMiB, partitionName, partitionPath } from '../../../installer/plan/units.ts';
-import type { LvmOptions } from '../../../installer/answers/types.ts';
+import type { LvmOptions } from '../../../contracts/answers/types.ts';
 
 function size(bytes: number, ramGiB: number, lvm: LvmOptions = {}) {
   const a = diskArea(bytesToMiB(bytes), lvm.hdsize, 'disk-setup.lvm.hdsize', 'sda (test)');
@@ -32,7 +32,7 @@ const TABLE = [
   ['4 TB', 4000787030016, 64, 3814420, 3814416, 8192, 98304, 16384, 3658764, 16384],
 ] as const;
 
-describe('LVM sizing (DESIGN 4)', () => {
+describe('LVM sizing (docs/design.md §4)', () => {
   test.each(TABLE)(
     '%s disk, %i GiB RAM',
     (_label, bytes, ram, os, vg, swap, root, minfree, data, meta) => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import type { CommandRunner } from '../../../installer/exec/types.ts';
+import type { CommandRunner } from '../../../lib/exec/types.ts';
 import { controlFromEnv } from '../../../provision/cluster/control.ts';
 
 function recorder() {

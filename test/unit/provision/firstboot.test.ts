@@ -15,11 +15,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { realRunner } from '../../../installer/exec/runner.ts';
-import { certFingerprint } from '../../../installer/net/pinned.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
+import { certFingerprint } from '../../../lib/net/pinned.ts';
 import { runClusterInit, runOrdering, webhookOrdering } from '../../../provision/firstboot.ts';
 import { nodePaths } from '../../../provision/paths.ts';
-import type { NodeConfig } from '../../../provision/types.ts';
+import type { NodeConfig } from '../../../contracts/node/types.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-firstboot-'));
 let server: https.Server;

@@ -6,9 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { UserError } from '../../../installer/errors.ts';
-import { realRunner } from '../../../installer/exec/runner.ts';
-import type { CommandRunner } from '../../../installer/exec/types.ts';
+import { UserError } from '../../../lib/errors.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
+import type { CommandRunner } from '../../../lib/exec/types.ts';
 import {
   createCluster,
   joinCluster,
@@ -298,7 +298,7 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
   });
 
   test('a pushed config not signed with the cluster authkey is rejected', async () => {
-    const { fetchPinned } = await import('../../../installer/net/pinned.ts');
+    const { fetchPinned } = await import('../../../lib/net/pinned.ts');
     const memberFp = readState(member.paths)!.fingerprint;
     const res = await fetchPinned(`https://127.0.0.2:${port}/v1/config`, {
       method: 'POST',

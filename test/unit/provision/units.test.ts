@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { CLUSTER_INIT_UNIT, FIRST_BOOT_UNITS } from '../../../provision/types.ts';
+import { CLUSTER_INIT_UNIT, FIRST_BOOT_UNITS } from '../../../contracts/node/types.ts';
 
 const dir = path.resolve(import.meta.dirname, '../../../provision/units');
 const unit = (name: string) => readFileSync(path.join(dir, name), 'utf8');

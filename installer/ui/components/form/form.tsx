@@ -1,7 +1,7 @@
 // Form view: one row per field (label, value with cursor), the error under the field it concerns.
 import { Box, Text } from 'ink';
 import { theme } from '../../theme.ts';
-import type { FieldSpec, FormState } from './use-form-state.ts';
+import type { FieldSpec, FormState } from './form-state.ts';
 
 const LABEL_WIDTH = 16;
 const VALUE_WIDTH = 56;

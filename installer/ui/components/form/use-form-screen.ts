@@ -6,7 +6,7 @@ import type { WizardAction } from '../../wizard/state.ts';
 import type { WizardValues } from '../../wizard/values.ts';
 import { useSyncState } from '../use-sync-state.ts';
 import { useFormInput } from './use-form.ts';
-import { focusField, formKey, initForm, type FieldSpec, type FormState } from './use-form-state.ts';
+import { focusField, formKey, initForm, type FieldSpec, type FormState } from './form-state.ts';
 
 export interface FormScreenOptions {
   initial: Record<string, string>;

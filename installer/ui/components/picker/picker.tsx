@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import type { Choice } from '../../data/keyboards.ts';
 import { clip } from '../../format.ts';
 import { theme } from '../../theme.ts';
-import { filterChoices, type PickerState } from './use-picker-state.ts';
+import { filterChoices, type PickerState } from './picker-state.ts';
 
 export function PickerList({
   choices,

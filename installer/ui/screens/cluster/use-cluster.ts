@@ -1,7 +1,7 @@
 import { useFormScreen } from '../../components/form/use-form-screen.ts';
 import { validateValues } from '../../wizard/validate.ts';
 import type { ScreenProps } from '../types.ts';
-import { clusterFields, clusterForm, clusterValues } from './use-cluster-state.ts';
+import { clusterFields, clusterForm, clusterValues } from './cluster-state.ts';
 
 export function useCluster({ state, dispatch, active }: ScreenProps) {
   return useFormScreen({

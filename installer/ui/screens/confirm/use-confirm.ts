@@ -2,7 +2,7 @@ import { useScreenInput } from '../../components/input-router.tsx';
 import type { TextState } from '../../components/text-edit.ts';
 import { toKeyPress } from '../../keys.ts';
 import type { ScreenProps } from '../types.ts';
-import { confirmKey } from './use-confirm-state.ts';
+import { confirmKey } from './confirm-state.ts';
 
 export function useConfirm(
   { dispatch, services, active }: ScreenProps,

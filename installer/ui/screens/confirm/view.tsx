@@ -4,7 +4,7 @@ import { FieldValue } from '../../components/form/form.tsx';
 import { textAt } from '../../components/text-edit.ts';
 import { useSyncState } from '../../components/use-sync-state.ts';
 import { wrapText } from '../../format.ts';
-import { diskText } from '../summary/use-summary-state.ts';
+import { diskText } from '../summary/summary-state.ts';
 import { theme } from '../../theme.ts';
 import { hostnameToType } from '../../wizard/state.ts';
 import { stepOf } from '../step.ts';

@@ -1,8 +1,8 @@
 // Disk screen keys: Enter/Esc belong to the wizard unless the advanced panel is open.
 import { useKeyedScreen } from '../../components/use-keyed-screen.ts';
-import type { HardwareProfile } from '../../../hardware/types.ts';
+import type { HardwareProfile } from '../../../../contracts/hardware/types.ts';
 import type { WizardAction } from '../../wizard/state.ts';
-import { diskReducer, type DiskState } from './use-disk-state.ts';
+import { diskReducer, type DiskState } from './disk-state.ts';
 
 export function useDisk(
   get: () => DiskState,

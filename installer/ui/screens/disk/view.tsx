@@ -10,7 +10,7 @@ import { previewLayout, validateDisk } from '../../wizard/validate.ts';
 import { stepOf } from '../step.ts';
 import type { ScreenProps } from '../types.ts';
 import { useDisk } from './use-disk.ts';
-import { advancedFields, btrfsUsableBytes, FILESYSTEMS, initDiskState } from './use-disk-state.ts';
+import { advancedFields, btrfsUsableBytes, FILESYSTEMS, initDiskState } from './disk-state.ts';
 
 const MAX_ROWS = 8;
 

@@ -5,7 +5,7 @@ import { clip } from '../../format.ts';
 import { theme } from '../../theme.ts';
 import type { ScreenProps } from '../types.ts';
 import { useDone } from './use-done.ts';
-import { doneInfo } from './use-done-state.ts';
+import { doneInfo } from './done-state.ts';
 
 export function DoneScreen({ state: wizard, dispatch, active, services }: ScreenProps) {
   useDone(dispatch, active);

@@ -8,7 +8,7 @@ import { installTargets } from '../../wizard/targets.ts';
 import { stepOf } from '../step.ts';
 import type { ScreenProps } from '../types.ts';
 import { useHardware } from './use-hardware.ts';
-import { hardwareWarnings, virtualizationText } from './use-hardware-state.ts';
+import { hardwareWarnings, virtualizationText } from './hardware-state.ts';
 
 const MAX_DISKS = 5;
 const MAX_NICS = 3;

@@ -1,6 +1,6 @@
 import { useKeyedScreen } from '../../components/use-keyed-screen.ts';
 import type { WizardAction } from '../../wizard/state.ts';
-import { localeKey, type LocaleState } from './use-locale-state.ts';
+import { localeKey, type LocaleState } from './locale-state.ts';
 
 export function useLocale(
   get: () => LocaleState,

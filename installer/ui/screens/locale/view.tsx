@@ -6,7 +6,7 @@ import { theme } from '../../theme.ts';
 import { stepOf } from '../step.ts';
 import type { ScreenProps } from '../types.ts';
 import { useLocale } from './use-locale.ts';
-import { choicesFor, initLocaleState, labelOf, LOCALE_FIELDS } from './use-locale-state.ts';
+import { choicesFor, initLocaleState, labelOf, LOCALE_FIELDS } from './locale-state.ts';
 
 export function LocaleScreen({ state: wizard, dispatch, active, services }: ScreenProps) {
   const [state, get, set] = useSyncState(() => initLocaleState(wizard.values.locale));

@@ -1,7 +1,7 @@
 import { useFormScreen } from '../../components/form/use-form-screen.ts';
 import { validateValues } from '../../wizard/validate.ts';
 import type { ScreenProps } from '../types.ts';
-import { passwordFields, passwordForm, passwordValues } from './use-password-state.ts';
+import { passwordFields, passwordForm, passwordValues } from './password-state.ts';
 
 export function usePassword({ state, dispatch, active }: ScreenProps) {
   return useFormScreen({

@@ -1,6 +1,6 @@
 import { useKeyedScreen } from '../../components/use-keyed-screen.ts';
 import type { WizardAction } from '../../wizard/state.ts';
-import { sshKey, type SshState } from './use-ssh-state.ts';
+import { sshKey, type SshState } from './ssh-state.ts';
 
 export function useSsh(
   get: () => SshState,

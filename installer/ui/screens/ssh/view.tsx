@@ -7,7 +7,7 @@ import { theme } from '../../theme.ts';
 import { stepOf } from '../step.ts';
 import type { ScreenProps } from '../types.ts';
 import { useSsh } from './use-ssh.ts';
-import { describeKey, initSshState } from './use-ssh-state.ts';
+import { describeKey, initSshState } from './ssh-state.ts';
 
 const FIELD = {
   id: 'key',

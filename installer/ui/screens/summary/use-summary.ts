@@ -2,7 +2,7 @@ import { useScreenInput } from '../../components/input-router.tsx';
 import { toKeyPress } from '../../keys.ts';
 import { toAnswers } from '../../wizard/answers.ts';
 import type { ScreenProps } from '../types.ts';
-import { summaryKey, type SummaryState } from './use-summary-state.ts';
+import { summaryKey, type SummaryState } from './summary-state.ts';
 
 export function useSummary(
   props: ScreenProps,

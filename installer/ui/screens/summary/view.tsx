@@ -7,7 +7,7 @@ import { theme } from '../../theme.ts';
 import { stepOf } from '../step.ts';
 import type { ScreenProps } from '../types.ts';
 import { useSummary } from './use-summary.ts';
-import { initSummaryState, summaryLines, type Line } from './use-summary-state.ts';
+import { initSummaryState, summaryLines, type Line } from './summary-state.ts';
 
 const ROWS = 15;
 const toneColor = (t: Line['tone']) =>

@@ -1,7 +1,7 @@
 /* global process, console */
 // Reads `openve-install locate --json` on stdin, prints what was searched and where the answer came
 // from (for the console), exits 0 when the answer came with the install medium (the confirmation
-// to wipe, DESIGN 3), 1 otherwise.
+// to wipe, docs/design.md §3), 1 otherwise.
 let text = '';
 process.stdin.on('data', (d) => (text += d)).on('end', () => {
   let r;

@@ -1,0 +1,65 @@
+// The layers, enforced (README "Layers"):
+//   lib/  <-  contracts/  <-  installer/, iso/, provision/, manager/server/, manager/cli/
+//   manager/web/ (the browser bundle) imports contracts/ only.
+// An area never reaches into another area's internals: at most its index.ts. The command runner
+// is made only by createRunner (lib/exec/index.ts). test/ may import anything.
+// Used by eslint.config.js; test/unit/boundaries.test.ts proves a bad import fails lint.
+
+const AREAS = ['installer', 'iso', 'provision', 'manager'];
+
+/** an import specifier that climbs out of the current area into `dir`, except `dir/index.ts` */
+const into = (dir, allowIndex = true) => `^(\\.\\./)+${dir}/${allowIndex ? '(?!index\\.ts$)' : ''}`;
+
+const rule = (patterns) => ['error', { patterns }];
+const deny = (dir, message, allowIndex = true) => ({ regex: into(dir, allowIndex), message });
+
+const RUNNER_INTERNALS = {
+  regex: '(^|/)lib/exec/(runner|probe|dry|recording|factory|types|log|redact|path)\\.ts$',
+  message: 'make runners with createRunner from lib/exec/index.ts (the one constructor)',
+};
+
+const otherAreas = (self) =>
+  AREAS.filter((a) => a !== self).map((a) =>
+    deny(a, `${self}/ may import another area only through its index.ts (${a}/index.ts)`),
+  );
+
+export const boundaries = [
+  {
+    files: ['lib/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': rule([
+        ...['contracts', ...AREAS].map((a) =>
+          deny(a, `lib/ is the bottom layer: it imports nothing of ${a}/`, false),
+        ),
+      ]),
+    },
+  },
+  {
+    files: ['contracts/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': rule(
+        AREAS.map((a) => deny(a, `contracts/ imports only lib/ (and zod), never ${a}/`, false)),
+      ),
+    },
+  },
+  ...['installer', 'iso', 'provision'].map((area) => ({
+    files: [`${area}/**/*.{ts,tsx}`],
+    rules: { 'no-restricted-imports': rule([...otherAreas(area), RUNNER_INTERNALS]) },
+  })),
+  {
+    files: ['manager/**/*.{ts,tsx}'],
+    ignores: ['manager/web/**'],
+    rules: { 'no-restricted-imports': rule([...otherAreas('manager'), RUNNER_INTERNALS]) },
+  },
+  {
+    files: ['manager/web/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': rule([
+        {
+          regex: '^(\\.\\./)+(lib|installer|iso|provision)/|^(\\.\\./)+(server|cli)/|^node:',
+          message: 'manager/web/ (the browser bundle) imports contracts/ only',
+        },
+      ]),
+    },
+  },
+];
