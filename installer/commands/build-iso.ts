@@ -1,25 +1,42 @@
 // `openve-install build-iso --out FILE [--answer A] [--on-first-boot SCRIPT] [--kernel-arg K]...
-//  [--cache-dir DIR]`: builds the live installer ISO (iso/ holds the recipe). Slow stages (the
+//  [--cache-dir DIR] [--for-tests]`: builds the live installer ISO (iso/ holds the recipe). Slow stages (the
 // debootstrap trees) are cached under /var/cache/openve keyed by their inputs; openve's own code
 // is layered on late, so a rebuild after an installer change takes seconds.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../../lib/errors.ts';
-import { createRunner } from '../../lib/exec/index.ts';
-import { CommandError } from '../../lib/exec/index.ts';
+import { createRunner, CommandError } from '../../lib/exec/index.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
-import { assemble, DEFAULT_CACHE_DIR, liveBase, REPO_ROOT, targetBase, type StageContext } from '../../iso/index.ts';
+import {
+  assemble,
+  DEFAULT_CACHE_DIR,
+  isMeasurementArg,
+  liveBase,
+  progressView,
+  REPO_ROOT,
+  targetBase,
+  type StageContext,
+} from '../../iso/index.ts';
 
 // scripts/bundle.mjs's bundle({ standalone, outdir }), with both paths passed as arguments.
-const BUNDLE_SCRIPT = 'const [u, o] = process.argv.slice(1); await (await import(u)).bundle({ standalone: true, outdir: o });';
+const BUNDLE_SCRIPT =
+  'const [u, o] = process.argv.slice(1); await (await import(u)).bundle({ standalone: true, outdir: o });';
 
 export async function run(args: string[]): Promise<number> {
   try {
     return await build(args);
   } catch (err) {
     // A failed build step: say which command and show the end of its output (the full log is next to the ISO).
-    if (err instanceof CommandError) throw new Error(`${err.message}\n${err.tail(20)}`, { cause: err });
+    if (err instanceof CommandError)
+      throw new Error(`${err.message}\n${err.tail(20)}`, { cause: err });
     throw err;
   }
 }
@@ -31,29 +48,54 @@ async function build(args: string[]): Promise<number> {
     'on-first-boot': { type: 'string' },
     'kernel-arg': { type: 'string', multiple: true },
     'cache-dir': { type: 'string' },
+    'for-tests': { type: 'boolean' },
   });
-  if (!values.out) throw new UserError({ path: '--out', message: 'required: where to write the ISO, e.g. dist/openve.iso' });
-  for (const [flag, file] of [['--answer', values.answer], ['--on-first-boot', values['on-first-boot']]] as const) {
-    if (file !== undefined && !existsSync(file)) throw new UserError({ path: flag, message: `${file}: no such file` });
+  if (!values.out)
+    throw new UserError({
+      path: '--out',
+      message: 'required: where to write the ISO, e.g. dist/openve.iso',
+    });
+  for (const [flag, file] of [
+    ['--answer', values.answer],
+    ['--on-first-boot', values['on-first-boot']],
+  ] as const) {
+    if (file !== undefined && !existsSync(file))
+      throw new UserError({ path: flag, message: `${file}: no such file` });
+  }
+  const measuring = (values['kernel-arg'] ?? []).filter(isMeasurementArg);
+  if (measuring.length > 0 && !values['for-tests']) {
+    throw new UserError({
+      path: '--kernel-arg',
+      message: `${measuring.join(', ')}: a measurement flag (it formats a disk before the answer is read) only goes into a test ISO: add --for-tests, and never hand that ISO to anyone`,
+    });
   }
   if (values.answer) await checkAnswer(values.answer);
   if (process.getuid?.() !== 0) {
-    throw new UserError({ path: 'build-iso', message: 'must run as root (debootstrap, chroot, mounts)' });
+    throw new UserError({
+      path: 'build-iso',
+      message: 'must run as root (debootstrap, chroot, mounts)',
+    });
   }
 
   const out = path.resolve(values.out);
-  const cacheDir = path.resolve(values['cache-dir'] ?? process.env.OPENVE_CACHE_DIR ?? DEFAULT_CACHE_DIR);
+  const cacheDir = path.resolve(
+    values['cache-dir'] ?? process.env.OPENVE_CACHE_DIR ?? DEFAULT_CACHE_DIR,
+  );
   const logFile = `${out}.build.log`;
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(logFile, '');
   const started = performance.now();
-  const say = (line: string) => {
-    const t = ((performance.now() - started) / 1000).toFixed(1).padStart(6);
-    process.stderr.write(`[${t}s] ${line}\n`);
-    appendFileSync(logFile, `[${t}s] ${line}\n`);
-  };
+  // Progress per stage: a redrawn status line on a terminal, plain throttled lines in logs.
+  const view = progressView({
+    tty: process.stderr.isTTY === true,
+    columns: process.stderr.columns,
+    write: (text) => process.stderr.write(text),
+    file: (line) => appendFileSync(logFile, `${line}\n`),
+    stamp: () => `[${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] `,
+  });
+  const say = (line: string) => view.say(line);
   const runner = createRunner('real', { log: (line) => appendFileSync(logFile, `${line}\n`) });
-  const ctx: StageContext = { runner, cacheDir, log: say };
+  const ctx: StageContext = { runner, cacheDir, log: say, progress: (p) => view.update(p) };
   const phases: Record<string, number> = {};
   const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
@@ -68,12 +110,22 @@ async function build(args: string[]): Promise<number> {
   const bundleDir = `${out}.bundle`;
   await timed('bundle', () =>
     runner.run(
-      [process.execPath, '--input-type=module', '-e', BUNDLE_SCRIPT, pathToFileURL(path.join(REPO_ROOT, 'scripts/bundle.mjs')).href, bundleDir],
+      [
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        BUNDLE_SCRIPT,
+        pathToFileURL(path.join(REPO_ROOT, 'scripts/bundle.mjs')).href,
+        bundleDir,
+      ],
       { cwd: REPO_ROOT },
     ),
   );
   // The two debootstrap stages are independent: overlap them (downloads vs. unpacking).
-  const [target, live] = await Promise.all([timed('target-base', () => targetBase(ctx)), timed('live-base', () => liveBase(ctx))]);
+  const [target, live] = await Promise.all([
+    timed('target-base', () => targetBase(ctx)),
+    timed('live-base', () => liveBase(ctx)),
+  ]).finally(() => view.close());
   const result = await timed('assemble', () =>
     assemble({
       runner,
@@ -102,7 +154,9 @@ async function build(args: string[]): Promise<number> {
     answer: values.answer ? path.resolve(values.answer) : null,
   };
   writeFileSync(`${out}.json`, JSON.stringify(summary, null, 2) + '\n');
-  say(`done: ${out} ${summary.mib} MiB in ${seconds}s (target ${target.hit ? 'cached' : 'built'}, live ${live.hit ? 'cached' : 'built'})`);
+  say(
+    `done: ${out} ${summary.mib} MiB in ${seconds}s (target ${target.hit ? 'cached' : 'built'}, live ${live.hit ? 'cached' : 'built'})`,
+  );
   process.stdout.write(`${out}\n`);
   return 0;
 }
@@ -113,5 +167,6 @@ async function checkAnswer(file: string): Promise<void> {
   const parsed = parseAnswers(readFileSync(file, 'utf8'));
   // While the parser is still a stub it rejects everything; do not block ISO builds on that.
   if (!parsed.ok && parsed.issues.some((i) => /not implemented/.test(i.message))) return;
-  if (!parsed.ok) throw new UserError(parsed.issues.map((i) => ({ ...i, path: `${file}: ${i.path}` })));
+  if (!parsed.ok)
+    throw new UserError(parsed.issues.map((i) => ({ ...i, path: `${file}: ${i.path}` })));
 }

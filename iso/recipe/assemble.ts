@@ -1,7 +1,16 @@
 // The fast, uncached part of the ISO build: openve's own files as late layers over the cached
 // bases (so a change to installer code rebuilds in seconds), the medium tree, grub-mkrescue.
 import {
-  chmodSync, copyFileSync, cpSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync,
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -38,7 +47,11 @@ export function stagePayloadLayer(dir: string, bundles: Bundles): string[] {
   }
   if (existsSync(path.join(lib, 'pveca.js'))) {
     mkdirSync(path.join(dir, 'usr/sbin'), { recursive: true });
-    writeFileSync(path.join(dir, 'usr/sbin/pveca'), '#!/bin/sh\nexec /usr/bin/node /usr/lib/openve/pveca.js "$@"\n', { mode: 0o755 });
+    writeFileSync(
+      path.join(dir, 'usr/sbin/pveca'),
+      '#!/bin/sh\nexec /usr/bin/node /usr/lib/openve/pveca.js "$@"\n',
+      { mode: 0o755 },
+    );
     added.push('/usr/sbin/pveca');
   }
   const units = path.join(ISO_DIR, '..', 'provision/units');
@@ -53,7 +66,10 @@ export function stagePayloadLayer(dir: string, bundles: Bundles): string[] {
   // Our own payload unit, enabled the way `systemctl enable` would.
   for (const wants of ['multi-user.target.wants', 'ssh.service.wants']) {
     mkdirSync(path.join(unitDir, wants), { recursive: true });
-    symlinkSync('/etc/systemd/system/openve-ssh-keygen.service', path.join(unitDir, wants, 'openve-ssh-keygen.service'));
+    symlinkSync(
+      '/etc/systemd/system/openve-ssh-keygen.service',
+      path.join(unitDir, wants, 'openve-ssh-keygen.service'),
+    );
   }
   return added;
 }
@@ -61,23 +77,36 @@ export function stagePayloadLayer(dir: string, bundles: Bundles): string[] {
 /** Live layer: the installer bundle (cli.js) run by /usr/lib/openve/openve-install.js, live-start, unit. */
 export function stageLiveLayer(dir: string, bundles: Bundles): void {
   const cli = path.join(bundles.dir, 'cli.js');
-  if (!existsSync(cli)) throw new Error(`installer bundle ${cli} missing: did 'node scripts/bundle.mjs --standalone' run?`);
+  if (!existsSync(cli))
+    throw new Error(
+      `installer bundle ${cli} missing: did 'node scripts/bundle.mjs --standalone' run?`,
+    );
   cpSync(path.join(ISO_DIR, 'live-layer'), dir, { recursive: true });
   chmodSync(path.join(dir, 'usr/lib/openve/live-start'), 0o755);
   // cli.js (run by the openve-install.js launcher) and the chunks it loads on demand
-  for (const f of bundleFiles(bundles)) copyFileSync(path.join(bundles.dir, f), path.join(dir, 'usr/lib/openve', f));
-  writeFileSync(path.join(dir, 'usr/sbin/openve-install'), '#!/bin/sh\nexec /usr/bin/node /usr/lib/openve/openve-install.js "$@"\n', {
-    mode: 0o755,
-    flag: 'w',
-  });
+  for (const f of bundleFiles(bundles))
+    copyFileSync(path.join(bundles.dir, f), path.join(dir, 'usr/lib/openve', f));
+  writeFileSync(
+    path.join(dir, 'usr/sbin/openve-install'),
+    '#!/bin/sh\nexec /usr/bin/node /usr/lib/openve/openve-install.js "$@"\n',
+    {
+      mode: 0o755,
+      flag: 'w',
+    },
+  );
   const wants = path.join(dir, 'etc/systemd/system/multi-user.target.wants');
   mkdirSync(wants, { recursive: true });
-  symlinkSync('/etc/systemd/system/openve-installer.service', path.join(wants, 'openve-installer.service'));
+  symlinkSync(
+    '/etc/systemd/system/openve-installer.service',
+    path.join(wants, 'openve-installer.service'),
+  );
 }
 
 /** The entries and chunks of a bundle directory (esbuild's output, no source maps). */
 export function bundleFiles(bundles: Bundles): string[] {
-  return readdirSync(bundles.dir).filter((f) => f.endsWith('.js')).sort();
+  return readdirSync(bundles.dir)
+    .filter((f) => f.endsWith('.js'))
+    .sort();
 }
 
 export interface AssembleResult {
@@ -91,7 +120,14 @@ export async function assemble(input: AssembleInput): Promise<AssembleResult> {
   const medium = path.join(workDir, 'medium');
   const payloadLayer = path.join(workDir, 'payload-layer');
   const liveLayer = path.join(workDir, 'live-layer');
-  for (const d of [medium, payloadLayer, path.join(liveLayer, 'usr/sbin'), path.join(medium, 'live'), path.join(medium, 'openve'), path.join(medium, 'boot/grub')]) {
+  for (const d of [
+    medium,
+    payloadLayer,
+    path.join(liveLayer, 'usr/sbin'),
+    path.join(medium, 'live'),
+    path.join(medium, 'openve'),
+    path.join(medium, 'boot/grub'),
+  ]) {
     mkdirSync(d, { recursive: true });
   }
 
@@ -101,6 +137,12 @@ export async function assemble(input: AssembleInput): Promise<AssembleResult> {
   await runner.run([path.join(ISO_DIR, 'scripts/pack-tar.sh'), payloadLayer, layerTar, '19']);
   const payload = path.join(medium, MEDIUM.payload);
   await concat([path.join(input.targetBaseDir, 'payload-base.tar.zst'), layerTar], payload);
+  // its uncompressed size next to it: the installer's progress while copying the system
+  await runner.run([
+    path.join(ISO_DIR, 'scripts/payload-size.sh'),
+    payload,
+    path.join(medium, MEDIUM.payloadSize),
+  ]);
 
   // Live = cached filesystem.squashfs + openve.squashfs (live-boot stacks every /live/*.squashfs).
   stageLiveLayer(liveLayer, input.bundles);
@@ -108,12 +150,22 @@ export async function assemble(input: AssembleInput): Promise<AssembleResult> {
     linkOrCopy(path.join(input.liveBaseDir, f), path.join(medium, 'live', f));
   }
   await runner.run([
-    'mksquashfs', liveLayer, path.join(medium, 'live/openve.squashfs'),
-    '-comp', 'zstd', '-b', '1M', '-noappend', '-no-progress', '-quiet', '-all-root',
+    'mksquashfs',
+    liveLayer,
+    path.join(medium, 'live/openve.squashfs'),
+    '-comp',
+    'zstd',
+    '-b',
+    '1M',
+    '-noappend',
+    '-no-progress',
+    '-quiet',
+    '-all-root',
   ]);
 
   copyFileSync(path.join(ISO_DIR, 'grub/grub.cfg'), path.join(medium, 'boot/grub/grub.cfg'));
-  if (input.kernelArgs.length > 0) writeFileSync(path.join(medium, MEDIUM.grubEnv), renderGrubEnv(input.kernelArgs));
+  if (input.kernelArgs.length > 0)
+    writeFileSync(path.join(medium, MEDIUM.grubEnv), renderGrubEnv(input.kernelArgs));
   if (input.answerFile) copyFileSync(input.answerFile, path.join(medium, MEDIUM.answer));
   if (input.firstBootHook) {
     copyFileSync(input.firstBootHook, path.join(medium, MEDIUM.firstBoot));
@@ -122,7 +174,17 @@ export async function assemble(input: AssembleInput): Promise<AssembleResult> {
 
   mkdirSync(path.dirname(input.out), { recursive: true });
   const tmpOut = `${input.out}.tmp`;
-  await runner.run(['grub-mkrescue', '-o', tmpOut, medium, '--', '-volid', 'OPENVE', '-hfsplus', 'off']);
+  await runner.run([
+    'grub-mkrescue',
+    '-o',
+    tmpOut,
+    medium,
+    '--',
+    '-volid',
+    'OPENVE',
+    '-hfsplus',
+    'off',
+  ]);
   await runner.run(['mv', '-f', tmpOut, input.out]);
   const { statSync } = await import('node:fs');
   return { payloadLayer: added, isoBytes: statSync(input.out).size };
@@ -131,7 +193,9 @@ export async function assemble(input: AssembleInput): Promise<AssembleResult> {
 async function concat(parts: string[], out: string): Promise<void> {
   const ws = createWriteStream(out);
   for (const p of parts) await pipeline(createReadStream(p), ws, { end: false });
-  await new Promise<void>((resolve, reject) => ws.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    ws.end((err?: Error | null) => (err ? reject(err) : resolve())),
+  );
 }
 
 function linkOrCopy(src: string, dst: string): void {

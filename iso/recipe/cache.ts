@@ -22,9 +22,16 @@ export async function cached(
   mkdirSync(tmp, { recursive: true });
   try {
     await build(tmp);
-    renameSync(tmp, dir);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  try {
+    renameSync(tmp, dir);
+  } catch (err) {
+    // another build of the same key (CI beside a developer's build) finished first: use its entry
+    rmSync(tmp, { recursive: true, force: true });
+    if (existsSync(dir)) return { dir, hit: false };
     throw err;
   }
   return { dir, hit: false };

@@ -25,6 +25,8 @@ export const DEFAULT_CACHE_DIR = '/var/cache/openve';
 /** Path contract with installer/locate and the engine: everything openve lives under /openve/ on the medium. */
 export const MEDIUM = {
   payload: 'openve/payload.tar.zst',
+  /** uncompressed bytes of the payload (installer/apply/extract-progress.ts sizeFileOf) */
+  payloadSize: 'openve/payload.tar.zst.size',
   answer: 'openve/answer.toml',
   firstBoot: 'openve/first-boot',
   grubEnv: 'openve/grub-env.cfg',
@@ -72,7 +74,10 @@ export function parsePackageList(text: string, file = 'package list'): string[] 
     const line = raw.replace(/#.*/, '').trim();
     if (!line) return;
     if (!/^[a-z0-9][a-z0-9+.-]+$/.test(line)) {
-      throw new UserError({ path: `${file}:${i + 1}`, message: `'${line}' is not a Debian package name` });
+      throw new UserError({
+        path: `${file}:${i + 1}`,
+        message: `'${line}' is not a Debian package name`,
+      });
     }
     names.push(line);
   });
@@ -80,7 +85,11 @@ export function parsePackageList(text: string, file = 'package list'): string[] 
 }
 
 /** Cache key of a stage: a hash of everything that determines its output. Pure. */
-export function stageKey(recipe: StageRecipe, files: Record<string, string>, zstdLevel?: number): string {
+export function stageKey(
+  recipe: StageRecipe,
+  files: Record<string, string>,
+  zstdLevel?: number,
+): string {
   const h = createHash('sha256');
   const material = {
     recipe: { ...recipe },
@@ -101,6 +110,11 @@ export function readRecipeFiles(recipe: StageRecipe): Record<string, string> {
     files[f] = readFileSync(path.join(ISO_DIR, f), 'utf8');
   }
   return files;
+}
+
+/** Kernel parameters that measure the installer (`openve.bench-extract=DEV` formats DEV first): test ISOs only. */
+export function isMeasurementArg(arg: string): boolean {
+  return /^openve\.bench/.test(arg);
 }
 
 /**

@@ -5,8 +5,20 @@ import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'nod
 import path from 'node:path';
 import { isRoot, loopProfile } from './helpers/loops.ts';
 import { answerToml, FIXTURE_PASSWORD, TEST_SSH_KEY } from './helpers/answers.ts';
-import { installRig, leftovers, runInstall, sh, shTry, withInstalledRoot, type InstallRun } from './helpers/install.ts';
-import { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_UNITS, INSTALL_LOG_DIR } from '../../contracts/node/types.ts';
+import {
+  installRig,
+  leftovers,
+  runInstall,
+  sh,
+  shTry,
+  withInstalledRoot,
+  type InstallRun,
+} from './helpers/install.ts';
+import {
+  FIRST_BOOT_HOOK_PATH,
+  FIRST_BOOT_UNITS,
+  INSTALL_LOG_DIR,
+} from '../../contracts/node/types.ts';
 
 describe.skipIf(!isRoot())('install onto loop devices', () => {
   const rig = installRig(2);
@@ -16,12 +28,15 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
   function checkProgress(run: InstallRun) {
     const ratios = run.events.flatMap((e) => (e.type === 'progress' ? [e.ratio] : []));
     expect(ratios.length).toBeGreaterThan(run.plan.steps.length);
-    for (let i = 1; i < ratios.length; i++) expect(ratios[i]).toBeGreaterThanOrEqual(ratios[i - 1] as number);
+    for (let i = 1; i < ratios.length; i++)
+      expect(ratios[i]).toBeGreaterThanOrEqual(ratios[i - 1] as number);
     expect(ratios[ratios.length - 1]).toBe(1);
     const last = run.events[run.events.length - 1];
     expect(last).toMatchObject({ type: 'finished', ok: true });
     // extraction reports progress inside the step when the tool draws one (unsquashfs)
-    const extractRatios = run.events.filter((e) => e.type === 'progress' && e.step === 'extract:payload');
+    const extractRatios = run.events.filter(
+      (e) => e.type === 'progress' && e.step === 'extract:payload',
+    );
     expect(extractRatios.length).toBeGreaterThan(2);
   }
 
@@ -45,8 +60,20 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
   function checkLvSizes(run: InstallRun) {
     const lvm = run.plan.steps.find((s) => s.kind === 'lvm');
     if (!lvm || lvm.kind !== 'lvm') return;
-    const rows = sh('lvs', ['--noheadings', '--units', 'm', '--nosuffix', '-o', 'lv_name,lv_size', lvm.vg]).trim().split('\n');
-    const sizes = Object.fromEntries(rows.map((r) => r.trim().split(/\s+/)).map(([n, s]) => [n, Number(s)]));
+    const rows = sh('lvs', [
+      '--noheadings',
+      '--units',
+      'm',
+      '--nosuffix',
+      '-o',
+      'lv_name,lv_size',
+      lvm.vg,
+    ])
+      .trim()
+      .split('\n');
+    const sizes = Object.fromEntries(
+      rows.map((r) => r.trim().split(/\s+/)).map(([n, s]) => [n, Number(s)]),
+    );
     for (const v of lvm.volumes) expect(sizes[v.name], `LV ${v.name}`).toBe(v.sizeMiB);
   }
 
@@ -77,7 +104,10 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
       }
       expect(fstab).toMatch(new RegExp(`\\s/\\s+${fstype}\\s`));
       // password: hashed, set through chpasswd -e
-      const shadowRoot = readFileSync(at('/etc/shadow'), 'utf8').split('\n').find((l) => l.startsWith('root:')) ?? '';
+      const shadowRoot =
+        readFileSync(at('/etc/shadow'), 'utf8')
+          .split('\n')
+          .find((l) => l.startsWith('root:')) ?? '';
       expect(shadowRoot).toMatch(/^root:\$(y|6)\$/);
       // ssh keys
       expect(readFileSync(at('/root/.ssh/authorized_keys'), 'utf8')).toBe(`${TEST_SSH_KEY}\n`);
@@ -88,12 +118,28 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
       expect(readFileSync(at('/etc/machine-id'), 'utf8')).toBe('');
       expect(existsSync(at('/var/lib/dbus/machine-id'))).toBe(false);
       expect(statSync(at(FIRST_BOOT_HOOK_PATH)).mode & 0o777).toBe(0o755);
-      expect(lstatSync(at(`/etc/systemd/system/multi-user.target.wants/${FIRST_BOOT_UNITS['network-online']}`)).isSymbolicLink()).toBe(true);
+      expect(
+        lstatSync(
+          at(`/etc/systemd/system/multi-user.target.wants/${FIRST_BOOT_UNITS['network-online']}`),
+        ).isSymbolicLink(),
+      ).toBe(true);
       // evidence on the target, secrets redacted
-      expect(readFileSync(at(`${INSTALL_LOG_DIR}/answer.toml`), 'utf8')).toContain('root-password = "<redacted>"');
-      expect(readFileSync(at(`${INSTALL_LOG_DIR}/install.log`), 'utf8')).toContain('== extract:payload');
+      expect(readFileSync(at(`${INSTALL_LOG_DIR}/answer.toml`), 'utf8')).toContain(
+        'root-password = "<redacted>"',
+      );
+      expect(readFileSync(at(`${INSTALL_LOG_DIR}/install.log`), 'utf8')).toContain(
+        '== extract:payload',
+      );
       // the plaintext password nowhere: target, log, progress output
-      const grep = shTry('grep', ['-r', '-l', '-F', '-s', '--devices=skip', FIXTURE_PASSWORD, root]);
+      const grep = shTry('grep', [
+        '-r',
+        '-l',
+        '-F',
+        '-s',
+        '--devices=skip',
+        FIXTURE_PASSWORD,
+        root,
+      ]);
       expect(grep.stdout.trim(), 'files containing the plaintext password').toBe('');
       expect(grep.status).toBe(1);
     });
@@ -101,14 +147,27 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
     expect(run.stdout).not.toContain(FIXTURE_PASSWORD);
     // argv never carried it either (the runner refuses; recorded calls prove it)
     expect(run.runner.calls.some((c) => c.argv.join(' ').includes(FIXTURE_PASSWORD))).toBe(false);
-    expect(run.runner.calls.some((c) => c.argv[0] === 'mkpasswd' && c.input?.includes(FIXTURE_PASSWORD))).toBe(true);
+    expect(
+      run.runner.calls.some((c) => c.argv[0] === 'mkpasswd' && c.input?.includes(FIXTURE_PASSWORD)),
+    ).toBe(true);
   }
 
   function checkBootloaderCalls(run: InstallRun) {
-    const grub = run.runner.calls.filter((c) => c.argv[0] === 'chroot' && c.argv[2] === 'grub-install').map((c) => c.argv.slice(2).join(' '));
-    expect(grub.some((g) => g.includes('--target=x86_64-efi') && g.includes('--no-nvram') && !g.includes('--removable'))).toBe(true);
+    const grub = run.runner.calls
+      .filter((c) => c.argv[0] === 'chroot' && c.argv[2] === 'grub-install')
+      .map((c) => c.argv.slice(2).join(' '));
+    expect(
+      grub.some(
+        (g) =>
+          g.includes('--target=x86_64-efi') &&
+          g.includes('--no-nvram') &&
+          !g.includes('--removable'),
+      ),
+    ).toBe(true);
     // the removable path gets a copy of that image, and grub.cfg comes from the plan: no update-grub
-    expect(run.runner.calls.map((c) => c.argv.join(' '))).toContain(`cp ${rig.ws.target}/boot/efi/EFI/openve/grubx64.efi ${rig.ws.target}/boot/efi/EFI/BOOT/BOOTX64.EFI`);
+    expect(run.runner.calls.map((c) => c.argv.join(' '))).toContain(
+      `cp ${rig.ws.target}/boot/efi/EFI/openve/grubx64.efi ${rig.ws.target}/boot/efi/EFI/BOOT/BOOTX64.EFI`,
+    );
     expect(run.runner.calls.some((c) => c.argv.includes('update-grub'))).toBe(false);
     const bios = run.plan.steps.flatMap((s) => (s.kind === 'bootloader' ? s.biosDisks : []));
     for (const d of bios) expect(grub).toContain(`grub-install --target=i386-pc --recheck ${d}`);
@@ -116,10 +175,22 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
 
   it('ext4 on LVM-thin, one disk (squashfs rig.payload)', async () => {
     const answer = answerToml({ filesystem: 'ext4', disks: [names()[0] as string] });
-    const run = await runInstall({ answer, hardware: loopProfile(rig.loops.disks), payload: rig.payload.squashfs, ws: rig.ws, shim: rig.shim });
+    const run = await runInstall({
+      answer,
+      hardware: loopProfile(rig.loops.disks),
+      payload: rig.payload.squashfs,
+      ws: rig.ws,
+      shim: rig.shim,
+    });
     expect(run.error).toBeUndefined();
     expect(run.ok).toBe(true);
-    expect(leftovers(rig.ws, rig.shim, rig.loops.disks.map((d) => d.path))).toEqual([]);
+    expect(
+      leftovers(
+        rig.ws,
+        rig.shim,
+        rig.loops.disks.map((d) => d.path),
+      ),
+    ).toEqual([]);
     checkProgress(run);
     checkPartitions(run);
     checkLvSizes(run);
@@ -129,29 +200,83 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
 
   it('xfs on LVM-thin, one disk, over the previous install (tar.zst rig.payload)', async () => {
     const answer = answerToml({ filesystem: 'xfs', disks: [names()[0] as string] });
-    const run = await runInstall({ answer, hardware: loopProfile(rig.loops.disks), payload: rig.payload.tarZst, ws: rig.ws, shim: rig.shim });
+    const run = await runInstall({
+      answer,
+      hardware: loopProfile(rig.loops.disks),
+      payload: rig.payload.tarZst,
+      ws: rig.ws,
+      shim: rig.shim,
+    });
     expect(run.error).toBeUndefined();
     expect(run.ok).toBe(true);
-    expect(leftovers(rig.ws, rig.shim, rig.loops.disks.map((d) => d.path))).toEqual([]);
+    expect(
+      leftovers(
+        rig.ws,
+        rig.shim,
+        rig.loops.disks.map((d) => d.path),
+      ),
+    ).toEqual([]);
     checkPartitions(run);
     checkLvSizes(run);
     await checkTarget(run, 'xfs');
+    // a tar payload: real progress from tar's checkpoints against the size recorded beside it
+    const copying = run.events.flatMap((e) =>
+      e.type === 'progress' &&
+      e.step === 'extract:payload' &&
+      e.text.startsWith('Copying the system: ')
+        ? [e]
+        : [],
+    );
+    expect(copying.length).toBeGreaterThan(5);
+    for (const e of copying)
+      expect(e.text).toMatch(/^Copying the system: \d+ of \d+ MiB(, about .+ left)?$/);
+    const [, done, total] = /(\d+) of (\d+)/.exec(copying[copying.length - 1]?.text ?? '') ?? [];
+    expect(Number(done)).toBeGreaterThan(Number(total) * 0.9); // the last checkpoint is near the recorded size
+    expect(
+      run.events.some(
+        (e) => e.type === 'message' && /^Copied the system \(\d+ MiB\) in \d+\.\d s$/.test(e.text),
+      ),
+    ).toBe(true);
   });
 
   it('a re-run after a killed installer (target still mounted, VG active) wipes the leftovers and succeeds', async () => {
     const answer = answerToml({ filesystem: 'ext4', disks: [names()[0] as string] });
-    const first = await runInstall({ answer, hardware: loopProfile(rig.loops.disks), payload: rig.payload.tarZst, ws: rig.ws, shim: rig.shim });
+    const first = await runInstall({
+      answer,
+      hardware: loopProfile(rig.loops.disks),
+      payload: rig.payload.tarZst,
+      ws: rig.ws,
+      shim: rig.shim,
+    });
     expect(first.ok).toBe(true);
     // what a SIGKILLed install leaves: the VG active, root mounted at the target, /proc bound into it
     await rig.shim.runner().run(['vgchange', '-ay', 'openve']);
     sh('mkdir', ['-p', rig.ws.target]);
     sh('mount', ['/dev/openve/root', rig.ws.target]);
     sh('mount', ['--bind', '/proc', `${rig.ws.target}/proc`]);
-    expect(leftovers(rig.ws, rig.shim, rig.loops.disks.map((d) => d.path)).length).toBeGreaterThan(0);
-    const again = await runInstall({ answer, hardware: loopProfile(rig.loops.disks), payload: rig.payload.squashfs, ws: rig.ws, shim: rig.shim });
+    expect(
+      leftovers(
+        rig.ws,
+        rig.shim,
+        rig.loops.disks.map((d) => d.path),
+      ).length,
+    ).toBeGreaterThan(0);
+    const again = await runInstall({
+      answer,
+      hardware: loopProfile(rig.loops.disks),
+      payload: rig.payload.squashfs,
+      ws: rig.ws,
+      shim: rig.shim,
+    });
     expect(again.error).toBeUndefined();
     expect(again.ok).toBe(true);
-    expect(leftovers(rig.ws, rig.shim, rig.loops.disks.map((d) => d.path))).toEqual([]);
+    expect(
+      leftovers(
+        rig.ws,
+        rig.shim,
+        rig.loops.disks.map((d) => d.path),
+      ),
+    ).toEqual([]);
     const wipe = again.runner.calls.map((c) => c.argv.join(' '));
     expect(wipe).toContain(`umount ${rig.ws.target}/proc`);
     expect(wipe).toContain('vgchange -an openve');
@@ -159,10 +284,22 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
 
   it('btrfs RAID1 on two disks', async () => {
     const answer = answerToml({ filesystem: 'btrfs', disks: names(), raid: 'raid1' });
-    const run = await runInstall({ answer, hardware: loopProfile(rig.loops.disks), payload: rig.payload.squashfs, ws: rig.ws, shim: rig.shim });
+    const run = await runInstall({
+      answer,
+      hardware: loopProfile(rig.loops.disks),
+      payload: rig.payload.squashfs,
+      ws: rig.ws,
+      shim: rig.shim,
+    });
     expect(run.error).toBeUndefined();
     expect(run.ok).toBe(true);
-    expect(leftovers(rig.ws, rig.shim, rig.loops.disks.map((d) => d.path))).toEqual([]);
+    expect(
+      leftovers(
+        rig.ws,
+        rig.shim,
+        rig.loops.disks.map((d) => d.path),
+      ),
+    ).toEqual([]);
     checkPartitions(run);
     checkBootloaderCalls(run);
     const fs = run.plan.steps.find((s) => s.kind === 'mkfs-btrfs');

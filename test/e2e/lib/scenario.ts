@@ -61,8 +61,20 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   const iso = path.join(dir, 'openve.iso');
   const t0 = performance.now();
   await runner.run(
-    [process.execPath, path.join(REPO, 'bin/openve-install.js'), 'build-iso', '--out', iso, '--answer', answer,
-      '--on-first-boot', hook, '--kernel-arg', 'openve.bench-extract=/dev/vda'],
+    [
+      process.execPath,
+      path.join(REPO, 'bin/openve-install.js'),
+      'build-iso',
+      '--out',
+      iso,
+      '--answer',
+      answer,
+      '--on-first-boot',
+      hook,
+      '--for-tests',
+      '--kernel-arg',
+      'openve.bench-extract=/dev/vda',
+    ],
     { cwd: REPO },
   );
   const isoBuild = secs(t0);
@@ -81,7 +93,13 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   const serialInstall = path.join(dir, 'serial-install.log');
   const installStart = performance.now();
   const seen = watchSerial(serialInstall, installStart);
-  const installArgv = qemuArgv({ ...base, iso, isoAs: c.medium ?? 'cdrom', serialLog: serialInstall, noReboot: true });
+  const installArgv = qemuArgv({
+    ...base,
+    iso,
+    isoAs: c.medium ?? 'cdrom',
+    serialLog: serialInstall,
+    noReboot: true,
+  });
   const installRun = runner.run(installArgv, {
     timeoutMs: opts.installTimeoutMs ?? 30 * 60_000,
     reject: false,
@@ -111,9 +129,13 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
     installOk: Boolean(okMatch),
     checks: [],
   };
-  log(`${c.name}: install boot ended after ${installBoot}s (qemu exit ${installResult.exitCode}): ${okMatch ? 'installed' : 'NOT installed'}`);
+  log(
+    `${c.name}: install boot ended after ${installBoot}s (qemu exit ${installResult.exitCode}): ${okMatch ? 'installed' : 'NOT installed'}`,
+  );
   if (!okMatch) {
-    result.installError = failed?.[0] ?? `no OPENVE-INSTALL marker on the serial console (qemu exit ${installResult.exitCode}); see ${serialInstall}`;
+    result.installError =
+      failed?.[0] ??
+      `no OPENVE-INSTALL marker on the serial console (qemu exit ${installResult.exitCode}); see ${serialInstall}`;
     save(dir, result);
     return result;
   }
@@ -131,8 +153,25 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   });
   const ssh = (cmd: string, timeoutMs = 30_000) =>
     runner.run(
-      ['ssh', '-i', key, '-p', String(sshPort), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-        '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', 'root@127.0.0.1', cmd],
+      [
+        'ssh',
+        '-i',
+        key,
+        '-p',
+        String(sshPort),
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=5',
+        '-o',
+        'LogLevel=ERROR',
+        'root@127.0.0.1',
+        cmd,
+      ],
       { reject: false, timeoutMs },
     );
   let exited = false;
@@ -156,10 +195,20 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
     result.installSteps = parseInstallSteps(steps.stdout);
     await ssh('systemctl poweroff', 10_000);
   } else {
-    result.checks = [{ name: 'ssh', ok: false, detail: `no SSH login on 127.0.0.1:${sshPort} (see ${result.serialNode})` }];
+    result.checks = [
+      {
+        name: 'ssh',
+        ok: false,
+        detail: `no SSH login on 127.0.0.1:${sshPort} (see ${result.serialNode})`,
+      },
+    ];
   }
-  const nodeResult = await Promise.race([nodeRun, new Promise<null>((res) => setTimeout(() => res(null), 90_000))]);
-  if (nodeResult === null) log(`${c.name}: node VM did not power off within 90 s (left to its timeout)`);
+  const nodeResult = await Promise.race([
+    nodeRun,
+    new Promise<null>((res) => setTimeout(() => res(null), 90_000)),
+  ]);
+  if (nodeResult === null)
+    log(`${c.name}: node VM did not power off within 90 s (left to its timeout)`);
   save(dir, result);
   return result;
 }
@@ -171,7 +220,8 @@ export function parseInstallSteps(log: string): Record<string, number> {
   const out: Record<string, number> = {};
   const up = /process up ([0-9.]+) s/.exec(log);
   if (up) out.startup = Number(up[1]);
-  for (const m of log.matchAll(/== (\S+) done in (\d+) ms/g)) out[m[1] as string] = Math.round(Number(m[2]) / 100) / 10;
+  for (const m of log.matchAll(/== (\S+) done in (\d+) ms/g))
+    out[m[1] as string] = Math.round(Number(m[2]) / 100) / 10;
   return out;
 }
 

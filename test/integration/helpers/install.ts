@@ -11,11 +11,18 @@ import type { RecordingRunner } from '../../../lib/exec/recording.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { hostShim, type HostShim } from './host-runner.ts';
 import { createLoopDisks, type LoopSet } from './loops.ts';
-import { ensureTestPayload } from './payload.ts';
+import { clearStaleRigs } from './stale.ts';
+import { ensureTestPayload, type TestPayload } from './payload.ts';
 
-const ENV = { ...process.env, PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}`, LVM_SUPPRESS_FD_WARNINGS: '1' };
-export const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', env: ENV });
-export const shTry = (cmd: string, args: string[]) => spawnSync(cmd, args, { encoding: 'utf8', env: ENV });
+const ENV = {
+  ...process.env,
+  PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}`,
+  LVM_SUPPRESS_FD_WARNINGS: '1',
+};
+export const sh = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, { encoding: 'utf8', env: ENV });
+export const shTry = (cmd: string, args: string[]) =>
+  spawnSync(cmd, args, { encoding: 'utf8', env: ENV });
 
 export interface InstallRun {
   ok: boolean;
@@ -41,12 +48,25 @@ export function workspace(): Workspace {
   writeFileSync(hook, '#!/bin/sh\necho first boot\n', { mode: 0o644 });
   const remove = () => {
     // a failed assertion may have left mounts behind: never rm -r through a bind-mounted /dev
-    const mounted = shTry('findmnt', ['-rn', '-o', 'TARGET']).stdout.split('\n').filter((t) => t.startsWith(dir + '/'));
+    const mounted = shTry('findmnt', ['-rn', '-o', 'TARGET'])
+      .stdout.split('\n')
+      .filter((t) => t.startsWith(dir + '/'));
     for (const m of mounted.sort((a, b) => b.length - a.length)) shTry('umount', ['-l', m]);
-    if (shTry('findmnt', ['-rn', '-o', 'TARGET']).stdout.split('\n').some((t) => t.startsWith(dir + '/'))) return;
+    if (
+      shTry('findmnt', ['-rn', '-o', 'TARGET'])
+        .stdout.split('\n')
+        .some((t) => t.startsWith(dir + '/'))
+    )
+      return;
     rmSync(dir, { recursive: true, force: true });
   };
-  return { dir, target: path.join(dir, 'target'), logPath: path.join(dir, 'install.log'), hook, remove };
+  return {
+    dir,
+    target: path.join(dir, 'target'),
+    logPath: path.join(dir, 'install.log'),
+    hook,
+    remove,
+  };
 }
 
 export async function runInstall(opts: {
@@ -73,7 +93,10 @@ export async function runInstall(opts: {
     },
     {
       runner: (log) => {
-        runner = opts.shim.runner((l) => log.line(l), () => log.secrets());
+        runner = opts.shim.runner(
+          (l) => log.line(l),
+          () => log.secrets(),
+        );
         opts.inject?.(runner);
         return runner;
       },
@@ -99,17 +122,28 @@ export function leftovers(ws: Workspace, shim: HostShim, disks: string[]): strin
   const mounts = sh('findmnt', ['-rn', '-o', 'TARGET,SOURCE']).split('\n').filter(Boolean);
   for (const m of mounts) {
     const [t = '', s = ''] = m.split(' ');
-    if (t.startsWith(ws.target) || t.startsWith('/run/openve-install') || disks.some((d) => s.startsWith(d))) problems.push(`mounted: ${m}`);
+    if (
+      t.startsWith(ws.target) ||
+      t.startsWith('/run/openve-install') ||
+      disks.some((d) => s.startsWith(d))
+    )
+      problems.push(`mounted: ${m}`);
   }
-  for (const [vg, lvs] of shim.mapped) problems.push(`VG ${vg} active (${lvs.map((l) => l.lv).join(', ')})`);
+  for (const [vg, lvs] of shim.mapped)
+    problems.push(`VG ${vg} active (${lvs.map((l) => l.lv).join(', ')})`);
   for (const f of shim.fakeMounts) problems.push(`vfat still mounted: ${f}`);
   const swaps = sh('swapon', ['--show=NAME', '--noheadings', '--raw']).split('\n').filter(Boolean);
-  for (const s of swaps) if (s.includes('loop') || s.includes('openve')) problems.push(`swap on: ${s}`);
+  for (const s of swaps)
+    if (s.includes('loop') || s.includes('openve')) problems.push(`swap on: ${s}`);
   return problems;
 }
 
 /** Mount the installed root read-only and hand its path to fn. */
-export async function withInstalledRoot<T>(run: InstallRun, shim: HostShim, fn: (root: string) => T | Promise<T>): Promise<T> {
+export async function withInstalledRoot<T>(
+  run: InstallRun,
+  shim: HostShim,
+  fn: (root: string) => T | Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync('/tmp/openve-it-root-');
   const lvm = run.plan.steps.find((s) => s.kind === 'lvm');
   const r = shim.runner();
@@ -136,21 +170,33 @@ export async function withInstalledRoot<T>(run: InstallRun, shim: HostShim, fn: 
 export interface InstallRig {
   loops: LoopSet;
   shim: HostShim;
-  payload: ReturnType<typeof ensureTestPayload>;
+  payload: TestPayload;
   ws: Workspace;
 }
 export function installRig(disks = 2): InstallRig {
   const rig = {} as InstallRig;
-  beforeAll(() => {
-    rig.payload = ensureTestPayload();
+  beforeAll(async () => {
+    // what a crashed earlier run left (loops, /dev/openve, mounts) would fail this one
+    for (const line of clearStaleRigs()) console.warn(`install rig: stale leftover: ${line}`);
+    rig.payload = await ensureTestPayload();
     rig.loops = createLoopDisks(disks);
     rig.shim = hostShim();
     rig.ws = workspace();
   });
   afterAll(async () => {
-    rig.ws?.remove(); // unmounts leftovers first
-    await rig.shim?.teardown();
-    rig.loops?.detach();
+    // every part is undone even when an earlier one throws (a leftover would fail the next file)
+    const errors: unknown[] = [];
+    const step = async (f: () => unknown) => {
+      try {
+        await f();
+      } catch (err) {
+        errors.push(err);
+      }
+    };
+    await step(() => rig.ws?.remove()); // unmounts leftovers first
+    await step(() => rig.shim?.teardown());
+    await step(() => rig.loops?.detach());
+    if (errors.length > 0) throw errors[0];
   });
   return rig;
 }

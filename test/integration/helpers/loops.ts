@@ -4,8 +4,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { DiskInfo, HardwareProfile } from '../../../contracts/hardware/types.ts';
+import { rigDirPrefix } from './stale.ts';
 
-const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', env: { ...process.env, PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}`, LVM_SUPPRESS_FD_WARNINGS: '1' } }).trim();
+const sh = (cmd: string, args: string[]) =>
+  execFileSync(cmd, args, {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? ''}`,
+      LVM_SUPPRESS_FD_WARNINGS: '1',
+    },
+  }).trim();
 
 export const GiB = 1024 ** 3;
 
@@ -27,15 +36,10 @@ export function isRoot(): boolean {
 }
 
 export function createLoopDisks(count: number, sizeBytes = 40 * GiB): LoopSet {
-  const dir = mkdtempSync(path.join(tmpdir(), 'openve-it-'));
+  // the pid in the name lets a later run tell a dead rig's leftovers from a running one's (stale.ts)
+  const dir = mkdtempSync(path.join(tmpdir(), rigDirPrefix()));
   const disks: LoopDisk[] = [];
-  for (let i = 0; i < count; i++) {
-    const file = path.join(dir, `disk${i}.img`);
-    sh('truncate', ['-s', String(sizeBytes), file]);
-    const dev = sh('losetup', ['-f', '--show', file]);
-    disks.push({ file, path: dev, name: path.basename(dev), sizeBytes });
-  }
-  return {
+  const set: LoopSet = {
     dir,
     disks,
     detach() {
@@ -55,6 +59,18 @@ export function createLoopDisks(count: number, sizeBytes = 40 * GiB): LoopSet {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  try {
+    for (let i = 0; i < count; i++) {
+      const file = path.join(dir, `disk${i}.img`);
+      sh('truncate', ['-s', String(sizeBytes), file]);
+      const dev = sh('losetup', ['-f', '--show', file]);
+      disks.push({ file, path: dev, name: path.basename(dev), sizeBytes });
+    }
+  } catch (err) {
+    set.detach(); // the disks made so far
+    throw err;
+  }
+  return set;
 }
 
 export function loopProfile(disks: LoopDisk[], memoryBytes = 8 * GiB): HardwareProfile {
@@ -82,7 +98,16 @@ export function loopProfile(disks: LoopDisk[], memoryBytes = 8 * GiB): HardwareP
     memoryBytes,
     firmware: 'uefi',
     disks: infos,
-    nics: [{ name: 'eth0', mac: '52:54:00:12:34:56', driver: 'virtio_net', link: true, speedMbps: 1000, udev: {} }],
+    nics: [
+      {
+        name: 'eth0',
+        mac: '52:54:00:12:34:56',
+        driver: 'virtio_net',
+        link: true,
+        speedMbps: 1000,
+        udev: {},
+      },
+    ],
     notes: ['integration test: loop devices described as virtio disks'],
   };
 }
