@@ -3,7 +3,17 @@ import tseslint from 'typescript-eslint';
 import { boundaries } from './eslint.boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'test-results/**', 'node_modules/**', 'build/**', 'bin/**', '**/*.mjs', 'eslint.*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'test-results/**',
+      'node_modules/**',
+      'build/**',
+      'bin/**',
+      '**/*.mjs',
+      'eslint.*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,7 +7,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}', 'test/golden/**/*.test.ts', 'test/ui/**/*.test.{ts,tsx}'] },
+        test: {
+          name: 'unit',
+          include: [
+            'test/unit/**/*.test.{ts,tsx}',
+            'test/golden/**/*.test.ts',
+            'test/ui/**/*.test.{ts,tsx}',
+          ],
+        },
       },
       {
         extends: true,

@@ -19,7 +19,12 @@ function time(fn) {
   return performance.now() - t;
 }
 function run(file, argv) {
-  const r = spawnSync(file, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const r = spawnSync(file, argv, {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`${file} ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
@@ -35,7 +40,8 @@ const baseline = () => {
   run('lsblk', ['-J', '-O', '-b']);
   run('ip', ['-j', 'link']);
 };
-const floorScript = "const {execFileSync:x}=require('node:child_process');x('lsblk',['-J','-O','-b']);x('ip',['-j','link'])";
+const floorScript =
+  "const {execFileSync:x}=require('node:child_process');x('lsblk',['-J','-O','-b']);x('ip',['-j','link'])";
 const nodeFloor = () => run(process.execPath, ['-e', floorScript]);
 
 // warm-up: builds dist/ if sources changed, fills the page cache; and checks the output parses

@@ -30,12 +30,20 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const outFile = args.includes('--out') ? args[args.indexOf('--out') + 1] : path.join(root, 'bench/results/install.json');
+const outFile = args.includes('--out')
+  ? args[args.indexOf('--out') + 1]
+  : path.join(root, 'bench/results/install.json');
 const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 5;
 // --payload FILE: measure this image (e.g. the product payload from the ISO build) instead of the test payload
-const givenPayload = args.includes('--payload') ? path.resolve(args[args.indexOf('--payload') + 1]) : null;
+const givenPayload = args.includes('--payload')
+  ? path.resolve(args[args.indexOf('--payload') + 1])
+  : null;
 const BUDGET = { autoMinusExtractS: 15, extractRatio: 1.2, rssMB: 200 };
-const env = { ...process.env, PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH}`, LVM_SUPPRESS_FD_WARNINGS: '1' };
+const env = {
+  ...process.env,
+  PATH: `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH}`,
+  LVM_SUPPRESS_FD_WARNINGS: '1',
+};
 const sh = (cmd, a, opts = {}) => {
   try {
     return execFileSync(cmd, a, { encoding: 'utf8', env, ...opts }).trim();
@@ -48,8 +56,12 @@ const sh = (cmd, a, opts = {}) => {
         return '';
       }
     };
-    const why = dev ? `\n${raw('lsblk', ['-o', 'NAME,TYPE,MOUNTPOINTS', dev])}\nholders: ${raw('ls', [`/sys/block/${path.basename(dev)}/holders`])}\n${raw('losetup', ['-a'])}` : '';
-    throw new Error(`${cmd} ${a.join(' ')} failed: ${String(err.stderr ?? err.message).trim()}${why}`);
+    const why = dev
+      ? `\n${raw('lsblk', ['-o', 'NAME,TYPE,MOUNTPOINTS', dev])}\nholders: ${raw('ls', [`/sys/block/${path.basename(dev)}/holders`])}\n${raw('losetup', ['-a'])}`
+      : '';
+    throw new Error(
+      `${cmd} ${a.join(' ')} failed: ${String(err.stderr ?? err.message).trim()}${why}`,
+    );
   }
 };
 const shTry = (cmd, a) => {
@@ -66,7 +78,11 @@ if (process.getuid?.() !== 0) {
 }
 
 // the test payload (cached build) and the harness
-const payloadDir = sh('bash', [path.join(root, 'test/payload/build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] }).split('\n').pop();
+const payloadDir = sh('bash', [path.join(root, 'test/payload/build.sh')], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
+  .split('\n')
+  .pop();
 mkdirSync(path.join(root, '.cache'), { recursive: true });
 const tmp = mkdtempSync(path.join(root, '.cache', 'bench-install-'));
 const harness = path.join(tmp, 'auto-host.mjs');
@@ -79,7 +95,10 @@ await build({
   packages: 'external',
   logLevel: 'warning',
 });
-writeFileSync(harness, `import { main } from './entry.mjs';\nprocess.exitCode = await main(process.argv.slice(2));\n`);
+writeFileSync(
+  harness,
+  `import { main } from './entry.mjs';\nprocess.exitCode = await main(process.argv.slice(2));\n`,
+);
 
 const work = mkdtempSync('/tmp/openve-bench-install-');
 const loops = [];
@@ -91,7 +110,11 @@ function loopDisk(name, gib = 40) {
   return dev;
 }
 function cleanup() {
-  for (const m of (shTry('findmnt', ['-rn', '-o', 'TARGET']) ?? '').split('\n').filter((t) => t.startsWith(work)).sort((a, b) => b.length - a.length)) shTry('umount', ['-l', m]);
+  for (const m of (shTry('findmnt', ['-rn', '-o', 'TARGET']) ?? '')
+    .split('\n')
+    .filter((t) => t.startsWith(work))
+    .sort((a, b) => b.length - a.length))
+    shTry('umount', ['-l', m]);
   for (const d of loops) {
     shTry('partx', ['-d', d]);
     shTry('losetup', ['-d', d]);
@@ -105,7 +128,15 @@ process.on('exit', cleanup);
 // a loop disk (device-mapper would be one layer here too), ext4 on top.
 function byHand(format, payload, n) {
   const disk = loopDisk(`hand-${format}-${n}`);
-  const dev = sh('losetup', ['-f', '--show', '-o', String(2 * 1024 ** 3), '--sizelimit', String(10 * 1024 ** 3), disk]);
+  const dev = sh('losetup', [
+    '-f',
+    '--show',
+    '-o',
+    String(2 * 1024 ** 3),
+    '--sizelimit',
+    String(10 * 1024 ** 3),
+    disk,
+  ]);
   loops.unshift(dev);
   const mnt = path.join(work, `hand-${format}-${n}`);
   mkdirSync(mnt);
@@ -114,7 +145,18 @@ function byHand(format, payload, n) {
   const argv =
     format === 'squashfs'
       ? ['unsquashfs', '-f', '-d', mnt, payload]
-      : ['tar', '--zstd', '-xpf', payload, '-C', mnt, '--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner'];
+      : [
+          'tar',
+          '--zstd',
+          '-xpf',
+          payload,
+          '-C',
+          mnt,
+          '--xattrs',
+          '--xattrs-include=*',
+          '--acls',
+          '--numeric-owner',
+        ];
   // no sync between mkfs and extraction: auto does not sync there either (same conditions)
   const t0 = performance.now();
   execFileSync(argv[0], argv.slice(1), { env, stdio: 'ignore' });
@@ -135,7 +177,26 @@ function runAuto(format, payload, n) {
   const log = path.join(work, `install-${format}-${n}.log`);
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', '#time maxrsskB=%M', process.execPath, harness, '--answer', answer, '--payload', payload, '--disks', dev, '--target', target, '--log', log], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      '/usr/bin/time',
+      [
+        '-f',
+        '#time maxrsskB=%M',
+        process.execPath,
+        harness,
+        '--answer',
+        answer,
+        '--payload',
+        payload,
+        '--disks',
+        dev,
+        '--target',
+        target,
+        '--log',
+        log,
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const marks = [];
     let buf = '';
     let err = '';
@@ -152,13 +213,30 @@ function runAuto(format, payload, n) {
     child.on('exit', (code) => {
       const wall = (performance.now() - t0) / 1000;
       const finished = marks.find((m) => m.e.type === 'finished');
-      if (code !== 0 || !finished?.e.ok) return reject(new Error(`auto (${format}) failed (exit ${code}):\n${err}\n${marks.filter((m) => m.e.type === 'error').map((m) => m.e.text).join('\n')}`));
+      if (code !== 0 || !finished?.e.ok)
+        return reject(
+          new Error(
+            `auto (${format}) failed (exit ${code}):\n${err}\n${marks
+              .filter((m) => m.e.type === 'error')
+              .map((m) => m.e.text)
+              .join('\n')}`,
+          ),
+        );
       const logText = readFileSync(log, 'utf8');
       const doneMs = Number(/== extract:payload done in (\d+) ms/.exec(logText)?.[1]);
-      const stepMs = Object.fromEntries([...logText.matchAll(/== (\S+) done in (\d+) ms/g)].map((m) => [m[1], Number(m[2])]));
+      const stepMs = Object.fromEntries(
+        [...logText.matchAll(/== (\S+) done in (\d+) ms/g)].map((m) => [m[1], Number(m[2])]),
+      );
       const vmHWMkB = JSON.parse(/#rss (\{.*\})/.exec(err)?.[1] ?? '{}').vmHWMkB;
       const timeMaxRsskB = Number(/#time maxrsskB=(\d+)/.exec(err)?.[1]);
-      resolve({ stepMs, wallS: wall, extractS: doneMs / 1000, vmHWMkB, timeMaxRsskB, installerReportedS: finished.e.seconds });
+      resolve({
+        stepMs,
+        wallS: wall,
+        extractS: doneMs / 1000,
+        vmHWMkB,
+        timeMaxRsskB,
+        installerReportedS: finished.e.seconds,
+      });
     });
   });
 }
@@ -184,18 +262,36 @@ function abExtract(format, payload, pairs) {
   const handMs = [];
   const stepMs = [];
   for (let i = 0; i < pairs * 2; i++) {
-    const mode = (i % 4 === 0 || i % 4 === 3) ? 'hand' : 'step';
+    const mode = i % 4 === 0 || i % 4 === 3 ? 'hand' : 'step';
     mkfsRetry(disk);
     sh('mount', [disk, mnt]);
     sh('sync', []);
     if (mode === 'hand') {
-      const argv = format === 'squashfs' ? ['unsquashfs', '-f', '-d', mnt, payload] : ['tar', '--zstd', '-xpf', payload, '-C', mnt, '--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner'];
+      const argv =
+        format === 'squashfs'
+          ? ['unsquashfs', '-f', '-d', mnt, payload]
+          : [
+              'tar',
+              '--zstd',
+              '-xpf',
+              payload,
+              '-C',
+              mnt,
+              '--xattrs',
+              '--xattrs-include=*',
+              '--acls',
+              '--numeric-owner',
+            ];
       const t0 = performance.now();
       execFileSync(argv[0], argv.slice(1), { env, stdio: 'ignore' });
       execFileSync('sync', ['-f', mnt], { env });
       handMs.push(Math.round(performance.now() - t0));
     } else {
-      const r = spawnSync(process.execPath, [harness, '--extract-only', '--payload', payload, '--target', mnt], { env, encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        [harness, '--extract-only', '--payload', payload, '--target', mnt],
+        { env, encoding: 'utf8' },
+      );
       if (r.status !== 0) throw new Error(`extract-only failed: ${r.stderr}`);
       stepMs.push(JSON.parse(/#extract (\{.*\})/.exec(r.stderr)?.[1] ?? '{}').ms);
     }
@@ -245,7 +341,13 @@ try {
       installerPeakRssMB: round(auto.vmHWMkB / 1024),
       withChildrenMaxRssMB: round(auto.timeMaxRsskB / 1024),
       stepMsLastRun: autos[autos.length - 1].stepMs,
-      samples: { abHandMs: ab.handMs, abStepMs: ab.stepMs, handExtractS: hand.map(round), autoExtractS: autos.map((a) => round(a.extractS)), autoWallS: autos.map((a) => round(a.wallS)) },
+      samples: {
+        abHandMs: ab.handMs,
+        abStepMs: ab.stepMs,
+        handExtractS: hand.map(round),
+        autoExtractS: autos.map((a) => round(a.extractS)),
+        autoWallS: autos.map((a) => round(a.wallS)),
+      },
     };
     console.error(`${format}: ${JSON.stringify(results[format])}`);
   }
@@ -263,8 +365,21 @@ function round(x) {
 // The extraction budget is judged on the A/B figure (same tool, same image, same filesystem state,
 // same script); the in-install ratio (extractRatio) also carries the target's different history
 // (fresh LVs, other dirty data) and is reported beside it.
-const ok = Object.values(results).every((r) => r.autoMinusExtractS < BUDGET.autoMinusExtractS && r.abExtractRatio <= BUDGET.extractRatio && r.installerPeakRssMB < BUDGET.rssMB);
-const report = { bench: 'install', date: new Date().toISOString(), loadavg: readFileSync('/proc/loadavg', 'utf8').trim(), budget: BUDGET, results, ok, note: 'ext4 on LVM-thin, 40 GiB sparse loop disk; host runner (LVs on loop devices, vfat/grub recorded)' };
+const ok = Object.values(results).every(
+  (r) =>
+    r.autoMinusExtractS < BUDGET.autoMinusExtractS &&
+    r.abExtractRatio <= BUDGET.extractRatio &&
+    r.installerPeakRssMB < BUDGET.rssMB,
+);
+const report = {
+  bench: 'install',
+  date: new Date().toISOString(),
+  loadavg: readFileSync('/proc/loadavg', 'utf8').trim(),
+  budget: BUDGET,
+  results,
+  ok,
+  note: 'ext4 on LVM-thin, 40 GiB sparse loop disk; host runner (LVs on loop devices, vfat/grub recorded)',
+};
 mkdirSync(path.dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify(report, null, 2) + '\n');
 console.log(JSON.stringify(report, null, 2));

@@ -21,7 +21,9 @@ const haveTime = existsSync(TIME);
 
 /** { wall, cpu } in ms; wall includes the /usr/bin/time wrapper's few hundred microseconds. */
 function time(args) {
-  const [cmd, argv] = haveTime ? [TIME, ['-f', 'cpu %U %S', process.execPath, ...args]] : [process.execPath, args];
+  const [cmd, argv] = haveTime
+    ? [TIME, ['-f', 'cpu %U %S', process.execPath, ...args]]
+    : [process.execPath, args];
   const start = process.hrtime.bigint();
   const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8' });
   const wall = Number(process.hrtime.bigint() - start) / 1e6;

@@ -27,8 +27,14 @@ const stubs = {
 const stubPlugin = {
   name: 'openve-stubs',
   setup(b) {
-    b.onResolve({ filter: /^(react-devtools-core|is-in-ci)$/ }, (args) => ({ path: args.path, namespace: 'openve-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'openve-stub' }, (args) => ({ contents: stubs[args.path], loader: 'js' }));
+    b.onResolve({ filter: /^(react-devtools-core|is-in-ci)$/ }, (args) => ({
+      path: args.path,
+      namespace: 'openve-stub',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'openve-stub' }, (args) => ({
+      contents: stubs[args.path],
+      loader: 'js',
+    }));
   },
 };
 
@@ -54,7 +60,9 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
     logLevel: 'warning',
     define: { 'process.env.NODE_ENV': '"production"' },
     // CJS dependencies inlined into ESM need a require().
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
   });
 }
 

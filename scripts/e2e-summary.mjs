@@ -4,7 +4,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
-const dirs = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['test-results/e2e', 'test-results/e2e-matrix'];
+const dirs =
+  process.argv.slice(2).length > 0
+    ? process.argv.slice(2)
+    : ['test-results/e2e', 'test-results/e2e-matrix'];
 const rows = [];
 for (const dir of dirs) {
   if (!existsSync(dir)) continue;
@@ -32,7 +35,20 @@ for (const dir of dirs) {
     ]);
   }
 }
-const head = ['case', 'installed', 'boot to installer', 'install', 'extract alone', 'install/alone', 'extract step', 'install/step', 'start-up', 'node to SSH', 'total', 'checks ok'];
+const head = [
+  'case',
+  'installed',
+  'boot to installer',
+  'install',
+  'extract alone',
+  'install/alone',
+  'extract step',
+  'install/step',
+  'start-up',
+  'node to SSH',
+  'total',
+  'checks ok',
+];
 console.log(`| ${head.join(' | ')} |`);
 console.log(`|${head.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -14,8 +14,7 @@ export type RootPassword =
   | { kind: 'hashed'; hash: string }; // crypt(3): $y$, $6$ or $5$
 
 export type Fqdn =
-  | { source: 'from-answer'; value: string }
-  | { source: 'from-dhcp'; domain?: string };
+  { source: 'from-answer'; value: string } | { source: 'from-dhcp'; domain?: string };
 
 export interface GlobalAnswers {
   keyboard: string; // Proxmox keyboard id: 'en-us', 'de', 'fr-ch', ...
@@ -38,7 +37,17 @@ export interface NetworkAnswers {
   /** picks the management NIC; empty = first NIC with link, else first NIC */
   filter: UdevFilter;
   pinning: { enabled: boolean; mapping: Record<string, string> }; // MAC (lower case) -> interface name
-  bond?: { mode: 'active-backup' | 'balance-rr' | 'balance-xor' | 'broadcast' | '802.3ad' | 'balance-tlb' | 'balance-alb'; filter: UdevFilter };
+  bond?: {
+    mode:
+      | 'active-backup'
+      | 'balance-rr'
+      | 'balance-xor'
+      | 'broadcast'
+      | '802.3ad'
+      | 'balance-tlb'
+      | 'balance-alb';
+    filter: UdevFilter;
+  };
   vlan?: number; // 1-4094, tag of the management network on vmbr0
 }
 
@@ -52,7 +61,8 @@ export interface LvmOptions {
 
 export interface DiskAnswers {
   filesystem: Filesystem;
-  selection: { kind: 'list'; disks: string[] } | { kind: 'filter'; filter: UdevFilter; match: FilterMatch };
+  selection:
+    { kind: 'list'; disks: string[] } | { kind: 'filter'; filter: UdevFilter; match: FilterMatch };
   lvm: LvmOptions;
   btrfs: { raid?: BtrfsRaid; compress?: 'on' | 'off' | 'zlib' | 'lzo' | 'zstd'; hdsize?: number };
 }

@@ -3,7 +3,8 @@
 // `--hardware FIXTURE.json` replay recorded machines.
 
 export type DiskKind = 'disk' | 'loop' | 'rom' | 'ram' | 'md' | 'dm' | 'other';
-export type Transport = 'sata' | 'sas' | 'nvme' | 'usb' | 'virtio' | 'scsi' | 'mmc' | 'ide' | 'unknown';
+export type Transport =
+  'sata' | 'sas' | 'nvme' | 'usb' | 'virtio' | 'scsi' | 'mmc' | 'ide' | 'unknown';
 
 export interface DiskInfo {
   name: string; // 'sda', 'nvme0n1', 'vda'

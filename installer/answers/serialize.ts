@@ -24,14 +24,18 @@ export function serializeAnswers(answers: Answers, options: SerializeOptions = {
   const g = answers.global;
   let password: Table;
   if (g.rootPassword.kind === 'hashed') password = { 'root-password-hashed': g.rootPassword.hash };
-  else if (options.hashPassword) password = { 'root-password-hashed': options.hashPassword(g.rootPassword.value) };
+  else if (options.hashPassword)
+    password = { 'root-password-hashed': options.hashPassword(g.rootPassword.value) };
   else throw new Error('serializeAnswers: a plaintext root password needs options.hashPassword');
 
   const doc: Table = {
     global: defined({
       keyboard: g.keyboard,
       country: g.country,
-      fqdn: g.fqdn.source === 'from-answer' ? g.fqdn.value : defined({ source: 'from-dhcp', domain: g.fqdn.domain }),
+      fqdn:
+        g.fqdn.source === 'from-answer'
+          ? g.fqdn.value
+          : defined({ source: 'from-dhcp', domain: g.fqdn.domain }),
       mailto: g.mailto,
       timezone: g.timezone,
       ...password,
@@ -44,7 +48,12 @@ export function serializeAnswers(answers: Answers, options: SerializeOptions = {
   };
   const fb = answers.firstBoot;
   if (fb) {
-    doc['first-boot'] = defined({ source: fb.source, ordering: fb.ordering, url: fb.url, 'cert-fingerprint': fb.certFingerprint });
+    doc['first-boot'] = defined({
+      source: fb.source,
+      ordering: fb.ordering,
+      url: fb.url,
+      'cert-fingerprint': fb.certFingerprint,
+    });
   }
   const hook = answers.webhook;
   if (hook) {
@@ -97,7 +106,13 @@ function serializeDisks(d: Answers['disk']): Table {
 // ---------- redaction ----------
 
 /** Keys whose values are secrets (plaintext password, tokens), including Proxmox's old spellings. */
-const SECRET_KEYS = new Set(['root-password', 'root_password', 'token', 'auth-token', 'auth_token']);
+const SECRET_KEYS = new Set([
+  'root-password',
+  'root_password',
+  'token',
+  'auth-token',
+  'auth_token',
+]);
 export const REDACTED = '<redacted>';
 
 const KEY = String.raw`(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')`;
@@ -160,7 +175,9 @@ export function redactAnswerText(text: string): string {
   } catch {
     return rewritten
       .split('\n')
-      .map((line) => (/password|token/i.test(line) && !line.includes(REDACTED) ? `# ${REDACTED} line` : line))
+      .map((line) =>
+        /password|token/i.test(line) && !line.includes(REDACTED) ? `# ${REDACTED} line` : line,
+      )
       .join('\n');
   }
   const secrets: string[] = [];

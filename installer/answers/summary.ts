@@ -3,7 +3,10 @@
 import type { Answers } from '../../contracts/answers/types.ts';
 
 export function summarizeAnswers(a: Answers): string {
-  const name = a.global.fqdn.source === 'from-answer' ? a.global.fqdn.value : `fqdn from-dhcp${a.global.fqdn.domain ? ` (domain ${a.global.fqdn.domain})` : ''}`;
+  const name =
+    a.global.fqdn.source === 'from-answer'
+      ? a.global.fqdn.value
+      : `fqdn from-dhcp${a.global.fqdn.domain ? ` (domain ${a.global.fqdn.domain})` : ''}`;
   const d = a.disk;
   const fs = d.filesystem === 'btrfs' ? `btrfs ${d.btrfs.raid ?? ''}`.trim() : d.filesystem;
   const where =
@@ -13,10 +16,16 @@ export function summarizeAnswers(a: Answers): string {
           .map(([k, v]) => `${k}=${v}`)
           .join(' ')} (match ${d.selection.match})`;
   const n = a.network;
-  const net = n.source === 'from-answer' ? `network from-answer ${n.cidr ?? ''}`.trim() : 'network from-dhcp';
+  const net =
+    n.source === 'from-answer' ? `network from-answer ${n.cidr ?? ''}`.trim() : 'network from-dhcp';
   const parts = [name, `${fs} on ${where}`, net];
   if (n.vlan !== undefined) parts.push(`vlan ${n.vlan}`);
   if (n.bond) parts.push(`bond ${n.bond.mode}`);
-  if (a.cluster) parts.push(a.cluster.mode === 'create' ? `cluster create ${a.cluster.name}` : `cluster join ${a.cluster.master}`);
+  if (a.cluster)
+    parts.push(
+      a.cluster.mode === 'create'
+        ? `cluster create ${a.cluster.name}`
+        : `cluster join ${a.cluster.master}`,
+    );
   return parts.join(', ');
 }

@@ -22,7 +22,8 @@ export function archiveOf(entries: readonly ArchiveEntry[], mtime: Date): Uint8A
   const parts: Buffer[] = [];
   for (const e of entries) {
     const rel = e.path.replace(/^\/+/, '');
-    if (!rel || rel.split('/').includes('..')) throw new Error(`archive: path ${JSON.stringify(e.path)} is not inside the target`);
+    if (!rel || rel.split('/').includes('..'))
+      throw new Error(`archive: path ${JSON.stringify(e.path)} is not inside the target`);
     const body = e.type === 'file' ? Buffer.from(e.content ?? '', 'utf8') : Buffer.alloc(0);
     const header = new Header({
       path: e.type === 'dir' ? `${rel}/` : rel,
@@ -37,7 +38,8 @@ export function archiveOf(entries: readonly ArchiveEntry[], mtime: Date): Uint8A
       ...(e.type === 'symlink' ? { linkpath: e.target ?? '' } : {}),
     });
     const block = Buffer.alloc(BLOCK);
-    if (header.encode(block, 0)) throw new Error(`archive: ${e.path} needs a pax header (path or link too long)`);
+    if (header.encode(block, 0))
+      throw new Error(`archive: ${e.path} needs a pax header (path or link too long)`);
     parts.push(block, body, Buffer.alloc((BLOCK - (body.length % BLOCK)) % BLOCK));
   }
   parts.push(Buffer.alloc(2 * BLOCK));
@@ -53,7 +55,7 @@ export function unpackArgv(root: string): string[] {
 export function listArchive(data: Uint8Array): (ArchiveEntry & { uid: number; gid: number })[] {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const out: (ArchiveEntry & { uid: number; gid: number })[] = [];
-  for (let off = 0; off + BLOCK <= buf.length; ) {
+  for (let off = 0; off + BLOCK <= buf.length;) {
     const h = new Header(buf, off);
     if (h.nullBlock) break;
     const size = h.size ?? 0;

@@ -4,7 +4,10 @@ import type { ApplyContext } from './context.ts';
 import { releaseTarget } from './handlers/mount.ts';
 import { swapoffVolumeGroup } from './handlers/storage.ts';
 
-export async function cleanup(ctx: ApplyContext, extraVgs: readonly string[] = []): Promise<string[]> {
+export async function cleanup(
+  ctx: ApplyContext,
+  extraVgs: readonly string[] = [],
+): Promise<string[]> {
   const problems: string[] = [];
   const attempt = async (argv: string[]) => {
     try {
@@ -32,8 +35,11 @@ export async function cleanup(ctx: ApplyContext, extraVgs: readonly string[] = [
     } catch {
       /* best effort */
     }
-    const exists = await ctx.runner.run(['vgs', '--noheadings', '-o', 'vg_name', vg], { reject: false }).catch(() => null);
-    if (exists && exists.exitCode === 0 && exists.stdout.trim()) await attempt(['vgchange', '-an', vg]);
+    const exists = await ctx.runner
+      .run(['vgs', '--noheadings', '-o', 'vg_name', vg], { reject: false })
+      .catch(() => null);
+    if (exists && exists.exitCode === 0 && exists.stdout.trim())
+      await attempt(['vgchange', '-an', vg]);
   }
   ctx.state.vgs.clear();
   await attempt(['sync']);

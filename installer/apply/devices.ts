@@ -22,7 +22,9 @@ export function descendantsDeepestFirst(nodes: BlockNode[]): BlockNode[] {
 }
 
 export async function lsblkTree(ctx: ApplyContext, device: string): Promise<BlockNode[]> {
-  const r = await ctx.runner.run(['lsblk', '-J', '-p', '-o', 'NAME,TYPE,MOUNTPOINTS', device], { reject: false });
+  const r = await ctx.runner.run(['lsblk', '-J', '-p', '-o', 'NAME,TYPE,MOUNTPOINTS', device], {
+    reject: false,
+  });
   if (r.exitCode !== 0) return [];
   return parseLsblk(r.stdout);
 }
@@ -44,13 +46,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Wait until each path is a block device. There is no udev on every machine we run on (docs/design.md §5):
  * devtmpfs creates the node when the kernel adds the partition, so polling is enough.
  */
-export async function waitForBlockDevices(ctx: ApplyContext, paths: string[], timeoutMs = ctx.deviceTimeoutMs): Promise<string[]> {
+export async function waitForBlockDevices(
+  ctx: ApplyContext,
+  paths: string[],
+  timeoutMs = ctx.deviceTimeoutMs,
+): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   let missing = [...paths];
   for (;;) {
     // all present (the usual case): one process instead of one per path
     if (missing.length > 1) {
-      const all = await ctx.runner.run(['test', ...missing.flatMap((p, i) => [...(i > 0 ? ['-a'] : []), '-b', p])], { reject: false });
+      const all = await ctx.runner.run(
+        ['test', ...missing.flatMap((p, i) => [...(i > 0 ? ['-a'] : []), '-b', p])],
+        { reject: false },
+      );
       if (all.exitCode === 0) return [];
     }
     const still: string[] = [];

@@ -17,7 +17,13 @@ export async function run(args: string[]): Promise<number> {
     // zod is only loaded for recorded profiles: detection itself stays lean (bench/detect.mjs)
     const { loadHardwareFile } = await import('../hardware/fixture.ts');
     profile = loadHardwareFile(values.hardware);
-  } else profile = await detectHardware(undefined, values['bring-up'] ? { linkWaitMs: LINK_WAIT_MS } : {});
-  process.stdout.write(values.json ? JSON.stringify(profile, null, 2) + '\n' : formatProfile(profile));
+  } else
+    profile = await detectHardware(
+      undefined,
+      values['bring-up'] ? { linkWaitMs: LINK_WAIT_MS } : {},
+    );
+  process.stdout.write(
+    values.json ? JSON.stringify(profile, null, 2) + '\n' : formatProfile(profile),
+  );
   return 0;
 }

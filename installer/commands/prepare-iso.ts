@@ -25,7 +25,12 @@ import {
   type EmbedFile,
 } from '../locate/embed.ts';
 import { renderAnswerUrlFile } from '../locate/leases.ts';
-import { ANSWER_FILE_NAME, ANSWER_URL_FILE_NAME, FIRST_BOOT_FILE_NAME, ISO_OPENVE_DIR } from '../locate/paths.ts';
+import {
+  ANSWER_FILE_NAME,
+  ANSWER_URL_FILE_NAME,
+  FIRST_BOOT_FILE_NAME,
+  ISO_OPENVE_DIR,
+} from '../locate/paths.ts';
 import { isFingerprint } from '../../lib/net/pinned.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
 
@@ -37,14 +42,31 @@ interface IsoFacts {
 
 async function probeIso(runner: CommandRunner, iso: string, flag: string): Promise<IsoFacts> {
   const r = await runner.run(
-    ['xorriso', '-indev', iso, '-pvd_info', '-report_el_torito', 'plain', '-report_system_area', 'plain', '-lsl', `/${ISO_OPENVE_DIR}`],
+    [
+      'xorriso',
+      '-indev',
+      iso,
+      '-pvd_info',
+      '-report_el_torito',
+      'plain',
+      '-report_system_area',
+      'plain',
+      '-lsl',
+      `/${ISO_OPENVE_DIR}`,
+    ],
     { reject: false, timeoutMs: 120_000 },
   );
   const text = `${r.stdout}\n${r.stderr}`;
   const volumeId = parseVolumeId(text);
   if (!volumeId || /No ISO 9660 image at LBA|is blank/.test(text)) {
-    const why = text.split('\n').find((l) => /FAILURE|SORRY|No ISO 9660/.test(l))?.trim();
-    throw new UserError({ path: flag, message: `${iso} is not an ISO 9660 image${why ? ` (${why})` : ''}` });
+    const why = text
+      .split('\n')
+      .find((l) => /FAILURE|SORRY|No ISO 9660/.test(l))
+      ?.trim();
+    throw new UserError({
+      path: flag,
+      message: `${iso} is not an ISO 9660 image${why ? ` (${why})` : ''}`,
+    });
   }
   return { volumeId, boot: parseBootSignature(text), openveFiles: parseLsl(text) };
 }
@@ -61,8 +83,14 @@ async function checkHook(path: string): Promise<Issue | undefined> {
     await fh.close();
   }
   // it is executed directly at first boot: it needs an interpreter line or to be a binary
-  if (!(head[0] === 0x23 && head[1] === 0x21) && !head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
-    return { path: '--on-first-boot', message: `${path} must start with an interpreter line such as #!/bin/sh (or be an ELF executable)` };
+  if (
+    !(head[0] === 0x23 && head[1] === 0x21) &&
+    !head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))
+  ) {
+    return {
+      path: '--on-first-boot',
+      message: `${path} must start with an interpreter line such as #!/bin/sh (or be an ELF executable)`,
+    };
   }
   return undefined;
 }
@@ -81,11 +109,20 @@ export interface PrepareOptions {
 /** Checks everything about the request that does not need the ISO. */
 async function checkRequest(opts: PrepareOptions): Promise<void> {
   if (resolve(opts.inIso) === resolve(opts.outIso)) {
-    throw new UserError({ path: '--out', message: 'must differ from --in (the input ISO is read while the output is written)' });
+    throw new UserError({
+      path: '--out',
+      message: 'must differ from --in (the input ISO is read while the output is written)',
+    });
   }
-  if (opts.answer && opts.answerUrl) throw new UserError({ path: '--answer-url', message: 'give either --answer or --answer-url, not both' });
-  if (!opts.answer && !opts.answerUrl) throw new UserError({ path: '--answer', message: 'required (or --answer-url URL)' });
-  if (opts.certFingerprint && !opts.answerUrl) throw new UserError({ path: '--cert-fingerprint', message: 'only used with --answer-url' });
+  if (opts.answer && opts.answerUrl)
+    throw new UserError({
+      path: '--answer-url',
+      message: 'give either --answer or --answer-url, not both',
+    });
+  if (!opts.answer && !opts.answerUrl)
+    throw new UserError({ path: '--answer', message: 'required (or --answer-url URL)' });
+  if (opts.certFingerprint && !opts.answerUrl)
+    throw new UserError({ path: '--cert-fingerprint', message: 'only used with --answer-url' });
 
   let source: string | undefined;
   if (opts.answer) {
@@ -93,26 +130,48 @@ async function checkRequest(opts: PrepareOptions): Promise<void> {
     try {
       text = await readFile(opts.answer, 'utf8');
     } catch {
-      throw new UserError({ path: '--answer', message: `${opts.answer}: cannot read the answer file` });
+      throw new UserError({
+        path: '--answer',
+        message: `${opts.answer}: cannot read the answer file`,
+      });
     }
     const parsed = parseAnswers(text);
     if (!parsed.ok) {
-      throw new UserError([...parsed.issues, { path: '--answer', message: `${opts.answer} is not a valid answer file; ${opts.outIso} was not written` }]);
+      throw new UserError([
+        ...parsed.issues,
+        {
+          path: '--answer',
+          message: `${opts.answer} is not a valid answer file; ${opts.outIso} was not written`,
+        },
+      ]);
     }
     source = parsed.value.firstBoot?.source;
     if (source === 'from-iso' && !opts.firstBoot) {
-      throw new UserError({ path: 'first-boot.source', message: '"from-iso" needs the hook on the ISO: add --on-first-boot SCRIPT' });
+      throw new UserError({
+        path: 'first-boot.source',
+        message: '"from-iso" needs the hook on the ISO: add --on-first-boot SCRIPT',
+      });
     }
   } else {
     const url = opts.answerUrl!;
     if (!/^https?:\/\/[^/\s]+/i.test(url) || /\s/.test(url)) {
-      throw new UserError({ path: '--answer-url', message: `expected an http:// or https:// URL, got ${JSON.stringify(url)}` });
+      throw new UserError({
+        path: '--answer-url',
+        message: `expected an http:// or https:// URL, got ${JSON.stringify(url)}`,
+      });
     }
     if (opts.certFingerprint !== undefined) {
       if (!isFingerprint(opts.certFingerprint)) {
-        throw new UserError({ path: '--cert-fingerprint', message: 'expected a SHA-256 certificate fingerprint: 64 hex digits, colons optional' });
+        throw new UserError({
+          path: '--cert-fingerprint',
+          message: 'expected a SHA-256 certificate fingerprint: 64 hex digits, colons optional',
+        });
       }
-      if (!/^https:/i.test(url)) throw new UserError({ path: '--cert-fingerprint', message: 'a certificate fingerprint needs an https:// URL' });
+      if (!/^https:/i.test(url))
+        throw new UserError({
+          path: '--cert-fingerprint',
+          message: 'a certificate fingerprint needs an https:// URL',
+        });
     }
   }
   if (opts.firstBoot) {
@@ -131,7 +190,13 @@ async function checkRequest(opts: PrepareOptions): Promise<void> {
 export async function prepareIso(
   opts: PrepareOptions,
   runner: CommandRunner = createRunner('real'),
-): Promise<{ outIso: string; volumeId: string; files: string[]; boot: BootSignature; bytes: number }> {
+): Promise<{
+  outIso: string;
+  volumeId: string;
+  files: string[];
+  boot: BootSignature;
+  bytes: number;
+}> {
   // 1. the request, the answer validated before anything else happens
   await checkRequest(opts);
   const inIso = resolve(opts.inIso);
@@ -140,7 +205,10 @@ export async function prepareIso(
   // 2. the input ISO
   const before = await probeIso(runner, inIso, '--in');
   if (before.boot.elTorito.length === 0) {
-    throw new UserError({ path: '--in', message: `${opts.inIso} has no El Torito boot image: not a bootable openve ISO` });
+    throw new UserError({
+      path: '--in',
+      message: `${opts.inIso} has no El Torito boot image: not a bootable openve ISO`,
+    });
   }
 
   const scratch = await mkdtemp(join(tmpdir(), 'openve-prepare-iso-'));
@@ -153,7 +221,8 @@ export async function prepareIso(
       await writeFile(urlFile, renderAnswerUrlFile(opts.answerUrl!, opts.certFingerprint));
       add.push({ source: urlFile, isoPath: ISO_ANSWER_URL, mode: '0644' });
     }
-    if (opts.firstBoot) add.push({ source: resolve(opts.firstBoot), isoPath: ISO_FIRST_BOOT, mode: '0755' });
+    if (opts.firstBoot)
+      add.push({ source: resolve(opts.firstBoot), isoPath: ISO_FIRST_BOOT, mode: '0755' });
     // what an earlier prepare-iso left and this one does not replace must go: a stale hook would
     // run, a stale answer.toml would win over a new answer URL
     const managed: [string, string][] = [
@@ -161,31 +230,57 @@ export async function prepareIso(
       [ANSWER_URL_FILE_NAME, ISO_ANSWER_URL],
       [FIRST_BOOT_FILE_NAME, ISO_FIRST_BOOT],
     ];
-    const remove = managed.filter(([name, path]) => before.openveFiles.includes(name) && !add.some((a) => a.isoPath === path)).map(([, p]) => p);
+    const remove = managed
+      .filter(
+        ([name, path]) => before.openveFiles.includes(name) && !add.some((a) => a.isoPath === path),
+      )
+      .map(([, p]) => p);
 
     // 3. write next to OUT, check, then rename: OUT is never a half-written or unbootable image
     await rm(partial, { force: true });
-    const w = await runner.run(embedArgv({ inIso, outIso: partial, volumeId: before.volumeId, remove, add }), { reject: false, timeoutMs: 30 * 60_000 });
+    const w = await runner.run(
+      embedArgv({ inIso, outIso: partial, volumeId: before.volumeId, remove, add }),
+      { reject: false, timeoutMs: 30 * 60_000 },
+    );
     if (w.exitCode !== 0) {
-      const tail = `${w.stdout}\n${w.stderr}`.trim().split('\n').filter((l) => /FAILURE|SORRY|MISHAP|FATAL|aborting/.test(l)).slice(-5).join('; ');
-      throw new Error(`xorriso could not write ${opts.outIso} (exit ${w.exitCode}): ${tail || 'no message'}`);
+      const tail = `${w.stdout}\n${w.stderr}`
+        .trim()
+        .split('\n')
+        .filter((l) => /FAILURE|SORRY|MISHAP|FATAL|aborting/.test(l))
+        .slice(-5)
+        .join('; ');
+      throw new Error(
+        `xorriso could not write ${opts.outIso} (exit ${w.exitCode}): ${tail || 'no message'}`,
+      );
     }
     const after = await probeIso(runner, partial, '--out');
     const problems = compareBoot(before.boot, after.boot);
-    if (after.volumeId !== before.volumeId) problems.push(`volume id changed from ${before.volumeId} to ${after.volumeId}`);
-    for (const f of add) if (!after.openveFiles.includes(f.isoPath.split('/').pop()!)) problems.push(`${f.isoPath} is missing`);
-    for (const p of remove) if (after.openveFiles.includes(p.split('/').pop()!)) problems.push(`${p} is still there`);
-    if (problems.length) throw new Error(`the written ISO failed its check, nothing kept: ${problems.join('; ')}`);
+    if (after.volumeId !== before.volumeId)
+      problems.push(`volume id changed from ${before.volumeId} to ${after.volumeId}`);
+    for (const f of add)
+      if (!after.openveFiles.includes(f.isoPath.split('/').pop()!))
+        problems.push(`${f.isoPath} is missing`);
+    for (const p of remove)
+      if (after.openveFiles.includes(p.split('/').pop()!)) problems.push(`${p} is still there`);
+    if (problems.length)
+      throw new Error(`the written ISO failed its check, nothing kept: ${problems.join('; ')}`);
     await rename(partial, outIso);
     const bytes = (await stat(outIso)).size;
-    return { outIso, volumeId: after.volumeId, files: add.map((a) => a.isoPath), boot: after.boot, bytes };
+    return {
+      outIso,
+      volumeId: after.volumeId,
+      files: add.map((a) => a.isoPath),
+      boot: after.boot,
+      bytes,
+    };
   } finally {
     await rm(partial, { force: true });
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-const USAGE = 'usage: prepare-iso --in ISO (--answer A | --answer-url URL [--cert-fingerprint FP]) [--on-first-boot SCRIPT] --out ISO';
+const USAGE =
+  'usage: prepare-iso --in ISO (--answer A | --answer-url URL [--cert-fingerprint FP]) [--on-first-boot SCRIPT] --out ISO';
 
 export async function run(args: string[], runner?: CommandRunner): Promise<number> {
   const { values } = parseCommandArgs('prepare-iso', args, {
@@ -197,8 +292,10 @@ export async function run(args: string[], runner?: CommandRunner): Promise<numbe
     out: { type: 'string' },
   });
   const missing: Issue[] = [];
-  for (const k of ['in', 'out'] as const) if (!values[k]) missing.push({ path: `--${k}`, message: `required (${USAGE})` });
-  if (!values.answer && !values['answer-url']) missing.push({ path: '--answer', message: `required, or --answer-url (${USAGE})` });
+  for (const k of ['in', 'out'] as const)
+    if (!values[k]) missing.push({ path: `--${k}`, message: `required (${USAGE})` });
+  if (!values.answer && !values['answer-url'])
+    missing.push({ path: '--answer', message: `required, or --answer-url (${USAGE})` });
   if (missing.length) throw new UserError(missing);
   const opts: PrepareOptions = { inIso: values.in!, outIso: values.out! };
   if (values.answer) opts.answer = values.answer;

@@ -8,7 +8,10 @@ import { summarizeAnswers } from '../answers/summary.ts';
 export async function run(args: string[]): Promise<number> {
   const { positionals } = parseCommandArgs('validate', args, {}, true);
   if (positionals.length !== 1) {
-    throw new UserError({ path: 'validate', message: 'usage: openve-install validate ANSWER.toml' });
+    throw new UserError({
+      path: 'validate',
+      message: 'usage: openve-install validate ANSWER.toml',
+    });
   }
   const answers = await loadAnswerFile(positionals[0]!);
   process.stdout.write(`ok: ${summarizeAnswers(answers)}\n`);

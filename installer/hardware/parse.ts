@@ -60,7 +60,10 @@ export function normaliseWwn(raw: string): string | null {
 export function parseVpd80(buf: Uint8Array): string {
   if (buf.length < 4 || buf[1] !== 0x80) return '';
   const len = (buf[2]! << 8) | buf[3]!;
-  return Buffer.from(buf.subarray(4, 4 + len)).toString('latin1').replace(/\0/g, '').trim();
+  return Buffer.from(buf.subarray(4, 4 + len))
+    .toString('latin1')
+    .replace(/\0/g, '')
+    .trim();
 }
 
 export { parseIpLink, type IpLink } from '../../lib/parse/ip.ts';
@@ -123,12 +126,17 @@ export interface MountEntry {
 
 /** /proc/mounts, with its octal escapes (`\040` for a space) decoded. */
 export function parseMounts(text: string): MountEntry[] {
-  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  const unescape = (s: string) =>
+    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
   return text
     .split('\n')
     .map((l) => l.split(' '))
     .filter((f) => f.length >= 3)
-    .map(([source, target, fstype]) => ({ source: unescape(source!), target: unescape(target!), fstype: fstype! }));
+    .map(([source, target, fstype]) => ({
+      source: unescape(source!),
+      target: unescape(target!),
+      fstype: fstype!,
+    }));
 }
 
 // ---------- udev ----------

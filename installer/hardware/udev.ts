@@ -7,7 +7,10 @@ import { parseUdevProperties } from './parse.ts';
 import type { Transport } from '../../contracts/hardware/types.ts';
 
 /** Query udev for many devices in one call (`/dev/sda`, `/sys/class/net/eno1`), keyed by argument. */
-export async function queryUdev(runner: CommandRunner, devices: readonly string[]): Promise<Map<string, Record<string, string>>> {
+export async function queryUdev(
+  runner: CommandRunner,
+  devices: readonly string[],
+): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
   if (devices.length === 0) return out;
   const assign = (records: Record<string, string>[]) => {
@@ -16,12 +19,22 @@ export async function queryUdev(runner: CommandRunner, devices: readonly string[
       if (key && devices.includes(key)) out.set(key, r);
     }
   };
-  const all = await runner.run(['udevadm', 'info', '--query=property', ...devices], { reject: false, timeoutMs: 10_000 });
+  const all = await runner.run(['udevadm', 'info', '--query=property', ...devices], {
+    reject: false,
+    timeoutMs: 10_000,
+  });
   assign(parseUdevProperties(all.stdout));
   // one vanished device fails the whole call on some systemd versions: ask the rest one by one
   const missing = devices.filter((d) => !out.has(d));
   if (missing.length > 0 && all.exitCode !== 0) {
-    const each = await Promise.all(missing.map((d) => runner.run(['udevadm', 'info', '--query=property', d], { reject: false, timeoutMs: 10_000 })));
+    const each = await Promise.all(
+      missing.map((d) =>
+        runner.run(['udevadm', 'info', '--query=property', d], {
+          reject: false,
+          timeoutMs: 10_000,
+        }),
+      ),
+    );
     for (const r of each) if (r.exitCode === 0) assign(parseUdevProperties(r.stdout));
   }
   return out;
@@ -37,7 +50,12 @@ export function pciAddress(devpath: string): string | null {
 }
 
 /** ID_PATH as udev's path_id builds it, for the layouts we meet; null when unsure. */
-export function derivePathId(devpath: string, name: string, tran: Transport, hctl: string): string | null {
+export function derivePathId(
+  devpath: string,
+  name: string,
+  tran: Transport,
+  hctl: string,
+): string | null {
   const pci = pciAddress(devpath);
   if (!pci) return null;
   if (tran === 'virtio') return `pci-${pci}`;
@@ -74,10 +92,17 @@ export interface DiskFacts {
 }
 
 export function deriveDiskUdev(d: DiskFacts): Record<string, string> {
-  const p: Record<string, string> = { DEVNAME: `/dev/${d.name}`, DEVPATH: d.devpath, SUBSYSTEM: 'block' };
-  for (const k of ['DEVTYPE', 'MAJOR', 'MINOR', 'DISKSEQ'] as const) if (d.uevent[k]) p[k] = d.uevent[k];
+  const p: Record<string, string> = {
+    DEVNAME: `/dev/${d.name}`,
+    DEVPATH: d.devpath,
+    SUBSYSTEM: 'block',
+  };
+  for (const k of ['DEVTYPE', 'MAJOR', 'MINOR', 'DISKSEQ'] as const)
+    if (d.uevent[k]) p[k] = d.uevent[k];
   p.DEVTYPE ??= 'disk';
-  const bus = { sata: 'ata', ide: 'ata', nvme: 'nvme', usb: 'usb', sas: 'scsi', scsi: 'scsi' }[d.transport as string];
+  const bus = { sata: 'ata', ide: 'ata', nvme: 'nvme', usb: 'usb', sas: 'scsi', scsi: 'scsi' }[
+    d.transport as string
+  ];
   if (bus) p.ID_BUS = bus;
   if (d.transport !== 'virtio' && d.model) p.ID_MODEL = enc(d.model);
   if (d.transport === 'usb' || bus === 'scsi') if (d.vendor) p.ID_VENDOR = enc(d.vendor);
@@ -103,7 +128,8 @@ export function deriveDiskUdev(d: DiskFacts): Record<string, string> {
   if (d.isRom) {
     p.ID_CDROM = '1';
     p.ID_TYPE = 'cd';
-  } else if (d.transport !== 'virtio' && d.transport !== 'nvme' && d.transport !== 'unknown') p.ID_TYPE = 'disk';
+  } else if (d.transport !== 'virtio' && d.transport !== 'nvme' && d.transport !== 'unknown')
+    p.ID_TYPE = 'disk';
   if (d.fstype) p.ID_FS_TYPE = d.fstype;
   if (d.label) p.ID_FS_LABEL = d.label;
   if (d.pttype) p.ID_PART_TABLE_TYPE = d.pttype;
@@ -133,7 +159,12 @@ export function pciPathName(pci: string, multifunction: boolean): string | null 
 }
 
 export function deriveNicUdev(n: NicFacts): Record<string, string> {
-  const p: Record<string, string> = { INTERFACE: n.name, IFINDEX: String(n.ifindex), SUBSYSTEM: 'net', DEVPATH: n.devpath };
+  const p: Record<string, string> = {
+    INTERFACE: n.name,
+    IFINDEX: String(n.ifindex),
+    SUBSYSTEM: 'net',
+    DEVPATH: n.devpath,
+  };
   const pci = pciAddress(n.devpath);
   if (pci) {
     p.ID_BUS = 'pci';
@@ -145,6 +176,7 @@ export function deriveNicUdev(n: NicFacts): Record<string, string> {
     if (pathName) p.ID_NET_NAME_PATH = pathName;
   } else if (n.devpath.includes('/usb')) p.ID_BUS = 'usb';
   if (n.driver) p.ID_NET_DRIVER = n.driver;
-  if (/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(n.mac)) p.ID_NET_NAME_MAC = `enx${n.mac.replace(/:/g, '')}`;
+  if (/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(n.mac))
+    p.ID_NET_NAME_MAC = `enx${n.mac.replace(/:/g, '')}`;
   return p;
 }

@@ -22,7 +22,9 @@ async function detect(): Promise<HardwareProfile | undefined> {
     const { detectHardware } = await import('../hardware/detect.ts');
     return await detectHardware();
   } catch (err) {
-    process.stderr.write(`hardware detection failed (${err instanceof Error ? err.message : String(err)}); sending a summary without it\n`);
+    process.stderr.write(
+      `hardware detection failed (${err instanceof Error ? err.message : String(err)}); sending a summary without it\n`,
+    );
     return undefined;
   }
 }
@@ -39,14 +41,21 @@ export async function run(args: string[], paths?: Partial<LocatePaths>): Promise
   let httpTimeoutMs: number | undefined;
   if (values.timeout !== undefined) {
     const s = Number(values.timeout);
-    if (!Number.isFinite(s) || s <= 0) throw new UserError({ path: '--timeout', message: `expected seconds > 0, got ${JSON.stringify(values.timeout)}` });
+    if (!Number.isFinite(s) || s <= 0)
+      throw new UserError({
+        path: '--timeout',
+        message: `expected seconds > 0, got ${JSON.stringify(values.timeout)}`,
+      });
     httpTimeoutMs = s * 1000;
   }
   let networkWaitMs = 60_000;
   if (values['network-wait'] !== undefined) {
     const s = Number(values['network-wait']);
     if (!Number.isFinite(s) || s < 0) {
-      throw new UserError({ path: '--network-wait', message: `expected seconds >= 0, got ${JSON.stringify(values['network-wait'])}` });
+      throw new UserError({
+        path: '--network-wait',
+        message: `expected seconds >= 0, got ${JSON.stringify(values['network-wait'])}`,
+      });
     }
     networkWaitMs = s * 1000;
   }
@@ -56,7 +65,10 @@ export async function run(args: string[], paths?: Partial<LocatePaths>): Promise
     ...(httpTimeoutMs !== undefined ? { httpTimeoutMs } : {}),
     networkWaitMs,
     systemInfo: async () =>
-      systemInfoPayload(pkg.version, hardwareFile ? loadHardwareFile(hardwareFile) : await detect()),
+      systemInfoPayload(
+        pkg.version,
+        hardwareFile ? loadHardwareFile(hardwareFile) : await detect(),
+      ),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const result = await locateAnswer(env);
@@ -81,11 +93,14 @@ export async function run(args: string[], paths?: Partial<LocatePaths>): Promise
 
   if (values.json) {
     const json = resultJson(result, saved) as Record<string, unknown>;
-    process.stdout.write(`${JSON.stringify({ ...json, valid: result.answer ? issues.length === 0 : false, issues }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...json, valid: result.answer ? issues.length === 0 : false, issues }, null, 2)}\n`,
+    );
   } else {
     process.stderr.write(`${formatReport(result)}\n`);
     for (const line of issues) process.stderr.write(`${line}\n`);
-    if (saved) process.stdout.write(`${saved.answer}${saved.firstBoot ? `\n${saved.firstBoot}` : ''}\n`);
+    if (saved)
+      process.stdout.write(`${saved.answer}${saved.firstBoot ? `\n${saved.firstBoot}` : ''}\n`);
   }
   return result.answer && issues.length === 0 ? 0 : 1;
 }

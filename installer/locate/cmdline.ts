@@ -62,7 +62,10 @@ function flag(params: Map<string, string>, key: string, issues: Issue[]): boolea
   if (v === undefined) return false;
   if (TRUE.has(v.toLowerCase())) return true;
   if (FALSE.has(v.toLowerCase())) return false;
-  issues.push({ path: `kernel parameter ${key}`, message: `expected 1 or 0, got ${JSON.stringify(v)}` });
+  issues.push({
+    path: `kernel parameter ${key}`,
+    message: `expected 1 or 0, got ${JSON.stringify(v)}`,
+  });
   return false;
 }
 

@@ -3,7 +3,12 @@
 // `-boot_image any replay` re-creates the boot equipment of the input (El Torito BIOS + UEFI
 // images, the hybrid MBR/GPT with its EFI partition), so the result boots like the original.
 // The ISO's grub.cfg makes the unattended entry the default when /openve/answer.toml exists.
-import { ANSWER_FILE_NAME, ANSWER_URL_FILE_NAME, FIRST_BOOT_FILE_NAME, ISO_OPENVE_DIR } from './paths.ts';
+import {
+  ANSWER_FILE_NAME,
+  ANSWER_URL_FILE_NAME,
+  FIRST_BOOT_FILE_NAME,
+  ISO_OPENVE_DIR,
+} from './paths.ts';
 
 export const ISO_ANSWER = `/${ISO_OPENVE_DIR}/${ANSWER_FILE_NAME}`;
 export const ISO_ANSWER_URL = `/${ISO_OPENVE_DIR}/${ANSWER_URL_FILE_NAME}`;
@@ -32,15 +37,38 @@ export function embedArgv(spec: EmbedSpec): string[] {
   const argv = [
     'xorriso',
     // problems at SORRY level (e.g. boot equipment that cannot be replayed) fail the run
-    '-return_with', 'SORRY', '32',
-    '-indev', spec.inIso,
-    '-outdev', spec.outIso,
-    '-boot_image', 'any', 'replay',
-    '-volid', spec.volumeId,
+    '-return_with',
+    'SORRY',
+    '32',
+    '-indev',
+    spec.inIso,
+    '-outdev',
+    spec.outIso,
+    '-boot_image',
+    'any',
+    'replay',
+    '-volid',
+    spec.volumeId,
   ];
   for (const path of spec.remove) argv.push('-rm', path, '--');
   for (const f of spec.add) {
-    argv.push('-map', f.source, f.isoPath, '-chown', '0', f.isoPath, '--', '-chgrp', '0', f.isoPath, '--', '-chmod', f.mode, f.isoPath, '--');
+    argv.push(
+      '-map',
+      f.source,
+      f.isoPath,
+      '-chown',
+      '0',
+      f.isoPath,
+      '--',
+      '-chgrp',
+      '0',
+      f.isoPath,
+      '--',
+      '-chmod',
+      f.mode,
+      f.isoPath,
+      '--',
+    );
   }
   argv.push('-commit');
   return argv;
@@ -80,21 +108,29 @@ export function parseBootSignature(report: string): BootSignature {
   for (const line of report.split('\n')) {
     let m: RegExpExecArray | null;
     if ((m = /^El Torito boot img :\s+(\d+)\s+(\S+)/.exec(line))) platforms.set(m[1]!, m[2]!);
-    else if ((m = /^El Torito img path :\s+(\d+)\s+(.*)$/.exec(line))) paths.set(m[1]!, m[2]!.trim());
+    else if ((m = /^El Torito img path :\s+(\d+)\s+(.*)$/.exec(line)))
+      paths.set(m[1]!, m[2]!.trim());
     else if ((m = /^System area summary:\s*(.*)$/.exec(line))) systemArea = m[1]!.trim();
-    else if ((m = /^GPT partname local :\s+(\d+)\s+(.*)$/.exec(line))) gptNames.set(m[1]!, m[2]!.trim());
-    else if ((m = /^GPT partition path :\s+(\d+)\s+(.*)$/.exec(line))) gptPaths.set(m[1]!, m[2]!.trim());
+    else if ((m = /^GPT partname local :\s+(\d+)\s+(.*)$/.exec(line)))
+      gptNames.set(m[1]!, m[2]!.trim());
+    else if ((m = /^GPT partition path :\s+(\d+)\s+(.*)$/.exec(line)))
+      gptPaths.set(m[1]!, m[2]!.trim());
   }
   const elTorito = [...platforms.entries()].map(([n, p]) => `${p} ${paths.get(n) ?? '(no path)'}`);
-  const gptPartitions = [...gptNames.entries()].map(([n, name]) => (gptPaths.has(n) ? `${name} ${gptPaths.get(n)}` : name));
+  const gptPartitions = [...gptNames.entries()].map(([n, name]) =>
+    gptPaths.has(n) ? `${name} ${gptPaths.get(n)}` : name,
+  );
   return { elTorito, systemArea, gptPartitions };
 }
 
 /** Pure: how `after` lost boot equipment `before` had; [] when it kept all of it. */
 export function compareBoot(before: BootSignature, after: BootSignature): string[] {
   const problems: string[] = [];
-  for (const e of before.elTorito) if (!after.elTorito.includes(e)) problems.push(`El Torito boot image "${e}" is missing`);
-  if (before.systemArea !== after.systemArea) problems.push(`system area changed from "${before.systemArea}" to "${after.systemArea}"`);
-  for (const p of before.gptPartitions) if (!after.gptPartitions.includes(p)) problems.push(`GPT partition "${p}" is missing`);
+  for (const e of before.elTorito)
+    if (!after.elTorito.includes(e)) problems.push(`El Torito boot image "${e}" is missing`);
+  if (before.systemArea !== after.systemArea)
+    problems.push(`system area changed from "${before.systemArea}" to "${after.systemArea}"`);
+  for (const p of before.gptPartitions)
+    if (!after.gptPartitions.includes(p)) problems.push(`GPT partition "${p}" is missing`);
   return problems;
 }

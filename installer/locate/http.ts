@@ -2,7 +2,14 @@
 // Proxmox, the answer is requested with a POST of the system summary (the server may choose
 // an answer per machine); servers that only serve files (405/501) get a plain GET.
 import { PinnedFetchError, safeUrl } from '../../lib/net/pinned.ts';
-import { cleanValue, parseAnswerUrlFile, parseDhclientLeases, parseNetworkdLease, parseResolvSearch, type UrlHint } from './leases.ts';
+import {
+  cleanValue,
+  parseAnswerUrlFile,
+  parseDhclientLeases,
+  parseNetworkdLease,
+  parseResolvSearch,
+  type UrlHint,
+} from './leases.ts';
 import { DNS_FINGERPRINT_NAMES, DNS_URL_NAMES } from './paths.ts';
 import type { Attempt, FoundAnswer, LocateEnv, SourceKind } from './types.ts';
 
@@ -29,13 +36,16 @@ export async function fetchAnswer(
   try {
     info = await env.systemInfo();
   } catch (err) {
-    env.log?.(`system summary unavailable (${err instanceof Error ? err.message : String(err)}); posting an empty one`);
+    env.log?.(
+      `system summary unavailable (${err instanceof Error ? err.message : String(err)}); posting an empty one`,
+    );
     info = {};
   }
   for (let tries = 1; ; tries++) {
     const { outcome, retriable } = await fetchOnce(env, source, url, fingerprint, how, info);
     if (!retriable || now() >= waitUntil) {
-      if (tries > 1) outcome.attempt.reason += ` (${tries} tries over ${Math.round((now() - started) / 1000)} s)`;
+      if (tries > 1)
+        outcome.attempt.reason += ` (${tries} tries over ${Math.round((now() - started) / 1000)} s)`;
       return outcome;
     }
     env.log?.(`${safeUrl(url)}: ${outcome.attempt.reason}; waiting for the network`);
@@ -66,37 +76,77 @@ async function fetchOnce(
       timeoutMs,
       acceptAnyStatus: true,
     });
-    if (res.status === 405 || res.status === 501) res = await env.fetch(url, { ...pin, method: 'GET', timeoutMs, acceptAnyStatus: true });
+    if (res.status === 405 || res.status === 501)
+      res = await env.fetch(url, { ...pin, method: 'GET', timeoutMs, acceptAnyStatus: true });
     if (res.status < 200 || res.status > 299) {
-      return done({ attempt: { source, where, status: 'failed', reason: `${how}; HTTP ${res.status} ${res.statusText}`.trimEnd() } });
+      return done({
+        attempt: {
+          source,
+          where,
+          status: 'failed',
+          reason: `${how}; HTTP ${res.status} ${res.statusText}`.trimEnd(),
+        },
+      });
     }
     const text = res.text();
-    if (!text.trim()) return done({ attempt: { source, where, status: 'failed', reason: `${how}; the server returned an empty body` } });
+    if (!text.trim())
+      return done({
+        attempt: {
+          source,
+          where,
+          status: 'failed',
+          reason: `${how}; the server returned an empty body`,
+        },
+      });
     const answer: FoundAnswer = { source, where, text, withInstallMedia: false };
     if (res.peerFingerprint) answer.fingerprint = res.peerFingerprint;
-    const trust = fingerprint ? ', certificate pinned' : url.startsWith('https:') ? ', certificate verified' : '';
-    return done({ attempt: { source, where, status: 'found', reason: `${how}; HTTP ${res.status}, ${res.body.length} bytes${trust}` }, answer });
+    const trust = fingerprint
+      ? ', certificate pinned'
+      : url.startsWith('https:')
+        ? ', certificate verified'
+        : '';
+    return done({
+      attempt: {
+        source,
+        where,
+        status: 'found',
+        reason: `${how}; HTTP ${res.status}, ${res.body.length} bytes${trust}`,
+      },
+      answer,
+    });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    const retriable = err instanceof PinnedFetchError && (err.kind === 'network' || err.kind === 'timeout');
-    return done({ attempt: { source, where, status: 'failed', reason: `${how}; ${message}` } }, retriable);
+    const retriable =
+      err instanceof PinnedFetchError && (err.kind === 'network' || err.kind === 'timeout');
+    return done(
+      { attempt: { source, where, status: 'failed', reason: `${how}; ${message}` } },
+      retriable,
+    );
   }
 }
 
 /** answer-url.txt on the ISO */
-export async function isoUrlHint(env: LocateEnv): Promise<{ hint?: UrlHint & { url: string }; attempt?: Attempt }> {
+export async function isoUrlHint(
+  env: LocateEnv,
+): Promise<{ hint?: UrlHint & { url: string }; attempt?: Attempt }> {
   const where = env.paths.isoAnswerUrl;
   const file = await env.readFile(where);
   if (file === null) return {};
   const parsed = parseAnswerUrlFile(file.toString('utf8'));
-  if (!parsed.ok) return { attempt: { source: 'http-iso-url', where, status: 'failed', reason: parsed.message } };
+  if (!parsed.ok)
+    return { attempt: { source: 'http-iso-url', where, status: 'failed', reason: parsed.message } };
   return { hint: parsed.value };
 }
 
 /** DHCP option 250/251 from dhclient or systemd-networkd leases; reasons for each file looked at. */
 export async function dhcpUrlHint(
   env: LocateEnv,
-): Promise<{ hint?: UrlHint & { url: string }; where: string; looked: string[]; leaseSeen: boolean }> {
+): Promise<{
+  hint?: UrlHint & { url: string };
+  where: string;
+  looked: string[];
+  leaseSeen: boolean;
+}> {
   const looked: string[] = [];
   let leaseSeen = false;
   for (const file of env.paths.dhclientLeases) {
@@ -126,7 +176,10 @@ export async function dhcpUrlHint(
   return { where: [...env.paths.dhclientLeases, dir].join(', '), looked, leaseSeen };
 }
 
-async function firstTxt(env: LocateEnv, names: string[]): Promise<{ value?: string; tried: string[] }> {
+async function firstTxt(
+  env: LocateEnv,
+  names: string[],
+): Promise<{ value?: string; tried: string[] }> {
   const tried: string[] = [];
   for (const name of names) {
     try {
@@ -142,21 +195,35 @@ async function firstTxt(env: LocateEnv, names: string[]): Promise<{ value?: stri
 }
 
 /** DNS TXT records `openve-answer.<search domain>` (then Proxmox's `proxmox-auto-installer.<domain>`). */
-export async function dnsUrlHint(env: LocateEnv): Promise<{ hint?: UrlHint & { url: string }; where: string; reason: string }> {
+export async function dnsUrlHint(
+  env: LocateEnv,
+): Promise<{ hint?: UrlHint & { url: string }; where: string; reason: string }> {
   const resolv = await env.readFile(env.paths.resolvConf);
   const domains = resolv === null ? [] : parseResolvSearch(resolv.toString('utf8'));
   if (domains.length === 0) {
-    return { where: env.paths.resolvConf, reason: `no search domain in ${env.paths.resolvConf}${resolv === null ? ' (absent)' : ''}` };
+    return {
+      where: env.paths.resolvConf,
+      reason: `no search domain in ${env.paths.resolvConf}${resolv === null ? ' (absent)' : ''}`,
+    };
   }
   const tried: string[] = [];
   for (const domain of domains) {
-    const url = await firstTxt(env, DNS_URL_NAMES.map((n) => `${n}.${domain}`));
+    const url = await firstTxt(
+      env,
+      DNS_URL_NAMES.map((n) => `${n}.${domain}`),
+    );
     tried.push(...url.tried);
     if (!url.value) continue;
-    const fp = await firstTxt(env, DNS_FINGERPRINT_NAMES.map((n) => `${n}.${domain}`));
+    const fp = await firstTxt(
+      env,
+      DNS_FINGERPRINT_NAMES.map((n) => `${n}.${domain}`),
+    );
     const hint: UrlHint & { url: string } = { url: url.value };
     if (fp.value) hint.fingerprint = fp.value;
     return { hint, where: `TXT ${DNS_URL_NAMES[0]}.${domain}`, reason: '' };
   }
-  return { where: `TXT ${DNS_URL_NAMES.map((n) => `${n}.${domains[0]}`).join(', ')}`, reason: `no TXT record (${tried.join('; ')})` };
+  return {
+    where: `TXT ${DNS_URL_NAMES.map((n) => `${n}.${domains[0]}`).join(', ')}`,
+    reason: `no TXT record (${tried.join('; ')})`,
+  };
 }

@@ -15,7 +15,11 @@ export interface UrlHint {
 /** Values typed into DHCP/DNS server configs often keep their quotes or spaces: drop them. */
 export function cleanValue(value: string): string {
   let v = value.replace(/\0+$/, '').trim();
-  while (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) v = v.slice(1, -1).trim();
+  while (
+    v.length >= 2 &&
+    ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))
+  )
+    v = v.slice(1, -1).trim();
   return v;
 }
 
@@ -31,8 +35,13 @@ export function parseDhclientLeases(text: string): UrlHint {
       const [, name, value] = m as unknown as [string, string, string];
       const v = dhclientValue(value);
       if (v === undefined) continue;
-      if (DHCLIENT_URL_OPTION_NAMES.includes(name) || name === `unknown-${DHCP_URL_OPTION}`) current.url ??= v;
-      if (DHCLIENT_FINGERPRINT_OPTION_NAMES.includes(name) || name === `unknown-${DHCP_FINGERPRINT_OPTION}`) current.fingerprint ??= v;
+      if (DHCLIENT_URL_OPTION_NAMES.includes(name) || name === `unknown-${DHCP_URL_OPTION}`)
+        current.url ??= v;
+      if (
+        DHCLIENT_FINGERPRINT_OPTION_NAMES.includes(name) ||
+        name === `unknown-${DHCP_FINGERPRINT_OPTION}`
+      )
+        current.fingerprint ??= v;
     }
     if (current.url) hint = current;
   }
@@ -44,7 +53,14 @@ function dhclientValue(value: string): string | undefined {
   if (quoted) return cleanValue(quoted[1]!.replace(/\\"/g, '"').replace(/\\\\/g, '\\'));
   // unknown options are printed as colon-separated hex bytes
   if (/^[0-9a-f]{1,2}(:[0-9a-f]{1,2})*$/i.test(value.trim())) {
-    return cleanValue(Buffer.from(value.trim().split(':').map((h) => parseInt(h, 16))).toString('utf8'));
+    return cleanValue(
+      Buffer.from(
+        value
+          .trim()
+          .split(':')
+          .map((h) => parseInt(h, 16)),
+      ).toString('utf8'),
+    );
   }
   return undefined;
 }
@@ -67,7 +83,8 @@ export function parseResolvSearch(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
     const [key, ...rest] = line.trim().split(/\s+/);
-    if (key === 'search' || key === 'domain') for (const d of rest) if (d && !out.includes(d)) out.push(d);
+    if (key === 'search' || key === 'domain')
+      for (const d of rest) if (d && !out.includes(d)) out.push(d);
   }
   return out;
 }
@@ -81,7 +98,9 @@ export function renderAnswerUrlFile(url: string, fingerprint?: string): string {
  * answer-url.txt on the ISO: the URL on its own line, optionally a `fingerprint=<sha256>` line
  * (a bare fingerprint line works too); `#` comments and blank lines are ignored.
  */
-export function parseAnswerUrlFile(text: string): { ok: true; value: UrlHint & { url: string } } | { ok: false; message: string } {
+export function parseAnswerUrlFile(
+  text: string,
+): { ok: true; value: UrlHint & { url: string } } | { ok: false; message: string } {
   let url: string | undefined;
   let fingerprint: string | undefined;
   for (const raw of text.split('\n')) {
@@ -94,10 +113,17 @@ export function parseAnswerUrlFile(text: string): { ok: true; value: UrlHint & {
       if (url) return { ok: false, message: `more than one URL (${url}, ${value})` };
       url = value;
     } else if ((key && key !== 'url') || (!key && isFingerprint(value))) {
-      if (!isFingerprint(value)) return { ok: false, message: `not a SHA-256 certificate fingerprint: ${JSON.stringify(value)}` };
+      if (!isFingerprint(value))
+        return {
+          ok: false,
+          message: `not a SHA-256 certificate fingerprint: ${JSON.stringify(value)}`,
+        };
       fingerprint = normalizeFingerprint(value);
     } else {
-      return { ok: false, message: `unexpected line ${JSON.stringify(line)}: expected an http(s) URL or fingerprint=<sha256>` };
+      return {
+        ok: false,
+        message: `unexpected line ${JSON.stringify(line)}: expected an http(s) URL or fingerprint=<sha256>`,
+      };
     }
   }
   if (!url) return { ok: false, message: 'no http:// or https:// URL in the file' };

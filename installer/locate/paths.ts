@@ -23,11 +23,20 @@ export const PROXMOX_PARTITION_LABEL = 'PROXMOX-AIS';
 export const DHCP_URL_OPTION = 250;
 export const DHCP_FINGERPRINT_OPTION = 251;
 /** dhclient option names: ours and Proxmox's, as declared in dhclient.conf */
-export const DHCLIENT_URL_OPTION_NAMES = ['openve-answer-url', 'proxmox-auto-installer-manifest-url'];
-export const DHCLIENT_FINGERPRINT_OPTION_NAMES = ['openve-answer-cert-fingerprint', 'proxmox-auto-installer-cert-fingerprint'];
+export const DHCLIENT_URL_OPTION_NAMES = [
+  'openve-answer-url',
+  'proxmox-auto-installer-manifest-url',
+];
+export const DHCLIENT_FINGERPRINT_OPTION_NAMES = [
+  'openve-answer-cert-fingerprint',
+  'proxmox-auto-installer-cert-fingerprint',
+];
 /** DNS TXT records looked up under the search domain from resolv.conf (ours first, then Proxmox's) */
 export const DNS_URL_NAMES = ['openve-answer', 'proxmox-auto-installer'];
-export const DNS_FINGERPRINT_NAMES = ['openve-answer-cert-fingerprint', 'proxmox-auto-installer-cert-fingerprint'];
+export const DNS_FINGERPRINT_NAMES = [
+  'openve-answer-cert-fingerprint',
+  'proxmox-auto-installer-cert-fingerprint',
+];
 
 export interface LocatePaths {
   cmdline: string;

@@ -19,7 +19,8 @@ function pad(s: string, n: number): string {
 export function formatAttempts(attempts: readonly Attempt[]): string[] {
   const t = Math.max(...attempts.map((a) => SOURCE_TITLES[a.source].length));
   return attempts.map(
-    (a, i) => `  ${i + 1}. ${pad(SOURCE_TITLES[a.source], t)}  ${a.where}\n     ${a.status.replace('-', ' ')}: ${a.reason}`,
+    (a, i) =>
+      `  ${i + 1}. ${pad(SOURCE_TITLES[a.source], t)}  ${a.where}\n     ${a.status.replace('-', ' ')}: ${a.reason}`,
   );
 }
 
@@ -47,7 +48,10 @@ export function formatReport(result: LocateResult): string {
 }
 
 /** JSON-friendly summary (no answer text: it may hold a password). */
-export function resultJson(result: LocateResult, saved?: { answer?: string; firstBoot?: string }): unknown {
+export function resultJson(
+  result: LocateResult,
+  saved?: { answer?: string; firstBoot?: string },
+): unknown {
   const a = result.answer;
   return {
     found: Boolean(a),
@@ -57,7 +61,9 @@ export function resultJson(result: LocateResult, saved?: { answer?: string; firs
           where: a.where.startsWith('http') ? safeUrl(a.where) : a.where,
           withInstallMedia: a.withInstallMedia,
           ...(a.fingerprint ? { fingerprint: a.fingerprint } : {}),
-          ...(a.firstBoot ? { firstBoot: { where: a.firstBoot.where, bytes: a.firstBoot.content.length } } : {}),
+          ...(a.firstBoot
+            ? { firstBoot: { where: a.firstBoot.where, bytes: a.firstBoot.content.length } }
+            : {}),
         }
       : {}),
     ...(saved ? { saved } : {}),

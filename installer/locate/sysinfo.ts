@@ -7,7 +7,13 @@ export interface SystemInfoPayload {
   product: { name: 'openve'; version: string };
   network_interfaces: { link: string; mac: string }[];
   dmi?: Record<string, Record<string, string>>;
-  cpu?: { model: string; vendor: string; cores: number; threads: number; virtualization: string | null };
+  cpu?: {
+    model: string;
+    vendor: string;
+    cores: number;
+    threads: number;
+    virtualization: string | null;
+  };
   memory_bytes?: number;
   firmware?: string;
   disks?: { name: string; size_bytes: number; model: string; serial: string; transport: string }[];
@@ -18,7 +24,10 @@ export function systemInfoPayload(
   hardware?: HardwareProfile,
   dmi?: Record<string, Record<string, string>>,
 ): SystemInfoPayload {
-  const payload: SystemInfoPayload = { product: { name: 'openve', version }, network_interfaces: [] };
+  const payload: SystemInfoPayload = {
+    product: { name: 'openve', version },
+    network_interfaces: [],
+  };
   if (hardware) {
     payload.network_interfaces = hardware.nics.map((n) => ({ link: n.name, mac: n.mac }));
     payload.cpu = {
@@ -32,7 +41,13 @@ export function systemInfoPayload(
     payload.firmware = hardware.firmware;
     payload.disks = hardware.disks
       .filter((d) => d.kind === 'disk' && !d.isBootMedium)
-      .map((d) => ({ name: d.name, size_bytes: d.sizeBytes, model: d.model, serial: d.serial, transport: d.transport }));
+      .map((d) => ({
+        name: d.name,
+        size_bytes: d.sizeBytes,
+        model: d.model,
+        serial: d.serial,
+        transport: d.transport,
+      }));
   }
   if (dmi && Object.keys(dmi).length) payload.dmi = dmi;
   return payload;

@@ -3,7 +3,8 @@ import type { FetchPinnedOptions, PinnedResponse } from '../../lib/net/pinned.ts
 import type { BootParams } from './cmdline.ts';
 import type { LocatePaths } from './paths.ts';
 
-export type SourceKind = 'kernel-cmdline' | 'iso' | 'partition' | 'http-iso-url' | 'http-dhcp' | 'http-dns';
+export type SourceKind =
+  'kernel-cmdline' | 'iso' | 'partition' | 'http-iso-url' | 'http-dhcp' | 'http-dns';
 
 /**
  * One place searched. not-found: nothing configured there; failed: something was there but

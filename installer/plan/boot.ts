@@ -15,14 +15,26 @@ export const GRUB_TIMEOUT_S = 5;
 /** arguments of GRUB's `serial`: the first port at the speed of console=ttyS0,115200n8 */
 export const GRUB_SERIAL = '--unit=0 --speed=115200 --word=8 --parity=no --stop=1';
 
-const GRUB_FS_MODULE: Record<BootSpec['fstype'], string> = { ext4: 'ext2', xfs: 'xfs', btrfs: 'btrfs' };
+const GRUB_FS_MODULE: Record<BootSpec['fstype'], string> = {
+  ext4: 'ext2',
+  xfs: 'xfs',
+  btrfs: 'btrfs',
+};
 
 /** Characters that would end the double-quoted GRUB_CMDLINE_LINUX or be expanded by the shell. */
 const SHELL_UNSAFE = /["\\$`]/;
 
 export function bootFiles(boot: BootSpec, cmdline: string): FileSpec[] {
-  if (SHELL_UNSAFE.test(cmdline)) throw new Error(`kernel command line ${JSON.stringify(cmdline)} contains a quote, backslash, $ or backtick`);
-  const common = { distributor: GRUB_DISTRIBUTOR, timeout: GRUB_TIMEOUT_S, serialCommand: GRUB_SERIAL, cmdline };
+  if (SHELL_UNSAFE.test(cmdline))
+    throw new Error(
+      `kernel command line ${JSON.stringify(cmdline)} contains a quote, backslash, $ or backtick`,
+    );
+  const common = {
+    distributor: GRUB_DISTRIBUTOR,
+    timeout: GRUB_TIMEOUT_S,
+    serialCommand: GRUB_SERIAL,
+    cmdline,
+  };
   return [
     {
       path: GRUB_DEFAULTS_PATH,

@@ -165,7 +165,13 @@ export function planStorage(
       ok: true,
       value: {
         layout: `btrfs ${raid} on ${disks.map((d) => d.path).join(', ')}`,
-        boot: { rootUuid: uuid, fstype: 'btrfs', lvm: false, rootParam: `UUID=${uuid}`, subvolume: '@' },
+        boot: {
+          rootUuid: uuid,
+          fstype: 'btrfs',
+          lvm: false,
+          rootParam: `UUID=${uuid}`,
+          subvolume: '@',
+        },
         steps,
         mounts: [
           {
@@ -296,7 +302,13 @@ export function planStorage(
     value: {
       layout: `LVM-thin (${fs}) on ${disk.path}`,
       // Debian's choice for a root on LVM: the device-mapper name, stable across UUID changes
-      boot: { rootUuid, fstype: fs, lvm: true, rootParam: `/dev/mapper/${VG_NAME}-root`, subvolume: null },
+      boot: {
+        rootUuid,
+        fstype: fs,
+        lvm: true,
+        rootParam: `/dev/mapper/${VG_NAME}-root`,
+        subvolume: null,
+      },
       steps,
       mounts: [{ device: rootDev, mountpoint: '/', fstype: fs, options: [] }],
       fstab,

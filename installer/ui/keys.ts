@@ -80,7 +80,8 @@ const NO_KEY: Key = {
  * key at all). Split it at Enter/Tab/Backspace so "secret\tsecret\r" is two fields and a submit.
  */
 export function splitInput(input: string, key: Key): [string, Key][] {
-  if (input.length < 2 || key.ctrl || key.meta || !/[\r\n\t\u007f\b]/.test(input)) return [[input, key]];
+  if (input.length < 2 || key.ctrl || key.meta || !/[\r\n\t\u007f\b]/.test(input))
+    return [[input, key]];
   const out: [string, Key][] = [];
   for (const part of input.split(/(\r\n|\r|\n|\t|\u007f|\b)/)) {
     if (part === '') continue;

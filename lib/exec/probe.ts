@@ -17,9 +17,21 @@ export function probeRunner(): CommandRunner {
         const child = execFile(
           file,
           args,
-          { env: { ...process.env, PATH, ...options.env }, cwd: options.cwd, timeout: options.timeoutMs, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+          {
+            env: { ...process.env, PATH, ...options.env },
+            cwd: options.cwd,
+            timeout: options.timeoutMs,
+            maxBuffer: 64 * 1024 * 1024,
+            encoding: 'utf8',
+          },
           (err, stdout, stderr) => {
-            const code = err ? (typeof err.code === 'number' ? err.code : err.killed ? 124 : 127) : 0;
+            const code = err
+              ? typeof err.code === 'number'
+                ? err.code
+                : err.killed
+                  ? 124
+                  : 127
+              : 0;
             const result: CommandResult = {
               argv: [...argv],
               exitCode: code,

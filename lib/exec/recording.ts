@@ -4,7 +4,8 @@
 import { CommandError, type CommandResult, type CommandRunner, type RunOptions } from './types.ts';
 
 /** argv prefix (each element a string to equal or a RegExp to test), a RegExp over the joined argv, or a predicate */
-export type Matcher = readonly (string | RegExp)[] | RegExp | ((argv: readonly string[]) => boolean);
+export type Matcher =
+  readonly (string | RegExp)[] | RegExp | ((argv: readonly string[]) => boolean);
 
 export interface Response {
   exitCode?: number;
@@ -15,7 +16,8 @@ export interface Response {
 export interface Rule {
   match: Matcher;
   /** fixed response or computed from the call; omitted = success with empty output */
-  respond?: Response | ((argv: readonly string[], options: RunOptions) => Response | Promise<Response>);
+  respond?:
+    Response | ((argv: readonly string[], options: RunOptions) => Response | Promise<Response>);
   /** how many calls this rule answers before it stops matching; default unlimited */
   times?: number;
   /** optional label, shown in recorded calls */
@@ -36,7 +38,10 @@ export interface RecordingRunner extends CommandRunner {
   /** add a rule; rules added later are consulted first */
   on(rule: Rule): RecordingRunner;
   /** shorthand: the nth (1-based) call matching `match` fails with exitCode and stderr */
-  failOn(match: Matcher, opts?: { exitCode?: number; stderr?: string; nth?: number }): RecordingRunner;
+  failOn(
+    match: Matcher,
+    opts?: { exitCode?: number; stderr?: string; nth?: number },
+  ): RecordingRunner;
 }
 
 export function matches(match: Matcher, argv: readonly string[]): boolean {
@@ -58,7 +63,10 @@ export interface RecordingOptions {
 }
 
 export function recordingRunner(opts: RecordingOptions = {}): RecordingRunner {
-  const rules: { rule: Rule; used: number }[] = (opts.rules ?? []).map((rule) => ({ rule, used: 0 }));
+  const rules: { rule: Rule; used: number }[] = (opts.rules ?? []).map((rule) => ({
+    rule,
+    used: 0,
+  }));
   const calls: RecordedCall[] = [];
   const self: RecordingRunner = {
     calls,
@@ -79,18 +87,30 @@ export function recordingRunner(opts: RecordingOptions = {}): RecordingRunner {
       if (argv.length === 0) throw new Error('recordingRunner: empty argv');
       for (const s of opts.secrets?.() ?? []) {
         if (s && argv.some((a) => a.includes(s))) {
-          throw new Error(`refusing to run ${argv[0]}: a secret would appear in its arguments (use stdin)`);
+          throw new Error(
+            `refusing to run ${argv[0]}: a secret would appear in its arguments (use stdin)`,
+          );
         }
       }
-      const input = options.input === undefined ? undefined : String(typeof options.input === 'string' ? options.input : Buffer.from(options.input));
-      const hit = rules.find((r) => (r.rule.times === undefined || r.used < r.rule.times) && matches(r.rule.match, argv));
+      const input =
+        options.input === undefined
+          ? undefined
+          : String(typeof options.input === 'string' ? options.input : Buffer.from(options.input));
+      const hit = rules.find(
+        (r) => (r.rule.times === undefined || r.used < r.rule.times) && matches(r.rule.match, argv),
+      );
       if (!hit && opts.fallback) {
         try {
           const result = await opts.fallback.run(argv, options);
           calls.push({ argv: [...argv], input, by: 'fallback', exitCode: result.exitCode });
           return result;
         } catch (err) {
-          calls.push({ argv: [...argv], input, by: 'fallback', exitCode: err instanceof CommandError ? err.result.exitCode : -1 });
+          calls.push({
+            argv: [...argv],
+            input,
+            by: 'fallback',
+            exitCode: err instanceof CommandError ? err.result.exitCode : -1,
+          });
           throw err;
         }
       }
@@ -109,7 +129,9 @@ export function recordingRunner(opts: RecordingOptions = {}): RecordingRunner {
       };
       const by = hit ? (hit.rule.name ?? 'rule') : 'default';
       calls.push({ argv: [...argv], input, by, exitCode: result.exitCode });
-      opts.log?.(`(${hit ? 'intercepted' : 'recorded'}) $ ${argv.join(' ')}${result.exitCode ? ` -> exit ${result.exitCode}` : ''}`);
+      opts.log?.(
+        `(${hit ? 'intercepted' : 'recorded'}) $ ${argv.join(' ')}${result.exitCode ? ` -> exit ${result.exitCode}` : ''}`,
+      );
       if (result.stdout) options.onOutput?.(result.stdout);
       if (result.exitCode !== 0 && options.reject !== false) throw new CommandError(result);
       return result;

@@ -53,13 +53,20 @@ export function realRunner(log?: LogLine, opts: RealRunnerOptions = {}): Command
         stdout: String(child.stdout ?? ''),
         stderr:
           String(child.stderr ?? '') +
-          (timedOut ? `\ntimed out after ${timeout} ms` : notStarted ? `\n${child.shortMessage}` : ''),
+          (timedOut
+            ? `\ntimed out after ${timeout} ms`
+            : notStarted
+              ? `\n${child.shortMessage}`
+              : ''),
         durationMs: Math.round(performance.now() - started),
       };
       if (timedOut && result.exitCode === 0) result.exitCode = 124;
       if (log) {
         if (!options.quietOutput) {
-          const out = redact(collapseCarriageReturns(`${result.stdout}${result.stderr}`).trimEnd(), options.redact);
+          const out = redact(
+            collapseCarriageReturns(`${result.stdout}${result.stderr}`).trimEnd(),
+            options.redact,
+          );
           if (out) log(out);
         }
         if (result.exitCode !== 0) log(`(exit ${result.exitCode}${timedOut ? ', timed out' : ''})`);

@@ -40,7 +40,10 @@ export class CommandError extends Error {
   }
   /** the last lines of the command's output, for error reports */
   tail(lines = 15): string {
-    const all = [this.result.stdout.trimEnd(), this.result.stderr.trim()].filter(Boolean).join('\n').split('\n');
+    const all = [this.result.stdout.trimEnd(), this.result.stderr.trim()]
+      .filter(Boolean)
+      .join('\n')
+      .split('\n');
     return all.slice(-lines).join('\n');
   }
 }

@@ -102,7 +102,10 @@ export function safeUrl(url: string): string {
   }
 }
 
-export async function fetchPinned(url: string, options: FetchPinnedOptions = {}): Promise<PinnedResponse> {
+export async function fetchPinned(
+  url: string,
+  options: FetchPinnedOptions = {},
+): Promise<PinnedResponse> {
   const shown = safeUrl(url);
   let parsed: URL;
   try {
@@ -111,7 +114,11 @@ export async function fetchPinned(url: string, options: FetchPinnedOptions = {})
     throw new PinnedFetchError('url', shown, `not a valid URL: ${shown}`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new PinnedFetchError('url', shown, `unsupported URL scheme '${parsed.protocol}' in ${shown}: use http:// or https://`);
+    throw new PinnedFetchError(
+      'url',
+      shown,
+      `unsupported URL scheme '${parsed.protocol}' in ${shown}: use http:// or https://`,
+    );
   }
   let pin: string | undefined;
   if (options.fingerprint !== undefined && options.fingerprint.trim() !== '') {
@@ -121,7 +128,11 @@ export async function fetchPinned(url: string, options: FetchPinnedOptions = {})
       throw new PinnedFetchError('fingerprint', shown, (err as Error).message);
     }
     if (parsed.protocol !== 'https:') {
-      throw new PinnedFetchError('url', shown, `a certificate fingerprint was given for ${shown}, but it is not https://`);
+      throw new PinnedFetchError(
+        'url',
+        shown,
+        `a certificate fingerprint was given for ${shown}, but it is not https://`,
+      );
     }
   }
 
@@ -143,11 +154,24 @@ export async function fetchPinned(url: string, options: FetchPinnedOptions = {})
       } else resolve(value!);
     };
     const timer = setTimeout(
-      () => finish(new PinnedFetchError('timeout', shown, `timed out after ${timeoutMs} ms fetching ${shown}`)),
+      () =>
+        finish(
+          new PinnedFetchError(
+            'timeout',
+            shown,
+            `timed out after ${timeoutMs} ms fetching ${shown}`,
+          ),
+        ),
       timeoutMs,
     );
     const netError = (err: Error & { code?: string }) =>
-      finish(new PinnedFetchError('network', shown, `cannot reach ${shown}: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}`));
+      finish(
+        new PinnedFetchError(
+          'network',
+          shown,
+          `cannot reach ${shown}: ${err.code ?? err.message}${err.code ? ` (${err.message})` : ''}`,
+        ),
+      );
 
     const sendRequest = (connected: net.Socket, peerFingerprint?: string) => {
       const headers: OutgoingHttpHeaders = { 'user-agent': 'openve-install', ...options.headers };
@@ -166,7 +190,13 @@ export async function fetchPinned(url: string, options: FetchPinnedOptions = {})
           res.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (size > maxBytes) {
-              finish(new PinnedFetchError('too-large', shown, `response from ${shown} is larger than ${maxBytes} bytes`));
+              finish(
+                new PinnedFetchError(
+                  'too-large',
+                  shown,
+                  `response from ${shown} is larger than ${maxBytes} bytes`,
+                ),
+              );
               res.destroy();
               return;
             }
@@ -178,11 +208,27 @@ export async function fetchPinned(url: string, options: FetchPinnedOptions = {})
             const statusText = res.statusMessage ?? '';
             const body = Buffer.concat(chunks);
             if (!options.acceptAnyStatus && (status < 200 || status > 299)) {
-              const location = res.headers.location ? ` (redirect to ${res.headers.location}; redirects are not followed)` : '';
-              finish(new PinnedFetchError('http-status', shown, `HTTP ${status} ${statusText} from ${shown}${location}`.replace(/ +/g, ' '), status));
+              const location = res.headers.location
+                ? ` (redirect to ${res.headers.location}; redirects are not followed)`
+                : '';
+              finish(
+                new PinnedFetchError(
+                  'http-status',
+                  shown,
+                  `HTTP ${status} ${statusText} from ${shown}${location}`.replace(/ +/g, ' '),
+                  status,
+                ),
+              );
               return;
             }
-            const response: PinnedResponse = { url: shown, status, statusText, headers: res.headers, body, text: () => body.toString('utf8') };
+            const response: PinnedResponse = {
+              url: shown,
+              status,
+              statusText,
+              headers: res.headers,
+              body,
+              text: () => body.toString('utf8'),
+            };
             if (peerFingerprint) response.peerFingerprint = peerFingerprint;
             finish(null, response);
             connected.destroy();
@@ -214,19 +260,32 @@ export async function fetchPinned(url: string, options: FetchPinnedOptions = {})
     tlsSocket.on('error', netError);
     tlsSocket.once('secureConnect', () => {
       const cert = tlsSocket.getPeerCertificate();
-      const got = cert && cert.fingerprint256 ? normalizeFingerprint(cert.fingerprint256) : undefined;
+      const got =
+        cert && cert.fingerprint256 ? normalizeFingerprint(cert.fingerprint256) : undefined;
       if (pin !== undefined) {
         if (got !== pin) {
           finish(
-            new PinnedFetchError('fingerprint', shown, `certificate fingerprint mismatch for ${shown}: expected ${pin}, got ${got ?? 'no certificate'}`),
+            new PinnedFetchError(
+              'fingerprint',
+              shown,
+              `certificate fingerprint mismatch for ${shown}: expected ${pin}, got ${got ?? 'no certificate'}`,
+            ),
           );
           return;
         }
       } else if (!tlsSocket.authorized) {
         // CA chain or host name check failed (Node sets authorizationError for both)
         const reason = String(tlsSocket.authorizationError ?? 'unknown verification error');
-        const hint = got ? `; if you trust this server, pin its certificate fingerprint ${got}` : '';
-        finish(new PinnedFetchError('tls', shown, `TLS certificate of ${shown} not trusted: ${reason}${hint}`));
+        const hint = got
+          ? `; if you trust this server, pin its certificate fingerprint ${got}`
+          : '';
+        finish(
+          new PinnedFetchError(
+            'tls',
+            shown,
+            `TLS certificate of ${shown} not trusted: ${reason}${hint}`,
+          ),
+        );
         return;
       }
       sendRequest(tlsSocket, got);

@@ -21,7 +21,9 @@ describe.skipIf(!asked || !runnable)(
         log: (l) => process.stderr.write(`${l}\n`),
       });
       process.stderr.write(formatCluster(result) + '\n');
-      expect(result.nodes.filter((n) => !n.installOk).map((n) => `${n.name}: ${n.installError}`)).toEqual([]);
+      expect(
+        result.nodes.filter((n) => !n.installOk).map((n) => `${n.name}: ${n.installError}`),
+      ).toEqual([]);
       expect(result.checks.length).toBeGreaterThan(0);
       expect(result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
       expect(result.seconds.bootToQuorate).not.toBeNull();

@@ -9,7 +9,12 @@ import { REPO, runScenario } from './lib/scenario.ts';
 import { assertScenario, formatScenario } from './lib/report.ts';
 
 const runnable = process.getuid?.() === 0 && existsSync('/usr/bin/qemu-system-x86_64');
-const c: E2eCase = { name: caseName({ firmware: 'bios', filesystem: 'ext4', network: 'static' }), firmware: 'bios', filesystem: 'ext4', network: 'static' };
+const c: E2eCase = {
+  name: caseName({ firmware: 'bios', filesystem: 'ext4', network: 'static' }),
+  firmware: 'bios',
+  filesystem: 'ext4',
+  network: 'static',
+};
 
 describe.skipIf(!runnable)('e2e: ISO install in QEMU', () => {
   it(`${c.name}: installs unattended and the node boots with the answered settings`, async () => {

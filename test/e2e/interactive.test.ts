@@ -16,16 +16,19 @@ const runnable =
   existsSync('/usr/bin/qemu-system-x86_64') &&
   hasTmux();
 
-describe.skipIf(!runnable)('e2e: interactive install from the ISO (serial console, tmux 80x24)', () => {
-  it('installs with the UI and the node boots with the chosen host name, address and SSH key', async () => {
-    const result = await runInteractive({
-      workDir: path.join(REPO, 'test-results/e2e-interactive'),
-      log: (l) => process.stderr.write(`${l}\n`),
+describe.skipIf(!runnable)(
+  'e2e: interactive install from the ISO (serial console, tmux 80x24)',
+  () => {
+    it('installs with the UI and the node boots with the chosen host name, address and SSH key', async () => {
+      const result = await runInteractive({
+        workDir: path.join(REPO, 'test-results/e2e-interactive'),
+        log: (l) => process.stderr.write(`${l}\n`),
+      });
+      process.stderr.write(formatInteractive(result) + '\n');
+      expect(result.error ?? null).toBeNull();
+      expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(result.checks.length).toBeGreaterThan(0);
+      expect(result.ok).toBe(true);
     });
-    process.stderr.write(formatInteractive(result) + '\n');
-    expect(result.error ?? null).toBeNull();
-    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(result.checks.length).toBeGreaterThan(0);
-    expect(result.ok).toBe(true);
-  });
-});
+  },
+);

@@ -9,9 +9,14 @@ import { matrix, usbCases } from './lib/answers.ts';
 import { REPO, runScenario } from './lib/scenario.ts';
 import { assertScenario, formatScenario } from './lib/report.ts';
 
-const enabled = process.env.OPENVE_E2E_MATRIX === '1' && process.getuid?.() === 0 && existsSync('/usr/bin/qemu-system-x86_64');
+const enabled =
+  process.env.OPENVE_E2E_MATRIX === '1' &&
+  process.getuid?.() === 0 &&
+  existsSync('/usr/bin/qemu-system-x86_64');
 const only = (process.env.OPENVE_E2E_CASES ?? '').split(',').filter(Boolean);
-const cases = [...matrix(), ...usbCases()].filter((c) => only.length === 0 || only.includes(c.name));
+const cases = [...matrix(), ...usbCases()].filter(
+  (c) => only.length === 0 || only.includes(c.name),
+);
 
 describe.skipIf(!enabled)('e2e matrix', () => {
   for (const c of cases) {

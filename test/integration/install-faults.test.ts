@@ -18,9 +18,24 @@ interface Fault {
 
 const INJECTED = 'injected failure for the test';
 const faults: Fault[] = [
-  { phase: 'partition', step: /^partition:/, command: 'sgdisk', inject: (r) => r.failOn(['sgdisk', /^--new=/], { stderr: INJECTED }) },
-  { phase: 'lvm (second LV)', step: /^lvm:openve$/, command: 'lvcreate', inject: (r) => r.failOn(['lvcreate'], { nth: 2, exitCode: 5, stderr: INJECTED }) },
-  { phase: 'mkfs (swap after root)', step: /^mkfs:swap$/, command: 'mkswap', inject: (r) => r.failOn(['mkswap'], { stderr: INJECTED }) },
+  {
+    phase: 'partition',
+    step: /^partition:/,
+    command: 'sgdisk',
+    inject: (r) => r.failOn(['sgdisk', /^--new=/], { stderr: INJECTED }),
+  },
+  {
+    phase: 'lvm (second LV)',
+    step: /^lvm:openve$/,
+    command: 'lvcreate',
+    inject: (r) => r.failOn(['lvcreate'], { nth: 2, exitCode: 5, stderr: INJECTED }),
+  },
+  {
+    phase: 'mkfs (swap after root)',
+    step: /^mkfs:swap$/,
+    command: 'mkswap',
+    inject: (r) => r.failOn(['mkswap'], { stderr: INJECTED }),
+  },
   {
     phase: 'btrfs subvolumes (top level mounted)',
     step: /^mkfs:root$/,
@@ -43,8 +58,18 @@ const faults: Fault[] = [
         },
       }),
   },
-  { phase: 'configure (chpasswd, with bind mounts)', step: /^password:root$/, command: 'chpasswd', inject: (r) => r.failOn(['chroot', /./, 'chpasswd'], { stderr: INJECTED }) },
-  { phase: 'bootloader (ESP mounted)', step: /^bootloader:grub$/, command: 'grub-install', inject: (r) => r.failOn(['chroot', /./, 'grub-install'], { stderr: INJECTED, nth: 2 }) },
+  {
+    phase: 'configure (chpasswd, with bind mounts)',
+    step: /^password:root$/,
+    command: 'chpasswd',
+    inject: (r) => r.failOn(['chroot', /./, 'chpasswd'], { stderr: INJECTED }),
+  },
+  {
+    phase: 'bootloader (ESP mounted)',
+    step: /^bootloader:grub$/,
+    command: 'grub-install',
+    inject: (r) => r.failOn(['chroot', /./, 'grub-install'], { stderr: INJECTED, nth: 2 }),
+  },
 ];
 
 describe.skipIf(!isRoot())('a failing command in each phase', () => {
@@ -53,12 +78,20 @@ describe.skipIf(!isRoot())('a failing command in each phase', () => {
   for (const fault of faults) {
     it(`${fault.phase}: stops, reports, cleans up; a re-run succeeds`, async () => {
       const fs = fault.filesystem ?? 'ext4';
-      const disks = fs === 'btrfs' ? rig.loops.disks.map((d) => d.name) : [rig.loops.disks[0]?.name as string];
+      const disks =
+        fs === 'btrfs' ? rig.loops.disks.map((d) => d.name) : [rig.loops.disks[0]?.name as string];
       const answer = answerToml({ filesystem: fs, disks, raid: 'raid1' });
       const hardware = loopProfile(rig.loops.disks);
       const devices = rig.loops.disks.map((d) => d.path);
 
-      const failed = await runInstall({ answer, hardware, payload: rig.payload.squashfs, ws: rig.ws, shim: rig.shim, inject: fault.inject });
+      const failed = await runInstall({
+        answer,
+        hardware,
+        payload: rig.payload.squashfs,
+        ws: rig.ws,
+        shim: rig.shim,
+        inject: fault.inject,
+      });
       expect(failed.ok).toBe(false);
       expect(failed.failedStep).toMatch(fault.step);
       const error = failed.events.find((e) => e.type === 'error');
@@ -68,11 +101,20 @@ describe.skipIf(!isRoot())('a failing command in each phase', () => {
       expect(error.text).toContain(fault.command);
       expect(error.text).toMatch(/exited with \d+/);
       expect(error.text).toContain(INJECTED);
-      expect(failed.events[failed.events.length - 1]).toMatchObject({ type: 'finished', ok: false });
+      expect(failed.events[failed.events.length - 1]).toMatchObject({
+        type: 'finished',
+        ok: false,
+      });
       expect(failed.stdout).not.toContain(FIXTURE_PASSWORD);
       expect(leftovers(rig.ws, rig.shim, devices)).toEqual([]);
 
-      const retry = await runInstall({ answer, hardware, payload: rig.payload.squashfs, ws: rig.ws, shim: rig.shim });
+      const retry = await runInstall({
+        answer,
+        hardware,
+        payload: rig.payload.squashfs,
+        ws: rig.ws,
+        shim: rig.shim,
+      });
       expect(retry.error).toBeUndefined();
       expect(retry.ok).toBe(true);
       expect(leftovers(rig.ws, rig.shim, devices)).toEqual([]);

@@ -4,7 +4,15 @@
 // and resolv.conf are moved into a temp dir so the host's are never read.
 import { MINIMAL_DHCP_ANSWER } from './helpers/answers.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,7 +25,8 @@ import type { LocatePaths } from '../../installer/locate/paths.ts';
 import { certFingerprint } from '../../lib/net/pinned.ts';
 
 const runner = realRunner();
-const ready = process.getuid?.() === 0 && existsSync('/usr/sbin/losetup') && existsSync('/sbin/mkfs.ext4');
+const ready =
+  process.getuid?.() === 0 && existsSync('/usr/sbin/losetup') && existsSync('/sbin/mkfs.ext4');
 
 const ANSWER = MINIMAL_DHCP_ANSWER;
 
@@ -31,8 +40,12 @@ function setCmdline(text: string) {
 async function capture(fn: () => Promise<number>) {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   try {
     return { code: await fn(), out, err };
   } finally {
@@ -71,24 +84,47 @@ describe.skipIf(!ready)('locate (root: loop device, local https)', () => {
     writeFileSync(join(fill, 'answer.toml'), ANSWER);
     writeFileSync(join(fill, 'first-boot'), '#!/bin/sh\necho hello\n', { mode: 0o755 });
     // debugfs writes the files without mounting read-write
-    await runner.run(['debugfs', '-w', '-R', `write ${join(fill, 'answer.toml')} answer.toml`, img]);
+    await runner.run([
+      'debugfs',
+      '-w',
+      '-R',
+      `write ${join(fill, 'answer.toml')} answer.toml`,
+      img,
+    ]);
     await runner.run(['debugfs', '-w', '-R', `write ${join(fill, 'first-boot')} first-boot`, img]);
     loop = (await runner.run(['losetup', '-f', '--show', '--read-only', img])).stdout.trim();
 
     // the answer server
     await runner.run([
-      'openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=answers',
+      'openssl',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=answers',
     ]);
     fingerprint = certFingerprint(readFileSync(join(dir, 'cert.pem')));
-    server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        posted.push(body);
-        res.writeHead(200, { 'content-type': 'application/toml' }).end(ANSWER);
-      });
-    });
+    server = https.createServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          posted.push(body);
+          res.writeHead(200, { 'content-type': 'application/toml' }).end(ANSWER);
+        });
+      },
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -103,7 +139,12 @@ describe.skipIf(!ready)('locate (root: loop device, local https)', () => {
   it('finds answer.toml and the hook on the OPENVE-AIS file system, and unmounts it', async () => {
     setCmdline('boot=live quiet');
     const r = await locateAnswer(realLocateEnv({ paths }));
-    expect(r.answer).toMatchObject({ source: 'partition', where: `${loop}:/answer.toml`, text: ANSWER, withInstallMedia: false });
+    expect(r.answer).toMatchObject({
+      source: 'partition',
+      where: `${loop}:/answer.toml`,
+      text: ANSWER,
+      withInstallMedia: false,
+    });
     expect(r.answer!.firstBoot!.content.toString()).toBe('#!/bin/sh\necho hello\n');
     const mounts = readFileSync('/proc/mounts', 'utf8');
     expect(mounts).not.toContain(loop);
@@ -111,27 +152,46 @@ describe.skipIf(!ready)('locate (root: loop device, local https)', () => {
   });
 
   it('the kernel parameter URL wins, with the pinned self-signed certificate and the system summary POSTed', async () => {
-    setCmdline(`boot=live openve.answer=${base}/answer openve.answer-fingerprint=${fingerprint.replace(/:/g, '').toLowerCase()}`);
-    const r = await locateAnswer(realLocateEnv({ paths, systemInfo: async () => ({ network_interfaces: [{ link: 'eth0', mac: '52:54:00:00:00:01' }] }) }));
+    setCmdline(
+      `boot=live openve.answer=${base}/answer openve.answer-fingerprint=${fingerprint.replace(/:/g, '').toLowerCase()}`,
+    );
+    const r = await locateAnswer(
+      realLocateEnv({
+        paths,
+        systemInfo: async () => ({
+          network_interfaces: [{ link: 'eth0', mac: '52:54:00:00:00:01' }],
+        }),
+      }),
+    );
     expect(r.answer).toMatchObject({ source: 'kernel-cmdline', text: ANSWER, fingerprint });
-    expect(JSON.parse(posted.at(-1)!)).toEqual({ network_interfaces: [{ link: 'eth0', mac: '52:54:00:00:00:01' }] });
+    expect(JSON.parse(posted.at(-1)!)).toEqual({
+      network_interfaces: [{ link: 'eth0', mac: '52:54:00:00:00:01' }],
+    });
   });
 
   it('a wrong pin fails the kernel parameter source and does not fall back to the stick', async () => {
     setCmdline(`openve.answer=${base}/answer openve.answer-fingerprint=${'00'.repeat(32)}`);
     const r = await locateAnswer(realLocateEnv({ paths }));
     expect(r.answer).toBeUndefined();
-    expect(r.attempts[0]!.reason).toContain(`certificate fingerprint mismatch for ${base}/answer: expected ${Array(32).fill('00').join(':')}, got ${fingerprint}`);
+    expect(r.attempts[0]!.reason).toContain(
+      `certificate fingerprint mismatch for ${base}/answer: expected ${Array(32).fill('00').join(':')}, got ${fingerprint}`,
+    );
     expect(r.attempts[2]!.status).toBe('skipped');
   });
 
   it('`locate --json --save DIR` writes answer (0600) and hook (0755) and says where from; no answer text in the output', async () => {
     setCmdline('boot=live openve.confirm-wipe=1');
     const save = join(dir, 'saved');
-    const r = await capture(() => locateCli(['--json', '--save', save, '--network-wait', '0'], paths));
+    const r = await capture(() =>
+      locateCli(['--json', '--save', save, '--network-wait', '0'], paths),
+    );
     const json = JSON.parse(r.out) as Record<string, unknown>;
     expect(json).toMatchObject({
-      found: true, valid: true, source: 'partition', confirmWipe: true, unattended: true,
+      found: true,
+      valid: true,
+      source: 'partition',
+      confirmWipe: true,
+      unattended: true,
       saved: { answer: join(save, 'answer.toml'), firstBoot: join(save, 'first-boot') },
     });
     expect(r.code).toBe(0);

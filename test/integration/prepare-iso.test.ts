@@ -3,7 +3,16 @@
 // GRUB itself reports that /openve/answer.toml and /openve/first-boot are on the medium.
 import { MINIMAL_DHCP_ANSWER } from './helpers/answers.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realRunner } from '../../lib/exec/runner.ts';
@@ -12,10 +21,13 @@ import { parseBootSignature } from '../../installer/locate/embed.ts';
 import { parseAnswerUrlFile } from '../../installer/locate/leases.ts';
 
 const runner = realRunner();
-const have = (cmd: string) => ['/usr/bin', '/usr/sbin', '/bin', '/sbin'].some((d) => existsSync(join(d, cmd)));
-const ready = process.getuid?.() === 0 && have('xorriso') && have('grub-mkrescue') && have('mformat');
+const have = (cmd: string) =>
+  ['/usr/bin', '/usr/sbin', '/bin', '/sbin'].some((d) => existsSync(join(d, cmd)));
+const ready =
+  process.getuid?.() === 0 && have('xorriso') && have('grub-mkrescue') && have('mformat');
 const qemu = have('qemu-system-x86_64');
-const ovmf = existsSync('/usr/share/OVMF/OVMF_CODE_4M.fd') && existsSync('/usr/share/OVMF/OVMF_VARS_4M.fd');
+const ovmf =
+  existsSync('/usr/share/OVMF/OVMF_CODE_4M.fd') && existsSync('/usr/share/OVMF/OVMF_VARS_4M.fd');
 
 const GRUB_PROBE = `serial --unit=0 --speed=115200
 terminal_input serial console
@@ -40,8 +52,12 @@ let inIso: string;
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   try {
     const code = await main(args);
     return { code, out, err };
@@ -52,7 +68,18 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 async function xorrisoReport(iso: string): Promise<string> {
-  const r = await runner.run(['xorriso', '-indev', iso, '-pvd_info', '-report_el_torito', 'plain', '-report_system_area', 'plain', '-lsl', '/openve']);
+  const r = await runner.run([
+    'xorriso',
+    '-indev',
+    iso,
+    '-pvd_info',
+    '-report_el_torito',
+    'plain',
+    '-report_system_area',
+    'plain',
+    '-lsl',
+    '/openve',
+  ]);
   return `${r.stdout}\n${r.stderr}`;
 }
 
@@ -65,11 +92,24 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
     writeFileSync(join(dir, 'tree/live/vmlinuz'), 'not a kernel');
     inIso = join(dir, 'in.iso');
     // the same flags as iso/build: hybrid BIOS + UEFI, fixed volume id, no HFS+
-    await runner.run(['grub-mkrescue', '-o', inIso, join(dir, 'tree'), '--', '-volid', 'OPENVE_TEST', '-hfsplus', 'off']);
+    await runner.run([
+      'grub-mkrescue',
+      '-o',
+      inIso,
+      join(dir, 'tree'),
+      '--',
+      '-volid',
+      'OPENVE_TEST',
+      '-hfsplus',
+      'off',
+    ]);
     writeFileSync(join(dir, 'answer.toml'), ANSWER);
     writeFileSync(join(dir, 'first-boot'), HOOK, { mode: 0o644 }); // mode 0644 on disk: the ISO must still get 0755
     writeFileSync(join(dir, 'nohook.toml'), ANSWER.replace(/\[first-boot\][\s\S]*$/, ''));
-    writeFileSync(join(dir, 'bad.toml'), ANSWER.replace('fqdn = "node1.example.test"', 'fqdn = "node1"'));
+    writeFileSync(
+      join(dir, 'bad.toml'),
+      ANSWER.replace('fqdn = "node1.example.test"', 'fqdn = "node1"'),
+    );
   });
 
   afterAll(() => {
@@ -79,13 +119,27 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
   it('embeds answer and hook, keeps the volume id and all boot equipment', async () => {
     const out = join(dir, 'out.iso');
     const started = performance.now();
-    const r = await cli(['prepare-iso', '--in', inIso, '--answer', join(dir, 'answer.toml'), '--on-first-boot', join(dir, 'first-boot'), '--out', out]);
+    const r = await cli([
+      'prepare-iso',
+      '--in',
+      inIso,
+      '--answer',
+      join(dir, 'answer.toml'),
+      '--on-first-boot',
+      join(dir, 'first-boot'),
+      '--out',
+      out,
+    ]);
     const seconds = (performance.now() - started) / 1000;
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^wrote .*out\.iso \(.* MiB, volume id OPENVE_TEST\): \/openve\/answer\.toml, \/openve\/first-boot/);
+    expect(r.out).toMatch(
+      /^wrote .*out\.iso \(.* MiB, volume id OPENVE_TEST\): \/openve\/answer\.toml, \/openve\/first-boot/,
+    );
     expect(r.out + r.err).not.toContain('passw0rd-fixture');
-    console.log(`prepare-iso on a ${(statSync(inIso).size / 1048576).toFixed(1)} MiB ISO: ${seconds.toFixed(2)} s`);
+    console.log(
+      `prepare-iso on a ${(statSync(inIso).size / 1048576).toFixed(1)} MiB ISO: ${seconds.toFixed(2)} s`,
+    );
 
     const report = await xorrisoReport(out);
     expect(report).toMatch(/^Volume Id\s*: OPENVE_TEST$/m);
@@ -105,7 +159,7 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
     expect(readFileSync(join(x, 'first-boot'), 'utf8')).toBe(HOOK);
     expect(statSync(join(x, 'first-boot')).mode & 0o777).toBe(0o755);
     // the input is untouched
-    expect((await xorrisoReport(inIso))).toMatch(/Not found in ISO image: '\/openve'/);
+    expect(await xorrisoReport(inIso)).toMatch(/Not found in ISO image: '\/openve'/);
   });
 
   it('re-preparing without a hook replaces the answer and drops the old hook', async () => {
@@ -122,7 +176,17 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
   it('--answer-url embeds answer-url.txt (read back by locate) and drops an embedded answer.toml', async () => {
     const out = join(dir, 'url.iso');
     const fp = 'ab'.repeat(32);
-    const r = await cli(['prepare-iso', '--in', await bootable(), '--answer-url', 'https://answers.example.test:8443/a', '--cert-fingerprint', fp, '--out', out]);
+    const r = await cli([
+      'prepare-iso',
+      '--in',
+      await bootable(),
+      '--answer-url',
+      'https://answers.example.test:8443/a',
+      '--cert-fingerprint',
+      fp,
+      '--out',
+      out,
+    ]);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/: \/openve\/answer-url\.txt\n/);
     const report = await xorrisoReport(out);
@@ -134,13 +198,24 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
     await runner.run(['xorriso', '-osirrox', 'on', '-indev', out, '-extract', '/openve', x]);
     expect(parseAnswerUrlFile(readFileSync(join(x, 'answer-url.txt'), 'utf8'))).toEqual({
       ok: true,
-      value: { url: 'https://answers.example.test:8443/a', fingerprint: Array(32).fill('AB').join(':') },
+      value: {
+        url: 'https://answers.example.test:8443/a',
+        fingerprint: Array(32).fill('AB').join(':'),
+      },
     });
   });
 
   it('refuses an invalid answer and writes nothing', async () => {
     const out = join(dir, 'never.iso');
-    const r = await cli(['prepare-iso', '--in', inIso, '--answer', join(dir, 'bad.toml'), '--out', out]);
+    const r = await cli([
+      'prepare-iso',
+      '--in',
+      inIso,
+      '--answer',
+      join(dir, 'bad.toml'),
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^global\.fqdn: /m);
     expect(r.err).toMatch(/bad\.toml is not a valid answer file; .*never\.iso was not written/);
@@ -151,23 +226,85 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
   it('refuses a hook the answer does not ask for, a from-iso answer without hook, a non-ISO input, and --out = --in', async () => {
     const out = join(dir, 'never.iso');
     const noHook = join(dir, 'nohook.toml');
-    let r = await cli(['prepare-iso', '--in', inIso, '--answer', noHook, '--on-first-boot', join(dir, 'first-boot'), '--out', out]);
-    expect(r.err).toMatch(/^--on-first-boot: the answer file must contain \[first-boot\] source = "from-iso"/m);
-    r = await cli(['prepare-iso', '--in', inIso, '--answer', join(dir, 'answer.toml'), '--out', out]);
-    expect(r.err).toMatch(/^first-boot\.source: "from-iso" needs the hook on the ISO: add --on-first-boot SCRIPT$/m);
+    let r = await cli([
+      'prepare-iso',
+      '--in',
+      inIso,
+      '--answer',
+      noHook,
+      '--on-first-boot',
+      join(dir, 'first-boot'),
+      '--out',
+      out,
+    ]);
+    expect(r.err).toMatch(
+      /^--on-first-boot: the answer file must contain \[first-boot\] source = "from-iso"/m,
+    );
+    r = await cli([
+      'prepare-iso',
+      '--in',
+      inIso,
+      '--answer',
+      join(dir, 'answer.toml'),
+      '--out',
+      out,
+    ]);
+    expect(r.err).toMatch(
+      /^first-boot\.source: "from-iso" needs the hook on the ISO: add --on-first-boot SCRIPT$/m,
+    );
     writeFileSync(join(dir, 'noshebang'), 'echo hi\n');
-    r = await cli(['prepare-iso', '--in', inIso, '--answer', join(dir, 'answer.toml'), '--on-first-boot', join(dir, 'noshebang'), '--out', out]);
+    r = await cli([
+      'prepare-iso',
+      '--in',
+      inIso,
+      '--answer',
+      join(dir, 'answer.toml'),
+      '--on-first-boot',
+      join(dir, 'noshebang'),
+      '--out',
+      out,
+    ]);
     expect(r.err).toMatch(/must start with an interpreter line such as #!\/bin\/sh/);
-    r = await cli(['prepare-iso', '--in', join(dir, 'answer.toml'), '--answer', noHook, '--out', out]);
+    r = await cli([
+      'prepare-iso',
+      '--in',
+      join(dir, 'answer.toml'),
+      '--answer',
+      noHook,
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^--in: .*answer\.toml is not an ISO 9660 image/m);
     r = await cli(['prepare-iso', '--in', inIso, '--answer', noHook, '--out', inIso]);
     expect(r.err).toMatch(/^--out: must differ from --in/m);
     r = await cli(['prepare-iso', '--answer', noHook]);
-    expect(r.err).toMatch(/^--in: required \(usage: prepare-iso --in ISO \(--answer A \| --answer-url URL .*\)\n--out: required/);
-    r = await cli(['prepare-iso', '--in', inIso, '--answer', noHook, '--answer-url', 'https://h/a', '--out', out]);
+    expect(r.err).toMatch(
+      /^--in: required \(usage: prepare-iso --in ISO \(--answer A \| --answer-url URL .*\)\n--out: required/,
+    );
+    r = await cli([
+      'prepare-iso',
+      '--in',
+      inIso,
+      '--answer',
+      noHook,
+      '--answer-url',
+      'https://h/a',
+      '--out',
+      out,
+    ]);
     expect(r.err).toBe('--answer-url: give either --answer or --answer-url, not both\n');
-    r = await cli(['prepare-iso', '--in', inIso, '--answer-url', 'http://h/a', '--cert-fingerprint', 'ab'.repeat(32), '--out', out]);
+    r = await cli([
+      'prepare-iso',
+      '--in',
+      inIso,
+      '--answer-url',
+      'http://h/a',
+      '--cert-fingerprint',
+      'ab'.repeat(32),
+      '--out',
+      out,
+    ]);
     expect(r.err).toBe('--cert-fingerprint: a certificate fingerprint needs an https:// URL\n');
     r = await cli(['prepare-iso', '--in', inIso, '--answer-url', 'ftp://h/a', '--out', out]);
     expect(r.err).toBe('--answer-url: expected an http:// or https:// URL, got "ftp://h/a"\n');
@@ -179,7 +316,17 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
   async function bootable(): Promise<string> {
     if (!prepared) {
       const out = join(dir, 'boot.iso');
-      const r = await cli(['prepare-iso', '--in', inIso, '--answer', join(dir, 'answer.toml'), '--on-first-boot', join(dir, 'first-boot'), '--out', out]);
+      const r = await cli([
+        'prepare-iso',
+        '--in',
+        inIso,
+        '--answer',
+        join(dir, 'answer.toml'),
+        '--on-first-boot',
+        join(dir, 'first-boot'),
+        '--out',
+        out,
+      ]);
       expect(r.code).toBe(0);
       prepared = out;
     }
@@ -188,25 +335,47 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
 
   // GRUB on the prepared ISO reports what it sees on the medium over the serial port, then halts.
   async function boot(firmware: 'bios' | 'uefi', as: 'cdrom' | 'disk'): Promise<string> {
-    const argv = ['qemu-system-x86_64', '-accel', 'tcg', '-m', '512', '-nographic', '-no-reboot', '-nic', 'none'];
+    const argv = [
+      'qemu-system-x86_64',
+      '-accel',
+      'tcg',
+      '-m',
+      '512',
+      '-nographic',
+      '-no-reboot',
+      '-nic',
+      'none',
+    ];
     if (firmware === 'uefi') {
       const vars = join(dir, `vars-${as}.fd`);
       copyFileSync('/usr/share/OVMF/OVMF_VARS_4M.fd', vars);
-      argv.push('-drive', 'if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd', '-drive', `if=pflash,format=raw,file=${vars}`);
+      argv.push(
+        '-drive',
+        'if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd',
+        '-drive',
+        `if=pflash,format=raw,file=${vars}`,
+      );
     }
     const iso = await bootable();
-    argv.push(...(as === 'cdrom' ? ['-cdrom', iso] : ['-drive', `file=${iso},format=raw,if=virtio,readonly=on`]));
+    argv.push(
+      ...(as === 'cdrom'
+        ? ['-cdrom', iso]
+        : ['-drive', `file=${iso},format=raw,if=virtio,readonly=on`]),
+    );
     const r = await runner.run(argv, { reject: false, timeoutMs: 280_000 }); // GRUB halts; the cap is for a loaded machine
     return r.stdout.replace(/\r/g, '');
   }
 
   for (const firmware of ['bios', 'uefi'] as const) {
     for (const as of ['cdrom', 'disk'] as const) {
-      it.skipIf(!qemu || (firmware === 'uefi' && !ovmf))(`the prepared ISO boots on ${firmware} as ${as} and GRUB sees the answer`, async () => {
-        const serial = await boot(firmware, as);
-        expect(serial).toContain('OPENVE-PROBE answer=present');
-        expect(serial).toContain('OPENVE-PROBE hook=present');
-      });
+      it.skipIf(!qemu || (firmware === 'uefi' && !ovmf))(
+        `the prepared ISO boots on ${firmware} as ${as} and GRUB sees the answer`,
+        async () => {
+          const serial = await boot(firmware, as);
+          expect(serial).toContain('OPENVE-PROBE answer=present');
+          expect(serial).toContain('OPENVE-PROBE hook=present');
+        },
+      );
     }
   }
 });

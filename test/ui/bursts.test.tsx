@@ -16,7 +16,9 @@ afterEach(() => {
 
 function show(initial: WizardState) {
   const exits: WizardState[] = [];
-  const r = render(<App initial={initial} services={fakeServices()} onExit={(s) => exits.push(s)} />);
+  const r = render(
+    <App initial={initial} services={fakeServices()} onExit={(s) => exits.push(s)} />,
+  );
   cleanup = r.unmount;
   const frame = () => r.lastFrame() ?? '';
   return { ...r, frame, exits, see: (t: string) => waitFor(frame, t) };

@@ -11,13 +11,21 @@ import { pollUntil, root } from './helpers.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const socket = `openve-live-start-${process.pid}`;
-const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+const tmux = (...args: string[]): string =>
+  execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 const screen = (): string => tmux('capture-pane', '-p', '-t', 'live');
 const dir = mkdtempSync(path.join(tmpdir(), 'openve-live-start-'));
 
 async function waitScreen(text: string, timeoutMs = 10_000): Promise<string> {
   try {
-    return await pollUntil(`'${text}'`, () => { const s = screen(); return s.includes(text) ? s : null; }, timeoutMs);
+    return await pollUntil(
+      `'${text}'`,
+      () => {
+        const s = screen();
+        return s.includes(text) ? s : null;
+      },
+      timeoutMs,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; screen:\n${screen()}`, { cause: err });
   }
@@ -49,9 +57,20 @@ describe.skipIf(!hasTmux)('live-start: the installer ended (tmux 80x24)', () => 
       OPENVE_LIVE_SHELL: 'echo ROOT-SHELL-STARTED',
     };
     const script = path.join(root, 'iso/live-layer/usr/lib/openve/live-start');
-    tmux('new-session', '-d', '-s', 'live', '-x', '80', '-y', '24',
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'live',
+      '-x',
+      '80',
+      '-y',
+      '24',
       ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
-      'sh', '-c', `bash ${script}; echo "LIVE-START-EXIT=$?"; sleep 60`);
+      'sh',
+      '-c',
+      `bash ${script}; echo "LIVE-START-EXIT=$?"; sleep 60`,
+    );
 
     const first = await waitScreen('[Enter] restart the installer');
     expect(first).toContain('FAKE UI FRAME run 1'); // not cleared
@@ -72,7 +91,9 @@ describe.skipIf(!hasTmux)('live-start: the installer ended (tmux 80x24)', () => 
     expect(shell).toContain('(killed by SIGKILL)'); // still on the screen above the shell
 
     const log = readFileSync(path.join(dir, 'run/ui.log'), 'utf8');
-    expect(log).toMatch(/=== openve-install run 1,[^\n]*\nnode: warning before the crash\nTypeError: x is undefined\n=== exit 1\n/);
+    expect(log).toMatch(
+      /=== openve-install run 1,[^\n]*\nnode: warning before the crash\nTypeError: x is undefined\n=== exit 1\n/,
+    );
     expect(log).toContain('=== exit 137');
   }, 60_000);
 });

@@ -11,7 +11,8 @@ import { pollUntil, root } from './helpers.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const socket = `openve-ui-lost-${process.pid}`;
-const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+const tmux = (...args: string[]): string =>
+  execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 const dir = mkdtempSync(path.join(tmpdir(), 'openve-ui-lost-'));
 
 afterAll(() => {
@@ -32,7 +33,13 @@ describe.skipIf(!hasTmux)('the terminal input goes away (tmux)', () => {
     await pollUntil('the first screen', () => screen().includes('Welcome to openve'), 60_000); // may bundle dist/ first
 
     tmux('kill-window', '-t', 'lost:keys'); // hangs up the UI's stdin
-    const code = Number(await pollUntil('the UI to exit', () => (existsSync(exit) ? readFileSync(exit, 'utf8').trim() : ''), 20_000));
+    const code = Number(
+      await pollUntil(
+        'the UI to exit',
+        () => (existsSync(exit) ? readFileSync(exit, 'utf8').trim() : ''),
+        20_000,
+      ),
+    );
     expect(readFileSync(err, 'utf8')).toContain(
       'openve-install: stopped before the installer finished: the terminal input ended (stdin closed or hung up)',
     );

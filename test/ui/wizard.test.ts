@@ -305,7 +305,10 @@ describe('Answers from the wizard', () => {
 
 describe('defaults from the live system', () => {
   it("the live ISO's own host name is not the node's; a name DHCP gave is", () => {
-    const live = walkTo('summary', startState(hardware(), { ...LEASE, hostname: 'openve-installer' }));
+    const live = walkTo(
+      'summary',
+      startState(hardware(), { ...LEASE, hostname: 'openve-installer' }),
+    );
     expect(live.values.network.fqdn).toBe('openve.example.com');
     const given = walkTo('summary', startState(hardware(), LEASE));
     expect(given.values.network.fqdn).toBe('pve1.example.com');

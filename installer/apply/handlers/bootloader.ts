@@ -16,7 +16,10 @@ export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
     await ctx.runner.run(['mount', '-t', 'vfat', firstEsp, efiDir]);
     ctx.state.mounts.push(efiDir);
   }
-  const total = step.biosDisks.length + (step.espDevices.length > 0 ? 2 : 0) + Math.max(0, step.espDevices.length - 1);
+  const total =
+    step.biosDisks.length +
+    (step.espDevices.length > 0 ? 2 : 0) +
+    Math.max(0, step.espDevices.length - 1);
   let done = 0;
   const tick = () => ctx.progress(++done / Math.max(1, total));
   for (const disk of step.biosDisks) {
@@ -25,7 +28,11 @@ export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
   }
   if (step.espDevices.length > 0) {
     await chroot(ctx, [
-      'grub-install', '--target=x86_64-efi', '--efi-directory=/boot/efi', `--bootloader-id=${EFI_BOOTLOADER_ID}`, '--no-nvram',
+      'grub-install',
+      '--target=x86_64-efi',
+      '--efi-directory=/boot/efi',
+      `--bootloader-id=${EFI_BOOTLOADER_ID}`,
+      '--no-nvram',
     ]);
     tick();
     // The removable path gets the same self-contained image (what `grub-install --removable`
@@ -33,7 +40,11 @@ export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
     // grub-install run.
     const boot = inTarget(ctx, '/boot/efi/EFI/BOOT');
     await ctx.runner.run(['mkdir', '-p', boot]);
-    await ctx.runner.run(['cp', inTarget(ctx, `/boot/efi/EFI/${EFI_BOOTLOADER_ID}/grubx64.efi`), `${boot}/BOOTX64.EFI`]);
+    await ctx.runner.run([
+      'cp',
+      inTarget(ctx, `/boot/efi/EFI/${EFI_BOOTLOADER_ID}/grubx64.efi`),
+      `${boot}/BOOTX64.EFI`,
+    ]);
     tick();
   }
   // the other disks' ESPs get a copy, so any disk of a RAID boots on its own

@@ -10,11 +10,19 @@ export const finalize: Handler<'finalize'> = async (_step, ctx) => {
   await writeEntries(ctx, ctx.target, [
     { path: INSTALL_LOG_DIR, mode: '0700', type: 'dir' },
     ...(ctx.answerRedacted !== null
-      ? [{ path: `${INSTALL_LOG_DIR}/answer.toml`, mode: '0600', type: 'file' as const, content: ctx.answerRedacted }]
+      ? [
+          {
+            path: `${INSTALL_LOG_DIR}/answer.toml`,
+            mode: '0600',
+            type: 'file' as const,
+            content: ctx.answerRedacted,
+          },
+        ]
       : []),
   ]);
   ctx.log('finalize: copying the install log to the target and unmounting');
-  if (ctx.installLogPath) await ctx.runner.run(['install', '-m', '0600', ctx.installLogPath, `${dir}/install.log`]);
+  if (ctx.installLogPath)
+    await ctx.runner.run(['install', '-m', '0600', ctx.installLogPath, `${dir}/install.log`]);
   await ctx.runner.run(['sync']);
   await unmountAll(ctx);
   for (const vg of ctx.state.vgs) await ctx.runner.run(['vgchange', '-an', vg]);

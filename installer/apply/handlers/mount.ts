@@ -15,7 +15,8 @@ export const mount: Handler<'mount'> = async (step, ctx) => {
 };
 
 export const bindMounts: Handler<'bind-mounts'> = async (step, ctx) => {
-  if (step.paths.length > 0) await ctx.runner.run(['mkdir', '-p', ...step.paths.map((p) => inTarget(ctx, p))]);
+  if (step.paths.length > 0)
+    await ctx.runner.run(['mkdir', '-p', ...step.paths.map((p) => inTarget(ctx, p))]);
   for (const p of step.paths) {
     const dir = inTarget(ctx, p);
     await ctx.runner.run(['mount', '--bind', p, dir]);
@@ -27,7 +28,10 @@ export const bindMounts: Handler<'bind-mounts'> = async (step, ctx) => {
 export async function unmountAll(ctx: ApplyContext): Promise<void> {
   // the usual end of an install: the target and everything below it, in one process
   const t = ctx.target;
-  if (ctx.state.mounts[0] === t && ctx.state.mounts.every((m) => m === t || m.startsWith(`${t}/`))) {
+  if (
+    ctx.state.mounts[0] === t &&
+    ctx.state.mounts.every((m) => m === t || m.startsWith(`${t}/`))
+  ) {
     await ctx.runner.run(['umount', '--recursive', t]);
     ctx.state.mounts.length = 0;
     return;

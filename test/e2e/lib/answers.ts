@@ -23,7 +23,13 @@ export function matrix(): E2eCase[] {
   const cases: E2eCase[] = [];
   for (const firmware of ['bios', 'uefi'] as const)
     for (const filesystem of ['ext4', 'xfs', 'btrfs'] as const)
-      for (const network of ['static', 'dhcp'] as const) cases.push({ name: caseName({ firmware, filesystem, network }), firmware, filesystem, network });
+      for (const network of ['static', 'dhcp'] as const)
+        cases.push({
+          name: caseName({ firmware, filesystem, network }),
+          firmware,
+          filesystem,
+          network,
+        });
   return cases;
 }
 
@@ -53,9 +59,20 @@ export function renderAnswer(c: E2eCase, sshPublicKey: string, password: string)
     '',
     '[network]',
   ];
-  if (c.network === 'static') lines.push('source = "from-answer"', `cidr = "${ADDRESS}/24"`, 'gateway = "10.0.2.2"', 'dns = "10.0.2.3"');
+  if (c.network === 'static')
+    lines.push(
+      'source = "from-answer"',
+      `cidr = "${ADDRESS}/24"`,
+      'gateway = "10.0.2.2"',
+      'dns = "10.0.2.3"',
+    );
   else lines.push('source = "from-dhcp"');
-  lines.push('', '[disk-setup]', `filesystem = "${c.filesystem}"`, `disk-list = ${JSON.stringify(disksFor(c))}`);
+  lines.push(
+    '',
+    '[disk-setup]',
+    `filesystem = "${c.filesystem}"`,
+    `disk-list = ${JSON.stringify(disksFor(c))}`,
+  );
   if (c.filesystem === 'btrfs') lines.push('btrfs.raid = "raid1"');
   else lines.push('lvm.swapsize = 1');
   lines.push('', '[first-boot]', 'source = "from-iso"', 'ordering = "network-online"', '');
@@ -63,7 +80,8 @@ export function renderAnswer(c: E2eCase, sshPublicKey: string, password: string)
 }
 
 /** The first-boot hook embedded in the ISO: leaves a marker the checks look for. */
-export const FIRST_BOOT_HOOK = '#!/bin/sh\n# openve e2e: proves the first-boot hook ran on the installed node\necho "first-boot ran $(date -u +%FT%TZ)" > /var/lib/openve-e2e-first-boot\n';
+export const FIRST_BOOT_HOOK =
+  '#!/bin/sh\n# openve e2e: proves the first-boot hook ran on the installed node\necho "first-boot ran $(date -u +%FT%TZ)" > /var/lib/openve-e2e-first-boot\n';
 export const FIRST_BOOT_MARKER = '/var/lib/openve-e2e-first-boot';
 
 /** Markers live-start writes to the serial console. */

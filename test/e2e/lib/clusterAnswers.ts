@@ -26,7 +26,12 @@ export function macName(mac: string): string {
   return `enx${mac.replace(/:/g, '').toLowerCase()}`;
 }
 
-export function renderClusterAnswer(node: ClusterNode, role: 'create' | 'join', sshPublicKey: string, password: string): string {
+export function renderClusterAnswer(
+  node: ClusterNode,
+  role: 'create' | 'join',
+  sshPublicKey: string,
+  password: string,
+): string {
   const cluster =
     role === 'create'
       ? ['mode = "create"', `name = "${CLUSTER_NAME}"`, `token = "${CLUSTER_TOKEN}"`]

@@ -10,7 +10,14 @@ import type { CommandResult, CommandRunner } from '../../../lib/exec/types.ts';
 import { MARKERS } from './answers.ts';
 import { hasHardwareVirt, qemuArgv } from './qemu.ts';
 import { REPO, PASSWORD } from './scenario.ts';
-import { CLUSTER_FIRST_BOOT_HOOK, CLUSTER_HOOK_MARKER, CLUSTER_NAME, NODES, renderClusterAnswer, type ClusterNode } from './clusterAnswers.ts';
+import {
+  CLUSTER_FIRST_BOOT_HOOK,
+  CLUSTER_HOOK_MARKER,
+  CLUSTER_NAME,
+  NODES,
+  renderClusterAnswer,
+  type ClusterNode,
+} from './clusterAnswers.ts';
 import { freePort, secs } from './util.ts';
 
 export interface NodeOutcome {
@@ -63,7 +70,18 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
   const tStart = performance.now();
 
   const key = path.join(dir, 'id_ed25519');
-  await runner.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'openve-e2e-cluster', '-f', key]);
+  await runner.run([
+    'ssh-keygen',
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    '',
+    '-C',
+    'openve-e2e-cluster',
+    '-f',
+    key,
+  ]);
   const pub = readFileSync(`${key}.pub`, 'utf8');
   const hook = path.join(dir, 'first-boot.sh');
   writeFileSync(hook, CLUSTER_FIRST_BOOT_HOOK, { mode: 0o755 });
@@ -77,10 +95,27 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
   const iso1 = path.join(dir, `openve-${n1.name}.iso`);
   const iso2 = path.join(dir, `openve-${n2.name}.iso`);
   let t = performance.now();
-  await runner.run([...cli, 'build-iso', '--out', iso1, '--answer', answers[0]!, '--on-first-boot', hook], { cwd: REPO });
+  await runner.run(
+    [...cli, 'build-iso', '--out', iso1, '--answer', answers[0]!, '--on-first-boot', hook],
+    { cwd: REPO },
+  );
   const isoBuild = secs(t);
   t = performance.now();
-  await runner.run([...cli, 'prepare-iso', '--in', iso1, '--answer', answers[1]!, '--on-first-boot', hook, '--out', iso2], { cwd: REPO });
+  await runner.run(
+    [
+      ...cli,
+      'prepare-iso',
+      '--in',
+      iso1,
+      '--answer',
+      answers[1]!,
+      '--on-first-boot',
+      hook,
+      '--out',
+      iso2,
+    ],
+    { cwd: REPO },
+  );
   const prepareIso = secs(t);
   log(`cluster: ISO built in ${isoBuild}s, node2's answer embedded in ${prepareIso}s`);
 
@@ -89,7 +124,13 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     [n1, n2].map(async (n, i) => {
       const disk = path.join(dir, `disk-${n.name}.qcow2`);
       await runner.run(['qemu-img', 'create', '-q', '-f', 'qcow2', disk, '32G']);
-      return { node: n, iso: i === 0 ? iso1 : iso2, disk, sshPort: await freePort(), ssh: null as Ssh | null };
+      return {
+        node: n,
+        iso: i === 0 ? iso1 : iso2,
+        disk,
+        sshPort: await freePort(),
+        ssh: null as Ssh | null,
+      };
     }),
   );
   const outcomes: NodeOutcome[] = vms.map((v) => ({
@@ -117,18 +158,36 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       const o = outcomes[i]!;
       const start = performance.now();
       const argv = [
-        ...qemuArgv({ firmware: 'bios', disks: [v.disk], iso: v.iso, sshPort: v.sshPort, serialLog: o.serialInstall, kvm, noReboot: true }),
-        '-netdev', 'user,id=mgmt,restrict=on',
-        '-device', `virtio-net-pci,netdev=mgmt,mac=${v.node.mac}`,
+        ...qemuArgv({
+          firmware: 'bios',
+          disks: [v.disk],
+          iso: v.iso,
+          sshPort: v.sshPort,
+          serialLog: o.serialInstall,
+          kvm,
+          noReboot: true,
+        }),
+        '-netdev',
+        'user,id=mgmt,restrict=on',
+        '-device',
+        `virtio-net-pci,netdev=mgmt,mac=${v.node.mac}`,
       ];
-      const r = await runner.run(argv, { timeoutMs: opts.installTimeoutMs ?? 40 * 60_000, reject: false });
+      const r = await runner.run(argv, {
+        timeoutMs: opts.installTimeoutMs ?? 40 * 60_000,
+        reject: false,
+      });
       o.installBoot = secs(start);
       const serial = existsSync(o.serialInstall) ? readFileSync(o.serialInstall, 'utf8') : '';
       const ok = MARKERS.installOk.exec(serial);
       o.installOk = Boolean(ok);
       o.installSeconds = ok ? Number(ok[1]) : null;
-      if (!ok) o.installError = MARKERS.installFailed.exec(serial)?.[0] ?? `no OPENVE-INSTALL marker (qemu exit ${r.exitCode}: ${r.stderr.trim()}); see ${o.serialInstall}`;
-      log(`cluster: ${v.node.name} install VM ended after ${o.installBoot}s: ${ok ? `installed (installer ${ok[1]}s)` : o.installError}`);
+      if (!ok)
+        o.installError =
+          MARKERS.installFailed.exec(serial)?.[0] ??
+          `no OPENVE-INSTALL marker (qemu exit ${r.exitCode}: ${r.stderr.trim()}); see ${o.serialInstall}`;
+      log(
+        `cluster: ${v.node.name} install VM ended after ${o.installBoot}s: ${ok ? `installed (installer ${ok[1]}s)` : o.installError}`,
+      );
     }),
   );
   result.seconds.installBoth = secs(t);
@@ -145,15 +204,27 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     const o = outcomes[i]!;
     const link = i === 0 ? `listen=127.0.0.1:${linkPort}` : `connect=127.0.0.1:${linkPort}`;
     const argv = [
-      ...qemuArgv({ firmware: 'bios', disks: [v.disk], sshPort: v.sshPort, serialLog: o.serialNode, kvm }),
-      '-netdev', `socket,id=mgmt,${link}`,
-      '-device', `virtio-net-pci,netdev=mgmt,mac=${v.node.mac}`,
+      ...qemuArgv({
+        firmware: 'bios',
+        disks: [v.disk],
+        sshPort: v.sshPort,
+        serialLog: o.serialNode,
+        kvm,
+      }),
+      '-netdev',
+      `socket,id=mgmt,${link}`,
+      '-device',
+      `virtio-net-pci,netdev=mgmt,mac=${v.node.mac}`,
     ];
     running.push(
-      runner.run(argv, { timeoutMs: opts.bootTimeoutMs ?? 40 * 60_000, reject: false }).then((r) => {
-        log(`cluster: ${v.node.name} node VM exited (${r.exitCode})${r.exitCode === 0 ? '' : `: ${r.stderr.trim()}`}`);
-        return r;
-      }),
+      runner
+        .run(argv, { timeoutMs: opts.bootTimeoutMs ?? 40 * 60_000, reject: false })
+        .then((r) => {
+          log(
+            `cluster: ${v.node.name} node VM exited (${r.exitCode})${r.exitCode === 0 ? '' : `: ${r.stderr.trim()}`}`,
+          );
+          return r;
+        }),
     );
     // node2 may only connect once node1's QEMU listens (seen in /proc/net/tcp: a probe connection
     // would take the socket network's single peer slot)
@@ -195,48 +266,86 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
     for (const [i, v] of vms.entries()) result.checks.push(...nodeChecks(v.node, views[i]));
     for (const v of vms) {
       const hookRan = await v.ssh!(`cat ${CLUSTER_HOOK_MARKER}`, 30_000);
-      result.checks.push({ name: `${v.node.name}: first-boot hook ran`, ok: hookRan.stdout.startsWith('first-boot ran'), detail: `${hookRan.stdout}${hookRan.stderr}`.trim() });
-      const unit = await v.ssh!('systemctl is-active openve-cluster-init.service; cat /var/log/openve-install/cluster-init.log', 30_000);
-      result.checks.push({ name: `${v.node.name}: openve-cluster-init.service succeeded`, ok: unit.stdout.startsWith('active'), detail: unit.stdout.trim() });
+      result.checks.push({
+        name: `${v.node.name}: first-boot hook ran`,
+        ok: hookRan.stdout.startsWith('first-boot ran'),
+        detail: `${hookRan.stdout}${hookRan.stderr}`.trim(),
+      });
+      const unit = await v.ssh!(
+        'systemctl is-active openve-cluster-init.service; cat /var/log/openve-install/cluster-init.log',
+        30_000,
+      );
+      result.checks.push({
+        name: `${v.node.name}: openve-cluster-init.service succeeded`,
+        ok: unit.stdout.startsWith('active'),
+        detail: unit.stdout.trim(),
+      });
     }
   } else {
     for (const [i, v] of vms.entries())
       if (outcomes[i]!.nodeBoot === null)
-        result.checks.push({ name: `${v.node.name}: ssh`, ok: false, detail: `no SSH login on 127.0.0.1:${v.sshPort} (see ${outcomes[i]!.serialNode})` });
+        result.checks.push({
+          name: `${v.node.name}: ssh`,
+          ok: false,
+          detail: `no SSH login on 127.0.0.1:${v.sshPort} (see ${outcomes[i]!.serialNode})`,
+        });
   }
-  if (result.checks.length > 0 && result.checks.every((c) => c.ok)) result.seconds.total = secs(tStart);
+  if (result.checks.length > 0 && result.checks.every((c) => c.ok))
+    result.seconds.total = secs(tStart);
 
   // 4. Power off (node2 first: node1 carries the socket network).
   for (const v of [...vms].reverse()) if (v.ssh) await v.ssh('systemctl poweroff', 10_000);
   const stopped = await Promise.race([Promise.all(running), sleep(120_000).then(() => null)]);
-  if (stopped === null) log('cluster: a node VM did not power off within 120 s (left to its timeout)');
+  if (stopped === null)
+    log('cluster: a node VM did not power off within 120 s (left to its timeout)');
   save(dir, result);
   return result;
 }
 
 /** A `pveca -l --json` view with both nodes online and quorum. */
 export function clusterHealthy(view: unknown): boolean {
-  const v = view as { quorate?: boolean; cluster?: string; nodes?: { name: string; online: boolean }[] } | null;
+  const v = view as {
+    quorate?: boolean;
+    cluster?: string;
+    nodes?: { name: string; online: boolean }[];
+  } | null;
   return Boolean(
-    v?.quorate && v.cluster === CLUSTER_NAME && v.nodes?.length === 2 && v.nodes.every((n) => n.online) &&
-      NODES.every((n) => v.nodes!.some((m) => m.name === n.name)),
+    v?.quorate &&
+    v.cluster === CLUSTER_NAME &&
+    v.nodes?.length === 2 &&
+    v.nodes.every((n) => n.online) &&
+    NODES.every((n) => v.nodes!.some((m) => m.name === n.name)),
   );
 }
 
 function nodeChecks(node: ClusterNode, view: unknown): ClusterCheck[] {
-  const v = view as { quorate?: boolean; cluster?: string; nodes?: { name: string; address: string; role: string; online: boolean; local: boolean }[] } | null;
+  const v = view as {
+    quorate?: boolean;
+    cluster?: string;
+    nodes?: { name: string; address: string; role: string; online: boolean; local: boolean }[];
+  } | null;
   const detail = JSON.stringify(view);
   const nodes = v?.nodes ?? [];
   return [
-    { name: `${node.name}: cluster '${CLUSTER_NAME}' quorate`, ok: Boolean(v?.quorate && v.cluster === CLUSTER_NAME), detail },
+    {
+      name: `${node.name}: cluster '${CLUSTER_NAME}' quorate`,
+      ok: Boolean(v?.quorate && v.cluster === CLUSTER_NAME),
+      detail,
+    },
     {
       name: `${node.name}: 2 members online, names and addresses as answered`,
-      ok: nodes.length === 2 && NODES.every((n) => nodes.some((m) => m.name === n.name && m.address === n.address && m.online)),
+      ok:
+        nodes.length === 2 &&
+        NODES.every((n) =>
+          nodes.some((m) => m.name === n.name && m.address === n.address && m.online),
+        ),
       detail,
     },
     {
       name: `${node.name}: ${NODES[0].name} is master, this node is local`,
-      ok: nodes.some((m) => m.name === NODES[0].name && m.role === 'master') && nodes.some((m) => m.name === node.name && m.local),
+      ok:
+        nodes.some((m) => m.name === NODES[0].name && m.role === 'master') &&
+        nodes.some((m) => m.name === node.name && m.local),
       detail,
     },
   ];
@@ -253,15 +362,34 @@ async function pvecaList(ssh: Ssh): Promise<unknown> {
 
 function clusterLine(serialFile: string): string | null {
   if (!existsSync(serialFile)) return null;
-  const lines = readFileSync(serialFile, 'utf8').split(/\r?\n/).filter((l) => /cluster: (created|.* joined|FAILED)/.test(l));
+  const lines = readFileSync(serialFile, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => /cluster: (created|.* joined|FAILED)/.test(l));
   return lines.at(-1)?.trim() ?? null;
 }
 
 function sshTo(runner: CommandRunner, key: string, port: number): Ssh {
   return (cmd, timeoutMs = 30_000) =>
     runner.run(
-      ['ssh', '-i', key, '-p', String(port), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-        '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', 'root@127.0.0.1', cmd],
+      [
+        'ssh',
+        '-i',
+        key,
+        '-p',
+        String(port),
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=5',
+        '-o',
+        'LogLevel=ERROR',
+        'root@127.0.0.1',
+        cmd,
+      ],
       { reject: false, timeoutMs },
     );
 }
@@ -280,7 +408,10 @@ async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
 }
 
 /** Whether something listens on 127.0.0.1:port (state 0A in /proc/net/tcp), without connecting. */
-export function listening(port: number, procNetTcp = readFileSync('/proc/net/tcp', 'utf8')): boolean {
+export function listening(
+  port: number,
+  procNetTcp = readFileSync('/proc/net/tcp', 'utf8'),
+): boolean {
   const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   return procNetTcp.split('\n').some((l) => {
     const f = l.trim().split(/\s+/);
@@ -298,6 +429,9 @@ export function formatCluster(r: ClusterResult): string {
     ),
     `   boot of both to quorate 2-node cluster ${s.bootToQuorate ?? '?'}s | total ${s.total ?? '?'}s`,
   ];
-  for (const c of r.checks) lines.push(`   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 8).join(' | ')}`}`);
+  for (const c of r.checks)
+    lines.push(
+      `   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 8).join(' | ')}`}`,
+    );
   return lines.join('\n');
 }

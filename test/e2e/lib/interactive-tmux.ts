@@ -21,7 +21,14 @@ export class TmuxTerminal {
   /** Starts `argv` in a new session; the pane stays open after it exits (to read the last screen). */
   start(argv: string[], env: Record<string, string> = {}): void {
     this.tmux(
-      'new-session', '-d', '-s', this.name, '-x', String(this.width), '-y', String(this.height),
+      'new-session',
+      '-d',
+      '-s',
+      this.name,
+      '-x',
+      String(this.width),
+      '-y',
+      String(this.height),
       ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
       ...argv,
     );
@@ -35,9 +42,18 @@ export class TmuxTerminal {
 
   /** Whether the program in the pane has exited (remain-on-exit keeps the pane). */
   exited(): { dead: boolean; status: number | null } {
-    const out = this.tmux('display-message', '-p', '-t', this.name, '#{pane_dead} #{pane_dead_status}').trim();
+    const out = this.tmux(
+      'display-message',
+      '-p',
+      '-t',
+      this.name,
+      '#{pane_dead} #{pane_dead_status}',
+    ).trim();
     const [dead, status] = out.split(' ');
-    return { dead: dead === '1', status: status !== undefined && status !== '' ? Number(status) : null };
+    return {
+      dead: dead === '1',
+      status: status !== undefined && status !== '' ? Number(status) : null,
+    };
   }
 
   /** Named keys (Enter, Down, C-c, ...), each as tmux sends them. */
@@ -54,14 +70,31 @@ export class TmuxTerminal {
    * Polls the screen until `what` is on it (text, RegExp, or a test of the screen) and returns that
    * screen; throws with the last screen after `timeoutMs`, or at once when the pane's program exited.
    */
-  async waitFor(what: string | RegExp | ((screen: string) => boolean), timeoutMs: number, pollMs = 100): Promise<string> {
+  async waitFor(
+    what: string | RegExp | ((screen: string) => boolean),
+    timeoutMs: number,
+    pollMs = 100,
+  ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const s = this.screen();
-      if (typeof what === 'string' ? s.includes(what) : typeof what === 'function' ? what(s) : what.test(s)) return s;
+      if (
+        typeof what === 'string'
+          ? s.includes(what)
+          : typeof what === 'function'
+            ? what(s)
+            : what.test(s)
+      )
+        return s;
       const { dead, status } = this.exited();
-      if (dead) throw new Error(`the program in tmux exited (${status}) while waiting for ${String(what)}; screen:\n${s}`);
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(what)}; screen:\n${s}`);
+      if (dead)
+        throw new Error(
+          `the program in tmux exited (${status}) while waiting for ${String(what)}; screen:\n${s}`,
+        );
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${timeoutMs} ms waiting for ${String(what)}; screen:\n${s}`,
+        );
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }

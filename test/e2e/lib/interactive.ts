@@ -59,19 +59,42 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
     address: null,
     screens: [],
     seconds: {
-      isoBuild: 0, lockWait: null, bootToUi: null, restartUi: null, walk: null, install: null,
-      installReported: null, installBoot: null, nodeBoot: null, total: null,
+      isoBuild: 0,
+      lockWait: null,
+      bootToUi: null,
+      restartUi: null,
+      walk: null,
+      install: null,
+      installReported: null,
+      installBoot: null,
+      nodeBoot: null,
+      total: null,
     },
     checks: [],
   };
-  const save = () => writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
+  const save = () =>
+    writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 
   const key = path.join(dir, 'id_ed25519');
-  await runner.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'openve-e2e-interactive', '-f', key]);
+  await runner.run([
+    'ssh-keygen',
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    '',
+    '-C',
+    'openve-e2e-interactive',
+    '-f',
+    key,
+  ]);
   const pubkey = readFileSync(`${key}.pub`, 'utf8').trim();
 
   let t = performance.now();
-  await runner.run([process.execPath, path.join(REPO, 'bin/openve-install.js'), 'build-iso', '--out', result.iso], { cwd: REPO });
+  await runner.run(
+    [process.execPath, path.join(REPO, 'bin/openve-install.js'), 'build-iso', '--out', result.iso],
+    { cwd: REPO },
+  );
   result.seconds.isoBuild = secs(t);
   log(`ISO (no answer) built in ${result.seconds.isoBuild}s`);
 
@@ -105,7 +128,13 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
 
     // 1. Install boot, serial console in tmux.
     const serialInstall = path.join(dir, 'serial-install.log');
-    const qemu = qemuArgv({ ...base, iso: result.iso, serialLog: serialInstall, noReboot: true, serialStdio: true });
+    const qemu = qemuArgv({
+      ...base,
+      iso: result.iso,
+      serialLog: serialInstall,
+      noReboot: true,
+      serialStdio: true,
+    });
     term.start(qemu);
     const qemuStart = performance.now();
 
@@ -150,7 +179,13 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
     result.hostname = host;
     term.type(host);
     // the typed name on the field's line (between the frame's borders), then Enter
-    await term.waitFor((sc) => sc.split('\n').some((l) => l.replace(/^\|/, '').trim().startsWith(host) && !l.includes('host name')), 30_000);
+    await term.waitFor(
+      (sc) =>
+        sc
+          .split('\n')
+          .some((l) => l.replace(/^\|/, '').trim().startsWith(host) && !l.includes('host name')),
+      30_000,
+    );
     term.keys('Enter');
     result.seconds.walk = secs(t);
 
@@ -161,7 +196,11 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
     const done = await (async () => {
       for (;;) {
         try {
-          return await term.waitFor(/Installation (complete|failed)|The installation failed/, 60_000, 500);
+          return await term.waitFor(
+            /Installation (complete|failed)|The installation failed/,
+            60_000,
+            500,
+          );
         } catch (err) {
           if (term.exited().dead || secs(t) > 30 * 60) throw err;
           if (progressShots++ < 3) snap('progress');
@@ -170,15 +209,19 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
     })();
     snap('done', done);
     result.seconds.install = secs(t);
-    if (!/Installation complete/.test(done)) throw new Error(`the install failed; screen:\n${done}`);
-    result.seconds.installReported = Number(/Installation complete in (\d+) s/.exec(done)?.[1] ?? NaN) || null;
+    if (!/Installation complete/.test(done))
+      throw new Error(`the install failed; screen:\n${done}`);
+    result.seconds.installReported =
+      Number(/Installation complete in (\d+) s/.exec(done)?.[1] ?? NaN) || null;
     log(`installed in ${result.seconds.install}s (the UI says ${result.seconds.installReported}s)`);
     term.keys('Enter'); // Reboot: the VM ends (-no-reboot)
     const qemuExit = await term.waitExit(5 * 60_000);
     result.seconds.installBoot = secs(qemuStart);
-    if (qemuExit === undefined) throw new Error(`the install VM did not end after Reboot; screen:\n${term.screen()}`);
+    if (qemuExit === undefined)
+      throw new Error(`the install VM did not end after Reboot; screen:\n${term.screen()}`);
     for (const f of [serialInstall, ...result.screens])
-      if (existsSync(f) && readFileSync(f, 'utf8').includes(PASSWORD)) throw new Error(`the password appears in ${f}`);
+      if (existsSync(f) && readFileSync(f, 'utf8').includes(PASSWORD))
+        throw new Error(`the password appears in ${f}`);
 
     // 2. The installed disk alone; checks over SSH with the pasted key.
     const serialNode = path.join(dir, 'serial-node.log');
@@ -191,8 +234,25 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
     void nodeRun.then(() => (exited = true));
     const ssh = (cmd: string, timeoutMs = 30_000, input?: string) =>
       runner.run(
-        ['ssh', '-i', key, '-p', String(sshPort), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-          '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', 'root@127.0.0.1', cmd],
+        [
+          'ssh',
+          '-i',
+          key,
+          '-p',
+          String(sshPort),
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'ConnectTimeout=5',
+          '-o',
+          'LogLevel=ERROR',
+          'root@127.0.0.1',
+          cmd,
+        ],
         { reject: false, timeoutMs, ...(input !== undefined ? { input } : {}) },
       );
     const deadline = Date.now() + 10 * 60_000;
@@ -204,7 +264,10 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
       }
       await new Promise((r) => setTimeout(r, 2000));
     }
-    if (!up) throw new Error(`no SSH login with the pasted key on 127.0.0.1:${sshPort} (see ${serialNode})`);
+    if (!up)
+      throw new Error(
+        `no SSH login with the pasted key on 127.0.0.1:${sshPort} (see ${serialNode})`,
+      );
     result.seconds.nodeBoot = secs(nodeStart);
     result.seconds.total = secs(qemuStart);
     log(`node answers SSH ${result.seconds.nodeBoot}s after boot`);
@@ -227,7 +290,10 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
  * Takes QEMU_LOCK (flock) in a small holder process and keeps it until release() (or until this
  * process is gone: the holder checks its parent's parent, the test, every second).
  */
-async function holdQemuLock(runner: CommandRunner, marker: string): Promise<{ release: () => void }> {
+async function holdQemuLock(
+  runner: CommandRunner,
+  marker: string,
+): Promise<{ release: () => void }> {
   rmSync(marker, { force: true });
   const script = 'touch "$0"; while [ -e "$0" ] && kill -0 "$1" 2>/dev/null; do sleep 1; done';
   const holder = runner.run(['flock', QEMU_LOCK, 'sh', '-c', script, marker, String(process.pid)], {
@@ -244,7 +310,10 @@ async function holdQemuLock(runner: CommandRunner, marker: string): Promise<{ re
 }
 
 /** GRUB (serial): the fourth entry, "Install (serial console)", before the menu's 10 s timeout. */
-async function selectSerialEntry(term: TmuxTerminal, snap: (name: string, s?: string) => string): Promise<void> {
+async function selectSerialEntry(
+  term: TmuxTerminal,
+  snap: (name: string, s?: string) => string,
+): Promise<void> {
   snap('grub', await term.waitFor('Install (serial console)', 5 * 60_000));
   term.keys('Down', 'Down', 'Down');
   // GRUB marks the chosen entry with '*': read it back before Enter
@@ -255,25 +324,46 @@ async function selectSerialEntry(term: TmuxTerminal, snap: (name: string, s?: st
 type Ssh = (cmd: string, timeoutMs?: number, input?: string) => Promise<CommandResult>;
 
 /** A subset of checks.ts for a node installed with the UI's defaults. */
-export async function interactiveChecks(ssh: Ssh, host: string, address: string | null): Promise<CheckResult[]> {
+export async function interactiveChecks(
+  ssh: Ssh,
+  host: string,
+  address: string | null,
+): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
-  const check = async (name: string, cmd: string, ok: (stdout: string, code: number) => boolean, input?: string) => {
+  const check = async (
+    name: string,
+    cmd: string,
+    ok: (stdout: string, code: number) => boolean,
+    input?: string,
+  ) => {
     const r = await ssh(cmd, 120_000, input);
-    out.push({ name, ok: ok(r.stdout.trim(), r.exitCode), detail: `${r.stdout}${r.stderr}`.trim() });
+    out.push({
+      name,
+      ok: ok(r.stdout.trim(), r.exitCode),
+      detail: `${r.stdout}${r.stderr}`.trim(),
+    });
   };
   const short = host.split('.')[0] ?? host;
   await check('root login (pasted SSH key)', 'id -un', (s) => s === 'root');
   await check('hostname', 'hostname', (s) => s === short);
-  await check('vmbr0 address', 'ip -4 -o addr show dev vmbr0; ip -o link show dev vmbr0', (s) =>
-    s.includes(`inet ${address ?? '10.0.2.15/24'}`) && !/state DOWN/.test(s),
+  await check(
+    'vmbr0 address',
+    'ip -4 -o addr show dev vmbr0; ip -o link show dev vmbr0',
+    (s) => s.includes(`inet ${address ?? '10.0.2.15/24'}`) && !/state DOWN/.test(s),
   );
   await check(
     'systemctl is-system-running',
     'systemctl is-system-running --wait 2>/dev/null || true; systemctl --failed --no-legend --plain',
     (s) => s.split('\n')[0] === 'running',
   );
-  await check('install log on target', 'ls -A /var/log/openve-install/', (s, code) => code === 0 && s.length > 0);
-  await check('root password set (hash)', 'getent shadow root | cut -d: -f2 | cut -c1-3', (s) => /^\$(y|6|5)\$/.test(s));
+  await check(
+    'install log on target',
+    'ls -A /var/log/openve-install/',
+    (s, code) => code === 0 && s.length > 0,
+  );
+  await check('root password set (hash)', 'getent shadow root | cut -d: -f2 | cut -c1-3', (s) =>
+    /^\$(y|6|5)\$/.test(s),
+  );
   // the password goes over stdin as the pattern, never on a command line
   await check(
     'password in no log or config',
@@ -291,7 +381,10 @@ export function formatInteractive(r: InteractiveResult): string {
     `  host ${r.hostname ?? '?'}  address ${r.address ?? '?'}`,
     `  seconds: iso ${s.isoBuild}, lock wait ${s.lockWait}, boot->UI ${s.bootToUi}, restart ${s.restartUi}, walk ${s.walk}, ` +
       `install ${s.install} (UI: ${s.installReported}), install VM ${s.installBoot}, node boot ${s.nodeBoot}, total ${s.total}`,
-    ...r.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 3).join(' | ')}`}`),
+    ...r.checks.map(
+      (c) =>
+        `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 3).join(' | ')}`}`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -36,27 +36,40 @@ export function qemuArgv(spec: VmSpec): string[] {
   const argv = [
     'qemu-system-x86_64',
     ...(spec.kvm ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi']),
-    '-smp', '2',
-    '-m', String(spec.memoryMiB ?? 2048),
-    '-display', 'none',
-    '-monitor', 'none',
+    '-smp',
+    '2',
+    '-m',
+    String(spec.memoryMiB ?? 2048),
+    '-display',
+    'none',
+    '-monitor',
+    'none',
     ...(spec.serialStdio
-      ? ['-chardev', `stdio,id=serial0,signal=off,logfile=${spec.serialLog}`, '-serial', 'chardev:serial0']
+      ? [
+          '-chardev',
+          `stdio,id=serial0,signal=off,logfile=${spec.serialLog}`,
+          '-serial',
+          'chardev:serial0',
+        ]
       : ['-serial', `file:${spec.serialLog}`]),
-    '-nic', `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`,
+    '-nic',
+    `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`,
   ];
   if (spec.firmware === 'uefi') {
     if (!spec.varsFile) throw new Error('uefi boot needs a writable varsFile');
     argv.push(
-      '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
-      '-drive', `if=pflash,format=raw,file=${spec.varsFile}`,
+      '-drive',
+      `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+      '-drive',
+      `if=pflash,format=raw,file=${spec.varsFile}`,
     );
   }
   spec.disks.forEach((d, i) => {
     argv.push('-drive', `file=${d},if=virtio,format=qcow2,cache=unsafe,index=${i}`);
   });
   if (spec.iso && spec.isoAs === 'usb') argv.push(...usbStickArgs(spec.iso), '-boot', 'order=c');
-  else if (spec.iso) argv.push('-drive', `file=${spec.iso},media=cdrom,readonly=on`, '-boot', 'order=dc');
+  else if (spec.iso)
+    argv.push('-drive', `file=${spec.iso},media=cdrom,readonly=on`, '-boot', 'order=dc');
   else argv.push('-boot', 'order=c');
   if (spec.noReboot) argv.push('-no-reboot');
   return argv;
@@ -68,8 +81,11 @@ export function qemuArgv(spec: VmSpec): string[] {
  */
 export function usbStickArgs(iso: string): string[] {
   return [
-    '-device', 'qemu-xhci,id=xhci',
-    '-drive', `if=none,id=stick,format=raw,readonly=on,file=${iso}`,
-    '-device', 'usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0',
+    '-device',
+    'qemu-xhci,id=xhci',
+    '-drive',
+    `if=none,id=stick,format=raw,readonly=on,file=${iso}`,
+    '-device',
+    'usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0',
   ];
 }

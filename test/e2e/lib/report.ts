@@ -4,7 +4,8 @@ import type { ScenarioResult } from './scenario.ts';
 
 export function formatScenario(r: ScenarioResult): string {
   const s = r.seconds;
-  const ratio = s.install !== null && s.extractOnly ? (s.install / s.extractOnly).toFixed(2) : 'n/a';
+  const ratio =
+    s.install !== null && s.extractOnly ? (s.install / s.extractOnly).toFixed(2) : 'n/a';
   const lines = [
     `== ${r.case.name}: ISO ${Math.round(r.isoBytes / 1048576)} MiB, build ${s.isoBuild}s`,
     `   boot to installer ${s.bootToInstaller ?? '?'}s | install ${s.install ?? '?'}s | payload extraction alone ${s.extractOnly ?? '?'}s (install/extract ${ratio})`,
@@ -12,12 +13,22 @@ export function formatScenario(r: ScenarioResult): string {
     `   serial: ${r.serialInstall} ${r.serialNode}`,
   ];
   if (r.installSteps) {
-    lines.push(`   install steps (s): ${Object.entries(r.installSteps).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(
+      `   install steps (s): ${Object.entries(r.installSteps)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     const x = r.installSteps['extract:payload'];
-    if (x && s.install !== null) lines.push(`   install / its own extraction step (same run, same filesystem): ${(s.install / x).toFixed(2)}`);
+    if (x && s.install !== null)
+      lines.push(
+        `   install / its own extraction step (same run, same filesystem): ${(s.install / x).toFixed(2)}`,
+      );
   }
   if (r.installError) lines.push(`   install FAILED: ${r.installError}`);
-  for (const c of r.checks) lines.push(`   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 8).join(' | ')}`}`);
+  for (const c of r.checks)
+    lines.push(
+      `   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 8).join(' | ')}`}`,
+    );
   return lines.join('\n');
 }
 

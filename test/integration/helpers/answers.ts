@@ -1,8 +1,14 @@
 // Answer files for the integration tests (the fixture password must never reach disk in clear).
 export const FIXTURE_PASSWORD = 'passw0rd-fixture';
-export const TEST_SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBLl3gRBqlxyVxW7Vdn6MiLhQfW6u2ujWlkwp5MbtPjM openve-it@test';
+export const TEST_SSH_KEY =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBLl3gRBqlxyVxW7Vdn6MiLhQfW6u2ujWlkwp5MbtPjM openve-it@test';
 
-export function answerToml(opts: { filesystem: 'ext4' | 'xfs' | 'btrfs'; disks: string[]; raid?: 'raid0' | 'raid1' | 'raid10'; firstBoot?: boolean }): string {
+export function answerToml(opts: {
+  filesystem: 'ext4' | 'xfs' | 'btrfs';
+  disks: string[];
+  raid?: 'raid0' | 'raid1' | 'raid10';
+  firstBoot?: boolean;
+}): string {
   const disk =
     opts.filesystem === 'btrfs'
       ? `[disk-setup]\nfilesystem = "btrfs"\ndisk-list = [${opts.disks.map((d) => `"${d}"`).join(', ')}]\nbtrfs.raid = "${opts.raid ?? 'raid1'}"\n`

@@ -18,10 +18,26 @@ import { extract } from '../../../installer/apply/handlers/extract.ts';
 async function extractOnly(payload: string, target: string): Promise<number> {
   const t0 = performance.now();
   await extract(
-    { id: 'extract:payload', title: 'Copying the system', weight: 1, kind: 'extract', source: 'payload' },
     {
-      runner: realRunner(), target, payload, secrets: {}, firstBootHook: null, installLogPath: null, answerRedacted: null,
-      emit: () => {}, log: () => {}, deviceTimeoutMs: 0, progress: () => {}, state: newState(),
+      id: 'extract:payload',
+      title: 'Copying the system',
+      weight: 1,
+      kind: 'extract',
+      source: 'payload',
+    },
+    {
+      runner: realRunner(),
+      target,
+      payload,
+      secrets: {},
+      firstBootHook: null,
+      installLogPath: null,
+      answerRedacted: null,
+      emit: () => {},
+      log: () => {},
+      deviceTimeoutMs: 0,
+      progress: () => {},
+      state: newState(),
     },
   );
   const ms = Math.round(performance.now() - t0);
@@ -32,15 +48,30 @@ async function extractOnly(payload: string, target: string): Promise<number> {
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { 'extract-only': { type: 'boolean' }, answer: { type: 'string' }, payload: { type: 'string' }, disks: { type: 'string' }, log: { type: 'string' }, target: { type: 'string' }, hook: { type: 'string' } },
+    options: {
+      'extract-only': { type: 'boolean' },
+      answer: { type: 'string' },
+      payload: { type: 'string' },
+      disks: { type: 'string' },
+      log: { type: 'string' },
+      target: { type: 'string' },
+      hook: { type: 'string' },
+    },
   });
-  if (values['extract-only'] && values.payload && values.target) return extractOnly(values.payload, values.target);
-  if (!values.answer || !values.payload || !values.disks || !values.target) throw new Error('usage: --answer A --payload P --disks D[,D] --target T [--log L]');
+  if (values['extract-only'] && values.payload && values.target)
+    return extractOnly(values.payload, values.target);
+  if (!values.answer || !values.payload || !values.disks || !values.target)
+    throw new Error('usage: --answer A --payload P --disks D[,D] --target T [--log L]');
   const disks = values.disks.split(',').map((p) => ({
     file: '',
     path: p,
     name: p.replace(/^\/dev\//, ''),
-    sizeBytes: Number(execFileSync('blockdev', ['--getsize64', p], { encoding: 'utf8', env: { ...process.env, PATH: `/usr/sbin:/sbin:${process.env.PATH ?? ''}` } }).trim()),
+    sizeBytes: Number(
+      execFileSync('blockdev', ['--getsize64', p], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `/usr/sbin:/sbin:${process.env.PATH ?? ''}` },
+      }).trim(),
+    ),
   }));
   const shim = hostShim();
   try {
@@ -56,7 +87,13 @@ export async function main(argv: string[]): Promise<number> {
         target: values.target,
         mode: 'real',
       },
-      { runner: (log) => shim.runner((l) => log.line(l), () => log.secrets()) },
+      {
+        runner: (log) =>
+          shim.runner(
+            (l) => log.line(l),
+            () => log.secrets(),
+          ),
+      },
     );
     return out.ok ? 0 : 1;
   } finally {

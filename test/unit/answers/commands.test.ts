@@ -17,8 +17,12 @@ const dir = mkdtempSync(path.join(tmpdir(), 'openve-validate-'));
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
   try {
     const code = await main(argv);
     return { code, out, err };
@@ -39,22 +43,36 @@ afterEach(() => vi.restoreAllMocks());
 describe('openve-install validate', () => {
   it('exit 0 and a one-line summary', async () => {
     const r = await run('validate', path.join(root, 'examples/answer.toml'));
-    expect(r).toEqual({ code: 0, out: 'ok: node1.openve.lan, ext4 on disk-list [vda], network from-answer 10.0.2.15/24\n', err: '' });
+    expect(r).toEqual({
+      code: 0,
+      out: 'ok: node1.openve.lan, ext4 on disk-list [vda], network from-answer 10.0.2.15/24\n',
+      err: '',
+    });
   });
 
   it('summarizes btrfs, filters, DHCP and cluster', async () => {
     const text = example
       .replace('fqdn = "node1.openve.lan"', 'fqdn = { source = "from-dhcp", domain = "lab" }')
       .replace(/source = "from-answer"\n(.*\n){3}/, 'source = "from-dhcp"\nvlan = 7\n')
-      .replace('filesystem = "ext4"\ndisk-list = ["vda"]\nlvm.swapsize = 1', 'filesystem = "btrfs"\nbtrfs.raid = "raid1"\nfilter.ID_MODEL = "QEMU*"')
-      .concat('\n[cluster]\nmode = "join"\nmaster = "10.0.2.2"\ntoken = "fleet-token-0123456789"\n');
+      .replace(
+        'filesystem = "ext4"\ndisk-list = ["vda"]\nlvm.swapsize = 1',
+        'filesystem = "btrfs"\nbtrfs.raid = "raid1"\nfilter.ID_MODEL = "QEMU*"',
+      )
+      .concat(
+        '\n[cluster]\nmode = "join"\nmaster = "10.0.2.2"\ntoken = "fleet-token-0123456789"\n',
+      );
     const r = await run('validate', file('btrfs.toml', text));
     expect(r.err).toBe('');
-    expect(r.out).toBe('ok: fqdn from-dhcp (domain lab), btrfs raid1 on filter ID_MODEL=QEMU* (match any), network from-dhcp, vlan 7, cluster join 10.0.2.2\n');
+    expect(r.out).toBe(
+      'ok: fqdn from-dhcp (domain lab), btrfs raid1 on filter ID_MODEL=QEMU* (match any), network from-dhcp, vlan 7, cluster join 10.0.2.2\n',
+    );
   });
 
   it('exit 1 with one path: message line per problem, no stack', async () => {
-    const r = await run('validate', file('bad.toml', example.replace('"en-us"', '"en_us"').replace('10.0.2.2', '10.0.3.2')));
+    const r = await run(
+      'validate',
+      file('bad.toml', example.replace('"en-us"', '"en_us"').replace('10.0.2.2', '10.0.3.2')),
+    );
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err.trimEnd().split('\n')).toEqual([
@@ -65,8 +83,14 @@ describe('openve-install validate', () => {
 
   it('a missing file and missing argument are user errors', async () => {
     const missing = path.join(dir, 'missing.toml');
-    expect(await run('validate', missing)).toEqual({ code: 1, out: '', err: `${missing}: no such file (expected an answer file in TOML)\n` });
-    expect((await run('validate')).err).toBe('validate: usage: openve-install validate ANSWER.toml\n');
+    expect(await run('validate', missing)).toEqual({
+      code: 1,
+      out: '',
+      err: `${missing}: no such file (expected an answer file in TOML)\n`,
+    });
+    expect((await run('validate')).err).toBe(
+      'validate: usage: openve-install validate ANSWER.toml\n',
+    );
     expect((await run('validate', '--bogus', 'x')).code).toBe(1);
   });
 });
@@ -77,12 +101,22 @@ describe('openve-install schema', () => {
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.out) as {
       $schema: string;
-      properties: Record<string, { properties?: Record<string, unknown>; additionalProperties?: boolean }>;
+      properties: Record<
+        string,
+        { properties?: Record<string, unknown>; additionalProperties?: boolean }
+      >;
       required: string[];
       additionalProperties: boolean;
     };
     expect(schema.$schema).toContain('json-schema.org');
-    expect(Object.keys(schema.properties)).toEqual(['global', 'network', 'disk-setup', 'first-boot', 'post-installation-webhook', 'cluster']);
+    expect(Object.keys(schema.properties)).toEqual([
+      'global',
+      'network',
+      'disk-setup',
+      'first-boot',
+      'post-installation-webhook',
+      'cluster',
+    ]);
     expect(schema.required).toEqual(['global', 'network', 'disk-setup']);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.global!.additionalProperties).toBe(false);
@@ -97,11 +131,26 @@ describe('the fixture password never appears in output', () => {
     'too short elsewhere': example.replace('mailto = "admin@openve.lan"', 'mailto = "bad"'),
     'wrong key': example.replace('root-password', 'root-pasword'),
     'wrong table': example.replace('[network]', `[network]\nroot-password = "${PASSWORD}"`),
-    'wrong type': example.replace(`root-password = "${PASSWORD}"`, `root-password = ["${PASSWORD}"]`),
-    'with hash too': example.replace(`root-password = "${PASSWORD}"`, `root-password = "${PASSWORD}"\nroot-password-hashed = "${PASSWORD}"`),
-    'syntax error on its line': example.replace(`root-password = "${PASSWORD}"`, `root-password = "${PASSWORD}`),
-    'syntax error after it': example.replace(`root-password = "${PASSWORD}"`, `root-password = "${PASSWORD}" x`),
-    'as ssh key': example.replace('reboot-mode', `root-ssh-keys = ["${PASSWORD}", "ssh-ed25519 ${PASSWORD}"]\nreboot-mode`),
+    'wrong type': example.replace(
+      `root-password = "${PASSWORD}"`,
+      `root-password = ["${PASSWORD}"]`,
+    ),
+    'with hash too': example.replace(
+      `root-password = "${PASSWORD}"`,
+      `root-password = "${PASSWORD}"\nroot-password-hashed = "${PASSWORD}"`,
+    ),
+    'syntax error on its line': example.replace(
+      `root-password = "${PASSWORD}"`,
+      `root-password = "${PASSWORD}`,
+    ),
+    'syntax error after it': example.replace(
+      `root-password = "${PASSWORD}"`,
+      `root-password = "${PASSWORD}" x`,
+    ),
+    'as ssh key': example.replace(
+      'reboot-mode',
+      `root-ssh-keys = ["${PASSWORD}", "ssh-ed25519 ${PASSWORD}"]\nreboot-mode`,
+    ),
     'as cluster token': `${example}\n[cluster]\nmode = "create"\nname = "x"\ntoken = "${PASSWORD} x"\n`,
   };
   it.each(Object.entries(variants))('validate: %s', async (name, text) => {
@@ -114,9 +163,18 @@ describe('the fixture password never appears in output', () => {
     const parsed = parseAnswers(example);
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    expect(serializeAnswers(parsed.value, { hashPassword: () => '$5$saltsalt$9q.2fWeIY0.4u73KEhKAJkB.CdL0Uc0RbNCCgySGSW0' })).not.toContain(PASSWORD);
+    expect(
+      serializeAnswers(parsed.value, {
+        hashPassword: () => '$5$saltsalt$9q.2fWeIY0.4u73KEhKAJkB.CdL0Uc0RbNCCgySGSW0',
+      }),
+    ).not.toContain(PASSWORD);
     // what the engine copies to the target: valid files (and, defensively, broken TOML)
-    for (const name of ['valid', 'wrong type', 'syntax error on its line', 'syntax error after it']) {
+    for (const name of [
+      'valid',
+      'wrong type',
+      'syntax error on its line',
+      'syntax error after it',
+    ]) {
       expect(redactAnswerText(variants[name]!), name).not.toContain(PASSWORD);
     }
   });

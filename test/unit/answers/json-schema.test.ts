@@ -11,15 +11,21 @@ import { answerFileJsonSchema } from '../../../contracts/answers/schema.ts';
 import { parseAnswers } from '../../../installer/answers/parse.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-type Validate = ((data: unknown) => boolean) & { errors?: { dataPath?: string; message?: string }[] | null };
-const Ajv = createRequire(import.meta.url)('ajv') as new (opts: object) => { compile(schema: object): Validate };
+type Validate = ((data: unknown) => boolean) & {
+  errors?: { dataPath?: string; message?: string }[] | null;
+};
+const Ajv = createRequire(import.meta.url)('ajv') as new (opts: object) => {
+  compile(schema: object): Validate;
+};
 const validate = new Ajv({ allErrors: true }).compile(answerFileJsonSchema());
 
 const dirs = ['test/fixtures/answers/proxmox', 'test/golden/answers/ok', 'examples'];
 const accepted = dirs
   .flatMap((d) => {
     try {
-      return readdirSync(path.join(root, d)).filter((f) => f.endsWith('.toml')).map((f) => path.join(root, d, f));
+      return readdirSync(path.join(root, d))
+        .filter((f) => f.endsWith('.toml'))
+        .map((f) => path.join(root, d, f));
     } catch {
       return [];
     }
@@ -44,7 +50,10 @@ describe('answer file JSON Schema', () => {
   });
 
   it('flags unknown keys, wrong types and bad enum values', () => {
-    const doc = parseToml(readFileSync(path.join(root, 'examples/answer.toml'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const doc = parseToml(readFileSync(path.join(root, 'examples/answer.toml'), 'utf8')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     doc.global!.fqnd = 'x';
     doc.network!.vlan = 5000;
     doc['disk-setup']!.filesystem = 'ext5';

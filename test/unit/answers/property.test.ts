@@ -10,7 +10,10 @@ import { serializeAnswers } from '../../../installer/answers/serialize.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const example = readFileSync(path.join(root, 'examples/answer.toml'), 'utf8');
-const valid = readFileSync(path.join(root, 'test/fixtures/answers/proxmox/test-nic-matching.toml'), 'utf8');
+const valid = readFileSync(
+  path.join(root, 'test/fixtures/answers/proxmox/test-nic-matching.toml'),
+  'utf8',
+);
 
 function wellFormed(text: string): void {
   let result: ReturnType<typeof parseAnswers> | undefined;
@@ -34,26 +37,69 @@ const tomlValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => 
     fc.integer(),
     fc.double({ noNaN: false }),
     fc.boolean(),
-    fc.constantFrom('raid1', 'RAID10', 'from-answer', 'from-dhcp', 'zfs', 'btrfs', '10.0.0.1/24', 'sda', '*', ''),
+    fc.constantFrom(
+      'raid1',
+      'RAID10',
+      'from-answer',
+      'from-dhcp',
+      'zfs',
+      'btrfs',
+      '10.0.0.1/24',
+      'sda',
+      '*',
+      '',
+    ),
     fc.array(tie('value'), { maxLength: 4 }),
     fc.dictionary(fc.string({ maxLength: 12 }), tie('value'), { maxKeys: 4 }),
   ),
 })).value;
 
 const KEYS = [
-  'global', 'network', 'disk-setup', 'first-boot', 'post-installation-webhook', 'cluster', 'fqdn', 'root-password',
-  'root_password', 'disk-list', 'disk_list', 'filter', 'filter-match', 'lvm', 'btrfs', 'zfs', 'raid', 'source', 'cidr',
-  'gateway', 'interface-name-pinning', 'mapping', 'enabled', 'bond', 'vlan', 'mode', 'token', 'swapsize', 'hdsize',
+  'global',
+  'network',
+  'disk-setup',
+  'first-boot',
+  'post-installation-webhook',
+  'cluster',
+  'fqdn',
+  'root-password',
+  'root_password',
+  'disk-list',
+  'disk_list',
+  'filter',
+  'filter-match',
+  'lvm',
+  'btrfs',
+  'zfs',
+  'raid',
+  'source',
+  'cidr',
+  'gateway',
+  'interface-name-pinning',
+  'mapping',
+  'enabled',
+  'bond',
+  'vlan',
+  'mode',
+  'token',
+  'swapsize',
+  'hdsize',
 ];
 
 // fixed run counts; the generous timeout is for a loaded CI machine, not for more runs
 describe('parseAnswers never throws', { timeout: 60_000 }, () => {
   it('on random text', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), wellFormed), { numRuns: 300 });
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), wellFormed), {
+      numRuns: 300,
+    });
   });
 
   it('on random TOML documents using answer-file keys', () => {
-    const doc = fc.dictionary(fc.constantFrom(...KEYS), fc.dictionary(fc.constantFrom(...KEYS), tomlValue, { maxKeys: 6 }), { maxKeys: 6 });
+    const doc = fc.dictionary(
+      fc.constantFrom(...KEYS),
+      fc.dictionary(fc.constantFrom(...KEYS), tomlValue, { maxKeys: 6 }),
+      { maxKeys: 6 },
+    );
     fc.assert(
       fc.property(doc, (d) => {
         let text: string;
@@ -95,50 +141,79 @@ describe('parseAnswers never throws', { timeout: 60_000 }, () => {
 
   it('on textual mutations of valid files', () => {
     const mutation = fc.oneof(
-      fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 20 }) }),
-      fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('[', ']', '"', "'", '=', '\n', '.', '[[global]]\n', '"""', '{', '}')) }),
+      fc.record({
+        kind: fc.constant('delete' as const),
+        at: fc.nat(),
+        len: fc.integer({ min: 1, max: 20 }),
+      }),
+      fc.record({
+        kind: fc.constant('insert' as const),
+        at: fc.nat(),
+        text: fc.oneof(
+          fc.string({ maxLength: 10 }),
+          fc.constantFrom('[', ']', '"', "'", '=', '\n', '.', '[[global]]\n', '"""', '{', '}'),
+        ),
+      }),
       fc.record({ kind: fc.constant('swap-lines' as const), a: fc.nat(), b: fc.nat() }),
     );
     fc.assert(
-      fc.property(fc.constantFrom(example, valid), fc.array(mutation, { minLength: 1, maxLength: 5 }), (start, mutations) => {
-        let text = start;
-        for (const m of mutations) {
-          if (m.kind === 'delete') {
-            const at = m.at % (text.length + 1);
-            text = text.slice(0, at) + text.slice(at + m.len);
-          } else if (m.kind === 'insert') {
-            const at = m.at % (text.length + 1);
-            text = text.slice(0, at) + m.text + text.slice(at);
-          } else {
-            const lines = text.split('\n');
-            const a = m.a % lines.length;
-            const b = m.b % lines.length;
-            [lines[a], lines[b]] = [lines[b]!, lines[a]!];
-            text = lines.join('\n');
+      fc.property(
+        fc.constantFrom(example, valid),
+        fc.array(mutation, { minLength: 1, maxLength: 5 }),
+        (start, mutations) => {
+          let text = start;
+          for (const m of mutations) {
+            if (m.kind === 'delete') {
+              const at = m.at % (text.length + 1);
+              text = text.slice(0, at) + text.slice(at + m.len);
+            } else if (m.kind === 'insert') {
+              const at = m.at % (text.length + 1);
+              text = text.slice(0, at) + m.text + text.slice(at);
+            } else {
+              const lines = text.split('\n');
+              const a = m.a % lines.length;
+              const b = m.b % lines.length;
+              [lines[a], lines[b]] = [lines[b]!, lines[a]!];
+              text = lines.join('\n');
+            }
           }
-        }
-        wellFormed(text);
-      }),
+          wellFormed(text);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('serialize -> parse is the identity on what parse accepts (mutated valid files)', () => {
     fc.assert(
-      fc.property(fc.constantFrom('de', 'en-us', 'fr-ch'), fc.constantFrom('raid0', 'raid1', 'raid10'), fc.integer({ min: 1, max: 4094 }), (kb, raid, vlan) => {
-        const text = valid
-          .replace('keyboard = "de"', `keyboard = "${kb}"`)
-          .replace('filesystem = "ext4"\ndisk-list = ["sda"]', `filesystem = "btrfs"\nbtrfs.raid = "${raid}"\ndisk-list = ["sda", "sdb", "sdc", "sdd"]`)
-          .replace('[network]', `[network]\nvlan = ${vlan}`);
-        const first = parseAnswers(text);
-        expect(first.ok).toBe(true);
-        if (!first.ok) return;
-        const again = parseAnswers(serializeAnswers(first.value, { hashPassword: () => '$5$saltsalt$9q.2fWeIY0.4u73KEhKAJkB.CdL0Uc0RbNCCgySGSW0' }));
-        expect(again.ok && { ...again.value, global: { ...again.value.global, rootPassword: null } }).toEqual({
-          ...first.value,
-          global: { ...first.value.global, rootPassword: null },
-        });
-      }),
+      fc.property(
+        fc.constantFrom('de', 'en-us', 'fr-ch'),
+        fc.constantFrom('raid0', 'raid1', 'raid10'),
+        fc.integer({ min: 1, max: 4094 }),
+        (kb, raid, vlan) => {
+          const text = valid
+            .replace('keyboard = "de"', `keyboard = "${kb}"`)
+            .replace(
+              'filesystem = "ext4"\ndisk-list = ["sda"]',
+              `filesystem = "btrfs"\nbtrfs.raid = "${raid}"\ndisk-list = ["sda", "sdb", "sdc", "sdd"]`,
+            )
+            .replace('[network]', `[network]\nvlan = ${vlan}`);
+          const first = parseAnswers(text);
+          expect(first.ok).toBe(true);
+          if (!first.ok) return;
+          const again = parseAnswers(
+            serializeAnswers(first.value, {
+              hashPassword: () => '$5$saltsalt$9q.2fWeIY0.4u73KEhKAJkB.CdL0Uc0RbNCCgySGSW0',
+            }),
+          );
+          expect(
+            again.ok && { ...again.value, global: { ...again.value.global, rootPassword: null } },
+          ).toEqual({
+            ...first.value,
+            global: { ...first.value.global, rootPassword: null },
+          });
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -4,12 +4,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { parseAnswers } from '../../../installer/answers/parse.ts';
-import { serializeAnswers, redactAnswerText, REDACTED } from '../../../installer/answers/serialize.ts';
+import {
+  serializeAnswers,
+  redactAnswerText,
+  REDACTED,
+} from '../../../installer/answers/serialize.ts';
 import type { Answers } from '../../../contracts/answers/types.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PASSWORD = 'passw0rd-fixture';
-const HASH = '$6$saltsalt$Baam44WG9lf42tAxOY0Zd0yPf4a5cCr/2VqiHU18zW4Kn7ICuD6B9jRyIBVvHPYhY6H76TQXPD4CKUdG9xLOr/';
+const HASH =
+  '$6$saltsalt$Baam44WG9lf42tAxOY0Zd0yPf4a5cCr/2VqiHU18zW4Kn7ICuD6B9jRyIBVvHPYhY6H76TQXPD4CKUdG9xLOr/';
 const hashPassword = (plain: string) => (plain === PASSWORD ? HASH : '$5$x$' + 'a'.repeat(43));
 
 function parsed(text: string): Answers {
@@ -70,26 +75,44 @@ describe('serializeAnswers', () => {
   const files = {
     example: readFileSync(path.join(root, 'examples/answer.toml'), 'utf8'),
     full: FULL,
-    proxmoxDhcp: readFileSync(path.join(root, 'test/fixtures/answers/proxmox/test-fqdn-from-dhcp-no-dhcp-domain-with-default-domain.toml'), 'utf8'),
-    proxmoxHashed: readFileSync(path.join(root, 'test/fixtures/answers/proxmox/test-hashed-root-password.toml'), 'utf8'),
-    lvm: readFileSync(path.join(root, 'examples/answer.toml'), 'utf8').replace('lvm.swapsize = 1', 'lvm.swapsize = 1.5\nlvm.hdsize = 64\nlvm.maxroot = 20\nlvm.maxvz = 30\nlvm.minfree = 0'),
+    proxmoxDhcp: readFileSync(
+      path.join(
+        root,
+        'test/fixtures/answers/proxmox/test-fqdn-from-dhcp-no-dhcp-domain-with-default-domain.toml',
+      ),
+      'utf8',
+    ),
+    proxmoxHashed: readFileSync(
+      path.join(root, 'test/fixtures/answers/proxmox/test-hashed-root-password.toml'),
+      'utf8',
+    ),
+    lvm: readFileSync(path.join(root, 'examples/answer.toml'), 'utf8').replace(
+      'lvm.swapsize = 1',
+      'lvm.swapsize = 1.5\nlvm.hdsize = 64\nlvm.maxroot = 20\nlvm.maxvz = 30\nlvm.minfree = 0',
+    ),
   };
 
-  it.each(Object.entries(files))('%s: parses back to the same answers, password as a hash', (_, text) => {
-    const answers = parsed(text);
-    const toml = serializeAnswers(answers, { hashPassword });
-    const again = parsed(toml);
-    const expected: Answers = {
-      ...answers,
-      global: {
-        ...answers.global,
-        rootPassword: answers.global.rootPassword.kind === 'plain' ? { kind: 'hashed', hash: hashPassword(answers.global.rootPassword.value) } : answers.global.rootPassword,
-      },
-    };
-    expect(again).toEqual(expected);
-    expect(toml).not.toContain(PASSWORD);
-    expect(serializeAnswers(again)).toBe(toml); // stable
-  });
+  it.each(Object.entries(files))(
+    '%s: parses back to the same answers, password as a hash',
+    (_, text) => {
+      const answers = parsed(text);
+      const toml = serializeAnswers(answers, { hashPassword });
+      const again = parsed(toml);
+      const expected: Answers = {
+        ...answers,
+        global: {
+          ...answers.global,
+          rootPassword:
+            answers.global.rootPassword.kind === 'plain'
+              ? { kind: 'hashed', hash: hashPassword(answers.global.rootPassword.value) }
+              : answers.global.rootPassword,
+        },
+      };
+      expect(again).toEqual(expected);
+      expect(toml).not.toContain(PASSWORD);
+      expect(serializeAnswers(again)).toBe(toml); // stable
+    },
+  );
 
   it('needs a hasher for a plaintext password', () => {
     expect(() => serializeAnswers(parsed(FULL))).toThrow('hashPassword');
@@ -98,7 +121,14 @@ describe('serializeAnswers', () => {
   it('writes Proxmox kebab-case keys', () => {
     const toml = serializeAnswers(parsed(FULL), { hashPassword });
     const doc = parseToml(toml) as Record<string, Record<string, unknown>>;
-    expect(Object.keys(doc)).toEqual(['global', 'network', 'disk-setup', 'first-boot', 'post-installation-webhook', 'cluster']);
+    expect(Object.keys(doc)).toEqual([
+      'global',
+      'network',
+      'disk-setup',
+      'first-boot',
+      'post-installation-webhook',
+      'cluster',
+    ]);
     expect(doc.global!['root-password-hashed']).toBe(HASH);
     expect(doc['disk-setup']!['filter-match']).toBe('all');
   });
@@ -114,10 +144,14 @@ describe('redactAnswerText', () => {
   });
 
   it('handles the old spelling and dotted keys', () => {
-    expect(redactAnswerText(`[global]\nroot_password = "${PASSWORD}"\n`)).toBe(`[global]\nroot_password = "${REDACTED}"\n`);
-    expect(redactAnswerText(`global.root-password = "${PASSWORD}"\ncluster."token" = "abc-secret-token-1234"\n`)).toBe(
-      `global.root-password = "${REDACTED}"\ncluster."token" = "${REDACTED}"\n`,
+    expect(redactAnswerText(`[global]\nroot_password = "${PASSWORD}"\n`)).toBe(
+      `[global]\nroot_password = "${REDACTED}"\n`,
     );
+    expect(
+      redactAnswerText(
+        `global.root-password = "${PASSWORD}"\ncluster."token" = "abc-secret-token-1234"\n`,
+      ),
+    ).toBe(`global.root-password = "${REDACTED}"\ncluster."token" = "${REDACTED}"\n`);
   });
 
   it('re-serializes when a secret sits in an inline table or a multi-line string', () => {
@@ -128,19 +162,26 @@ describe('redactAnswerText', () => {
     ]) {
       const out = redactAnswerText(text);
       expect(out, text).not.toContain(PASSWORD.slice(5));
-      expect((parseToml(out) as { global: Record<string, string> }).global['root-password']).toBe(REDACTED);
+      expect((parseToml(out) as { global: Record<string, string> }).global['root-password']).toBe(
+        REDACTED,
+      );
     }
   });
 
   it('drops password and token lines of text that is not TOML', () => {
-    const out = redactAnswerText(`[global\nroot-password = "${PASSWORD}\nkeyboard = "de"\nmy token: abc\n`);
+    const out = redactAnswerText(
+      `[global\nroot-password = "${PASSWORD}\nkeyboard = "de"\nmy token: abc\n`,
+    );
     expect(out).not.toContain(PASSWORD);
     expect(out).not.toContain('abc');
     expect(out).toContain('keyboard = "de"');
   });
 
   it('leaves a file without secrets as it is', () => {
-    const text = readFileSync(path.join(root, 'test/fixtures/answers/proxmox/test-hashed-root-password.toml'), 'utf8');
+    const text = readFileSync(
+      path.join(root, 'test/fixtures/answers/proxmox/test-hashed-root-password.toml'),
+      'utf8',
+    );
     expect(redactAnswerText(text)).toBe(text);
   });
 });

@@ -6,9 +6,17 @@ import type { ProgressEvent } from '../../../contracts/progress.ts';
 import type { Step } from '../../../contracts/plan/types.ts';
 import { handlers } from '../../../installer/apply/handlers/index.ts';
 import { mkfsArgs, sgdiskArgs } from '../../../installer/apply/handlers/storage.ts';
-import { extractArgs, payloadFormat, percentFromOutput } from '../../../installer/apply/handlers/extract.ts';
+import {
+  extractArgs,
+  payloadFormat,
+  percentFromOutput,
+} from '../../../installer/apply/handlers/extract.ts';
 import { substituteSecrets } from '../../../installer/apply/handlers/configure.ts';
-import { descendantsDeepestFirst, mountsUnder, parseLsblk } from '../../../installer/apply/devices.ts';
+import {
+  descendantsDeepestFirst,
+  mountsUnder,
+  parseLsblk,
+} from '../../../installer/apply/devices.ts';
 import { redactAnswerText } from '../../../installer/answers/serialize.ts';
 import { redact } from '../../../lib/exec/runner.ts';
 import { listArchive } from '../../../installer/apply/archive.ts';
@@ -16,11 +24,21 @@ import { listArchive } from '../../../installer/apply/archive.ts';
 const TAR_X = 'tar -x -p --numeric-owner -C /target -f -';
 /** what the n-th call unpacked: [path, mode, type, content or link target] */
 const unpacked = (r: RecordingRunner, n: number) =>
-  listArchive(Buffer.from(r.calls[n]?.input ?? '', 'utf8')).map((e) => [e.path, e.mode, e.type, e.content ?? e.target ?? null, e.uid, e.gid]);
+  listArchive(Buffer.from(r.calls[n]?.input ?? '', 'utf8')).map((e) => [
+    e.path,
+    e.mode,
+    e.type,
+    e.content ?? e.target ?? null,
+    e.uid,
+    e.gid,
+  ]);
 
 const PW = 'passw0rd-fixture';
 
-function ctxWith(runner: RecordingRunner, over: Partial<ApplyContext> = {}): ApplyContext & { events: ProgressEvent[]; fractions: number[] } {
+function ctxWith(
+  runner: RecordingRunner,
+  over: Partial<ApplyContext> = {},
+): ApplyContext & { events: ProgressEvent[]; fractions: number[] } {
   const events: ProgressEvent[] = [];
   const fractions: number[] = [];
   return {
@@ -53,14 +71,21 @@ describe('wipe', () => {
     const lsblk = JSON.stringify({
       blockdevices: [
         {
-          name: '/dev/sda', type: 'disk', mountpoints: [null],
+          name: '/dev/sda',
+          type: 'disk',
+          mountpoints: [null],
           children: [
             { name: '/dev/sda1', type: 'part', mountpoints: [null] },
             { name: '/dev/sda2', type: 'part', mountpoints: ['/target/boot/efi'] },
-            { name: '/dev/sda3', type: 'part', mountpoints: [null], children: [
-              { name: '/dev/mapper/openve-swap', type: 'lvm', mountpoints: ['[SWAP]'] },
-              { name: '/dev/mapper/openve-root', type: 'lvm', mountpoints: ['/target'] },
-            ] },
+            {
+              name: '/dev/sda3',
+              type: 'part',
+              mountpoints: [null],
+              children: [
+                { name: '/dev/mapper/openve-swap', type: 'lvm', mountpoints: ['[SWAP]'] },
+                { name: '/dev/mapper/openve-root', type: 'lvm', mountpoints: ['/target'] },
+              ],
+            },
           ],
         },
       ],
@@ -80,23 +105,63 @@ describe('wipe', () => {
     expect(a).toContain('pvs --noheadings -o vg_name /dev/sda /dev/sda1 /dev/sda2 /dev/sda3');
     expect(a).toContain('vgchange -an openve');
     const tail = a.slice(a.indexOf('vgchange -an openve') + 1);
-    expect(tail).toEqual(['wipefs -a /dev/sda3', 'wipefs -a /dev/sda2', 'wipefs -a /dev/sda1', 'wipefs -a /dev/sda', 'partx -d /dev/sda']);
+    expect(tail).toEqual([
+      'wipefs -a /dev/sda3',
+      'wipefs -a /dev/sda2',
+      'wipefs -a /dev/sda1',
+      'wipefs -a /dev/sda',
+      'partx -d /dev/sda',
+    ]);
   });
 });
 
 describe('partition', () => {
   const step = {
-    ...base, id: 'partition:loop0', kind: 'partition' as const, device: '/dev/loop0', sizeLimitMiB: 20480,
+    ...base,
+    id: 'partition:loop0',
+    kind: 'partition' as const,
+    device: '/dev/loop0',
+    sizeLimitMiB: 20480,
     partitions: [
-      { number: 1, path: '/dev/loop0p1', role: 'bios-boot' as const, sizeMiB: 1, typeCode: 'EF02' as const, name: 'bios-boot' },
-      { number: 2, path: '/dev/loop0p2', role: 'esp' as const, sizeMiB: 1024, typeCode: 'EF00' as const, name: 'esp' },
-      { number: 3, path: '/dev/loop0p3', role: 'lvm' as const, sizeMiB: null, typeCode: '8E00' as const, name: 'openve-lvm' },
+      {
+        number: 1,
+        path: '/dev/loop0p1',
+        role: 'bios-boot' as const,
+        sizeMiB: 1,
+        typeCode: 'EF02' as const,
+        name: 'bios-boot',
+      },
+      {
+        number: 2,
+        path: '/dev/loop0p2',
+        role: 'esp' as const,
+        sizeMiB: 1024,
+        typeCode: 'EF00' as const,
+        name: 'esp',
+      },
+      {
+        number: 3,
+        path: '/dev/loop0p3',
+        role: 'lvm' as const,
+        sizeMiB: null,
+        typeCode: '8E00' as const,
+        name: 'openve-lvm',
+      },
     ],
   };
   it('builds one sgdisk call with sizes, type codes, names and the hdsize limit', () => {
     expect(sgdiskArgs(step)).toEqual([
-      'sgdisk', '--new=1:0:+1M', '--typecode=1:EF02', '--change-name=1:bios-boot', '--new=2:0:+1024M', '--typecode=2:EF00',
-      '--change-name=2:esp', '--new=3:0:20480M', '--typecode=3:8E00', '--change-name=3:openve-lvm', '/dev/loop0',
+      'sgdisk',
+      '--new=1:0:+1M',
+      '--typecode=1:EF02',
+      '--change-name=1:bios-boot',
+      '--new=2:0:+1024M',
+      '--typecode=2:EF00',
+      '--change-name=2:esp',
+      '--new=3:0:20480M',
+      '--typecode=3:8E00',
+      '--change-name=3:openve-lvm',
+      '/dev/loop0',
     ]);
     expect(sgdiskArgs({ ...step, sizeLimitMiB: null })).toContain('--new=3:0:0');
   });
@@ -117,17 +182,25 @@ describe('partition', () => {
   it('real disks: sgdisk has the kernel re-read the table; one test finds every partition, no partprobe', async () => {
     const r = recordingRunner();
     await runStep(step, ctxWith(r));
-    expect(argvs(r).slice(1)).toEqual(['test -b /dev/loop0p1 -a -b /dev/loop0p2 -a -b /dev/loop0p3']);
+    expect(argvs(r).slice(1)).toEqual([
+      'test -b /dev/loop0p1 -a -b /dev/loop0p2 -a -b /dev/loop0p3',
+    ]);
   });
   it('fails naming the missing partitions after the timeout', async () => {
     const r = recordingRunner({ rules: [{ match: ['test', '-b'], respond: { exitCode: 1 } }] });
-    await expect(runStep(step, ctxWith(r))).rejects.toThrow(/does not show \/dev\/loop0p1, \/dev\/loop0p2, \/dev\/loop0p3/);
+    await expect(runStep(step, ctxWith(r))).rejects.toThrow(
+      /does not show \/dev\/loop0p1, \/dev\/loop0p2, \/dev\/loop0p3/,
+    );
   });
 });
 
 describe('lvm', () => {
   const step = {
-    ...base, id: 'lvm:openve', kind: 'lvm' as const, vg: 'openve', pvs: ['/dev/sda3'],
+    ...base,
+    id: 'lvm:openve',
+    kind: 'lvm' as const,
+    vg: 'openve',
+    pvs: ['/dev/sda3'],
     volumes: [
       { name: 'swap', sizeMiB: 4096, type: 'linear' as const },
       { name: 'root', sizeMiB: 8192, type: 'linear' as const },
@@ -149,26 +222,78 @@ describe('lvm', () => {
     expect([...ctx.state.vgs]).toEqual(['openve']);
   });
   it('renames a same-named VG found on another disk, with a warning', async () => {
-    const r = recordingRunner({ rules: [{ match: ['vgs'], respond: { stdout: '  Abc123-Def4-5678\n' } }] });
+    const r = recordingRunner({
+      rules: [{ match: ['vgs'], respond: { stdout: '  Abc123-Def4-5678\n' } }],
+    });
     const ctx = ctxWith(r);
     await runStep(step, ctx);
     expect(argvs(r)).toContain('vgrename Abc123-Def4-5678 openve-old-Abc123De');
-    expect(ctx.events.some((e) => e.type === 'warning' && e.text.includes('openve-old-Abc123De'))).toBe(true);
+    expect(
+      ctx.events.some((e) => e.type === 'warning' && e.text.includes('openve-old-Abc123De')),
+    ).toBe(true);
   });
 });
 
 describe('mkfs', () => {
   it('sets the planned UUID and label for every filesystem', () => {
     const s = { device: '/dev/x', label: 'root', uuid: '5000d608-9f1e-51d9-aea3-efe4bf2c169a' };
-    expect(mkfsArgs({ ...s, fstype: 'ext4' })).toEqual(['mkfs.ext4', '-F', '-q', '-U', s.uuid, '-L', 'root', '/dev/x']);
-    expect(mkfsArgs({ ...s, fstype: 'xfs' })).toEqual(['mkfs.xfs', '-f', '-q', '-m', `uuid=${s.uuid}`, '-L', 'root', '/dev/x']);
-    expect(mkfsArgs({ ...s, fstype: 'swap' })).toEqual(['mkswap', '-f', '-U', s.uuid, '-L', 'root', '/dev/x']);
-    expect(mkfsArgs({ ...s, fstype: 'vfat', uuid: '0BB9-F49E', label: 'efi' })).toEqual(['mkfs.vfat', '-F', '32', '-i', '0BB9F49E', '-n', 'EFI', '/dev/x']);
+    expect(mkfsArgs({ ...s, fstype: 'ext4' })).toEqual([
+      'mkfs.ext4',
+      '-F',
+      '-q',
+      '-U',
+      s.uuid,
+      '-L',
+      'root',
+      '/dev/x',
+    ]);
+    expect(mkfsArgs({ ...s, fstype: 'xfs' })).toEqual([
+      'mkfs.xfs',
+      '-f',
+      '-q',
+      '-m',
+      `uuid=${s.uuid}`,
+      '-L',
+      'root',
+      '/dev/x',
+    ]);
+    expect(mkfsArgs({ ...s, fstype: 'swap' })).toEqual([
+      'mkswap',
+      '-f',
+      '-U',
+      s.uuid,
+      '-L',
+      'root',
+      '/dev/x',
+    ]);
+    expect(mkfsArgs({ ...s, fstype: 'vfat', uuid: '0BB9-F49E', label: 'efi' })).toEqual([
+      'mkfs.vfat',
+      '-F',
+      '32',
+      '-i',
+      '0BB9F49E',
+      '-n',
+      'EFI',
+      '/dev/x',
+    ]);
   });
   it('btrfs: profiles, device scan, subvolumes created on a temporary top-level mount', async () => {
     const r = recordingRunner();
     const ctx = ctxWith(r);
-    await runStep({ ...base, id: 'mkfs:root', kind: 'mkfs-btrfs', devices: ['/dev/a3', '/dev/b3'], dataProfile: 'raid1', metadataProfile: 'raid1', label: 'openve', uuid: 'u-1', subvolumes: ['@', '@vz'] }, ctx);
+    await runStep(
+      {
+        ...base,
+        id: 'mkfs:root',
+        kind: 'mkfs-btrfs',
+        devices: ['/dev/a3', '/dev/b3'],
+        dataProfile: 'raid1',
+        metadataProfile: 'raid1',
+        label: 'openve',
+        uuid: 'u-1',
+        subvolumes: ['@', '@vz'],
+      },
+      ctx,
+    );
     expect(argvs(r)).toEqual([
       'mkfs.btrfs -f -U u-1 -L openve -d raid1 -m raid1 /dev/a3 /dev/b3',
       'btrfs device scan /dev/a3 /dev/b3',
@@ -187,11 +312,32 @@ describe('mount, bind-mounts', () => {
   it('mounts in plan order under the target and records it', async () => {
     const r = recordingRunner();
     const ctx = ctxWith(r);
-    await runStep({ ...base, id: 'mount:target', kind: 'mount', mounts: [
-      { device: '/dev/a3', mountpoint: '/', fstype: 'btrfs', options: ['subvol=@', 'compress=zstd'] },
-      { device: '/dev/a3', mountpoint: '/var/lib/vz', fstype: 'btrfs', options: ['subvol=@vz'] },
-    ] }, ctx);
-    await runStep({ ...base, id: 'bind:target', kind: 'bind-mounts', paths: ['/dev', '/proc'] }, ctx);
+    await runStep(
+      {
+        ...base,
+        id: 'mount:target',
+        kind: 'mount',
+        mounts: [
+          {
+            device: '/dev/a3',
+            mountpoint: '/',
+            fstype: 'btrfs',
+            options: ['subvol=@', 'compress=zstd'],
+          },
+          {
+            device: '/dev/a3',
+            mountpoint: '/var/lib/vz',
+            fstype: 'btrfs',
+            options: ['subvol=@vz'],
+          },
+        ],
+      },
+      ctx,
+    );
+    await runStep(
+      { ...base, id: 'bind:target', kind: 'bind-mounts', paths: ['/dev', '/proc'] },
+      ctx,
+    );
     expect(argvs(r)).toEqual([
       'mkdir -p /target',
       'mount -t btrfs -o subvol=@,compress=zstd /dev/a3 /target',
@@ -201,39 +347,88 @@ describe('mount, bind-mounts', () => {
       'mount --bind /dev /target/dev',
       'mount --bind /proc /target/proc',
     ]);
-    expect(ctx.state.mounts).toEqual(['/target', '/target/var/lib/vz', '/target/dev', '/target/proc']);
+    expect(ctx.state.mounts).toEqual([
+      '/target',
+      '/target/var/lib/vz',
+      '/target/dev',
+      '/target/proc',
+    ]);
   });
 });
 
 describe('extract', () => {
   it('picks the tool by payload format', () => {
-    expect(extractArgs('/m/p.squashfs', '/target')).toEqual(['unsquashfs', '-f', '-d', '/target', '/m/p.squashfs']);
-    expect(extractArgs('/m/p.tar.zst', '/target')).toEqual(['tar', '--zstd', '-xpf', '/m/p.tar.zst', '-C', '/target', '--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner']);
+    expect(extractArgs('/m/p.squashfs', '/target')).toEqual([
+      'unsquashfs',
+      '-f',
+      '-d',
+      '/target',
+      '/m/p.squashfs',
+    ]);
+    expect(extractArgs('/m/p.tar.zst', '/target')).toEqual([
+      'tar',
+      '--zstd',
+      '-xpf',
+      '/m/p.tar.zst',
+      '-C',
+      '/target',
+      '--xattrs',
+      '--xattrs-include=*',
+      '--acls',
+      '--numeric-owner',
+    ]);
     expect(payloadFormat('/m/p.tar')).toBe('tar');
     expect(() => extractArgs('/m/p.zip', '/t')).toThrow(/unknown format/);
   });
   it('turns the unsquashfs progress bar into step progress', async () => {
     expect(percentFromOutput('\r[==    ] 6553/11129  58%\r[===   ] 7000/11129  63%')).toBe(0.63);
     expect(percentFromOutput('created 5292 files')).toBeNull();
-    const r = recordingRunner({ rules: [{ match: ['unsquashfs'], respond: { stdout: '\r[=] 1/4  25%\r[==] 2/4  50%' } }] });
+    const r = recordingRunner({
+      rules: [{ match: ['unsquashfs'], respond: { stdout: '\r[=] 1/4  25%\r[==] 2/4  50%' } }],
+    });
     const ctx = ctxWith(r);
     await runStep({ ...base, id: 'extract:payload', kind: 'extract', source: 'payload' }, ctx);
     expect(ctx.fractions).toEqual([0.45, 0.9, 1]);
-    expect(argvs(r)).toEqual(['unsquashfs -f -d /target /media/payload.squashfs', 'sync -f /target']);
+    expect(argvs(r)).toEqual([
+      'unsquashfs -f -d /target /media/payload.squashfs',
+      'sync -f /target',
+    ]);
   });
   it('fails clearly without a payload', async () => {
-    await expect(runStep({ ...base, id: 'extract:payload', kind: 'extract', source: 'payload' }, ctxWith(recordingRunner(), { payload: null }))).rejects.toThrow(/no payload/);
+    await expect(
+      runStep(
+        { ...base, id: 'extract:payload', kind: 'extract', source: 'payload' },
+        ctxWith(recordingRunner(), { payload: null }),
+      ),
+    ).rejects.toThrow(/no payload/);
   });
 });
 
 describe('configure', () => {
   it('writes files with mode and substituted secrets via stdin only', async () => {
     const r = recordingRunner();
-    await runStep({ ...base, id: 'files:system', kind: 'write-files', files: [
-      { path: '/etc/hostname', mode: '0644', content: 'node1\n' },
-      { path: '/etc/openve/node.json', mode: '0600', content: '{"token":"@@SECRET:cluster-token@@"}' },
-      { path: '/etc/localtime', mode: '0777', content: '', symlink: '/usr/share/zoneinfo/Europe/Vienna' },
-    ] }, ctxWith(r));
+    await runStep(
+      {
+        ...base,
+        id: 'files:system',
+        kind: 'write-files',
+        files: [
+          { path: '/etc/hostname', mode: '0644', content: 'node1\n' },
+          {
+            path: '/etc/openve/node.json',
+            mode: '0600',
+            content: '{"token":"@@SECRET:cluster-token@@"}',
+          },
+          {
+            path: '/etc/localtime',
+            mode: '0777',
+            content: '',
+            symlink: '/usr/share/zoneinfo/Europe/Vienna',
+          },
+        ],
+      },
+      ctxWith(r),
+    );
     expect(argvs(r)).toEqual([TAR_X]);
     expect(unpacked(r, 0)).toEqual([
       ['/etc/hostname', '0644', 'file', 'node1\n', 0, 0],
@@ -242,30 +437,65 @@ describe('configure', () => {
     ]);
   });
   it('substituteSecrets names the file and secret when a secret is missing', () => {
-    expect(substituteSecrets('a @@SECRET:root-password@@', { rootPassword: { kind: 'plain', value: 'x' } }, '/f')).toEqual({ text: 'a x', used: ['x'] });
-    expect(() => substituteSecrets('@@SECRET:cluster-token@@', {}, '/etc/openve/node.json')).toThrow(/\/etc\/openve\/node.json: the plan needs secret 'cluster-token'/);
+    expect(
+      substituteSecrets(
+        'a @@SECRET:root-password@@',
+        { rootPassword: { kind: 'plain', value: 'x' } },
+        '/f',
+      ),
+    ).toEqual({ text: 'a x', used: ['x'] });
+    expect(() =>
+      substituteSecrets('@@SECRET:cluster-token@@', {}, '/etc/openve/node.json'),
+    ).toThrow(/\/etc\/openve\/node.json: the plan needs secret 'cluster-token'/);
   });
   it('hashes a plain root password on the live system and sets it with chpasswd -e, both via stdin', async () => {
-    const r = recordingRunner({ rules: [{ match: ['mkpasswd'], respond: { stdout: '$y$j9T$salt$hash\n' } }] });
-    await runStep({ ...base, id: 'password:root', kind: 'root-password', secret: 'root-password' }, ctxWith(r));
+    const r = recordingRunner({
+      rules: [{ match: ['mkpasswd'], respond: { stdout: '$y$j9T$salt$hash\n' } }],
+    });
+    await runStep(
+      { ...base, id: 'password:root', kind: 'root-password', secret: 'root-password' },
+      ctxWith(r),
+    );
     expect(r.calls.map((c) => [c.argv.join(' '), c.input])).toEqual([
       ['mkpasswd -m yescrypt --stdin', `${PW}\n`],
       ['chroot /target chpasswd -e', 'root:$y$j9T$salt$hash\n'],
     ]);
   });
   it('falls back to openssl passwd -6 without mkpasswd', async () => {
-    const r = recordingRunner({ rules: [{ match: ['mkpasswd'], respond: { exitCode: 127 } }, { match: ['openssl'], respond: { stdout: '$6$salt$hash\n' } }] });
-    await runStep({ ...base, id: 'password:root', kind: 'root-password', secret: 'root-password' }, ctxWith(r));
+    const r = recordingRunner({
+      rules: [
+        { match: ['mkpasswd'], respond: { exitCode: 127 } },
+        { match: ['openssl'], respond: { stdout: '$6$salt$hash\n' } },
+      ],
+    });
+    await runStep(
+      { ...base, id: 'password:root', kind: 'root-password', secret: 'root-password' },
+      ctxWith(r),
+    );
     expect(r.calls[2]?.input).toBe('root:$6$salt$hash\n');
   });
   it('passes a hashed answer straight to chpasswd -e', async () => {
     const r = recordingRunner();
-    await runStep({ ...base, id: 'password:root', kind: 'root-password', secret: 'root-password' }, ctxWith(r, { secrets: { rootPassword: { kind: 'hashed', hash: '$6$abc$def' } } }));
-    expect(r.calls.map((c) => [c.argv.join(' '), c.input])).toEqual([['chroot /target chpasswd -e', 'root:$6$abc$def\n']]);
+    await runStep(
+      { ...base, id: 'password:root', kind: 'root-password', secret: 'root-password' },
+      ctxWith(r, { secrets: { rootPassword: { kind: 'hashed', hash: '$6$abc$def' } } }),
+    );
+    expect(r.calls.map((c) => [c.argv.join(' '), c.input])).toEqual([
+      ['chroot /target chpasswd -e', 'root:$6$abc$def\n'],
+    ]);
   });
   it('installs SSH keys 0600 in a 0700 root-owned directory', async () => {
     const r = recordingRunner();
-    await runStep({ ...base, id: 'ssh-keys:root', kind: 'ssh-keys', user: 'root', keys: ['ssh-ed25519 AAA a', 'ssh-rsa BBB b'] }, ctxWith(r));
+    await runStep(
+      {
+        ...base,
+        id: 'ssh-keys:root',
+        kind: 'ssh-keys',
+        user: 'root',
+        keys: ['ssh-ed25519 AAA a', 'ssh-rsa BBB b'],
+      },
+      ctxWith(r),
+    );
     expect(argvs(r)).toEqual([TAR_X]);
     expect(unpacked(r, 0)).toEqual([
       ['/root/.ssh', '0700', 'dir', null, 0, 0],
@@ -275,7 +505,15 @@ describe('configure', () => {
   it('chroot commands and machine-id reset', async () => {
     const r = recordingRunner();
     const ctx = ctxWith(r);
-    await runStep({ ...base, id: 'units:enable', kind: 'chroot', commands: [['systemctl', 'enable', 'x.service']] }, ctx);
+    await runStep(
+      {
+        ...base,
+        id: 'units:enable',
+        kind: 'chroot',
+        commands: [['systemctl', 'enable', 'x.service']],
+      },
+      ctx,
+    );
     await runStep({ ...base, id: 'machine-id:reset', kind: 'machine-id' }, ctx);
     expect(argvs(r)).toEqual([
       'chroot /target systemctl enable x.service',
@@ -286,16 +524,38 @@ describe('configure', () => {
   });
   it('first boot: installs the hook from the medium and enables the unit for the ordering', async () => {
     const r = recordingRunner();
-    await runStep({ ...base, id: 'first-boot:hook', kind: 'first-boot', source: 'from-iso', ordering: 'before-network' }, ctxWith(r));
+    await runStep(
+      {
+        ...base,
+        id: 'first-boot:hook',
+        kind: 'first-boot',
+        source: 'from-iso',
+        ordering: 'before-network',
+      },
+      ctxWith(r),
+    );
     const a = argvs(r);
-    expect(a[0]).toBe('install -D -m 0755 -o 0 -g 0 /media/hook /target/var/lib/openve/first-boot/hook');
+    expect(a[0]).toBe(
+      'install -D -m 0755 -o 0 -g 0 /media/hook /target/var/lib/openve/first-boot/hook',
+    );
     expect(a[2]).toBe('chroot /target systemctl enable openve-first-boot-before-network.service');
   });
   it('first boot: warns (does not fail) when the unit or the hook is missing', async () => {
     const r = recordingRunner({ rules: [{ match: ['test'], respond: { exitCode: 1 } }] });
     const ctx = ctxWith(r, { firstBootHook: null });
-    await runStep({ ...base, id: 'first-boot:hook', kind: 'first-boot', source: 'from-iso', ordering: 'fully-up' }, ctx);
-    expect(ctx.events.filter((e) => e.type === 'warning').map((e) => ('text' in e ? e.text : ''))).toEqual([
+    await runStep(
+      {
+        ...base,
+        id: 'first-boot:hook',
+        kind: 'first-boot',
+        source: 'from-iso',
+        ordering: 'fully-up',
+      },
+      ctx,
+    );
+    expect(
+      ctx.events.filter((e) => e.type === 'warning').map((e) => ('text' in e ? e.text : '')),
+    ).toEqual([
       'first-boot source is from-iso but the install medium has no first-boot hook',
       'openve-first-boot-fully-up.service is not in the payload: the first-boot hook will not run',
     ]);
@@ -307,7 +567,16 @@ describe('bootloader', () => {
   it('BIOS on every disk, UEFI plus a copy at the removable path, secondary ESPs synced, no update-grub', async () => {
     const r = recordingRunner();
     const ctx = ctxWith(r);
-    await runStep({ ...base, id: 'bootloader:grub', kind: 'bootloader', biosDisks: ['/dev/vda', '/dev/vdb'], espDevices: ['/dev/vda2', '/dev/vdb2'] }, ctx);
+    await runStep(
+      {
+        ...base,
+        id: 'bootloader:grub',
+        kind: 'bootloader',
+        biosDisks: ['/dev/vda', '/dev/vdb'],
+        espDevices: ['/dev/vda2', '/dev/vdb2'],
+      },
+      ctx,
+    );
     expect(argvs(r)).toEqual([
       'mkdir -p /target/boot/efi',
       'mount -t vfat /dev/vda2 /target/boot/efi',
@@ -333,7 +602,11 @@ describe('finalize', () => {
     const ctx = ctxWith(r, { installLogPath: null, answerRedacted: null });
     ctx.state.mounts.push('/target', '/target/dev', '/run/openve-install/esp-2');
     await runStep({ ...base, id: 'finalize', kind: 'finalize' }, ctx);
-    expect(argvs(r).filter((a) => a.startsWith('umount'))).toEqual(['umount /run/openve-install/esp-2', 'umount /target/dev', 'umount /target']);
+    expect(argvs(r).filter((a) => a.startsWith('umount'))).toEqual([
+      'umount /run/openve-install/esp-2',
+      'umount /target/dev',
+      'umount /target',
+    ]);
     expect(ctx.state.mounts).toEqual([]);
   });
   it('copies log and redacted answer, unmounts newest first, deactivates VGs, syncs', async () => {
@@ -353,22 +626,56 @@ describe('finalize', () => {
     expect(ctx.state.mounts).toEqual([]);
     expect(unpacked(r, 0)).toEqual([
       ['/var/log/openve-install', '0700', 'dir', null, 0, 0],
-      ['/var/log/openve-install/answer.toml', '0600', 'file', 'root-password = "<redacted>"\n', 0, 0],
+      [
+        '/var/log/openve-install/answer.toml',
+        '0600',
+        'file',
+        'root-password = "<redacted>"\n',
+        0,
+        0,
+      ],
     ]);
   });
 });
 
 describe('helpers', () => {
   it('parses lsblk JSON and orders descendants deepest first', () => {
-    const nodes = parseLsblk(JSON.stringify({ blockdevices: [{ name: '/dev/sda', type: 'disk', mountpoints: [null], children: [{ name: '/dev/sda1', type: 'part', mountpoints: ['/a', null], children: [{ name: '/dev/dm-0', type: 'lvm', mountpoints: ['[SWAP]'] }] }] }] }));
-    expect(descendantsDeepestFirst(nodes).map((n) => [n.name, n.mountpoints])).toEqual([['/dev/dm-0', ['[SWAP]']], ['/dev/sda1', ['/a']]]);
+    const nodes = parseLsblk(
+      JSON.stringify({
+        blockdevices: [
+          {
+            name: '/dev/sda',
+            type: 'disk',
+            mountpoints: [null],
+            children: [
+              {
+                name: '/dev/sda1',
+                type: 'part',
+                mountpoints: ['/a', null],
+                children: [{ name: '/dev/dm-0', type: 'lvm', mountpoints: ['[SWAP]'] }],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(descendantsDeepestFirst(nodes).map((n) => [n.name, n.mountpoints])).toEqual([
+      ['/dev/dm-0', ['[SWAP]']],
+      ['/dev/sda1', ['/a']],
+    ]);
     expect(parseLsblk('')).toEqual([]);
   });
   it('lists mounts under a root, deepest first, exact prefix only', () => {
-    expect(mountsUnder('/\n/target\n/target/dev/pts\n/target/dev\n/target2\n/target/a\\x20b\n', '/target')).toEqual(['/target/dev/pts', '/target/dev', '/target/a b', '/target']);
+    expect(
+      mountsUnder(
+        '/\n/target\n/target/dev/pts\n/target/dev\n/target2\n/target/a\\x20b\n',
+        '/target',
+      ),
+    ).toEqual(['/target/dev/pts', '/target/dev', '/target/a b', '/target']);
   });
   it('redacts answer-file secrets but keeps the rest', () => {
-    const text = '[global]\nroot-password = "passw0rd-fixture"\nfqdn = "a.b"\n[cluster]\ntoken = "tok-9f8e7d6c"\nx = "passw0rd-fixture"\n';
+    const text =
+      '[global]\nroot-password = "passw0rd-fixture"\nfqdn = "a.b"\n[cluster]\ntoken = "tok-9f8e7d6c"\nx = "passw0rd-fixture"\n';
     const out = redact(redactAnswerText(text), [PW, 'tok-9f8e7d6c']); // as auto does it
     expect(out).toContain('root-password = "<redacted>"');
     expect(out).toContain('token = "<redacted>"');

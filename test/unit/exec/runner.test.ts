@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { collapseCarriageReturns, dryRunner, guardSecrets, realRunner, redact } from '../../../lib/exec/runner.ts';
+import {
+  collapseCarriageReturns,
+  dryRunner,
+  guardSecrets,
+  realRunner,
+  redact,
+} from '../../../lib/exec/runner.ts';
 import { recordingRunner, matches } from '../../../lib/exec/recording.ts';
 import { createRunner } from '../../../lib/exec/factory.ts';
 import { createInstallLog } from '../../../lib/exec/log.ts';
@@ -60,7 +66,10 @@ describe('realRunner', () => {
   it('streams output chunks to onOutput and can keep them out of the log', async () => {
     const chunks: string[] = [];
     const lines: string[] = [];
-    const r = await realRunner((l) => lines.push(l)).run(['printf', '10%%\\r50%%\\r100%%\\n'], { onOutput: (c) => chunks.push(c), quietOutput: true });
+    const r = await realRunner((l) => lines.push(l)).run(['printf', '10%%\\r50%%\\r100%%\\n'], {
+      onOutput: (c) => chunks.push(c),
+      quietOutput: true,
+    });
     expect(chunks.join('')).toContain('50%');
     expect(r.stdout).toContain('100%');
     expect(lines).toEqual(['$ printf 10%%\\r50%%\\r100%%\\n']);
@@ -78,7 +87,9 @@ describe('helpers', () => {
     expect(redact('x', [''])).toBe('x');
   });
   it('collapseCarriageReturns keeps what a terminal would show', () => {
-    expect(collapseCarriageReturns('start\n[=  ] 10%\r[== ] 50%\r[===] 100%\ndone')).toBe('start\n[===] 100%\ndone');
+    expect(collapseCarriageReturns('start\n[=  ] 10%\r[== ] 50%\r[===] 100%\ndone')).toBe(
+      'start\n[===] 100%\ndone',
+    );
   });
 });
 
@@ -95,7 +106,9 @@ describe('dryRunner', () => {
 
 describe('recordingRunner', () => {
   it('records every call with its stdin and answers from rules', async () => {
-    const r = recordingRunner({ rules: [{ match: ['lsblk'], respond: { stdout: '{"blockdevices":[]}' } }] });
+    const r = recordingRunner({
+      rules: [{ match: ['lsblk'], respond: { stdout: '{"blockdevices":[]}' } }],
+    });
     const a = await r.run(['lsblk', '-J']);
     const b = await r.run(['chpasswd', '-e'], { input: 'root:$y$x' });
     expect(a.stdout).toBe('{"blockdevices":[]}');
@@ -142,7 +155,9 @@ describe('secrets never in argv', () => {
   for (const mode of ['real', 'dry-run', 'recording'] as const) {
     it(`${mode} runner refuses a command carrying a secret in argv`, async () => {
       const runner = createRunner(mode, { secrets: () => [SECRET] });
-      await expect(runner.run(['echo', `--password=${SECRET}`])).rejects.toThrow(/secret would appear in its arguments/);
+      await expect(runner.run(['echo', `--password=${SECRET}`])).rejects.toThrow(
+        /secret would appear in its arguments/,
+      );
       await expect(runner.run(['cat'], { input: SECRET, reject: false })).resolves.toBeDefined();
     });
   }
@@ -157,7 +172,9 @@ describe('createRunner', () => {
   it('chooses the implementation by mode', async () => {
     expect((await createRunner('real').run(['echo', 'r'])).stdout).toBe('r\n');
     expect((await createRunner('dry-run').run(['echo', 'r'])).stdout).toBe('');
-    const rec = createRunner('recording', { rules: [{ match: ['echo'], respond: { stdout: 'scripted' } }] });
+    const rec = createRunner('recording', {
+      rules: [{ match: ['echo'], respond: { stdout: 'scripted' } }],
+    });
     expect((await rec.run(['echo', 'r'])).stdout).toBe('scripted');
     expect(rec.calls).toHaveLength(1);
     const through = createRunner('recording', { passthrough: true });

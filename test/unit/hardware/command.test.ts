@@ -37,8 +37,12 @@ describe('openve-install detect', () => {
   it('summarises a machine without VT-x with a warning line', async () => {
     const { out } = await capture(['--hardware', fixture('no-vtx.json')]);
     expect(out).toContain('Intel(R) Atom(TM) CPU D525');
-    expect(out).toMatch(/^WARNING {3}KVM virtual machines will not run: the CPU has no VT-x\/AMD-V/m);
-    expect(out).toMatch(/^ {2}sda +111\.8 GiB +KINGSTON SA400S37120G +50026B7782A1B2C3 +sata +ssd +target$/m);
+    expect(out).toMatch(
+      /^WARNING {3}KVM virtual machines will not run: the CPU has no VT-x\/AMD-V/m,
+    );
+    expect(out).toMatch(
+      /^ {2}sda +111\.8 GiB +KINGSTON SA400S37120G +50026B7782A1B2C3 +sata +ssd +target$/m,
+    );
     expect(out).toMatch(/^ {2}sdb .*not a target: boot medium/m);
     expect(out).toContain('enp1s0 (00:25:22:aa:bb:cc, r8169, link up 1000 Mb/s)');
   });
@@ -54,6 +58,8 @@ describe('openve-install detect', () => {
 
   it('rejects unknown options and bad files as user errors', async () => {
     await expect(run(['--jsn'])).rejects.toBeInstanceOf(UserError);
-    await expect(run(['--hardware', fixture('nope.json')])).rejects.toThrow(/--hardware: .*nope\.json: no such file/);
+    await expect(run(['--hardware', fixture('nope.json')])).rejects.toThrow(
+      /--hardware: .*nope\.json: no such file/,
+    );
   });
 });

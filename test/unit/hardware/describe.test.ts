@@ -1,11 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { describeDisk, describeNic, formatBytes, installTargets, isInstallTarget } from '../../../installer/hardware/describe.ts';
+import {
+  describeDisk,
+  describeNic,
+  formatBytes,
+  installTargets,
+  isInstallTarget,
+} from '../../../installer/hardware/describe.ts';
 import type { DiskInfo } from '../../../contracts/hardware/types.ts';
 
 const disk = (over: Partial<DiskInfo> = {}): DiskInfo => ({
-  name: 'sda', path: '/dev/sda', kind: 'disk', sizeBytes: 500_107_862_016, logicalSectorSize: 512,
-  model: 'Samsung SSD 870 EVO 500GB', serial: 'S6PWNJ0T412345A', wwn: null, vendor: 'ATA', rotational: false,
-  removable: false, readOnly: false, transport: 'sata', isBootMedium: false, udev: {}, ...over,
+  name: 'sda',
+  path: '/dev/sda',
+  kind: 'disk',
+  sizeBytes: 500_107_862_016,
+  logicalSectorSize: 512,
+  model: 'Samsung SSD 870 EVO 500GB',
+  serial: 'S6PWNJ0T412345A',
+  wwn: null,
+  vendor: 'ATA',
+  rotational: false,
+  removable: false,
+  readOnly: false,
+  transport: 'sata',
+  isBootMedium: false,
+  udev: {},
+  ...over,
 });
 
 describe('formatBytes', () => {
@@ -23,13 +42,26 @@ describe('formatBytes', () => {
 
 describe('describeDisk / describeNic', () => {
   it('names size, model and serial', () => {
-    expect(describeDisk(disk())).toBe('sda (465.8 GiB, Samsung SSD 870 EVO 500GB, serial S6PWNJ0T412345A)');
-    expect(describeDisk(disk({ name: 'vda', sizeBytes: 32 * 1024 ** 3, model: '', serial: ' ' }))).toBe('vda (32 GiB, no model, no serial)');
+    expect(describeDisk(disk())).toBe(
+      'sda (465.8 GiB, Samsung SSD 870 EVO 500GB, serial S6PWNJ0T412345A)',
+    );
+    expect(
+      describeDisk(disk({ name: 'vda', sizeBytes: 32 * 1024 ** 3, model: '', serial: ' ' })),
+    ).toBe('vda (32 GiB, no model, no serial)');
   });
   it('says whether a NIC has link', () => {
-    const n = { name: 'eno1', mac: 'e4:54:e8:5a:12:34', driver: 'e1000e', link: true, speedMbps: 1000, udev: {} };
+    const n = {
+      name: 'eno1',
+      mac: 'e4:54:e8:5a:12:34',
+      driver: 'e1000e',
+      link: true,
+      speedMbps: 1000,
+      udev: {},
+    };
     expect(describeNic(n)).toBe('eno1 (e4:54:e8:5a:12:34, e1000e, link up 1000 Mb/s)');
-    expect(describeNic({ ...n, link: false, speedMbps: null, driver: '' })).toBe('eno1 (e4:54:e8:5a:12:34, unknown driver, no link)');
+    expect(describeNic({ ...n, link: false, speedMbps: null, driver: '' })).toBe(
+      'eno1 (e4:54:e8:5a:12:34, unknown driver, no link)',
+    );
   });
 });
 
@@ -47,8 +79,15 @@ describe('isInstallTarget', () => {
     [{ readOnly: true }, /read-only/],
     [{ sizeBytes: 0 }, /size 0/],
   ])('refuses %o', (over, reason) => expect(isInstallTarget(disk(over))).toMatch(reason));
-  it('boot medium wins over other reasons', () => expect(isInstallTarget(disk({ kind: 'rom', isBootMedium: true }))).toMatch(/boot medium/));
+  it('boot medium wins over other reasons', () =>
+    expect(isInstallTarget(disk({ kind: 'rom', isBootMedium: true }))).toMatch(/boot medium/));
   it('installTargets keeps order', () => {
-    expect(installTargets([disk({ name: 'sdb' }), disk({ name: 'loop0', kind: 'loop' }), disk({ name: 'sda' })]).map((d) => d.name)).toEqual(['sdb', 'sda']);
+    expect(
+      installTargets([
+        disk({ name: 'sdb' }),
+        disk({ name: 'loop0', kind: 'loop' }),
+        disk({ name: 'sda' }),
+      ]).map((d) => d.name),
+    ).toEqual(['sdb', 'sda']);
   });
 });

@@ -22,7 +22,17 @@ function userError(fn: () => unknown): UserError {
 
 describe('hardware fixtures', () => {
   it('include every machine docs/design.md §7 and the e2e tests need', () => {
-    for (const f of ['single-sata', 'nvme-usb-boot', 'four-identical', 'mixed-ssd-hdd', 'no-vtx', 'no-link', 'ten-disks', 'qemu-virtio', 'qemu-virtio-2disk'])
+    for (const f of [
+      'single-sata',
+      'nvme-usb-boot',
+      'four-identical',
+      'mixed-ssd-hdd',
+      'no-vtx',
+      'no-link',
+      'ten-disks',
+      'qemu-virtio',
+      'qemu-virtio-2disk',
+    ])
       expect(fixtures).toContain(`${f}.json`);
   });
 
@@ -53,9 +63,18 @@ describe('hardware fixtures', () => {
 
   it('carry the udev properties answer-file filters use', () => {
     const sda = load('single-sata.json').disks.find((d) => d.name === 'sda');
-    expect(sda?.udev).toMatchObject({ ID_MODEL: 'Samsung_SSD_870_EVO_500GB', ID_SERIAL_SHORT: 'S6PWNJ0T412345A', ID_BUS: 'ata', DEVNAME: '/dev/sda' });
+    expect(sda?.udev).toMatchObject({
+      ID_MODEL: 'Samsung_SSD_870_EVO_500GB',
+      ID_SERIAL_SHORT: 'S6PWNJ0T412345A',
+      ID_BUS: 'ata',
+      DEVNAME: '/dev/sda',
+    });
     const nic = load('qemu-virtio.json').nics[0];
-    expect(nic?.udev).toMatchObject({ ID_NET_DRIVER: 'virtio_net', ID_NET_NAME_MAC: 'enx525400123456', ID_NET_NAME_PATH: 'enp0s3' });
+    expect(nic?.udev).toMatchObject({
+      ID_NET_DRIVER: 'virtio_net',
+      ID_NET_NAME_MAC: 'enx525400123456',
+      ID_NET_NAME_PATH: 'enp0s3',
+    });
   });
 });
 
@@ -68,7 +87,9 @@ describe('loadHardwareFile errors', () => {
   };
 
   it('names a missing file', () => {
-    expect(userError(() => loadHardwareFile(join(tmp, 'nope.json'))).message).toMatch(/^--hardware: .*nope\.json: no such file/);
+    expect(userError(() => loadHardwareFile(join(tmp, 'nope.json'))).message).toMatch(
+      /^--hardware: .*nope\.json: no such file/,
+    );
   });
 
   it('names bad JSON', () => {
@@ -85,9 +106,19 @@ describe('loadHardwareFile errors', () => {
     p.disks[0].sizee = 1;
     const err = userError(() => parseHardwareText(JSON.stringify(p), 'x.json'));
     const paths = err.issues.map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['x.json: disks[1].kind', 'x.json: disks[1].sizeBytes', 'x.json: nics[0].mac', 'x.json: firmware', 'x.json: disks[0]']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'x.json: disks[1].kind',
+        'x.json: disks[1].sizeBytes',
+        'x.json: nics[0].mac',
+        'x.json: firmware',
+        'x.json: disks[0]',
+      ]),
+    );
     expect(err.issues.find((i) => i.path === 'x.json: disks[1].kind')?.message).toContain('"disk"');
-    expect(err.issues.find((i) => i.path === 'x.json: nics[0].mac')?.message).toContain('lower-case MAC');
+    expect(err.issues.find((i) => i.path === 'x.json: nics[0].mac')?.message).toContain(
+      'lower-case MAC',
+    );
   });
 
   it('says when a field is missing', () => {
@@ -108,7 +139,7 @@ describe('loadHardwareFile errors', () => {
     expect(err.issues).toEqual(
       expect.arrayContaining([
         { path: 'y.json: disks[2].name', message: "duplicate name 'sda'" },
-        { path: 'y.json: disks[2].path', message: 'must be /dev/sda (the disk\'s name)' },
+        { path: 'y.json: disks[2].path', message: "must be /dev/sda (the disk's name)" },
       ]),
     );
   });

@@ -19,7 +19,11 @@ export function buildRoot(spec: Record<string, Entry>): string {
 }
 
 /** A block device under /sys/devices with its /sys/block link and attributes. */
-export function blockDevice(devpath: string, attrs: Record<string, string>, device?: { rel: string; attrs: Record<string, Entry> }): Record<string, Entry> {
+export function blockDevice(
+  devpath: string,
+  attrs: Record<string, string>,
+  device?: { rel: string; attrs: Record<string, Entry> },
+): Record<string, Entry> {
   const name = devpath.split('/').pop()!;
   const dir = `/sys${devpath}`;
   const spec: Record<string, Entry> = { [`/sys/block/${name}`]: { link: `..${devpath}` } };

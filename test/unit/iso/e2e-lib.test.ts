@@ -24,7 +24,9 @@ describe('qemu command line', () => {
   it('KVM only with vmx/svm in /proc/cpuinfo', () => {
     expect(hasHardwareVirt('flags\t\t: fpu vme sse2\n')).toBe(false);
     expect(hasHardwareVirt('flags\t\t: fpu vmx sse2\n')).toBe(true);
-    expect(qemuArgv({ ...base, firmware: 'bios', kvm: true }).join(' ')).toContain('-accel kvm -cpu host');
+    expect(qemuArgv({ ...base, firmware: 'bios', kvm: true }).join(' ')).toContain(
+      '-accel kvm -cpu host',
+    );
   });
 });
 
@@ -41,7 +43,9 @@ describe('e2e answers', () => {
     expect(t).toContain('btrfs.raid = "raid1"');
     expect(t).toContain('cidr = "10.0.2.15/24"');
     expect(t).toContain('root-ssh-keys = ["ssh-ed25519 AAAA test"]');
-    expect(renderAnswer({ ...c, filesystem: 'ext4', network: 'dhcp' }, 'k', 'pw')).toContain('source = "from-dhcp"');
+    expect(renderAnswer({ ...c, filesystem: 'ext4', network: 'dhcp' }, 'k', 'pw')).toContain(
+      'source = "from-dhcp"',
+    );
   });
 });
 
@@ -49,7 +53,13 @@ describe('e2e answers are valid answer files', async () => {
   const { parseAnswers } = await import('../../../installer/answers/parse.ts');
   for (const c of matrix()) {
     it(c.name, () => {
-      const r = parseAnswers(renderAnswer(c, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl openve-e2e', 'passw0rd-fixture'));
+      const r = parseAnswers(
+        renderAnswer(
+          c,
+          'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl openve-e2e',
+          'passw0rd-fixture',
+        ),
+      );
       expect(r.ok ? [] : r.issues).toEqual([]);
     });
   }
@@ -75,6 +85,10 @@ describe('e2e helpers', () => {
       '[t] $ tar --zstd -xpf p -C /target',
       '[t] == extract:payload done in 44184 ms',
     ].join('\n');
-    expect(parseInstallSteps(log)).toEqual({ startup: 6.1, 'wipe:vda': 1.1, 'extract:payload': 44.2 });
+    expect(parseInstallSteps(log)).toEqual({
+      startup: 6.1,
+      'wipe:vda': 1.1,
+      'extract:payload': 44.2,
+    });
   });
 });

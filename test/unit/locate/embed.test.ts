@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compareBoot, embedArgv, parseBootSignature, parseLsl, parseVolumeId } from '../../../installer/locate/embed.ts';
+import {
+  compareBoot,
+  embedArgv,
+  parseBootSignature,
+  parseLsl,
+  parseVolumeId,
+} from '../../../installer/locate/embed.ts';
 
 // `xorriso -indev X -pvd_info -report_el_torito plain -report_system_area plain -lsl /openve` on a grub-mkrescue ISO
 const REPORT = `Volume Id    : OPENVE
@@ -34,7 +40,11 @@ describe('xorriso report parsing', () => {
   });
   it('compareBoot names what was lost', () => {
     const before = parseBootSignature(REPORT);
-    const after = parseBootSignature(REPORT.replace(/^.*UEFI.*$/m, '').replace('GPT\n', '\n').replace(/^GPT partition path.*$/m, ''));
+    const after = parseBootSignature(
+      REPORT.replace(/^.*UEFI.*$/m, '')
+        .replace('GPT\n', '\n')
+        .replace(/^GPT partition path.*$/m, ''),
+    );
     expect(compareBoot(before, before)).toEqual([]);
     expect(compareBoot(before, after)).toEqual([
       'El Torito boot image "UEFI /efi.img" is missing',
@@ -50,16 +60,66 @@ describe('embedArgv', () => {
       { source: '/x/answer.toml', isoPath: '/openve/answer.toml', mode: '0600' as const },
       { source: '/x/hook', isoPath: '/openve/first-boot', mode: '0755' as const },
     ];
-    expect(embedArgv({ inIso: '/a.iso', outIso: '/b.iso', volumeId: 'OPENVE', remove: [], add })).toEqual([
-      'xorriso', '-return_with', 'SORRY', '32', '-indev', '/a.iso', '-outdev', '/b.iso', '-boot_image', 'any', 'replay', '-volid', 'OPENVE',
-      '-map', '/x/answer.toml', '/openve/answer.toml', '-chown', '0', '/openve/answer.toml', '--', '-chgrp', '0', '/openve/answer.toml', '--', '-chmod', '0600', '/openve/answer.toml', '--',
-      '-map', '/x/hook', '/openve/first-boot', '-chown', '0', '/openve/first-boot', '--', '-chgrp', '0', '/openve/first-boot', '--', '-chmod', '0755', '/openve/first-boot', '--',
+    expect(
+      embedArgv({ inIso: '/a.iso', outIso: '/b.iso', volumeId: 'OPENVE', remove: [], add }),
+    ).toEqual([
+      'xorriso',
+      '-return_with',
+      'SORRY',
+      '32',
+      '-indev',
+      '/a.iso',
+      '-outdev',
+      '/b.iso',
+      '-boot_image',
+      'any',
+      'replay',
+      '-volid',
+      'OPENVE',
+      '-map',
+      '/x/answer.toml',
+      '/openve/answer.toml',
+      '-chown',
+      '0',
+      '/openve/answer.toml',
+      '--',
+      '-chgrp',
+      '0',
+      '/openve/answer.toml',
+      '--',
+      '-chmod',
+      '0600',
+      '/openve/answer.toml',
+      '--',
+      '-map',
+      '/x/hook',
+      '/openve/first-boot',
+      '-chown',
+      '0',
+      '/openve/first-boot',
+      '--',
+      '-chgrp',
+      '0',
+      '/openve/first-boot',
+      '--',
+      '-chmod',
+      '0755',
+      '/openve/first-boot',
+      '--',
       '-commit',
     ]);
   });
   it('removes a stale hook', () => {
-    const argv = embedArgv({ inIso: '/a', outIso: '/b', volumeId: 'V', remove: ['/openve/first-boot'], add: [{ source: '/x', isoPath: '/openve/answer.toml', mode: '0600' }] });
-    expect(argv.join(' ')).toContain('-volid V -rm /openve/first-boot -- -map /x /openve/answer.toml');
+    const argv = embedArgv({
+      inIso: '/a',
+      outIso: '/b',
+      volumeId: 'V',
+      remove: ['/openve/first-boot'],
+      add: [{ source: '/x', isoPath: '/openve/answer.toml', mode: '0600' }],
+    });
+    expect(argv.join(' ')).toContain(
+      '-volid V -rm /openve/first-boot -- -map /x /openve/answer.toml',
+    );
     expect(argv).not.toContain('0755');
   });
 });

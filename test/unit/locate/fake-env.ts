@@ -1,7 +1,11 @@
 // A LocateEnv over in-memory files, a scripted runner and a fake HTTP server.
 import type { CommandResult, CommandRunner, RunOptions } from '../../../lib/exec/types.ts';
 import { CommandError } from '../../../lib/exec/types.ts';
-import { PinnedFetchError, type FetchPinnedOptions, type PinnedResponse } from '../../../lib/net/pinned.ts';
+import {
+  PinnedFetchError,
+  type FetchPinnedOptions,
+  type PinnedResponse,
+} from '../../../lib/net/pinned.ts';
 import { DEFAULT_PATHS } from '../../../installer/locate/paths.ts';
 import type { LocateEnv } from '../../../installer/locate/types.ts';
 
@@ -34,14 +38,24 @@ export function fakeEnv(setup: {
   const commands: string[][] = [];
   const requests: Fake['requests'] = [];
   const removed: string[] = [];
-  const result = (argv: readonly string[], exitCode: number, stdout = '', stderr = ''): CommandResult => ({
-    argv: [...argv], exitCode, stdout, stderr, durationMs: 1,
+  const result = (
+    argv: readonly string[],
+    exitCode: number,
+    stdout = '',
+    stderr = '',
+  ): CommandResult => ({
+    argv: [...argv],
+    exitCode,
+    stdout,
+    stderr,
+    durationMs: 1,
   });
   const runner: CommandRunner = {
     async run(argv: readonly string[], options: RunOptions = {}) {
       commands.push([...argv]);
       let r: CommandResult;
-      if (argv[0] === 'lsblk') r = result(argv, 0, JSON.stringify(setup.lsblk ?? { blockdevices: [] }));
+      if (argv[0] === 'lsblk')
+        r = result(argv, 0, JSON.stringify(setup.lsblk ?? { blockdevices: [] }));
       else if (argv[0] === 'blkid') {
         const label = argv.at(-1)!.replace('LABEL=', '');
         const dev = setup.blkid?.[label];
@@ -49,7 +63,8 @@ export function fakeEnv(setup: {
       } else if (argv[0] === 'mount') {
         const dir = argv.at(-1)!;
         if (setup.mount?.ok) {
-          for (const [name, content] of Object.entries(setup.mount.files ?? {})) files.set(`${dir}/${name}`, content);
+          for (const [name, content] of Object.entries(setup.mount.files ?? {}))
+            files.set(`${dir}/${name}`, content);
           r = result(argv, 0);
         } else r = result(argv, 32, '', 'mount: wrong fs type, bad option, bad superblock');
       } else if (argv[0] === 'umount') {
@@ -77,16 +92,28 @@ export function fakeEnv(setup: {
       if (!h) throw new PinnedFetchError('network', url, `cannot reach ${url}: ECONNREFUSED`);
       if (h.error) throw h.error;
       if (options.fingerprint && h.fingerprint && options.fingerprint !== h.fingerprint) {
-        throw new PinnedFetchError('fingerprint', url, `certificate fingerprint mismatch for ${url}: expected ${options.fingerprint}, got ${h.fingerprint}`);
+        throw new PinnedFetchError(
+          'fingerprint',
+          url,
+          `certificate fingerprint mismatch for ${url}: expected ${options.fingerprint}, got ${h.fingerprint}`,
+        );
       }
       const body = Buffer.from(h.body ?? '');
-      const res: PinnedResponse = { url, status: h.status ?? 200, statusText: h.status === 404 ? 'Not Found' : 'OK', headers: {}, body, text: () => body.toString() };
+      const res: PinnedResponse = {
+        url,
+        status: h.status ?? 200,
+        statusText: h.status === 404 ? 'Not Found' : 'OK',
+        headers: {},
+        body,
+        text: () => body.toString(),
+      };
       if (h.fingerprint) res.peerFingerprint = h.fingerprint;
       return res;
     },
     async resolveTxt(name) {
       const v = setup.txt?.[name];
-      if (v === undefined) throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+      if (v === undefined)
+        throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
       return [[v]];
     },
     async makeTempDir() {
@@ -96,7 +123,10 @@ export function fakeEnv(setup: {
       removed.push(path);
     },
     async systemInfo() {
-      return { product: { name: 'openve', version: 'test' }, network_interfaces: [{ link: 'eth0', mac: '52:54:00:12:34:56' }] };
+      return {
+        product: { name: 'openve', version: 'test' },
+        network_interfaces: [{ link: 'eth0', mac: '52:54:00:12:34:56' }],
+      };
     },
   };
   return { env, files, commands, requests, removed };

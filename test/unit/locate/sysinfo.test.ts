@@ -5,7 +5,9 @@ import { loadHardwareFile } from '../../../installer/hardware/fixture.ts';
 import { systemInfoPayload } from '../../../installer/locate/sysinfo.ts';
 
 const dir = join(import.meta.dirname, '../../fixtures/hardware');
-const fixture = readdirSync(dir).find((f) => f.includes('nvme')) ?? readdirSync(dir).find((f) => f.endsWith('.json'))!;
+const fixture =
+  readdirSync(dir).find((f) => f.includes('nvme')) ??
+  readdirSync(dir).find((f) => f.endsWith('.json'))!;
 
 describe('systemInfoPayload (POSTed to answer URLs)', () => {
   it('lists NICs as Proxmox does (link + mac), summarises CPU, memory, target disks; no boot medium', () => {
@@ -19,6 +21,9 @@ describe('systemInfoPayload (POSTed to answer URLs)', () => {
     expect(JSON.stringify(p)).not.toMatch(/fqdn|hostname/);
   });
   it('without hardware: product only, empty NIC list', () => {
-    expect(systemInfoPayload('1', undefined)).toEqual({ product: { name: 'openve', version: '1' }, network_interfaces: [] });
+    expect(systemInfoPayload('1', undefined)).toEqual({
+      product: { name: 'openve', version: '1' },
+      network_interfaces: [],
+    });
   });
 });

@@ -29,9 +29,16 @@ function handler(req: http.IncomingMessage, res: http.ServerResponse) {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    seen.push({ method: req.method ?? '', url: req.url ?? '', body: Buffer.concat(chunks).toString(), headers: req.headers });
+    seen.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      body: Buffer.concat(chunks).toString(),
+      headers: req.headers,
+    });
     if (req.url === '/answer.toml') {
-      res.writeHead(200, { 'content-type': 'application/toml' }).end('[global]\nkeyboard = "en-us"\n');
+      res
+        .writeHead(200, { 'content-type': 'application/toml' })
+        .end('[global]\nkeyboard = "en-us"\n');
     } else if (req.url === '/echo') {
       res.writeHead(200).end(Buffer.concat(chunks));
     } else if (req.url === '/slow') {
@@ -54,13 +61,31 @@ async function listen(server: http.Server | https.Server): Promise<number> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'openve-pinned-'));
   await realRunner().run([
-    'openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    'openssl',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
   ]);
   certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
   fingerprint = certFingerprint(certPem);
-  httpsServer = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: certPem }, handler);
+  httpsServer = https.createServer(
+    { key: readFileSync(join(dir, 'key.pem')), cert: certPem },
+    handler,
+  );
   httpServer = http.createServer(handler);
   httpsBase = `https://127.0.0.1:${await listen(httpsServer)}`;
   httpBase = `http://127.0.0.1:${await listen(httpServer)}`;
@@ -85,14 +110,24 @@ describe('normalizeFingerprint', () => {
   });
   it('rejects wrong length or non-hex with a message naming the expected form', () => {
     expect(() => normalizeFingerprint('ab'.repeat(20))).toThrow(/64 hex digits/);
-    expect(() => normalizeFingerprint('zz'.repeat(32))).toThrow(/not a SHA-256 certificate fingerprint/);
+    expect(() => normalizeFingerprint('zz'.repeat(32))).toThrow(
+      /not a SHA-256 certificate fingerprint/,
+    );
     expect(isFingerprint('')).toBe(false);
   });
 });
 
 describe('certFingerprint', () => {
   it('matches openssl x509 -fingerprint -sha256', async () => {
-    const out = await realRunner().run(['openssl', 'x509', '-in', join(dir, 'cert.pem'), '-noout', '-fingerprint', '-sha256']);
+    const out = await realRunner().run([
+      'openssl',
+      'x509',
+      '-in',
+      join(dir, 'cert.pem'),
+      '-noout',
+      '-fingerprint',
+      '-sha256',
+    ]);
     const fromOpenssl = out.stdout.trim().split('=')[1]!;
     expect(fingerprint).toBe(normalizeFingerprint(fromOpenssl));
   });
@@ -100,7 +135,9 @@ describe('certFingerprint', () => {
 
 describe('fetchPinned over https', () => {
   it('accepts a self-signed certificate whose fingerprint matches (any case, no colons)', async () => {
-    const res = await fetchPinned(`${httpsBase}/answer.toml`, { fingerprint: fingerprint.replace(/:/g, '').toLowerCase() });
+    const res = await fetchPinned(`${httpsBase}/answer.toml`, {
+      fingerprint: fingerprint.replace(/:/g, '').toLowerCase(),
+    });
     expect(res.status).toBe(200);
     expect(res.text()).toContain('keyboard = "en-us"');
     expect(res.peerFingerprint).toBe(fingerprint);
@@ -109,17 +146,24 @@ describe('fetchPinned over https', () => {
   it('refuses a mismatching fingerprint, names both, and sends nothing', async () => {
     const before = seen.length;
     const wrong = Array(32).fill('00').join(':');
-    const err = await fetchPinned(`${httpsBase}/echo`, { fingerprint: wrong, body: 'token=secret' }).catch((e: unknown) => e);
+    const err = await fetchPinned(`${httpsBase}/echo`, {
+      fingerprint: wrong,
+      body: 'token=secret',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PinnedFetchError);
     expect((err as PinnedFetchError).kind).toBe('fingerprint');
-    expect((err as Error).message).toBe(`certificate fingerprint mismatch for ${httpsBase}/echo: expected ${wrong}, got ${fingerprint}`);
+    expect((err as Error).message).toBe(
+      `certificate fingerprint mismatch for ${httpsBase}/echo: expected ${wrong}, got ${fingerprint}`,
+    );
     expect(seen.length).toBe(before);
   });
 
   it('without a fingerprint, verifies against CAs: self-signed fails and the message shows what to pin', async () => {
     const err = await fetchPinned(`${httpsBase}/answer.toml`).catch((e: unknown) => e);
     expect((err as PinnedFetchError).kind).toBe('tls');
-    expect((err as Error).message).toMatch(/not trusted: DEPTH_ZERO_SELF_SIGNED_CERT; if you trust this server, pin/);
+    expect((err as Error).message).toMatch(
+      /not trusted: DEPTH_ZERO_SELF_SIGNED_CERT; if you trust this server, pin/,
+    );
     expect((err as Error).message).toContain(fingerprint);
   });
 
@@ -130,19 +174,41 @@ describe('fetchPinned over https', () => {
 
   it('without a fingerprint, checks the host name too', async () => {
     await realRunner().run([
-      'openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'other.key'), '-out', join(dir, 'other.pem'), '-days', '2', '-subj', '/CN=other.test',
-      '-addext', 'subjectAltName=DNS:other.test',
+      'openssl',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'other.key'),
+      '-out',
+      join(dir, 'other.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=other.test',
+      '-addext',
+      'subjectAltName=DNS:other.test',
     ]);
     const otherPem = readFileSync(join(dir, 'other.pem'), 'utf8');
-    const server = https.createServer({ key: readFileSync(join(dir, 'other.key')), cert: otherPem }, handler);
+    const server = https.createServer(
+      { key: readFileSync(join(dir, 'other.key')), cert: otherPem },
+      handler,
+    );
     const port = await listen(server);
     try {
-      const err = await fetchPinned(`https://127.0.0.1:${port}/answer.toml`, { ca: otherPem }).catch((e: unknown) => e);
+      const err = await fetchPinned(`https://127.0.0.1:${port}/answer.toml`, {
+        ca: otherPem,
+      }).catch((e: unknown) => e);
       expect((err as PinnedFetchError).kind).toBe('tls');
       expect((err as Error).message).toMatch(/not trusted: ERR_TLS_CERT_ALTNAME_INVALID/);
       // the same server is fine when pinned: the pin replaces CA and host name checks
-      const ok = await fetchPinned(`https://127.0.0.1:${port}/answer.toml`, { fingerprint: certFingerprint(otherPem) });
+      const ok = await fetchPinned(`https://127.0.0.1:${port}/answer.toml`, {
+        fingerprint: certFingerprint(otherPem),
+      });
       expect(ok.status).toBe(200);
     } finally {
       server.closeAllConnections();
@@ -175,13 +241,17 @@ describe('fetchPinned over https', () => {
   });
 
   it('times out with a clear message', async () => {
-    const err = await fetchPinned(`${httpsBase}/slow`, { fingerprint, timeoutMs: 200 }).catch((e: unknown) => e);
+    const err = await fetchPinned(`${httpsBase}/slow`, { fingerprint, timeoutMs: 200 }).catch(
+      (e: unknown) => e,
+    );
     expect((err as PinnedFetchError).kind).toBe('timeout');
     expect((err as Error).message).toBe(`timed out after 200 ms fetching ${httpsBase}/slow`);
   });
 
   it('refuses bodies over maxBytes', async () => {
-    const err = await fetchPinned(`${httpsBase}/big`, { fingerprint, maxBytes: 1000 }).catch((e: unknown) => e);
+    const err = await fetchPinned(`${httpsBase}/big`, { fingerprint, maxBytes: 1000 }).catch(
+      (e: unknown) => e,
+    );
     expect((err as PinnedFetchError).kind).toBe('too-large');
   });
 });
@@ -193,12 +263,16 @@ describe('fetchPinned over http and bad input', () => {
     expect(res.peerFingerprint).toBeUndefined();
   });
   it('refuses a fingerprint for http://', async () => {
-    await expect(fetchPinned(`${httpBase}/answer.toml`, { fingerprint })).rejects.toThrow(/not https/);
+    await expect(fetchPinned(`${httpBase}/answer.toml`, { fingerprint })).rejects.toThrow(
+      /not https/,
+    );
   });
   it('refuses other schemes and malformed URLs / fingerprints', async () => {
     await expect(fetchPinned('ftp://127.0.0.1/a')).rejects.toThrow(/unsupported URL scheme 'ftp:'/);
     await expect(fetchPinned('not a url')).rejects.toThrow(/not a valid URL/);
-    await expect(fetchPinned(`${httpsBase}/a`, { fingerprint: 'abc' })).rejects.toThrow(/64 hex digits/);
+    await expect(fetchPinned(`${httpsBase}/a`, { fingerprint: 'abc' })).rejects.toThrow(
+      /64 hex digits/,
+    );
   });
   it('reports a refused connection as a network error', async () => {
     const closed = http.createServer();

@@ -11,11 +11,28 @@ import type { BootSpec } from '../../../installer/plan/storage.ts';
 import { answers, fixture } from './helpers.ts';
 
 const U = '11111111-2222-5333-8444-555555555555';
-const lvmExt4: BootSpec = { rootUuid: U, fstype: 'ext4', lvm: true, rootParam: '/dev/mapper/openve-root', subvolume: null };
-const btrfs: BootSpec = { rootUuid: U, fstype: 'btrfs', lvm: false, rootParam: `UUID=${U}`, subvolume: '@' };
+const lvmExt4: BootSpec = {
+  rootUuid: U,
+  fstype: 'ext4',
+  lvm: true,
+  rootParam: '/dev/mapper/openve-root',
+  subvolume: null,
+};
+const btrfs: BootSpec = {
+  rootUuid: U,
+  fstype: 'btrfs',
+  lvm: false,
+  rootParam: `UUID=${U}`,
+  subvolume: '@',
+};
 
-const cfgOf = (b: BootSpec) => bootFiles(b, KERNEL_CMDLINE).find((f) => f.path === GRUB_CFG_PATH)!.content;
-const linuxLines = (cfg: string) => cfg.split('\n').map((l) => l.trim()).filter((l) => /^(linux|initrd|insmod|search) /.test(l));
+const cfgOf = (b: BootSpec) =>
+  bootFiles(b, KERNEL_CMDLINE).find((f) => f.path === GRUB_CFG_PATH)!.content;
+const linuxLines = (cfg: string) =>
+  cfg
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^(linux|initrd|insmod|search) /.test(l));
 
 describe('bootFiles', () => {
   it('LVM root: lvm and ext2 modules, the root LV by device-mapper name, the /vmlinuz link', () => {
@@ -29,8 +46,12 @@ describe('bootFiles', () => {
       'linux /vmlinuz root=/dev/mapper/openve-root ro console=tty0 console=ttyS0,115200n8',
     ]);
     expect(lines).toContain('initrd /initrd.img');
-    expect(lines).toContain('linux /vmlinuz root=/dev/mapper/openve-root ro single console=tty0 console=ttyS0,115200n8');
-    expect(lines).toContain('linux /vmlinuz.old root=/dev/mapper/openve-root ro console=tty0 console=ttyS0,115200n8');
+    expect(lines).toContain(
+      'linux /vmlinuz root=/dev/mapper/openve-root ro single console=tty0 console=ttyS0,115200n8',
+    );
+    expect(lines).toContain(
+      'linux /vmlinuz.old root=/dev/mapper/openve-root ro console=tty0 console=ttyS0,115200n8',
+    );
   });
   it('xfs root loads the xfs module', () => {
     expect(linuxLines(cfgOf({ ...lvmExt4, fstype: 'xfs' }))).toContain('insmod xfs');
@@ -38,7 +59,9 @@ describe('bootFiles', () => {
   it('btrfs root: paths inside the @ subvolume, rootflags, UUID root, no lvm', () => {
     const cfg = cfgOf(btrfs);
     const lines = linuxLines(cfg);
-    expect(lines).toContain(`linux /@/vmlinuz root=UUID=${U} ro rootflags=subvol=@ console=tty0 console=ttyS0,115200n8`);
+    expect(lines).toContain(
+      `linux /@/vmlinuz root=UUID=${U} ro rootflags=subvol=@ console=tty0 console=ttyS0,115200n8`,
+    );
     expect(lines).toContain('initrd /@/initrd.img');
     expect(lines).toContain('insmod btrfs');
     expect(lines).not.toContain('insmod lvm');
@@ -48,7 +71,9 @@ describe('bootFiles', () => {
     expect(defaults?.path).toBe(GRUB_DEFAULTS_PATH);
     expect(defaults?.content).toContain('GRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"');
     expect(defaults?.content).toContain('GRUB_TERMINAL="console serial"');
-    expect(defaults?.content).toContain('GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1"');
+    expect(defaults?.content).toContain(
+      'GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1"',
+    );
     expect(cfg?.content).toContain('terminal_output console serial');
     expect(cfg?.mode).toBe('0444');
   });
@@ -60,22 +85,29 @@ describe('bootFiles', () => {
     expect(p.ok).toBe(true);
     if (!p.ok) return;
     const files = p.value.steps.find((s) => s.kind === 'write-files');
-    expect(files?.kind === 'write-files' && files.files.map((f) => f.path)).toEqual(expect.arrayContaining([GRUB_CFG_PATH, GRUB_DEFAULTS_PATH]));
+    expect(files?.kind === 'write-files' && files.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining([GRUB_CFG_PATH, GRUB_DEFAULTS_PATH]),
+    );
     expect(p.value.steps.find((s) => s.kind === 'bootloader')).toBeDefined();
   });
-  it.skipIf(!existsSync('/usr/bin/grub-script-check'))('GRUB parses every variant (grub-script-check)', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'openve-grub-'));
-    try {
-      for (const [i, b] of [lvmExt4, { ...lvmExt4, fstype: 'xfs' as const }, btrfs].entries()) {
-        const f = path.join(dir, `grub-${i}.cfg`);
-        writeFileSync(f, cfgOf(b));
-        // exits non-zero and names the line on a syntax error
-        execFileSync('grub-script-check', [f], { stdio: 'pipe' });
+  it.skipIf(!existsSync('/usr/bin/grub-script-check'))(
+    'GRUB parses every variant (grub-script-check)',
+    () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'openve-grub-'));
+      try {
+        for (const [i, b] of [lvmExt4, { ...lvmExt4, fstype: 'xfs' as const }, btrfs].entries()) {
+          const f = path.join(dir, `grub-${i}.cfg`);
+          writeFileSync(f, cfgOf(b));
+          // exits non-zero and names the line on a syntax error
+          execFileSync('grub-script-check', [f], { stdio: 'pipe' });
+        }
+        writeFileSync(path.join(dir, 'broken.cfg'), 'menuentry x {\n');
+        expect(() =>
+          execFileSync('grub-script-check', [path.join(dir, 'broken.cfg')], { stdio: 'pipe' }),
+        ).toThrow();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      writeFileSync(path.join(dir, 'broken.cfg'), 'menuentry x {\n');
-      expect(() => execFileSync('grub-script-check', [path.join(dir, 'broken.cfg')], { stdio: 'pipe' })).toThrow();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

@@ -30,7 +30,9 @@ export function HardwareScreen({ state, dispatch, active, services }: ScreenProp
   const targets = new Set(installTargets(hw).map((d) => d.name));
   // Install targets first: a live system has loops, the boot medium and optical drives that would
   // otherwise push the real disks below the fold (seen on the live ISO in QEMU).
-  const disksTargetsFirst = [...hw.disks].sort((a, b) => Number(targets.has(b.name)) - Number(targets.has(a.name)));
+  const disksTargetsFirst = [...hw.disks].sort(
+    (a, b) => Number(targets.has(b.name)) - Number(targets.has(a.name)),
+  );
   const warnings = hardwareWarnings(hw);
   const virtOk = hw.cpu.virtualization !== null && hw.kvm.devicePresent;
   return (

@@ -4,11 +4,7 @@ import type { Choice } from '../../data/keyboards.ts';
 import { keyboards } from '../../data/keyboards.ts';
 import { timezones } from '../../data/timezones.ts';
 import type { KeyPress } from '../../keys.ts';
-import {
-  closedPicker,
-  pickerKey,
-  type PickerState,
-} from '../../components/picker/picker-state.ts';
+import { closedPicker, pickerKey, type PickerState } from '../../components/picker/picker-state.ts';
 import type { LocaleValues } from '../../wizard/values.ts';
 
 export type LocaleField = keyof LocaleValues;
