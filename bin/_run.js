@@ -21,7 +21,7 @@ export async function run(name) {
   const sourceTree = existsSync(path.join(root, 'installer'));
   if (sourceTree) {
     const built = existsSync(out) ? statSync(out).mtimeMs : 0;
-    const src = Math.max(...['installer', 'provision', 'iso'].map((d) => newestMtime(path.join(root, d))));
+    const src = Math.max(...['installer', 'provision', 'iso', 'manager'].map((d) => newestMtime(path.join(root, d))));
     if (src > built) {
       const { bundle } = await import(pathToFileURL(path.join(root, 'scripts/bundle.mjs')).href);
       await bundle();

@@ -14,6 +14,8 @@ export const entryPoints = {
   cli: path.join(root, 'installer/cli.ts'),
   pveca: path.join(root, 'provision/pveca.ts'),
   firstboot: path.join(root, 'provision/firstboot.ts'),
+  'openve-manager': path.join(root, 'manager/server/main.ts'),
+  openve: path.join(root, 'manager/cli/main.ts'),
 };
 
 // Stand-ins for two of ink's dependencies:
@@ -27,13 +29,20 @@ const stubs = {
 const stubPlugin = {
   name: 'openve-stubs',
   setup(b) {
-    b.onResolve({ filter: /^(react-devtools-core|is-in-ci)$/ }, (args) => ({ path: args.path, namespace: 'openve-stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'openve-stub' }, (args) => ({ contents: stubs[args.path], loader: 'js' }));
+    b.onResolve({ filter: /^(react-devtools-core|is-in-ci)$/ }, (args) => ({
+      path: args.path,
+      namespace: 'openve-stub',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'openve-stub' }, (args) => ({
+      contents: stubs[args.path],
+      loader: 'js',
+    }));
   },
 };
 
 // Only packages that must stay files on disk (esbuild has a native binary) stay external.
-const devExternal = ['esbuild', 'systeminformation'];
+// ws requires its optional native helpers inside try/catch: leave them unresolved.
+const devExternal = ['esbuild', 'systeminformation', 'bufferutil', 'utf-8-validate'];
 
 export async function bundle({ standalone = false, outdir = path.join(root, 'dist') } = {}) {
   const { existsSync } = await import('node:fs');
@@ -46,7 +55,7 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
     target: 'node20',
     format: 'esm',
     splitting: true,
-    external: standalone ? [] : devExternal,
+    external: standalone ? ['bufferutil', 'utf-8-validate'] : devExternal,
     plugins: [stubPlugin],
     jsx: 'automatic',
     sourcemap: !standalone,
@@ -54,7 +63,9 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
     logLevel: 'warning',
     define: { 'process.env.NODE_ENV': '"production"' },
     // CJS dependencies inlined into ESM need a require().
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
   });
 }
 

@@ -10,6 +10,28 @@ export const IDMAP = { hostStart: 100000, count: 65536 };
 
 const CPU_PERIOD_US = 100000;
 
+const mountAuto = (cgroup: 'v1' | 'v2') =>
+  // cgroup:mixed:force also works where the host's cgroups are a v1/v2 hybrid (MANAGER.md 5)
+  cgroup === 'v2'
+    ? 'lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed'
+    : 'lxc.mount.auto = cgroup:mixed:force proc:mixed sys:ro';
+
+/** Appended after lxc-create: templates (busybox) add their own lxc.mount.auto; an empty value resets the list. */
+export function lxcOverrides(
+  cfg: Pick<CtConfig, 'hostname'>,
+  node: Pick<NodeFacts, 'cgroup'>,
+): string {
+  return (
+    [
+      '',
+      '# openve: after the template',
+      `lxc.uts.name = ${cfg.hostname}`,
+      'lxc.mount.auto =',
+      mountAuto(node.cgroup),
+    ].join('\n') + '\n'
+  );
+}
+
 export function lxcConfig(cfg: CtConfig, node: Pick<NodeFacts, 'cgroup' | 'storages'>): string {
   const rootfs = ctRootfsVolume(cfg, node.storages);
   const out: string[] = [
