@@ -56,7 +56,10 @@ export function openApiDocument(
               required: true,
               content: {
                 'application/json': {
-                  schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }),
+                  schema: z.toJSONSchema(r.bodyDoc ?? r.body, {
+                    io: 'input',
+                    unrepresentable: 'any',
+                  }),
                 },
               },
             },

@@ -35,6 +35,8 @@ export interface Route {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** the body's schema for the document when `body` only passes it on (checked against the node later) */
+  bodyDoc?: z.ZodType;
   /** true only for login: every other route needs a token or a session */
   public?: boolean;
   /** a WebSocket route: handled by the events stream, not by `handler` */
@@ -56,6 +58,7 @@ export function route<
   params?: P;
   query?: Q;
   body?: B;
+  bodyDoc?: z.ZodType;
   public?: boolean;
   websocket?: boolean;
   handler: (

@@ -1,5 +1,6 @@
 // The route table of /api/v1: one block per resource (nodes, vms, cts, tasks, access).
 import { z } from 'zod';
+import { CtConfigSchema, VmConfigSchema } from '../config/guest.ts';
 import { nodeStatus } from '../node.ts';
 import type { Services } from './services.ts';
 import { ApiError, notFound } from './errors.ts';
@@ -99,6 +100,7 @@ export function routes(s: Services): Route[] {
       summary: 'create a VM (task)',
       params: NodeParams,
       body: z.unknown(),
+      bodyDoc: VmConfigSchema,
       handler: ({ params, body, principal }) => {
         node(params.node);
         const { id: vmid, task } = s.vms.create(body, principal.user);
@@ -174,6 +176,7 @@ export function routes(s: Services): Route[] {
       summary: 'create a container (task)',
       params: NodeParams,
       body: z.unknown(),
+      bodyDoc: CtConfigSchema,
       handler: ({ params, body, principal }) => {
         node(params.node);
         const { id: ctid, task } = s.cts.create(body, principal.user);

@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CommandRunner } from '../../../installer/exec/types.ts';
 import type { NodeFacts, VmConfig } from '../config/guest.ts';
-import { parseVmConfig, VmConfigSchema } from '../config/guest.ts';
+import { parseVmConfig } from '../config/guest.ts';
 import { domainName, domainXml } from '../config/domainXml.ts';
 import { vmVolumePlan } from '../config/volumes.ts';
 import type { Libvirt } from '../engines/libvirt.ts';
@@ -213,5 +213,3 @@ export class VmController {
     });
   }
 }
-
-export { VmConfigSchema };
