@@ -1,6 +1,6 @@
 // The manager's own state: everything under one directory (`--state DIR`; /var/lib/openve/manager
 // on a node). Guests themselves live in the engines; here are only our configs, tokens, task logs.
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -38,9 +38,18 @@ export function statePaths(root: string): StatePaths {
 }
 
 export function ensureStateDirs(p: StatePaths): void {
-  mkdirSync(p.root, { recursive: true, mode: 0o700 });
-  for (const d of [p.guests, p.tasks, p.tls, p.iso, p.templates, p.storage, p.lxc, p.tmp])
+  mkdirSync(p.root, { recursive: true });
+  // QEMU runs as libvirt-qemu: it must traverse the root to reach disk images and ISOs; the
+  // private parts (tokens, tasks, tls, guests) stay 0700/0600
+  chmodSync(p.root, 0o711);
+  for (const d of [p.guests, p.tasks, p.tls, p.lxc, p.tmp]) {
     mkdirSync(d, { recursive: true, mode: 0o700 });
+    chmodSync(d, 0o700);
+  }
+  for (const d of [p.iso, p.templates, p.storage]) {
+    mkdirSync(d, { recursive: true, mode: 0o755 });
+    chmodSync(d, 0o755);
+  }
 }
 
 /** Write-then-rename, so a crash never leaves half a file behind. */

@@ -162,8 +162,10 @@ export class TaskManager {
 
 function describe(err: unknown): string {
   if (err instanceof UserError) return err.message;
-  if (err instanceof CommandError)
-    return `${err.result.argv.slice(0, 3).join(' ')} failed (exit ${err.result.exitCode})`;
+  if (err instanceof CommandError) {
+    const cmd = err.result.argv.join(' ');
+    return `${cmd.length > 120 ? `${cmd.slice(0, 117)}...` : cmd} failed (exit ${err.result.exitCode})`;
+  }
   if (err instanceof Error) return err.message;
   return String(err);
 }
