@@ -1,11 +1,14 @@
 // The Unix password check: the system's crypt(3) through perl, over a shadow file (a fixture
 // here), with the password on stdin only.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRunner } from '../../../installer/exec/factory.ts';
 import { unixPasswordCheck } from '../../../manager/server/auth/password.ts';
+
+// perl and mkpasswd spawns take seconds on a loaded 2-core host
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
 
 const PASSWORD = 'Tr0ub4dor&3 with spaces';
 let dir: string;
