@@ -16,6 +16,7 @@ import { CtController } from './guests/cts.ts';
 import { GuestStore } from './guests/store.ts';
 import { VmController } from './guests/vms.ts';
 import { nodeFacts } from './node.ts';
+import { memoFor } from './cache.ts';
 import { ensureStateDirs, statePaths } from './state.ts';
 import { TaskManager } from './tasks.ts';
 import { ensureCertificate } from './tls.ts';
@@ -48,7 +49,8 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
   const paths = statePaths(o.stateDir);
   ensureStateDirs(paths);
   const runner = o.runner ?? createRunner('real', { timeoutMs: 10 * 60_000 });
-  const facts = () => nodeFacts({ dev: o.dev, paths });
+  // node facts are cheap reads of the machine, but not free at 500 requests/s: at most once a second
+  const facts = memoFor(1000, () => nodeFacts({ dev: o.dev, paths }));
   const hub = new EventHub();
   const at = () => new Date().toISOString();
   const libvirt = new Libvirt(runner, o.libvirtUri, paths.tmp, (dom, st) => {

@@ -154,6 +154,8 @@ export async function buildApp(
           reply,
         });
         reply.code(out.status ?? 200);
+        if (out.json !== undefined)
+          return reply.type('application/json; charset=utf-8').send(out.json);
         return { data: out.data };
       },
     });

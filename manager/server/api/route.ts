@@ -23,7 +23,9 @@ export interface HandlerContext<P, Q, B> {
 
 export interface HandlerResult {
   status?: number;
-  data: unknown;
+  data?: unknown;
+  /** the whole answer already serialized (`{"data":...}`), for cached hot lists */
+  json?: string;
 }
 
 export interface Route {

@@ -5,6 +5,7 @@ import { nodeStatus } from '../node.ts';
 import type { Services } from './services.ts';
 import { ApiError, notFound } from './errors.ts';
 import { route, type Route } from './route.ts';
+import { memoByKey } from '../cache.ts';
 
 const id = z.coerce
   .number({ error: 'must be a guest id' })
@@ -56,6 +57,21 @@ export function routes(s: Services): Route[] {
     if (name !== s.facts().name)
       throw notFound('node', `no node '${name}' here (this is ${s.facts().name})`);
   };
+  // The lists are answered from memory (engine states kept by the event children) and serialized
+  // once per change, not once per request.
+  const serialized = (data: () => unknown) => () => JSON.stringify({ data: data() });
+  const vmList = memoByKey(
+    () => s.vms.listVersion(),
+    serialized(() => s.vms.list()),
+  );
+  const ctList = memoByKey(
+    () => s.cts.listVersion(),
+    serialized(() => s.cts.list()),
+  );
+  const guestList = memoByKey(
+    () => `${s.vms.listVersion()}/${s.cts.listVersion()}`,
+    serialized(() => [...s.vms.list(), ...s.cts.list()].sort((a, b) => a.id - b.id)),
+  );
   return [
     route({
       method: 'GET',
@@ -78,10 +94,7 @@ export function routes(s: Services): Route[] {
       tag: 'guests',
       summary: 'all guests (VMs and containers) of the node',
       params: NodeParams,
-      handler: ({ params }) => (
-        node(params.node),
-        { data: [...s.vms.list(), ...s.cts.list()].sort((a, b) => a.id - b.id) }
-      ),
+      handler: ({ params }) => (node(params.node), { json: guestList() }),
     }),
 
     // VMs
@@ -91,7 +104,7 @@ export function routes(s: Services): Route[] {
       tag: 'vms',
       summary: 'VMs with their libvirt state',
       params: NodeParams,
-      handler: ({ params }) => (node(params.node), { data: s.vms.list() }),
+      handler: ({ params }) => (node(params.node), { json: vmList() }),
     }),
     route({
       method: 'POST',
@@ -167,7 +180,7 @@ export function routes(s: Services): Route[] {
       tag: 'cts',
       summary: 'containers with their LXC state',
       params: NodeParams,
-      handler: ({ params }) => (node(params.node), { data: s.cts.list() }),
+      handler: ({ params }) => (node(params.node), { json: ctList() }),
     }),
     route({
       method: 'POST',

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CommandRunner } from '../../../installer/exec/types.ts';
 import { watchLines, type Watcher } from './watch.ts';
+import { VersionedMap } from '../cache.ts';
 
 export type DomainState =
   | 'running'
@@ -64,7 +65,7 @@ export function stateAfter(e: LifecycleEvent): DomainState | null {
 }
 
 export class Libvirt {
-  private readonly states = new Map<string, DomainState>();
+  private readonly states = new VersionedMap<string, DomainState>();
   private watcher: Watcher | null = null;
   constructor(
     private readonly runner: CommandRunner,
@@ -118,6 +119,11 @@ export class Libvirt {
 
   state(domain: string): DomainState | undefined {
     return this.states.get(domain);
+  }
+
+  /** goes up whenever a domain's state changes (list caches key on it) */
+  get version(): number {
+    return this.states.version;
   }
 
   domains(): ReadonlyMap<string, DomainState> {

@@ -5,6 +5,7 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandRunner, CommandResult } from '../../../installer/exec/types.ts';
 import { watchLines, type Watcher } from './watch.ts';
+import { VersionedMap } from '../cache.ts';
 
 export type CtState =
   | 'RUNNING'
@@ -34,7 +35,7 @@ export function parseMonitorLine(line: string): { name: string; state: CtState }
 }
 
 export class Lxc {
-  private readonly states = new Map<string, CtState>();
+  private readonly states = new VersionedMap<string, CtState>();
   private watcher: Watcher | null = null;
   constructor(
     private readonly runner: CommandRunner,
@@ -83,6 +84,11 @@ export class Lxc {
   stop(): void {
     this.watcher?.stop();
     this.watcher = null;
+  }
+
+  /** goes up whenever a container's state changes (list caches key on it) */
+  get version(): number {
+    return this.states.version;
   }
 
   state(name: string): CtState | undefined {

@@ -52,6 +52,11 @@ export class CtController {
     };
   }
 
+  /** changes whenever list() would answer differently */
+  listVersion(): string {
+    return `${this.deps.store.version}.${this.deps.lxc.version}`;
+  }
+
   list(): CtView[] {
     return this.deps.store.list('ct').map((r) => this.view(r.config as CtConfig));
   }

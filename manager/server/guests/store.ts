@@ -4,11 +4,12 @@ import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { CtConfig, VmConfig } from '../config/guest.ts';
 import { writeJsonAtomic } from '../state.ts';
+import { VersionedMap } from '../cache.ts';
 
 export type GuestRecord = { kind: 'vm'; config: VmConfig } | { kind: 'ct'; config: CtConfig };
 
 export class GuestStore {
-  private readonly records = new Map<number, GuestRecord>();
+  private readonly records = new VersionedMap<number, GuestRecord>();
   /** ids handed out whose record is not written yet */
   private readonly reserved = new Set<number>();
   constructor(private readonly dir: string) {
@@ -41,6 +42,11 @@ export class GuestStore {
     writeJsonAtomic(path.join(this.dir, `${rec.config.id}.json`), rec);
     this.records.set(rec.config.id, rec);
     this.reserved.delete(rec.config.id);
+  }
+
+  /** goes up on every put/remove (list caches key on it) */
+  get version(): number {
+    return this.records.version;
   }
 
   get(id: number): GuestRecord | undefined {

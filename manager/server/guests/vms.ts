@@ -54,6 +54,11 @@ export class VmController {
     };
   }
 
+  /** changes whenever list() would answer differently */
+  listVersion(): string {
+    return `${this.deps.store.version}.${this.deps.libvirt.version}`;
+  }
+
   list(): VmView[] {
     return this.deps.store.list('vm').map((r) => this.view(r.config as VmConfig));
   }
