@@ -1,5 +1,6 @@
 // The API client of the CLI: HTTPS with the node's own certificate as CA (local) or a given CA.
 import https from 'node:https';
+import WebSocket from 'ws';
 
 export interface ApiIssue {
   path: string;
@@ -24,6 +25,15 @@ export interface ClientOptions {
 
 export class Client {
   constructor(private readonly o: ClientOptions) {}
+
+  /** a WebSocket to `path` (a console), authenticated like every request */
+  socket(path: string): WebSocket {
+    return new WebSocket(new URL(path, this.o.base).href.replace(/^http/, 'ws'), {
+      ca: this.o.ca,
+      rejectUnauthorized: !this.o.insecure,
+      headers: { authorization: `Bearer ${this.o.token}` },
+    });
+  }
 
   request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);

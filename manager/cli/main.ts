@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiFailure, Client } from './client.ts';
 import { table } from './format.ts';
+import { consoleSession } from './console.ts';
 
 export interface Io {
   out(text: string): void;
@@ -16,7 +17,7 @@ const stdio: Io = { out: (t) => process.stdout.write(t), err: (t) => process.std
 const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state DIR] [--node NAME] [--json] COMMAND
   vm list | create --name N --memory MiB [--vcpus N] [--disk GiB[@storage]]... [--net BRIDGE[:VLAN]|none]... [--iso FILE]
        [--firmware bios|uefi] [--boot cdrom,disk] [--id N] | start|stop|shutdown|reboot ID [--timeout S]
-       | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...]
+       | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...] | console ID (serial; Ctrl-] leaves)
   ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
        | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
   task list | task show ID
@@ -201,6 +202,10 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
         const g = await c.request<{ config: unknown }>('GET', `${base}/${id}`);
         io.out(JSON.stringify(v.json ? g : g.config, null, 2) + '\n');
         return 0;
+      }
+      case 'console': {
+        if (group !== 'vm') break;
+        return consoleSession(c.socket(`${base}/${guestId(pos, group)}/serial`), io);
       }
       case 'exec': {
         if (group !== 'ct') break;

@@ -129,6 +129,42 @@ export async function buildApp(
   const table = routes(s);
   const doc = openApiDocument(table, s.version);
   for (const r of table) {
+    if (r.websocket && r.terminal) {
+      const open = r.terminal;
+      app.get(r.url, { websocket: true }, (socket, req) => {
+        // errors go to the client as a close reason (4000 + HTTP status), never a stack trace
+        const fail = (status: number, message: string) =>
+          socket.close(4000 + status, message.slice(0, 120));
+        const v = validate(r, { params: req.params, query: {}, body: undefined });
+        if (!v.ok) return fail(400, v.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+        const principal = req.principal ?? { user: '', via: 'session' as const };
+        const early: Buffer[] = [];
+        const keep = (d: Buffer) => early.push(d);
+        socket.on('message', keep);
+        Promise.resolve()
+          .then(() => open({ params: v.params, principal }))
+          .then(
+            (term) => {
+              if (socket.readyState !== socket.OPEN) return term.close();
+              socket.off('message', keep);
+              for (const d of early) term.write(d);
+              socket.on('message', (d: Buffer) => term.write(d));
+              term.onData((d) => socket.send(d));
+              term.onClose(() => socket.close(1000, 'console closed'));
+              socket.on('close', () => term.close());
+            },
+            (err: unknown) => {
+              if (err instanceof ApiError) {
+                const i = err.issues[0];
+                return fail(err.status, `${i?.path ?? ''}: ${i?.message ?? ''}`);
+              }
+              s.log(`console ${req.url.split('?')[0]}: ${(err as Error).message}`);
+              fail(500, 'console unavailable (details are in the manager log)');
+            },
+          );
+      });
+      continue;
+    }
     if (r.websocket) {
       app.get(r.url, { websocket: true }, (socket) => {
         const off = s.hub.subscribe((e) => socket.send(JSON.stringify(e)));

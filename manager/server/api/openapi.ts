@@ -67,7 +67,13 @@ export function openApiDocument(
         : {}),
       responses: {
         ...(r.websocket
-          ? { '101': { description: 'WebSocket: one JSON event per message' } }
+          ? {
+              '101': {
+                description: r.terminal
+                  ? 'WebSocket: terminal bytes both ways (binary frames)'
+                  : 'WebSocket: one JSON event per message',
+              },
+            }
           : { '200': { description: 'ok: `{ data }`' } }),
         '400': ERRORS,
         ...(r.public ? {} : { '401': ERRORS }),

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Issue } from '../../../installer/errors.ts';
 import { zodIssues } from '../config/issues.ts';
+import type { TerminalStream } from '../consoles.ts';
 
 export interface Principal {
   user: string;
@@ -41,8 +42,10 @@ export interface Route {
   bodyDoc?: z.ZodType;
   /** true only for login: every other route needs a token or a session */
   public?: boolean;
-  /** a WebSocket route: handled by the events stream, not by `handler` */
+  /** a WebSocket route: the events stream, or `terminal` when set, not `handler` */
   websocket?: boolean;
+  /** a terminal WebSocket: binary frames both ways to this stream */
+  terminal?: (ctx: { params: unknown; principal: Principal }) => Promise<TerminalStream>;
   handler: (
     ctx: HandlerContext<unknown, unknown, unknown>,
   ) => Promise<HandlerResult> | HandlerResult;
@@ -63,6 +66,7 @@ export function route<
   bodyDoc?: z.ZodType;
   public?: boolean;
   websocket?: boolean;
+  terminal?: (ctx: { params: z.infer<P>; principal: Principal }) => Promise<TerminalStream>;
   handler: (
     ctx: HandlerContext<z.infer<P>, z.infer<Q>, z.infer<B>>,
   ) => Promise<HandlerResult> | HandlerResult;

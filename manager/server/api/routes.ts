@@ -173,6 +173,17 @@ export function routes(s: Services): Route[] {
       ),
     }),
 
+    route({
+      method: 'GET',
+      url: `${API}/nodes/:node/vms/:id/serial`,
+      tag: 'vms',
+      summary: 'WebSocket: the serial console of a running VM (binary frames both ways)',
+      params: GuestParams,
+      websocket: true,
+      terminal: ({ params }) => (node(params.node), s.vms.serial(params.id)),
+      handler: () => ({ data: null }),
+    }),
+
     // containers
     route({
       method: 'GET',

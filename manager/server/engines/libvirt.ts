@@ -165,6 +165,14 @@ export class Libvirt {
     this.states.delete(domain);
   }
 
+  /** the pty of the domain's serial console (a running domain with a `pty` serial port) */
+  async serialPty(domain: string): Promise<string> {
+    const r = await this.virsh(['ttyconsole', domain], 30_000);
+    const dev = r.stdout.trim();
+    if (!/^\/dev\/pts\/\d+$/.test(dev)) throw new Error(`${domain} has no pty serial console`);
+    return dev;
+  }
+
   async setVcpus(domain: string, n: number): Promise<void> {
     await this.virsh(['setvcpus', domain, String(n), '--live']);
   }

@@ -10,6 +10,7 @@ import type { EventHub } from '../events.ts';
 import type { TaskContext, TaskInfo, TaskManager } from '../tasks.ts';
 import { badRequest, conflict, notFound } from '../api/errors.ts';
 import type { GuestStore } from './store.ts';
+import { openPty, type TerminalStream } from '../consoles.ts';
 
 export type VmAction = 'start' | 'stop' | 'shutdown' | 'reboot';
 
@@ -155,6 +156,16 @@ export class VmController {
         }
       }
     });
+  }
+
+  /** the serial console of a running VM as a terminal stream */
+  async serial(id: number): Promise<TerminalStream> {
+    this.config(id);
+    const dom = domainName(id);
+    const state = this.deps.libvirt.state(dom);
+    if (state !== 'running')
+      throw conflict('state', `VM ${id} is ${state ?? 'missing'}: start it first`);
+    return openPty(await this.deps.libvirt.serialPty(dom));
   }
 
   /** Offline config change: the merged config is validated as a whole and the domain redefined. */

@@ -187,6 +187,38 @@ describe('manager on a real libvirtd and LXC', () => {
       (await api<{ task: string }>('POST', `/api/v1/nodes/${node}/vms/${VMID}/status/start`)).body
         .data!.task,
     );
+    // the serial console over an authenticated WebSocket: the guest's counter goes up
+    const serialUrl = `${m.url.replace('https', 'wss')}/api/v1/nodes/${node}/vms/${VMID}/serial`;
+    const anon = new WebSocket(serialUrl, { ca });
+    const anonStatus = await new Promise<number>((res) => {
+      anon.once('unexpected-response', (_req, r) => res(r.statusCode ?? 0));
+      anon.once('open', () => res(101));
+      anon.once('error', () => res(-1));
+    });
+    expect(anonStatus).toBe(401);
+    const serial = new WebSocket(serialUrl, {
+      ca,
+      headers: { authorization: `Bearer ${m.rootToken}` },
+    });
+    let text = '';
+    serial.on('message', (d) => (text += String(d)));
+    const counters = await new Promise<number[]>((res, rej) => {
+      const timer = setTimeout(
+        () => rej(new Error(`no counter on the serial console: ${text}`)),
+        60_000,
+      );
+      serial.on('message', () => {
+        const seen = [...text.matchAll(/counter (\d+)\r?\n/g)].map((x) => Number(x[1]));
+        if (seen.length >= 3) {
+          clearTimeout(timer);
+          res(seen);
+        }
+      });
+      serial.once('close', (code, why) => rej(new Error(`serial closed ${code} ${String(why)}`)));
+    });
+    expect(counters[2]!).toBeGreaterThan(counters[0]!);
+    serial.close();
+
     const sd = await api<{ task: string }>(
       'POST',
       `/api/v1/nodes/${node}/vms/${VMID}/status/shutdown`,

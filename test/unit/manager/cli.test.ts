@@ -89,4 +89,30 @@ describe('openve CLI', () => {
     expect(c.code).toBe(2);
     expect(c.err).toContain('unknown command');
   });
+
+  it('vm console: a refusal from the node comes back as field: message, exit 1', async () => {
+    const c = await cli('vm', 'console', '4242');
+    expect(c.code).toBe(1);
+    expect(c.err).toContain('id: no VM 4242 on this node');
+  });
+
+  it('vm console: a wrong token is refused as such', async () => {
+    let err = '';
+    const code = await main(
+      [
+        '--host',
+        t.m.url,
+        '--token',
+        'openve_000000000000_x',
+        '--ca',
+        t.m.certFile,
+        'vm',
+        'console',
+        '100',
+      ],
+      { out: () => {}, err: (s) => (err += s) },
+    );
+    expect(code).toBe(1);
+    expect(err).toContain('authorization: invalid or revoked API token');
+  });
 });
