@@ -111,9 +111,9 @@ export class Lxc {
     this.onState(name, 'STOPPED');
   }
 
+  /** `lxc-start -d` returns once LXC reports RUNNING (and fails if the start fails): no lxc-wait */
   async start(name: string): Promise<void> {
     await this.lxc('lxc-start', name, ['-d']);
-    await this.lxc('lxc-wait', name, ['-s', 'RUNNING', '-t', '30']);
     this.states.set(name, 'RUNNING');
   }
 
