@@ -17,6 +17,7 @@ import { GuestStore } from './guests/store.ts';
 import { VmController } from './guests/vms.ts';
 import { nodeFacts } from './node.ts';
 import { memoFor } from './cache.ts';
+import { TicketStore } from './consoles.ts';
 import { ensureStateDirs, statePaths } from './state.ts';
 import { TaskManager } from './tasks.ts';
 import { ensureCertificate } from './tls.ts';
@@ -81,6 +82,7 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     tasks,
     hub,
     tokens,
+    tickets: new TicketStore(),
     sessions: new SessionStore(),
     limiter: new LoginLimiter(),
     audit: new AuditLog(paths.audit),

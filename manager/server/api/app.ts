@@ -2,6 +2,7 @@
 // `{errors:[{path,message}]}` and never a stack trace, an audit line for every change.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
+import WebSocket from 'ws';
 import type { Issue } from '../../../installer/errors.ts';
 import { CSRF_HEADER, SESSION_COOKIE, sameSecret } from '../auth/sessions.ts';
 import { ApiError } from './errors.ts';
@@ -129,6 +130,47 @@ export async function buildApp(
   const table = routes(s);
   const doc = openApiDocument(table, s.version);
   for (const r of table) {
+    if (r.websocket && r.proxy) {
+      const upstreamOf = r.proxy;
+      app.get(r.url, { websocket: true, config: { public: r.public === true } }, (socket, req) => {
+        const fail = (status: number, message: string) =>
+          socket.close(4000 + status, message.slice(0, 120));
+        const v = validate(r, { params: req.params, query: req.query, body: undefined });
+        if (!v.ok) return fail(400, v.issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+        const early: Buffer[] = [];
+        const keep = (d: Buffer) => early.push(d);
+        socket.on('message', keep);
+        Promise.resolve()
+          .then(() => upstreamOf({ params: v.params, query: v.query }))
+          .then(
+            (url) => {
+              const up = new WebSocket(url, { perMessageDeflate: false });
+              up.binaryType = 'nodebuffer';
+              up.once('open', () => {
+                socket.off('message', keep);
+                for (const d of early) up.send(d);
+                socket.on('message', (d: Buffer) => up.send(d));
+              });
+              up.on('message', (d: Buffer) => socket.readyState === socket.OPEN && socket.send(d));
+              up.once('close', () => socket.close(1000, 'display closed'));
+              up.once('error', (err) => {
+                s.log(`vnc proxy ${req.url.split('?')[0]}: ${err.message}`);
+                fail(502, 'display unavailable (details are in the manager log)');
+              });
+              socket.once('close', () => up.close());
+            },
+            (err: unknown) => {
+              if (err instanceof ApiError) {
+                const i = err.issues[0];
+                return fail(err.status, `${i?.path ?? ''}: ${i?.message ?? ''}`);
+              }
+              s.log(`vnc proxy ${req.url.split('?')[0]}: ${(err as Error).message}`);
+              fail(500, 'display unavailable (details are in the manager log)');
+            },
+          );
+      });
+      continue;
+    }
     if (r.websocket && r.terminal) {
       const open = r.terminal;
       app.get(r.url, { websocket: true }, (socket, req) => {

@@ -46,6 +46,8 @@ export interface Route {
   websocket?: boolean;
   /** a terminal WebSocket: binary frames both ways to this stream */
   terminal?: (ctx: { params: unknown; principal: Principal }) => Promise<TerminalStream>;
+  /** a WebSocket proxied to the ws:// URL this returns (VNC), binary frames both ways */
+  proxy?: (ctx: { params: unknown; query: unknown }) => Promise<string>;
   handler: (
     ctx: HandlerContext<unknown, unknown, unknown>,
   ) => Promise<HandlerResult> | HandlerResult;
@@ -67,6 +69,7 @@ export function route<
   public?: boolean;
   websocket?: boolean;
   terminal?: (ctx: { params: z.infer<P>; principal: Principal }) => Promise<TerminalStream>;
+  proxy?: (ctx: { params: z.infer<P>; query: z.infer<Q> }) => Promise<string>;
   handler: (
     ctx: HandlerContext<z.infer<P>, z.infer<Q>, z.infer<B>>,
   ) => Promise<HandlerResult> | HandlerResult;

@@ -35,6 +35,9 @@ const DeleteQuery = z.strictObject({ confirm: z.string().optional() });
 const ExecBody = z.strictObject({
   command: z.array(z.string().max(4096)).min(1, 'must name a program').max(256),
 });
+const VncQuery = z.strictObject({
+  ticket: z.string().regex(/^[A-Za-z0-9_-]{32}$/, 'must be a ticket from POST .../vnc'),
+});
 const TaskParams = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9:._-]{1,120}$/, 'must be a task id'),
 });
@@ -181,6 +184,41 @@ export function routes(s: Services): Route[] {
       params: GuestParams,
       websocket: true,
       terminal: ({ params }) => (node(params.node), s.vms.serial(params.id)),
+      handler: () => ({ data: null }),
+    }),
+
+    route({
+      method: 'POST',
+      url: `${API}/nodes/:node/vms/:id/vnc`,
+      tag: 'vms',
+      summary: 'a one-time ticket (30 s) for the VNC WebSocket of a VM',
+      params: GuestParams,
+      handler: ({ params, principal }) => {
+        node(params.node);
+        s.vms.config(params.id);
+        return { data: s.tickets.issue(`vm/${params.id}`, principal.user) };
+      },
+    }),
+    route({
+      method: 'GET',
+      url: `${API}/nodes/:node/vms/:id/vnc`,
+      tag: 'vms',
+      summary:
+        'WebSocket: the VM display (RFB), proxied to libvirt; ?ticket= from POST .../vnc (once, 30 s)',
+      params: GuestParams,
+      query: VncQuery,
+      websocket: true,
+      // the one-time ticket is the credential (browsers cannot set headers on a WebSocket)
+      public: true,
+      proxy: async ({ params, query }) => {
+        node(params.node);
+        if (s.tickets.take(query.ticket, `vm/${params.id}`) === null)
+          throw new ApiError(401, {
+            path: 'ticket',
+            message: 'unknown, used or expired: get a new one with POST .../vnc',
+          });
+        return s.vms.vncUpstream(params.id);
+      },
       handler: () => ({ data: null }),
     }),
 

@@ -3,6 +3,7 @@ import type { NodeFacts } from '../config/guest.ts';
 import type { PasswordCheck } from '../auth/password.ts';
 import type { LoginLimiter, SessionStore } from '../auth/sessions.ts';
 import type { TokenStore } from '../auth/tokens.ts';
+import type { TicketStore } from '../consoles.ts';
 import type { AuditLog } from '../audit.ts';
 import type { EventHub } from '../events.ts';
 import type { TaskManager } from '../tasks.ts';
@@ -17,6 +18,8 @@ export interface Services {
   tasks: TaskManager;
   hub: EventHub;
   tokens: TokenStore;
+  /** one-time console tickets (VNC) */
+  tickets: TicketStore;
   sessions: SessionStore;
   limiter: LoginLimiter;
   audit: AuditLog;

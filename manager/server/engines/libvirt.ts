@@ -173,6 +173,11 @@ export class Libvirt {
     return dev;
   }
 
+  /** the live domain XML */
+  async liveXml(domain: string): Promise<string> {
+    return (await this.virsh(['dumpxml', domain], 30_000)).stdout;
+  }
+
   async setVcpus(domain: string, n: number): Promise<void> {
     await this.virsh(['setvcpus', domain, String(n), '--live']);
   }

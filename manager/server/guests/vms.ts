@@ -10,7 +10,7 @@ import type { EventHub } from '../events.ts';
 import type { TaskContext, TaskInfo, TaskManager } from '../tasks.ts';
 import { badRequest, conflict, notFound } from '../api/errors.ts';
 import type { GuestStore } from './store.ts';
-import { openPty, type TerminalStream } from '../consoles.ts';
+import { openPty, vncWebsocketPort, type TerminalStream } from '../consoles.ts';
 
 export type VmAction = 'start' | 'stop' | 'shutdown' | 'reboot';
 
@@ -166,6 +166,18 @@ export class VmController {
     if (state !== 'running')
       throw conflict('state', `VM ${id} is ${state ?? 'missing'}: start it first`);
     return openPty(await this.deps.libvirt.serialPty(dom));
+  }
+
+  /** ws:// URL of a running VM's VNC websocket (libvirt's, on loopback) */
+  async vncUpstream(id: number): Promise<string> {
+    this.config(id);
+    const dom = domainName(id);
+    const state = this.deps.libvirt.state(dom);
+    if (state !== 'running')
+      throw conflict('state', `VM ${id} is ${state ?? 'missing'}: start it first`);
+    const port = vncWebsocketPort(await this.deps.libvirt.liveXml(dom));
+    if (port === null) throw conflict('vnc', `VM ${id} has no VNC websocket`);
+    return `ws://127.0.0.1:${port}`;
   }
 
   /** Offline config change: the merged config is validated as a whole and the domain redefined. */

@@ -219,6 +219,27 @@ describe('manager on a real libvirtd and LXC', () => {
     expect(counters[2]!).toBeGreaterThan(counters[0]!);
     serial.close();
 
+    // VNC through the manager's proxy with a one-time ticket: libvirt's websocket says RFB 003.008
+    const vncTicket = await api<{ ticket: string }>(
+      'POST',
+      `/api/v1/nodes/${node}/vms/${VMID}/vnc`,
+    );
+    expect(vncTicket.status).toBe(200);
+    const vncUrl = `${m.url.replace('https', 'wss')}/api/v1/nodes/${node}/vms/${VMID}/vnc?ticket=${vncTicket.body.data!.ticket}`;
+    const vnc = new WebSocket(vncUrl, { ca });
+    const banner = await new Promise<string>((res, rej) => {
+      vnc.once('message', (d) => res(String(d)));
+      vnc.once('close', (code, why) => rej(new Error(`vnc closed ${code} ${String(why)}`)));
+      vnc.once('error', rej);
+    });
+    expect(banner).toMatch(/^RFB 003\.008/);
+    vnc.close();
+    const reused = new WebSocket(vncUrl, { ca });
+    const reusedClose = await new Promise<number>((res) =>
+      reused.once('close', (code) => res(code)),
+    );
+    expect(reusedClose).toBe(4401);
+
     const sd = await api<{ task: string }>(
       'POST',
       `/api/v1/nodes/${node}/vms/${VMID}/status/shutdown`,
@@ -256,6 +277,16 @@ describe('manager on a real libvirtd and LXC', () => {
         .data!.task,
     );
     expect(await stateOf('cts', CTID)).toBe('running');
+    // LXC itself says RUNNING as soon as the start task is done (no lxc-wait in the start path)
+    const info = await runner.run([
+      'lxc-info',
+      '-P',
+      path.join(dir, 'lxc'),
+      '-n',
+      `ct-${CTID}`,
+      '-s',
+    ]);
+    expect(info.stdout).toMatch(/State:\s+RUNNING/);
 
     const ex = await api<{ exitCode: number; stdout: string }>(
       'POST',
