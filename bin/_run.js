@@ -22,7 +22,9 @@ export async function run(name) {
   if (sourceTree) {
     const built = existsSync(out) ? statSync(out).mtimeMs : 0;
     const src = Math.max(
-      ...['installer', 'provision', 'iso'].map((d) => newestMtime(path.join(root, d))),
+      ...['lib', 'contracts', 'installer', 'provision', 'iso', 'manager'].map((d) =>
+        newestMtime(path.join(root, d)),
+      ),
     );
     if (src > built) {
       const { bundle } = await import(pathToFileURL(path.join(root, 'scripts/bundle.mjs')).href);

@@ -14,6 +14,8 @@ export const entryPoints = {
   cli: path.join(root, 'installer/cli.ts'),
   pveca: path.join(root, 'provision/pveca.ts'),
   firstboot: path.join(root, 'provision/firstboot.ts'),
+  'openve-manager': path.join(root, 'manager/server/main.ts'),
+  openve: path.join(root, 'manager/cli/main.ts'),
 };
 
 // Stand-ins for two of ink's dependencies:
@@ -39,7 +41,8 @@ const stubPlugin = {
 };
 
 // Only packages that must stay files on disk (esbuild has a native binary) stay external.
-const devExternal = ['esbuild'];
+// ws requires its optional native helpers inside try/catch: leave them unresolved.
+const devExternal = ['esbuild', 'bufferutil', 'utf-8-validate'];
 
 export async function bundle({ standalone = false, outdir = path.join(root, 'dist') } = {}) {
   const { existsSync } = await import('node:fs');
@@ -52,7 +55,7 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
     target: 'node20',
     format: 'esm',
     splitting: true,
-    external: standalone ? [] : devExternal,
+    external: standalone ? ['bufferutil', 'utf-8-validate'] : devExternal,
     plugins: [stubPlugin],
     jsx: 'automatic',
     sourcemap: !standalone,

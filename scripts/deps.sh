@@ -10,6 +10,7 @@ PACKAGES=(
   qemu-system-x86 qemu-utils gdisk parted lvm2 dosfstools btrfs-progs xfsprogs e2fsprogs
   corosync dnsmasq-base lxc tmux zstd util-linux fdisk iproute2 openssl whois cpio
   kmod procps psmisc ca-certificates
+  libvirt-daemon-system libvirt-clients busybox-static
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

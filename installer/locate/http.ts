@@ -139,9 +139,7 @@ export async function isoUrlHint(
 }
 
 /** DHCP option 250/251 from dhclient or systemd-networkd leases; reasons for each file looked at. */
-export async function dhcpUrlHint(
-  env: LocateEnv,
-): Promise<{
+export async function dhcpUrlHint(env: LocateEnv): Promise<{
   hint?: UrlHint & { url: string };
   where: string;
   looked: string[];

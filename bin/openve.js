@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+import { run } from './_run.js';
+await run('openve');

@@ -1,0 +1,31 @@
+// What the API layer needs from the rest of the manager (built by manager.ts, faked in tests).
+import type { NodeFacts } from '../config/guest.ts';
+import type { PasswordCheck } from '../auth/password.ts';
+import type { LoginLimiter, SessionStore } from '../auth/sessions.ts';
+import type { TokenStore } from '../auth/tokens.ts';
+import type { TicketStore } from '../consoles.ts';
+import type { AuditLog } from '../audit.ts';
+import type { EventHub } from '../events.ts';
+import type { TaskManager } from '../tasks.ts';
+import type { CtController } from '../guests/cts.ts';
+import type { VmController } from '../guests/vms.ts';
+
+export interface Services {
+  version: string;
+  facts(): NodeFacts;
+  vms: VmController;
+  cts: CtController;
+  tasks: TaskManager;
+  hub: EventHub;
+  tokens: TokenStore;
+  /** one-time console tickets (VNC) */
+  tickets: TicketStore;
+  sessions: SessionStore;
+  limiter: LoginLimiter;
+  audit: AuditLog;
+  checkPassword: PasswordCheck;
+  /** local users allowed to log in */
+  allowedUsers: readonly string[];
+  /** the manager's own log (stderr / journal) */
+  log(line: string): void;
+}

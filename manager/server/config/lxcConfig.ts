@@ -1,0 +1,86 @@
+// Container config -> LXC config file. Pure; golden files in test/golden/manager/ct/.
+// cgroup v2 keys on an installed node; v1 keys on a v1/v2 hybrid host (v2 limits are ignored there).
+import type { CtConfig, NodeFacts } from './guest.ts';
+import { ctRootfsVolume } from './volumes.ts';
+
+export const ctName = (id: number): string => `ct-${id}`;
+
+/** The subordinate id range an unprivileged container's root maps to (/etc/subuid root:100000:65536). */
+export const IDMAP = { hostStart: 100000, count: 65536 };
+
+const CPU_PERIOD_US = 100000;
+
+const mountAuto = (cgroup: 'v1' | 'v2') =>
+  // cgroup:mixed:force also works where the host's cgroups are a v1/v2 hybrid (MANAGER.md 5)
+  cgroup === 'v2'
+    ? 'lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed'
+    : 'lxc.mount.auto = cgroup:mixed:force proc:mixed sys:ro';
+
+/** Appended after lxc-create: templates (busybox) add their own lxc.mount.auto; an empty value resets the list. */
+export function lxcOverrides(
+  cfg: Pick<CtConfig, 'hostname'>,
+  node: Pick<NodeFacts, 'cgroup'>,
+): string {
+  return (
+    [
+      '',
+      '# openve: after the template',
+      `lxc.uts.name = ${cfg.hostname}`,
+      'lxc.mount.auto =',
+      mountAuto(node.cgroup),
+    ].join('\n') + '\n'
+  );
+}
+
+export function lxcConfig(cfg: CtConfig, node: Pick<NodeFacts, 'cgroup' | 'storages'>): string {
+  const rootfs = ctRootfsVolume(cfg, node.storages);
+  const out: string[] = [
+    `# openve container ${cfg.id}: written by openve-manager, edits are replaced`,
+    `lxc.uts.name = ${cfg.hostname}`,
+    'lxc.arch = linux64',
+    `lxc.rootfs.path = ${rootfs.kind === 'block' ? rootfs.path : `dir:${rootfs.path}`}`,
+  ];
+  if (cfg.unprivileged)
+    out.push(
+      `lxc.idmap = u 0 ${IDMAP.hostStart} ${IDMAP.count}`,
+      `lxc.idmap = g 0 ${IDMAP.hostStart} ${IDMAP.count}`,
+    );
+  // cgroup:mixed:force also works where the host's cgroups are a v1/v2 hybrid (MANAGER.md 5)
+  out.push(
+    node.cgroup === 'v2'
+      ? 'lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed'
+      : 'lxc.mount.auto = cgroup:mixed:force proc:mixed sys:ro',
+    'lxc.tty.max = 2',
+    'lxc.pty.max = 64',
+    'lxc.cap.drop = sys_module mac_admin mac_override sys_time',
+  );
+  const memBytes = cfg.memory * 1024 * 1024;
+  const swapBytes = cfg.swap * 1024 * 1024;
+  if (node.cgroup === 'v2') {
+    out.push(`lxc.cgroup2.memory.max = ${memBytes}`, `lxc.cgroup2.memory.swap.max = ${swapBytes}`);
+    if (cfg.cores) out.push(`lxc.cgroup2.cpu.max = ${cfg.cores * CPU_PERIOD_US} ${CPU_PERIOD_US}`);
+  } else {
+    out.push(`lxc.cgroup.memory.limit_in_bytes = ${memBytes}`);
+    if (cfg.cores)
+      out.push(
+        `lxc.cgroup.cpu.cfs_period_us = ${CPU_PERIOD_US}`,
+        `lxc.cgroup.cpu.cfs_quota_us = ${cfg.cores * CPU_PERIOD_US}`,
+      );
+  }
+  if (cfg.nics.length === 0) out.push('lxc.net.0.type = empty');
+  cfg.nics.forEach((nic, i) => {
+    const k = `lxc.net.${i}`;
+    out.push(
+      `${k}.type = veth`,
+      `${k}.link = ${nic.bridge}`,
+      `${k}.flags = up`,
+      `${k}.name = ${nic.name}`,
+    );
+    if (nic.mac) out.push(`${k}.hwaddr = ${nic.mac}`);
+    if (nic.vlan) out.push(`${k}.veth.vlan.id = ${nic.vlan}`);
+    // DHCP is the guest's own client; a static address is set by LXC before init runs
+    if (nic.ip !== 'dhcp') out.push(`${k}.ipv4.address = ${nic.ip}`);
+    if (nic.gateway) out.push(`${k}.ipv4.gateway = ${nic.gateway}`);
+  });
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,143 @@
+// All LXC access in one place: lxc-* tools with `-P <lxcpath>` (our own config, never LXC's
+// default.conf), through the command runner. States come from one `lxc-ls` and one long-lived
+// `lxc-monitor` child.
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CommandRunner, CommandResult } from '../../../lib/exec/index.ts';
+import { watchLines, type Watcher } from './watch.ts';
+import { VersionedMap } from '../cache.ts';
+
+export type CtState =
+  | 'RUNNING'
+  | 'STOPPED'
+  | 'STARTING'
+  | 'STOPPING'
+  | 'ABORTING'
+  | 'FREEZING'
+  | 'FROZEN'
+  | 'THAWED'
+  | 'unknown';
+
+/** `lxc-ls -f -F NAME,STATE` -> name -> state */
+export function parseLxcLs(out: string): Map<string, CtState> {
+  const states = new Map<string, CtState>();
+  for (const line of out.split('\n').slice(1)) {
+    const m = /^(\S+)\s+(\S+)/.exec(line.trim());
+    if (m) states.set(m[1] as string, m[2] as CtState);
+  }
+  return states;
+}
+
+/** 'ct-200' changed state to [RUNNING] */
+export function parseMonitorLine(line: string): { name: string; state: CtState } | null {
+  const m = /^'([^']+)' changed state to \[(\w+)\]/.exec(line);
+  return m ? { name: m[1] as string, state: m[2] as CtState } : null;
+}
+
+export class Lxc {
+  private readonly states = new VersionedMap<string, CtState>();
+  private watcher: Watcher | null = null;
+  constructor(
+    private readonly runner: CommandRunner,
+    readonly lxcPath: string,
+    private readonly onState: (name: string, state: CtState | null) => void = () => {},
+  ) {}
+
+  private lxc(
+    tool: string,
+    name: string | null,
+    args: string[] = [],
+    timeoutMs = 120_000,
+  ): Promise<CommandResult> {
+    return this.runner.run([tool, '-P', this.lxcPath, ...(name ? ['-n', name] : []), ...args], {
+      timeoutMs,
+    });
+  }
+
+  async refresh(): Promise<void> {
+    const r = await this.lxc('lxc-ls', null, ['-f', '-F', 'NAME,STATE']);
+    const now = parseLxcLs(r.stdout);
+    for (const name of this.states.keys()) if (!now.has(name)) this.states.delete(name);
+    for (const [name, st] of now) {
+      if (this.states.get(name) !== st) this.onState(name, st);
+      this.states.set(name, st);
+    }
+  }
+
+  watch(log?: (l: string) => void): void {
+    if (this.watcher) return;
+    this.watcher = watchLines(
+      ['lxc-monitor', '-P', this.lxcPath, '-n', '.*'],
+      (line) => {
+        const e = parseMonitorLine(line);
+        if (!e) return;
+        this.states.set(e.name, e.state);
+        this.onState(e.name, e.state);
+      },
+      {
+        onStart: () => void this.refresh().catch((err: Error) => log?.(`lxc: ${err.message}`)),
+        log,
+      },
+    );
+  }
+
+  stop(): void {
+    this.watcher?.stop();
+    this.watcher = null;
+  }
+
+  /** goes up whenever a container's state changes (list caches key on it) */
+  get version(): number {
+    return this.states.version;
+  }
+
+  state(name: string): CtState | undefined {
+    return this.states.get(name);
+  }
+
+  /** `overrides` is appended to the config lxc-create wrote (templates add keys of their own) */
+  async create(
+    name: string,
+    configFile: string,
+    template: { kind: 'lxc'; name: string } | { kind: 'none' },
+    rootfsDir: string | null,
+    overrides = '',
+  ): Promise<void> {
+    const backing = rootfsDir ? ['-B', 'dir', '--dir', rootfsDir] : [];
+    const tpl = template.kind === 'lxc' ? ['-t', template.name] : ['-t', 'none'];
+    await this.lxc('lxc-create', name, ['-f', configFile, ...tpl, ...backing], 600_000);
+    if (overrides) appendFileSync(path.join(this.lxcPath, name, 'config'), overrides);
+    this.states.set(name, 'STOPPED');
+    this.onState(name, 'STOPPED');
+  }
+
+  /** `lxc-start -d` returns once LXC reports RUNNING (and fails if the start fails): no lxc-wait */
+  async start(name: string): Promise<void> {
+    await this.lxc('lxc-start', name, ['-d']);
+    this.states.set(name, 'RUNNING');
+  }
+
+  /** clean shutdown (the init's halt signal) with a timeout, after which LXC kills it */
+  async shutdown(name: string, timeoutS: number): Promise<void> {
+    await this.lxc('lxc-stop', name, ['-t', String(timeoutS)], (timeoutS + 30) * 1000);
+    this.states.set(name, 'STOPPED');
+  }
+
+  async kill(name: string): Promise<void> {
+    await this.lxc('lxc-stop', name, ['-k']);
+    this.states.set(name, 'STOPPED');
+  }
+
+  async destroy(name: string): Promise<void> {
+    await this.lxc('lxc-destroy', name, []);
+    this.states.delete(name);
+  }
+
+  /** runs argv in the container with a clean environment; the result, not an exception, for exit != 0 */
+  async exec(name: string, argv: readonly string[], timeoutMs = 60_000): Promise<CommandResult> {
+    return this.runner.run(
+      ['lxc-attach', '-P', this.lxcPath, '-n', name, '--clear-env', '--', ...argv],
+      { timeoutMs, reject: false },
+    );
+  }
+}

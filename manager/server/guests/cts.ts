@@ -1,0 +1,201 @@
+// The container controller: container requests -> volume plan + LXC config -> lxc-*, each long
+// action a task.
+import path from 'node:path';
+import type { CommandRunner, CommandResult } from '../../../lib/exec/index.ts';
+import type { CtConfig, NodeFacts } from '../config/guest.ts';
+import { parseCtConfig } from '../config/guest.ts';
+import { ctName, IDMAP, lxcConfig, lxcOverrides } from '../config/lxcConfig.ts';
+import { ctRootfsVolume, ctVolumePlan } from '../config/volumes.ts';
+import type { Lxc } from '../engines/lxc.ts';
+import type { TaskInfo, TaskManager } from '../tasks.ts';
+import type { EventHub } from '../events.ts';
+import { writeFileAtomic } from '../state.ts';
+import { badRequest, conflict, notFound } from '../api/errors.ts';
+import type { GuestStore } from './store.ts';
+import { randomMac } from './vms.ts';
+
+export type CtAction = 'start' | 'stop' | 'shutdown';
+
+export interface CtView {
+  id: number;
+  kind: 'ct';
+  name: string;
+  state: string;
+  memory: number;
+  cores: number | null;
+  unprivileged: boolean;
+}
+
+export class CtController {
+  constructor(
+    private readonly deps: {
+      store: GuestStore;
+      lxc: Lxc;
+      tasks: TaskManager;
+      hub: EventHub;
+      runner: CommandRunner;
+      facts: () => NodeFacts;
+      tmpDir: string;
+    },
+  ) {}
+
+  view(cfg: CtConfig): CtView {
+    const st = this.deps.lxc.state(ctName(cfg.id));
+    return {
+      id: cfg.id,
+      kind: 'ct',
+      name: cfg.hostname,
+      state: st ? st.toLowerCase() : 'missing',
+      memory: cfg.memory,
+      cores: cfg.cores ?? null,
+      unprivileged: cfg.unprivileged,
+    };
+  }
+
+  /** changes whenever list() would answer differently */
+  listVersion(): string {
+    return `${this.deps.store.version}.${this.deps.lxc.version}`;
+  }
+
+  list(): CtView[] {
+    return this.deps.store.list('ct').map((r) => this.view(r.config as CtConfig));
+  }
+
+  config(id: number): CtConfig {
+    const r = this.deps.store.get(id);
+    if (!r || r.kind !== 'ct') throw notFound('id', `no container ${id} on this node`);
+    return r.config;
+  }
+
+  create(input: unknown, user: string): { id: number; task: TaskInfo } {
+    const facts = this.deps.facts();
+    const parsed = parseCtConfig(input, facts);
+    if (!parsed.ok) throw badRequest(parsed.issues);
+    const st = facts.storages.find((s) => s.id === parsed.value.rootfs.storage);
+    if (st?.type === 'lvmthin')
+      throw badRequest({
+        path: 'rootfs.storage',
+        message: `containers on LVM-thin (${st.id}) are not supported yet: use a dir storage`,
+      });
+    const id = this.deps.store.reserve(parsed.value.id);
+    if (id === null)
+      throw badRequest({
+        path: 'id',
+        message: `${parsed.value.id} is already used by a guest on this node`,
+      });
+    const cfg: CtConfig = {
+      ...parsed.value,
+      id,
+      nics: parsed.value.nics.map((n) => ({ ...n, mac: n.mac ?? randomMac() })),
+    };
+    const plan = ctVolumePlan(cfg, facts.storages);
+    const rootfs = ctRootfsVolume(cfg, facts.storages);
+    const name = ctName(id);
+    const task = this.deps.tasks.start('vzcreate', `ct/${id}`, user, async (ctx) => {
+      const conf = path.join(this.deps.tmpDir, `${name}.conf`);
+      writeFileAtomic(conf, lxcConfig(cfg, facts));
+      let created = false;
+      try {
+        for (const step of plan.create) {
+          ctx.log(`$ ${step.argv.join(' ')}`);
+          await this.deps.runner.run(step.argv);
+        }
+        if (cfg.template === 'busybox') {
+          ctx.log(`lxc-create ${name} from LXC's busybox template`);
+          await this.deps.lxc.create(
+            name,
+            conf,
+            { kind: 'lxc', name: 'busybox' },
+            rootfs.path,
+            lxcOverrides(cfg, facts),
+          );
+          created = true;
+        } else {
+          ctx.log(`lxc-create ${name}, then unpacking ${cfg.template}`);
+          await this.deps.lxc.create(
+            name,
+            conf,
+            { kind: 'none' },
+            rootfs.path,
+            lxcOverrides(cfg, facts),
+          );
+          created = true;
+          const tar = [
+            'tar',
+            '-xpf',
+            path.join(facts.templateDir, cfg.template),
+            '-C',
+            rootfs.path,
+            '--numeric-owner',
+          ];
+          // unprivileged: unpack inside the container's user namespace so ownership is shifted
+          await this.deps.runner.run(
+            cfg.unprivileged
+              ? ['lxc-usernsexec', '-m', `b:0:${IDMAP.hostStart}:${IDMAP.count}`, '--', ...tar]
+              : tar,
+            { timeoutMs: 600_000 },
+          );
+        }
+        ctx.progress(0.9);
+        this.deps.store.put({ kind: 'ct', config: cfg });
+      } catch (err) {
+        this.deps.store.release(id);
+        if (created) await this.deps.lxc.destroy(name).catch(() => {});
+        for (const s of plan.remove) await this.deps.runner.run(s.argv, { reject: false });
+        throw err;
+      }
+    });
+    return { id, task };
+  }
+
+  action(id: number, action: CtAction, user: string, opts: { timeout?: number } = {}): TaskInfo {
+    this.config(id);
+    const name = ctName(id);
+    return this.deps.tasks.start(`vz${action}`, `ct/${id}`, user, async (ctx) => {
+      if (action === 'start') await this.deps.lxc.start(name);
+      else if (action === 'stop') await this.deps.lxc.kill(name);
+      else {
+        const t = opts.timeout ?? 60;
+        ctx.log(`clean shutdown, killed after ${t} s`);
+        await this.deps.lxc.shutdown(name, t);
+      }
+    });
+  }
+
+  async exec(id: number, command: readonly string[]): Promise<CommandResult> {
+    this.config(id);
+    const name = ctName(id);
+    if (this.deps.lxc.state(name) !== 'RUNNING')
+      throw conflict('state', `container ${id} is not running`);
+    return this.deps.lxc.exec(name, command);
+  }
+
+  delete(id: number, confirm: string | undefined, user: string): TaskInfo {
+    const cfg = this.config(id);
+    if (confirm !== String(id))
+      throw badRequest({
+        path: 'confirm',
+        message: `must be the container id (${id}) to delete it and its root file system`,
+      });
+    const name = ctName(id);
+    const state = this.deps.lxc.state(name);
+    if (state && state !== 'STOPPED')
+      throw conflict('state', `container ${id} is ${state.toLowerCase()}: stop it first`);
+    const plan = ctVolumePlan(cfg, this.deps.facts().storages);
+    return this.deps.tasks.start('vzdestroy', `ct/${id}`, user, async (ctx) => {
+      if (state) await this.deps.lxc.destroy(name);
+      for (const s of plan.remove) {
+        ctx.log(`$ ${s.argv.join(' ')}`);
+        await this.deps.runner.run(s.argv);
+      }
+      this.deps.store.remove(id);
+      this.deps.hub.emit({
+        type: 'guest',
+        kind: 'ct',
+        id,
+        state: 'deleted',
+        at: new Date().toISOString(),
+      });
+    });
+  }
+}

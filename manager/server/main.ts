@@ -1,0 +1,68 @@
+// openve-manager: the node service. `--dev --listen 127.0.0.1:PORT --state DIR` runs it on a dev
+// machine against its libvirt and LXC with all of its own state under DIR.
+import { parseArgs } from 'node:util';
+import { startManager } from './manager.ts';
+
+const USAGE = `usage: openve-manager [--dev] [--listen HOST:PORT] [--state DIR] [--libvirt-uri URI]
+  --listen       address to serve HTTPS on (default 0.0.0.0:8006; 127.0.0.1:8006 with --dev)
+  --state        the manager's own state (default /var/lib/openve/manager)
+  --libvirt-uri  libvirt connection (default qemu:///system)
+  --dev          dev machine: dir storage, ISOs and templates under the state dir`;
+
+export function parseListen(value: string): { host: string; port: number } | string {
+  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535)
+    return `--listen: must be HOST:PORT, like 127.0.0.1:8006 (got '${value}')`;
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        dev: { type: 'boolean' },
+        listen: { type: 'string' },
+        state: { type: 'string' },
+        'libvirt-uri': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const dev = values.dev === true;
+  const listen = parseListen(values.listen ?? (dev ? '127.0.0.1:8006' : '0.0.0.0:8006'));
+  if (typeof listen === 'string') {
+    process.stderr.write(`${listen}\n`);
+    return 2;
+  }
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const started = performance.now();
+  const m = await startManager({
+    dev,
+    stateDir: values.state ?? '/var/lib/openve/manager',
+    host: listen.host,
+    port: listen.port,
+    libvirtUri: values['libvirt-uri'] ?? 'qemu:///system',
+    log,
+  });
+  log(
+    `openve-manager ${dev ? '(dev) ' : ''}serving ${m.url}/api/v1 for node ${m.services.facts().name} (${m.services.facts().accel === 'kvm' ? 'KVM' : 'TCG, no KVM'}) in ${Math.round(performance.now() - started)} ms`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await m.close();
+  return 0;
+}

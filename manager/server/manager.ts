@@ -1,0 +1,119 @@
+// Wires the manager together: state dir, engines, event hub, tasks, controllers, HTTPS API.
+import os from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { createRunner } from '../../lib/exec/index.ts';
+import type { CommandRunner } from '../../lib/exec/index.ts';
+import { buildApp } from './api/app.ts';
+import type { Services } from './api/services.ts';
+import { AuditLog } from './audit.ts';
+import { unixPasswordCheck, type PasswordCheck } from './auth/password.ts';
+import { LoginLimiter, SessionStore } from './auth/sessions.ts';
+import { TokenStore } from './auth/tokens.ts';
+import { Libvirt } from './engines/libvirt.ts';
+import { Lxc } from './engines/lxc.ts';
+import { EventHub } from './events.ts';
+import { CtController } from './guests/cts.ts';
+import { GuestStore } from './guests/store.ts';
+import { VmController } from './guests/vms.ts';
+import { nodeFacts } from './node.ts';
+import { memoFor } from './cache.ts';
+import { TicketStore } from './consoles.ts';
+import { ensureStateDirs, statePaths } from './state.ts';
+import { TaskManager } from './tasks.ts';
+import { ensureCertificate } from './tls.ts';
+
+export const VERSION = '0.1.0';
+
+export interface ManagerOptions {
+  dev: boolean;
+  stateDir: string;
+  host: string;
+  port: number;
+  libvirtUri: string;
+  log(line: string): void;
+  runner?: CommandRunner;
+  checkPassword?: PasswordCheck;
+  /** false: no event children, no initial engine read (API tests) */
+  engines?: boolean;
+}
+
+export interface RunningManager {
+  app: FastifyInstance;
+  url: string;
+  rootToken: string;
+  certFile: string;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export async function startManager(o: ManagerOptions): Promise<RunningManager> {
+  const paths = statePaths(o.stateDir);
+  ensureStateDirs(paths);
+  const runner = o.runner ?? createRunner('real', { timeoutMs: 10 * 60_000 });
+  // node facts are cheap reads of the machine, but not free at 500 requests/s: at most once a second
+  const facts = memoFor(1000, () => nodeFacts({ dev: o.dev, paths }));
+  const hub = new EventHub();
+  const at = () => new Date().toISOString();
+  const libvirt = new Libvirt(runner, o.libvirtUri, paths.tmp, (dom, st) => {
+    const m = /^vm-(\d+)$/.exec(dom);
+    if (m)
+      hub.emit({ type: 'guest', kind: 'vm', id: Number(m[1]), state: st ?? 'missing', at: at() });
+  });
+  const lxc = new Lxc(runner, paths.lxc, (name, st) => {
+    const m = /^ct-(\d+)$/.exec(name);
+    if (m)
+      hub.emit({
+        type: 'guest',
+        kind: 'ct',
+        id: Number(m[1]),
+        state: st ? st.toLowerCase() : 'missing',
+        at: at(),
+      });
+  });
+  const store = new GuestStore(paths.guests);
+  const tasks = new TaskManager(paths.tasks, facts().name, hub);
+  const tokens = new TokenStore(paths.tokens);
+  const rootToken = tokens.ensureRootToken(paths.rootToken);
+  const services: Services = {
+    version: VERSION,
+    facts,
+    vms: new VmController({ store, libvirt, tasks, hub, runner, facts }),
+    cts: new CtController({ store, lxc, tasks, hub, runner, facts, tmpDir: paths.tmp }),
+    tasks,
+    hub,
+    tokens,
+    tickets: new TicketStore(),
+    sessions: new SessionStore(),
+    limiter: new LoginLimiter(),
+    audit: new AuditLog(paths.audit),
+    checkPassword: o.checkPassword ?? unixPasswordCheck(runner),
+    allowedUsers: ['root'],
+    log: o.log,
+  };
+  if (o.engines !== false) {
+    await Promise.all([
+      libvirt.refresh().catch((e: Error) => o.log(`libvirt: ${e.message.split('\n')[0]}`)),
+      lxc.refresh().catch((e: Error) => o.log(`lxc: ${e.message.split('\n')[0]}`)),
+    ]);
+    libvirt.watch(o.log);
+    lxc.watch(o.log);
+  }
+  const tls = await ensureCertificate(runner, paths.tls, os.hostname());
+  const { app } = await buildApp(services, { https: { key: tls.key, cert: tls.cert } });
+  await app.listen({ host: o.host, port: o.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : o.port;
+  const hostPart = o.host.includes(':') ? `[${o.host}]` : o.host;
+  return {
+    app,
+    url: `https://${hostPart}:${port}`,
+    rootToken,
+    certFile: tls.certFile,
+    services,
+    async close() {
+      libvirt.stop();
+      lxc.stop();
+      await app.close();
+    },
+  };
+}
