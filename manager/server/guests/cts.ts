@@ -78,11 +78,6 @@ export class CtController {
         message: `containers on LVM-thin (${st.id}) are not supported yet: use a dir storage`,
       });
     const id = this.deps.store.reserve(parsed.value.id);
-    if (id === null)
-      throw badRequest({
-        path: 'id',
-        message: `${parsed.value.id} is already used by a guest on this node`,
-      });
     const cfg: CtConfig = {
       ...parsed.value,
       id,

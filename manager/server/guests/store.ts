@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { CtConfig, VmConfig } from '../config/guest.ts';
 import { writeJsonAtomic } from '../state.ts';
 import { VersionedMap } from '../cache.ts';
+import { badRequest } from '../api/errors.ts';
 
 export type GuestRecord = { kind: 'vm'; config: VmConfig } | { kind: 'ct'; config: CtConfig };
 
@@ -20,11 +21,16 @@ export class GuestStore {
     }
   }
 
-  /** the id asked for when free, else the lowest free id from 100; null when the asked id is taken */
-  reserve(wanted?: number): number | null {
+  /** the id asked for when free, else the lowest free id from 100; a 400 naming `id` when the asked id is taken */
+  reserve(wanted?: number): number {
     const taken = (id: number) => this.records.has(id) || this.reserved.has(id);
     if (wanted !== undefined) {
-      if (taken(wanted)) return null;
+      if (taken(wanted)) {
+        throw badRequest({
+          path: 'id',
+          message: `${wanted} is already used by a guest on this node`,
+        });
+      }
       this.reserved.add(wanted);
       return wanted;
     }

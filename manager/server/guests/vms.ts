@@ -75,11 +75,6 @@ export class VmController {
     const parsed = parseVmConfig(input, facts);
     if (!parsed.ok) throw badRequest(parsed.issues);
     const id = this.deps.store.reserve(parsed.value.id);
-    if (id === null)
-      throw badRequest({
-        path: 'id',
-        message: `${parsed.value.id} is already used by a guest on this node`,
-      });
     const cfg: VmConfig = {
       ...parsed.value,
       id,
