@@ -2,7 +2,7 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { NodeFacts, Storage } from './config/guest.ts';
+import type { NodeFacts, Storage } from '../../contracts/manager/guest.ts';
 import type { StatePaths } from './state.ts';
 import { readJson } from './state.ts';
 

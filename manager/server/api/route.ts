@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Issue } from '../../../lib/errors.ts';
-import { zodIssues } from '../config/issues.ts';
+import { zodIssues } from '../../../contracts/manager/issues.ts';
 import type { TerminalStream } from '../consoles.ts';
 
 export interface Principal {

@@ -1,6 +1,6 @@
 // The route table of /api/v1: one block per resource (nodes, vms, cts, tasks, access).
 import { z } from 'zod';
-import { CtConfigSchema, VmConfigSchema } from '../config/guest.ts';
+import { CtConfigSchema, VmConfigSchema } from '../../../contracts/manager/guest.ts';
 import { nodeStatus } from '../node.ts';
 import type { Services } from './services.ts';
 import { ApiError, notFound } from './errors.ts';

@@ -1,5 +1,5 @@
 // What the API layer needs from the rest of the manager (built by manager.ts, faked in tests).
-import type { NodeFacts } from '../config/guest.ts';
+import type { NodeFacts } from '../../../contracts/manager/guest.ts';
 import type { PasswordCheck } from '../auth/password.ts';
 import type { LoginLimiter, SessionStore } from '../auth/sessions.ts';
 import type { TokenStore } from '../auth/tokens.ts';

@@ -1,5 +1,5 @@
 // Guest config -> libvirt domain XML. Pure; golden files in test/golden/manager/vm/.
-import type { NodeFacts, VmConfig } from './guest.ts';
+import type { NodeFacts, VmConfig } from '../../../contracts/manager/guest.ts';
 import { vmDiskVolume } from './volumes.ts';
 import { el } from './xml.ts';
 

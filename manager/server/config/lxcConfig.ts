@@ -1,6 +1,6 @@
 // Container config -> LXC config file. Pure; golden files in test/golden/manager/ct/.
 // cgroup v2 keys on an installed node; v1 keys on a v1/v2 hybrid host (v2 limits are ignored there).
-import type { CtConfig, NodeFacts } from './guest.ts';
+import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
 import { ctRootfsVolume } from './volumes.ts';
 
 export const ctName = (id: number): string => `ct-${id}`;

@@ -1,6 +1,6 @@
 // Volume plans: what must exist before a guest is defined, as argv arrays for the command runner
 // (never shell strings), plus the paths the domain XML / LXC config point at. Pure.
-import type { CtConfig, Storage, VmConfig } from './guest.ts';
+import type { CtConfig, Storage, VmConfig } from '../../../contracts/manager/guest.ts';
 
 export interface VolumeStep {
   /** stable id, e.g. `vm-100-disk-0:create` */

@@ -2,8 +2,8 @@
 // action a task.
 import path from 'node:path';
 import type { CommandRunner, CommandResult } from '../../../lib/exec/index.ts';
-import type { CtConfig, NodeFacts } from '../config/guest.ts';
-import { parseCtConfig } from '../config/guest.ts';
+import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
+import { parseCtConfig } from '../../../contracts/manager/guest.ts';
 import { ctName, IDMAP, lxcConfig, lxcOverrides } from '../config/lxcConfig.ts';
 import { ctRootfsVolume, ctVolumePlan } from '../config/volumes.ts';
 import type { Lxc } from '../engines/lxc.ts';

@@ -2,7 +2,7 @@
 // the node (100, 101, ...) across VMs and containers, like Proxmox VMIDs.
 import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import type { CtConfig, VmConfig } from '../config/guest.ts';
+import type { CtConfig, VmConfig } from '../../../contracts/manager/guest.ts';
 import { writeJsonAtomic } from '../state.ts';
 import { VersionedMap } from '../cache.ts';
 import { badRequest } from '../api/errors.ts';

@@ -1,8 +1,8 @@
 // The VM controller: VM requests -> volume plan + domain XML -> libvirt, each long action a task.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CommandRunner } from '../../../lib/exec/index.ts';
-import type { NodeFacts, VmConfig } from '../config/guest.ts';
-import { parseVmConfig } from '../config/guest.ts';
+import type { NodeFacts, VmConfig } from '../../../contracts/manager/guest.ts';
+import { parseVmConfig } from '../../../contracts/manager/guest.ts';
 import { domainName, domainXml } from '../config/domainXml.ts';
 import { vmVolumePlan } from '../config/volumes.ts';
 import type { Libvirt } from '../engines/libvirt.ts';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCtConfig, parseVmConfig } from '../../../manager/server/config/guest.ts';
+import { parseCtConfig, parseVmConfig } from '../../../contracts/manager/guest.ts';
 import { domainXml } from '../../../manager/server/config/domainXml.ts';
 import { lxcConfig } from '../../../manager/server/config/lxcConfig.ts';
 import { ctVolumePlan, vmVolumePlan } from '../../../manager/server/config/volumes.ts';

@@ -1,5 +1,5 @@
 // The node every golden case is checked against: an installed node (v2 cgroups, TCG).
-import type { NodeFacts } from '../../../manager/server/config/guest.ts';
+import type { NodeFacts } from '../../../contracts/manager/guest.ts';
 
 export const goldenNode: NodeFacts = {
   name: 'node1',

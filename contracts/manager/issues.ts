@@ -1,8 +1,8 @@
 // zod issues -> our `{path, message}` issues (installer/errors.ts), every problem at once.
 import type { z } from 'zod';
-import type { Issue } from '../../../lib/errors.ts';
+import type { Issue } from '../../lib/errors.ts';
 
-export type { Issue } from '../../../lib/errors.ts';
+export type { Issue } from '../../lib/errors.ts';
 
 /** `disks[1].size` style path, the way an administrator reads it. */
 export function issuePath(path: readonly PropertyKey[]): string {
