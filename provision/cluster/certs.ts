@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, chmodSync } from 'node:fs';
 import type { CommandRunner } from '../../lib/exec/index.ts';
 import { certFingerprint } from '../../lib/net/pinned.ts';
+import { selfSignedArgv } from '../../lib/net/selfsigned.ts';
 import type { NodePaths } from '../paths.ts';
 
 export async function ensureCertificate(
@@ -12,27 +13,15 @@ export async function ensureCertificate(
 ): Promise<string> {
   if (!existsSync(paths.certPem) || !existsSync(paths.keyPem)) {
     mkdirSync(paths.clusterDir, { recursive: true, mode: 0o700 });
-    const san = `IP:${address}`; // OpenSSL takes IPv4 and IPv6 alike after IP:
-    await runner.run([
-      'openssl',
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      paths.keyPem,
-      '-out',
-      paths.certPem,
-      '-days',
-      '3650',
-      '-subj',
-      `/CN=${name}/O=openve cluster`,
-      '-addext',
-      `subjectAltName=${san},DNS:${name}`,
-    ]);
+    await runner.run(
+      selfSignedArgv({
+        keyFile: paths.keyPem,
+        certFile: paths.certPem,
+        days: 3650,
+        subject: `/CN=${name}/O=openve cluster`,
+        subjectAltName: `IP:${address},DNS:${name}`,
+      }),
+    );
     chmodSync(paths.keyPem, 0o600);
   }
   return certFingerprint(readFileSync(paths.certPem));

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { realRunner } from '../../lib/exec/runner.ts';
-import { certFingerprint } from '../../lib/net/pinned.ts';
+import { selfSignedCert } from '../helpers/tls.ts';
 
 const runner = realRunner();
 const NETWORKD = '/lib/systemd/systemd-networkd';
@@ -85,30 +85,13 @@ describe.skipIf(!ready)(
       await runner.run(['ip', '-n', CLIENT_NS, 'link', 'set', 'lo', 'up']);
 
       // answer server: https, self-signed; records what was POSTed
-      await runner.run([
-        'openssl',
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=answers.lab.test',
-      ]);
-      fingerprint = certFingerprint(readFileSync(join(dir, 'cert.pem')));
+      const cert = await selfSignedCert(dir, '/CN=answers.lab.test');
+      fingerprint = cert.fingerprint;
       writeFileSync(join(dir, 'answer.toml'), ANSWER);
       const serverJs = `
       const fs = require('node:fs'); const https = require('node:https');
       const d = ${JSON.stringify(dir)};
-      https.createServer({ key: fs.readFileSync(d + '/key.pem'), cert: fs.readFileSync(d + '/cert.pem') }, (req, res) => {
+      https.createServer({ key: fs.readFileSync(${JSON.stringify(cert.keyFile)}), cert: fs.readFileSync(${JSON.stringify(cert.certFile)}) }, (req, res) => {
         let body = ''; req.on('data', (c) => (body += c)); req.on('end', () => {
           fs.writeFileSync(d + '/posted.json', JSON.stringify({ method: req.method, url: req.url, body }));
           res.writeHead(200, { 'content-type': 'application/toml' }).end(fs.readFileSync(d + '/answer.toml'));

@@ -13,8 +13,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realRunner } from '../../lib/exec/runner.ts';
@@ -22,7 +20,7 @@ import { run as locateCli } from '../../installer/locate/cli.ts';
 import { realLocateEnv } from '../../installer/locate/env.ts';
 import { locateAnswer } from '../../installer/locate/locate.ts';
 import type { LocatePaths } from '../../installer/locate/paths.ts';
-import { certFingerprint } from '../../lib/net/pinned.ts';
+import { selfSignedCert, serve, withBody, type TestServer } from '../helpers/tls.ts';
 
 const runner = realRunner();
 const ready =
@@ -56,7 +54,7 @@ async function capture(fn: () => Promise<number>) {
 
 describe.skipIf(!ready)('locate (root: loop device, local https)', () => {
   let loop = '';
-  let server: https.Server;
+  let server: TestServer | undefined;
   let base = '';
   let fingerprint = '';
   const posted: string[] = [];
@@ -95,44 +93,21 @@ describe.skipIf(!ready)('locate (root: loop device, local https)', () => {
     loop = (await runner.run(['losetup', '-f', '--show', '--read-only', img])).stdout.trim();
 
     // the answer server
-    await runner.run([
-      'openssl',
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=answers',
-    ]);
-    fingerprint = certFingerprint(readFileSync(join(dir, 'cert.pem')));
-    server = https.createServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-      (req, res) => {
-        let body = '';
-        req.on('data', (c: Buffer) => (body += c.toString()));
-        req.on('end', () => {
-          posted.push(body);
-          res.writeHead(200, { 'content-type': 'application/toml' }).end(ANSWER);
-        });
-      },
+    const cert = await selfSignedCert(dir, '/CN=answers');
+    fingerprint = cert.fingerprint;
+    server = await serve(
+      withBody((_req, res, body) => {
+        posted.push(body.toString());
+        res.writeHead(200, { 'content-type': 'application/toml' }).end(ANSWER);
+      }),
+      cert,
     );
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = server.base;
   });
 
   afterAll(async () => {
     if (loop) await runner.run(['losetup', '-d', loop], { reject: false });
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

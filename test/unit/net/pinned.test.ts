@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { realRunner } from '../../../lib/exec/runner.ts';
+import { selfSignedCert, serve, withBody, type TestServer } from '../../helpers/tls.ts';
 import {
   PinnedFetchError,
-  certFingerprint,
   fetchPinned,
   isFingerprint,
   normalizeFingerprint,
@@ -19,83 +17,54 @@ import {
 let dir: string;
 let certPem: string;
 let fingerprint: string;
-let httpsServer: https.Server;
-let httpServer: http.Server;
+let certFile: string;
+let httpsServer: TestServer;
+let httpServer: TestServer;
 let httpsBase: string;
 let httpBase: string;
 const seen: { method: string; url: string; body: string; headers: http.IncomingHttpHeaders }[] = [];
 
-function handler(req: http.IncomingMessage, res: http.ServerResponse) {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    seen.push({
-      method: req.method ?? '',
-      url: req.url ?? '',
-      body: Buffer.concat(chunks).toString(),
-      headers: req.headers,
-    });
-    if (req.url === '/answer.toml') {
-      res
-        .writeHead(200, { 'content-type': 'application/toml' })
-        .end('[global]\nkeyboard = "en-us"\n');
-    } else if (req.url === '/echo') {
-      res.writeHead(200).end(Buffer.concat(chunks));
-    } else if (req.url === '/slow') {
-      setTimeout(() => res.writeHead(200).end('late'), 2000);
-    } else if (req.url === '/big') {
-      res.writeHead(200).end('x'.repeat(5000));
-    } else if (req.url === '/moved') {
-      res.writeHead(302, { location: '/elsewhere' }).end();
-    } else {
-      res.writeHead(404, 'Not Found').end('nope');
-    }
+const handler = withBody((req, res, body) => {
+  seen.push({
+    method: req.method ?? '',
+    url: req.url ?? '',
+    body: body.toString(),
+    headers: req.headers,
   });
-}
-
-async function listen(server: http.Server | https.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
+  if (req.url === '/answer.toml') {
+    res
+      .writeHead(200, { 'content-type': 'application/toml' })
+      .end('[global]\nkeyboard = "en-us"\n');
+  } else if (req.url === '/echo') {
+    res.writeHead(200).end(body);
+  } else if (req.url === '/slow') {
+    setTimeout(() => res.writeHead(200).end('late'), 2000);
+  } else if (req.url === '/big') {
+    res.writeHead(200).end('x'.repeat(5000));
+  } else if (req.url === '/moved') {
+    res.writeHead(302, { location: '/elsewhere' }).end();
+  } else {
+    res.writeHead(404, 'Not Found').end('nope');
+  }
+});
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'openve-pinned-'));
-  await realRunner().run([
-    'openssl',
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    join(dir, 'key.pem'),
-    '-out',
-    join(dir, 'cert.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ]);
-  certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  fingerprint = certFingerprint(certPem);
-  httpsServer = https.createServer(
-    { key: readFileSync(join(dir, 'key.pem')), cert: certPem },
-    handler,
-  );
-  httpServer = http.createServer(handler);
-  httpsBase = `https://127.0.0.1:${await listen(httpsServer)}`;
-  httpBase = `http://127.0.0.1:${await listen(httpServer)}`;
+  const cert = await selfSignedCert(dir, '/CN=localhost', {
+    subjectAltName: 'IP:127.0.0.1,DNS:localhost',
+  });
+  certPem = cert.cert;
+  certFile = cert.certFile;
+  fingerprint = cert.fingerprint;
+  httpsServer = await serve(handler, cert);
+  httpServer = await serve(handler);
+  httpsBase = httpsServer.base;
+  httpBase = httpServer.base;
 });
 
 afterAll(async () => {
-  httpsServer?.closeAllConnections();
-  httpServer?.closeAllConnections();
-  await new Promise((r) => httpsServer?.close(r));
-  await new Promise((r) => httpServer?.close(r));
+  await httpsServer?.close();
+  await httpServer?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -123,7 +92,7 @@ describe('certFingerprint', () => {
       'openssl',
       'x509',
       '-in',
-      join(dir, 'cert.pem'),
+      certFile,
       '-noout',
       '-fingerprint',
       '-sha256',
@@ -173,46 +142,24 @@ describe('fetchPinned over https', () => {
   });
 
   it('without a fingerprint, checks the host name too', async () => {
-    await realRunner().run([
-      'openssl',
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'other.key'),
-      '-out',
-      join(dir, 'other.pem'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=other.test',
-      '-addext',
-      'subjectAltName=DNS:other.test',
-    ]);
-    const otherPem = readFileSync(join(dir, 'other.pem'), 'utf8');
-    const server = https.createServer(
-      { key: readFileSync(join(dir, 'other.key')), cert: otherPem },
-      handler,
-    );
-    const port = await listen(server);
+    const other = await selfSignedCert(dir, '/CN=other.test', {
+      name: 'other',
+      subjectAltName: 'DNS:other.test',
+    });
+    const server = await serve(handler, other);
     try {
-      const err = await fetchPinned(`https://127.0.0.1:${port}/answer.toml`, {
-        ca: otherPem,
+      const err = await fetchPinned(`${server.base}/answer.toml`, {
+        ca: other.cert,
       }).catch((e: unknown) => e);
       expect((err as PinnedFetchError).kind).toBe('tls');
       expect((err as Error).message).toMatch(/not trusted: ERR_TLS_CERT_ALTNAME_INVALID/);
       // the same server is fine when pinned: the pin replaces CA and host name checks
-      const ok = await fetchPinned(`https://127.0.0.1:${port}/answer.toml`, {
-        fingerprint: certFingerprint(otherPem),
+      const ok = await fetchPinned(`${server.base}/answer.toml`, {
+        fingerprint: other.fingerprint,
       });
       expect(ok.status).toBe(200);
     } finally {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await server.close();
     }
   });
 
@@ -275,10 +222,9 @@ describe('fetchPinned over http and bad input', () => {
     );
   });
   it('reports a refused connection as a network error', async () => {
-    const closed = http.createServer();
-    const port = await listen(closed);
-    await new Promise((r) => closed.close(r));
-    const err = await fetchPinned(`http://127.0.0.1:${port}/`).catch((e: unknown) => e);
+    const closed = await serve(() => undefined);
+    await closed.close();
+    const err = await fetchPinned(`${closed.base}/`).catch((e: unknown) => e);
     expect((err as PinnedFetchError).kind).toBe('network');
     expect((err as Error).message).toMatch(/cannot reach .*ECONNREFUSED/);
   });

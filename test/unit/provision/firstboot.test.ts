@@ -1,6 +1,5 @@
 // The first-boot runner against a temporary root: hooks from the ISO and from a pinned HTTPS URL,
 // exactly-once markers, the log file, and the post-installation webhook (pinned).
-import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -10,65 +9,39 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fakeControl } from './fakeControl.ts';
 import { realRunner } from '../../../lib/exec/runner.ts';
-import { certFingerprint } from '../../../lib/net/pinned.ts';
+import { selfSignedCert, serve, withBody, type TestServer } from '../../helpers/tls.ts';
 import { runClusterInit, runOrdering, webhookOrdering } from '../../../provision/firstboot.ts';
 import { nodePaths } from '../../../provision/paths.ts';
 import type { NodeConfig } from '../../../contracts/node/types.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-firstboot-'));
-let server: https.Server;
+let server: TestServer | undefined;
 let base = '';
 let fingerprint = '';
 const received: { url: string; body: string }[] = [];
 const quiet = { runner: realRunner(), stdout: () => undefined, attempts: 1 };
 
 beforeAll(async () => {
-  const key = path.join(tmp, 'key.pem');
-  const cert = path.join(tmp, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=hooks',
-    ],
-    { stdio: 'ignore' },
-  );
-  fingerprint = certFingerprint(readFileSync(cert));
-  server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      received.push({ url: req.url ?? '', body });
+  const cert = await selfSignedCert(tmp, '/CN=hooks');
+  fingerprint = cert.fingerprint;
+  server = await serve(
+    withBody((req, res, body) => {
+      received.push({ url: req.url ?? '', body: body.toString() });
       if (req.url === '/hook.sh') {
         res.end('#!/bin/sh\necho "from url $(pwd)"\ntouch ran-from-url\n');
       } else res.end('{}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }),
+    cert,
+  );
+  base = server.base;
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
+  await server?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
