@@ -1,5 +1,5 @@
 // What a freshly installed node must show (issue 4): checked over SSH as root with the answered key.
-import type { CommandResult } from '../../../lib/exec/types.ts';
+import type { Ssh } from './ssh.ts';
 import { ADDRESS, FIRST_BOOT_MARKER, FQDN, type E2eCase } from './answers.ts';
 
 export interface CheckResult {
@@ -7,8 +7,6 @@ export interface CheckResult {
   ok: boolean;
   detail: string;
 }
-
-type Ssh = (cmd: string, timeoutMs?: number) => Promise<CommandResult>;
 
 export async function nodeChecks(c: E2eCase, ssh: Ssh): Promise<CheckResult[]> {
   const out: CheckResult[] = [];

@@ -18,6 +18,7 @@ import {
   renderClusterAnswer,
   type ClusterNode,
 } from './clusterAnswers.ts';
+import { sshTo, waitForSsh, type Ssh } from './ssh.ts';
 import { freePort, secs } from './util.ts';
 
 export interface NodeOutcome {
@@ -58,8 +59,6 @@ export interface ClusterOptions {
   installTimeoutMs?: number;
   bootTimeoutMs?: number;
 }
-
-type Ssh = (cmd: string, timeoutMs?: number) => Promise<CommandResult>;
 
 export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
   const runner = opts.runner ?? realRunner();
@@ -239,14 +238,9 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
   await Promise.all(
     vms.map(async (v, i) => {
       const o = outcomes[i]!;
-      while (!exited && Date.now() < deadline) {
-        const r = await v.ssh!('true', 15_000);
-        if (r.exitCode === 0) {
-          o.nodeBoot = secs(bootStart);
-          log(`cluster: ${v.node.name} answers SSH ${o.nodeBoot}s after boot`);
-          return;
-        }
-        await sleep(5000);
+      if (await waitForSsh(v.ssh!, { deadline, pauseMs: 5000, gone: () => exited })) {
+        o.nodeBoot = secs(bootStart);
+        log(`cluster: ${v.node.name} answers SSH ${o.nodeBoot}s after boot`);
       }
     }),
   );
@@ -366,32 +360,6 @@ function clusterLine(serialFile: string): string | null {
     .split(/\r?\n/)
     .filter((l) => /cluster: (created|.* joined|FAILED)/.test(l));
   return lines.at(-1)?.trim() ?? null;
-}
-
-function sshTo(runner: CommandRunner, key: string, port: number): Ssh {
-  return (cmd, timeoutMs = 30_000) =>
-    runner.run(
-      [
-        'ssh',
-        '-i',
-        key,
-        '-p',
-        String(port),
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'ConnectTimeout=5',
-        '-o',
-        'LogLevel=ERROR',
-        'root@127.0.0.1',
-        cmd,
-      ],
-      { reject: false, timeoutMs },
-    );
 }
 
 function save(dir: string, result: ClusterResult): void {

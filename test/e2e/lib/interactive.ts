@@ -6,11 +6,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { realRunner } from '../../../lib/exec/runner.ts';
-import type { CommandResult, CommandRunner } from '../../../lib/exec/types.ts';
+import type { CommandRunner } from '../../../lib/exec/types.ts';
 import type { CheckResult } from './checks.ts';
 import { TmuxTerminal } from './interactive-tmux.ts';
 import { qemuArgv, type VmSpec } from './qemu.ts';
 import { PASSWORD, REPO } from './scenario.ts';
+import { sshTo, waitForSsh, type Ssh } from './ssh.ts';
 import { freePort, secs } from './util.ts';
 
 /** VM runs take this lock (docs/design.md §5: QEMU runs never overlap, so timings stay honest). */
@@ -232,38 +233,12 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
     });
     let exited = false;
     void nodeRun.then(() => (exited = true));
-    const ssh = (cmd: string, timeoutMs = 30_000, input?: string) =>
-      runner.run(
-        [
-          'ssh',
-          '-i',
-          key,
-          '-p',
-          String(sshPort),
-          '-o',
-          'StrictHostKeyChecking=no',
-          '-o',
-          'UserKnownHostsFile=/dev/null',
-          '-o',
-          'BatchMode=yes',
-          '-o',
-          'ConnectTimeout=5',
-          '-o',
-          'LogLevel=ERROR',
-          'root@127.0.0.1',
-          cmd,
-        ],
-        { reject: false, timeoutMs, ...(input !== undefined ? { input } : {}) },
-      );
-    const deadline = Date.now() + 10 * 60_000;
-    let up = false;
-    while (!exited && Date.now() < deadline) {
-      if ((await ssh('true', 15_000)).exitCode === 0) {
-        up = true;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 2000));
-    }
+    const ssh = sshTo(runner, key, sshPort);
+    const up = await waitForSsh(ssh, {
+      deadline: Date.now() + 10 * 60_000,
+      pauseMs: 2000,
+      gone: () => exited,
+    });
     if (!up)
       throw new Error(
         `no SSH login with the pasted key on 127.0.0.1:${sshPort} (see ${serialNode})`,
@@ -320,8 +295,6 @@ async function selectSerialEntry(
   await term.waitFor('*Install (serial console)', 10_000, 50);
   term.keys('Enter');
 }
-
-type Ssh = (cmd: string, timeoutMs?: number, input?: string) => Promise<CommandResult>;
 
 /** A subset of checks.ts for a node installed with the UI's defaults. */
 export async function interactiveChecks(

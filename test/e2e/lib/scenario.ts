@@ -8,6 +8,7 @@ import type { CommandRunner } from '../../../lib/exec/types.ts';
 import { FIRST_BOOT_HOOK, MARKERS, disksFor, renderAnswer, type E2eCase } from './answers.ts';
 import { OVMF_VARS, hasHardwareVirt, qemuArgv, type VmSpec } from './qemu.ts';
 import { nodeChecks, type CheckResult } from './checks.ts';
+import { sshTo, waitForSsh } from './ssh.ts';
 import { freePort, secs } from './util.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../../..');
@@ -151,41 +152,14 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
     timeoutMs: opts.nodeTimeoutMs ?? 20 * 60_000,
     reject: false,
   });
-  const ssh = (cmd: string, timeoutMs = 30_000) =>
-    runner.run(
-      [
-        'ssh',
-        '-i',
-        key,
-        '-p',
-        String(sshPort),
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'ConnectTimeout=5',
-        '-o',
-        'LogLevel=ERROR',
-        'root@127.0.0.1',
-        cmd,
-      ],
-      { reject: false, timeoutMs },
-    );
+  const ssh = sshTo(runner, key, sshPort);
   let exited = false;
   void nodeRun.then(() => (exited = true));
-  const deadline = Date.now() + 10 * 60_000;
-  let up = false;
-  while (!exited && Date.now() < deadline) {
-    const r = await ssh('true', 15_000);
-    if (r.exitCode === 0) {
-      up = true;
-      break;
-    }
-    await new Promise((res) => setTimeout(res, 3000));
-  }
+  const up = await waitForSsh(ssh, {
+    deadline: Date.now() + 10 * 60_000,
+    pauseMs: 3000,
+    gone: () => exited,
+  });
   if (up) {
     result.seconds.nodeBoot = secs(nodeStart);
     result.seconds.totalToNode = secs(installStart);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { qemuArgv, hasHardwareVirt, OVMF_CODE } from '../../e2e/lib/qemu.ts';
 import { matrix, renderAnswer, disksFor } from '../../e2e/lib/answers.ts';
+import { waitForSsh } from '../../e2e/lib/ssh.ts';
 
 const base = { disks: ['/t/d0.qcow2'], sshPort: 2222, serialLog: '/t/s.log', kvm: false };
 
@@ -90,5 +91,39 @@ describe('e2e helpers', () => {
       'wipe:vda': 1.1,
       'extract:payload': 44.2,
     });
+  });
+});
+
+describe('waitForSsh', () => {
+  const result = (exitCode: number) => ({
+    argv: ['ssh'],
+    exitCode,
+    stdout: '',
+    stderr: '',
+    durationMs: 1,
+  });
+  it('tries until the first login, then stops', async () => {
+    const seen: string[] = [];
+    let n = 0;
+    const ssh = async (cmd: string) => (seen.push(cmd), result(++n < 3 ? 255 : 0));
+    const up = await waitForSsh(ssh, {
+      deadline: Date.now() + 5000,
+      pauseMs: 1,
+      gone: () => false,
+    });
+    expect(up).toBe(true);
+    expect(seen).toEqual(['true', 'true', 'true']);
+  });
+  it('gives up when the guest is gone or the deadline passed', async () => {
+    let tries = 0;
+    const ssh = async () => (tries++, result(255));
+    expect(
+      await waitForSsh(ssh, { deadline: Date.now() + 5000, pauseMs: 1, gone: () => tries >= 2 }),
+    ).toBe(false);
+    expect(tries).toBe(2);
+    expect(await waitForSsh(ssh, { deadline: Date.now() - 1, pauseMs: 1, gone: () => false })).toBe(
+      false,
+    );
+    expect(tries).toBe(2);
   });
 });
