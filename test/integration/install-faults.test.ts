@@ -2,9 +2,9 @@
 // an error naming the step, the command, its exit code and output; leave nothing mounted or
 // active; and a plain re-run on the same disks must succeed.
 import { describe, expect, it } from 'vitest';
-import { isRoot, loopProfile } from './helpers/loops.ts';
+import { isRoot } from './helpers/loops.ts';
 import { answerToml, FIXTURE_PASSWORD } from './helpers/answers.ts';
-import { installRig, leftovers, runInstall } from './helpers/install.ts';
+import { installOnRig, installRig, rigLeftovers } from './helpers/install.ts';
 import { realRunner } from '../../lib/exec/runner.ts';
 import type { RecordingRunner } from '../../lib/exec/recording.ts';
 
@@ -81,17 +81,8 @@ describe.skipIf(!isRoot())('a failing command in each phase', () => {
       const disks =
         fs === 'btrfs' ? rig.loops.disks.map((d) => d.name) : [rig.loops.disks[0]?.name as string];
       const answer = answerToml({ filesystem: fs, disks, raid: 'raid1' });
-      const hardware = loopProfile(rig.loops.disks);
-      const devices = rig.loops.disks.map((d) => d.path);
 
-      const failed = await runInstall({
-        answer,
-        hardware,
-        payload: rig.payload.squashfs,
-        ws: rig.ws,
-        shim: rig.shim,
-        inject: fault.inject,
-      });
+      const failed = await installOnRig(rig, answer, rig.payload.squashfs, fault.inject);
       expect(failed.ok).toBe(false);
       expect(failed.failedStep).toMatch(fault.step);
       const error = failed.events.find((e) => e.type === 'error');
@@ -106,18 +97,12 @@ describe.skipIf(!isRoot())('a failing command in each phase', () => {
         ok: false,
       });
       expect(failed.stdout).not.toContain(FIXTURE_PASSWORD);
-      expect(leftovers(rig.ws, rig.shim, devices)).toEqual([]);
+      expect(rigLeftovers(rig)).toEqual([]);
 
-      const retry = await runInstall({
-        answer,
-        hardware,
-        payload: rig.payload.squashfs,
-        ws: rig.ws,
-        shim: rig.shim,
-      });
+      const retry = await installOnRig(rig, answer, rig.payload.squashfs);
       expect(retry.error).toBeUndefined();
       expect(retry.ok).toBe(true);
-      expect(leftovers(rig.ws, rig.shim, devices)).toEqual([]);
+      expect(rigLeftovers(rig)).toEqual([]);
     });
   }
 });

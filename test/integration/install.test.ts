@@ -3,12 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isRoot, loopProfile } from './helpers/loops.ts';
+import { isRoot } from './helpers/loops.ts';
 import { answerToml, FIXTURE_PASSWORD, TEST_SSH_KEY } from './helpers/answers.ts';
 import {
+  installOnRig,
   installRig,
-  leftovers,
-  runInstall,
+  rigLeftovers,
   sh,
   shTry,
   withInstalledRoot,
@@ -24,6 +24,13 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
   const rig = installRig(2);
 
   const names = () => rig.loops.disks.map((d) => d.name);
+
+  /** the install succeeded and left nothing mounted, active or attached */
+  function expectClean(run: InstallRun) {
+    expect(run.error).toBeUndefined();
+    expect(run.ok).toBe(true);
+    expect(rigLeftovers(rig)).toEqual([]);
+  }
 
   function checkProgress(run: InstallRun) {
     const ratios = run.events.flatMap((e) => (e.type === 'progress' ? [e.ratio] : []));
@@ -175,22 +182,8 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
 
   it('ext4 on LVM-thin, one disk (squashfs rig.payload)', async () => {
     const answer = answerToml({ filesystem: 'ext4', disks: [names()[0] as string] });
-    const run = await runInstall({
-      answer,
-      hardware: loopProfile(rig.loops.disks),
-      payload: rig.payload.squashfs,
-      ws: rig.ws,
-      shim: rig.shim,
-    });
-    expect(run.error).toBeUndefined();
-    expect(run.ok).toBe(true);
-    expect(
-      leftovers(
-        rig.ws,
-        rig.shim,
-        rig.loops.disks.map((d) => d.path),
-      ),
-    ).toEqual([]);
+    const run = await installOnRig(rig, answer, rig.payload.squashfs);
+    expectClean(run);
     checkProgress(run);
     checkPartitions(run);
     checkLvSizes(run);
@@ -200,22 +193,8 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
 
   it('xfs on LVM-thin, one disk, over the previous install (tar.zst rig.payload)', async () => {
     const answer = answerToml({ filesystem: 'xfs', disks: [names()[0] as string] });
-    const run = await runInstall({
-      answer,
-      hardware: loopProfile(rig.loops.disks),
-      payload: rig.payload.tarZst,
-      ws: rig.ws,
-      shim: rig.shim,
-    });
-    expect(run.error).toBeUndefined();
-    expect(run.ok).toBe(true);
-    expect(
-      leftovers(
-        rig.ws,
-        rig.shim,
-        rig.loops.disks.map((d) => d.path),
-      ),
-    ).toEqual([]);
+    const run = await installOnRig(rig, answer, rig.payload.tarZst);
+    expectClean(run);
     checkPartitions(run);
     checkLvSizes(run);
     await checkTarget(run, 'xfs');
@@ -241,42 +220,16 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
 
   it('a re-run after a killed installer (target still mounted, VG active) wipes the leftovers and succeeds', async () => {
     const answer = answerToml({ filesystem: 'ext4', disks: [names()[0] as string] });
-    const first = await runInstall({
-      answer,
-      hardware: loopProfile(rig.loops.disks),
-      payload: rig.payload.tarZst,
-      ws: rig.ws,
-      shim: rig.shim,
-    });
+    const first = await installOnRig(rig, answer, rig.payload.tarZst);
     expect(first.ok).toBe(true);
     // what a SIGKILLed install leaves: the VG active, root mounted at the target, /proc bound into it
     await rig.shim.runner().run(['vgchange', '-ay', 'openve']);
     sh('mkdir', ['-p', rig.ws.target]);
     sh('mount', ['/dev/openve/root', rig.ws.target]);
     sh('mount', ['--bind', '/proc', `${rig.ws.target}/proc`]);
-    expect(
-      leftovers(
-        rig.ws,
-        rig.shim,
-        rig.loops.disks.map((d) => d.path),
-      ).length,
-    ).toBeGreaterThan(0);
-    const again = await runInstall({
-      answer,
-      hardware: loopProfile(rig.loops.disks),
-      payload: rig.payload.squashfs,
-      ws: rig.ws,
-      shim: rig.shim,
-    });
-    expect(again.error).toBeUndefined();
-    expect(again.ok).toBe(true);
-    expect(
-      leftovers(
-        rig.ws,
-        rig.shim,
-        rig.loops.disks.map((d) => d.path),
-      ),
-    ).toEqual([]);
+    expect(rigLeftovers(rig).length).toBeGreaterThan(0);
+    const again = await installOnRig(rig, answer, rig.payload.squashfs);
+    expectClean(again);
     const wipe = again.runner.calls.map((c) => c.argv.join(' '));
     expect(wipe).toContain(`umount ${rig.ws.target}/proc`);
     expect(wipe).toContain('vgchange -an openve');
@@ -284,22 +237,8 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
 
   it('btrfs RAID1 on two disks', async () => {
     const answer = answerToml({ filesystem: 'btrfs', disks: names(), raid: 'raid1' });
-    const run = await runInstall({
-      answer,
-      hardware: loopProfile(rig.loops.disks),
-      payload: rig.payload.squashfs,
-      ws: rig.ws,
-      shim: rig.shim,
-    });
-    expect(run.error).toBeUndefined();
-    expect(run.ok).toBe(true);
-    expect(
-      leftovers(
-        rig.ws,
-        rig.shim,
-        rig.loops.disks.map((d) => d.path),
-      ),
-    ).toEqual([]);
+    const run = await installOnRig(rig, answer, rig.payload.squashfs);
+    expectClean(run);
     checkPartitions(run);
     checkBootloaderCalls(run);
     const fs = run.plan.steps.find((s) => s.kind === 'mkfs-btrfs');

@@ -3,7 +3,7 @@
 // with a self-signed certificate pinned from the kernel command line. The live medium, leases
 // and resolv.conf are moved into a temp dir so the host's are never read.
 import { MINIMAL_DHCP_ANSWER } from './helpers/answers.ts';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   existsSync,
   mkdirSync,
@@ -20,6 +20,7 @@ import { run as locateCli } from '../../installer/locate/cli.ts';
 import { realLocateEnv } from '../../installer/locate/env.ts';
 import { locateAnswer } from '../../installer/locate/locate.ts';
 import type { LocatePaths } from '../../installer/locate/paths.ts';
+import { capture } from '../helpers/capture.ts';
 import { selfSignedCert, serve, withBody, type TestServer } from '../helpers/tls.ts';
 
 const runner = realRunner();
@@ -33,23 +34,6 @@ let paths: Partial<LocatePaths>;
 
 function setCmdline(text: string) {
   writeFileSync(paths.cmdline!, text);
-}
-
-async function capture(fn: () => Promise<number>) {
-  let out = '';
-  let err = '';
-  const o = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: await fn(), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
 }
 
 describe.skipIf(!ready)('locate (root: loop device, local https)', () => {

@@ -2,7 +2,7 @@
 // boot equipment kept, and the result boots on SeaBIOS and OVMF, as CD and as a disk, where
 // GRUB itself reports that /openve/answer.toml and /openve/first-boot are on the medium.
 import { MINIMAL_DHCP_ANSWER } from './helpers/answers.ts';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   copyFileSync,
   existsSync,
@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realRunner } from '../../lib/exec/runner.ts';
 import { main } from '../../installer/cli.ts';
+import { capture } from '../helpers/capture.ts';
 import { parseBootSignature } from '../../installer/locate/embed.ts';
 import { parseAnswerUrlFile } from '../../installer/locate/leases.ts';
 
@@ -49,23 +50,9 @@ const HOOK = '#!/bin/sh\necho first-boot ran > /var/log/openve-first-boot.log\n'
 let dir: string;
 let inIso: string;
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+/** `openve-install prepare-iso --in IN ...REST --out OUT`, in-process */
+const prepare = (input: string, out: string, ...rest: string[]) =>
+  capture(() => main(['prepare-iso', '--in', input, ...rest, '--out', out]));
 
 async function xorrisoReport(iso: string): Promise<string> {
   const r = await runner.run([
@@ -119,17 +106,14 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
   it('embeds answer and hook, keeps the volume id and all boot equipment', async () => {
     const out = join(dir, 'out.iso');
     const started = performance.now();
-    const r = await cli([
-      'prepare-iso',
-      '--in',
+    const r = await prepare(
       inIso,
+      out,
       '--answer',
       join(dir, 'answer.toml'),
       '--on-first-boot',
       join(dir, 'first-boot'),
-      '--out',
-      out,
-    ]);
+    );
     const seconds = (performance.now() - started) / 1000;
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -166,7 +150,7 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
     const first = join(dir, 'out.iso');
     const second = join(dir, 'out2.iso');
     const noHook = join(dir, 'nohook.toml');
-    const r = await cli(['prepare-iso', '--in', first, '--answer', noHook, '--out', second]);
+    const r = await prepare(first, second, '--answer', noHook);
     expect(r.code).toBe(0);
     const report = await xorrisoReport(second);
     expect(report).toContain("'answer.toml'");
@@ -176,17 +160,14 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
   it('--answer-url embeds answer-url.txt (read back by locate) and drops an embedded answer.toml', async () => {
     const out = join(dir, 'url.iso');
     const fp = 'ab'.repeat(32);
-    const r = await cli([
-      'prepare-iso',
-      '--in',
+    const r = await prepare(
       await bootable(),
+      out,
       '--answer-url',
       'https://answers.example.test:8443/a',
       '--cert-fingerprint',
       fp,
-      '--out',
-      out,
-    ]);
+    );
     expect(r.err).toBe('');
     expect(r.out).toMatch(/: \/openve\/answer-url\.txt\n/);
     const report = await xorrisoReport(out);
@@ -207,15 +188,7 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
 
   it('refuses an invalid answer and writes nothing', async () => {
     const out = join(dir, 'never.iso');
-    const r = await cli([
-      'prepare-iso',
-      '--in',
-      inIso,
-      '--answer',
-      join(dir, 'bad.toml'),
-      '--out',
-      out,
-    ]);
+    const r = await prepare(inIso, out, '--answer', join(dir, 'bad.toml'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^global\.fqdn: /m);
     expect(r.err).toMatch(/bad\.toml is not a valid answer file; .*never\.iso was not written/);
@@ -226,87 +199,52 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
   it('refuses a hook the answer does not ask for, a from-iso answer without hook, a non-ISO input, and --out = --in', async () => {
     const out = join(dir, 'never.iso');
     const noHook = join(dir, 'nohook.toml');
-    let r = await cli([
-      'prepare-iso',
-      '--in',
+    let r = await prepare(
       inIso,
+      out,
       '--answer',
       noHook,
       '--on-first-boot',
       join(dir, 'first-boot'),
-      '--out',
-      out,
-    ]);
+    );
     expect(r.err).toMatch(
       /^--on-first-boot: the answer file must contain \[first-boot\] source = "from-iso"/m,
     );
-    r = await cli([
-      'prepare-iso',
-      '--in',
-      inIso,
-      '--answer',
-      join(dir, 'answer.toml'),
-      '--out',
-      out,
-    ]);
+    r = await prepare(inIso, out, '--answer', join(dir, 'answer.toml'));
     expect(r.err).toMatch(
       /^first-boot\.source: "from-iso" needs the hook on the ISO: add --on-first-boot SCRIPT$/m,
     );
     writeFileSync(join(dir, 'noshebang'), 'echo hi\n');
-    r = await cli([
-      'prepare-iso',
-      '--in',
+    r = await prepare(
       inIso,
+      out,
       '--answer',
       join(dir, 'answer.toml'),
       '--on-first-boot',
       join(dir, 'noshebang'),
-      '--out',
-      out,
-    ]);
+    );
     expect(r.err).toMatch(/must start with an interpreter line such as #!\/bin\/sh/);
-    r = await cli([
-      'prepare-iso',
-      '--in',
-      join(dir, 'answer.toml'),
-      '--answer',
-      noHook,
-      '--out',
-      out,
-    ]);
+    r = await prepare(join(dir, 'answer.toml'), out, '--answer', noHook);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^--in: .*answer\.toml is not an ISO 9660 image/m);
-    r = await cli(['prepare-iso', '--in', inIso, '--answer', noHook, '--out', inIso]);
+    r = await prepare(inIso, inIso, '--answer', noHook);
     expect(r.err).toMatch(/^--out: must differ from --in/m);
-    r = await cli(['prepare-iso', '--answer', noHook]);
+    r = await capture(() => main(['prepare-iso', '--answer', noHook]));
     expect(r.err).toMatch(
       /^--in: required \(usage: prepare-iso --in ISO \(--answer A \| --answer-url URL .*\)\n--out: required/,
     );
-    r = await cli([
-      'prepare-iso',
-      '--in',
-      inIso,
-      '--answer',
-      noHook,
-      '--answer-url',
-      'https://h/a',
-      '--out',
-      out,
-    ]);
+    r = await prepare(inIso, out, '--answer', noHook, '--answer-url', 'https://h/a');
     expect(r.err).toBe('--answer-url: give either --answer or --answer-url, not both\n');
-    r = await cli([
-      'prepare-iso',
-      '--in',
+    r = await prepare(
       inIso,
+      out,
       '--answer-url',
       'http://h/a',
       '--cert-fingerprint',
       'ab'.repeat(32),
-      '--out',
-      out,
-    ]);
+    );
     expect(r.err).toBe('--cert-fingerprint: a certificate fingerprint needs an https:// URL\n');
-    r = await cli(['prepare-iso', '--in', inIso, '--answer-url', 'ftp://h/a', '--out', out]);
+    r = await prepare(inIso, out, '--answer-url', 'ftp://h/a');
     expect(r.err).toBe('--answer-url: expected an http:// or https:// URL, got "ftp://h/a"\n');
     expect(existsSync(out)).toBe(false);
   });
@@ -316,17 +254,14 @@ describe.skipIf(!ready)('prepare-iso (root, xorriso, grub-mkrescue)', () => {
   async function bootable(): Promise<string> {
     if (!prepared) {
       const out = join(dir, 'boot.iso');
-      const r = await cli([
-        'prepare-iso',
-        '--in',
+      const r = await prepare(
         inIso,
+        out,
         '--answer',
         join(dir, 'answer.toml'),
         '--on-first-boot',
         join(dir, 'first-boot'),
-        '--out',
-        out,
-      ]);
+      );
       expect(r.code).toBe(0);
       prepared = out;
     }

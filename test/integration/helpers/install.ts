@@ -10,6 +10,7 @@ import type { Plan } from '../../../contracts/plan/types.ts';
 import type { RecordingRunner } from '../../../lib/exec/recording.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { hostShim, type HostShim } from './host-runner.ts';
+import { loopProfile } from './loops.ts';
 import { createLoopDisks, type LoopSet } from './loops.ts';
 import { clearStaleRigs } from './stale.ts';
 import { ensureTestPayload, type TestPayload } from './payload.ts';
@@ -199,4 +200,30 @@ export function installRig(disks = 2): InstallRig {
     if (errors.length > 0) throw errors[0];
   });
   return rig;
+}
+
+/** runInstall on the rig's loop disks (hardware = those disks), workspace and shim */
+export function installOnRig(
+  rig: InstallRig,
+  answer: string,
+  payload: string,
+  inject?: (r: RecordingRunner) => void,
+): Promise<InstallRun> {
+  return runInstall({
+    answer,
+    hardware: loopProfile(rig.loops.disks),
+    payload,
+    ws: rig.ws,
+    shim: rig.shim,
+    ...(inject ? { inject } : {}),
+  });
+}
+
+/** what an install left on the rig's disks, mounts and host (leftovers over every loop disk) */
+export function rigLeftovers(rig: InstallRig): string[] {
+  return leftovers(
+    rig.ws,
+    rig.shim,
+    rig.loops.disks.map((d) => d.path),
+  );
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../../installer/cli.ts';
+import { capture } from '../../helpers/capture.ts';
 import { parseAnswers } from '../../../installer/answers/parse.ts';
 import { serializeAnswers, redactAnswerText } from '../../../installer/answers/serialize.ts';
 
@@ -14,23 +15,7 @@ const PASSWORD = 'passw0rd-fixture';
 const example = readFileSync(path.join(root, 'examples/answer.toml'), 'utf8');
 const dir = mkdtempSync(path.join(tmpdir(), 'openve-validate-'));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = (...argv: string[]) => capture(() => main(argv));
 
 function file(name: string, text: string): string {
   const p = path.join(dir, name);

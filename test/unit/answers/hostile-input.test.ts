@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main, MAX_PRINTED_ISSUES } from '../../../installer/cli.ts';
+import { capture } from '../../helpers/capture.ts';
 import {
   decodeAnswerBytes,
   firstInvalidUtf8,
@@ -38,19 +39,7 @@ const userError = (f: () => unknown): string[] => {
   throw new Error('no UserError');
 };
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(
-    (chunk: string | Uint8Array) => ((out += String(chunk)), true),
-  );
-  vi.spyOn(process.stderr, 'write').mockImplementation(
-    (chunk: string | Uint8Array) => ((err += String(chunk)), true),
-  );
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
+const run = (...argv: string[]) => capture(() => main(argv));
 afterEach(() => vi.restoreAllMocks());
 
 describe('UTF-8', () => {

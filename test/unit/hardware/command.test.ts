@@ -2,40 +2,30 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../../installer/commands/detect.ts';
+import { capture } from '../../helpers/capture.ts';
 import { UserError } from '../../../lib/errors.ts';
 import { checkHardwareProfile } from '../../../contracts/hardware/schema.ts';
 
 const fixture = (f: string) => join(import.meta.dirname, '../../fixtures/hardware', f);
 
-async function capture(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await run(args), out };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const detect = (args: string[]) => capture(() => run(args));
 
 afterEach(() => vi.restoreAllMocks());
 
 describe('openve-install detect', () => {
   it('--json on this machine prints a profile that validates', async () => {
-    const { code, out } = await capture(['--json']);
+    const { code, out } = await detect(['--json']);
     expect(code).toBe(0);
     expect(checkHardwareProfile(JSON.parse(out)).ok).toBe(true);
   });
 
   it('--json --hardware FILE prints the recorded profile exactly', async () => {
-    const { out } = await capture(['--json', '--hardware', fixture('qemu-virtio.json')]);
+    const { out } = await detect(['--json', '--hardware', fixture('qemu-virtio.json')]);
     expect(JSON.parse(out)).toEqual(JSON.parse(readFileSync(fixture('qemu-virtio.json'), 'utf8')));
   });
 
   it('summarises a machine without VT-x with a warning line', async () => {
-    const { out } = await capture(['--hardware', fixture('no-vtx.json')]);
+    const { out } = await detect(['--hardware', fixture('no-vtx.json')]);
     expect(out).toContain('Intel(R) Atom(TM) CPU D525');
     expect(out).toMatch(
       /^WARNING {3}KVM virtual machines will not run: the CPU has no VT-x\/AMD-V/m,
@@ -48,7 +38,7 @@ describe('openve-install detect', () => {
   });
 
   it('marks every non-target in the ten-disk server and shows NICs without link', async () => {
-    const { out } = await capture(['--hardware', fixture('ten-disks.json')]);
+    const { out } = await detect(['--hardware', fixture('ten-disks.json')]);
     expect(out.match(/ target$/gm)).toHaveLength(10);
     expect(out).toMatch(/loop0 .*not a target: loop device/);
     expect(out).toMatch(/sr0 .*not a target: boot medium/);
