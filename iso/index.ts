@@ -3,3 +3,4 @@ export { DEFAULT_CACHE_DIR, REPO_ROOT, isMeasurementArg } from './recipe/recipe.
 export { liveBase, targetBase, type StageContext } from './recipe/stages.ts';
 export { assemble } from './recipe/assemble.ts';
 export { progressView } from './recipe/progress.ts';
+export { prepareIso, type AnswerCheck, type PrepareOptions } from './prepare/prepare-iso.ts';

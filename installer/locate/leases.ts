@@ -89,10 +89,7 @@ export function parseResolvSearch(text: string): string[] {
   return out;
 }
 
-/** Pure: the answer-url.txt prepare-iso writes (read back by parseAnswerUrlFile). */
-export function renderAnswerUrlFile(url: string, fingerprint?: string): string {
-  return `# written by openve-install prepare-iso: the answer is fetched from this URL\nurl=${url}\n${fingerprint ? `fingerprint=${normalizeFingerprint(fingerprint)}\n` : ''}`;
-}
+export { renderAnswerUrlFile } from '../../contracts/medium.ts';
 
 /**
  * answer-url.txt on the ISO: the URL on its own line, optionally a `fingerprint=<sha256>` line

@@ -1,14 +1,16 @@
-// Where the live ISO looks for an answer. These paths are the contract with the ISO recipe (iso/)
-// and with `prepare-iso`, which writes the same files into an existing ISO.
+// Where the live ISO looks for an answer. The names on the medium are the contract with the ISO
+// recipe and `prepare-iso` (iso/), which writes the same files into an existing ISO.
 
 /** where live-boot mounts the boot medium */
 export const LIVE_MEDIUM = '/run/live/medium';
-/** directory on the ISO (ISO path `/openve`) holding the embedded answer, URL and hook */
-export const ISO_OPENVE_DIR = 'openve';
-/** file names inside that directory (the same names are used on an OPENVE-AIS partition) */
-export const ANSWER_FILE_NAME = 'answer.toml';
-export const ANSWER_URL_FILE_NAME = 'answer-url.txt';
-export const FIRST_BOOT_FILE_NAME = 'first-boot';
+/** the directory and file names on the medium: contracts/medium.ts (prepare-iso writes them) */
+import {
+  ANSWER_FILE_NAME,
+  ANSWER_URL_FILE_NAME,
+  FIRST_BOOT_FILE_NAME,
+  ISO_OPENVE_DIR,
+} from '../../contracts/medium.ts';
+export { ANSWER_FILE_NAME, ANSWER_URL_FILE_NAME, FIRST_BOOT_FILE_NAME, ISO_OPENVE_DIR };
 
 export const ISO_ANSWER_PATH = `${LIVE_MEDIUM}/${ISO_OPENVE_DIR}/${ANSWER_FILE_NAME}`;
 export const ISO_ANSWER_URL_PATH = `${LIVE_MEDIUM}/${ISO_OPENVE_DIR}/${ANSWER_URL_FILE_NAME}`;

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { realRunner } from '../../lib/exec/runner.ts';
 import { main } from '../../installer/cli.ts';
 import { capture } from '../helpers/capture.ts';
-import { parseBootSignature } from '../../installer/locate/embed.ts';
+import { parseBootSignature } from '../../iso/prepare/embed.ts';
 import { parseAnswerUrlFile } from '../../installer/locate/leases.ts';
 
 const runner = realRunner();

@@ -5,7 +5,7 @@ import {
   parseBootSignature,
   parseLsl,
   parseVolumeId,
-} from '../../../installer/locate/embed.ts';
+} from '../../../iso/prepare/embed.ts';
 
 // `xorriso -indev X -pvd_info -report_el_torito plain -report_system_area plain -lsl /openve` on a grub-mkrescue ISO
 const REPORT = `Volume Id    : OPENVE

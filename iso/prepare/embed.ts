@@ -8,7 +8,7 @@ import {
   ANSWER_URL_FILE_NAME,
   FIRST_BOOT_FILE_NAME,
   ISO_OPENVE_DIR,
-} from './paths.ts';
+} from '../../contracts/medium.ts';
 
 export const ISO_ANSWER = `/${ISO_OPENVE_DIR}/${ANSWER_FILE_NAME}`;
 export const ISO_ANSWER_URL = `/${ISO_OPENVE_DIR}/${ANSWER_URL_FILE_NAME}`;
