@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ApiFailure, Client } from './client.ts';
 import { table } from './format.ts';
 import { consoleSession } from './console.ts';
+import { storageCommand, StorageUsage } from './storage.ts';
 
 export interface Io {
   out(text: string): void;
@@ -20,6 +21,8 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
        | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...] | console ID (serial; Ctrl-] leaves)
   ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
        | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
+  storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
+       | download STORAGE NAME --content iso|vztmpl [--output FILE]
   task list | task show ID
   token list | token create [--comment C] | token revoke ID
   --no-wait  return the task id instead of waiting for the task`;
@@ -50,6 +53,10 @@ const OPTIONS = {
   timeout: { type: 'string' },
   privileged: { type: 'boolean' },
   comment: { type: 'string' },
+  content: { type: 'string' },
+  filename: { type: 'string' },
+  sha256: { type: 'string' },
+  output: { type: 'string' },
 } as const;
 
 type Values = ReturnType<
@@ -152,6 +159,7 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
         ? JSON.stringify(data, null, 2) + '\n'
         : table(data as Record<string, unknown>[], columns),
     );
+  if (group === 'storage') return storageCommand(c, v, pos, node ?? '', io);
   const kind = group === 'vm' ? 'vms' : 'cts';
   const base = `/api/v1/nodes/${node}/${kind}`;
   if (group === 'vm' || group === 'ct') {
@@ -328,7 +336,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
     return await run(client, values, positionals, rest, io);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof StorageUsage) {
       io.err(`${e.message}\n`);
       return 2;
     }

@@ -21,6 +21,7 @@ import { TicketStore } from './consoles.ts';
 import { ensureStateDirs, statePaths } from './state.ts';
 import { TaskManager } from './tasks.ts';
 import { ensureCertificate } from './tls.ts';
+import { StorageController } from './storage/storage.ts';
 
 export const VERSION = '0.1.0';
 
@@ -33,6 +34,8 @@ export interface ManagerOptions {
   log(line: string): void;
   runner?: CommandRunner;
   checkPassword?: PasswordCheck;
+  /** the largest ISO / template upload, bytes (default 64 GiB) */
+  uploadLimit?: number;
   /** false: no event children, no initial engine read (API tests) */
   engines?: boolean;
 }
@@ -80,6 +83,7 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     vms: new VmController({ store, libvirt, tasks, hub, runner, facts }),
     cts: new CtController({ store, lxc, tasks, hub, runner, facts, tmpDir: paths.tmp }),
     tasks,
+    storage: new StorageController({ runner, facts, uploadLimit: o.uploadLimit ?? 64 * 1024 ** 3 }),
     hub,
     tokens,
     tickets: new TicketStore(),

@@ -6,6 +6,7 @@ import type { Services } from './services.ts';
 import { ApiError, notFound } from './errors.ts';
 import { route, type Route } from './route.ts';
 import { memoByKey } from '../cache.ts';
+import { storageRoutes } from './storageRoutes.ts';
 
 const id = z.coerce
   .number({ error: 'must be a guest id' })
@@ -297,6 +298,8 @@ export function routes(s: Services): Route[] {
         { status: 202, data: { task: s.cts.delete(params.id, query.confirm, principal.user).id } }
       ),
     }),
+
+    ...storageRoutes(s, node, API),
 
     // tasks
     route({
