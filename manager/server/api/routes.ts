@@ -7,6 +7,7 @@ import { ApiError, notFound } from './errors.ts';
 import { route, type Route } from './route.ts';
 import { memoByKey } from '../cache.ts';
 import { storageRoutes } from './storageRoutes.ts';
+import { metricsRoutes } from './metricsRoutes.ts';
 
 const id = z.coerce
   .number({ error: 'must be a guest id' })
@@ -300,6 +301,7 @@ export function routes(s: Services): Route[] {
     }),
 
     ...storageRoutes(s, node, API),
+    ...metricsRoutes(s, node, API),
 
     // tasks
     route({

@@ -10,6 +10,7 @@ import type { TaskManager } from '../tasks.ts';
 import type { CtController } from '../guests/cts.ts';
 import type { VmController } from '../guests/vms.ts';
 import type { StorageController } from '../storage/storage.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 export interface Services {
   version: string;
@@ -18,6 +19,7 @@ export interface Services {
   cts: CtController;
   tasks: TaskManager;
   storage: StorageController;
+  metrics: Metrics;
   hub: EventHub;
   tokens: TokenStore;
   /** one-time console tickets (VNC) */
