@@ -20,7 +20,8 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
        [--firmware bios|uefi] [--boot cdrom,disk] [--id N] | start|stop|shutdown|reboot ID [--timeout S]
        | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...] | console ID (serial; Ctrl-] leaves)
   ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
-       | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
+       [--password-stdin] [--ssh-key FILE]... | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
+       | console ID (tty 0; Ctrl-] leaves)
   storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
        | download STORAGE NAME --content iso|vztmpl [--output FILE]
   task list | task show ID
@@ -57,6 +58,8 @@ const OPTIONS = {
   filename: { type: 'string' },
   sha256: { type: 'string' },
   output: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  'ssh-key': { type: 'string', multiple: true },
 } as const;
 
 type Values = ReturnType<
@@ -96,6 +99,13 @@ function ctBody(v: Values): Record<string, unknown> {
   if (v.memory) body.memory = num(v.memory);
   if (v.cores) body.cores = num(v.cores);
   if (v.privileged) body.unprivileged = false;
+  if (v['ssh-key'])
+    body.sshKeys = v['ssh-key'].flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#')),
+    );
   if (v.net?.includes('none')) body.nics = [];
   else if (v.net)
     body.nics = v.net.map((n, i) => {
@@ -143,6 +153,12 @@ async function follow(
   }
 }
 
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text;
+}
+
 function guestId(pos: string[], what: string): string {
   const id = pos[2];
   if (!id || !/^\d+$/.test(id))
@@ -172,13 +188,13 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
             : ['id', 'name', 'state', 'memory', 'cores', 'unprivileged'],
         );
         return 0;
-      case 'create':
-        return follow(
-          c,
-          await c.request('POST', base, group === 'vm' ? vmBody(v) : ctBody(v)),
-          v,
-          io,
-        );
+      case 'create': {
+        const body = group === 'vm' ? vmBody(v) : ctBody(v);
+        // the root password only from stdin, never from argv (visible in ps)
+        if (group === 'ct' && v['password-stdin'])
+          body.password = (await readStdin()).replace(/\r?\n$/, '');
+        return follow(c, await c.request('POST', base, body), v, io);
+      }
       case 'start':
       case 'stop':
       case 'shutdown':
@@ -212,8 +228,8 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
         return 0;
       }
       case 'console': {
-        if (group !== 'vm') break;
-        return consoleSession(c.socket(`${base}/${guestId(pos, group)}/serial`), io);
+        const tail = group === 'vm' ? 'serial' : 'console';
+        return consoleSession(c.socket(`${base}/${guestId(pos, group)}/${tail}`), io);
       }
       case 'exec': {
         if (group !== 'ct') break;

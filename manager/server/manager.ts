@@ -109,7 +109,7 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     version: VERSION,
     facts,
     vms: new VmController({ store, libvirt, tasks, hub, runner, facts }),
-    cts: new CtController({ store, lxc, tasks, hub, runner, facts, tmpDir: paths.tmp }),
+    cts: new CtController({ store, lxc, tasks, hub, runner, facts, tmpDir: paths.tmp, log: o.log }),
     tasks,
     metrics,
     storage: new StorageController({ runner, facts, uploadLimit: o.uploadLimit ?? 64 * 1024 ** 3 }),

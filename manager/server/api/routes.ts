@@ -1,6 +1,6 @@
 // The route table of /api/v1: one block per resource (nodes, vms, cts, tasks, access).
 import { z } from 'zod';
-import { CtConfigSchema, VmConfigSchema } from '../../../contracts/manager/guest.ts';
+import { CtCreateSchema, VmConfigSchema } from '../../../contracts/manager/guest.ts';
 import { nodeStatus } from '../node.ts';
 import type { Services } from './services.ts';
 import { ApiError, notFound } from './errors.ts';
@@ -240,7 +240,7 @@ export function routes(s: Services): Route[] {
       summary: 'create a container (task)',
       params: NodeParams,
       body: z.unknown(),
-      bodyDoc: CtConfigSchema,
+      bodyDoc: CtCreateSchema,
       handler: ({ params, body, principal }) => {
         node(params.node);
         const { id: ctid, task } = s.cts.create(body, principal.user);
@@ -273,6 +273,16 @@ export function routes(s: Services): Route[] {
           data: { task: s.cts.action(params.id, params.action, principal.user, body).id },
         }
       ),
+    }),
+    route({
+      method: 'GET',
+      url: `${API}/nodes/:node/cts/:id/console`,
+      tag: 'cts',
+      summary: 'WebSocket: the console (tty 0) of a running container (binary frames both ways)',
+      params: GuestParams,
+      websocket: true,
+      terminal: ({ params }) => (node(params.node), s.cts.console(params.id)),
+      handler: () => ({ data: null }),
     }),
     route({
       method: 'POST',
