@@ -185,6 +185,17 @@ export const CtConfigSchema = z.strictObject({
   onboot: z.boolean().default(false),
 });
 export type CtConfigInput = z.input<typeof CtConfigSchema>;
+
+/** the root password at creation: hashed by the manager before use, never stored in clear nor returned */
+export const CtPasswordSchema = z
+  .string({ error: typeError('must be a string') })
+  .min(8, 'must be at least 8 characters')
+  .max(256, 'must be at most 256 characters')
+  .regex(/^[^\n\r\0]*$/, 'must be one line');
+
+/** what POST /nodes/{node}/cts takes: the config plus the root password */
+export const CtCreateSchema = CtConfigSchema.extend({ password: CtPasswordSchema.optional() });
+export type CtCreateInput = z.input<typeof CtCreateSchema>;
 export type CtConfig = z.infer<typeof CtConfigSchema> & { id: number };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ApiFailure, Client } from './client.ts';
 import { table } from './format.ts';
 import { consoleSession } from './console.ts';
+import { storageCommand, StorageUsage } from './storage.ts';
 
 export interface Io {
   out(text: string): void;
@@ -19,7 +20,10 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
        [--firmware bios|uefi] [--boot cdrom,disk] [--id N] | start|stop|shutdown|reboot ID [--timeout S]
        | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...] | console ID (serial; Ctrl-] leaves)
   ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
-       | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
+       [--password-stdin] [--ssh-key FILE]... | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
+       | console ID (tty 0; Ctrl-] leaves)
+  storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
+       | download STORAGE NAME --content iso|vztmpl [--output FILE]
   task list | task show ID
   token list | token create [--comment C] | token revoke ID
   --no-wait  return the task id instead of waiting for the task`;
@@ -50,6 +54,12 @@ const OPTIONS = {
   timeout: { type: 'string' },
   privileged: { type: 'boolean' },
   comment: { type: 'string' },
+  content: { type: 'string' },
+  filename: { type: 'string' },
+  sha256: { type: 'string' },
+  output: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  'ssh-key': { type: 'string', multiple: true },
 } as const;
 
 type Values = ReturnType<
@@ -89,6 +99,13 @@ function ctBody(v: Values): Record<string, unknown> {
   if (v.memory) body.memory = num(v.memory);
   if (v.cores) body.cores = num(v.cores);
   if (v.privileged) body.unprivileged = false;
+  if (v['ssh-key'])
+    body.sshKeys = v['ssh-key'].flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#')),
+    );
   if (v.net?.includes('none')) body.nics = [];
   else if (v.net)
     body.nics = v.net.map((n, i) => {
@@ -136,6 +153,12 @@ async function follow(
   }
 }
 
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text;
+}
+
 function guestId(pos: string[], what: string): string {
   const id = pos[2];
   if (!id || !/^\d+$/.test(id))
@@ -152,6 +175,7 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
         ? JSON.stringify(data, null, 2) + '\n'
         : table(data as Record<string, unknown>[], columns),
     );
+  if (group === 'storage') return storageCommand(c, v, pos, node ?? '', io);
   const kind = group === 'vm' ? 'vms' : 'cts';
   const base = `/api/v1/nodes/${node}/${kind}`;
   if (group === 'vm' || group === 'ct') {
@@ -164,13 +188,13 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
             : ['id', 'name', 'state', 'memory', 'cores', 'unprivileged'],
         );
         return 0;
-      case 'create':
-        return follow(
-          c,
-          await c.request('POST', base, group === 'vm' ? vmBody(v) : ctBody(v)),
-          v,
-          io,
-        );
+      case 'create': {
+        const body = group === 'vm' ? vmBody(v) : ctBody(v);
+        // the root password only from stdin, never from argv (visible in ps)
+        if (group === 'ct' && v['password-stdin'])
+          body.password = (await readStdin()).replace(/\r?\n$/, '');
+        return follow(c, await c.request('POST', base, body), v, io);
+      }
       case 'start':
       case 'stop':
       case 'shutdown':
@@ -204,8 +228,8 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
         return 0;
       }
       case 'console': {
-        if (group !== 'vm') break;
-        return consoleSession(c.socket(`${base}/${guestId(pos, group)}/serial`), io);
+        const tail = group === 'vm' ? 'serial' : 'console';
+        return consoleSession(c.socket(`${base}/${guestId(pos, group)}/${tail}`), io);
       }
       case 'exec': {
         if (group !== 'ct') break;
@@ -328,7 +352,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
     return await run(client, values, positionals, rest, io);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof StorageUsage) {
       io.err(`${e.message}\n`);
       return 2;
     }

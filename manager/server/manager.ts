@@ -21,6 +21,8 @@ import { TicketStore } from './consoles.ts';
 import { ensureStateDirs, statePaths } from './state.ts';
 import { TaskManager } from './tasks.ts';
 import { ensureCertificate } from './tls.ts';
+import { StorageController } from './storage/storage.ts';
+import { Metrics } from './metrics/metrics.ts';
 
 export const VERSION = '0.1.0';
 
@@ -33,6 +35,10 @@ export interface ManagerOptions {
   log(line: string): void;
   runner?: CommandRunner;
   checkPassword?: PasswordCheck;
+  /** the largest ISO / template upload, bytes (default 64 GiB) */
+  uploadLimit?: number;
+  /** the usage sampler's period (default 10 s) */
+  metricsIntervalMs?: number;
   /** false: no event children, no initial engine read (API tests) */
   engines?: boolean;
 }
@@ -72,14 +78,41 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
   });
   const store = new GuestStore(paths.guests);
   const tasks = new TaskManager(paths.tasks, facts().name, hub);
+  const metrics = new Metrics({
+    dir: paths.metrics,
+    runner,
+    libvirtUri: o.libvirtUri,
+    cgroup: facts().cgroup,
+    log: o.log,
+    guests: () =>
+      store.list().map((r) =>
+        r.kind === 'vm'
+          ? {
+              kind: 'vm' as const,
+              id: r.config.id,
+              memory: r.config.memory,
+              cpus: r.config.vcpus,
+              running: libvirt.state(`vm-${r.config.id}`) === 'running',
+            }
+          : {
+              kind: 'ct' as const,
+              id: r.config.id,
+              memory: r.config.memory,
+              cpus: r.config.cores ?? os.cpus().length,
+              running: lxc.state(`ct-${r.config.id}`) === 'RUNNING',
+            },
+      ),
+  });
   const tokens = new TokenStore(paths.tokens);
   const rootToken = tokens.ensureRootToken(paths.rootToken);
   const services: Services = {
     version: VERSION,
     facts,
     vms: new VmController({ store, libvirt, tasks, hub, runner, facts }),
-    cts: new CtController({ store, lxc, tasks, hub, runner, facts, tmpDir: paths.tmp }),
+    cts: new CtController({ store, lxc, tasks, hub, runner, facts, tmpDir: paths.tmp, log: o.log }),
     tasks,
+    metrics,
+    storage: new StorageController({ runner, facts, uploadLimit: o.uploadLimit ?? 64 * 1024 ** 3 }),
     hub,
     tokens,
     tickets: new TicketStore(),
@@ -97,6 +130,7 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     ]);
     libvirt.watch(o.log);
     lxc.watch(o.log);
+    metrics.start(o.metricsIntervalMs);
   }
   const tls = await ensureCertificate(runner, paths.tls, os.hostname());
   const { app } = await buildApp(services, { https: { key: tls.key, cert: tls.cert } });
@@ -113,6 +147,7 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     async close() {
       libvirt.stop();
       lxc.stop();
+      metrics.stop();
       await app.close();
     },
   };

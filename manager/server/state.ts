@@ -17,6 +17,8 @@ export interface StatePaths {
   storage: string;
   lxc: string;
   tmp: string;
+  /** usage graphs (metrics/metrics.ts) */
+  metrics: string;
 }
 
 export function statePaths(root: string): StatePaths {
@@ -34,6 +36,7 @@ export function statePaths(root: string): StatePaths {
     storage: path.join(abs, 'storage'),
     lxc: path.join(abs, 'lxc'),
     tmp: path.join(abs, 'tmp'),
+    metrics: path.join(abs, 'metrics'),
   };
 }
 
@@ -42,7 +45,7 @@ export function ensureStateDirs(p: StatePaths): void {
   // QEMU runs as libvirt-qemu: it must traverse the root to reach disk images and ISOs; the
   // private parts (tokens, tasks, tls, guests) stay 0700/0600
   chmodSync(p.root, 0o711);
-  for (const d of [p.guests, p.tasks, p.tls, p.lxc, p.tmp]) {
+  for (const d of [p.guests, p.tasks, p.tls, p.lxc, p.tmp, p.metrics]) {
     mkdirSync(d, { recursive: true, mode: 0o700 });
     chmodSync(d, 0o700);
   }

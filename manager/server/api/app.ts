@@ -79,6 +79,10 @@ export async function buildApp(
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
   await app.register(websocket, { options: { maxPayload: 1 << 16 } });
+  // uploads (ISO images, templates): the body reaches the handler as a stream, never buffered
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) =>
+    done(null, payload),
+  );
   app.decorateRequest('principal', null);
   app.decorateRequest('ticket', null);
 
@@ -231,6 +235,7 @@ export async function buildApp(
           request: req,
           reply,
         });
+        if (out.sent) return reply;
         reply.code(out.status ?? 200);
         if (out.json !== undefined)
           return reply.type('application/json; charset=utf-8').send(out.json);

@@ -27,6 +27,8 @@ export interface HandlerResult {
   data?: unknown;
   /** the whole answer already serialized (`{"data":...}`), for cached hot lists */
   json?: string;
+  /** the handler sent the answer itself on `reply` (a file stream) */
+  sent?: boolean;
 }
 
 export interface Route {

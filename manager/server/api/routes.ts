@@ -1,11 +1,13 @@
 // The route table of /api/v1: one block per resource (nodes, vms, cts, tasks, access).
 import { z } from 'zod';
-import { CtConfigSchema, VmConfigSchema } from '../../../contracts/manager/guest.ts';
+import { CtCreateSchema, VmConfigSchema } from '../../../contracts/manager/guest.ts';
 import { nodeStatus } from '../node.ts';
 import type { Services } from './services.ts';
 import { ApiError, notFound } from './errors.ts';
 import { route, type Route } from './route.ts';
 import { memoByKey } from '../cache.ts';
+import { storageRoutes } from './storageRoutes.ts';
+import { metricsRoutes } from './metricsRoutes.ts';
 
 const id = z.coerce
   .number({ error: 'must be a guest id' })
@@ -238,7 +240,7 @@ export function routes(s: Services): Route[] {
       summary: 'create a container (task)',
       params: NodeParams,
       body: z.unknown(),
-      bodyDoc: CtConfigSchema,
+      bodyDoc: CtCreateSchema,
       handler: ({ params, body, principal }) => {
         node(params.node);
         const { id: ctid, task } = s.cts.create(body, principal.user);
@@ -273,6 +275,16 @@ export function routes(s: Services): Route[] {
       ),
     }),
     route({
+      method: 'GET',
+      url: `${API}/nodes/:node/cts/:id/console`,
+      tag: 'cts',
+      summary: 'WebSocket: the console (tty 0) of a running container (binary frames both ways)',
+      params: GuestParams,
+      websocket: true,
+      terminal: ({ params }) => (node(params.node), s.cts.console(params.id)),
+      handler: () => ({ data: null }),
+    }),
+    route({
       method: 'POST',
       url: `${API}/nodes/:node/cts/:id/exec`,
       tag: 'cts',
@@ -297,6 +309,9 @@ export function routes(s: Services): Route[] {
         { status: 202, data: { task: s.cts.delete(params.id, query.confirm, principal.user).id } }
       ),
     }),
+
+    ...storageRoutes(s, node, API),
+    ...metricsRoutes(s, node, API),
 
     // tasks
     route({

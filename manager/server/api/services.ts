@@ -9,6 +9,8 @@ import type { EventHub } from '../events.ts';
 import type { TaskManager } from '../tasks.ts';
 import type { CtController } from '../guests/cts.ts';
 import type { VmController } from '../guests/vms.ts';
+import type { StorageController } from '../storage/storage.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 export interface Services {
   version: string;
@@ -16,6 +18,8 @@ export interface Services {
   vms: VmController;
   cts: CtController;
   tasks: TaskManager;
+  storage: StorageController;
+  metrics: Metrics;
   hub: EventHub;
   tokens: TokenStore;
   /** one-time console tickets (VNC) */

@@ -5,6 +5,8 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandRunner, CommandResult } from '../../../lib/exec/index.ts';
 import { watchLines, type Watcher } from './watch.ts';
+import { doubleEscape, spawnTerminal } from './interactive.ts';
+import type { TerminalStream } from '../consoles.ts';
 import { VersionedMap } from '../cache.ts';
 
 export type CtState =
@@ -139,5 +141,17 @@ export class Lxc {
       ['lxc-attach', '-P', this.lxcPath, '-n', name, '--clear-env', '--', ...argv],
       { timeoutMs, reject: false },
     );
+  }
+
+  /**
+   * The container's console (/dev/console, tty 0) as a terminal stream. `lxc-console` runs with
+   * pipes, no tty of its own: LXC hands it the console pty's master over its command socket, so
+   * the container side is a real terminal; a user's Ctrl-a is doubled past its escape key.
+   */
+  console(name: string, log?: (l: string) => void): TerminalStream {
+    return spawnTerminal(['lxc-console', '-P', this.lxcPath, '-n', name, '-t', '0'], {
+      mapInput: (d) => doubleEscape(d),
+      log,
+    });
   }
 }

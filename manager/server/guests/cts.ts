@@ -3,7 +3,10 @@
 import path from 'node:path';
 import type { CommandRunner, CommandResult } from '../../../lib/exec/index.ts';
 import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
-import { parseCtConfig } from '../../../contracts/manager/guest.ts';
+import { CtPasswordSchema, parseCtConfig } from '../../../contracts/manager/guest.ts';
+import { zodIssues } from '../../../contracts/manager/issues.ts';
+import { hashPassword } from '../../../installer/index.ts';
+import { shadowWithRootHash, updateInRootfs, withKeys } from './credentials.ts';
 import { ctName, IDMAP, lxcConfig, lxcOverrides } from '../config/lxcConfig.ts';
 import { ctRootfsVolume, ctVolumePlan } from '../config/volumes.ts';
 import type { Lxc } from '../engines/lxc.ts';
@@ -13,6 +16,22 @@ import { writeFileAtomic } from '../state.ts';
 import { badRequest, conflict, notFound } from '../api/errors.ts';
 import type { GuestStore } from './store.ts';
 import { randomMac } from './vms.ts';
+import type { TerminalStream } from '../consoles.ts';
+
+/** the create body without its password (which travels only in the request), and the password checked */
+function splitPassword(input: unknown): {
+  rest: unknown;
+  password?: string;
+  issues: { path: string; message: string }[];
+} {
+  if (typeof input !== 'object' || input === null || !('password' in input))
+    return { rest: input, issues: [] };
+  const { password, ...rest } = input as Record<string, unknown>;
+  const r = CtPasswordSchema.safeParse(password);
+  if (!r.success)
+    return { rest, issues: zodIssues(r.error).map((i) => ({ ...i, path: 'password' })) };
+  return { rest, password: r.data, issues: [] };
+}
 
 export type CtAction = 'start' | 'stop' | 'shutdown';
 
@@ -36,6 +55,7 @@ export class CtController {
       runner: CommandRunner;
       facts: () => NodeFacts;
       tmpDir: string;
+      log?: (line: string) => void;
     },
   ) {}
 
@@ -69,8 +89,10 @@ export class CtController {
 
   create(input: unknown, user: string): { id: number; task: TaskInfo } {
     const facts = this.deps.facts();
-    const parsed = parseCtConfig(input, facts);
-    if (!parsed.ok) throw badRequest(parsed.issues);
+    const { rest, password, issues } = splitPassword(input);
+    const parsed = parseCtConfig(rest, facts);
+    if (!parsed.ok || issues.length)
+      throw badRequest([...(parsed.ok ? [] : parsed.issues), ...issues]);
     const st = facts.storages.find((s) => s.id === parsed.value.rootfs.storage);
     if (st?.type === 'lvmthin')
       throw badRequest({
@@ -131,6 +153,31 @@ export class CtController {
             { timeoutMs: 600_000 },
           );
         }
+        ctx.progress(0.8);
+        // the container's root: 0, or the id it maps to when unprivileged
+        const owner = cfg.unprivileged ? IDMAP.hostStart : 0;
+        if (password !== undefined) {
+          ctx.log('setting the root password (its crypt hash into /etc/shadow)');
+          const hash = await hashPassword(this.deps.runner, password);
+          const today = Math.floor(Date.now() / 86_400_000);
+          updateInRootfs(rootfs.path, 'etc/shadow', (old) => shadowWithRootHash(old, hash, today), {
+            owner,
+            mode: 0o640,
+          });
+        }
+        if (cfg.sshKeys.length) {
+          ctx.log(`adding ${cfg.sshKeys.length} SSH key(s) to /root/.ssh/authorized_keys`);
+          updateInRootfs(
+            rootfs.path,
+            'root/.ssh/authorized_keys',
+            (old) => withKeys(old, cfg.sshKeys),
+            {
+              owner,
+              mode: 0o600,
+              dirMode: 0o700,
+            },
+          );
+        }
         ctx.progress(0.9);
         this.deps.store.put({ kind: 'ct', config: cfg });
       } catch (err) {
@@ -155,6 +202,15 @@ export class CtController {
         await this.deps.lxc.shutdown(name, t);
       }
     });
+  }
+
+  /** the console of a running container (tty 0) */
+  async console(id: number): Promise<TerminalStream> {
+    this.config(id);
+    const name = ctName(id);
+    if (this.deps.lxc.state(name) !== 'RUNNING')
+      throw conflict('state', `container ${id} is not running: start it first`);
+    return this.deps.lxc.console(name, this.deps.log);
   }
 
   async exec(id: number, command: readonly string[]): Promise<CommandResult> {

@@ -2,7 +2,7 @@
 // a tiny VM (Debian kernel + busybox initramfs) and a busybox container, created, started,
 // stopped from outside (seen within 1 s, from the engines' events), shut down and deleted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import https from 'node:https';
@@ -11,6 +11,32 @@ import { createRunner } from '../../../lib/exec/index.ts';
 import { startManager, type RunningManager } from '../../../manager/server/manager.ts';
 import { ensureLibvirtd, type Daemons } from './libvirtd.ts';
 import { tinyGuest } from './tinyGuest.ts';
+import { GuestMetricsSchema, NodeMetricsSchema } from '../../../contracts/manager/metrics.ts';
+
+const PASSWORD = 'it-root-password-1';
+const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpenveTestKeyOnly openve-it';
+
+/** two samples a second apart (rates need two), then the guest's points */
+async function guestMetrics(kind: 'vms' | 'cts', id: number) {
+  await m.services.metrics.sample();
+  await new Promise((r) => setTimeout(r, 1100));
+  await m.services.metrics.sample();
+  const r = await api('GET', `/api/v1/nodes/${node}/${kind}/${id}/metrics?timeframe=hour`);
+  expect(r.status).toBe(200);
+  return GuestMetricsSchema.parse(r.body.data).points;
+}
+
+/** everything the manager wrote under its state dir, as text */
+function stateText(d: string): string {
+  let out = '';
+  for (const e of readdirSync(d, { withFileTypes: true })) {
+    const p = path.join(d, e.name);
+    if (e.name === 'lxc' || e.name === 'storage') continue;
+    if (e.isDirectory()) out += stateText(p);
+    else if (e.isFile()) out += readFileSync(p, 'latin1');
+  }
+  return out;
+}
 
 const runner = createRunner('real');
 const missing = ['virsh', 'libvirtd', 'virtlogd', 'qemu-system-x86_64', 'lxc-create'].filter(
@@ -26,8 +52,8 @@ let daemons: Daemons;
 let dir: string;
 let ca: string;
 let node: string;
-// ids well away from what people create by hand on a shared host
-const VMID = 9000 + (process.pid % 400) * 2;
+// this helper's id range on the shared host (600-649)
+const VMID = 600 + (process.pid % 20) * 2;
 const CTID = VMID + 1;
 
 function api<T = unknown>(
@@ -219,6 +245,13 @@ describe('manager on a real libvirtd and LXC', () => {
     expect(counters[2]!).toBeGreaterThan(counters[0]!);
     serial.close();
 
+    // usage from one virsh domstats: the busy guest uses CPU, memory up to its 128 MiB
+    const vmPoints = await guestMetrics('vms', VMID);
+    expect(vmPoints.length).toBeGreaterThanOrEqual(1);
+    expect(vmPoints.at(-1)!.cpu).toBeGreaterThan(0);
+    expect(vmPoints.at(-1)!.maxmem).toBe(128 * 1024 * 1024);
+    expect(vmPoints.at(-1)!.mem).toBeGreaterThan(0);
+
     // VNC through the manager's proxy with a one-time ticket: libvirt's websocket says RFB 003.008
     const vncTicket = await api<{ ticket: string }>(
       'POST',
@@ -269,9 +302,43 @@ describe('manager on a real libvirtd and LXC', () => {
       template: 'busybox',
       unprivileged: false,
       memory: 64,
+      password: PASSWORD,
+      sshKeys: [SSH_KEY],
     });
     expect(created.status, JSON.stringify(created.body)).toBe(202);
     await okTask(created.body.data!.task);
+    // the password as a crypt hash in the container's shadow, the key for root; the clear text
+    // nowhere in the manager's state (tasks, audit, guest configs, metrics)
+    const rootfs = path.join(dir, 'storage', 'rootfs', String(CTID));
+    const shadow = readFileSync(path.join(rootfs, 'etc', 'shadow'), 'utf8');
+    const hash = /^root:([^:]+):/m.exec(shadow)?.[1] ?? '';
+    expect(hash).toMatch(/^\$(y|6)\$/);
+    const check = await runner.run([
+      'perl',
+      '-e',
+      'print crypt($ARGV[0], $ARGV[1])',
+      PASSWORD,
+      hash,
+    ]);
+    expect(check.stdout).toBe(hash);
+    expect(readFileSync(path.join(rootfs, 'root', '.ssh', 'authorized_keys'), 'utf8')).toBe(
+      `${SSH_KEY}\n`,
+    );
+    expect(stateText(dir)).not.toContain(PASSWORD);
+    const cfg = await api<{ config: Record<string, unknown> }>(
+      'GET',
+      `/api/v1/nodes/${node}/cts/${CTID}`,
+    );
+    expect(JSON.stringify(cfg.body)).not.toContain(PASSWORD);
+    expect(cfg.body.data?.config.sshKeys).toEqual([SSH_KEY]);
+    const weak = await api('POST', `/api/v1/nodes/${node}/cts`, {
+      hostname: 'bad_name',
+      template: 'busybox',
+      password: 'short',
+    });
+    expect(weak.status).toBe(400);
+    expect(weak.body.errors?.map((e) => e.path).sort()).toEqual(['hostname', 'password']);
+    expect(JSON.stringify(weak.body)).not.toContain('short');
     await okTask(
       (await api<{ task: string }>('POST', `/api/v1/nodes/${node}/cts/${CTID}/status/start`)).body
         .data!.task,
@@ -294,6 +361,42 @@ describe('manager on a real libvirtd and LXC', () => {
       { command: ['hostname'] },
     );
     expect(ex.body.data).toMatchObject({ exitCode: 0, stdout: 'bb\n' });
+
+    // the console (tty 0) over an authenticated WebSocket: busybox's shell on /dev/console answers
+    const consoleUrl = `${m.url.replace('https', 'wss')}/api/v1/nodes/${node}/cts/${CTID}/console`;
+    const con = new WebSocket(consoleUrl, {
+      ca,
+      headers: { authorization: `Bearer ${m.rootToken}` },
+    });
+    let screen = '';
+    con.on('message', (d) => (screen += String(d)));
+    await new Promise((res, rej) => con.once('open', res).once('error', rej));
+    const marked = await new Promise<string>((res, rej) => {
+      const timer = setTimeout(() => rej(new Error(`no answer on the console: ${screen}`)), 20_000);
+      const poke = setInterval(() => con.send('echo MARK$((6*7))\n'), 500);
+      con.on('message', () => {
+        if (/MARK42/.test(screen)) {
+          clearTimeout(timer);
+          clearInterval(poke);
+          res(screen);
+        }
+      });
+      con.send('\n');
+    });
+    expect(marked).toContain('MARK42');
+    con.close();
+
+    // usage from the container's cgroup files, no subprocess
+    const before = m.services.metrics.stats.subprocesses;
+    const ctPoints = await guestMetrics('cts', CTID);
+    expect(ctPoints.length).toBeGreaterThanOrEqual(1);
+    expect(ctPoints.at(-1)!.mem).toBeGreaterThan(0);
+    expect(ctPoints.at(-1)!.maxmem).toBe(64 * 1024 * 1024);
+    expect(m.services.metrics.stats.subprocesses - before).toBe(0);
+    const nodePoints = await api('GET', `/api/v1/nodes/${node}/metrics`);
+    expect(NodeMetricsSchema.parse(nodePoints.body.data).points.at(-1)!.memtotal).toBeGreaterThan(
+      0,
+    );
 
     await runner.run(['lxc-stop', '-P', path.join(dir, 'lxc'), '-n', `ct-${CTID}`, '-k']);
     expect(await until('cts', CTID, 'stopped', 1000)).toBeLessThan(1000);

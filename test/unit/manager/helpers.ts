@@ -17,7 +17,7 @@ export interface TestManager {
   close(): Promise<void>;
 }
 
-export async function testManager(): Promise<TestManager> {
+export async function testManager(opts: { uploadLimit?: number } = {}): Promise<TestManager> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'openve-mgr-'));
   // openssl (the certificate) runs for real; every other command is recorded and succeeds
   const runner = createRunner('recording', {});
@@ -33,6 +33,7 @@ export async function testManager(): Promise<TestManager> {
     log: (l) => logs.push(l),
     runner,
     engines: false,
+    ...opts,
     checkPassword: async (user, pw) => user === 'root' && pw === TEST_PASSWORD,
   });
   return {
