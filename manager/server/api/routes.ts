@@ -6,6 +6,7 @@ import type { Services } from './services.ts';
 import { ApiError, notFound } from './errors.ts';
 import { route, type Route } from './route.ts';
 import { memoByKey } from '../cache.ts';
+import { optionsRoutes } from './options.ts';
 
 const id = z.coerce
   .number({ error: 'must be a guest id' })
@@ -99,6 +100,7 @@ export function routes(s: Services): Route[] {
       params: NodeParams,
       handler: ({ params }) => (node(params.node), { json: guestList() }),
     }),
+    ...optionsRoutes(s),
 
     // VMs
     route({
