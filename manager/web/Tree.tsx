@@ -48,59 +48,56 @@ export function ResourceTree({ route }: { route: Route }) {
             label="Datacenter"
             active={route.page === 'cluster'}
             aria-current={route.page === 'cluster' ? 'page' : undefined}
-            defaultOpened
-            childrenOffset={12}
-            opened
-          >
-            {c.nodes.map((n) => {
-              const list = (c.guests[n.node] ?? []).filter((g) => matches(g, filter));
-              return (
+          />
+          {c.nodes.map((n) => {
+            const list = (c.guests[n.node] ?? []).filter((g) => matches(g, filter));
+            const nodeHere = route.page === 'node' && route.node === n.node;
+            return (
+              <div key={n.node} role="group" aria-label={`Node ${n.node}`}>
                 <NavLink
-                  key={n.node}
                   href={hrefOf({ page: 'node', node: n.node })}
                   label={n.node}
                   description={n.kvm ? 'KVM' : 'TCG (no KVM)'}
                   leftSection={<Dot state={n.status === 'online' ? 'running' : 'missing'} />}
-                  active={route.page === 'node' && route.node === n.node}
-                  aria-current={route.page === 'node' && route.node === n.node ? 'page' : undefined}
-                  opened
-                  childrenOffset={12}
-                >
-                  {list.length === 0 && (
-                    <Text size="xs" c="dimmed" px="sm" py={4}>
-                      {filter ? 'no guest matches' : 'no guests yet'}
-                    </Text>
-                  )}
-                  {list.map((g) => {
-                    const here =
-                      route.page === 'guest' && route.node === n.node && route.kind === g.kind && route.id === g.id;
-                    return (
-                      <NavLink
-                        key={`${g.kind}${g.id}`}
-                        href={hrefOf({ page: 'guest', node: n.node, kind: g.kind, id: g.id })}
-                        label={`${g.id} (${g.name})`}
-                        aria-label={`${g.kind === 'vm' ? 'VM' : 'Container'} ${g.id} ${g.name}, ${g.state}`}
-                        leftSection={
-                          <Tooltip label={g.state}>
-                            <span style={{ display: 'inline-flex', alignItems: 'center', gap: 4 }}>
-                              <Dot state={g.state} />
-                              <Text size="xs" c="dimmed" component="span">
-                                {g.kind === 'vm' ? 'VM' : 'CT'}
-                              </Text>
-                            </span>
-                          </Tooltip>
-                        }
-                        active={here}
-                        aria-current={here ? 'page' : undefined}
-                        data-state={g.state}
-                        data-guest={`${g.kind}-${g.id}`}
-                      />
-                    );
-                  })}
-                </NavLink>
-              );
-            })}
-          </NavLink>
+                  active={nodeHere}
+                  aria-current={nodeHere ? 'page' : undefined}
+                  pl="lg"
+                />
+                {list.length === 0 && (
+                  <Text size="xs" c="dimmed" pl={44} py={4}>
+                    {filter ? 'no guest matches' : 'no guests yet'}
+                  </Text>
+                )}
+                {list.map((g) => {
+                  const here =
+                    route.page === 'guest' && route.node === n.node && route.kind === g.kind && route.id === g.id;
+                  return (
+                    <NavLink
+                      key={`${g.kind}${g.id}`}
+                      href={hrefOf({ page: 'guest', node: n.node, kind: g.kind, id: g.id })}
+                      label={`${g.id} (${g.name})`}
+                      aria-label={`${g.kind === 'vm' ? 'VM' : 'Container'} ${g.id} ${g.name}, ${g.state}`}
+                      leftSection={
+                        <Tooltip label={g.state}>
+                          <span style={{ display: 'inline-flex', alignItems: 'center', gap: 4 }}>
+                            <Dot state={g.state} />
+                            <Text size="xs" c="dimmed" component="span">
+                              {g.kind === 'vm' ? 'VM' : 'CT'}
+                            </Text>
+                          </span>
+                        </Tooltip>
+                      }
+                      active={here}
+                      aria-current={here ? 'page' : undefined}
+                      data-state={g.state}
+                      data-guest={`${g.kind}-${g.id}`}
+                      pl={40}
+                    />
+                  );
+                })}
+              </div>
+            );
+          })}
         </nav>
       </ScrollArea>
       {selNode === null && c.nodes.length === 0 && c.loaded && (
