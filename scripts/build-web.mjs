@@ -18,7 +18,10 @@ const zodEnglishOnly = {
   setup(b) {
     b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
       /[/\\]zod[/\\]v4[/\\]/.test(args.importer)
-        ? { path: path.join(path.dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' }
+        ? {
+            path: path.join(path.dirname(args.importer), '../locales/en.js'),
+            namespace: 'zod-locales',
+          }
         : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({

@@ -6,7 +6,8 @@ import { VncTicketSchema } from '../../contracts/manager/views.ts';
 import { request, wsUrl } from './api.ts';
 import type { ConsoleKind } from './route.ts';
 
-type Status = { state: 'connecting' } | { state: 'connected' } | { state: 'closed'; reason: string };
+type Status =
+  { state: 'connecting' } | { state: 'connected' } | { state: 'closed'; reason: string };
 
 /** a WebSocket close as words: the manager closes with 4000 + HTTP status and `field: message` */
 export function closeReason(code: number, reason: string): string {
@@ -19,7 +20,19 @@ export function closeReason(code: number, reason: string): string {
   return reason || `connection lost (${code})`;
 }
 
-export function Console({ node, kind, id, console: which, fill }: { node: string; kind: 'vm' | 'ct'; id: number; console: ConsoleKind; fill?: boolean }) {
+export function Console({
+  node,
+  kind,
+  id,
+  console: which,
+  fill,
+}: {
+  node: string;
+  kind: 'vm' | 'ct';
+  id: number;
+  console: ConsoleKind;
+  fill?: boolean;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const [status, setStatus] = useState<Status>({ state: 'connecting' });
   const [attempt, setAttempt] = useState(0);
@@ -46,7 +59,10 @@ export function Console({ node, kind, id, console: which, fill }: { node: string
           rfb.addEventListener('connect', () => setStatus({ state: 'connected' }));
           rfb.addEventListener('disconnect', (e) => {
             const clean = (e as CustomEvent<{ clean: boolean }>).detail?.clean;
-            setStatus({ state: 'closed', reason: clean ? 'display closed' : 'the display connection was lost or refused' });
+            setStatus({
+              state: 'closed',
+              reason: clean ? 'display closed' : 'the display connection was lost or refused',
+            });
           });
           setCtrlAltDel(() => () => rfb.sendCtrlAltDel());
           cleanup = () => rfb.disconnect();
@@ -60,14 +76,22 @@ export function Console({ node, kind, id, console: which, fill }: { node: string
         if (disposed) return;
         const cols = Math.max(40, Math.floor(el.clientWidth / 8.5));
         const rows = Math.max(10, Math.floor(el.clientHeight / 17.5));
-        const term = new Terminal({ cols, rows, fontSize: 14, convertEol: false, cursorBlink: true, scrollback: 2000 });
+        const term = new Terminal({
+          cols,
+          rows,
+          fontSize: 14,
+          convertEol: false,
+          cursorBlink: true,
+          scrollback: 2000,
+        });
         term.open(el);
         term.focus();
         const ws = new WebSocket(wsUrl(`${base}/${which === 'serial' ? 'serial' : 'console'}`));
         ws.binaryType = 'arraybuffer';
         const enc = new TextEncoder();
         ws.onopen = () => setStatus({ state: 'connected' });
-        ws.onmessage = (m) => term.write(typeof m.data === 'string' ? m.data : new Uint8Array(m.data as ArrayBuffer));
+        ws.onmessage = (m) =>
+          term.write(typeof m.data === 'string' ? m.data : new Uint8Array(m.data as ArrayBuffer));
         ws.onclose = (e) => setStatus({ state: 'closed', reason: closeReason(e.code, e.reason) });
         const sub = term.onData((d) => ws.readyState === WebSocket.OPEN && ws.send(enc.encode(d)));
         cleanup = () => {
@@ -88,7 +112,13 @@ export function Console({ node, kind, id, console: which, fill }: { node: string
   return (
     <div style={fill ? { display: 'flex', flexDirection: 'column', height: '100%' } : undefined}>
       <Group gap="xs" p={fill ? 4 : 0} mb={fill ? 0 : 'xs'} bg={fill ? 'dark.7' : undefined}>
-        <Text size="sm" role="status" aria-live="polite" c={fill ? 'gray.3' : undefined} data-console-status={status.state}>
+        <Text
+          size="sm"
+          role="status"
+          aria-live="polite"
+          c={fill ? 'gray.3' : undefined}
+          data-console-status={status.state}
+        >
           {label}: {status.state === 'closed' ? `closed: ${status.reason}` : status.state}
         </Text>
         {status.state === 'closed' && (

@@ -41,7 +41,9 @@ export function Graph({
       cursor: { drag: { x: false, y: false } },
     };
     const plot = new uPlot(opts, [times, ...series.map((s) => s.values)], el);
-    const ro = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height: 180 }));
+    const ro = new ResizeObserver(() =>
+      plot.setSize({ width: Math.max(200, el.clientWidth), height: 180 }),
+    );
     ro.observe(el);
     return () => {
       ro.disconnect();

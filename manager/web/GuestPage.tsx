@@ -1,8 +1,28 @@
 // A VM or container: summary, actions (start, shutdown, stop, reboot, delete), hardware and
 // options, consoles (in the page or a window of their own), graphs and the guest's tasks.
-import { Alert, Badge, Button, Group, Modal, SimpleGrid, Stack, Table, Tabs, Text, TextInput, Title, SegmentedControl } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Modal,
+  SimpleGrid,
+  Stack,
+  Table,
+  Tabs,
+  Text,
+  TextInput,
+  Title,
+  SegmentedControl,
+} from '@mantine/core';
 import { useEffect, useState } from 'react';
-import { CtDetailSchema, TaskStartedSchema, VmDetailSchema, type CtDetail, type VmDetail } from '../../contracts/manager/views.ts';
+import {
+  CtDetailSchema,
+  TaskStartedSchema,
+  VmDetailSchema,
+  type CtDetail,
+  type VmDetail,
+} from '../../contracts/manager/views.ts';
 import { get, hasRoute, request } from './api.ts';
 import { useCluster } from './store.tsx';
 import { hrefOf, type ConsoleKind } from './route.ts';
@@ -14,7 +34,17 @@ import { Console } from './Console.tsx';
 
 type Detail = VmDetail | CtDetail;
 
-export function GuestPage({ node, kind, id, tab }: { node: string; kind: 'vm' | 'ct'; id: number; tab?: string }) {
+export function GuestPage({
+  node,
+  kind,
+  id,
+  tab,
+}: {
+  node: string;
+  kind: 'vm' | 'ct';
+  id: number;
+  tab?: string;
+}) {
   const c = useCluster();
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -56,7 +86,8 @@ export function GuestPage({ node, kind, id, tab }: { node: string; kind: 'vm' | 
   if (gone && !detail)
     return (
       <Alert color="yellow" title={title}>
-        {error ?? `There is no ${kind === 'vm' ? 'VM' : 'container'} ${id} on node ${node} (any more).`}
+        {error ??
+          `There is no ${kind === 'vm' ? 'VM' : 'container'} ${id} on node ${node} (any more).`}
       </Alert>
     );
   const running = state === 'running';
@@ -74,26 +105,61 @@ export function GuestPage({ node, kind, id, tab }: { node: string; kind: 'vm' | 
       <Group justify="space-between" align="flex-start">
         <Group gap="sm">
           <Title order={2}>{title}</Title>
-          <Badge color={stateColor(state)} size="lg" aria-label={`state ${state}`} data-testid="guest-state">
+          <Badge
+            color={stateColor(state)}
+            size="lg"
+            aria-label={`state ${state}`}
+            data-testid="guest-state"
+          >
             {state}
           </Badge>
         </Group>
         <Group gap="xs" role="toolbar" aria-label="Actions">
-          <Button size="xs" onClick={() => act('start')} disabled={running} loading={busy === 'start'}>
+          <Button
+            size="xs"
+            onClick={() => act('start')}
+            disabled={running}
+            loading={busy === 'start'}
+          >
             Start
           </Button>
-          <Button size="xs" variant="default" onClick={() => act('shutdown')} disabled={!running} loading={busy === 'shutdown'}>
+          <Button
+            size="xs"
+            variant="default"
+            onClick={() => act('shutdown')}
+            disabled={!running}
+            loading={busy === 'shutdown'}
+          >
             Shutdown
           </Button>
-          <Button size="xs" variant="default" color="red" onClick={() => act('stop')} disabled={!running} loading={busy === 'stop'}>
+          <Button
+            size="xs"
+            variant="default"
+            color="red"
+            onClick={() => act('stop')}
+            disabled={!running}
+            loading={busy === 'stop'}
+          >
             Stop
           </Button>
           {kind === 'vm' && (
-            <Button size="xs" variant="default" onClick={() => act('reboot')} disabled={!running} loading={busy === 'reboot'}>
+            <Button
+              size="xs"
+              variant="default"
+              onClick={() => act('reboot')}
+              disabled={!running}
+              loading={busy === 'reboot'}
+            >
               Reboot
             </Button>
           )}
-          <Button size="xs" color="red" variant="outline" onClick={() => setConfirmDelete(true)} disabled={!stopped}>
+          <Button
+            size="xs"
+            color="red"
+            variant="outline"
+            onClick={() => setConfirmDelete(true)}
+            disabled={!stopped}
+          >
             Delete
           </Button>
         </Group>
@@ -105,7 +171,9 @@ export function GuestPage({ node, kind, id, tab }: { node: string; kind: 'vm' | 
       )}
       <Tabs
         value={tab ?? 'summary'}
-        onChange={(v) => (location.hash = hrefOf({ page: 'guest', node, kind, id, tab: v ?? 'summary' }))}
+        onChange={(v) =>
+          (location.hash = hrefOf({ page: 'guest', node, kind, id, tab: v ?? 'summary' }))
+        }
         keepMounted={false}
       >
         <Tabs.List>
@@ -123,7 +191,11 @@ export function GuestPage({ node, kind, id, tab }: { node: string; kind: 'vm' | 
                   <Text>{state}</Text>
                 </Stat>
                 <Stat label="CPU">
-                  <Text>{detail.kind === 'vm' ? `${detail.vcpus} vCPU, ${detail.accel === 'kvm' ? 'KVM' : 'TCG (no KVM)'}` : `${detail.cores ?? 'all'} core(s)`}</Text>
+                  <Text>
+                    {detail.kind === 'vm'
+                      ? `${detail.vcpus} vCPU, ${detail.accel === 'kvm' ? 'KVM' : 'TCG (no KVM)'}`
+                      : `${detail.cores ?? 'all'} core(s)`}
+                  </Text>
                 </Stat>
                 <Stat label="Memory">
                   <Text>{mib(detail.memory)}</Text>
@@ -143,7 +215,11 @@ export function GuestPage({ node, kind, id, tab }: { node: string; kind: 'vm' | 
           {detail && <Options d={detail} />}
         </Tabs.Panel>
         <Tabs.Panel value="tasks" pt="md">
-          {tasks.length ? <TaskTable tasks={tasks} onOpen={setOpenTask} /> : <Text c="dimmed">No tasks for this guest.</Text>}
+          {tasks.length ? (
+            <TaskTable tasks={tasks} onOpen={setOpenTask} />
+          ) : (
+            <Text c="dimmed">No tasks for this guest.</Text>
+          )}
         </Tabs.Panel>
       </Tabs>
       <TaskDialog id={openTask} onClose={() => setOpenTask(null)} />
@@ -163,7 +239,19 @@ export function GuestPage({ node, kind, id, tab }: { node: string; kind: 'vm' | 
   );
 }
 
-function ConsoleTab({ node, kind, id, running, consoles }: { node: string; kind: 'vm' | 'ct'; id: number; running: boolean; consoles: { value: ConsoleKind; label: string }[] }) {
+function ConsoleTab({
+  node,
+  kind,
+  id,
+  running,
+  consoles,
+}: {
+  node: string;
+  kind: 'vm' | 'ct';
+  id: number;
+  running: boolean;
+  consoles: { value: ConsoleKind; label: string }[];
+}) {
   const [which, setWhich] = useState<ConsoleKind>(consoles[0]!.value);
   const [open, setOpen] = useState(false);
   // the container console came after the first managers: ask the node whether it has one
@@ -187,7 +275,12 @@ function ConsoleTab({ node, kind, id, running, consoles }: { node: string; kind:
     <Stack>
       <Group>
         {consoles.length > 1 && (
-          <SegmentedControl aria-label="Console type" value={which} onChange={(v) => (setWhich(v as ConsoleKind), setOpen(false))} data={consoles} />
+          <SegmentedControl
+            aria-label="Console type"
+            value={which}
+            onChange={(v) => (setWhich(v as ConsoleKind), setOpen(false))}
+            data={consoles}
+          />
         )}
         <Button onClick={() => setOpen(true)} disabled={!running || open}>
           Open console
@@ -231,10 +324,23 @@ function Hardware({ d }: { d: Detail }) {
           ['Processors', `${cfg.vcpus} vCPU (${d.accel === 'kvm' ? 'KVM' : 'TCG, no KVM'})`],
           ['Memory', mib(cfg.memory)],
           ['Firmware', cfg.firmware.toUpperCase()],
-          ...cfg.disks.map((x, i): [string, string] => [`Disk ${i}`, `${x.size} GiB on ${x.storage}${x.format ? ` (${x.format})` : ''}`]),
-          ...cfg.nics.map((n, i): [string, string] => [`Network ${i}`, `${n.model} on ${n.bridge}${n.vlan ? `, VLAN ${n.vlan}` : ''}${n.mac ? `, ${n.mac}` : ''}`]),
+          ...cfg.disks.map((x, i): [string, string] => [
+            `Disk ${i}`,
+            `${x.size} GiB on ${x.storage}${x.format ? ` (${x.format})` : ''}`,
+          ]),
+          ...cfg.nics.map((n, i): [string, string] => [
+            `Network ${i}`,
+            `${n.model} on ${n.bridge}${n.vlan ? `, VLAN ${n.vlan}` : ''}${n.mac ? `, ${n.mac}` : ''}`,
+          ]),
           ['CD/DVD', cfg.iso ?? 'none'],
-          ...(cfg.kernel ? [['Kernel', `${cfg.kernel.path}${cfg.kernel.initrd ? ` + ${cfg.kernel.initrd}` : ''}`] as [string, string]] : []),
+          ...(cfg.kernel
+            ? [
+                [
+                  'Kernel',
+                  `${cfg.kernel.path}${cfg.kernel.initrd ? ` + ${cfg.kernel.initrd}` : ''}`,
+                ] as [string, string],
+              ]
+            : []),
         ]}
       />
     );
@@ -247,7 +353,10 @@ function Hardware({ d }: { d: Detail }) {
         ['Memory', mib(cfg.memory)],
         ['Swap', mib(cfg.swap)],
         ['Root disk', `${cfg.rootfs.size} GiB on ${cfg.rootfs.storage}`],
-        ...cfg.nics.map((n): [string, string] => [n.name, `${n.bridge}, ${n.ip}${n.gateway ? ` via ${n.gateway}` : ''}${n.mac ? `, ${n.mac}` : ''}`]),
+        ...cfg.nics.map((n): [string, string] => [
+          n.name,
+          `${n.bridge}, ${n.ip}${n.gateway ? ` via ${n.gateway}` : ''}${n.mac ? `, ${n.mac}` : ''}`,
+        ]),
       ]}
     />
   );
@@ -281,7 +390,19 @@ function Options({ d }: { d: Detail }) {
   );
 }
 
-function DeleteDialog({ opened, onClose, name, what, onDelete }: { opened: boolean; onClose(): void; name: string; what: string; onDelete(): Promise<void> }) {
+function DeleteDialog({
+  opened,
+  onClose,
+  name,
+  what,
+  onDelete,
+}: {
+  opened: boolean;
+  onClose(): void;
+  name: string;
+  what: string;
+  onDelete(): Promise<void>;
+}) {
   const [typed, setTyped] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -307,7 +428,13 @@ function DeleteDialog({ opened, onClose, name, what, onDelete }: { opened: boole
           <Text>
             This deletes {what} and its disks for good. Type its name <b>{name}</b> to confirm.
           </Text>
-          <TextInput label="Name" value={typed} onChange={(e) => setTyped(e.currentTarget.value)} error={error} data-autofocus />
+          <TextInput
+            label="Name"
+            value={typed}
+            onChange={(e) => setTyped(e.currentTarget.value)}
+            error={error}
+            data-autofocus
+          />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               Cancel

@@ -17,9 +17,17 @@ const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 const rate = (v: number) => `${bytes(v)}/s`;
 const num = (v: number) => v.toFixed(2);
 
-type Loaded<T> = { state: 'loading' } | { state: 'none' } | { state: 'error'; message: string } | { state: 'ok'; data: T };
+type Loaded<T> =
+  | { state: 'loading' }
+  | { state: 'none' }
+  | { state: 'error'; message: string }
+  | { state: 'ok'; data: T };
 
-function useMetrics<T>(path: string, schema: typeof NodeMetricsSchema | typeof GuestMetricsSchema, tf: Timeframe): Loaded<T> {
+function useMetrics<T>(
+  path: string,
+  schema: typeof NodeMetricsSchema | typeof GuestMetricsSchema,
+  tf: Timeframe,
+): Loaded<T> {
   const [m, setM] = useState<Loaded<T>>({ state: 'loading' });
   useEffect(() => {
     let live = true;
@@ -44,7 +52,15 @@ function useMetrics<T>(path: string, schema: typeof NodeMetricsSchema | typeof G
   return m;
 }
 
-function Frame({ tf, setTf, children }: { tf: Timeframe; setTf(t: Timeframe): void; children: React.ReactNode }) {
+function Frame({
+  tf,
+  setTf,
+  children,
+}: {
+  tf: Timeframe;
+  setTf(t: Timeframe): void;
+  children: React.ReactNode;
+}) {
   return (
     <Stack>
       <SegmentedControl
@@ -71,16 +87,26 @@ function Empty<T>({ m }: { m: Loaded<T> }) {
         {m.message}
       </Alert>
     );
-  return <Text c="dimmed">No data yet: the node has not recorded metrics for this time frame.</Text>;
+  return (
+    <Text c="dimmed">No data yet: the node has not recorded metrics for this time frame.</Text>
+  );
 }
 
 export function NodeGraphs({ node }: { node: string }) {
   const [tf, setTf] = useState<Timeframe>('hour');
-  const m = useMetrics<NodeMetrics>(`/nodes/${encodeURIComponent(node)}/metrics`, NodeMetricsSchema, tf);
+  const m = useMetrics<NodeMetrics>(
+    `/nodes/${encodeURIComponent(node)}/metrics`,
+    NodeMetricsSchema,
+    tf,
+  );
   const g = useMemo(() => {
     if (m.state !== 'ok') return null;
     const p = m.data.points;
-    const s = (label: string, color: string, f: (x: (typeof p)[number]) => number): Series => ({ label, color, values: p.map(f) });
+    const s = (label: string, color: string, f: (x: (typeof p)[number]) => number): Series => ({
+      label,
+      color,
+      values: p.map(f),
+    });
     return {
       times: p.map((x) => x.time),
       cpu: [s('CPU', '#228be6', (x) => x.cpu)],
@@ -109,11 +135,19 @@ export function NodeGraphs({ node }: { node: string }) {
 
 export function GuestGraphs({ node, kind, id }: { node: string; kind: 'vm' | 'ct'; id: number }) {
   const [tf, setTf] = useState<Timeframe>('hour');
-  const m = useMetrics<GuestMetrics>(`/nodes/${encodeURIComponent(node)}/${kind}s/${id}/metrics`, GuestMetricsSchema, tf);
+  const m = useMetrics<GuestMetrics>(
+    `/nodes/${encodeURIComponent(node)}/${kind}s/${id}/metrics`,
+    GuestMetricsSchema,
+    tf,
+  );
   const g = useMemo(() => {
     if (m.state !== 'ok') return null;
     const p = m.data.points;
-    const s = (label: string, color: string, f: (x: (typeof p)[number]) => number): Series => ({ label, color, values: p.map(f) });
+    const s = (label: string, color: string, f: (x: (typeof p)[number]) => number): Series => ({
+      label,
+      color,
+      values: p.map(f),
+    });
     return {
       times: p.map((x) => x.time),
       cpu: [s('CPU', '#228be6', (x) => x.cpu)],

@@ -1,5 +1,17 @@
 // A node: summary (CPU, memory, load, KVM or TCG), graphs, storages, create buttons.
-import { Alert, Badge, Button, Group, Paper, Progress, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Paper,
+  Progress,
+  SimpleGrid,
+  Stack,
+  Tabs,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { NodeStatusSchema, type NodeStatus } from '../../contracts/manager/views.ts';
 import { get } from './api.ts';
@@ -83,7 +95,11 @@ export function NodePage({ node, tab }: { node: string; tab?: string }) {
                   <Text>
                     {bytes(used)} of {bytes(st.memory.total)}
                   </Text>
-                  <Progress value={(used / st.memory.total) * 100} aria-label="memory used" mt={4} />
+                  <Progress
+                    value={(used / st.memory.total) * 100}
+                    aria-label="memory used"
+                    mt={4}
+                  />
                 </Stat>
                 <Stat label="System">
                   <Text size="sm">kernel {st.kernel}</Text>

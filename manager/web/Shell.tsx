@@ -35,7 +35,13 @@ function Frame({ user, route, onLogout }: { user: string; route: Route; onLogout
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Show the resource tree" />
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label="Show the resource tree"
+            />
             <Title order={1} size="h3">
               openve
             </Title>
@@ -76,7 +82,15 @@ function Page({ route }: { route: Route }) {
     case 'node':
       return <NodePage node={route.node} tab={route.tab} />;
     case 'guest':
-      return <GuestPage key={`${route.kind}${route.id}`} node={route.node} kind={route.kind} id={route.id} tab={route.tab} />;
+      return (
+        <GuestPage
+          key={`${route.kind}${route.id}`}
+          node={route.node}
+          kind={route.kind}
+          id={route.id}
+          tab={route.tab}
+        />
+      );
     case 'create':
       return route.kind === 'vm' ? <VmWizard node={route.node} /> : <CtWizard node={route.node} />;
     default:

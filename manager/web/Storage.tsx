@@ -1,5 +1,16 @@
 // A node's storages with usage, their ISO images and templates, and uploads with progress.
-import { Alert, Button, FileButton, Group, Paper, Progress, Stack, Table, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  FileButton,
+  Group,
+  Paper,
+  Progress,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import {
   ContentListSchema,
@@ -19,12 +30,14 @@ export function StoragePanel({ node }: { node: string }) {
   const load = useCallback(() => {
     get(`/nodes/${encodeURIComponent(node)}/storage`, StorageListSchema).then(
       (l) => (setList(l), setState('ok')),
-      (e: unknown) => setState(e instanceof ApiError && e.status === 404 ? 'none' : (e as Error).message),
+      (e: unknown) =>
+        setState(e instanceof ApiError && e.status === 404 ? 'none' : (e as Error).message),
     );
   }, [node]);
   useEffect(load, [load]);
   if (state === 'loading') return <Text c="dimmed">Loading storages...</Text>;
-  if (state === 'none') return <Text c="dimmed">No data yet: this node does not report its storages.</Text>;
+  if (state === 'none')
+    return <Text c="dimmed">No data yet: this node does not report its storages.</Text>;
   if (state !== 'ok')
     return (
       <Alert color="red" role="alert">
@@ -43,7 +56,11 @@ export function StoragePanel({ node }: { node: string }) {
 function StorageCard({ node, s, onChange }: { node: string; s: StorageStatus; onChange(): void }) {
   const [content, setContent] = useState<Content>([]);
   const [error, setError] = useState<string | null>(null);
-  const [progress, setProgress] = useState<{ name: string; fraction: number; abort(): void } | null>(null);
+  const [progress, setProgress] = useState<{
+    name: string;
+    fraction: number;
+    abort(): void;
+  } | null>(null);
   const base = `/nodes/${encodeURIComponent(node)}/storage/${encodeURIComponent(s.id)}`;
   const kinds = s.content.filter((c): c is 'iso' | 'vztmpl' => c === 'iso' || c === 'vztmpl');
   const kindsKey = kinds.join(',');
@@ -80,17 +97,26 @@ function StorageCard({ node, s, onChange }: { node: string; s: StorageStatus; on
       <Stack gap="xs">
         <Group justify="space-between">
           <Title order={3} size="h4">
-            {s.id} <Text span c="dimmed" size="sm">({s.type}: {s.content.join(', ')})</Text>
+            {s.id}{' '}
+            <Text span c="dimmed" size="sm">
+              ({s.type}: {s.content.join(', ')})
+            </Text>
           </Title>
           <Text size="sm" c={s.active ? undefined : 'red'}>
-            {s.active ? `${bytes(s.used)} of ${bytes(s.total)} used, ${bytes(s.avail)} free` : 'not active'}
+            {s.active
+              ? `${bytes(s.used)} of ${bytes(s.total)} used, ${bytes(s.avail)} free`
+              : 'not active'}
           </Text>
         </Group>
         <Progress value={pct} color={pct > 90 ? 'red' : 'blue'} aria-label={`${s.id} usage`} />
         {kinds.length > 0 && (
           <Group gap="xs">
             {kinds.map((k) => (
-              <FileButton key={k} onChange={(f) => send(k, f)} accept={k === 'iso' ? '.iso' : '.tar.gz,.tar.xz,.tar.zst'}>
+              <FileButton
+                key={k}
+                onChange={(f) => send(k, f)}
+                accept={k === 'iso' ? '.iso' : '.tar.gz,.tar.xz,.tar.zst'}
+              >
                 {(props) => (
                   <Button {...props} variant="default" size="xs" disabled={progress !== null}>
                     Upload {k === 'iso' ? 'ISO image' : 'template'}
@@ -103,7 +129,11 @@ function StorageCard({ node, s, onChange }: { node: string; s: StorageStatus; on
         {progress && (
           <Group>
             <Text size="sm">{progress.name}</Text>
-            <Progress value={progress.fraction * 100} style={{ flex: 1 }} aria-label={`upload of ${progress.name}`} />
+            <Progress
+              value={progress.fraction * 100}
+              style={{ flex: 1 }}
+              aria-label={`upload of ${progress.name}`}
+            />
             <Button size="xs" variant="subtle" onClick={progress.abort}>
               Cancel
             </Button>

@@ -1,5 +1,15 @@
 // The task log at the bottom (live from the events stream) and a task's own log in a dialog.
-import { Badge, Modal, Progress, ScrollArea, Table, Text, UnstyledButton, Group, Stack } from '@mantine/core';
+import {
+  Badge,
+  Modal,
+  Progress,
+  ScrollArea,
+  Table,
+  Text,
+  UnstyledButton,
+  Group,
+  Stack,
+} from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { TaskDetailSchema, type TaskDetail, type TaskInfo } from '../../contracts/manager/views.ts';
 import { get } from './api.ts';
@@ -17,7 +27,14 @@ export function StatusBadge({ t }: { t: Pick<TaskInfo, 'status' | 'error'> }) {
 
 export function TaskTable({ tasks, onOpen }: { tasks: TaskInfo[]; onOpen(id: string): void }) {
   return (
-    <Table className="task-log-table" striped highlightOnHover verticalSpacing={2} fz="sm" aria-label="Tasks">
+    <Table
+      className="task-log-table"
+      striped
+      highlightOnHover
+      verticalSpacing={2}
+      fz="sm"
+      aria-label="Tasks"
+    >
       <Table.Thead>
         <Table.Tr>
           <Table.Th>Started</Table.Th>
@@ -32,7 +49,11 @@ export function TaskTable({ tasks, onOpen }: { tasks: TaskInfo[]; onOpen(id: str
           <Table.Tr key={t.id} data-task={t.id}>
             <Table.Td>{time(t.started)}</Table.Td>
             <Table.Td>
-              <UnstyledButton onClick={() => onOpen(t.id)} aria-label={`Open the log of ${taskLabel(t)}`} td="underline">
+              <UnstyledButton
+                onClick={() => onOpen(t.id)}
+                aria-label={`Open the log of ${taskLabel(t)}`}
+                td="underline"
+              >
                 {taskLabel(t)}
               </UnstyledButton>
             </Table.Td>
@@ -60,12 +81,21 @@ export function TaskLog() {
   const c = useCluster();
   const [open, setOpen] = useState<string | null>(null);
   return (
-    <section aria-label="Task log" style={{ height: '100%', display: 'flex', flexDirection: 'column' }}>
+    <section
+      aria-label="Task log"
+      style={{ height: '100%', display: 'flex', flexDirection: 'column' }}
+    >
       <Text size="sm" fw={600} px="sm" pt={4}>
         Tasks
       </Text>
       <ScrollArea style={{ flex: 1 }} px="sm">
-        {c.tasks.length === 0 ? <Text size="sm" c="dimmed">No tasks yet.</Text> : <TaskTable tasks={c.tasks} onOpen={setOpen} />}
+        {c.tasks.length === 0 ? (
+          <Text size="sm" c="dimmed">
+            No tasks yet.
+          </Text>
+        ) : (
+          <TaskTable tasks={c.tasks} onOpen={setOpen} />
+        )}
       </ScrollArea>
       <TaskDialog id={open} onClose={() => setOpen(null)} />
     </section>
@@ -73,7 +103,15 @@ export function TaskLog() {
 }
 
 /** A task's status and log, following it live until it ends. */
-export function TaskDialog({ id, onClose, title }: { id: string | null; onClose(): void; title?: string }) {
+export function TaskDialog({
+  id,
+  onClose,
+  title,
+}: {
+  id: string | null;
+  onClose(): void;
+  title?: string;
+}) {
   const c = useCluster();
   const [detail, setDetail] = useState<TaskDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -95,12 +133,19 @@ export function TaskDialog({ id, onClose, title }: { id: string | null; onClose(
   const shown = detail ? [...detail.log, ...extra.filter((l) => !detail.log.includes(l))] : extra;
   const t = summary ?? detail;
   return (
-    <Modal opened={id !== null} onClose={onClose} title={title ?? (t ? taskLabel(t) : 'Task')} size="xl">
+    <Modal
+      opened={id !== null}
+      onClose={onClose}
+      title={title ?? (t ? taskLabel(t) : 'Task')}
+      size="xl"
+    >
       <Stack>
         {t && (
           <Group>
             <StatusBadge t={t} />
-            {t.status === 'running' && <Progress value={t.progress * 100} style={{ flex: 1 }} aria-label="progress" />}
+            {t.status === 'running' && (
+              <Progress value={t.progress * 100} style={{ flex: 1 }} aria-label="progress" />
+            )}
             <Text size="xs" c="dimmed">
               {t.id}
             </Text>

@@ -1,6 +1,6 @@
 // The resource tree: cluster -> nodes -> VMs and containers with their state, and a filter.
 import { NavLink, ScrollArea, TextInput, Text, Tooltip } from '@mantine/core';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useCluster } from './store.tsx';
 import { hrefOf, type Route } from './route.ts';
 import { stateColor } from './format.ts';
@@ -32,6 +32,11 @@ export function ResourceTree({ route }: { route: Route }) {
   const c = useCluster();
   const [filter, setFilter] = useState('');
   const selNode = route.page === 'cluster' ? null : route.node;
+  const ready = c.nodes.length > 0;
+  // measured by the browser tests: login -> an interactive tree
+  useEffect(() => {
+    if (ready) performance.mark('openve-tree-ready');
+  }, [ready]);
   return (
     <>
       <TextInput
@@ -70,7 +75,10 @@ export function ResourceTree({ route }: { route: Route }) {
                 )}
                 {list.map((g) => {
                   const here =
-                    route.page === 'guest' && route.node === n.node && route.kind === g.kind && route.id === g.id;
+                    route.page === 'guest' &&
+                    route.node === n.node &&
+                    route.kind === g.kind &&
+                    route.id === g.id;
                   return (
                     <NavLink
                       key={`${g.kind}${g.id}`}

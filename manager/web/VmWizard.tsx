@@ -1,13 +1,33 @@
 // Create a VM: name, ISO (or a kernel), firmware, CPU, memory, disk, network; defaults filled,
 // every field checked as you type with the API's own rules (contracts/manager/guest.ts).
-import { Alert, Button, Checkbox, NativeSelect, NumberInput, Text, TextInput, Fieldset, Group } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Checkbox,
+  NativeSelect,
+  NumberInput,
+  Text,
+  TextInput,
+  Fieldset,
+  Group,
+} from '@mantine/core';
 import { useMemo, useState } from 'react';
 import { parseVmConfig } from '../../contracts/manager/guest.ts';
 import { TaskStartedSchema } from '../../contracts/manager/views.ts';
 import { ApiError, byPath, request } from './api.ts';
 import { useCluster } from './store.tsx';
 import { hrefOf } from './route.ts';
-import { factsOf, FollowTask, nextId, num, stepOf, Summary, useNodeOptions, WizardFrame, type StepDef } from './wizard.tsx';
+import {
+  factsOf,
+  FollowTask,
+  nextId,
+  num,
+  stepOf,
+  Summary,
+  useNodeOptions,
+  WizardFrame,
+  type StepDef,
+} from './wizard.tsx';
 
 interface Form {
   id: string;
@@ -61,9 +81,18 @@ export function VmWizard({ node }: { node: string }) {
   return <VmForm node={node} options={options} firstId={nextId(used)} />;
 }
 
-function VmForm({ node, options, firstId }: { node: string; options: NonNullable<ReturnType<typeof useNodeOptions>['options']>; firstId: number }) {
+function VmForm({
+  node,
+  options,
+  firstId,
+}: {
+  node: string;
+  options: NonNullable<ReturnType<typeof useNodeOptions>['options']>;
+  firstId: number;
+}) {
   const c = useCluster();
-  const storage = options.storages.find((s) => s.type === 'lvmthin')?.id ?? options.storages[0]?.id ?? '';
+  const storage =
+    options.storages.find((s) => s.type === 'lvmthin')?.id ?? options.storages[0]?.id ?? '';
   const [f, setF] = useState<Form>({
     id: String(firstId),
     name: `vm${firstId}`,
@@ -93,17 +122,20 @@ function VmForm({ node, options, firstId }: { node: string; options: NonNullable
   const facts = useMemo(() => factsOf(node, options), [node, options]);
   const parsed = parseVmConfig(body, facts);
   const issues: Record<string, string> = { ...(parsed.ok ? {} : byPath(parsed.issues)), ...server };
-  const set = <K extends keyof Form>(k: K, path: string) => (v: Form[K]) => {
-    setF((o) => ({ ...o, [k]: v }));
-    setTouched((t) => new Set(t).add(path));
-    setServer((s) => {
-      const { [path]: _drop, ...rest } = s;
-      return rest;
-    });
-  };
+  const set =
+    <K extends keyof Form>(k: K, path: string) =>
+    (v: Form[K]) => {
+      setF((o) => ({ ...o, [k]: v }));
+      setTouched((t) => new Set(t).add(path));
+      setServer((s) => {
+        const { [path]: _drop, ...rest } = s;
+        return rest;
+      });
+    };
   // errors show once a field was changed, or once its step was left with Next
   const [visited, setVisited] = useState(0);
-  const err = (path: string, step: number) => (touched.has(path) || visited > step || server[path] ? issues[path] : undefined);
+  const err = (path: string, step: number) =>
+    touched.has(path) || visited > step || server[path] ? issues[path] : undefined;
   const go = (n: number) => {
     setVisited((v) => (n >= active ? Math.max(v, active + 1) : v));
     setActive(n);
@@ -142,10 +174,17 @@ function VmForm({ node, options, firstId }: { node: string; options: NonNullable
         <>
           <NativeSelect
             label="ISO image"
-            description={options.isos.length ? undefined : 'No ISO on this node yet: upload one on the node\'s Storage tab'}
+            description={
+              options.isos.length
+                ? undefined
+                : "No ISO on this node yet: upload one on the node's Storage tab"
+            }
             value={f.iso}
             onChange={(e) => set('iso', 'iso')(e.currentTarget.value)}
-            data={[{ value: '', label: 'none' }, ...options.isos.map((i) => ({ value: i, label: i }))]}
+            data={[
+              { value: '', label: 'none' },
+              ...options.isos.map((i) => ({ value: i, label: i })),
+            ]}
             error={err('iso', 1)}
           />
           <NativeSelect
@@ -193,9 +232,29 @@ function VmForm({ node, options, firstId }: { node: string; options: NonNullable
       fields: ['vcpus', 'memory', 'disks'],
       body: (
         <>
-          <NumberInput label="CPU cores" value={f.vcpus} onChange={(v) => set('vcpus', 'vcpus')(String(v))} error={err('vcpus', 2)} min={1} max={128} allowDecimal={false} />
-          <NumberInput label="Memory (MiB)" value={f.memory} onChange={(v) => set('memory', 'memory')(String(v))} error={err('memory', 2)} min={32} step={256} allowDecimal={false} />
-          <Checkbox label="Hard disk" checked={f.disk} onChange={(e) => set('disk', 'disks')(e.currentTarget.checked)} />
+          <NumberInput
+            label="CPU cores"
+            value={f.vcpus}
+            onChange={(v) => set('vcpus', 'vcpus')(String(v))}
+            error={err('vcpus', 2)}
+            min={1}
+            max={128}
+            allowDecimal={false}
+          />
+          <NumberInput
+            label="Memory (MiB)"
+            value={f.memory}
+            onChange={(v) => set('memory', 'memory')(String(v))}
+            error={err('memory', 2)}
+            min={32}
+            step={256}
+            allowDecimal={false}
+          />
+          <Checkbox
+            label="Hard disk"
+            checked={f.disk}
+            onChange={(e) => set('disk', 'disks')(e.currentTarget.checked)}
+          />
           {f.disk && (
             <Group grow align="flex-start">
               <NativeSelect
@@ -205,7 +264,14 @@ function VmForm({ node, options, firstId }: { node: string; options: NonNullable
                 data={options.storages.map((s) => ({ value: s.id, label: `${s.id} (${s.type})` }))}
                 error={err('disks[0].storage', 2)}
               />
-              <NumberInput label="Disk size (GiB)" value={f.diskSize} onChange={(v) => set('diskSize', 'disks[0].size')(String(v))} error={err('disks[0].size', 2)} min={1} allowDecimal={false} />
+              <NumberInput
+                label="Disk size (GiB)"
+                value={f.diskSize}
+                onChange={(v) => set('diskSize', 'disks[0].size')(String(v))}
+                error={err('disks[0].size', 2)}
+                min={1}
+                allowDecimal={false}
+              />
             </Group>
           )}
         </>
@@ -218,17 +284,24 @@ function VmForm({ node, options, firstId }: { node: string; options: NonNullable
         <>
           <NativeSelect
             label="Bridge"
-            description={options.bridges.length ? undefined : 'This node has no bridge: the VM gets no network'}
+            description={
+              options.bridges.length ? undefined : 'This node has no bridge: the VM gets no network'
+            }
             value={f.bridge}
             onChange={(e) => set('bridge', 'nics[0].bridge')(e.currentTarget.value)}
-            data={[{ value: '', label: 'no network' }, ...options.bridges.map((b) => ({ value: b, label: b }))]}
+            data={[
+              { value: '', label: 'no network' },
+              ...options.bridges.map((b) => ({ value: b, label: b })),
+            ]}
             error={err('nics[0].bridge', 3)}
           />
           {f.bridge && (
             <NativeSelect
               label="Model"
               value={f.model}
-              onChange={(e) => set('model', 'nics[0].model')(e.currentTarget.value as Form['model'])}
+              onChange={(e) =>
+                set('model', 'nics[0].model')(e.currentTarget.value as Form['model'])
+              }
               data={[
                 { value: 'virtio', label: 'VirtIO (paravirtualized)' },
                 { value: 'e1000', label: 'Intel E1000' },
@@ -256,10 +329,17 @@ function VmForm({ node, options, firstId }: { node: string; options: NonNullable
               ['Network', f.bridge ? `${f.model} on ${f.bridge}` : 'none'],
             ]}
           />
-          <Checkbox label="Start after creation" checked={f.start} onChange={(e) => set('start', 'start')(e.currentTarget.checked)} />
+          <Checkbox
+            label="Start after creation"
+            checked={f.start}
+            onChange={(e) => set('start', 'start')(e.currentTarget.checked)}
+          />
           {Object.keys(issues).length > 0 && (
             <Alert color="red" role="alert">
-              Fix first: {Object.entries(issues).map(([p, m]) => `${p}: ${m}`).join('; ')}
+              Fix first:{' '}
+              {Object.entries(issues)
+                .map(([p, m]) => `${p}: ${m}`)
+                .join('; ')}
             </Alert>
           )}
         </>
@@ -271,7 +351,9 @@ function VmForm({ node, options, firstId }: { node: string; options: NonNullable
     setBusy(true);
     setFormError(null);
     try {
-      const r = await request('POST', `/nodes/${encodeURIComponent(node)}/vms`, TaskStartedSchema, { body });
+      const r = await request('POST', `/nodes/${encodeURIComponent(node)}/vms`, TaskStartedSchema, {
+        body,
+      });
       c.track(r.task);
       setTask({ id: r.task, vmid: r.id ?? Number(f.id) });
     } catch (e) {
@@ -295,7 +377,12 @@ function VmForm({ node, options, firstId }: { node: string; options: NonNullable
         onDone={(ok) => {
           if (!ok) return;
           if (!f.start) return void (location.hash = guest);
-          request('POST', `/nodes/${encodeURIComponent(node)}/vms/${task.vmid}/status/start`, TaskStartedSchema, { body: {} }).then(
+          request(
+            'POST',
+            `/nodes/${encodeURIComponent(node)}/vms/${task.vmid}/status/start`,
+            TaskStartedSchema,
+            { body: {} },
+          ).then(
             (r) => (c.track(r.task), (location.hash = guest)),
             (e: Error) => setAfter(`created, but the start failed: ${e.message}`),
           );

@@ -1,6 +1,14 @@
 // What every page shares: the nodes, their guests, the recent tasks, kept current by the events
 // WebSocket (guest state changes and task progress pushed by the manager; no polling of guests).
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import type { ReactNode } from 'react';
 import {
   GuestListSchema,
@@ -53,7 +61,10 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
     const entries = await Promise.all(
       list.map(
         async (n) =>
-          [n.node, await get(`/nodes/${encodeURIComponent(n.node)}/guests`, GuestListSchema)] as const,
+          [
+            n.node,
+            await get(`/nodes/${encodeURIComponent(n.node)}/guests`, GuestListSchema),
+          ] as const,
       ),
     );
     setGuests(Object.fromEntries(entries));
@@ -81,7 +92,10 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
   }, [loadGuests, loadTasks]);
 
   // coalesce the reloads a burst of events asks for
-  const pending = useRef<{ guests?: ReturnType<typeof setTimeout>; tasks?: ReturnType<typeof setTimeout> }>({});
+  const pending = useRef<{
+    guests?: ReturnType<typeof setTimeout>;
+    tasks?: ReturnType<typeof setTimeout>;
+  }>({});
   const later = useCallback(
     (what: 'guests' | 'tasks') => {
       if (pending.current[what]) return;

@@ -1,19 +1,39 @@
 // What the create wizards share: the node's options, validation with the contracts' rules (the
 // same functions the API runs), the steps frame, and following the creation task.
-import { Alert, Button, Group, Loader, Progress, Stack, Stepper, Table, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Group,
+  Loader,
+  Progress,
+  Stack,
+  Stepper,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useEffect, useState, type ReactNode } from 'react';
-import { NodeOptionsSchema, TaskDetailSchema, type NodeOptions, type TaskDetail } from '../../contracts/manager/views.ts';
+import {
+  NodeOptionsSchema,
+  TaskDetailSchema,
+  type NodeOptions,
+  type TaskDetail,
+} from '../../contracts/manager/views.ts';
 import type { NodeFacts } from '../../contracts/manager/guest.ts';
 import { get } from './api.ts';
 import { useCluster } from './store.tsx';
 import { StatusBadge } from './TaskLog.tsx';
 
-export function useNodeOptions(node: string): { options: NodeOptions | null; error: string | null } {
+export function useNodeOptions(node: string): {
+  options: NodeOptions | null;
+  error: string | null;
+} {
   const [options, setOptions] = useState<NodeOptions | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    get(`/nodes/${encodeURIComponent(node)}/options`, NodeOptionsSchema).then(setOptions, (e: Error) =>
-      setError(e.message),
+    get(`/nodes/${encodeURIComponent(node)}/options`, NodeOptionsSchema).then(
+      setOptions,
+      (e: Error) => setError(e.message),
     );
   }, [node]);
   return { options, error };
@@ -25,7 +45,9 @@ export function factsOf(node: string, o: NodeOptions): NodeFacts {
     name: node,
     accel: o.accel,
     storages: o.storages.map((s) =>
-      s.type === 'lvmthin' ? { id: s.id, type: 'lvmthin', vg: '', pool: '' } : { id: s.id, type: 'dir', path: '' },
+      s.type === 'lvmthin'
+        ? { id: s.id, type: 'lvmthin', vg: '', pool: '' }
+        : { id: s.id, type: 'dir', path: '' },
     ),
     isos: o.isos,
     isoDir: '',
@@ -62,7 +84,9 @@ export interface StepDef {
 }
 
 export const stepOf = (steps: StepDef[], path: string) =>
-  steps.findIndex((s) => s.fields.some((f) => path === f || path.startsWith(`${f}.`) || path.startsWith(`${f}[`)));
+  steps.findIndex((s) =>
+    s.fields.some((f) => path === f || path.startsWith(`${f}.`) || path.startsWith(`${f}[`)),
+  );
 
 export function WizardFrame({
   title,
@@ -102,7 +126,11 @@ export function WizardFrame({
       >
         <Stepper active={active} onStepClick={setActive} size="sm" allowNextStepsSelect={false}>
           {steps.map((s, i) => (
-            <Stepper.Step key={s.label} label={s.label} color={errorsIn(i).length && i < active ? 'red' : undefined}>
+            <Stepper.Step
+              key={s.label}
+              label={s.label}
+              color={errorsIn(i).length && i < active ? 'red' : undefined}
+            >
               <Stack mt="md" maw={640}>
                 {s.body}
               </Stack>
@@ -115,7 +143,11 @@ export function WizardFrame({
           </Alert>
         )}
         <Group mt="lg">
-          <Button variant="default" onClick={() => setActive(Math.max(0, active - 1))} disabled={active === 0}>
+          <Button
+            variant="default"
+            onClick={() => setActive(Math.max(0, active - 1))}
+            disabled={active === 0}
+          >
             Back
           </Button>
           {active < last ? (
@@ -147,14 +179,27 @@ export function Summary({ rows }: { rows: [string, string][] }) {
 }
 
 /** Follows a creation task live; `onDone` once it ended. */
-export function FollowTask({ id, title, onDone, children }: { id: string; title: string; onDone(ok: boolean): void; children?: ReactNode }) {
+export function FollowTask({
+  id,
+  title,
+  onDone,
+  children,
+}: {
+  id: string;
+  title: string;
+  onDone(ok: boolean): void;
+  children?: ReactNode;
+}) {
   const c = useCluster();
   const summary = c.tasks.find((t) => t.id === id);
   const [detail, setDetail] = useState<TaskDetail | null>(null);
   const status = summary?.status ?? detail?.status ?? 'running';
   useEffect(() => {
     let live = true;
-    get(`/tasks/${encodeURIComponent(id)}`, TaskDetailSchema).then((d) => live && setDetail(d), () => {});
+    get(`/tasks/${encodeURIComponent(id)}`, TaskDetailSchema).then(
+      (d) => live && setDetail(d),
+      () => {},
+    );
     return () => {
       live = false;
     };
@@ -162,14 +207,18 @@ export function FollowTask({ id, title, onDone, children }: { id: string; title:
   useEffect(() => {
     if (status !== 'running') onDone(status === 'ok');
   }, [status]);
-  const lines = detail ? [...detail.log, ...(c.lines[id] ?? []).filter((l) => !detail.log.includes(l))] : (c.lines[id] ?? []);
+  const lines = detail
+    ? [...detail.log, ...(c.lines[id] ?? []).filter((l) => !detail.log.includes(l))]
+    : (c.lines[id] ?? []);
   const t = summary ?? detail;
   return (
     <Stack maw={800}>
       <Title order={2}>{title}</Title>
       <Group>
         {t ? <StatusBadge t={t} /> : <Loader size="sm" />}
-        {status === 'running' && <Progress value={(t?.progress ?? 0) * 100} style={{ flex: 1 }} aria-label="progress" />}
+        {status === 'running' && (
+          <Progress value={(t?.progress ?? 0) * 100} style={{ flex: 1 }} aria-label="progress" />
+        )}
       </Group>
       {t?.error && (
         <Alert color="red" role="alert">
