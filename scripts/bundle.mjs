@@ -8,6 +8,7 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { buildWeb } from './build-web.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const entryPoints = {
@@ -67,6 +68,9 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
       js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
     },
   });
+  // the web interface, beside the manager's bundle (manager/server/web.ts looks there)
+  if (existsSync(path.join(root, 'manager/web/main.tsx')))
+    await buildWeb({ outdir: path.join(standalone ? path.join(outdir, 'standalone') : outdir, 'web') });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

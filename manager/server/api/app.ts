@@ -10,6 +10,7 @@ import { openApiDocument } from './openapi.ts';
 import { validate, type Principal, type Route } from './route.ts';
 import { routes } from './routes.ts';
 import type { Services } from './services.ts';
+import { registerWeb } from '../web.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -131,6 +132,7 @@ export async function buildApp(
     send(reply, 404, [{ path: '', message: `no route ${req.method} ${req.url.split('?')[0]}` }]),
   );
 
+  registerWeb(app);
   const table = routes(s);
   const doc = openApiDocument(table, s.version);
   for (const r of table) {

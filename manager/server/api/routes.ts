@@ -8,6 +8,7 @@ import { route, type Route } from './route.ts';
 import { memoByKey } from '../cache.ts';
 import { storageRoutes } from './storageRoutes.ts';
 import { metricsRoutes } from './metricsRoutes.ts';
+import { optionsRoutes } from './options.ts';
 
 const id = z.coerce
   .number({ error: 'must be a guest id' })
@@ -101,6 +102,7 @@ export function routes(s: Services): Route[] {
       params: NodeParams,
       handler: ({ params }) => (node(params.node), { json: guestList() }),
     }),
+    ...optionsRoutes(s),
 
     // VMs
     route({

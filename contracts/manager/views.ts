@@ -1,0 +1,174 @@
+// What the manager's API answers (the `data` of `{"data": ...}`), as zod schemas: the web bundle
+// parses every answer with them, so a changed answer fails loudly in one place, not deep in a page.
+// Shapes of manager/server (node.ts nodeStatus, guests/*.ts views, tasks.ts, events.ts) and of
+// the additions agreed in API-NEXT (metrics, storage, content, upload).
+import { z } from 'zod';
+import { CtConfigSchema, VmConfigSchema } from './guest.ts';
+
+export const NodeStatusSchema = z.object({
+  node: z.string(),
+  status: z.string(),
+  accel: z.enum(['kvm', 'qemu']),
+  kvm: z.boolean(),
+  cgroup: z.string(),
+  cpus: z.number(),
+  memory: z.object({ total: z.number(), free: z.number() }),
+  load: z.array(z.number()),
+  uptime: z.number(),
+  kernel: z.string(),
+});
+export type NodeStatus = z.infer<typeof NodeStatusSchema>;
+
+/** what a create wizard may choose from on a node (GET /nodes/{node}/options) */
+export const NodeOptionsSchema = z.object({
+  accel: z.enum(['kvm', 'qemu']),
+  storages: z.array(z.object({ id: z.string(), type: z.enum(['lvmthin', 'dir']) })),
+  bridges: z.array(z.string()),
+  isos: z.array(z.string()),
+  templates: z.array(z.string()),
+});
+export type NodeOptions = z.infer<typeof NodeOptionsSchema>;
+
+export const VmViewSchema = z.object({
+  id: z.number(),
+  kind: z.literal('vm'),
+  name: z.string(),
+  state: z.string(),
+  vcpus: z.number(),
+  memory: z.number(),
+  accel: z.enum(['kvm', 'qemu']),
+  disks: z.number(),
+});
+export const CtViewSchema = z.object({
+  id: z.number(),
+  kind: z.literal('ct'),
+  name: z.string(),
+  state: z.string(),
+  memory: z.number(),
+  cores: z.number().nullable(),
+  unprivileged: z.boolean(),
+});
+export const GuestViewSchema = z.discriminatedUnion('kind', [VmViewSchema, CtViewSchema]);
+export type GuestView = z.infer<typeof GuestViewSchema>;
+export const GuestListSchema = z.array(GuestViewSchema);
+
+// the stored config as the API returns it (defaults applied, id set)
+export const VmDetailSchema = VmViewSchema.extend({
+  config: VmConfigSchema.extend({ id: z.number() }),
+});
+export const CtDetailSchema = CtViewSchema.extend({
+  config: CtConfigSchema.extend({ id: z.number() }),
+});
+export type VmDetail = z.infer<typeof VmDetailSchema>;
+export type CtDetail = z.infer<typeof CtDetailSchema>;
+
+export const TaskInfoSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  node: z.string(),
+  target: z.string().nullable(),
+  user: z.string(),
+  status: z.enum(['running', 'ok', 'error']),
+  progress: z.number(),
+  started: z.string(),
+  ended: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type TaskInfo = z.infer<typeof TaskInfoSchema>;
+export const TaskListSchema = z.array(TaskInfoSchema);
+export const TaskDetailSchema = TaskInfoSchema.extend({ log: z.array(z.string()) });
+export type TaskDetail = z.infer<typeof TaskDetailSchema>;
+
+/** POST create answers; actions and deletes answer only `task` */
+export const TaskStartedSchema = z.object({ id: z.number().optional(), task: z.string() });
+
+export const ManagerEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('task'),
+    id: z.string(),
+    status: z.enum(['running', 'ok', 'error']),
+    progress: z.number(),
+    line: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('guest'),
+    kind: z.enum(['vm', 'ct']),
+    id: z.number(),
+    state: z.string(),
+    at: z.string(),
+  }),
+]);
+export type ManagerEvent = z.infer<typeof ManagerEventSchema>;
+
+export const LoginAnswerSchema = z.object({ username: z.string(), csrfToken: z.string() });
+export const VncTicketSchema = z.object({ ticket: z.string(), expiresInS: z.number() });
+
+export const ErrorAnswerSchema = z.object({
+  errors: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+
+// API-NEXT: metrics, storage, content, upload
+export const Timeframe = z.enum(['hour', 'day', 'week']);
+export type Timeframe = z.infer<typeof Timeframe>;
+export const NodeMetricsSchema = z.object({
+  timeframe: Timeframe,
+  step: z.number(),
+  points: z.array(
+    z.object({
+      time: z.number(),
+      cpu: z.number(),
+      memused: z.number(),
+      memtotal: z.number(),
+      load1: z.number(),
+      netin: z.number(),
+      netout: z.number(),
+      rootused: z.number(),
+      roottotal: z.number(),
+    }),
+  ),
+});
+export type NodeMetrics = z.infer<typeof NodeMetricsSchema>;
+export const GuestMetricsSchema = z.object({
+  timeframe: Timeframe,
+  step: z.number(),
+  points: z.array(
+    z.object({
+      time: z.number(),
+      cpu: z.number(),
+      mem: z.number(),
+      maxmem: z.number(),
+      netin: z.number(),
+      netout: z.number(),
+      diskread: z.number(),
+      diskwrite: z.number(),
+    }),
+  ),
+});
+export type GuestMetrics = z.infer<typeof GuestMetricsSchema>;
+export const StorageContent = z.enum(['images', 'rootdir', 'iso', 'vztmpl']);
+export const StorageStatusSchema = z.object({
+  id: z.string(),
+  type: z.enum(['lvmthin', 'dir']),
+  content: z.array(StorageContent),
+  total: z.number(),
+  used: z.number(),
+  avail: z.number(),
+  active: z.boolean(),
+});
+export type StorageStatus = z.infer<typeof StorageStatusSchema>;
+export const StorageListSchema = z.array(StorageStatusSchema);
+export const ContentItemSchema = z.object({
+  volid: z.string(),
+  name: z.string(),
+  content: StorageContent,
+  size: z.number(),
+  format: z.string(),
+  ctime: z.number(),
+});
+export const ContentListSchema = z.array(ContentItemSchema);
+export const UploadAnswerSchema = z.object({
+  volid: z.string(),
+  name: z.string(),
+  size: z.number(),
+  sha256: z.string(),
+});

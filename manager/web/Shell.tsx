@@ -1,0 +1,99 @@
+// The console's frame: header, resource tree on the left, the selected object's page, task log.
+import { AppShell, Burger, Button, Group, Text, Title, Alert } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useEffect } from 'react';
+import { ClusterProvider, useCluster } from './store.tsx';
+import { ResourceTree } from './Tree.tsx';
+import { TaskLog } from './TaskLog.tsx';
+import type { Route } from './route.ts';
+import { NodePage } from './NodePage.tsx';
+import { GuestPage } from './GuestPage.tsx';
+import { VmWizard } from './VmWizard.tsx';
+import { CtWizard } from './CtWizard.tsx';
+import { ClusterPage } from './ClusterPage.tsx';
+
+export function Shell(props: { user: string; route: Route; onLogout(): void }) {
+  return (
+    <ClusterProvider>
+      <Frame {...props} />
+    </ClusterProvider>
+  );
+}
+
+function Frame({ user, route, onLogout }: { user: string; route: Route; onLogout(): void }) {
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const c = useCluster();
+  // on a phone the tree is a drawer: close it once something is chosen
+  useEffect(close, [route, close]);
+  return (
+    <AppShell
+      header={{ height: 52 }}
+      navbar={{ width: 280, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      footer={{ height: { base: 140, sm: 170 } }}
+      padding="md"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger
+              opened={opened}
+              onClick={toggle}
+              hiddenFrom="sm"
+              size="sm"
+              aria-label="Show the resource tree"
+            />
+            <Title order={1} size="h3">
+              openve
+            </Title>
+            <Text size="sm" c="dimmed" visibleFrom="xs">
+              {c.live ? 'live' : 'connecting...'}
+            </Text>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <Text size="sm" visibleFrom="xs">
+              {user}@pam
+            </Text>
+            <Button variant="default" size="xs" onClick={onLogout}>
+              Log out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label="Resources">
+        <ResourceTree route={route} />
+      </AppShell.Navbar>
+      <AppShell.Main>
+        {c.error && (
+          <Alert color="red" role="alert" mb="md" title="The node did not answer as expected">
+            {c.error}
+          </Alert>
+        )}
+        <Page route={route} />
+      </AppShell.Main>
+      <AppShell.Footer>
+        <TaskLog />
+      </AppShell.Footer>
+    </AppShell>
+  );
+}
+
+function Page({ route }: { route: Route }) {
+  switch (route.page) {
+    case 'node':
+      return <NodePage node={route.node} tab={route.tab} />;
+    case 'guest':
+      return (
+        <GuestPage
+          key={`${route.kind}${route.id}`}
+          node={route.node}
+          kind={route.kind}
+          id={route.id}
+          tab={route.tab}
+        />
+      );
+    case 'create':
+      return route.kind === 'vm' ? <VmWizard node={route.node} /> : <CtWizard node={route.node} />;
+    default:
+      return <ClusterPage />;
+  }
+}

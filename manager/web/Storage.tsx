@@ -1,0 +1,172 @@
+// A node's storages with usage, their ISO images and templates, and uploads with progress.
+import {
+  Alert,
+  Button,
+  FileButton,
+  Group,
+  Paper,
+  Progress,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useCallback, useEffect, useState } from 'react';
+import {
+  ContentListSchema,
+  StorageListSchema,
+  UploadAnswerSchema,
+  type StorageStatus,
+} from '../../contracts/manager/views.ts';
+import type { z } from 'zod';
+import { ApiError, get, upload } from './api.ts';
+import { bytes } from './format.ts';
+
+type Content = z.infer<typeof ContentListSchema>;
+
+export function StoragePanel({ node }: { node: string }) {
+  const [list, setList] = useState<StorageStatus[] | null>(null);
+  const [state, setState] = useState<'loading' | 'none' | 'ok' | string>('loading');
+  const load = useCallback(() => {
+    get(`/nodes/${encodeURIComponent(node)}/storage`, StorageListSchema).then(
+      (l) => (setList(l), setState('ok')),
+      (e: unknown) =>
+        setState(e instanceof ApiError && e.status === 404 ? 'none' : (e as Error).message),
+    );
+  }, [node]);
+  useEffect(load, [load]);
+  if (state === 'loading') return <Text c="dimmed">Loading storages...</Text>;
+  if (state === 'none')
+    return <Text c="dimmed">No data yet: this node does not report its storages.</Text>;
+  if (state !== 'ok')
+    return (
+      <Alert color="red" role="alert">
+        {state}
+      </Alert>
+    );
+  return (
+    <Stack>
+      {(list ?? []).map((s) => (
+        <StorageCard key={s.id} node={node} s={s} onChange={load} />
+      ))}
+    </Stack>
+  );
+}
+
+function StorageCard({ node, s, onChange }: { node: string; s: StorageStatus; onChange(): void }) {
+  const [content, setContent] = useState<Content>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [progress, setProgress] = useState<{
+    name: string;
+    fraction: number;
+    abort(): void;
+  } | null>(null);
+  const base = `/nodes/${encodeURIComponent(node)}/storage/${encodeURIComponent(s.id)}`;
+  const kinds = s.content.filter((c): c is 'iso' | 'vztmpl' => c === 'iso' || c === 'vztmpl');
+  const kindsKey = kinds.join(',');
+  const loadContent = useCallback(() => {
+    if (!kindsKey) return;
+    get(`${base}/content`, ContentListSchema).then(setContent, (e: Error) => setError(e.message));
+  }, [base, kindsKey]);
+  useEffect(loadContent, [loadContent]);
+  const send = (kind: 'iso' | 'vztmpl', file: File | null) => {
+    if (!file) return;
+    setError(null);
+    const u = upload(
+      `${base}/upload?content=${kind}&filename=${encodeURIComponent(file.name)}`,
+      file,
+      UploadAnswerSchema,
+      (fraction) => setProgress((p) => (p ? { ...p, fraction } : p)),
+    );
+    setProgress({ name: file.name, fraction: 0, abort: u.abort });
+    u.done.then(
+      () => {
+        setProgress(null);
+        loadContent();
+        onChange();
+      },
+      (e: ApiError) => {
+        setProgress(null);
+        setError(`${file.name}: ${e.message}`);
+      },
+    );
+  };
+  const pct = s.total ? (s.used / s.total) * 100 : 0;
+  return (
+    <Paper withBorder p="md" component="section" aria-label={`Storage ${s.id}`}>
+      <Stack gap="xs">
+        <Group justify="space-between">
+          <Title order={3} size="h4">
+            {s.id}{' '}
+            <Text span c="dimmed" size="sm">
+              ({s.type}: {s.content.join(', ')})
+            </Text>
+          </Title>
+          <Text size="sm" c={s.active ? undefined : 'red'}>
+            {s.active
+              ? `${bytes(s.used)} of ${bytes(s.total)} used, ${bytes(s.avail)} free`
+              : 'not active'}
+          </Text>
+        </Group>
+        <Progress value={pct} color={pct > 90 ? 'red' : 'blue'} aria-label={`${s.id} usage`} />
+        {kinds.length > 0 && (
+          <Group gap="xs">
+            {kinds.map((k) => (
+              <FileButton
+                key={k}
+                onChange={(f) => send(k, f)}
+                accept={k === 'iso' ? '.iso' : '.tar.gz,.tar.xz,.tar.zst'}
+              >
+                {(props) => (
+                  <Button {...props} variant="default" size="xs" disabled={progress !== null}>
+                    Upload {k === 'iso' ? 'ISO image' : 'template'}
+                  </Button>
+                )}
+              </FileButton>
+            ))}
+          </Group>
+        )}
+        {progress && (
+          <Group>
+            <Text size="sm">{progress.name}</Text>
+            <Progress
+              value={progress.fraction * 100}
+              style={{ flex: 1 }}
+              aria-label={`upload of ${progress.name}`}
+            />
+            <Button size="xs" variant="subtle" onClick={progress.abort}>
+              Cancel
+            </Button>
+          </Group>
+        )}
+        {error && (
+          <Alert color="red" role="alert">
+            {error}
+          </Alert>
+        )}
+        {content.length > 0 && (
+          <Table.ScrollContainer minWidth={360}>
+            <Table fz="sm">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Type</Table.Th>
+                  <Table.Th>Size</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {content.map((c) => (
+                  <Table.Tr key={c.volid}>
+                    <Table.Td>{c.name}</Table.Td>
+                    <Table.Td>{c.content}</Table.Td>
+                    <Table.Td>{bytes(c.size)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </Stack>
+    </Paper>
+  );
+}
