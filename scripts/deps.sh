@@ -11,6 +11,7 @@ PACKAGES=(
   corosync dnsmasq-base lxc tmux zstd util-linux fdisk iproute2 openssl whois cpio
   kmod procps psmisc ca-certificates
   libvirt-daemon-system libvirt-clients busybox-static
+  ipxe
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
