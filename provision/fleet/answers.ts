@@ -93,7 +93,9 @@ export async function loadAnswerDir(
       .filter((f) => f.endsWith('.toml') && !f.startsWith('.'))
       .sort();
   } catch (err) {
-    throw new Error(`--answers ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new Error(`--answers ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      cause: err,
+    });
   }
   const cachedHash: PasswordHasher = async (pw) => {
     const known = hashCache.get(pw);

@@ -70,10 +70,9 @@ export async function run(args: string[]): Promise<number> {
   clearInterval(timer);
   await flush();
   if (url && !finishedOk && values.log) {
-    let tail = '';
+    let tail: string;
     try {
-      const text = readFileSync(values.log, 'utf8');
-      tail = text.slice(-LOG_TAIL_BYTES);
+      tail = readFileSync(values.log, 'utf8').slice(-LOG_TAIL_BYTES);
     } catch {
       tail = `(no log at ${values.log})`;
     }
