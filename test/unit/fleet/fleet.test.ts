@@ -16,30 +16,11 @@ import {
 } from '../../../provision/fleet/rules.ts';
 import { onProgress, newMachine } from '../../../provision/fleet/state.ts';
 import { statusTable, phaseSeconds } from '../../../provision/fleet/status.ts';
+import { PASSWORD, TEMPLATE } from './template.ts';
 
-const PASSWORD = 'passw0rd-fixture';
 const HASH = '$6$saltsalt$' + 'x'.repeat(86);
 const fakeHash = (pw: string) =>
   Promise.resolve(pw === PASSWORD ? HASH : '$6$other$' + 'y'.repeat(86));
-
-export const TEMPLATE = `[global]
-keyboard = "en-us"
-country = "us"
-fqdn = "{{fqdn}}"
-mailto = "admin@openve.lan"
-timezone = "Europe/Vienna"
-root-password = "${PASSWORD}"
-
-[network]
-source = "from-answer"
-cidr = "{{cidr}}"
-gateway = "{{gateway}}"
-dns = "{{dns}}"
-
-[disk-setup]
-filesystem = "ext4"
-disk-list = ["vda"]
-`;
 
 const facts = (over: Partial<MachineFacts> = {}): MachineFacts => ({
   mac: '52:54:00:00:00:01',
