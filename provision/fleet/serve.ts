@@ -99,6 +99,11 @@ export async function run(args: string[]): Promise<number> {
       path: '--interface',
       message: 'required for DHCP/TFTP (or --no-dhcp when another server hands out iPXE)',
     });
+  if (!values.check && !values.listen && !values.interface)
+    issues.push({
+      path: '--listen',
+      message: 'give the address to serve on (--listen ADDR) or the interface that has it (--interface IF)',
+    });
   if (values.listen !== undefined && parseIpv4(values.listen) === null)
     issues.push({
       path: '--listen',

@@ -251,3 +251,20 @@ describe('state and ISO extents', () => {
     ]);
   });
 });
+
+describe('serve arguments', () => {
+  it('names every missing or malformed option', async () => {
+    const { run } = await import('../../../provision/fleet/serve.ts');
+    const err = await run(['--dhcp-range', '10.0.0.1', '--https-port', 'x']).catch(
+      (e: unknown) => e,
+    );
+    expect((err as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual([
+      '--answers',
+      '--iso',
+      '--https-port',
+      '--dhcp-range',
+      '--interface',
+      '--listen',
+    ]);
+  });
+});
