@@ -38,7 +38,8 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('./commands/prepare-iso.ts'),
   },
   serve: {
-    summary: 'serve --iso ISO --answers DIR [--interface IF] [--dhcp-range A,B] | --status [--json]',
+    summary:
+      'serve --iso ISO --answers DIR [--interface IF] [--dhcp-range A,B] | --status [--json]',
     load: () => import('../provision/index.ts').then((p) => p.fleetCommands.serve()),
   },
   report: {

@@ -102,7 +102,8 @@ export async function run(args: string[]): Promise<number> {
   if (!values.check && !values.listen && !values.interface)
     issues.push({
       path: '--listen',
-      message: 'give the address to serve on (--listen ADDR) or the interface that has it (--interface IF)',
+      message:
+        'give the address to serve on (--listen ADDR) or the interface that has it (--interface IF)',
     });
   if (values.listen !== undefined && parseIpv4(values.listen) === null)
     issues.push({
