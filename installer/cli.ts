@@ -37,6 +37,15 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'prepare-iso --in ISO --answer A [--on-first-boot SCRIPT] --out ISO',
     load: () => import('./commands/prepare-iso.ts'),
   },
+  serve: {
+    summary:
+      'serve --iso ISO --answers DIR [--interface IF] [--dhcp-range A,B] | --status [--json]',
+    load: () => import('../provision/index.ts').then((p) => p.fleetCommands.serve()),
+  },
+  report: {
+    summary: 'report --url URL [--fingerprint FP] [--log F]  post progress (network installs)',
+    load: () => import('../provision/index.ts').then((p) => p.fleetCommands.report()),
+  },
 };
 
 export function usage(): string {

@@ -1,2 +1,5 @@
-// The installer's public face for other areas: only what they need.
+// The installer's public face for other areas: only what they need (manager: password hashing;
+// provision/fleet's answer server: answer parsing and disk filters).
 export { hashPassword } from './password.ts';
+export { parseAnswers, inFile } from './answers/parse.ts';
+export { globMatch, globProblem } from './answers/glob.ts';

@@ -12,6 +12,7 @@ PACKAGES=(
   kmod procps psmisc ca-certificates
   libvirt-daemon-system libvirt-clients busybox-static
   chromium
+  ipxe
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -47,6 +47,25 @@ const HELP: Record<string, string[]> = {
     'locate [--json] [--save DIR] [--hardware F] [--timeout S] [--network-wait S]',
     'Finds the answer file on the live ISO (kernel parameter, ISO, OPENVE-AIS stick, HTTP).',
   ],
+  serve: [
+    'serve --iso ISO --answers DIR [--interface IF] [--listen ADDR] [--dhcp-range FIRST,LAST] [--install-unknown] | --check --answers DIR | --status [--json]',
+    'Installs machines over the network (PXE/iPXE): dnsmasq, boot files from the ISO, answers per machine, progress.',
+    '  --iso ISO             the openve ISO (served without copying it)',
+    '  --answers DIR         answer files (+ fleet.toml, default.toml); see provision/fleet/README.md',
+    '  --interface IF        where dnsmasq answers (proxy-DHCP unless --dhcp-range)',
+    '  --listen ADDR         the IPv4 address of this server (default: the first of --interface)',
+    '  --dhcp-range A,B      be the DHCP server of an isolated install network',
+    '  --http-port N         boot files (default 80); --https-port N answers and status (default 8443)',
+    '  --state-dir DIR       certificate, tokens, state (default /var/lib/openve/fleet)',
+    '  --install-unknown     serve default.toml to machines no rule matches',
+    '  --no-dhcp             no dnsmasq (another DHCP server chains iPXE to http://ADDR/boot.ipxe)',
+    '  --check               validate the answer directory and exit',
+    '  --status [--json]     the machines of a running (or the last) server',
+  ],
+  report: [
+    'report --url URL [--fingerprint FP] [--log FILE]',
+    "Posts the installer's progress events (JSON lines on stdin) to a fleet server (the live system runs it).",
+  ],
 };
 
 export const wantsHelp = (args: readonly string[]): boolean =>
