@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ApiFailure, Client } from './client.ts';
 import { table } from './format.ts';
 import { consoleSession } from './console.ts';
+import { clusterCommand } from './cluster.ts';
 
 export interface Io {
   out(text: string): void;
@@ -21,6 +22,7 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
   ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
        | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
   task list | task show ID
+  cluster resources   (every node and guest of the cluster; any node answers, forwards actions)
   token list | token create [--comment C] | token revoke ID
   --no-wait  return the task id instead of waiting for the task`;
 
@@ -145,6 +147,7 @@ function guestId(pos: string[], what: string): string {
 
 async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io): Promise<number> {
   const [group, cmd] = pos;
+  if (group === 'cluster') return clusterCommand(c, cmd, v.json === true, (t) => io.out(t));
   const node = v.node ?? (await c.request<{ node: string }[]>('GET', '/api/v1/nodes'))[0]?.node;
   const print = (data: unknown, columns: string[]) =>
     io.out(

@@ -9,6 +9,7 @@ import { ApiError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { validate, type Principal, type Route } from './route.ts';
 import { routes } from './routes.ts';
+import { registerCluster } from '../cluster/routes.ts';
 import type { Services } from './services.ts';
 
 declare module 'fastify' {
@@ -127,6 +128,7 @@ export async function buildApp(
     send(reply, 404, [{ path: '', message: `no route ${req.method} ${req.url.split('?')[0]}` }]),
   );
 
+  registerCluster(app, s);
   const table = routes(s);
   const doc = openApiDocument(table, s.version);
   for (const r of table) {

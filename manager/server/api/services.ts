@@ -9,6 +9,7 @@ import type { EventHub } from '../events.ts';
 import type { TaskManager } from '../tasks.ts';
 import type { CtController } from '../guests/cts.ts';
 import type { VmController } from '../guests/vms.ts';
+import type { ClusterService } from '../cluster/view.ts';
 
 export interface Services {
   version: string;
@@ -26,6 +27,8 @@ export interface Services {
   checkPassword: PasswordCheck;
   /** local users allowed to log in */
   allowedUsers: readonly string[];
+  /** the cluster view and forwarding (undefined in API tests without one) */
+  cluster?: ClusterService;
   /** the manager's own log (stderr / journal) */
   log(line: string): void;
 }

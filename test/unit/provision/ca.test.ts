@@ -4,58 +4,26 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import type https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { realRunner } from '../../../lib/exec/runner.ts';
-import type { CommandRunner } from '../../../lib/exec/types.ts';
 import { certFingerprint } from '../../../lib/net/pinned.ts';
 import {
   createCluster,
   joinCluster,
   removeClusterNode,
   upgradeCa,
-  type ClusterContext,
 } from '../../../provision/cluster/commands/index.ts';
+import { clusterNode, freePort } from './clusterNode.ts';
 import { readClusterConfig, readState, writeState } from '../../../provision/cluster/state.ts';
 import { startServer } from '../../../provision/cluster/server.ts';
-import { nodePaths, type NodePaths } from '../../../provision/paths.ts';
-import { queryQuorum } from '../../../provision/cluster/status.ts';
-import { fakeControl } from './fakeControl.ts';
+import type { NodePaths } from '../../../provision/paths.ts';
 
 const TOKEN = 'ca-unit-token-abcdefgh';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-ca-'));
 const servers: https.Server[] = [];
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function node(name: string) {
-  const paths = nodePaths(path.join(tmp, name));
-  const calls: string[] = [];
-  const real = realRunner();
-  const runner: CommandRunner = {
-    async run(argv, options) {
-      calls.push(argv.join(' '));
-      if (argv[0] === 'corosync-quorumtool') {
-        const ids = readClusterConfig(paths)?.nodes.map((n) => n.nodeid) ?? [];
-        const rows = ids.map((id) => `         ${id}          1 n${id}`).join('\n');
-        const stdout = `Quorum information\n------------------\nQuorate:          Yes\n\nMembership information\n----------------------\n    Nodeid      Votes Name\n${rows}\n`;
-        return { argv: [...argv], exitCode: 0, stdout, stderr: '', durationMs: 1 };
-      }
-      return real.run(argv, options);
-    },
-  };
-  const control = fakeControl(calls, () => queryQuorum(runner));
-  const ctx: ClusterContext = { paths, runner, control, out: () => undefined };
-  return { ctx, paths, calls };
-}
+const node = (name: string) => clusterNode(tmp, name);
 
 const cert = (file: string) => new X509Certificate(readFileSync(file));
 /** signed by the CA in `paths`, for `name` at `address` */
