@@ -24,6 +24,7 @@ import { ensureCertificate } from './tls.ts';
 import { ClusterService } from './cluster/view.ts';
 import { localResources, startClusterPeer } from './cluster/peerApi.ts';
 import { PEER_PORT } from './cluster/peer.ts';
+import { queryQuorum, type QuorumStatus } from '../../provision/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -42,6 +43,8 @@ export interface ManagerOptions {
   clusterRoot?: string;
   /** the managers' mutual-TLS port (default 8008) */
   peerPort?: number;
+  /** corosync's quorum (default: corosync-quorumtool through the runner) */
+  quorum?: () => Promise<QuorumStatus>;
 }
 
 export interface RunningManager {
@@ -65,6 +68,7 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     stateDir: paths.root,
     local: () => localResources(services),
     log: o.log,
+    quorum: o.quorum ?? (() => queryQuorum(runner)),
   });
   // node facts are cheap reads of the machine, but not free at 500 requests/s: at most once a
   // second. In a cluster the node is named as in the cluster.

@@ -7,6 +7,9 @@ import type { IncomingMessage } from 'node:http';
 import type { PeerResources } from '../../../contracts/manager/cluster.ts';
 import type { Services } from '../api/services.ts';
 import { nodeStatus } from '../node.ts';
+import { ContractError, parseJson } from '../../../contracts/json.ts';
+import { ApiError } from '../api/errors.ts';
+import { IdRequestSchema } from './ids.ts';
 import { PEER_PREFIX, startPeerServer, type PeerHandler } from './peer.ts';
 import { FORWARDED_HEADER } from './routes.ts';
 
@@ -40,6 +43,23 @@ export function peerHandler(s: Services, app: FastifyInstance, rootToken: string
       const text = JSON.stringify(localResources(s));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(text);
+      return;
+    }
+    if (req.method === 'POST' && url === `${PEER_PREFIX}/ids`) {
+      const body = await readBody(req);
+      let status = 200;
+      let answer: unknown;
+      try {
+        const ask = parseJson(IdRequestSchema, body ?? '{}', 'id request');
+        answer = { id: await s.cluster!.ids.allocateHere(ask.wanted) };
+      } catch (err) {
+        if (err instanceof ApiError) [status, answer] = [err.status, { errors: err.issues }];
+        else if (err instanceof ContractError)
+          [status, answer] = [400, { errors: [{ path: err.field, message: err.message }] }];
+        else throw err;
+      }
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer));
       return;
     }
     if (url.startsWith(`${PEER_PREFIX}/api/`)) {

@@ -6,7 +6,10 @@
 // records the forwarding user in its audit log.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../api/services.ts';
+import { FIRST_ID } from './ids.ts';
 import { PEER_PREFIX } from './peer.ts';
+
+const CREATE = /^\/api\/v1\/nodes\/:node\/(vms|cts)$/;
 
 export const FORWARDED_HEADER = 'x-openve-forwarded-by';
 const API = '/api/v1';
@@ -90,17 +93,23 @@ async function forward(
 /** Registers the cluster route and the forwarding hook (before the other routes). */
 export function registerCluster(app: FastifyInstance, s: Services): void {
   app.addHook('preHandler', async (req, reply) => {
-    // a request forwarded to this node runs here, never further
-    if (req.headers[FORWARDED_HEADER] !== undefined || !s.cluster) return;
     const routeUrl = req.routeOptions.url;
-    if (!routeUrl) return;
-    const target = forwardTarget(
-      s,
-      routeUrl,
-      req.params as Record<string, string | undefined>,
-      req.url,
-    );
-    if (target) return forward(s, req, reply, target);
+    if (!s.cluster || !routeUrl) return;
+    // a request forwarded to this node runs here, never further
+    if (req.headers[FORWARDED_HEADER] === undefined) {
+      const params = req.params as Record<string, string | undefined>;
+      const target = forwardTarget(s, routeUrl, params, req.url);
+      if (target) return forward(s, req, reply, target);
+    }
+    // a guest created here gets its id from the cluster's coordinator (ids.ts)
+    if (req.method === 'POST' && CREATE.test(routeUrl) && s.cluster.selfName()) {
+      const body = req.body as Record<string, unknown> | undefined;
+      if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+      const wanted = body.id;
+      if (wanted !== undefined && !(Number.isInteger(wanted) && (wanted as number) >= FIRST_ID))
+        return; // the create route names what is wrong with it
+      body.id = await s.cluster.ids.allocate(wanted as number | undefined);
+    }
   });
   app.get(`${API}/cluster/resources`, async () => ({
     data: s.cluster ? await s.cluster.resources() : { cluster: null, nodes: [], guests: [] },

@@ -19,7 +19,9 @@ import {
   readMembership,
   type MemberNode,
   type Membership,
+  type QuorumStatus,
 } from '../../../provision/index.ts';
+import { IdAllocator } from './ids.ts';
 import { PEER_PREFIX, PeerClient, type PeerResponse } from './peer.ts';
 
 export interface ClusterOptions {
@@ -33,6 +35,8 @@ export interface ClusterOptions {
   log(line: string): void;
   /** per member, for the fan-out; default 2 s */
   timeoutMs?: number;
+  /** corosync's membership and quorum (guest id allocation needs quorum) */
+  quorum(): Promise<QuorumStatus>;
 }
 
 /** Reads the membership again only when one of its files changed. */
@@ -61,12 +65,14 @@ export class MembershipSource {
 export class ClusterService {
   readonly membership: MembershipSource;
   readonly client: PeerClient;
+  readonly ids: IdAllocator;
   private readonly lastFile: string;
   private last: LastKnown;
 
   constructor(private readonly o: ClusterOptions) {
     this.membership = new MembershipSource(o.clusterRoot, o.log);
     this.client = new PeerClient(o.peerPort);
+    this.ids = new IdAllocator(this, o.quorum);
     this.lastFile = path.join(o.stateDir, 'cluster-last.json');
     this.last = this.loadLast();
   }

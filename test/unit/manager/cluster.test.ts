@@ -27,6 +27,9 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-mgrcl-'));
 const A = { name: 'cla', ip: '127.0.0.21' };
 const B = { name: 'clb', ip: '127.0.0.22' };
 
+/** what corosync says (faked): flipped to test writes without quorum */
+let quorate = true;
+
 async function manager(root: string, ip: string, peerPort: number): Promise<RunningManager> {
   const runner = createRunner('recording', {});
   const real = createRunner('real');
@@ -42,6 +45,7 @@ async function manager(root: string, ip: string, peerPort: number): Promise<Runn
     engines: false,
     clusterRoot: root,
     peerPort,
+    quorum: async () => ({ running: true, quorate, members: quorate ? [1, 2] : [2] }),
   });
 }
 
@@ -182,6 +186,34 @@ describe('managers in a cluster (mutual TLS on 127.0.0.21/.22)', { timeout: 60_0
     expect((await api(ma, 'GET', '/api/v1/nodes/nope/vms')).status).toBe(404);
   });
 
+  test('guest ids are unique in the cluster: concurrent creates on both nodes, a taken id, no quorum', async () => {
+    const body = { name: 'c', memory: 64, nics: [], disks: [] };
+    const created = await Promise.all(
+      [ma, mb!, ma, mb!].map((m) =>
+        api(m, 'POST', `/api/v1/nodes/${m === ma ? A.name : B.name}/vms`, body),
+      ),
+    );
+    expect(created.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+    const ids = created.map((r) => (r.json.data as { id: number }).id);
+    expect(new Set(ids).size).toBe(4);
+    expect(ids.every((id) => id >= 100 && id !== 801)).toBe(true);
+    // 801 lives on B: asking A for it is refused by the coordinator, naming where it is
+    const taken = await api(ma, 'POST', `/api/v1/nodes/${A.name}/vms`, { ...body, id: 801 });
+    expect(taken.status).toBe(400);
+    expect(JSON.stringify(taken.json.errors)).toMatch(/801 is already used by VM 801 on clb/);
+    quorate = false;
+    try {
+      const refused = await api(mb!, 'POST', `/api/v1/nodes/${B.name}/vms`, body);
+      expect(refused.status).toBe(503);
+      expect(JSON.stringify(refused.json.errors)).toMatch(
+        /not in a quorate partition.*creating a guest needs quorum.*reads still work/,
+      );
+      expect((await api(mb!, 'GET', '/api/v1/cluster/resources')).status).toBe(200);
+    } finally {
+      quorate = true;
+    }
+  });
+
   test('the peer listener refuses: no client certificate, another CA, a CA-signed non-member, a stale certificate', async () => {
     const ca = readFileSync(a.paths.caCert, 'utf8');
     await expect(peerGet(B.ip, peerPort, { ca })).rejects.toThrow(
@@ -240,7 +272,10 @@ describe('managers in a cluster (mutual TLS on 127.0.0.21/.22)', { timeout: 60_0
     expect(nb).toMatchObject({ online: false, status: null });
     expect(nb?.lastSeen).toEqual(expect.any(String));
     expect(nb?.error).toEqual(expect.any(String));
-    expect(v.guests).toEqual([expect.objectContaining({ id: 801, node: B.name, stale: true })]);
+    const onB = v.guests.filter((g) => g.node === B.name);
+    expect(onB.map((g) => g.id)).toContain(801);
+    expect(onB.every((g) => g.stale)).toBe(true);
+    expect(v.guests.filter((g) => g.node === A.name).every((g) => !g.stale)).toBe(true);
     // forwarding to it says which node did not answer
     const f = await api(ma, 'GET', `/api/v1/nodes/${B.name}/vms/801`);
     expect(f.status).toBe(502);
