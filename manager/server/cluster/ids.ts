@@ -95,7 +95,7 @@ export class IdAllocator {
           path: 'id',
           message: `${this.cluster.selfName()} is not the id coordinator (${c.name} is)`,
         });
-      const view = await this.cluster.resources();
+      const view = await this.cluster.resources(0);
       const now = Date.now();
       const used = new Map<number, string>();
       for (const [id, until] of this.held)

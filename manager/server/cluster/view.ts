@@ -62,6 +62,12 @@ export class MembershipSource {
   }
 }
 
+interface PeerAnswer {
+  n: MemberNode;
+  r?: PeerResources;
+  error?: string;
+}
+
 export class ClusterService {
   readonly membership: MembershipSource;
   readonly client: PeerClient;
@@ -135,8 +141,37 @@ export class ClusterService {
     return r;
   }
 
-  /** Every member's resources, gathered in parallel; offline ones with their last known guests. */
-  async resources(): Promise<ClusterResources> {
+  private peers: { at: number; m: Membership; answers: Promise<PeerAnswer[]> } | undefined;
+
+  /**
+   * The other members' answers: one fan-out serves every request within `maxAgeMs` (a polling UI
+   * on every node would otherwise multiply the requests by the number of members), and requests
+   * that arrive while one is under way wait for it (single flight).
+   */
+  private peerAnswers(m: Membership, maxAgeMs: number): Promise<PeerAnswer[]> {
+    const now = performance.now();
+    if (this.peers && this.peers.m === m && now - this.peers.at <= maxAgeMs)
+      return this.peers.answers;
+    const answers = Promise.all(
+      m.nodes
+        .filter((n) => n.name !== m.self)
+        .map(async (n): Promise<PeerAnswer> => {
+          try {
+            return { n, r: await this.fetchResources(m, n) };
+          } catch (err) {
+            return { n, error: (err as Error).message.split('\n')[0] ?? 'failed' };
+          }
+        }),
+    );
+    this.peers = { at: now, m, answers };
+    return answers;
+  }
+
+  /**
+   * Every member's resources, gathered in parallel; offline ones with their last known guests.
+   * `maxAgeMs`: how old the other members' answers may be (0: ask them now).
+   */
+  async resources(maxAgeMs = 1000): Promise<ClusterResources> {
     const m = this.membership.get();
     const local = this.o.local();
     const at = new Date().toISOString();
@@ -154,15 +189,9 @@ export class ClusterService {
     const tag = (r: PeerResources, stale: boolean) =>
       r.guests.map((g) => ({ ...g, node: r.node, stale }));
     if (!m) return { cluster: null, nodes: [localView()], guests: tag(local, false) };
-    const answers = await Promise.all(
-      m.nodes.map(async (n) => {
-        if (n.name === m.self) return { n, r: local, error: undefined };
-        try {
-          return { n, r: await this.fetchResources(m, n), error: undefined };
-        } catch (err) {
-          return { n, r: undefined, error: (err as Error).message.split('\n')[0] };
-        }
-      }),
+    const fetched = await this.peerAnswers(m, maxAgeMs);
+    const answers: PeerAnswer[] = m.nodes.map(
+      (n) => fetched.find((a) => a.n.name === n.name) ?? { n, r: local },
     );
     const nodes: ClusterNodeView[] = [];
     const guests: ClusterResources['guests'] = [];

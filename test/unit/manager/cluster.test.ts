@@ -264,10 +264,14 @@ describe('managers in a cluster (mutual TLS on 127.0.0.21/.22)', { timeout: 60_0
   test('a node that stops answering is shown offline with its last known guests', async () => {
     await mb!.close();
     mb = undefined;
+    // the others' answers are reused for up to 1 s: poll like a UI would, within the 5 s budget
     const t0 = performance.now();
-    const r = await api(ma, 'GET', '/api/v1/cluster/resources');
+    let v = view(await api(ma, 'GET', '/api/v1/cluster/resources'));
+    while (v.nodes.find((n) => n.name === B.name)?.online && performance.now() - t0 < 5000) {
+      await new Promise((r) => setTimeout(r, 100));
+      v = view(await api(ma, 'GET', '/api/v1/cluster/resources'));
+    }
     expect(performance.now() - t0).toBeLessThan(5000);
-    const v = view(r);
     const nb = v.nodes.find((n) => n.name === B.name);
     expect(nb).toMatchObject({ online: false, status: null });
     expect(nb?.lastSeen).toEqual(expect.any(String));
