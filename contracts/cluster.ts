@@ -51,8 +51,33 @@ export const clusterConfigSchema = z.strictObject({
   nodes: z.array(clusterNodeSchema).min(1).max(1024),
 });
 
-/** Each member's service certificate, by node name: how members pin each other for pushes. */
-export const membersSchema = z.record(nodeName, z.strictObject({ fingerprint }));
+/**
+ * Each member's service certificate, by node name: how members pin each other for pushes; and
+ * (since the cluster CA) the fingerprint of its node certificate signed by the cluster CA: the
+ * managers accept a peer only with that exact certificate, so removing a member revokes it.
+ */
+export const membersSchema = z.record(
+  nodeName,
+  z.strictObject({ fingerprint, nodeCert: fingerprint.optional() }),
+);
+
+const pem = (label: string) =>
+  z
+    .string()
+    .max(16_384)
+    .regex(
+      new RegExp(`^-----BEGIN ${label}-----\\n[A-Za-z0-9+/=\\n]+-----END ${label}-----\\n?$`),
+      `must be one PEM ${label}`,
+    );
+export const certPem = pem('CERTIFICATE');
+export const csrPem = pem('CERTIFICATE REQUEST');
+export const keyPem = pem('PRIVATE KEY');
+
+/**
+ * The cluster CA, handed to every member at join (like the corosync authkey: any quorate member
+ * accepts joins, so any member signs node certificates).
+ */
+export const clusterCaSchema = z.strictObject({ cert: certPem, key: keyPem });
 
 const peer = z.strictObject({ name: nodeName, address });
 
@@ -73,6 +98,8 @@ export const joinRequestSchema = z.strictObject({
   address,
   /** the joiner's own service certificate, pinned by the members for later pushes */
   fingerprint,
+  /** a CSR for the joiner's node certificate (a cluster with a CA signs it; CN/SAN are set by the signer) */
+  csr: csrPem.optional(),
 });
 
 export const joinResponseSchema = z.strictObject({
@@ -88,6 +115,9 @@ export const joinResponseSchema = z.strictObject({
   /** members the accepting node could not push the new nodelist to (offline) */
   unreachable: z.array(nodeName),
   members: membersSchema,
+  /** clusters with a CA: the CA and the joiner's node certificate (signed from its CSR) */
+  ca: clusterCaSchema.optional(),
+  certificate: certPem.optional(),
 });
 
 /** GET /v1/config (signed): the nodelist and certificates a member runs with. */
@@ -99,6 +129,15 @@ export const snapshotSchema = z.strictObject({
 
 /** POST /v1/config (signed); `reload` asks the receiver to run `corosync-cfgtool -R`. */
 export const configPushSchema = snapshotSchema.extend({ reload: z.boolean().optional() });
+
+/** POST /v1/ca (signed; `pveca --upgrade-ca`): the cluster CA for a member of an older cluster. */
+export const caPushSchema = z.strictObject({ version, ca: clusterCaSchema });
+/** its answer: the member made and signed its node certificate with it */
+export const caAckSchema = z.strictObject({
+  ok: z.literal(true),
+  node: nodeName,
+  nodeCert: fingerprint,
+});
 
 export const pushAckSchema = z.strictObject({
   ok: z.literal(true),
@@ -153,3 +192,5 @@ export type ConfigPush = z.infer<typeof configPushSchema>;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 export type ClusterState = z.infer<typeof clusterStateSchema>;
+export type ClusterCa = z.infer<typeof clusterCaSchema>;
+export type CaPush = z.infer<typeof caPushSchema>;

@@ -12,6 +12,11 @@ export interface NodePaths {
   token: string;
   certPem: string;
   keyPem: string;
+  /** the cluster CA (key 0600, on every member) and this node's certificate signed by it */
+  caCert: string;
+  caKey: string;
+  nodeCert: string;
+  nodeKey: string;
   /** corosync runtime directory when rooted (state_dir), unused on a real node */
   corosyncStateDir: string;
   corosyncLog: string;
@@ -39,6 +44,10 @@ export function nodePaths(root = '/'): NodePaths {
     token: p('etc/openve/cluster/token'),
     certPem: p('etc/openve/cluster/cert.pem'),
     keyPem: p('etc/openve/cluster/key.pem'),
+    caCert: p('etc/openve/cluster/ca.pem'),
+    caKey: p('etc/openve/cluster/ca.key'),
+    nodeCert: p('etc/openve/cluster/node.pem'),
+    nodeKey: p('etc/openve/cluster/node.key'),
     corosyncStateDir: p('var/lib/corosync'),
     corosyncLog: p('var/log/corosync/corosync.log'),
     serviceLog: p('var/log/openve-cluster.log'),

@@ -4,6 +4,7 @@
 //   pveca -l | -i [--json]                          list nodes / this node
 //   pveca -d NAME [--force]                         remove a node that is down (any quorate member)
 //   pveca leave [--force]                           this node leaves its cluster
+//   pveca --upgrade-ca                              give a cluster made before the cluster CA one
 //   pveca serve [--detach]                          the cluster service (openve-cluster.service)
 // Every verb answers --help; see provision/README.md for -h (help alone, the member's IP with -a).
 import { isEntry } from './entry.ts';
@@ -26,6 +27,8 @@ import {
   listCluster,
   nodeInfo,
   removeClusterNode,
+  upgradeCa,
+  formatUpgradeCa,
   type ClusterContext,
   type CreateResult,
   type JoinResult,
@@ -95,6 +98,13 @@ const VERBS = {
   corosync.conf, authkey, token and cluster.json, stop the cluster service.`,
     options: ['force', 'json'],
   },
+  'upgrade-ca': {
+    usage: `pveca --upgrade-ca [--json]
+  on any member of a cluster made before the cluster CA: make the CA (or keep this node's), give it
+  to every member and issue each its node certificate (the managers' mutual TLS). Run it again for
+  members that were offline.`,
+    options: ['upgrade-ca', 'json'],
+  },
   serve: {
     usage: `pveca serve [--detach] [--port P]
   the cluster service every member runs (openve-cluster.service): joins, nodelist pushes.`,
@@ -109,6 +119,7 @@ export const USAGE = `usage: pveca -c [--name CLUSTER] [--token T]              
        pveca -i [--json]                                    this node's status
        pveca -d NODE [--force]                              remove a node that is down
        pveca leave [--force]                                this node leaves its cluster
+       pveca --upgrade-ca                                   give an older cluster its CA
        pveca serve [--detach]                               cluster service (systemd unit)
        pveca VERB --help                                    help for one verb (-h alone: this text)
 ${COMMON}  --wait SECONDS (retry members)`;
@@ -121,6 +132,7 @@ const OPTIONS = {
   list: { type: 'boolean', short: 'l' },
   info: { type: 'boolean', short: 'i' },
   delete: { type: 'string', short: 'd' },
+  'upgrade-ca': { type: 'boolean' },
   name: { type: 'string' },
   token: { type: 'string' },
   fingerprint: { type: 'string' },
@@ -197,7 +209,7 @@ export async function main(argv: string[], io: PvecaIo = {}): Promise<number> {
     }
     const positional = argv[0] === 'serve' || argv[0] === 'leave' ? argv[0] : undefined;
     const { values: o } = parseArgv(positional ? argv.slice(1) : argv);
-    const given = (['create', 'add', 'list', 'info', 'delete'] as const).filter(
+    const given = (['create', 'add', 'list', 'info', 'delete', 'upgrade-ca'] as const).filter(
       (k) => o[k] !== undefined && o[k] !== false,
     );
     const verb: VerbName | undefined = positional ?? (given.length === 1 ? given[0] : undefined);
@@ -208,7 +220,7 @@ export async function main(argv: string[], io: PvecaIo = {}): Promise<number> {
     if (!verb || (positional && given.length)) {
       throw new UserError({
         path: '',
-        message: `give exactly one of -c, -a, -l, -i, -d, leave, serve\n${USAGE}`,
+        message: `give exactly one of -c, -a, -l, -i, -d, --upgrade-ca, leave, serve\n${USAGE}`,
       });
     }
     // an option the verb does not use is a mistake, not something to ignore silently
@@ -282,6 +294,11 @@ export async function main(argv: string[], io: PvecaIo = {}): Promise<number> {
         print(i, formatInfo(i));
         return 0;
       }
+      case 'upgrade-ca': {
+        const r = await upgradeCa(ctx);
+        print(r, formatUpgradeCa(r));
+        return r.nodes.some((n) => n.error) ? 1 : 0;
+      }
       case 'delete':
       case 'leave': {
         const self = readState(paths)?.nodeName;
@@ -294,7 +311,10 @@ export async function main(argv: string[], io: PvecaIo = {}): Promise<number> {
         const warn = r.unreachable.length
           ? `\nwarning: could not send the new nodelist to ${r.unreachable.join(', ')}`
           : '';
-        print(r, `removed ${r.removed} (config version ${r.configVersion})${warn}`);
+        const how = r.cleaned
+          ? `; ${r.removed} was reachable and cleaned itself up`
+          : `; ${r.removed} was not reachable: it cleans itself up when its cluster service starts again`;
+        print(r, `removed ${r.removed} (config version ${r.configVersion})${how}${warn}`);
         return 0;
       }
     }

@@ -7,6 +7,7 @@ import { ApiFailure, Client } from './client.ts';
 import { table } from './format.ts';
 import { consoleSession } from './console.ts';
 import { storageCommand, StorageUsage } from './storage.ts';
+import { clusterCommand } from './cluster.ts';
 
 export interface Io {
   out(text: string): void;
@@ -25,6 +26,7 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
   storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
        | download STORAGE NAME --content iso|vztmpl [--output FILE]
   task list | task show ID
+  cluster resources   (every node and guest of the cluster; any node answers, forwards actions)
   token list | token create [--comment C] | token revoke ID
   --no-wait  return the task id instead of waiting for the task`;
 
@@ -168,6 +170,7 @@ function guestId(pos: string[], what: string): string {
 
 async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io): Promise<number> {
   const [group, cmd] = pos;
+  if (group === 'cluster') return clusterCommand(c, cmd, v.json === true, (t) => io.out(t));
   const node = v.node ?? (await c.request<{ node: string }[]>('GET', '/api/v1/nodes'))[0]?.node;
   const print = (data: unknown, columns: string[]) =>
     io.out(

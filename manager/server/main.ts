@@ -7,6 +7,8 @@ const USAGE = `usage: openve-manager [--dev] [--listen HOST:PORT] [--state DIR] 
   --listen       address to serve HTTPS on (default 0.0.0.0:8006; 127.0.0.1:8006 with --dev)
   --state        the manager's own state (default /var/lib/openve/manager)
   --libvirt-uri  libvirt connection (default qemu:///system)
+  --cluster-root where this node's cluster files are (default /: /etc/openve/cluster.json ...)
+  --peer-port    the managers' mutual-TLS port (default 8008)
   --dev          dev machine: dir storage, ISOs and templates under the state dir`;
 
 export function parseListen(value: string): { host: string; port: number } | string {
@@ -27,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
         listen: { type: 'string' },
         state: { type: 'string' },
         'libvirt-uri': { type: 'string' },
+        'cluster-root': { type: 'string' },
+        'peer-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -45,6 +49,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${listen}\n`);
     return 2;
   }
+  const peerPort = values['peer-port'];
+  if (peerPort !== undefined && (!/^\d{1,5}$/.test(peerPort) || Number(peerPort) > 65535)) {
+    process.stderr.write(`--peer-port: must be a TCP port, 1-65535 (got '${peerPort}')\n`);
+    return 2;
+  }
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const started = performance.now();
   const m = await startManager({
@@ -53,6 +62,8 @@ export async function main(argv: string[]): Promise<number> {
     host: listen.host,
     port: listen.port,
     libvirtUri: values['libvirt-uri'] ?? 'qemu:///system',
+    ...(values['cluster-root'] ? { clusterRoot: values['cluster-root'] } : {}),
+    ...(peerPort ? { peerPort: Number(peerPort) } : {}),
     log,
   });
   log(

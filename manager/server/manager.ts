@@ -23,6 +23,10 @@ import { TaskManager } from './tasks.ts';
 import { ensureCertificate } from './tls.ts';
 import { StorageController } from './storage/storage.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { ClusterService } from './cluster/view.ts';
+import { localResources, startClusterPeer } from './cluster/peerApi.ts';
+import { PEER_PORT } from './cluster/peer.ts';
+import { queryQuorum, type QuorumStatus } from '../../provision/index.ts';
 
 export const VERSION = '0.1.0';
 
@@ -41,6 +45,12 @@ export interface ManagerOptions {
   metricsIntervalMs?: number;
   /** false: no event children, no initial engine read (API tests) */
   engines?: boolean;
+  /** where this node's cluster files are (/ on a node: /etc/openve/cluster.json ...) */
+  clusterRoot?: string;
+  /** the managers' mutual-TLS port (default 8008) */
+  peerPort?: number;
+  /** corosync's quorum (default: corosync-quorumtool through the runner) */
+  quorum?: () => Promise<QuorumStatus>;
 }
 
 export interface RunningManager {
@@ -56,8 +66,23 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
   const paths = statePaths(o.stateDir);
   ensureStateDirs(paths);
   const runner = o.runner ?? createRunner('real', { timeoutMs: 10 * 60_000 });
-  // node facts are cheap reads of the machine, but not free at 500 requests/s: at most once a second
-  const facts = memoFor(1000, () => nodeFacts({ dev: o.dev, paths }));
+  // eslint-disable-next-line prefer-const -- the cluster view reads the services made below
+  let services: Services;
+  const cluster = new ClusterService({
+    clusterRoot: o.clusterRoot ?? '/',
+    peerPort: o.peerPort ?? PEER_PORT,
+    stateDir: paths.root,
+    local: () => localResources(services),
+    log: o.log,
+    quorum: o.quorum ?? (() => queryQuorum(runner)),
+  });
+  // node facts are cheap reads of the machine, but not free at 500 requests/s: at most once a
+  // second. In a cluster the node is named as in the cluster.
+  const facts = memoFor(1000, () => {
+    const f = nodeFacts({ dev: o.dev, paths });
+    const name = cluster.selfName();
+    return name ? { ...f, name } : f;
+  });
   const hub = new EventHub();
   const at = () => new Date().toISOString();
   const libvirt = new Libvirt(runner, o.libvirtUri, paths.tmp, (dom, st) => {
@@ -105,7 +130,7 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
   });
   const tokens = new TokenStore(paths.tokens);
   const rootToken = tokens.ensureRootToken(paths.rootToken);
-  const services: Services = {
+  services = {
     version: VERSION,
     facts,
     vms: new VmController({ store, libvirt, tasks, hub, runner, facts }),
@@ -121,6 +146,7 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     audit: new AuditLog(paths.audit),
     checkPassword: o.checkPassword ?? unixPasswordCheck(runner),
     allowedUsers: ['root'],
+    cluster,
     log: o.log,
   };
   if (o.engines !== false) {
@@ -135,6 +161,10 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
   const tls = await ensureCertificate(runner, paths.tls, os.hostname());
   const { app } = await buildApp(services, { https: { key: tls.key, cert: tls.cert } });
   await app.listen({ host: o.host, port: o.port });
+  const peer = await startClusterPeer(services, app, rootToken, {
+    host: o.host,
+    port: o.peerPort ?? PEER_PORT,
+  });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
   const hostPart = o.host.includes(':') ? `[${o.host}]` : o.host;
@@ -148,6 +178,8 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
       libvirt.stop();
       lxc.stop();
       metrics.stop();
+      await peer?.close();
+      cluster.close();
       await app.close();
     },
   };

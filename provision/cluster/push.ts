@@ -36,6 +36,17 @@ export async function pushConfig(
   skip: string[] = [],
   reload = false,
 ): Promise<string[]> {
+  return pushConfigTo(state, authkey, snapshot, others(state, snapshot.config, skip), reload);
+}
+
+/** Pushes the snapshot to `targets` (pinned by `state.members`); returns the names not reached. */
+export async function pushConfigTo(
+  state: ClusterState,
+  authkey: Uint8Array,
+  snapshot: Omit<ClusterSnapshot, 'version'>,
+  targets: Node[],
+  reload = false,
+): Promise<string[]> {
   const push: ConfigPush = {
     version: PROTOCOL_VERSION,
     ...snapshot,
@@ -43,7 +54,7 @@ export async function pushConfig(
   };
   const body = JSON.stringify(push);
   const results = await Promise.all(
-    others(state, snapshot.config, skip).map(async (n) => {
+    targets.map(async (n) => {
       const pin = state.members?.[n.name]?.fingerprint;
       if (!pin) return n.name;
       try {

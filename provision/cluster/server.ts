@@ -5,17 +5,20 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { CommandRunner } from '../../lib/exec/index.ts';
+import { certFingerprint } from '../../lib/net/pinned.ts';
 import type { NodePaths } from '../paths.ts';
 import type { ClusterControl } from './control.ts';
 import type * as z from 'zod';
 import { UserError } from '../../lib/errors.ts';
 import {
+  caPushSchema,
   configPushSchema,
   joinRequestSchema,
   PROTOCOL_PREFIX,
   PROTOCOL_VERSION,
 } from '../../contracts/cluster.ts';
 import { ContractError, parseJson } from '../../contracts/json.ts';
+import { hasCa, issueOwnCert, readCa, signNodeCsr, writeCa } from './ca.ts';
 import { readToken } from './commands/context.ts';
 import { addNode, ClusterChangeError, type ClusterConfig } from './model.ts';
 import {
@@ -32,6 +35,7 @@ import { describeUnreachable, pushConfig, unreachableMembers } from './push.ts';
 import {
   readAuthkey,
   readClusterConfig,
+  removeClusterFiles,
   readState,
   writeClusterConfig,
   writeState,
@@ -169,10 +173,24 @@ async function handleJoin(ctx: ServiceContext, body: string): Promise<JoinRespon
     if (missing.length)
       throw new HttpError(503, 'member-unreachable', describeUnreachable(missing, state.port));
     const added = next.nodes.find((n) => n.name === req.name)!;
+    // a cluster with a CA signs the joiner's node certificate (subject and names set here)
+    const ca = hasCa(ctx.paths) ? readCa(ctx.paths) : undefined;
+    const certificate =
+      ca && req.csr
+        ? await signNodeCsr(ctx.runner, ctx.paths, req.csr, {
+            name: req.name,
+            address: req.address,
+          })
+        : undefined;
+    if (ca && !req.csr)
+      ctx.log(`join: '${req.name}' sent no CSR (older release): no node certificate issued`);
     const members = {
       ...state.members,
-      [state.nodeName]: { fingerprint: state.fingerprint },
-      [req.name]: { fingerprint: req.fingerprint },
+      [state.nodeName]: { ...state.members?.[state.nodeName], fingerprint: state.fingerprint },
+      [req.name]: {
+        fingerprint: req.fingerprint,
+        ...(certificate ? { nodeCert: certFingerprint(certificate) } : {}),
+      },
     };
     const fresh = { ...state, members };
     writeState(ctx.paths, fresh);
@@ -191,7 +209,39 @@ async function handleJoin(ctx: ServiceContext, body: string): Promise<JoinRespon
       port: state.port,
       unreachable,
       members,
+      ...(ca && certificate ? { ca, certificate } : {}),
     };
+  });
+}
+
+/**
+ * POST /v1/ca (signed): `pveca --upgrade-ca` on another member hands out the cluster CA; this
+ * member keeps it and signs a fresh node certificate for itself, answering its fingerprint.
+ */
+async function handleCa(
+  ctx: ServiceContext,
+  req: IncomingMessage,
+  body: string,
+): Promise<{ ok: true; node: string; nodeCert: string }> {
+  checkSigned(ctx, req, body);
+  const push = parseRequest(caPushSchema, body, 'CA push');
+  return serialised(ctx, async () => {
+    const state = readState(ctx.paths);
+    if (!state) throw new HttpError(409, 'not-member', 'this node is not a cluster member');
+    const mine = readCa(ctx.paths);
+    if (mine && mine.cert.trim() !== push.ca.cert.trim())
+      throw new HttpError(
+        409,
+        'bad-request',
+        `${state.nodeName} already has another cluster CA (${ctx.paths.caCert}); move it away to take this one`,
+      );
+    if (!mine) writeCa(ctx.paths, push.ca);
+    const nodeCert = await issueOwnCert(ctx.runner, ctx.paths, {
+      name: state.nodeName,
+      address: state.address,
+    });
+    ctx.log(`cluster CA received; node certificate ${nodeCert} issued`);
+    return { ok: true, node: state.nodeName, nodeCert };
   });
 }
 
@@ -247,16 +297,31 @@ export async function applySnapshot(
     if (!state || (current && current.configVersion >= config.configVersion))
       return current?.configVersion ?? 0;
     if (!config.nodes.some((n) => n.name === state.nodeName)) {
+      // a member removed this node (`pveca -d`, possibly --force while it was online): it cleans
+      // itself up, as `pveca leave` would, once the answer is sent
       ctx.log(
-        `config_version ${config.configVersion} no longer lists this node: it was removed; run 'pveca leave' here to stop corosync and clean up`,
+        `config_version ${config.configVersion} no longer lists this node: it was removed from cluster '${state.clusterName}'; stopping corosync and removing its cluster configuration`,
       );
-      return current?.configVersion ?? 0;
+      setImmediate(() => void selfRemoved(ctx));
+      return config.configVersion;
     }
     writeState(ctx.paths, { ...state, members: { ...state.members, ...snapshot.members } });
     writeClusterConfig(ctx.paths, config);
     ctx.log(`config_version ${config.configVersion} received (${config.nodes.length} nodes)`);
     return config.configVersion;
   });
+}
+
+/** This node was removed by the others: stop corosync, drop every cluster file, stop the service. */
+async function selfRemoved(ctx: ServiceContext): Promise<void> {
+  try {
+    await ctx.control.stopCorosync();
+    removeClusterFiles(ctx.paths);
+    ctx.log('removed from the cluster: corosync stopped, cluster configuration removed');
+    await ctx.control.stopService();
+  } catch (err) {
+    ctx.log(`clean-up after removal failed: ${(err as Error).message}`);
+  }
 }
 
 export async function route(
@@ -274,6 +339,8 @@ export async function route(
       return send(res, 200, await handlePull(ctx, req));
     if (req.method === 'POST' && url.pathname === `${PROTOCOL_PREFIX}/config`)
       return send(res, 200, await handlePush(ctx, req, await readBody(req)));
+    if (req.method === 'POST' && url.pathname === `${PROTOCOL_PREFIX}/ca`)
+      return send(res, 200, await handleCa(ctx, req, await readBody(req)));
     send(res, 404, { error: 'bad-request', message: `no route ${req.method} ${url.pathname}` });
   } catch (err) {
     if (err instanceof HttpError) {

@@ -1,5 +1,5 @@
 // /etc/openve/cluster.json and the other files a cluster node keeps (all below the node's root).
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { clusterStateSchema, type ClusterState } from '../../contracts/cluster.ts';
 import { ContractError, parseJson } from '../../contracts/json.ts';
@@ -50,6 +50,21 @@ export function writeClusterConfig(paths: NodePaths, config: ClusterConfig): str
   }
   writeFileAtomic(paths.corosyncConf, text, 0o644);
   return text;
+}
+
+/** Every file that makes this node a member (what `pveca leave` and a removal delete). */
+export function removeClusterFiles(paths: NodePaths): void {
+  for (const file of [
+    paths.corosyncConf,
+    paths.authkey,
+    paths.token,
+    paths.caKey,
+    paths.caCert,
+    paths.nodeKey,
+    paths.nodeCert,
+    paths.clusterJson,
+  ])
+    rmSync(file, { force: true });
 }
 
 export function writeAuthkey(paths: NodePaths, key: Uint8Array): void {

@@ -9,6 +9,7 @@ import { ApiError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { validate, type Principal, type Route } from './route.ts';
 import { routes } from './routes.ts';
+import { registerCluster } from '../cluster/routes.ts';
 import type { Services } from './services.ts';
 import { registerWeb } from '../web.ts';
 
@@ -133,6 +134,7 @@ export async function buildApp(
   );
 
   registerWeb(app);
+  registerCluster(app, s);
   const table = routes(s);
   const doc = openApiDocument(table, s.version);
   for (const r of table) {

@@ -11,6 +11,7 @@ import type { CtController } from '../guests/cts.ts';
 import type { VmController } from '../guests/vms.ts';
 import type { StorageController } from '../storage/storage.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { ClusterService } from '../cluster/view.ts';
 
 export interface Services {
   version: string;
@@ -30,6 +31,8 @@ export interface Services {
   checkPassword: PasswordCheck;
   /** local users allowed to log in */
   allowedUsers: readonly string[];
+  /** the cluster view and forwarding (undefined in API tests without one) */
+  cluster?: ClusterService;
   /** the manager's own log (stderr / journal) */
   log(line: string): void;
 }

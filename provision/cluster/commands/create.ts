@@ -1,5 +1,6 @@
 // `pveca -c`: create a cluster with this node as its first member (the master).
 import { randomBytes } from 'node:crypto';
+import { createCa, issueOwnCert } from '../ca.ts';
 import { ensureCertificate } from '../certs.ts';
 import {
   newCluster,
@@ -66,6 +67,8 @@ export async function createCluster(
   const port = opts.port ?? DEFAULT_PORT;
 
   const fingerprint = await ensureCertificate(runner, paths, nodeName, address);
+  await createCa(runner, paths, config.clusterName);
+  const nodeCert = await issueOwnCert(runner, paths, { name: nodeName, address });
   writeAuthkey(paths, randomBytes(256)); // 2048 bits, like corosync-keygen
   writeFileAtomic(paths.token, token + '\n', 0o600);
   writeClusterConfig(paths, config);
@@ -79,7 +82,7 @@ export async function createCluster(
     port,
     master: { name: nodeName, address, fingerprint },
     fingerprint,
-    members: { [nodeName]: { fingerprint } },
+    members: { [nodeName]: { fingerprint, nodeCert } },
   });
   await control.startCorosync();
   await control.startService();

@@ -7,3 +7,4 @@ export * from './list.ts';
 export * from './info.ts';
 export * from './remove.ts';
 export * from './leave.ts';
+export * from './upgradeCa.ts';

@@ -7,6 +7,7 @@ import {
   requestJoin,
   verifiedMasterFingerprint,
 } from '../client.ts';
+import { installNodeCert, makeNodeCsr, writeCa } from '../ca.ts';
 import { ensureCertificate } from '../certs.ts';
 import {
   validateAddress,
@@ -98,16 +99,20 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
     });
   const port = opts.port ?? DEFAULT_PORT;
   const ownFingerprint = await ensureCertificate(runner, paths, nodeName, address);
+  const csr = await makeNodeCsr(runner, paths);
   const response = await askMembers(ctx, {
     candidates,
     port,
     token: opts.token,
     ...(opts.fingerprint ? { fingerprint: opts.fingerprint } : {}),
-    request: { name: nodeName, address, fingerprint: ownFingerprint },
+    request: { name: nodeName, address, fingerprint: ownFingerprint, csr },
     retryMs: opts.retryMs ?? 0,
   });
 
   writeAuthkey(paths, Buffer.from(response.authkey, 'base64'));
+  // a cluster with a CA signed our CSR (a cluster made before has none: `pveca --upgrade-ca`)
+  if (response.ca) writeCa(paths, response.ca);
+  const nodeCert = response.certificate ? installNodeCert(paths, response.certificate) : undefined;
   // the pre-shared token: this member can accept the next joiner itself (the master may be down)
   writeFileAtomic(paths.token, opts.token + '\n', 0o600);
   writeClusterConfig(paths, response.config);
@@ -120,7 +125,10 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
     port: response.port,
     master: response.master,
     fingerprint: ownFingerprint,
-    members: { ...response.members, [nodeName]: { fingerprint: ownFingerprint } },
+    members: {
+      ...response.members,
+      [nodeName]: { fingerprint: ownFingerprint, ...(nodeCert ? { nodeCert } : {}) },
+    },
   });
   await control.startService();
   await control.startCorosync();
@@ -152,7 +160,7 @@ interface Ask {
   token: string;
   /** pins the first candidate (the master); the others prove the token */
   fingerprint?: string;
-  request: { name: string; address: string; fingerprint: string };
+  request: { name: string; address: string; fingerprint: string; csr?: string };
   retryMs: number;
 }
 

@@ -2,11 +2,10 @@
 // corosync first (the others see it go and keep quorum), tells every other member the nodelist
 // without it (they reload corosync), then removes its corosync.conf, authkey, token and
 // cluster.json and stops its cluster service, so it can create or join a cluster again.
-import { rmSync } from 'node:fs';
 import { UserError } from '../../../lib/errors.ts';
 import { removalKeepsQuorum, removeNode } from '../model.ts';
 import { describeUnreachable, newestSnapshot, pushConfig, unreachableMembers } from '../push.ts';
-import { readAuthkey } from '../state.ts';
+import { readAuthkey, removeClusterFiles } from '../state.ts';
 import { requireCluster, type ClusterContext } from './context.ts';
 
 export interface LeaveResult {
@@ -71,8 +70,7 @@ export async function leaveCluster(ctx: ClusterContext, force = false): Promise<
     const unreachable = await pushConfig(state, authkey, { config: next, members }, [], true);
     result = { ...base, configVersion: next.configVersion, alreadyRemoved: false, unreachable };
   }
-  for (const file of [paths.corosyncConf, paths.authkey, paths.token, paths.clusterJson])
-    rmSync(file, { force: true });
+  removeClusterFiles(paths);
   await control.stopService();
   return result;
 }

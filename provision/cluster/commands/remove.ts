@@ -2,7 +2,7 @@
 // every member, reload corosync. A node takes itself out with `pveca leave` (leave.ts).
 import { UserError } from '../../../lib/errors.ts';
 import { removalKeepsQuorum, removeNode, validateNodeName } from '../model.ts';
-import { describeUnreachable, pushConfig, unreachableMembers } from '../push.ts';
+import { describeUnreachable, pushConfig, pushConfigTo, unreachableMembers } from '../push.ts';
 import { readAuthkey, writeClusterConfig, writeState } from '../state.ts';
 import { requireCluster, type ClusterContext } from './context.ts';
 
@@ -10,6 +10,8 @@ export interface RemoveResult {
   removed: string;
   configVersion: number;
   unreachable: string[];
+  /** the removed node got the new nodelist and cleans itself up (it was reachable) */
+  cleaned: boolean;
 }
 
 export async function removeClusterNode(
@@ -63,7 +65,17 @@ export async function removeClusterNode(
   const fresh = { ...state, members };
   writeState(ctx.paths, fresh);
   writeClusterConfig(ctx.paths, next);
-  const unreachable = await pushConfig(fresh, authkey, { config: next, members });
+  // the removed node too (pinned by its entry in the old state): a node removed while online
+  // (--force) stops its corosync and drops its cluster files and certificates itself
+  const [unreachable, notCleaned] = await Promise.all([
+    pushConfig(fresh, authkey, { config: next, members }),
+    pushConfigTo(state, authkey, { config: next, members }, [target]),
+  ]);
   await ctx.control.reloadCorosync();
-  return { removed: name, configVersion: next.configVersion, unreachable };
+  return {
+    removed: name,
+    configVersion: next.configVersion,
+    unreachable,
+    cleaned: notCleaned.length === 0,
+  };
 }

@@ -138,15 +138,21 @@ describe('--root DIR touches nothing outside DIR', () => {
       'etc/corosync/authkey',
       'etc/corosync/corosync.conf',
       'etc/openve/cluster.json',
+      'etc/openve/cluster/ca.key',
+      'etc/openve/cluster/ca.pem',
       'etc/openve/cluster/cert.pem',
       'etc/openve/cluster/key.pem',
+      'etc/openve/cluster/node.key',
+      'etc/openve/cluster/node.pem',
       'etc/openve/cluster/token',
     ]);
-    // the only command: openssl writing the service certificate below DIR
-    expect(r.calls.map((c) => c[0])).toEqual(['openssl']);
-    const openssl = r.calls[0]!;
-    for (const flag of ['-keyout', '-out'])
-      expect(openssl[openssl.indexOf(flag) + 1]!.startsWith(root + path.sep)).toBe(true);
+    // the only commands: openssl writing the service certificate, the cluster CA and this node's
+    // certificate, every file below DIR
+    expect(r.calls.map((c) => c[0])).toEqual(Array(5).fill('openssl'));
+    for (const openssl of r.calls)
+      for (const flag of ['-keyout', '-out', '-in', '-CA', '-CAkey', '-extfile'])
+        if (openssl.includes(flag))
+          expect(openssl[openssl.indexOf(flag) + 1]!.startsWith(root + path.sep)).toBe(true);
     expect(r.stderr).toMatch(/--root .*: skipped starting corosync \(would run: systemctl enable/);
     expect(r.stderr).toMatch(/skipped starting the cluster service/);
     expect(r.stdout).toMatch(/\(corosync not started\)/);

@@ -1,0 +1,304 @@
+// Two managers in one process, each with its own pveca cluster root (real openssl CA and join
+// protocol, corosync faked) on 127.0.0.21/.22: the cluster view from both, forwarding by node, by
+// guest id and by task id over real mutual TLS, refusals of non-members, an offline node shown
+// with its last known guests, and revocation by `pveca -d`.
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { Server } from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createRunner } from '../../../lib/exec/index.ts';
+import { ClusterResourcesSchema } from '../../../contracts/manager/cluster.ts';
+import { startManager, type RunningManager } from '../../../manager/server/manager.ts';
+import { makeNodeCsr, signNodeCsr } from '../../../provision/cluster/ca.ts';
+import {
+  createCluster,
+  joinCluster,
+  removeClusterNode,
+} from '../../../provision/cluster/commands/index.ts';
+import { startServer } from '../../../provision/cluster/server.ts';
+import { nodePaths } from '../../../provision/paths.ts';
+import { clusterNode, freePort } from '../provision/clusterNode.ts';
+
+const TOKEN = 'mgr-cluster-token-abcdefgh';
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-mgrcl-'));
+const A = { name: 'cla', ip: '127.0.0.21' };
+const B = { name: 'clb', ip: '127.0.0.22' };
+
+/** what corosync says (faked): flipped to test writes without quorum */
+let quorate = true;
+
+async function manager(root: string, ip: string, peerPort: number): Promise<RunningManager> {
+  const runner = createRunner('recording', {});
+  const real = createRunner('real');
+  runner.on({ match: ['openssl'], respond: async (argv) => real.run(argv) });
+  return startManager({
+    dev: true,
+    stateDir: path.join(root, 'manager'),
+    host: ip,
+    port: 0,
+    libvirtUri: 'test:///default',
+    log: () => undefined,
+    runner,
+    engines: false,
+    clusterRoot: root,
+    peerPort,
+    quorum: async () => ({ running: true, quorate, members: quorate ? [1, 2] : [2] }),
+  });
+}
+
+type Guest = { config: { id: number; name: string } };
+const view = (r: { json: { data?: unknown } }) => ClusterResourcesSchema.parse(r.json.data);
+
+const api = async (m: RunningManager, method: 'GET' | 'POST', url: string, body?: unknown) => {
+  const r = await m.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${m.rootToken}` },
+    ...(body !== undefined ? { payload: body as object } : {}),
+  });
+  return {
+    status: r.statusCode,
+    json: r.json<{ data?: Record<string, unknown>; errors?: unknown[] }>(),
+  };
+};
+
+/** A raw request to a peer listener with the given client certificate (or none). */
+function peerGet(
+  ip: string,
+  port: number,
+  tls: { ca: string; cert?: string; key?: string },
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: ip,
+        port,
+        path: '/peer/v1/resources',
+        ...tls,
+        checkServerIdentity: () => undefined,
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('managers in a cluster (mutual TLS on 127.0.0.21/.22)', { timeout: 60_000 }, () => {
+  const a = clusterNode(tmp, 'a');
+  const b = clusterNode(tmp, 'b');
+  const services: Server[] = [];
+  let ma: RunningManager;
+  let mb: RunningManager | undefined;
+  let peerPort = 0;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    peerPort = await freePort();
+    const created = await createCluster(a.ctx, {
+      clusterName: 'mgr',
+      token: TOKEN,
+      nodeName: A.name,
+      address: A.ip,
+      port,
+    });
+    services.push(await startServer({ ...a.ctx, log: () => undefined }, { port, host: A.ip }));
+    await joinCluster(b.ctx, {
+      master: A.ip,
+      port,
+      token: TOKEN,
+      fingerprint: created.fingerprint,
+      nodeName: B.name,
+      address: B.ip,
+    });
+    services.push(await startServer({ ...b.ctx, log: () => undefined }, { port, host: B.ip }));
+    // a guest record on B (the store reads DIR/guests/<id>.json)
+    const guests = path.join(b.paths.root, 'manager', 'guests');
+    mkdirSync(guests, { recursive: true });
+    writeFileSync(
+      path.join(guests, '801.json'),
+      JSON.stringify({
+        kind: 'vm',
+        config: { id: 801, name: 'tiny', vcpus: 1, memory: 128, disks: [], nics: [] },
+      }),
+    );
+    ma = await manager(a.paths.root, A.ip, peerPort);
+    mb = await manager(b.paths.root, B.ip, peerPort);
+  });
+  afterAll(async () => {
+    await ma?.close();
+    await mb?.close();
+    await Promise.all(services.map((s) => new Promise((r) => s.close(r))));
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('each manager is named as in the cluster; both answer the cluster view with both nodes', async () => {
+    expect(ma.services.facts().name).toBe(A.name);
+    for (const m of [ma, mb!]) {
+      const r = await api(m, 'GET', '/api/v1/cluster/resources');
+      expect(r.status).toBe(200);
+      const v = view(r);
+      expect(v.cluster).toBe('mgr');
+      expect(v.nodes.map((n) => [n.name, n.online])).toEqual([
+        [A.name, true],
+        [B.name, true],
+      ]);
+      expect(v.guests).toEqual([
+        expect.objectContaining({ id: 801, kind: 'vm', name: 'tiny', node: B.name, stale: false }),
+      ]);
+    }
+  });
+
+  test('a request for the other node, for its guest by id, and for its task is forwarded', async () => {
+    const byNode = await api(ma, 'GET', `/api/v1/nodes/${B.name}/vms/801`);
+    expect(byNode.status).toBe(200);
+    expect((byNode.json.data as Guest).config.name).toBe('tiny');
+    // the guest is not on A, but A's view knows its owner
+    const byId = await api(ma, 'GET', `/api/v1/nodes/${A.name}/vms/801`);
+    expect(byId.status).toBe(200);
+    expect((byId.json.data as Guest).config.id).toBe(801);
+    // the owner's own refusal comes back as it is
+    const missing = await api(ma, 'GET', `/api/v1/nodes/${B.name}/vms/849`);
+    expect(missing.status).toBe(404);
+    expect(JSON.stringify(missing.json.errors)).toMatch(/no VM 849 on this node/);
+    // an action: the task lives on B, and A answers for it too
+    const started = await api(ma, 'POST', `/api/v1/nodes/${A.name}/vms/801/status/start`, {});
+    expect(started.status).toBe(202);
+    const task = (started.json.data as { task: string }).task;
+    expect(task).toMatch(new RegExp(`^UPID:${B.name}:`));
+    const t = await api(ma, 'GET', `/api/v1/tasks/${encodeURIComponent(task)}`);
+    expect(t.status).toBe(200);
+    expect(t.json.data?.id).toBe(task);
+    const audit = readFileSync(path.join(b.paths.root, 'manager', 'audit.log'), 'utf8');
+    expect(audit).toMatch(
+      /"action":"forwarded POST \/api\/v1\/nodes\/clb\/vms\/801\/status\/start"/,
+    );
+    expect(audit).toContain(`"address":"${A.name} (${A.ip})"`);
+    // a node that is not a member is not forwarded anywhere
+    expect((await api(ma, 'GET', '/api/v1/nodes/nope/vms')).status).toBe(404);
+  });
+
+  test('guest ids are unique in the cluster: concurrent creates on both nodes, a taken id, no quorum', async () => {
+    const body = { name: 'c', memory: 64, nics: [], disks: [] };
+    const created = await Promise.all(
+      [ma, mb!, ma, mb!].map((m) =>
+        api(m, 'POST', `/api/v1/nodes/${m === ma ? A.name : B.name}/vms`, body),
+      ),
+    );
+    expect(created.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+    const ids = created.map((r) => (r.json.data as { id: number }).id);
+    expect(new Set(ids).size).toBe(4);
+    expect(ids.every((id) => id >= 100 && id !== 801)).toBe(true);
+    // 801 lives on B: asking A for it is refused by the coordinator, naming where it is
+    const taken = await api(ma, 'POST', `/api/v1/nodes/${A.name}/vms`, { ...body, id: 801 });
+    expect(taken.status).toBe(400);
+    expect(JSON.stringify(taken.json.errors)).toMatch(/801 is already used by VM 801 on clb/);
+    quorate = false;
+    try {
+      const refused = await api(mb!, 'POST', `/api/v1/nodes/${B.name}/vms`, body);
+      expect(refused.status).toBe(503);
+      expect(JSON.stringify(refused.json.errors)).toMatch(
+        /not in a quorate partition.*creating a guest needs quorum.*reads still work/,
+      );
+      expect((await api(mb!, 'GET', '/api/v1/cluster/resources')).status).toBe(200);
+    } finally {
+      quorate = true;
+    }
+  });
+
+  test('the peer listener refuses: no client certificate, another CA, a CA-signed non-member, a stale certificate', async () => {
+    const ca = readFileSync(a.paths.caCert, 'utf8');
+    await expect(peerGet(B.ip, peerPort, { ca })).rejects.toThrow(
+      /certificate|alert|socket|reset/i,
+    );
+    // a certificate of another CA (a second, unrelated cluster)
+    const other = clusterNode(tmp, 'other');
+    await createCluster(other.ctx, {
+      clusterName: 'other',
+      token: TOKEN,
+      nodeName: A.name,
+      address: A.ip,
+      port: await freePort(),
+    });
+    await expect(
+      peerGet(B.ip, peerPort, {
+        ca,
+        cert: readFileSync(other.paths.nodeCert, 'utf8'),
+        key: readFileSync(other.paths.nodeKey, 'utf8'),
+      }),
+    ).rejects.toThrow(/certificate|alert|socket|reset|unknown ca/i);
+    // signed by the cluster CA, but not a member / not the member's current certificate
+    const mint = async (dir: string, name: string) => {
+      const p = nodePaths(path.join(tmp, dir));
+      mkdirSync(p.clusterDir, { recursive: true });
+      for (const f of ['caCert', 'caKey'] as const)
+        writeFileSync(p[f], readFileSync(a.paths[f]), { mode: 0o600 });
+      const csr = await makeNodeCsr(a.ctx.runner, p);
+      const cert = await signNodeCsr(a.ctx.runner, p, csr, { name, address: '127.0.0.99' });
+      return { ca, cert, key: readFileSync(p.nodeKey, 'utf8') };
+    };
+    const intruder = await peerGet(B.ip, peerPort, await mint('intruder', 'intruder'));
+    expect(intruder.status).toBe(403);
+    expect(intruder.body).toMatch(/'intruder' is not a member/);
+    const copy = await peerGet(B.ip, peerPort, await mint('copy', A.name));
+    expect(copy.status).toBe(403);
+    expect(copy.body).toMatch(/not its current one/);
+    // and the right one passes
+    const ok = await peerGet(B.ip, peerPort, {
+      ca,
+      cert: readFileSync(a.paths.nodeCert, 'utf8'),
+      key: readFileSync(a.paths.nodeKey, 'utf8'),
+    });
+    expect(ok.status).toBe(200);
+    expect(new X509Certificate(readFileSync(a.paths.nodeCert)).subject).toMatch(/CN=cla/);
+  });
+
+  test('a node that stops answering is shown offline with its last known guests', async () => {
+    await mb!.close();
+    mb = undefined;
+    // the others' answers are reused for up to 1 s: poll like a UI would, within the 5 s budget
+    const t0 = performance.now();
+    let v = view(await api(ma, 'GET', '/api/v1/cluster/resources'));
+    while (v.nodes.find((n) => n.name === B.name)?.online && performance.now() - t0 < 5000) {
+      await new Promise((r) => setTimeout(r, 100));
+      v = view(await api(ma, 'GET', '/api/v1/cluster/resources'));
+    }
+    expect(performance.now() - t0).toBeLessThan(5000);
+    const nb = v.nodes.find((n) => n.name === B.name);
+    expect(nb).toMatchObject({ online: false, status: null });
+    expect(nb?.lastSeen).toEqual(expect.any(String));
+    expect(nb?.error).toEqual(expect.any(String));
+    const onB = v.guests.filter((g) => g.node === B.name);
+    expect(onB.map((g) => g.id)).toContain(801);
+    expect(onB.every((g) => g.stale)).toBe(true);
+    expect(v.guests.filter((g) => g.node === A.name).every((g) => !g.stale)).toBe(true);
+    // forwarding to it says which node did not answer
+    const f = await api(ma, 'GET', `/api/v1/nodes/${B.name}/vms/801`);
+    expect(f.status).toBe(502);
+    expect(JSON.stringify(f.json.errors)).toMatch(/node clb \(127\.0\.0\.22\) did not answer/);
+  });
+
+  test("pveca -d revokes: the removed node's certificate is refused at once", async () => {
+    const old = {
+      ca: readFileSync(b.paths.caCert, 'utf8'),
+      cert: readFileSync(b.paths.nodeCert, 'utf8'),
+      key: readFileSync(b.paths.nodeKey, 'utf8'),
+    };
+    const ok = await peerGet(A.ip, peerPort, old);
+    expect(ok.status).toBe(200);
+    await removeClusterNode(a.ctx, B.name, true);
+    const refused = await peerGet(A.ip, peerPort, old);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatch(/'clb' is not a member/);
+    const r = await api(ma, 'GET', '/api/v1/cluster/resources');
+    expect(view(r).nodes.map((n) => n.name)).toEqual([A.name]);
+  });
+});
