@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { ApiFailure, Client } from './client.ts';
 import { table } from './format.ts';
 import { consoleSession } from './console.ts';
+import { loginCommand } from './login.ts';
 
 export interface Io {
   out(text: string): void;
@@ -22,6 +23,7 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
        | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
   task list | task show ID
   token list | token create [--comment C] | token revoke ID
+  login [--user root] [--comment C]   (password on stdin; prints a new API token)
   --no-wait  return the task id instead of waiting for the task`;
 
 const OPTIONS = {
@@ -50,6 +52,7 @@ const OPTIONS = {
   timeout: { type: 'string' },
   privileged: { type: 'boolean' },
   comment: { type: 'string' },
+  user: { type: 'string' },
 } as const;
 
 type Values = ReturnType<
@@ -296,6 +299,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     io.err(`${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
+  if (positionals[0] === 'login') return loginCommand(values, io, (f) => readFileSync(f, 'utf8'));
   if (values.help || positionals.length < 2) {
     (values.help ? io.out : io.err)(`${USAGE}\n`);
     return values.help ? 0 : 2;
