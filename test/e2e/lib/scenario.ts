@@ -8,6 +8,7 @@ import type { CommandRunner } from '../../../lib/exec/types.ts';
 import { FIRST_BOOT_HOOK, MARKERS, disksFor, renderAnswer, type E2eCase } from './answers.ts';
 import { OVMF_VARS, hasHardwareVirt, qemuArgv, type VmSpec } from './qemu.ts';
 import { nodeChecks, type CheckResult } from './checks.ts';
+import { managerChecks, managerChecksWanted } from './managerChecks.ts';
 import { freePort, secs } from './util.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../../..');
@@ -27,6 +28,7 @@ export interface ScenarioResult {
     installBoot: number; // whole install VM run
     nodeBoot: number | null; // QEMU start of the installed disk -> SSH works
     totalToNode: number | null; // install QEMU start -> SSH on the booted node
+    managerChecks?: number; // the node manager's checks (managerChecks.ts)
   };
   installOk: boolean;
   installError?: string;
@@ -151,7 +153,7 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
     timeoutMs: opts.nodeTimeoutMs ?? 20 * 60_000,
     reject: false,
   });
-  const ssh = (cmd: string, timeoutMs = 30_000) =>
+  const ssh = (cmd: string, timeoutMs = 30_000, input?: string) =>
     runner.run(
       [
         'ssh',
@@ -172,7 +174,7 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
         'root@127.0.0.1',
         cmd,
       ],
-      { reject: false, timeoutMs },
+      { reject: false, timeoutMs, ...(input === undefined ? {} : { input }) },
     );
   let exited = false;
   void nodeRun.then(() => (exited = true));
@@ -191,6 +193,12 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
     result.seconds.totalToNode = secs(installStart);
     log(`${c.name}: node answers SSH ${result.seconds.nodeBoot}s after boot`);
     result.checks = await nodeChecks(c, ssh);
+    if (managerChecksWanted()) {
+      const m0 = performance.now();
+      result.checks.push(...(await managerChecks(ssh, PASSWORD)));
+      result.seconds.managerChecks = secs(m0);
+      log(`${c.name}: manager checks took ${result.seconds.managerChecks}s`);
+    }
     const steps = await ssh(`grep -E 'process up|== [^ ]+ done in' ${INSTALL_LOG}`, 30_000);
     result.installSteps = parseInstallSteps(steps.stdout);
     await ssh('systemctl poweroff', 10_000);
