@@ -91,10 +91,10 @@ if [ -n "$booted" ]; then
     echo "login:          user root, password = root-password in $ANSWER (API tokens: openve login)"
     if [ -n "$guests_ok" ]; then
       echo "guests:         created and started through the API in $((created - managed)) s:"
-      sed 's/^/                /' "$VM/guests.txt"
     else
-      echo "guests:         creating them through the API failed (above; partial output in $VM/guests.txt)" >&2
+      echo "guests:         creating them through the API failed (the error is above); so far:" >&2
     fi
+    sed 's/^/                /' "$VM/guests.txt"
     echo "total:          $((created - start)) s"
   else
     echo "manager:        did not answer on $URL; see $VM/serial-node.log" >&2
