@@ -2,6 +2,8 @@
 # The main job: build the installer ISO with the example answer embedded, install it unattended
 # into a QEMU VM (SeaBIOS, TCG unless VT-x/AMD-V is available, virtio disk), boot the installed
 # disk, and print where everything is. OPENVE_KEEP_VM=1 leaves the node running afterwards.
+# On the node it logs in to the manager (forwarded to 127.0.0.1:OPENVE_MANAGER_PORT) with the
+# example's root password and creates and starts a container and a tiny VM through its API.
 # Output goes to build/ (gitignored; dist/ is rebuilt and wiped by the dev launcher and tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,8 @@ ISO=$PWD/build/openve.iso
 VM=$PWD/build/vm
 PORT=${OPENVE_SSH_PORT:-10022}
 [[ "$PORT" =~ ^[0-9]+$ ]] || { echo "main: OPENVE_SSH_PORT must be a port number" >&2; exit 2; }
+MPORT=${OPENVE_MANAGER_PORT:-18006}
+[[ "$MPORT" =~ ^[0-9]+$ ]] || { echo "main: OPENVE_MANAGER_PORT must be a port number" >&2; exit 2; }
 mkdir -p "$VM"
 start=$(date +%s)
 
@@ -29,7 +33,7 @@ DISK=$VM/disk0.qcow2
 rm -f "$DISK" "$VM"/serial-*.log
 qemu-img create -q -f qcow2 "$DISK" 32G
 QEMU=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2048 -display none -monitor none
-  -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22"
+  -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22,hostfwd=tcp:127.0.0.1:$MPORT-:8006"
   -drive "file=$DISK,if=virtio,format=qcow2,cache=unsafe")
 
 echo "main: installing unattended in QEMU (serial console: $VM/serial-install.log)" >&2
@@ -52,6 +56,23 @@ for _ in $(seq 1 200); do
   sleep 3
 done
 
+# The node manager: up when it answers 401 to a request without credentials.
+URL=https://127.0.0.1:$MPORT
+managed=""
+if [ -n "$booted" ]; then
+  for _ in $(seq 1 120); do
+    code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 5 "$URL/api/v1/nodes" || true)
+    if [ "$code" = 401 ]; then managed=$(date +%s); break; fi
+    sleep 2
+  done
+fi
+guests_ok=""
+if [ -n "$managed" ]; then
+  echo "main: creating a container and a VM through the manager's API" >&2
+  if bash scripts/main-guests.sh "$URL" "$ANSWER" >"$VM/guests.txt"; then guests_ok=1; fi
+  created=$(date +%s)
+fi
+
 size=$(du -m "$ISO" | cut -f1)
 echo
 echo "ISO:            $ISO ($size MiB, built in $((built - start)) s)"
@@ -63,6 +84,21 @@ echo "node console:   $VM/serial-node.log"
 if [ -n "$booted" ]; then
   echo "node:           10.0.2.15/24 inside QEMU user networking, up $((booted - installed)) s after install; total $((booted - start)) s"
   echo "ssh:            ssh -p $PORT root@127.0.0.1   (root password from $ANSWER)"
+  if [ -n "$managed" ]; then
+    fp=$(openssl s_client -connect "127.0.0.1:$MPORT" </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2)
+    echo "manager:        $URL   (node port 8006, answering $((managed - booted)) s after SSH; self-signed, SHA-256 $fp)"
+    grep -aoE 'openve-manager serving .*' "$VM/serial-node.log" | tr -d '\r' | head -n 1 | sed 's/^/manager start:  /' || true
+    echo "login:          user root, password = root-password in $ANSWER (API tokens: openve login)"
+    if [ -n "$guests_ok" ]; then
+      echo "guests:         created and started through the API in $((created - managed)) s:"
+    else
+      echo "guests:         creating them through the API failed (the error is above); so far:" >&2
+    fi
+    sed 's/^/                /' "$VM/guests.txt"
+    echo "total:          $((created - start)) s"
+  else
+    echo "manager:        did not answer on $URL; see $VM/serial-node.log" >&2
+  fi
 else
   echo "node:           did not answer SSH on 127.0.0.1:$PORT; see $VM/serial-node.log" >&2
 fi
@@ -72,4 +108,4 @@ else
   kill "$(cat "$VM/node.pid")" 2>/dev/null || true
   echo "node VM:        stopped (OPENVE_KEEP_VM=1 keeps it running)"
 fi
-[ -n "$booted" ]
+[ -n "$booted" ] && [ -n "$managed" ] && [ -n "$guests_ok" ]

@@ -23,6 +23,7 @@ import {
   progressView,
   REPO_ROOT,
   targetBase,
+  templateBase,
   type StageContext,
 } from '../../iso/index.ts';
 
@@ -121,10 +122,11 @@ async function build(args: string[]): Promise<number> {
       { cwd: REPO_ROOT },
     ),
   );
-  // The two debootstrap stages are independent: overlap them (downloads vs. unpacking).
-  const [target, live] = await Promise.all([
+  // The debootstrap stages are independent: overlap them (downloads vs. unpacking).
+  const [target, live, template] = await Promise.all([
     timed('target-base', () => targetBase(ctx)),
     timed('live-base', () => liveBase(ctx)),
+    timed('template', () => templateBase(ctx)),
   ]).finally(() => view.close());
   const result = await timed('assemble', () =>
     assemble({
@@ -132,6 +134,7 @@ async function build(args: string[]): Promise<number> {
       workDir: `${out}.work`,
       targetBaseDir: target.dir,
       liveBaseDir: live.dir,
+      templateLayer: path.join(template.dir, 'template-layer.tar.zst'),
       bundles: { dir: path.join(bundleDir, 'standalone') },
       answerFile: values.answer,
       firstBootHook: values['on-first-boot'],
@@ -147,15 +150,20 @@ async function build(args: string[]): Promise<number> {
     mib: Math.round(result.isoBytes / 1048576),
     seconds,
     phases,
-    cache: { target: { key: target.key, hit: target.hit }, live: { key: live.key, hit: live.hit } },
+    cache: {
+      target: { key: target.key, hit: target.hit },
+      live: { key: live.key, hit: live.hit },
+      template: { key: template.key, hit: template.hit },
+    },
     payloadBytes: statSync(path.join(target.dir, 'payload-base.tar.zst')).size,
     liveSquashfsBytes: statSync(path.join(live.dir, 'filesystem.squashfs')).size,
+    templateBytes: statSync(path.join(template.dir, 'template-layer.tar.zst')).size,
     payloadLayer: result.payloadLayer,
     answer: values.answer ? path.resolve(values.answer) : null,
   };
   writeFileSync(`${out}.json`, JSON.stringify(summary, null, 2) + '\n');
   say(
-    `done: ${out} ${summary.mib} MiB in ${seconds}s (target ${target.hit ? 'cached' : 'built'}, live ${live.hit ? 'cached' : 'built'})`,
+    `done: ${out} ${summary.mib} MiB in ${seconds}s (target ${target.hit ? 'cached' : 'built'}, live ${live.hit ? 'cached' : 'built'}, template ${template.hit ? 'cached' : 'built'})`,
   );
   process.stdout.write(`${out}\n`);
   return 0;

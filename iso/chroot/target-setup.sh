@@ -19,6 +19,14 @@ sed -i 's/^# *\(en_US.UTF-8 UTF-8\)/\1/' /etc/locale.gen
 locale-gen
 update-initramfs -u -k all
 
+# The node manager's unprivileged containers map their root to 100000 (manager/server/config/
+# lxcConfig.ts IDMAP): root owns that subordinate range.
+for f in /etc/subuid /etc/subgid; do
+  grep -q '^root:' "$f" 2>/dev/null || echo 'root:100000:65536' >> "$f"
+done
+# Guests use the node's bridge vmbr0; libvirt's own NAT network (virbr0 + dnsmasq) is not started.
+rm -f /etc/libvirt/qemu/networks/autostart/default.xml
+
 # No host keys baked into the image: every node generates its own at first boot
 # (openve-ssh-keygen.service in the payload layer).
 rm -f /etc/ssh/ssh_host_*

@@ -16,7 +16,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { CommandRunner } from '../../lib/exec/index.ts';
-import { ISO_DIR, MEDIUM, renderGrubEnv } from './recipe.ts';
+import { ISO_DIR, MEDIUM, TEMPLATE_DIR, renderGrubEnv } from './recipe.ts';
 
 export interface Bundles {
   /** dist/standalone: cli.js (installer), pveca.js, firstboot.js when their entries exist, and the chunks they share */
@@ -28,6 +28,8 @@ export interface AssembleInput {
   workDir: string; // scratch, emptied first
   targetBaseDir: string; // holds payload-base.tar.zst
   liveBaseDir: string; // holds filesystem.squashfs, vmlinuz, initrd.img
+  /** the container template as a payload layer without end-of-archive (templateBase) */
+  templateLayer?: string;
   bundles: Bundles;
   answerFile?: string;
   firstBootHook?: string;
@@ -63,13 +65,23 @@ export function stagePayloadLayer(dir: string, bundles: Bundles): string[] {
       added.push(`/etc/systemd/system/${f}`);
     }
   }
-  // Our own payload unit, enabled the way `systemctl enable` would.
-  for (const wants of ['multi-user.target.wants', 'ssh.service.wants']) {
+  // Our own payload units, enabled the way `systemctl enable` would.
+  const enable: [string, string][] = [
+    ['multi-user.target.wants', 'openve-ssh-keygen.service'],
+    ['ssh.service.wants', 'openve-ssh-keygen.service'],
+    ['multi-user.target.wants', 'openve-manager.service'],
+  ];
+  for (const [wants, unit] of enable) {
     mkdirSync(path.join(unitDir, wants), { recursive: true });
-    symlinkSync(
-      '/etc/systemd/system/openve-ssh-keygen.service',
-      path.join(unitDir, wants, 'openve-ssh-keygen.service'),
-    );
+    symlinkSync(`/etc/systemd/system/${unit}`, path.join(unitDir, wants, unit));
+  }
+  // The manager (state /var/lib/openve/manager) finds ISO images and container templates in
+  // /var/lib/openve/{iso,templates} (MANAGER.md 2), where the template layer puts the template.
+  const state = path.join(dir, 'var/lib/openve/manager');
+  mkdirSync(state, { recursive: true });
+  for (const store of ['iso', path.basename(TEMPLATE_DIR)]) {
+    mkdirSync(path.join(dir, 'var/lib/openve', store), { recursive: true });
+    symlinkSync(`../${store}`, path.join(state, store));
   }
   return added;
 }
@@ -131,12 +143,20 @@ export async function assemble(input: AssembleInput): Promise<AssembleResult> {
     mkdirSync(d, { recursive: true });
   }
 
-  // Payload = cached base stream (no end-of-archive) + this build's small layer: zstd frames concatenate.
+  // Payload = cached base stream (no end-of-archive) [+ the cached template layer, same form] + this
+  // build's small layer: zstd frames and tar streams without end-of-archive concatenate.
   const added = stagePayloadLayer(payloadLayer, input.bundles);
   const layerTar = path.join(workDir, 'payload-layer.tar.zst');
   await runner.run([path.join(ISO_DIR, 'scripts/pack-tar.sh'), payloadLayer, layerTar, '19']);
   const payload = path.join(medium, MEDIUM.payload);
-  await concat([path.join(input.targetBaseDir, 'payload-base.tar.zst'), layerTar], payload);
+  await concat(
+    [
+      path.join(input.targetBaseDir, 'payload-base.tar.zst'),
+      ...(input.templateLayer ? [input.templateLayer] : []),
+      layerTar,
+    ],
+    payload,
+  );
   // its uncompressed size next to it: the installer's progress while copying the system
   await runner.run([
     path.join(ISO_DIR, 'scripts/payload-size.sh'),

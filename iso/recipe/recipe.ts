@@ -33,7 +33,7 @@ export const MEDIUM = {
 } as const;
 
 export interface StageRecipe {
-  name: 'target' | 'live';
+  name: 'target' | 'live' | 'template';
   variant: 'minbase';
   components: string[];
   packageList: string; // file under iso/packages
@@ -63,6 +63,26 @@ export const LIVE: StageRecipe = {
   extraFiles: [],
   revision: 1,
 };
+
+/**
+ * The Debian trixie container template the node manager creates containers from (MANAGER.md 2):
+ * a minbase tree with systemd, packed as an LXC rootfs tarball and shipped in the payload under
+ * TEMPLATE_DIR (the manager's template store links there).
+ */
+export const TEMPLATE: StageRecipe = {
+  name: 'template',
+  variant: 'minbase',
+  components: ['main'],
+  packageList: 'packages/template.list',
+  setupScript: 'chroot/template-setup.sh',
+  extraFiles: ['scripts/pack-tar.sh'],
+  revision: 1,
+};
+export const TEMPLATE_NAME = 'debian-13-standard_amd64.tar.zst';
+/** on the installed node, without the leading slash (a path inside the payload) */
+export const TEMPLATE_DIR = 'var/lib/openve/templates';
+/** zstd level of the template tarball (unpacked by the manager with tar, which detects zstd) */
+export const TEMPLATE_ZSTD_LEVEL = 15;
 
 /** zstd level of the cached payload base (measured: see iso/README.md). */
 export const PAYLOAD_ZSTD_LEVEL = 6;

@@ -3,6 +3,7 @@
 import {
   copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   readdirSync,
@@ -28,6 +29,10 @@ import {
   PAYLOAD_ZSTD_LEVEL,
   SUITE,
   TARGET,
+  TEMPLATE,
+  TEMPLATE_DIR,
+  TEMPLATE_NAME,
+  TEMPLATE_ZSTD_LEVEL,
   parsePackageList,
   readRecipeFiles,
   stageKey,
@@ -101,6 +106,51 @@ export async function liveBase(ctx: StageContext): Promise<StageResult> {
   });
 }
 
+/**
+ * Container template: `<TEMPLATE_NAME>` (the rootfs tarball LXC containers are unpacked from) and
+ * `template-layer.tar.zst`, the same file at TEMPLATE_DIR as a payload layer without end-of-archive
+ * blocks, so each build appends it to the payload without compressing the tarball again.
+ */
+export async function templateBase(ctx: StageContext): Promise<StageResult> {
+  return stage(ctx, TEMPLATE, TEMPLATE_ZSTD_LEVEL, async (tree, out) => {
+    // LXC mounts a /dev of its own; device nodes cannot be made in an unprivileged container
+    // (unpacking them there would fail), so the template has an empty /dev.
+    const dev = path.join(tree, 'dev');
+    for (const e of readdirSync(dev)) rmSync(path.join(dev, e), { recursive: true, force: true });
+    const file = path.join(out, TEMPLATE_NAME);
+    await ctx.runner.run(
+      [
+        'tar',
+        '-C',
+        tree,
+        '--create',
+        '--numeric-owner',
+        '--sort=name',
+        '--use-compress-program',
+        `zstd -q -T0 -${TEMPLATE_ZSTD_LEVEL}`,
+        '-f',
+        file,
+        '.',
+      ],
+      SLOW,
+    );
+    const layer = path.join(out, '.layer');
+    mkdirSync(path.join(layer, TEMPLATE_DIR), { recursive: true });
+    linkSync(file, path.join(layer, TEMPLATE_DIR, TEMPLATE_NAME));
+    await ctx.runner.run(
+      [
+        path.join(ISO_DIR, 'scripts/pack-tar.sh'),
+        layer,
+        path.join(out, 'template-layer.tar.zst'),
+        '1',
+        'noeof',
+      ],
+      SLOW,
+    );
+    rmSync(layer, { recursive: true, force: true });
+  });
+}
+
 /** Mount points at or below `dir`, last mounted first (a child is always listed after its parent), from /proc/self/mountinfo text. Pure. */
 export function mountsUnder(mountinfo: string, dir: string): string[] {
   const unescape = (p: string) =>
@@ -138,7 +188,7 @@ export function staleBuildDirs(
   alive: (pid: number) => boolean,
 ): string[] {
   return names.filter((n) => {
-    const m = /^\.tmp-(?:target|live)-[0-9a-f]{16}-(\d+)(?:\.tree)?$/.exec(n);
+    const m = /^\.tmp-(?:target|live|template)-[0-9a-f]{16}-(\d+)(?:\.tree)?$/.exec(n);
     return m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]));
   });
 }

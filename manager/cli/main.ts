@@ -8,6 +8,7 @@ import { table } from './format.ts';
 import { consoleSession } from './console.ts';
 import { storageCommand, StorageUsage } from './storage.ts';
 import { clusterCommand } from './cluster.ts';
+import { loginCommand } from './login.ts';
 
 export interface Io {
   out(text: string): void;
@@ -28,6 +29,7 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
   task list | task show ID
   cluster resources   (every node and guest of the cluster; any node answers, forwards actions)
   token list | token create [--comment C] | token revoke ID
+  login [--user root] [--comment C]   (password on stdin; prints a new API token)
   --no-wait  return the task id instead of waiting for the task`;
 
 const OPTIONS = {
@@ -62,6 +64,7 @@ const OPTIONS = {
   output: { type: 'string' },
   'password-stdin': { type: 'boolean' },
   'ssh-key': { type: 'string', multiple: true },
+  user: { type: 'string' },
 } as const;
 
 type Values = ReturnType<
@@ -323,6 +326,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     io.err(`${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
+  if (positionals[0] === 'login') return loginCommand(values, io, (f) => readFileSync(f, 'utf8'));
   if (values.help || positionals.length < 2) {
     (values.help ? io.out : io.err)(`${USAGE}\n`);
     return values.help ? 0 : 2;

@@ -67,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
     log,
   });
   log(
-    `openve-manager ${dev ? '(dev) ' : ''}serving ${m.url}/api/v1 for node ${m.services.facts().name} (${m.services.facts().accel === 'kvm' ? 'KVM' : 'TCG, no KVM'}) in ${Math.round(performance.now() - started)} ms`,
+    `openve-manager ${dev ? '(dev) ' : ''}serving ${m.url}/api/v1 for node ${m.services.facts().name} (${m.services.facts().accel === 'kvm' ? 'KVM' : 'TCG, no KVM'}) in ${Math.round(performance.now() - started)} ms (${Math.round(performance.now())} ms after the process started)`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -9,6 +9,7 @@ import { FIRST_BOOT_HOOK, MARKERS, disksFor, renderAnswer, type E2eCase } from '
 import { OVMF_VARS, hasHardwareVirt, qemuArgv, type VmSpec } from './qemu.ts';
 import { nodeChecks, type CheckResult } from './checks.ts';
 import { sshTo, waitForSsh } from './ssh.ts';
+import { managerChecks, managerChecksWanted } from './managerChecks.ts';
 import { freePort, secs } from './util.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../../..');
@@ -28,6 +29,7 @@ export interface ScenarioResult {
     installBoot: number; // whole install VM run
     nodeBoot: number | null; // QEMU start of the installed disk -> SSH works
     totalToNode: number | null; // install QEMU start -> SSH on the booted node
+    managerChecks?: number; // the node manager's checks (managerChecks.ts)
   };
   installOk: boolean;
   installError?: string;
@@ -165,6 +167,12 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
     result.seconds.totalToNode = secs(installStart);
     log(`${c.name}: node answers SSH ${result.seconds.nodeBoot}s after boot`);
     result.checks = await nodeChecks(c, ssh);
+    if (managerChecksWanted()) {
+      const m0 = performance.now();
+      result.checks.push(...(await managerChecks(ssh, PASSWORD)));
+      result.seconds.managerChecks = secs(m0);
+      log(`${c.name}: manager checks took ${result.seconds.managerChecks}s`);
+    }
     const steps = await ssh(`grep -E 'process up|== [^ ]+ done in' ${INSTALL_LOG}`, 30_000);
     result.installSteps = parseInstallSteps(steps.stdout);
     await ssh('systemctl poweroff', 10_000);

@@ -1,0 +1,51 @@
+// The payload layer of every build: the manager bundle with its launchers, its unit enabled at
+// boot, and the manager's ISO/template stores pointing at /var/lib/openve/{iso,templates}.
+import { describe, expect, it } from 'vitest';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stagePayloadLayer } from '../../../iso/recipe/assemble.ts';
+
+describe('payload layer', () => {
+  it('ships the manager started at boot after libvirt, with its stores linked to /var/lib/openve', () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'openve-layer-'));
+    try {
+      const bundles = path.join(tmp, 'bundles');
+      mkdirSync(bundles);
+      for (const f of ['cli.js', 'openve-manager.js', 'openve.js', 'chunk-X.js'])
+        writeFileSync(path.join(bundles, f), '');
+      const dir = path.join(tmp, 'layer');
+      mkdirSync(dir);
+      const added = stagePayloadLayer(dir, { dir: bundles });
+      expect(added).toContain('/usr/lib/openve/openve-manager.js');
+      const unit = path.join(dir, 'etc/systemd/system/openve-manager.service');
+      expect(readFileSync(unit, 'utf8')).toMatch(/After=.*libvirtd\.service/);
+      expect(
+        readlinkSync(
+          path.join(dir, 'etc/systemd/system/multi-user.target.wants/openve-manager.service'),
+        ),
+      ).toBe('/etc/systemd/system/openve-manager.service');
+      for (const f of ['usr/sbin/openve-manager', 'usr/bin/openve'])
+        expect(statSync(path.join(dir, f)).mode & 0o111).not.toBe(0);
+      const launcher = readFileSync(path.join(dir, 'usr/lib/openve/openve-manager-run.js'), 'utf8');
+      expect(launcher).toContain("from './openve-manager.js'");
+      for (const store of ['iso', 'templates']) {
+        expect(readlinkSync(path.join(dir, 'var/lib/openve/manager', store))).toBe(`../${store}`);
+        expect(existsSync(path.join(dir, 'var/lib/openve', store))).toBe(true);
+      }
+      // no certificate or key in the image: each node makes its own at the manager's first start
+      expect(existsSync(path.join(dir, 'var/lib/openve/manager/tls'))).toBe(false);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
