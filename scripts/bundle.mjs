@@ -70,7 +70,9 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
   });
   // the web interface, beside the manager's bundle (manager/server/web.ts looks there)
   if (existsSync(path.join(root, 'manager/web/main.tsx')))
-    await buildWeb({ outdir: path.join(standalone ? path.join(outdir, 'standalone') : outdir, 'web') });
+    await buildWeb({
+      outdir: path.join(standalone ? path.join(outdir, 'standalone') : outdir, 'web'),
+    });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
