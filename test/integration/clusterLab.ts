@@ -62,9 +62,12 @@ export class ClusterLab {
   constructor(
     readonly size: number,
     readonly subnet = '10.99.0',
+    /** namespace name prefix (a helper's own, e.g. `cl-`); default unique per process */
+    prefix?: string,
   ) {
     this.base = mkdtempSync(path.join(os.tmpdir(), 'openve-cluster-'));
-    this.prefix = `ovc${process.pid % 10000}${String.fromCharCode(97 + (labCount++ % 26))}`;
+    this.prefix =
+      prefix ?? `ovc${process.pid % 10000}${String.fromCharCode(97 + (labCount++ % 26))}`;
     this.bridgeNs = `${this.prefix}-br`;
     for (let i = 1; i <= size; i++) {
       const root = path.join(this.base, `node${i}`);

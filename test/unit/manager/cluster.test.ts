@@ -142,6 +142,8 @@ describe('managers in a cluster (mutual TLS on 127.0.0.21/.22)', { timeout: 60_0
 
   test('each manager is named as in the cluster; both answer the cluster view with both nodes', async () => {
     expect(ma.services.facts().name).toBe(A.name);
+    const anonymous = await ma.app.inject({ method: 'GET', url: '/api/v1/cluster/resources' });
+    expect(anonymous.statusCode).toBe(401);
     for (const m of [ma, mb!]) {
       const r = await api(m, 'GET', '/api/v1/cluster/resources');
       expect(r.status).toBe(200);

@@ -1,0 +1,203 @@
+// Two real corosync nodes in network namespaces (cl-*), each with its own openve-manager (libvirt's
+// test driver: no guest runs here) and the CLI run inside the namespaces: the cluster view and a
+// forwarded request from both nodes, guest ids allocated through the coordinator with corosync's
+// real quorum under concurrent creates, and `pveca -d --force` of the online node2: it cleans
+// itself up and the others' view and peer listener drop it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { execa } from 'execa';
+import { ClusterResourcesSchema } from '../../contracts/manager/cluster.ts';
+import { ClusterLab, until, type LabNode } from './clusterLab.ts';
+
+const isRoot = process.getuid?.() === 0;
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TOKEN = 'cl-managers-token-0123456789';
+
+describe.skipIf(!isRoot)(
+  'managers of a real two-node corosync cluster',
+  { timeout: 180_000 },
+  () => {
+    const lab = new ClusterLab(2, '10.99.14', `cl-${process.pid % 10000}`);
+    const [n1, n2] = lab.nodes as [LabNode, LabNode];
+    const managers: ChildProcess[] = [];
+    const logs = new Map<string, string>();
+    const state = (n: LabNode) => path.join(n.root, 'manager');
+
+    /** the openve CLI inside the node's namespace, against its own manager */
+    const cli = async (n: LabNode, args: string[]) => {
+      const r = await execa(
+        'ip',
+        [
+          'netns',
+          'exec',
+          n.ns,
+          process.execPath,
+          path.join(repo, 'bin/openve.js'),
+          '--host',
+          `https://${n.address}:8006`,
+          '--state',
+          state(n),
+          '--insecure',
+          '--token',
+          readFileSync(path.join(state(n), 'root.token'), 'utf8').trim(),
+          ...args,
+        ],
+        { reject: false, env: lab.env(n), timeout: 60_000 },
+      );
+      return { code: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+    };
+    const resources = async (n: LabNode) => {
+      const r = await cli(n, ['cluster', 'resources', '--json']);
+      return r.code === 0 ? ClusterResourcesSchema.parse(JSON.parse(r.stdout)) : undefined;
+    };
+
+    beforeAll(async () => {
+      const { bundle } = (await import(
+        pathToFileURL(path.join(repo, 'scripts/bundle.mjs')).href
+      )) as {
+        bundle(): Promise<void>;
+      };
+      await bundle(); // once, before two managers start (each would otherwise rebuild)
+      await lab.setup();
+      const c = await lab.pveca_(n1, [
+        '-c',
+        '--name',
+        'clm',
+        '--token',
+        TOKEN,
+        '--node-name',
+        'node1',
+        '--address',
+        n1.address,
+      ]);
+      expect(c.exitCode, c.stderr).toBe(0);
+      const a = await lab.pveca_(n2, [
+        '-a',
+        '-h',
+        n1.address,
+        '--token',
+        TOKEN,
+        '--node-name',
+        'node2',
+        '--address',
+        n2.address,
+      ]);
+      expect(a.exitCode, a.stderr).toBe(0);
+      // a guest record on node2 (id in this helper's range 800-849)
+      mkdirSync(path.join(state(n2), 'guests'), { recursive: true });
+      writeFileSync(
+        path.join(state(n2), 'guests', '801.json'),
+        JSON.stringify({
+          kind: 'vm',
+          config: { id: 801, name: 'tiny', vcpus: 1, memory: 64, disks: [], nics: [] },
+        }),
+      );
+      for (const n of [n1, n2]) {
+        const p = spawn(
+          'ip',
+          [
+            'netns',
+            'exec',
+            n.ns,
+            process.execPath,
+            path.join(repo, 'bin/openve-manager.js'),
+            '--dev',
+            '--listen',
+            `${n.address}:8006`,
+            '--state',
+            state(n),
+            '--cluster-root',
+            n.root,
+            '--libvirt-uri',
+            'test:///default',
+          ],
+          { env: lab.env(n), stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+        logs.set(n.name, '');
+        p.stderr?.on('data', (d: Buffer) => logs.set(n.name, logs.get(n.name) + d.toString()));
+        managers.push(p);
+      }
+      for (const n of [n1, n2]) {
+        const up = await until(
+          async () => /peers served with mutual TLS/.test(logs.get(n.name) ?? ''),
+          90_000,
+          200,
+        );
+        expect(up, logs.get(n.name)).toBeTruthy();
+      }
+    });
+    afterAll(async () => {
+      for (const p of managers) p.kill('SIGTERM');
+      await Promise.all(
+        managers.map((p) =>
+          p.exitCode === null ? new Promise((r) => p.once('exit', r)) : undefined,
+        ),
+      );
+      await lab.teardown();
+    });
+
+    test("the cluster view from both nodes lists both, with node2's guest", async () => {
+      for (const n of [n1, n2]) {
+        const v = await until(
+          async () => {
+            const r = await resources(n);
+            return r?.nodes.every((x) => x.online) ? r : undefined;
+          },
+          20_000,
+          500,
+        );
+        expect(v?.cluster).toBe('clm');
+        expect(v?.nodes.map((x) => x.name)).toEqual(['node1', 'node2']);
+        expect(v?.guests).toEqual([
+          expect.objectContaining({ id: 801, node: 'node2', stale: false }),
+        ]);
+      }
+    });
+
+    test("a request for node2's VM, made on node1 with the CLI, is answered by node2", async () => {
+      const r = await cli(n1, ['--node', 'node2', 'vm', 'list', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual([expect.objectContaining({ id: 801, name: 'tiny' })]);
+    });
+
+    test('concurrent creates on both nodes get distinct ids from the coordinator (real corosync quorum)', async () => {
+      const body = [
+        'vm',
+        'create',
+        '--name',
+        'c',
+        '--memory',
+        '64',
+        '--net',
+        'none',
+        '--no-wait',
+        '--json',
+      ];
+      const [a, b] = await Promise.all([cli(n1, body), cli(n2, body)]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      const ida = (JSON.parse(a.stdout) as { id: number }).id;
+      const idb = (JSON.parse(b.stdout) as { id: number }).id;
+      expect(ida).not.toBe(idb);
+      expect([ida, idb]).not.toContain(801);
+    });
+
+    test('pveca -d --force of the online node2: it cleans itself up; node1 drops it from its view', async () => {
+      const r = await lab.pveca_(n1, ['-d', 'node2', '--force']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/node2 was reachable and cleaned itself up/);
+      const cleaned = await until(
+        async () => !existsSync(path.join(n2.root, 'etc/openve/cluster.json')),
+        10_000,
+      );
+      expect(cleaned).toBeTruthy();
+      expect(existsSync(path.join(n2.root, 'etc/corosync/corosync.conf'))).toBe(false);
+      expect(existsSync(path.join(n2.root, 'etc/openve/cluster/node.key'))).toBe(false);
+      const v = await resources(n1);
+      expect(v?.nodes.map((x) => x.name)).toEqual(['node1']);
+    });
+  },
+);
