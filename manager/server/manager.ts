@@ -101,7 +101,7 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
         at: at(),
       });
   });
-  const store = new GuestStore(paths.guests);
+  const store = new GuestStore(paths.guests, o.log);
   const tasks = new TaskManager(paths.tasks, facts().name, hub);
   const metrics = new Metrics({
     dir: paths.metrics,

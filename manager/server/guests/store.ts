@@ -2,28 +2,57 @@
 // the node (100, 101, ...) across VMs and containers, like Proxmox VMIDs.
 import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import type { CtConfig, VmConfig } from '../../../contracts/manager/guest.ts';
+import { CtConfigSchema, GuestId, VmConfigSchema } from '../../../contracts/manager/guest.ts';
+import { ContractError, parseJson } from '../../../contracts/json.ts';
 import { writeJsonAtomic } from '../state.ts';
 import { VersionedMap } from '../cache.ts';
 import { badRequest } from '../api/errors.ts';
 
 export type GuestRecord = { kind: 'vm'; config: VmConfig } | { kind: 'ct'; config: CtConfig };
 
+/** a guest file as written by put(): the config with its id */
+const GuestRecordSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('vm'), config: VmConfigSchema.extend({ id: GuestId }) }),
+  z.strictObject({ kind: z.literal('ct'), config: CtConfigSchema.extend({ id: GuestId }) }),
+]);
+
 export class GuestStore {
   private readonly records = new VersionedMap<number, GuestRecord>();
   /** ids handed out whose record is not written yet */
   private readonly reserved = new Set<number>();
-  constructor(private readonly dir: string) {
+  /** ids of guest files that could not be read: reported, left on disk, their id not handed out */
+  readonly damaged = new Map<number, string>();
+  constructor(
+    private readonly dir: string,
+    log: (line: string) => void = () => {},
+  ) {
     for (const f of existsSync(dir) ? readdirSync(dir) : []) {
       if (!/^\d+\.json$/.test(f)) continue;
-      const rec = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as GuestRecord;
-      this.records.set(rec.config.id, rec);
+      const file = path.join(dir, f);
+      const id = Number(f.slice(0, -5));
+      try {
+        const rec = parseJson(GuestRecordSchema, readFileSync(file, 'utf8'), file);
+        if (rec.config.id !== id)
+          throw new ContractError(
+            file,
+            'config.id',
+            `is ${rec.config.id}, not ${id} as the file name says`,
+          );
+        this.records.set(id, rec);
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        this.damaged.set(id, why);
+        log(`guest ${id} skipped: ${why} (fix or remove the file; id ${id} stays taken)`);
+      }
     }
   }
 
   /** the id asked for when free, else the lowest free id from 100; a 400 naming `id` when the asked id is taken */
   reserve(wanted?: number): number {
-    const taken = (id: number) => this.records.has(id) || this.reserved.has(id);
+    const taken = (id: number) =>
+      this.records.has(id) || this.reserved.has(id) || this.damaged.has(id);
     if (wanted !== undefined) {
       if (taken(wanted)) {
         throw badRequest({

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,5 +35,49 @@ describe('GuestStore.reserve', () => {
     expect((err as ApiError).issues).toEqual([
       { path: 'id', message: '120 is already used by a guest on this node' },
     ]);
+  });
+});
+
+describe('GuestStore files', () => {
+  const dirs: string[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('reads guest files through the schema; a damaged one is named, skipped, its id kept taken', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'openve-store-'));
+    dirs.push(dir);
+    const good = new GuestStore(dir);
+    good.put({
+      kind: 'ct',
+      config: {
+        id: 100,
+        hostname: 'ok',
+        template: 'busybox',
+        unprivileged: true,
+        memory: 64,
+        swap: 0,
+        rootfs: { storage: 'local', size: 8 },
+        nics: [],
+        sshKeys: [],
+        onboot: false,
+      },
+    });
+    writeFileSync(path.join(dir, '101.json'), '{"kind":"vm","config":');
+    writeFileSync(
+      path.join(dir, '102.json'),
+      JSON.stringify({ kind: 'vm', config: { id: 102, name: 'x', memory: 'lots' } }),
+    );
+    writeFileSync(
+      path.join(dir, '103.json'),
+      JSON.stringify({ kind: 'ct', config: { id: 104, hostname: 'a', template: 'busybox' } }),
+    );
+    const logs: string[] = [];
+    const s = new GuestStore(dir, (l) => logs.push(l));
+    expect(s.list().map((r) => r.config.id)).toEqual([100]);
+    expect(logs).toHaveLength(3);
+    expect(logs[0]).toMatch(/^guest 101 skipped: .*101\.json: not valid JSON/);
+    expect(logs[1]).toMatch(/^guest 102 skipped: .*102\.json: config\.memory: /);
+    expect(logs[2]).toMatch(/103\.json: config\.id: is 104, not 103/);
+    expect(s.reserve()).toBe(104);
+    expect(() => s.reserve(101)).toThrow(/already used/);
   });
 });
