@@ -36,7 +36,12 @@ export interface NetworkAnswers {
   dns?: string;
   /** picks the management NIC; empty = first NIC with link, else first NIC */
   filter: UdevFilter;
-  pinning: { enabled: boolean; mapping: Record<string, string> }; // MAC (lower case) -> interface name
+  /**
+   * enabled: true pins every NIC (mapping, else nicN), false pins none, null (not in the answer)
+   * pins the management NIC or bond members under their current names; mapping: MAC (lower case)
+   * -> interface name
+   */
+  pinning: { enabled: boolean | null; mapping: Record<string, string> };
   bond?: {
     mode:
       | 'active-backup'

@@ -313,7 +313,7 @@ function normalizeNetwork(n: RawAnswerFile['network']): NetworkAnswers {
     gateway: n.gateway,
     dns: n.dns,
     filter: { ...(n.filter ?? {}) },
-    pinning: { enabled: pinning?.enabled ?? false, mapping },
+    pinning: { enabled: pinning?.enabled ?? null, mapping },
     bond: n.bond ? { mode: n.bond.mode, filter: { ...n.bond.filter } } : undefined,
     vlan: n.vlan,
   });

@@ -83,8 +83,8 @@ function serializeNetwork(n: Answers['network']): Table {
     vlan: n.vlan,
     bond: n.bond ? { mode: n.bond.mode, filter: { ...n.bond.filter } } : undefined,
     'interface-name-pinning':
-      n.pinning.enabled || Object.keys(n.pinning.mapping).length > 0
-        ? defined({ enabled: n.pinning.enabled, mapping: nonEmpty(n.pinning.mapping) })
+      n.pinning.enabled !== null || Object.keys(n.pinning.mapping).length > 0
+        ? defined({ enabled: n.pinning.enabled ?? false, mapping: nonEmpty(n.pinning.mapping) })
         : undefined,
   });
 }

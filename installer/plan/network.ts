@@ -7,7 +7,7 @@
 // With network.bond, bond0 is made of every NIC matching bond.filter and is vmbr0's port.
 // Pinning (docs/design.md §3, as Proxmox): every physical NIC gets a systemd .link file fixing its name by
 // MAC; NICs missing from the mapping get `nicN` (N counting up, skipping names already taken).
-// Without pinning in the answer, the management NIC (or every bond member) is still pinned by MAC
+// Without pinning in the answer (`enabled = false` pins nothing), the management NIC (or every bond member) is still pinned by MAC
 // under its current name: a disk or card added or removed shifts PCI slots, so the predictable
 // name changes and the node would come up without network (issue 10). Kernel names (ethN) are
 // left alone: renaming into the kernel's own namespace races with the kernel.
@@ -169,11 +169,16 @@ export function planNetwork(
   const managementInterface = vlan === null ? 'vmbr0' : `vmbr0.${vlan}`;
   const inBond = new Set(bond?.members ?? []);
   const otherNics = nics.map(nameOf).filter((name) => name !== bridgePort && !inBond.has(name));
-  const pinned = network.pinning.enabled ? nics : defaultPinned(nics, nic, bond, nameOf);
+  const pinned =
+    network.pinning.enabled === true
+      ? nics
+      : network.pinning.enabled === null
+        ? defaultPinned(nics, nic, bond, nameOf)
+        : []; // `enabled = false`: the names stay the kernel's/udev's
   const pins = pinned
     .map((n) => ({ mac: n.mac.toLowerCase(), name: nameOf(n) }))
     .sort((a, b) => naturalCompare(a.name, b.name));
-  const pinsByDefault = !network.pinning.enabled;
+  const pinsByDefault = network.pinning.enabled === null;
 
   if (network.source === 'from-dhcp') {
     return {

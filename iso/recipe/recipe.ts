@@ -105,6 +105,22 @@ export function parsePackageList(text: string, file = 'package list'): string[] 
 }
 
 /** Cache key of a stage: a hash of everything that determines its output. Pure. */
+/**
+ * Pure: the part of a recipe file (shell script, package list) that can change a stage: comment
+ * lines and blank lines dropped, so a comment edit keeps the cached stage. `#!` lines stay (an
+ * interpreter line, also one inside a here-document). A comment line inside a here-document is
+ * dropped too: its text in the built tree stays as it was until the stage is rebuilt.
+ */
+export function keyText(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => {
+      const t = line.trim();
+      return t !== '' && (!t.startsWith('#') || t.startsWith('#!'));
+    })
+    .join('\n');
+}
+
 export function stageKey(
   recipe: StageRecipe,
   files: Record<string, string>,
@@ -118,7 +134,7 @@ export function stageKey(
     zstdLevel: zstdLevel ?? null,
     files: Object.keys(files)
       .sort()
-      .map((k) => [k, files[k]]),
+      .map((k) => [k, keyText(files[k] ?? '')]),
   };
   h.update(JSON.stringify(material));
   return `${recipe.name}-${h.digest('hex').slice(0, 16)}`;

@@ -40,12 +40,12 @@ export function toAnswers(v: WizardValues, hw: HardwareProfile): Answers {
             gateway: v.network.gateway,
             dns: v.network.dns,
             filter: nicFilter(nic, v.network.nic),
-            pinning: { enabled: false, mapping: {} },
+            pinning: { enabled: null, mapping: {} },
           }
         : {
             source: 'from-dhcp',
             filter: nicFilter(nic, v.network.nic),
-            pinning: { enabled: false, mapping: {} },
+            pinning: { enabled: null, mapping: {} },
           },
     disk: {
       filesystem: v.disk.filesystem,

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAnswers, loadAnswerFile, readAnswerFile } from '../../../installer/answers/parse.ts';
 import { UserError, formatIssue } from '../../../lib/errors.ts';
+import { serializeAnswers } from '../../../installer/answers/serialize.ts';
 
 const BASE = `
 [global]
@@ -55,7 +56,7 @@ describe('parseAnswers', () => {
         gateway: '192.168.1.1',
         dns: '192.168.1.1',
         filter: {},
-        pinning: { enabled: false, mapping: {} },
+        pinning: { enabled: null, mapping: {} },
       },
       disk: { filesystem: 'ext4', selection: { kind: 'list', disks: ['sda'] }, lvm: {}, btrfs: {} },
     });
@@ -283,5 +284,25 @@ describe('loadAnswerFile', () => {
       "global.country: 'AT' must be lower case: 'at'",
       "disk-setup.filesystem: 'ext5' is not valid (did you mean 'ext4'?); expected one of ext4, xfs, btrfs",
     ]);
+  });
+});
+
+describe('network.interface-name-pinning.enabled', () => {
+  const base = readFileSync(
+    path.join(import.meta.dirname, '../../../examples/answer.toml'),
+    'utf8',
+  );
+  const pinning = (text: string) => {
+    const r = parseAnswers(text);
+    if (!r.ok) throw new Error(r.issues.map((i) => i.message).join('; '));
+    return r.value.network.pinning;
+  };
+  it('tells "off" from "not given", and serializes "off" back', () => {
+    expect(pinning(base).enabled).toBeNull();
+    const off = `${base}\n[network.interface-name-pinning]\nenabled = false\n`;
+    expect(pinning(off).enabled).toBe(false);
+    const r = parseAnswers(off);
+    const back = r.ok ? serializeAnswers(r.value, { hashPassword: () => '$6$salt$hash' }) : '';
+    expect(pinning(back).enabled).toBe(false);
   });
 });

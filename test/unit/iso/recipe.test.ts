@@ -75,6 +75,17 @@ describe('stage cache keys', () => {
     expect(stageKey(TARGET, files, 19)).not.toBe(k);
     expect(stageKey({ ...TARGET, revision: TARGET.revision + 1 }, files, 15)).not.toBe(k);
   });
+  it('ignore comment lines and blank lines of the scripts and lists, not commands or #! lines', () => {
+    const k = stageKey(TARGET, files, 15);
+    const script = files[TARGET.setupScript]!;
+    const edited = (text: string) => stageKey(TARGET, { ...files, [TARGET.setupScript]: text }, 15);
+    expect(edited(`${script}\n# a new comment\n\n   # indented, too\n`)).toBe(k);
+    expect(edited(script.replace(/^# .*$/m, '# reworded'))).toBe(k);
+    const list = `# why these\n\n${files[TARGET.packageList]}`;
+    expect(stageKey(TARGET, { ...files, [TARGET.packageList]: list }, 15)).toBe(k);
+    expect(edited(`${script}\necho more\n`)).not.toBe(k);
+    expect(edited(script.replace('#!/bin/sh', '#!/bin/bash'))).not.toBe(k);
+  });
 });
 
 describe('grub environment', () => {

@@ -45,7 +45,7 @@ export function answers(
     network: {
       source: 'from-dhcp',
       filter: {},
-      pinning: { enabled: false, mapping: {} },
+      pinning: { enabled: null, mapping: {} },
       ...over.network,
     },
     disk: {

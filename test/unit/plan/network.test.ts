@@ -111,6 +111,16 @@ describe('pinning by default (issue 10: a shifted PCI slot renamed the NIC, the 
     // the name itself does not change: interfaces still bridges eno1
     expect(file(plan, '/etc/network/interfaces')).toContain('\tbridge-ports eno1\n');
   });
+  test('`enabled = false` in the answer pins nothing (not even the management NIC)', () => {
+    const plan = buildPlan(
+      answers({ network: { pinning: { enabled: false, mapping: {} } } }),
+      fixture('ten-disks'),
+    );
+    expect(linkFiles(plan)).toEqual([]);
+    expect(plan.ok && plan.value.summary.pins).toEqual([]);
+    expect(plan.ok && formatPlan(plan.value)).not.toMatch(/pinned to MAC/);
+    expect(file(plan, '/etc/network/interfaces')).toContain('\tbridge-ports eno1\n');
+  });
   test('a bond pins every member, not the other NICs', () => {
     const plan = buildPlan(
       answers({
@@ -156,7 +166,7 @@ describe('pinning by default (issue 10: a shifted PCI slot renamed the NIC, the 
 describe('/etc/network/interfaces', () => {
   test('static: address on vmbr0, like Proxmox', () => {
     const plan = buildPlan(
-      answers({ network: { ...STATIC, filter: {}, pinning: { enabled: false, mapping: {} } } }),
+      answers({ network: { ...STATIC, filter: {}, pinning: { enabled: null, mapping: {} } } }),
       fixture('single-sata'),
     );
     expect(file(plan, '/etc/network/interfaces')).toBe(
@@ -201,7 +211,7 @@ describe('/etc/network/interfaces', () => {
           gateway: '2001:db8::1',
           dns: '2001:db8::53',
           filter: {},
-          pinning: { enabled: false, mapping: {} },
+          pinning: { enabled: null, mapping: {} },
         },
       }),
       fixture('single-sata'),
@@ -213,7 +223,7 @@ describe('/etc/network/interfaces', () => {
   test('vlan: vlan-aware vmbr0, address on vmbr0.<vid>', () => {
     const plan = buildPlan(
       answers({
-        network: { ...STATIC, vlan: 42, filter: {}, pinning: { enabled: false, mapping: {} } },
+        network: { ...STATIC, vlan: 42, filter: {}, pinning: { enabled: null, mapping: {} } },
       }),
       fixture('single-sata'),
     );
@@ -230,7 +240,7 @@ describe('/etc/network/interfaces', () => {
           ...STATIC,
           bond: { mode: '802.3ad', filter: { ID_NET_DRIVER: 'ixgbe' } },
           filter: {},
-          pinning: { enabled: false, mapping: {} },
+          pinning: { enabled: null, mapping: {} },
         },
       }),
       fixture('ten-disks'),
@@ -266,7 +276,7 @@ describe('/etc/network/interfaces', () => {
     const plan = buildPlan(
       answers({
         global: { fqdn: { source: 'from-dhcp' } },
-        network: { ...STATIC, filter: {}, pinning: { enabled: false, mapping: {} } },
+        network: { ...STATIC, filter: {}, pinning: { enabled: null, mapping: {} } },
       }),
       fixture('single-sata'),
     );
