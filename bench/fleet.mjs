@@ -40,7 +40,7 @@ for (let i = 0; i < FILES; i++)
   writeFileSync(path.join(dir, 'answers', `mac-${macOf(i).replace(/:/g, '')}.toml`), TEMPLATE);
 writeFileSync(
   path.join(dir, 'answers/fleet.toml'),
-  '[pool]\naddresses = "10.90.0.1-10.90.255.254"\nprefix = 16\ngateway = "10.90.0.1"\ndns = "10.90.0.1"\n',
+  '[pool]\naddresses = "10.90.1.1-10.90.255.254"\nprefix = 16\ngateway = "10.90.0.1"\ndns = "10.90.0.1"\n',
 );
 
 function startup(args, until) {
@@ -100,7 +100,8 @@ async function load(port, paths, body) {
       const t = process.hrtime.bigint();
       const r = await request(port, 'POST', paths[i % paths.length], body);
       lat.push(Number(process.hrtime.bigint() - t) / 1e6);
-      if (r.status !== 200) bad++;
+      if (r.status !== 200 && bad++ === 0)
+        result.firstFailure = `${r.status} ${r.data.slice(0, 300)}`;
       n++;
     }
   };

@@ -199,10 +199,17 @@ describe.skipIf(!runnable)('e2e: PXE install from openve-install serve', () => {
         if (seen['node-login'] !== undefined) break;
         await sleep(1000);
       }
-      const ping = await runner.run(
-        ['ip', 'netns', 'exec', NS, 'ping', '-c', '3', '-W', '2', '10.88.9.20'],
-        { reject: false },
-      );
+      // the login prompt can come before ifupdown2 has the address up (one run: ping failed at once)
+      let ping = { exitCode: 1, stdout: '' };
+      for (
+        let until = Date.now() + 180_000;
+        ping.exitCode !== 0 && Date.now() < until;
+        await sleep(5000)
+      )
+        ping = await runner.run(
+          ['ip', 'netns', 'exec', NS, 'ping', '-c', '1', '-W', '2', '10.88.9.20'],
+          { reject: false },
+        );
       qemu.kill('SIGTERM');
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
