@@ -47,6 +47,12 @@ export function stagePayloadLayer(dir: string, bundles: Bundles): string[] {
     copyFileSync(path.join(bundles.dir, f), path.join(lib, f));
     added.push(`/usr/lib/openve/${f}`);
   }
+  // the web interface's static files, beside the manager bundle (manager/server/web.ts looks there)
+  const web = path.join(bundles.dir, 'web');
+  if (existsSync(path.join(web, 'index.html'))) {
+    cpSync(web, path.join(lib, 'web'), { recursive: true });
+    added.push('/usr/lib/openve/web/');
+  }
   if (existsSync(path.join(lib, 'pveca.js'))) {
     mkdirSync(path.join(dir, 'usr/sbin'), { recursive: true });
     writeFileSync(

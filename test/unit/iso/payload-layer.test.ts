@@ -23,10 +23,16 @@ describe('payload layer', () => {
       mkdirSync(bundles);
       for (const f of ['cli.js', 'openve-manager.js', 'openve.js', 'chunk-X.js'])
         writeFileSync(path.join(bundles, f), '');
+      mkdirSync(path.join(bundles, 'web/assets'), { recursive: true });
+      writeFileSync(path.join(bundles, 'web/index.html'), '<!doctype html>');
+      writeFileSync(path.join(bundles, 'web/assets/app-0123abcd.js'), '');
       const dir = path.join(tmp, 'layer');
       mkdirSync(dir);
       const added = stagePayloadLayer(dir, { dir: bundles });
       expect(added).toContain('/usr/lib/openve/openve-manager.js');
+      // the web interface beside the manager bundle, where manager/server/web.ts looks
+      expect(existsSync(path.join(dir, 'usr/lib/openve/web/index.html'))).toBe(true);
+      expect(existsSync(path.join(dir, 'usr/lib/openve/web/assets/app-0123abcd.js'))).toBe(true);
       const unit = path.join(dir, 'etc/systemd/system/openve-manager.service');
       expect(readFileSync(unit, 'utf8')).toMatch(/After=.*libvirtd\.service/);
       expect(
