@@ -11,9 +11,13 @@ export const TEMPLATE = 'debian-13-standard_amd64.tar.zst';
 const CT = 190;
 const LXC_PATH = '/var/lib/openve/manager/lxc';
 
-/** Whether the manager checks run: OPENVE_E2E_MANAGER=0 leaves them out (they cost ~1-2 min of TCG). */
+/**
+ * Whether the manager checks run: only with OPENVE_E2E_MANAGER=1 until their cost under TCG is
+ * measured (CI's share for them is ~2 min); e.g.
+ * `OPENVE_E2E_MANAGER=1 npx vitest run --project e2e test/e2e/install.test.ts`.
+ */
 export function managerChecksWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.OPENVE_E2E_MANAGER !== '0';
+  return env.OPENVE_E2E_MANAGER === '1';
 }
 
 export async function managerChecks(ssh: SshIn, password: string): Promise<CheckResult[]> {
