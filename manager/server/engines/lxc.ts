@@ -1,7 +1,7 @@
 // All LXC access in one place: lxc-* tools with `-P <lxcpath>` (our own config, never LXC's
 // default.conf), through the command runner. States come from one `lxc-ls` and one long-lived
 // `lxc-monitor` child.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandRunner, CommandResult } from '../../../lib/exec/index.ts';
 import { watchLines, type Watcher } from './watch.ts';
@@ -114,8 +114,19 @@ export class Lxc {
   }
 
   /** `lxc-start -d` returns once LXC reports RUNNING (and fails if the start fails): no lxc-wait */
+  /** A failed start names LXC's own reasons: the ERROR lines of `<lxcpath>/<name>/start.log`. */
   async start(name: string): Promise<void> {
-    await this.lxc('lxc-start', name, ['-d']);
+    const log = path.join(this.lxcPath, name, 'start.log');
+    rmSync(log, { force: true });
+    try {
+      await this.lxc('lxc-start', name, ['-d', '-o', log, '-l', 'WARN']);
+    } catch (err) {
+      const why = lxcLogErrors(existsSync(log) ? readFileSync(log, 'utf8') : '');
+      if (!why.length) throw err;
+      throw new Error(`${(err as Error).message}\nLXC's log (${log}):\n${why.join('\n')}`, {
+        cause: err,
+      });
+    }
     this.states.set(name, 'RUNNING');
   }
 
@@ -154,4 +165,13 @@ export class Lxc {
       log,
     });
   }
+}
+
+/** The last `max` ERROR lines of an LXC log, without LXC's timestamp and source prefix. */
+export function lxcLogErrors(text: string, max = 8): string[] {
+  return text
+    .split('\n')
+    .filter((l) => / ERROR /.test(l))
+    .map((l) => l.replace(/^.*? ERROR\s+/, '').trim())
+    .slice(-max);
 }
