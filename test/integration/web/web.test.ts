@@ -333,13 +333,17 @@ describe('web interface in chromium against a real manager', () => {
     await none.or(open).waitFor();
     if (await open.isVisible()) {
       await open.click();
-      await page.locator('[data-console-status="connected"]').waitFor({ timeout: 5000 });
-      await page.keyboard.type('hostname\r');
-      await page
-        .locator('.xterm-rows')
-        .getByText(`web${CTID}`)
-        .first()
-        .waitFor({ timeout: 10_000 });
+      await page.locator('[data-console-status="connected"]').waitFor({ timeout: 10_000 });
+      // busybox's console asks for Enter before its shell starts: poke until the shell answers
+      // (the typed line shows MARK$((6*7)); only the shell's output shows MARK42)
+      const answer = page.locator('.xterm-rows').getByText('MARK42').first();
+      const deadline = Date.now() + 20_000;
+      await page.keyboard.press('Enter');
+      while (!(await answer.isVisible())) {
+        if (Date.now() > deadline) throw new Error('no answer from the container console in 20 s');
+        await page.keyboard.type('echo MARK$((6*7))\r');
+        await page.waitForTimeout(700);
+      }
     }
     await shots(page, '17-ct-console');
   });
