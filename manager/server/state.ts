@@ -45,10 +45,14 @@ export function ensureStateDirs(p: StatePaths): void {
   // QEMU runs as libvirt-qemu: it must traverse the root to reach disk images and ISOs; the
   // private parts (tokens, tasks, tls, guests) stay 0700/0600
   chmodSync(p.root, 0o711);
-  for (const d of [p.guests, p.tasks, p.tls, p.lxc, p.tmp, p.metrics]) {
+  for (const d of [p.guests, p.tasks, p.tls, p.tmp, p.metrics]) {
     mkdirSync(d, { recursive: true, mode: 0o700 });
     chmodSync(d, 0o700);
   }
+  // an unprivileged container's root (uid 100000) must traverse the lxc path to its rootfs, or
+  // lxc-start aborts ("Could not access .../lxc. Please grant it x access"): x, no listing
+  mkdirSync(p.lxc, { recursive: true, mode: 0o711 });
+  chmodSync(p.lxc, 0o711);
   for (const d of [p.iso, p.templates, p.storage]) {
     mkdirSync(d, { recursive: true, mode: 0o755 });
     chmodSync(d, 0o755);
