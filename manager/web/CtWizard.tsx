@@ -2,7 +2,6 @@
 // checked as you type with the API's own rules (contracts/manager/guest.ts).
 import {
   Alert,
-  Button,
   Checkbox,
   Group,
   NativeSelect,
@@ -17,10 +16,9 @@ import { parseCtConfig } from '../../contracts/manager/guest.ts';
 import { TaskStartedSchema } from '../../contracts/manager/views.ts';
 import { ApiError, byPath, request } from './api.ts';
 import { useCluster } from './store.tsx';
-import { hrefOf } from './route.ts';
 import {
+  CreatedGuest,
   factsOf,
-  FollowTask,
   nextId,
   num,
   stepOf,
@@ -133,7 +131,6 @@ function CtForm({
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [task, setTask] = useState<{ id: string; ctid: number } | null>(null);
-  const [after, setAfter] = useState<string | null>(null);
 
   const body = ctBody(f);
   const facts = useMemo(() => factsOf(node, options), [node, options]);
@@ -374,39 +371,17 @@ function CtForm({
     }
   };
 
-  if (task) {
-    const guest = hrefOf({ page: 'guest', node, kind: 'ct', id: task.ctid });
+  if (task)
     return (
-      <FollowTask
-        id={task.id}
-        title={`Creating CT ${task.ctid} (${f.hostname})`}
-        onDone={(ok) => {
-          if (!ok) return;
-          if (!f.start) return void (location.hash = guest);
-          request(
-            'POST',
-            `/nodes/${encodeURIComponent(node)}/cts/${task.ctid}/status/start`,
-            TaskStartedSchema,
-            { body: {} },
-          ).then(
-            (r) => (c.track(r.task), (location.hash = guest)),
-            (e: Error) => setAfter(`created, but the start failed: ${e.message}`),
-          );
-        }}
-      >
-        {after && (
-          <Alert color="red" role="alert">
-            {after}
-          </Alert>
-        )}
-        <Group>
-          <Button component="a" href={guest} variant="default">
-            Open CT {task.ctid}
-          </Button>
-        </Group>
-      </FollowTask>
+      <CreatedGuest
+        node={node}
+        kind="ct"
+        id={task.ctid}
+        task={task.id}
+        name={f.hostname}
+        start={f.start}
+      />
     );
-  }
   return (
     <WizardFrame
       title={`Create a container on ${node}`}

@@ -2,7 +2,6 @@
 // every field checked as you type with the API's own rules (contracts/manager/guest.ts).
 import {
   Alert,
-  Button,
   Checkbox,
   NativeSelect,
   NumberInput,
@@ -16,10 +15,9 @@ import { parseVmConfig } from '../../contracts/manager/guest.ts';
 import { TaskStartedSchema } from '../../contracts/manager/views.ts';
 import { ApiError, byPath, request } from './api.ts';
 import { useCluster } from './store.tsx';
-import { hrefOf } from './route.ts';
 import {
+  CreatedGuest,
   factsOf,
-  FollowTask,
   nextId,
   num,
   stepOf,
@@ -116,7 +114,6 @@ function VmForm({
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [task, setTask] = useState<{ id: string; vmid: number } | null>(null);
-  const [after, setAfter] = useState<string | null>(null);
 
   const body = vmBody(f);
   const facts = useMemo(() => factsOf(node, options), [node, options]);
@@ -368,39 +365,17 @@ function VmForm({
     }
   };
 
-  if (task) {
-    const guest = hrefOf({ page: 'guest', node, kind: 'vm', id: task.vmid });
+  if (task)
     return (
-      <FollowTask
-        id={task.id}
-        title={`Creating VM ${task.vmid} (${f.name})`}
-        onDone={(ok) => {
-          if (!ok) return;
-          if (!f.start) return void (location.hash = guest);
-          request(
-            'POST',
-            `/nodes/${encodeURIComponent(node)}/vms/${task.vmid}/status/start`,
-            TaskStartedSchema,
-            { body: {} },
-          ).then(
-            (r) => (c.track(r.task), (location.hash = guest)),
-            (e: Error) => setAfter(`created, but the start failed: ${e.message}`),
-          );
-        }}
-      >
-        {after && (
-          <Alert color="red" role="alert">
-            {after}
-          </Alert>
-        )}
-        <Group>
-          <Button component="a" href={guest} variant="default">
-            Open VM {task.vmid}
-          </Button>
-        </Group>
-      </FollowTask>
+      <CreatedGuest
+        node={node}
+        kind="vm"
+        id={task.vmid}
+        task={task.id}
+        name={f.name}
+        start={f.start}
+      />
     );
-  }
   return (
     <WizardFrame
       title={`Create a VM on ${node}`}

@@ -16,11 +16,13 @@ import { useEffect, useState, type ReactNode } from 'react';
 import {
   NodeOptionsSchema,
   TaskDetailSchema,
+  TaskStartedSchema,
   type NodeOptions,
   type TaskDetail,
 } from '../../contracts/manager/views.ts';
 import type { NodeFacts } from '../../contracts/manager/guest.ts';
-import { get } from './api.ts';
+import { get, request } from './api.ts';
+import { hrefOf } from './route.ts';
 import { useCluster } from './store.tsx';
 import { StatusBadge } from './TaskLog.tsx';
 
@@ -233,5 +235,57 @@ export function FollowTask({
         {id}
       </Text>
     </Stack>
+  );
+}
+
+/** After the create request: follow its task, then start the guest if asked and open its page. */
+export function CreatedGuest({
+  node,
+  kind,
+  id,
+  task,
+  name,
+  start,
+}: {
+  node: string;
+  kind: 'vm' | 'ct';
+  id: number;
+  task: string;
+  name: string;
+  start: boolean;
+}) {
+  const c = useCluster();
+  const [after, setAfter] = useState<string | null>(null);
+  const label = kind === 'vm' ? 'VM' : 'CT';
+  const guest = hrefOf({ page: 'guest', node, kind, id });
+  return (
+    <FollowTask
+      id={task}
+      title={`Creating ${label} ${id} (${name})`}
+      onDone={(ok) => {
+        if (!ok) return;
+        if (!start) return void (location.hash = guest);
+        request(
+          'POST',
+          `/nodes/${encodeURIComponent(node)}/${kind}s/${id}/status/start`,
+          TaskStartedSchema,
+          { body: {} },
+        ).then(
+          (r) => (c.track(r.task), (location.hash = guest)),
+          (e: Error) => setAfter(`created, but the start failed: ${e.message}`),
+        );
+      }}
+    >
+      {after && (
+        <Alert color="red" role="alert">
+          {after}
+        </Alert>
+      )}
+      <Group>
+        <Button component="a" href={guest} variant="default">
+          Open {label} {id}
+        </Button>
+      </Group>
+    </FollowTask>
   );
 }
