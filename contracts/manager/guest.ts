@@ -93,6 +93,20 @@ export const VmConfigSchema = z.strictObject({
     .int('must be a whole number of MiB')
     .min(32, 'must be at least 32 MiB')
     .max(4 * 1024 * 1024, 'must be at most 4 TiB'),
+  /** the most vCPUs the VM can have while running (hot-plug up to it); default: vcpus */
+  maxVcpus: z
+    .number({ error: typeError('must be a number') })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(128, 'must be at most 128')
+    .optional(),
+  /** MiB: the most memory the VM can have while running (balloon up to it); default: memory */
+  maxMemory: z
+    .number({ error: typeError('must be a number of MiB') })
+    .int('must be a whole number of MiB')
+    .min(32, 'must be at least 32 MiB')
+    .max(4 * 1024 * 1024, 'must be at most 4 TiB')
+    .optional(),
   disks: z.array(DiskSchema).max(16, 'at most 16 disks').default([]),
   nics: z
     .array(VmNicSchema)
@@ -118,6 +132,12 @@ export const VmConfigSchema = z.strictObject({
 });
 export type VmConfigInput = z.input<typeof VmConfigSchema>;
 export type VmConfig = z.infer<typeof VmConfigSchema> & { id: number };
+
+/** the most vCPUs and MiB a VM can have while it runs (what it was started with) */
+export const vmMaxVcpus = (cfg: Pick<VmConfig, 'vcpus' | 'maxVcpus'>): number =>
+  Math.max(cfg.vcpus, cfg.maxVcpus ?? 0);
+export const vmMaxMemory = (cfg: Pick<VmConfig, 'memory' | 'maxMemory'>): number =>
+  Math.max(cfg.memory, cfg.maxMemory ?? 0);
 
 const ipv4Cidr = z
   .string()
@@ -231,6 +251,10 @@ export function parseVmConfig(
   if (!r.success) return { ok: false, issues: zodIssues(r.error) };
   const cfg = r.data;
   const issues: Issue[] = [];
+  if (cfg.maxVcpus !== undefined && cfg.maxVcpus < cfg.vcpus)
+    issues.push({ path: 'maxVcpus', message: `must be at least vcpus (${cfg.vcpus})` });
+  if (cfg.maxMemory !== undefined && cfg.maxMemory < cfg.memory)
+    issues.push({ path: 'maxMemory', message: `must be at least memory (${cfg.memory} MiB)` });
   cfg.disks.forEach((d, i) => {
     issues.push(...storageIssues(d.storage, `disks[${i}].storage`, node));
     const st = node.storages.find((s) => s.id === d.storage);

@@ -143,7 +143,8 @@ export function routes(s: Services): Route[] {
       method: 'PUT',
       url: `${API}/nodes/:node/vms/:id/config`,
       tag: 'vms',
-      summary: 'change a stopped VM (name, vcpus, memory, firmware, boot, onboot, iso) (task)',
+      summary:
+        'change a VM (task): stopped, any of name, vcpus, maxVcpus, memory, maxMemory, firmware, boot, onboot, iso; running, vcpus and memory live up to maxVcpus/maxMemory (else 409 naming the field), name, onboot',
       params: GuestParams,
       body: z.unknown(),
       handler: ({ params, body, principal }) => (

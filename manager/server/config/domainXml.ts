@@ -1,5 +1,6 @@
 // Guest config -> libvirt domain XML. Pure; golden files in test/golden/manager/vm/.
 import type { NodeFacts, VmConfig } from '../../../contracts/manager/guest.ts';
+import { vmMaxMemory, vmMaxVcpus } from '../../../contracts/manager/guest.ts';
 import { vmDiskVolume } from './volumes.ts';
 import { el } from './xml.ts';
 
@@ -93,9 +94,17 @@ export function domainXml(
     ...el('metadata', {}, [
       ...el('openve:guest', { 'xmlns:openve': OPENVE_XMLNS, id: cfg.id, kind: 'vm' }),
     ]),
-    ...el('memory', { unit: 'MiB' }, String(cfg.memory)),
+    // hot-plug: <memory> is the most the balloon may give, <currentMemory> what it gives now;
+    // vCPUs beyond `current` are hot-pluggable (libvirt marks them so)
+    ...el('memory', { unit: 'MiB' }, String(vmMaxMemory(cfg))),
     ...el('currentMemory', { unit: 'MiB' }, String(cfg.memory)),
-    ...el('vcpu', { placement: 'static' }, String(cfg.vcpus)),
+    ...el(
+      'vcpu',
+      vmMaxVcpus(cfg) > cfg.vcpus
+        ? { placement: 'static', current: cfg.vcpus }
+        : { placement: 'static' },
+      String(vmMaxVcpus(cfg)),
+    ),
     ...el('os', cfg.firmware === 'uefi' ? { firmware: 'efi' } : {}, os),
     ...el('features', {}, [...el('acpi'), ...el('apic')]),
     // host-passthrough only with KVM; TCG emulates its default model

@@ -2,13 +2,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { CommandRunner } from '../../../lib/exec/index.ts';
 import type { NodeFacts, VmConfig } from '../../../contracts/manager/guest.ts';
-import { parseVmConfig } from '../../../contracts/manager/guest.ts';
+import { parseVmConfig, vmMaxMemory, vmMaxVcpus } from '../../../contracts/manager/guest.ts';
+import type { Issue } from '../../../lib/errors.ts';
 import { domainName, domainXml } from '../config/domainXml.ts';
 import { vmVolumePlan } from '../config/volumes.ts';
 import type { Libvirt } from '../engines/libvirt.ts';
 import type { EventHub } from '../events.ts';
 import type { TaskContext, TaskInfo, TaskManager } from '../tasks.ts';
-import { badRequest, conflict, notFound } from '../api/errors.ts';
+import { ApiError, badRequest, conflict, notFound } from '../api/errors.ts';
 import type { GuestStore } from './store.ts';
 import { openPty, vncWebsocketPort, type TerminalStream } from '../consoles.ts';
 
@@ -28,6 +29,34 @@ export interface VmView {
 export function randomMac(): string {
   const b = randomBytes(3);
   return ['52', '54', '00', ...[...b].map((x) => x.toString(16).padStart(2, '0'))].join(':');
+}
+
+/** fields a running VM takes without a restart */
+export const LIVE_FIELDS = ['name', 'vcpus', 'memory', 'onboot'] as const;
+
+/** Why `patch` cannot be applied to the running VM `cur` (pure; empty: it can, live). */
+export function liveChangeIssues(cur: VmConfig, patch: Record<string, unknown>): Issue[] {
+  const issues: Issue[] = [];
+  const live: readonly string[] = LIVE_FIELDS;
+  const was = cur as Record<string, unknown>;
+  for (const [k, v] of Object.entries(patch))
+    if (!live.includes(k) && JSON.stringify(was[k]) !== JSON.stringify(v))
+      issues.push({
+        path: k,
+        message: `VM ${cur.id} is running: shut it down to change ${k} (live: ${LIVE_FIELDS.join(', ')})`,
+      });
+  const { vcpus, memory } = patch;
+  if (typeof vcpus === 'number' && vcpus > vmMaxVcpus(cur))
+    issues.push({
+      path: 'vcpus',
+      message: `VM ${cur.id} runs with at most ${vmMaxVcpus(cur)} vCPUs (maxVcpus): more needs a restart (shut it down, then change vcpus and maxVcpus)`,
+    });
+  if (typeof memory === 'number' && memory > vmMaxMemory(cur))
+    issues.push({
+      path: 'memory',
+      message: `VM ${cur.id} runs with at most ${vmMaxMemory(cur)} MiB (maxMemory): more needs a restart (shut it down, then change memory and maxMemory)`,
+    });
+  return issues;
 }
 
 export class VmController {
@@ -175,12 +204,27 @@ export class VmController {
     return `ws://127.0.0.1:${port}`;
   }
 
-  /** Offline config change: the merged config is validated as a whole and the domain redefined. */
+  /**
+   * Config change. A stopped VM: the merged config is validated as a whole and the domain
+   * redefined. A running VM: only `vcpus`, `memory` (live, within `maxVcpus`/`maxMemory`, the
+   * maximum it was started with), `name` and `onboot`; anything else, or more than the maximum,
+   * is a 409 naming the field (no pending changes: a restart-needing change is made stopped).
+   */
   update(id: number, patch: unknown, user: string): TaskInfo {
     const cfg = this.config(id);
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
       throw badRequest({ path: '(body)', message: 'must be an object' });
-    const allowed = ['name', 'vcpus', 'memory', 'firmware', 'boot', 'onboot', 'iso'];
+    const allowed = [
+      'name',
+      'vcpus',
+      'maxVcpus',
+      'memory',
+      'maxMemory',
+      'firmware',
+      'boot',
+      'onboot',
+      'iso',
+    ];
     const unknown = Object.keys(patch).filter((k) => !allowed.includes(k));
     if (unknown.length)
       throw badRequest(
@@ -189,18 +233,35 @@ export class VmController {
           message: `cannot be changed here (can: ${allowed.join(', ')})`,
         })),
       );
-    const state = this.deps.libvirt.state(domainName(id));
-    if (state !== 'shut off')
-      throw conflict(
-        'state',
-        `VM ${id} is ${state ?? 'missing'}: shut it down first (offline change)`,
-      );
+    const dom = domainName(id);
+    const state = this.deps.libvirt.state(dom);
+    const running = state !== 'shut off';
+    if (running && state !== 'running')
+      throw conflict('state', `VM ${id} is ${state ?? 'missing'}: start or shut it down first`);
+    if (running) {
+      const issues = liveChangeIssues(cfg, patch as Record<string, unknown>);
+      if (issues.length) throw new ApiError(409, issues);
+    }
     const facts = this.deps.facts();
     const parsed = parseVmConfig({ ...cfg, ...patch }, facts);
     if (!parsed.ok) throw badRequest(parsed.issues);
     const next: VmConfig = { ...parsed.value, id };
+    if (!running)
+      return this.deps.tasks.start('vmconfig', `vm/${id}`, user, async (ctx) => {
+        ctx.log(`redefining ${dom}`);
+        await this.deps.libvirt.define(domainXml(next, facts));
+        this.deps.store.put({ kind: 'vm', config: next });
+      });
     return this.deps.tasks.start('vmconfig', `vm/${id}`, user, async (ctx) => {
-      ctx.log(`redefining ${domainName(id)}`);
+      if (next.vcpus !== cfg.vcpus) {
+        ctx.log(`vCPUs ${cfg.vcpus} -> ${next.vcpus} (live)`);
+        await this.deps.libvirt.setVcpus(dom, next.vcpus);
+      }
+      if (next.memory !== cfg.memory) {
+        ctx.log(`memory ${cfg.memory} -> ${next.memory} MiB (live, balloon)`);
+        await this.deps.libvirt.setMemory(dom, next.memory);
+      }
+      // the persistent definition (next boot) follows; the running domain keeps its maximum
       await this.deps.libvirt.define(domainXml(next, facts));
       this.deps.store.put({ kind: 'vm', config: next });
     });

@@ -23,7 +23,7 @@ while true; do echo "counter $i" > /dev/ttyS0; i=$((i+1)); /bin/busybox usleep 1
 `;
 
 /** One newc cpio entry (the initramfs format the kernel unpacks). */
-function cpioEntry(name: string, mode: number, data: Buffer, ino: number): Buffer {
+export function cpioEntry(name: string, mode: number, data: Buffer, ino: number): Buffer {
   const hex = (n: number) => n.toString(16).padStart(8, '0');
   const nameBuf = Buffer.from(`${name}\0`);
   const header = `070701${hex(ino)}${hex(mode)}${hex(0)}${hex(0)}${hex(1)}${hex(0)}${hex(data.length)}${hex(0)}${hex(0)}${hex(0)}${hex(0)}${hex(nameBuf.length)}${hex(0)}`;
