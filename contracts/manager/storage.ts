@@ -32,8 +32,10 @@ export const StorageVolumeSchema = z.object({
   volid: z.string(),
   name: z.string(),
   content: StorageContentKind,
-  /** bytes (file size; the virtual size of a thin volume; 0 for a directory root file system) */
+  /** bytes (file size; the virtual size of a thin volume; the configured size of a directory root file system, 0 when unknown) */
   size: bytes,
+  /** bytes the files of a directory root file system take (du), when known */
+  used: bytes.optional(),
   /** iso, tar.gz, tar.xz, tar.zst, tar, qcow2, raw, subvol */
   format: z.string(),
   /** unix seconds */

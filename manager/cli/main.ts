@@ -25,7 +25,7 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
        [--password-stdin] [--ssh-key FILE]... | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
        | console ID (tty 0; Ctrl-] leaves)
   storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
-       | download STORAGE NAME --content iso|vztmpl [--output FILE]
+       | download STORAGE NAME --content iso|vztmpl [--output FILE] | delete STORAGE NAME --content iso|vztmpl
   task list | task show ID
   cluster resources   (every node and guest of the cluster; any node answers, forwards actions)
   token list | token create [--comment C] | token revoke ID

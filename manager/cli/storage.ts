@@ -115,8 +115,12 @@ export async function storageCommand(
       else
         io.out(
           table(
-            list.map((x) => ({ ...x, size: humanBytes(x.size) })),
-            ['volid', 'content', 'size', 'format'],
+            list.map((x) => ({
+              ...x,
+              size: humanBytes(x.size),
+              used: x.used === undefined ? '' : humanBytes(x.used),
+            })),
+            ['volid', 'content', 'size', 'used', 'format'],
           ),
         );
       return 0;
@@ -136,6 +140,24 @@ export async function storageCommand(
       );
       io.out(
         v.json ? JSON.stringify(r) + '\n' : `${r.volid} ${humanBytes(r.size)} sha256 ${r.sha256}\n`,
+      );
+      return 0;
+    }
+    case 'delete': {
+      const st = need(
+        storage,
+        'storage: e.g. openve storage delete local debian.iso --content iso',
+      );
+      const name = need(arg, 'name: e.g. openve storage delete local debian.iso --content iso');
+      const content = kind();
+      await c.request(
+        'DELETE',
+        `${base}/${encodeURIComponent(st)}/content/${encodeURIComponent(name)}?content=${content}`,
+      );
+      io.out(
+        v.json
+          ? JSON.stringify({ deleted: `${st}:${content}/${name}` }) + '\n'
+          : `deleted ${st}:${content}/${name}\n`,
       );
       return 0;
     }

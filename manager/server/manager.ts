@@ -137,7 +137,12 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     cts: new CtController({ store, lxc, tasks, hub, runner, facts, tmpDir: paths.tmp, log: o.log }),
     tasks,
     metrics,
-    storage: new StorageController({ runner, facts, uploadLimit: o.uploadLimit ?? 64 * 1024 ** 3 }),
+    storage: new StorageController({
+      runner,
+      facts,
+      uploadLimit: o.uploadLimit ?? 64 * 1024 ** 3,
+      guests: () => store.list(),
+    }),
     hub,
     tokens,
     tickets: new TicketStore(),

@@ -78,6 +78,20 @@ export function storageRoutes(s: Services, node: (name: string) => void, API: st
       },
     }),
     route({
+      method: 'DELETE',
+      url: `${API}/nodes/:node/storage/:storage/content/:name`,
+      tag: 'storage',
+      summary:
+        'delete an ISO image or template; ?content=iso|vztmpl (404 when missing, 409 naming the VMs an ISO is attached to)',
+      params: FileParams,
+      query: DownloadQuery,
+      handler: ({ params, query }) => {
+        node(params.node);
+        s.storage.remove(params.storage, query.content, params.name);
+        return { data: null };
+      },
+    }),
+    route({
       method: 'GET',
       url: `${API}/nodes/:node/storage/:storage/content/:name/download`,
       tag: 'storage',

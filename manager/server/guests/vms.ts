@@ -243,7 +243,10 @@ export class VmController {
       if (issues.length) throw new ApiError(409, issues);
     }
     const facts = this.deps.facts();
-    const parsed = parseVmConfig({ ...cfg, ...patch }, facts);
+    // null removes an optional setting ({"iso": null} detaches the ISO)
+    const merged: Record<string, unknown> = { ...cfg, ...patch };
+    for (const [k, v] of Object.entries(patch)) if (v === null) delete merged[k];
+    const parsed = parseVmConfig(merged, facts);
     if (!parsed.ok) throw badRequest(parsed.issues);
     const next: VmConfig = { ...parsed.value, id };
     if (!running)

@@ -30,12 +30,15 @@ import {
 } from '../../../contracts/manager/storage.ts';
 import { ApiError, badRequest, conflict, notFound } from '../api/errors.ts';
 import { lvsArgv, parseLvs } from './lvm.ts';
+import type { GuestRecord } from '../guests/store.ts';
 
 export interface StorageDeps {
   runner: CommandRunner;
   facts: () => NodeFacts;
   /** the largest upload accepted, bytes */
   uploadLimit: number;
+  /** the node's guests: who uses an ISO, the configured size of a container's root file system */
+  guests?: () => readonly GuestRecord[];
 }
 
 /** the dir storage that holds ISO images and templates: `local`, else the first dir storage */
@@ -139,7 +142,17 @@ export class StorageController {
       size: number,
       format: string,
       ctime: number,
-    ) => out.push({ volid: `${st.id}:${content}/${name}`, name, content, size, format, ctime });
+      used?: number,
+    ) =>
+      out.push({
+        volid: `${st.id}:${content}/${name}`,
+        name,
+        content,
+        size,
+        format,
+        ctime,
+        ...(used !== undefined ? { used } : {}),
+      });
     if (st.type === 'lvmthin') {
       const { volumes } = await this.thin(st);
       for (const v of volumes) {
@@ -155,9 +168,18 @@ export class StorageController {
       for (const sub of entries(path.join(st.path, 'images')).filter((e) => e.dir))
         for (const f of entries(path.join(st.path, 'images', sub.name)).filter((e) => !e.dir))
           vol('images', f.name, f.size, formatOf(f.name), f.ctime);
-    if (want('rootdir'))
-      for (const d of entries(path.join(st.path, 'rootfs')).filter((e) => e.dir))
-        vol('rootdir', `ct-${d.name}-rootfs`, 0, 'subvol', d.ctime);
+    if (want('rootdir')) {
+      // like Proxmox: the size is the configured one, with what the files take as `used`
+      const dirs = entries(path.join(st.path, 'rootfs')).filter((e) => e.dir);
+      const used = await this.du(dirs.map((d) => path.join(st.path, 'rootfs', d.name)));
+      const cts = (this.deps.guests?.() ?? []).filter((r) => r.kind === 'ct');
+      for (const d of dirs) {
+        const ct = cts.find((r) => String(r.config.id) === d.name);
+        const size = ct && ct.kind === 'ct' ? ct.config.rootfs.size * GiB : 0;
+        const u = used.get(path.join(st.path, 'rootfs', d.name));
+        vol('rootdir', `ct-${d.name}-rootfs`, size, 'subvol', d.ctime, u);
+      }
+    }
     if (want('iso'))
       for (const f of entries(facts.isoDir).filter(
         (e) => !e.dir && uploadNameProblem(e.name, 'iso') === null,
@@ -169,6 +191,47 @@ export class StorageController {
       ))
         vol('vztmpl', f.name, f.size, formatOf(f.name), f.ctime);
     return out;
+  }
+
+  /** bytes used under each directory, from one `du -sbx` for all of them (none: unknown) */
+  private async du(dirs: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (!dirs.length) return out;
+    const r = await this.deps.runner.run(['du', '-s', '-b', '-x', '--', ...dirs], {
+      reject: false,
+      timeoutMs: 60_000,
+    });
+    for (const [dir, bytes] of parseDu(r.stdout)) out.set(dir, bytes);
+    return out;
+  }
+
+  /**
+   * Removes an ISO image or template from the store (404 naming it when missing; 409 naming the
+   * VMs whose cdrom holds an ISO). Templates are copied at container creation, so never in use.
+   */
+  remove(storage: string, content: UploadContentKind, name: string): void {
+    const dir = this.fileDir(storage, content);
+    const problem = uploadNameProblem(name, content);
+    const file = path.join(dir, name);
+    let st;
+    try {
+      st = problem ? null : lstatSync(file);
+    } catch {
+      st = null;
+    }
+    if (!st?.isFile()) throw notFound('name', `no ${content} '${name}' on storage '${storage}'`);
+    if (content === 'iso') {
+      const users = (this.deps.guests?.() ?? []).flatMap((r) =>
+        r.kind === 'vm' && r.config.iso === name ? [`VM ${r.config.id} (${r.config.name})`] : [],
+      );
+      if (users.length)
+        throw conflict(
+          'name',
+          `${name} is attached to ${users.join(', ')}: detach it first (PUT .../vms/{id}/config {"iso": null})`,
+        );
+    }
+    rmSync(file);
+    rmSync(path.join(dir, '.sha256', name), { force: true });
   }
 
   /**
@@ -280,6 +343,16 @@ export class StorageController {
     const sha256 = await checksumOf(dir, name);
     return { file, size: st.size, sha256, open: () => createReadStream(file) };
   }
+}
+
+/** `du -s -b` output -> [directory, bytes] */
+export function parseDu(out: string): [string, number][] {
+  const rows: [string, number][] = [];
+  for (const line of out.split('\n')) {
+    const m = /^(\d+)\t(.+)$/.exec(line);
+    if (m) rows.push([m[2] as string, Number(m[1])]);
+  }
+  return rows;
 }
 
 interface Entry {
