@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../api/services.ts';
 import { FIRST_ID } from './ids.ts';
 import { PEER_PREFIX } from './peer.ts';
+import { route, type Route } from '../api/route.ts';
 
 const CREATE = /^\/api\/v1\/nodes\/:node\/(vms|cts)$/;
 
@@ -90,7 +91,7 @@ async function forward(
   }
 }
 
-/** Registers the cluster route and the forwarding hook (before the other routes). */
+/** Registers the forwarding hook (before the other routes). */
 export function registerCluster(app: FastifyInstance, s: Services): void {
   app.addHook('preHandler', async (req, reply) => {
     const routeUrl = req.routeOptions.url;
@@ -111,7 +112,20 @@ export function registerCluster(app: FastifyInstance, s: Services): void {
       body.id = await s.cluster.ids.allocate(wanted as number | undefined);
     }
   });
-  app.get(`${API}/cluster/resources`, async () => ({
-    data: s.cluster ? await s.cluster.resources() : { cluster: null, nodes: [], guests: [] },
-  }));
+}
+
+/** The cluster's routes in the route table (so in the OpenAPI document, with auth like the rest). */
+export function clusterRoutes(s: Services): Route[] {
+  return [
+    route({
+      method: 'GET',
+      url: `${API}/cluster/resources`,
+      tag: 'cluster',
+      summary:
+        'every member of the cluster with its guests and storages (offline members with their last known guests)',
+      handler: async () => ({
+        data: s.cluster ? await s.cluster.resources() : { cluster: null, nodes: [], guests: [] },
+      }),
+    }),
+  ];
 }
