@@ -10,6 +10,7 @@ import { openApiDocument } from './openapi.ts';
 import { validate, type Principal, type Route } from './route.ts';
 import { routes } from './routes.ts';
 import { registerCluster } from '../cluster/routes.ts';
+import { pipeToOwner } from '../cluster/sockets.ts';
 import type { Services } from './services.ts';
 import { registerWeb } from '../web.ts';
 
@@ -141,6 +142,7 @@ export async function buildApp(
     if (r.websocket && r.proxy) {
       const upstreamOf = r.proxy;
       app.get(r.url, { websocket: true, config: { public: r.public === true } }, (socket, req) => {
+        if (pipeToOwner(s, socket, req)) return;
         const fail = (status: number, message: string) =>
           socket.close(4000 + status, message.slice(0, 120));
         const v = validate(r, { params: req.params, query: req.query, body: undefined });
@@ -182,6 +184,7 @@ export async function buildApp(
     if (r.websocket && r.terminal) {
       const open = r.terminal;
       app.get(r.url, { websocket: true }, (socket, req) => {
+        if (pipeToOwner(s, socket, req)) return;
         // errors go to the client as a close reason (4000 + HTTP status), never a stack trace
         const fail = (status: number, message: string) =>
           socket.close(4000 + status, message.slice(0, 120));

@@ -6,7 +6,9 @@
 import { X509Certificate } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import WebSocket from 'ws';
 import type { MemberNode, Membership } from '../../../provision/index.ts';
 
 export const PEER_PREFIX = '/peer/v1';
@@ -128,10 +130,46 @@ export class PeerClient {
     });
   }
 
+  /** A WebSocket to another member's listener over the same mutual TLS (forwarded consoles). */
+  socket(
+    m: Membership,
+    target: MemberNode,
+    path: string,
+    headers: Record<string, string>,
+  ): WebSocket {
+    const tls = m.tls;
+    if (!tls) throw new Error('this node has no cluster certificate (run pveca --upgrade-ca)');
+    const host = target.address.includes(':') ? `[${target.address}]` : target.address;
+    // the TLS options through an agent: ws's own option types do not carry checkServerIdentity
+    const agent = new https.Agent({
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      checkServerIdentity: (_host, peer) => {
+        const ok = authorizePeer(new X509Certificate(peer.raw), { ...m, nodes: [target] });
+        return ok.ok ? undefined : new Error(`peer ${target.name}: ${ok.reason}`);
+      },
+    });
+    return new WebSocket(`wss://${host}:${this.port}${path}`, {
+      agent,
+      headers,
+      perMessageDeflate: false,
+      handshakeTimeout: 10_000,
+    });
+  }
+
   close(): void {
     this.agent?.destroy();
   }
 }
+
+/** a WebSocket upgrade a member asked for on the listener (its certificate already checked) */
+export type PeerUpgrade = (
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  peer: MemberNode,
+) => void;
 
 export type PeerHandler = (
   req: IncomingMessage,
@@ -145,6 +183,8 @@ export async function startPeerServer(o: {
   port: number;
   membership: () => Membership | undefined;
   handle: PeerHandler;
+  /** WebSocket upgrades (forwarded consoles); refused when not given */
+  upgrade?: PeerUpgrade;
   log(line: string): void;
 }): Promise<{ close(): Promise<void>; port: number }> {
   const m = o.membership();
@@ -170,6 +210,20 @@ export async function startPeerServer(o: {
     },
   );
   server.on('tlsClientError', (err) => o.log(`peer TLS: ${err.message.split('\n')[0]}`));
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const raw = (socket as TLSSocket).getPeerX509Certificate?.();
+    const who = authorizePeer(raw, o.membership());
+    if (!who.ok || !o.upgrade) {
+      const reason = who.ok ? 'no WebSocket here' : who.reason;
+      o.log(`peer upgrade refused from ${(socket as TLSSocket).remoteAddress}: ${reason}`);
+      socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    o.upgrade(req, socket, head, who.node);
+  });
   // new material (pveca --upgrade-ca, a re-join) is taken without a restart
   const refresh = setInterval(() => {
     const now = o.membership();
@@ -193,6 +247,7 @@ export async function startPeerServer(o: {
       new Promise<void>((resolve) => {
         clearInterval(refresh);
         server.closeAllConnections();
+        for (const u of upgraded) u.destroy();
         server.close(() => resolve());
       }),
   };

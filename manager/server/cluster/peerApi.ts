@@ -12,6 +12,7 @@ import { ApiError } from '../api/errors.ts';
 import { IdRequestSchema } from './ids.ts';
 import { PEER_PREFIX, startPeerServer, type PeerHandler } from './peer.ts';
 import { FORWARDED_HEADER } from './routes.ts';
+import { peerUpgrade } from './sockets.ts';
 
 const MAX_BODY = 1 << 20;
 
@@ -117,6 +118,7 @@ export async function startClusterPeer(
     port: o.port,
     membership: () => c.membership.get(),
     handle: peerHandler(s, app, rootToken),
+    upgrade: peerUpgrade(s, app, rootToken),
     log: s.log,
   });
   s.log(`cluster '${m.clusterName}': peers served with mutual TLS on ${host}:${server.port}`);

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../api/services.ts';
 import { FIRST_ID } from './ids.ts';
 import { PEER_PREFIX } from './peer.ts';
+import { markForwardedSocket } from './sockets.ts';
 import { route, type Route } from '../api/route.ts';
 
 const CREATE = /^\/api\/v1\/nodes\/:node\/(vms|cts)$/;
@@ -60,15 +61,8 @@ async function forward(
 ): Promise<void> {
   const member = s.cluster?.member(target.node);
   if (!member) return;
-  if (req.headers.upgrade)
-    return reply.code(501).send({
-      errors: [
-        {
-          path: 'node',
-          message: `consoles of guests on ${target.node} are not forwarded: open them on ${member.address}`,
-        },
-      ],
-    });
+  // a console WebSocket: accepted here, then piped to the owner (sockets.ts)
+  if (req.headers.upgrade) return markForwardedSocket(req, target);
   const body = req.body === undefined ? undefined : JSON.stringify(req.body);
   try {
     const res = await s.cluster!.peer(member, {
