@@ -23,7 +23,7 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
        | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...] | console ID (serial; Ctrl-] leaves)
   ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
        [--password-stdin] [--ssh-key FILE]... | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
-       | console ID (tty 0; Ctrl-] leaves)
+       | console ID (tty 0; Ctrl-] leaves) | migrate ID NODE [--restart]
   storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
        | download STORAGE NAME --content iso|vztmpl [--output FILE] | delete STORAGE NAME --content iso|vztmpl
   task list | task show ID
@@ -65,6 +65,7 @@ const OPTIONS = {
   'password-stdin': { type: 'boolean' },
   'ssh-key': { type: 'string', multiple: true },
   user: { type: 'string' },
+  restart: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<
@@ -184,6 +185,14 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
   if (group === 'storage') return storageCommand(c, v, pos, node ?? '', io);
   const kind = group === 'vm' ? 'vms' : 'cts';
   const base = `/api/v1/nodes/${node}/${kind}`;
+  if (group === 'ct' && cmd === 'migrate') {
+    const id = guestId(pos, 'container');
+    const target = pos[3];
+    if (!target)
+      throw new UsageError('target: give the node, e.g. openve ct migrate 100 node2 [--restart]');
+    const body = { target, ...(v.restart ? { restart: true } : {}) };
+    return follow(c, await c.request('POST', `${base}/${id}/migrate`, body), v, io);
+  }
   if (group === 'vm' || group === 'ct') {
     switch (cmd) {
       case 'list':

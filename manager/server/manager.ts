@@ -26,6 +26,7 @@ import { Metrics } from './metrics/metrics.ts';
 import { ClusterService } from './cluster/view.ts';
 import { localResources, startClusterPeer } from './cluster/peerApi.ts';
 import { PEER_PORT } from './cluster/peer.ts';
+import { CtMigration } from './guests/ctMigrate.ts';
 import { queryQuorum, type QuorumStatus } from '../../provision/index.ts';
 
 export const VERSION = '0.1.0';
@@ -152,6 +153,16 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     checkPassword: o.checkPassword ?? unixPasswordCheck(runner),
     allowedUsers: ['root'],
     cluster,
+    ctMigrate: new CtMigration({
+      store,
+      lxc,
+      runner,
+      facts,
+      tasks,
+      hub,
+      tmpDir: paths.tmp,
+      cluster,
+    }),
     log: o.log,
   };
   if (o.engines !== false) {

@@ -10,6 +10,7 @@ import { storageRoutes } from './storageRoutes.ts';
 import { metricsRoutes } from './metricsRoutes.ts';
 import { optionsRoutes } from './options.ts';
 import { clusterRoutes } from '../cluster/routes.ts';
+import { ctMigrateRoutes } from '../cluster/ctMigrateRoutes.ts';
 
 const id = z.coerce
   .number({ error: 'must be a guest id' })
@@ -316,6 +317,7 @@ export function routes(s: Services): Route[] {
 
     ...storageRoutes(s, node, API),
     ...clusterRoutes(s),
+    ...ctMigrateRoutes(s),
     ...metricsRoutes(s, node, API),
 
     // tasks

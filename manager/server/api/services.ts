@@ -12,6 +12,7 @@ import type { VmController } from '../guests/vms.ts';
 import type { StorageController } from '../storage/storage.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ClusterService } from '../cluster/view.ts';
+import type { CtMigration } from '../guests/ctMigrate.ts';
 
 export interface Services {
   version: string;
@@ -31,6 +32,8 @@ export interface Services {
   checkPassword: PasswordCheck;
   /** local users allowed to log in */
   allowedUsers: readonly string[];
+  /** container migration between members (undefined in API tests without one) */
+  ctMigrate?: CtMigration;
   /** the cluster view and forwarding (undefined in API tests without one) */
   cluster?: ClusterService;
   /** the manager's own log (stderr / journal) */

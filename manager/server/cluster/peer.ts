@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import WebSocket from 'ws';
 import type { MemberNode, Membership } from '../../../provision/index.ts';
@@ -127,6 +127,58 @@ export class PeerClient {
       req.on('timeout', () => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)));
       req.on('error', reject);
       req.end(o.body);
+    });
+  }
+
+  /**
+   * A request whose body is a stream (a container's root file system), over the same mutual TLS;
+   * `idleMs`: how long the transfer may stall.
+   */
+  stream(
+    m: Membership,
+    target: MemberNode,
+    o: { method: string; path: string; body: Readable; idleMs: number },
+  ): Promise<PeerResponse> {
+    const tls = m.tls;
+    if (!tls)
+      return Promise.reject(
+        new Error('this node has no cluster certificate (run pveca --upgrade-ca)'),
+      );
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        {
+          host: target.address,
+          port: this.port,
+          method: o.method,
+          path: o.path,
+          agent: false,
+          ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
+          headers: { 'content-type': 'application/octet-stream' },
+          checkServerIdentity: (_host, peer) => {
+            const ok = authorizePeer(new X509Certificate(peer.raw), { ...m, nodes: [target] });
+            return ok.ok ? undefined : new Error(`peer ${target.name}: ${ok.reason}`);
+          },
+          timeout: o.idleMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 502,
+              contentType: String(res.headers['content-type'] ?? 'application/json'),
+              body: Buffer.concat(chunks),
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`the transfer stalled for ${o.idleMs} ms`)));
+      req.on('error', reject);
+      o.body.on('error', (err) => req.destroy(err));
+      o.body.pipe(req);
     });
   }
 

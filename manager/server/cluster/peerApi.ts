@@ -13,6 +13,7 @@ import { IdRequestSchema } from './ids.ts';
 import { PEER_PREFIX, startPeerServer, type PeerHandler } from './peer.ts';
 import { FORWARDED_HEADER } from './routes.ts';
 import { peerUpgrade } from './sockets.ts';
+import { ctPeerHandler } from './ctMigrateRoutes.ts';
 
 const MAX_BODY = 1 << 20;
 
@@ -63,6 +64,7 @@ export function peerHandler(s: Services, app: FastifyInstance, rootToken: string
       res.end(JSON.stringify(answer));
       return;
     }
+    if (await ctPeerHandler(s, req, res)) return;
     if (url.startsWith(`${PEER_PREFIX}/api/`)) {
       const user = String(req.headers[FORWARDED_HEADER] ?? '');
       const body = await readBody(req);

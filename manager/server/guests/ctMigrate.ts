@@ -1,0 +1,294 @@
+// Container restart migration (issue 14 part 4, like Proxmox's `pct migrate --restart`): the
+// destination prepares an empty container for the config, the source shuts the container down
+// and streams its root file system as a tar over the peer mutual TLS, the destination unpacks it,
+// registers the container and starts it; only then does the source remove its copy. On a failure
+// at any point the destination removes what it received and the source starts the container again.
+// Directory storage only (containers on LVM-thin are not created yet; their move would be a block
+// stream of the volume).
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { CommandRunner } from '../../../lib/exec/index.ts';
+import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
+import { parseCtConfig } from '../../../contracts/manager/guest.ts';
+import {
+  CtPeerAnswerSchema,
+  type CtMigrateRequest,
+  type CtPrepare,
+} from '../../../contracts/manager/ct-migrate.ts';
+import { parseJson } from '../../../contracts/json.ts';
+import { ctName, lxcConfig, lxcOverrides } from '../config/lxcConfig.ts';
+import { ctRootfsVolume, ctVolumePlan } from '../config/volumes.ts';
+import type { Lxc } from '../engines/lxc.ts';
+import { spawnReader, spawnWriter } from '../engines/stream.ts';
+import type { EventHub } from '../events.ts';
+import type { TaskInfo, TaskManager } from '../tasks.ts';
+import { writeFileAtomic } from '../state.ts';
+import { badRequest, conflict, notFound } from '../api/errors.ts';
+import type { GuestStore } from './store.ts';
+import type { ClusterService } from '../cluster/view.ts';
+import { PEER_PREFIX } from '../cluster/peer.ts';
+
+const MiB = 1024 * 1024;
+
+/** tar of a root file system with raw owners (an unprivileged container's shifted ids stay as they are) */
+export const tarCreateArgv = (dir: string): string[] => [
+  'tar',
+  '-C',
+  dir,
+  '--numeric-owner',
+  '--xattrs',
+  '--acls',
+  '-cpf',
+  '-',
+  '.',
+];
+export const tarExtractArgv = (dir: string): string[] => [
+  'tar',
+  '-C',
+  dir,
+  '--numeric-owner',
+  '--xattrs',
+  '--acls',
+  '-xpf',
+  '-',
+];
+
+export interface CtMigrationDeps {
+  store: GuestStore;
+  lxc: Lxc;
+  runner: CommandRunner;
+  facts: () => NodeFacts;
+  tasks: TaskManager;
+  hub: EventHub;
+  tmpDir: string;
+  cluster: ClusterService | undefined;
+}
+
+export class CtMigration {
+  /** containers being received: id -> config */
+  private readonly incoming = new Map<number, CtConfig>();
+
+  constructor(private readonly d: CtMigrationDeps) {}
+
+  /** source: checks the request, then moves the container in a `vzmigrate` task */
+  migrate(id: number, req: CtMigrateRequest, user: string): { id: number; task: TaskInfo } {
+    const rec = this.d.store.get(id);
+    if (!rec || rec.kind !== 'ct') throw notFound('id', `no container ${id} on this node`);
+    const cfg = rec.config;
+    const c = this.d.cluster;
+    const m = c?.membership.get();
+    if (!c || !m) throw badRequest({ path: 'target', message: 'this node is in no cluster' });
+    const others = m.nodes.filter((n) => n.name !== m.self).map((n) => n.name);
+    if (req.target === m.self)
+      throw badRequest({
+        path: 'target',
+        message: `${req.target} is this node: pick another member (${others.join(', ') || 'none'})`,
+      });
+    const member = c.member(req.target);
+    if (!member)
+      throw badRequest({
+        path: 'target',
+        message: `no node '${req.target}' in cluster '${m.clusterName}' (have: ${others.join(', ') || 'none'})`,
+      });
+    const name = ctName(id);
+    const state = this.d.lxc.state(name);
+    const running = state === 'RUNNING';
+    if (running && !req.restart)
+      throw badRequest({
+        path: 'restart',
+        message: `container ${id} is running: restart: true shuts it down, moves it and starts it on ${req.target}`,
+      });
+    if (state && !running && state !== 'STOPPED')
+      throw conflict('state', `container ${id} is ${state.toLowerCase()}: wait for it to settle`);
+    const facts = this.d.facts();
+    const rootfs = ctRootfsVolume(cfg, facts.storages);
+    if (rootfs.kind !== 'directory')
+      throw badRequest({
+        path: 'rootfs.storage',
+        message: `only containers on a directory storage move (${rootfs.storage} is not one)`,
+      });
+
+    const ask = async (p: string, body: unknown) => {
+      const res = await c.peer(member, {
+        method: 'POST',
+        path: `${PEER_PREFIX}/ct/${p}`,
+        body: JSON.stringify(body),
+      });
+      const a = parseJson(
+        CtPeerAnswerSchema,
+        res.body.toString('utf8'),
+        `answer of ${member.name}`,
+      );
+      if ('errors' in a)
+        throw new Error(
+          `${member.name}: ${a.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ')}`,
+        );
+    };
+
+    const task = this.d.tasks.start('vzmigrate', `ct/${id}`, user, async (ctx) => {
+      const t0 = performance.now();
+      let prepared = false;
+      let stopped = false;
+      try {
+        ctx.log(`preparing container ${id} on ${member.name} (${member.address})`);
+        const lxcConf = readFileSync(path.join(facts.lxcPath, name, 'config'), 'utf8');
+        await ask('prepare', { config: cfg, lxcConfig: lxcConf, rootfsPath: rootfs.path });
+        prepared = true;
+        if (running) {
+          ctx.log(`shutting down container ${id} (killed after 60 s)`);
+          await this.d.lxc.shutdown(name, 60);
+          stopped = true;
+        }
+        ctx.progress(0.1);
+        ctx.log(`sending the root file system ${rootfs.path} to ${member.name}`);
+        const tar = spawnReader(tarCreateArgv(rootfs.path));
+        let sent = 0;
+        tar.stdout.on('data', (b: Buffer) => (sent += b.length));
+        const tSend = performance.now();
+        const membership = c.membership.get();
+        if (!membership) throw new Error('this node left the cluster');
+        const [res] = await Promise.all([
+          c.client.stream(membership, member, {
+            method: 'PUT',
+            path: `${PEER_PREFIX}/ct/${id}/rootfs`,
+            body: tar.stdout,
+            idleMs: 60_000,
+          }),
+          tar.done,
+        ]).catch((err: Error) => {
+          tar.kill();
+          throw err;
+        });
+        const a = parseJson(
+          CtPeerAnswerSchema,
+          res.body.toString('utf8'),
+          `answer of ${member.name}`,
+        );
+        if ('errors' in a)
+          throw new Error(`${member.name}: ${a.errors.map((e) => e.message).join('; ')}`);
+        const s = (performance.now() - tSend) / 1000;
+        ctx.log(
+          `root file system sent: ${(sent / MiB).toFixed(1)} MiB in ${s.toFixed(1)} s (${(sent / MiB / Math.max(s, 0.001)).toFixed(1)} MiB/s)`,
+        );
+        ctx.progress(0.8);
+        ctx.log(
+          running
+            ? `starting container ${id} on ${member.name}`
+            : `registering container ${id} on ${member.name}`,
+        );
+        await ask(`${id}/commit`, { start: running });
+      } catch (err) {
+        ctx.log(`migration failed: ${(err as Error).message}`);
+        if (prepared)
+          await ask(`${id}/abort`, {}).catch((e: Error) =>
+            ctx.log(`could not tell ${member.name} to remove what it received: ${e.message}`),
+          );
+        if (stopped) {
+          ctx.log(`starting container ${id} again on this node`);
+          await this.d.lxc.start(name);
+        }
+        throw err;
+      }
+      // the destination has it (and runs it): the copy here goes
+      await this.d.lxc.destroy(name).catch((e: Error) => ctx.log(`lxc-destroy: ${e.message}`));
+      for (const step of ctVolumePlan(cfg, facts.storages).remove) {
+        ctx.log(`$ ${step.argv.join(' ')}`);
+        await this.d.runner.run(step.argv, { reject: false });
+      }
+      this.d.store.remove(id);
+      this.d.hub.emit({
+        type: 'guest',
+        kind: 'ct',
+        id,
+        state: 'deleted',
+        at: new Date().toISOString(),
+      });
+      ctx.log(`migration finished: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    });
+    return { id, task };
+  }
+
+  /** destination: an empty container for the config (its template need not be here) */
+  async prepare(p: CtPrepare): Promise<void> {
+    const facts = this.d.facts();
+    const cfg: CtConfig = p.config;
+    const parsed = parseCtConfig(cfg, facts);
+    const issues = parsed.ok ? [] : parsed.issues.filter((i) => i.path !== 'template');
+    if (issues.length) throw badRequest(issues);
+    const id = cfg.id;
+    if (this.incoming.has(id)) throw conflict('id', `container ${id} is already being received`);
+    this.d.store.reserve(id);
+    const rootfs = ctRootfsVolume(cfg, facts.storages);
+    try {
+      if (rootfs.kind !== 'directory')
+        throw badRequest({
+          path: 'rootfs.storage',
+          message: `${rootfs.storage} is not a directory storage on ${facts.name}`,
+        });
+      mkdirSync(path.dirname(rootfs.path), { recursive: true });
+      mkdirSync(rootfs.path, { mode: 0o755 });
+    } catch (err) {
+      this.d.store.release(id);
+      if ((err as { code?: string }).code === 'EEXIST')
+        throw conflict('id', `${rootfs.path} already exists on ${facts.name}`);
+      throw err;
+    }
+    this.incoming.set(id, cfg);
+    const name = ctName(id);
+    const conf = path.join(this.d.tmpDir, `${name}.conf`);
+    try {
+      writeFileAtomic(conf, lxcConfig(cfg, facts));
+      await this.d.lxc.create(name, conf, { kind: 'none' }, rootfs.path, lxcOverrides(cfg, facts));
+      // the source's own config (with its template's keys), pointed at the root file system here
+      writeFileSync(
+        path.join(facts.lxcPath, name, 'config'),
+        p.lxcConfig.split(p.rootfsPath).join(rootfs.path),
+      );
+    } catch (err) {
+      await this.abort(id);
+      throw err;
+    }
+  }
+
+  /** destination: the root file system as a tar stream */
+  async receive(id: number, body: Readable): Promise<void> {
+    const cfg = this.incoming.get(id);
+    if (!cfg) throw notFound('id', `container ${id} is not being received`);
+    const dir = ctRootfsVolume(cfg, this.d.facts().storages).path;
+    const tar = spawnWriter(tarExtractArgv(dir));
+    await Promise.all([pipeline(body, tar.stdin), tar.done]).catch((err: Error) => {
+      tar.kill();
+      throw err;
+    });
+  }
+
+  /** destination: the container is ours now; started when it ran on the source */
+  async commit(id: number, start: boolean): Promise<void> {
+    const cfg = this.incoming.get(id);
+    if (!cfg) throw notFound('id', `container ${id} is not being received`);
+    this.d.store.put({ kind: 'ct', config: cfg });
+    this.incoming.delete(id);
+    if (!start) return;
+    try {
+      await this.d.lxc.start(ctName(id));
+    } catch (err) {
+      this.d.store.remove(id);
+      this.incoming.set(id, cfg);
+      await this.abort(id);
+      throw err;
+    }
+  }
+
+  /** destination: removes what was received for `id` (nothing when it was committed) */
+  async abort(id: number): Promise<void> {
+    const cfg = this.incoming.get(id);
+    if (!cfg) return;
+    this.incoming.delete(id);
+    await this.d.lxc.destroy(ctName(id)).catch(() => {});
+    const facts = this.d.facts();
+    rmSync(ctRootfsVolume(cfg, facts.storages).path, { recursive: true, force: true });
+    this.d.store.release(id);
+  }
+}
