@@ -23,7 +23,7 @@ import { ctRootfsVolume, ctVolumePlan } from '../config/volumes.ts';
 import type { Lxc } from '../engines/lxc.ts';
 import { spawnReader, spawnWriter } from '../engines/stream.ts';
 import type { EventHub } from '../events.ts';
-import type { TaskInfo, TaskManager } from '../tasks.ts';
+import type { TaskContext, TaskInfo, TaskManager } from '../tasks.ts';
 import { writeFileAtomic } from '../state.ts';
 import { badRequest, conflict, notFound } from '../api/errors.ts';
 import type { GuestStore } from './store.ts';
@@ -69,6 +69,8 @@ export interface CtMigrationDeps {
 export class CtMigration {
   /** containers being received: id -> config */
   private readonly incoming = new Map<number, CtConfig>();
+  /** containers being sent away */
+  private readonly outgoing = new Set<number>();
 
   constructor(private readonly d: CtMigrationDeps) {}
 
@@ -77,6 +79,8 @@ export class CtMigration {
     const rec = this.d.store.get(id);
     if (!rec || rec.kind !== 'ct') throw notFound('id', `no container ${id} on this node`);
     const cfg = rec.config;
+    if (this.outgoing.has(id))
+      throw conflict('id', `container ${id} is already being migrated (see its vzmigrate task)`);
     const c = this.d.cluster;
     const m = c?.membership.get();
     if (!c || !m) throw badRequest({ path: 'target', message: 'this node is in no cluster' });
@@ -127,7 +131,7 @@ export class CtMigration {
         );
     };
 
-    const task = this.d.tasks.start('vzmigrate', `ct/${id}`, user, async (ctx) => {
+    const move = async (ctx: TaskContext) => {
       const t0 = performance.now();
       let prepared = false;
       let stopped = false;
@@ -206,7 +210,11 @@ export class CtMigration {
         at: new Date().toISOString(),
       });
       ctx.log(`migration finished: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    });
+    };
+    this.outgoing.add(id);
+    const task = this.d.tasks.start('vzmigrate', `ct/${id}`, user, (ctx) =>
+      move(ctx).finally(() => this.outgoing.delete(id)),
+    );
     return { id, task };
   }
 

@@ -159,6 +159,13 @@ describe('container restart migration between two managers', () => {
       restart: true,
     });
     expect(failed.status, JSON.stringify(failed.body)).toBe(202);
+    // a second migration while one runs: 409
+    const busy = await api(ma, 'POST', `/api/v1/nodes/${A.name}/cts/${CTID}/migrate`, {
+      target: B.name,
+      restart: true,
+    });
+    expect(busy.status).toBe(409);
+    expect(busy.body.errors?.[0]?.message).toMatch(/already being migrated/);
     const ft = await task(ma, failed.body.data!.task as string);
     expect(ft.status).toBe('error');
     expect(ft.log.join('\n')).toMatch(/root file system sent.*\n.*starting container/);
