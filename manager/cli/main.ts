@@ -18,9 +18,9 @@ export interface Io {
 const stdio: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
 const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state DIR] [--node NAME] [--json] COMMAND
-  vm list | create --name N --memory MiB [--vcpus N] [--disk GiB[@storage]]... [--net BRIDGE[:VLAN]|none]... [--iso FILE]
+  vm list | create --name N --memory MiB [--vcpus N] [--max-vcpus N] [--max-memory MiB] [--disk GiB[@storage]]... [--net BRIDGE[:VLAN]|none]... [--iso FILE]
        [--firmware bios|uefi] [--boot cdrom,disk] [--id N] | start|stop|shutdown|reboot ID [--timeout S]
-       | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...] | console ID (serial; Ctrl-] leaves)
+       | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...] (running: vcpus/memory live up to the max) | console ID (serial; Ctrl-] leaves)
   ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
        [--password-stdin] [--ssh-key FILE]... | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
        | console ID (tty 0; Ctrl-] leaves) | migrate ID NODE [--restart]
@@ -66,6 +66,8 @@ const OPTIONS = {
   'ssh-key': { type: 'string', multiple: true },
   user: { type: 'string' },
   restart: { type: 'boolean' },
+  'max-vcpus': { type: 'string' },
+  'max-memory': { type: 'string' },
 } as const;
 
 type Values = ReturnType<
@@ -82,6 +84,8 @@ function vmBody(v: Values): Record<string, unknown> {
   const body: Record<string, unknown> = { name: v.name, memory: num(v.memory) };
   if (v.id) body.id = num(v.id);
   if (v.vcpus) body.vcpus = num(v.vcpus);
+  if (v['max-vcpus']) body.maxVcpus = num(v['max-vcpus']);
+  if (v['max-memory']) body.maxMemory = num(v['max-memory']);
   if (v.disk)
     body.disks = v.disk.map((d) => {
       const [size, storage] = d.split('@');
@@ -228,8 +232,20 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
       }
       case 'config': {
         const id = guestId(pos, group);
-        if (group === 'vm' && (v.name || v.vcpus || v.memory || v.firmware || v.boot || v.iso)) {
+        const max = { maxVcpus: v['max-vcpus'], maxMemory: v['max-memory'] };
+        if (
+          group === 'vm' &&
+          (v.name ||
+            v.vcpus ||
+            v.memory ||
+            v.firmware ||
+            v.boot ||
+            v.iso ||
+            max.maxVcpus ||
+            max.maxMemory)
+        ) {
           const patch: Record<string, unknown> = {};
+          for (const [k, x] of Object.entries(max)) if (x) patch[k] = num(x);
           if (v.name) patch.name = v.name;
           if (v.vcpus) patch.vcpus = num(v.vcpus);
           if (v.memory) patch.memory = num(v.memory);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VmConfig } from '../../../contracts/manager/guest.ts';
 import { liveChangeIssues } from '../../../manager/server/guests/vms.ts';
 import { testManager, type TestManager } from './helpers.ts';
+import { main } from '../../../manager/cli/main.ts';
 
 const base: VmConfig = {
   id: 7100,
@@ -93,6 +94,20 @@ describe('PUT .../vms/{id}/config on a running VM', () => {
     expect(argvs.some((a) => a.startsWith('define '))).toBe(true);
     const g = await req('GET', '/vms/7100');
     expect(g.body.data).toMatchObject({ config: { vcpus: 2, memory: 200, maxVcpus: 2 } });
+  });
+
+  it('openve vm config on the running VM: live within the maximum, field: message beyond', async () => {
+    let out = '';
+    let err = '';
+    const cli = (...args: string[]) =>
+      main(['--host', t.m.url, '--token', t.m.rootToken, '--ca', t.m.certFile, ...args], {
+        out: (s) => (out += s),
+        err: (s) => (err += s),
+      });
+    expect(await cli('vm', 'config', '7100', '--vcpus', '1'), err).toBe(0);
+    expect(out).toMatch(/OK \(UPID:/);
+    expect(await cli('vm', 'config', '7100', '--max-vcpus', '4')).toBe(1);
+    expect(err).toMatch(/^maxVcpus: VM 7100 is running: shut it down to change maxVcpus/m);
   });
 
   it('answers 409 naming the field beyond the maximum, and changes nothing', async () => {
