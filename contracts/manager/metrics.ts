@@ -63,3 +63,5 @@ export const GuestMetricsSchema = z.object({
   step: z.number().int(),
   points: z.array(GuestMetricPointSchema),
 });
+export type NodeMetrics = z.infer<typeof NodeMetricsSchema>;
+export type GuestMetrics = z.infer<typeof GuestMetricsSchema>;
