@@ -3,7 +3,7 @@
 // Shapes of manager/server (node.ts nodeStatus, guests/*.ts views, tasks.ts, events.ts); metrics
 // and storage are defined once, in metrics.ts and storage.ts, and re-exported here under the names
 // the web bundle uses.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CtConfigSchema, VmConfigSchema } from './guest.ts';
 
 export const NodeStatusSchema = z.object({

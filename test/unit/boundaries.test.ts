@@ -60,6 +60,13 @@ describe('layer boundaries are enforced by lint', () => {
   const dynamicImportOf = (file: string, target: string) =>
     `export const load = () => import('${specifier(file, target)}');`;
 
+  it("zod's z object (defeats tree shaking of the bundles) fails; the namespace import passes", async () => {
+    const found = await restricted('contracts/x.ts', "import { z } from 'zod';");
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/import \* as z from 'zod'/);
+    expect(await restricted('contracts/x.ts', "import * as z from 'zod';")).toEqual([]);
+    expect(await restricted('contracts/x.ts', "import type { z } from 'zod';")).toEqual([]);
+  });
   it('a node: import in the browser bundle fails too', async () => {
     expect(
       await restricted('manager/web/x.ts', "import { readFileSync } from 'node:fs';"),
