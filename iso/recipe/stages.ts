@@ -36,6 +36,7 @@ import {
   TEMPLATE_ZSTD_LEVEL,
   parsePackageList,
   readRecipeFiles,
+  squashfsArgv,
   stageKey,
   type StageRecipe,
 } from './recipe.ts';
@@ -87,21 +88,7 @@ export async function liveBase(ctx: StageContext): Promise<StageResult> {
     copyFileSync(path.join(boot, kernel), path.join(out, 'vmlinuz'));
     copyFileSync(path.join(boot, initrd), path.join(out, 'initrd.img'));
     await ctx.runner.run(
-      [
-        'mksquashfs',
-        tree,
-        path.join(out, 'filesystem.squashfs'),
-        '-comp',
-        'zstd',
-        '-b',
-        '1M',
-        '-noappend',
-        '-no-progress',
-        '-quiet',
-        '-wildcards',
-        '-e',
-        'boot/*',
-      ],
+      squashfsArgv(tree, path.join(out, 'filesystem.squashfs'), ['-wildcards', '-e', 'boot/*']),
       SLOW,
     );
   });
