@@ -1,6 +1,6 @@
 // The cluster view of the node managers: what a manager answers a peer (over mutual TLS) and
 // what GET /api/v1/cluster/resources answers a client. Parsed with these schemas at the wire.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A guest as a node lists it (the list views carry more fields; they pass through). */
 export const GuestSummarySchema = z.looseObject({

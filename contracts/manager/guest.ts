@@ -1,6 +1,6 @@
 // The guest configs a user asks for (what `POST /nodes/{node}/vms|cts` takes and what is kept in
 // the state dir), and the node facts they are checked against. Pure: no engine, no file system.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Issue } from './issues.ts';
 import { typeError, zodIssues } from './issues.ts';
 

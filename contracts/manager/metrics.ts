@@ -1,7 +1,7 @@
 // Usage graphs: what GET /nodes/{node}/metrics and .../vms|cts/{id}/metrics answer. Sampled every
 // 10 s; hour = 10 s points, day = 1 min averages, week = 10 min averages. Bytes and bytes/s; cpu
 // is a fraction (0..1) of the node's CPUs (node) or of the guest's own vCPUs / cores (guest).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const Timeframe = z.enum(['hour', 'day', 'week'], { error: 'must be hour, day or week' });
 export type Timeframe = z.infer<typeof Timeframe>;
@@ -63,3 +63,5 @@ export const GuestMetricsSchema = z.object({
   step: z.number().int(),
   points: z.array(GuestMetricPointSchema),
 });
+export type NodeMetrics = z.infer<typeof NodeMetricsSchema>;
+export type GuestMetrics = z.infer<typeof GuestMetricsSchema>;

@@ -1,6 +1,6 @@
 // What the manager answers about storages and their content (GET /nodes/{node}/storage...,
 // upload, download). The server builds these; the CLI and the web bundle parse answers with them.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const StorageContentKind = z.enum(['images', 'rootdir', 'iso', 'vztmpl']);
 export type StorageContentKind = z.infer<typeof StorageContentKind>;

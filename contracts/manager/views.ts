@@ -1,8 +1,9 @@
 // What the manager's API answers (the `data` of `{"data": ...}`), as zod schemas: the web bundle
 // parses every answer with them, so a changed answer fails loudly in one place, not deep in a page.
-// Shapes of manager/server (node.ts nodeStatus, guests/*.ts views, tasks.ts, events.ts) and of
-// the additions agreed in API-NEXT (metrics, storage, content, upload).
-import { z } from 'zod';
+// Shapes of manager/server (node.ts nodeStatus, guests/*.ts views, tasks.ts, events.ts); metrics
+// and storage are defined once, in metrics.ts and storage.ts, and re-exported here under the names
+// the web bundle uses.
+import * as z from 'zod';
 import { CtConfigSchema, VmConfigSchema } from './guest.ts';
 
 export const NodeStatusSchema = z.object({
@@ -107,68 +108,19 @@ export const ErrorAnswerSchema = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })),
 });
 
-// API-NEXT: metrics, storage, content, upload
-export const Timeframe = z.enum(['hour', 'day', 'week']);
-export type Timeframe = z.infer<typeof Timeframe>;
-export const NodeMetricsSchema = z.object({
-  timeframe: Timeframe,
-  step: z.number(),
-  points: z.array(
-    z.object({
-      time: z.number(),
-      cpu: z.number(),
-      memused: z.number(),
-      memtotal: z.number(),
-      load1: z.number(),
-      netin: z.number(),
-      netout: z.number(),
-      rootused: z.number(),
-      roottotal: z.number(),
-    }),
-  ),
-});
-export type NodeMetrics = z.infer<typeof NodeMetricsSchema>;
-export const GuestMetricsSchema = z.object({
-  timeframe: Timeframe,
-  step: z.number(),
-  points: z.array(
-    z.object({
-      time: z.number(),
-      cpu: z.number(),
-      mem: z.number(),
-      maxmem: z.number(),
-      netin: z.number(),
-      netout: z.number(),
-      diskread: z.number(),
-      diskwrite: z.number(),
-    }),
-  ),
-});
-export type GuestMetrics = z.infer<typeof GuestMetricsSchema>;
-export const StorageContent = z.enum(['images', 'rootdir', 'iso', 'vztmpl']);
-export const StorageStatusSchema = z.object({
-  id: z.string(),
-  type: z.enum(['lvmthin', 'dir']),
-  content: z.array(StorageContent),
-  total: z.number(),
-  used: z.number(),
-  avail: z.number(),
-  active: z.boolean(),
-});
-export type StorageStatus = z.infer<typeof StorageStatusSchema>;
-export const StorageListSchema = z.array(StorageStatusSchema);
-export const ContentItemSchema = z.object({
-  volid: z.string(),
-  name: z.string(),
-  content: StorageContent,
-  size: z.number(),
-  format: z.string(),
-  ctime: z.number(),
-});
-export const ContentListSchema = z.array(ContentItemSchema);
-export const UploadAnswerSchema = z.object({
-  volid: z.string(),
-  name: z.string(),
-  size: z.number(),
-  sha256: z.string(),
-});
+export {
+  GuestMetricsSchema,
+  NodeMetricsSchema,
+  Timeframe,
+  type GuestMetrics,
+  type NodeMetrics,
+} from './metrics.ts';
+export {
+  StorageStatusSchema,
+  StorageListSchema,
+  StorageContentKind as StorageContent,
+  StorageVolumeSchema as ContentItemSchema,
+  StorageContentListSchema as ContentListSchema,
+  UploadResultSchema as UploadAnswerSchema,
+  type StorageStatus,
+} from './storage.ts';

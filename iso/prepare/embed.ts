@@ -74,6 +74,25 @@ export function embedArgv(spec: EmbedSpec): string[] {
   return argv;
 }
 
+/**
+ * Pure: the xorriso invocation that reports what prepare-iso checks in an ISO: its volume id
+ * (parseVolumeId), boot equipment (parseBootSignature) and the files under `dir` (parseLsl).
+ */
+export function probeArgv(iso: string, dir: string): string[] {
+  return [
+    'xorriso',
+    '-indev',
+    iso,
+    '-pvd_info',
+    '-report_el_torito',
+    'plain',
+    '-report_system_area',
+    'plain',
+    '-lsl',
+    dir,
+  ];
+}
+
 /** Pure: `Volume Id    : OPENVE` from `xorriso -pvd_info`. */
 export function parseVolumeId(pvdInfo: string): string | undefined {
   const m = /^Volume Id\s*:\s?(.*)$/m.exec(pvdInfo);

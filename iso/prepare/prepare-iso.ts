@@ -19,6 +19,7 @@ import {
   parseBootSignature,
   parseLsl,
   parseVolumeId,
+  probeArgv,
   type BootSignature,
   type EmbedFile,
 } from './embed.ts';
@@ -38,21 +39,10 @@ interface IsoFacts {
 }
 
 async function probeIso(runner: CommandRunner, iso: string, flag: string): Promise<IsoFacts> {
-  const r = await runner.run(
-    [
-      'xorriso',
-      '-indev',
-      iso,
-      '-pvd_info',
-      '-report_el_torito',
-      'plain',
-      '-report_system_area',
-      'plain',
-      '-lsl',
-      `/${ISO_OPENVE_DIR}`,
-    ],
-    { reject: false, timeoutMs: 120_000 },
-  );
+  const r = await runner.run(probeArgv(iso, `/${ISO_OPENVE_DIR}`), {
+    reject: false,
+    timeoutMs: 120_000,
+  });
   const text = `${r.stdout}\n${r.stderr}`;
   const volumeId = parseVolumeId(text);
   if (!volumeId || /No ISO 9660 image at LBA|is blank/.test(text)) {

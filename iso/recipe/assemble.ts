@@ -16,7 +16,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { CommandRunner } from '../../lib/exec/index.ts';
-import { ISO_DIR, MEDIUM, TEMPLATE_DIR, renderGrubEnv } from './recipe.ts';
+import { ISO_DIR, MEDIUM, TEMPLATE_DIR, renderGrubEnv, squashfsArgv } from './recipe.ts';
 
 export interface Bundles {
   /** dist/standalone: cli.js (installer), pveca.js, firstboot.js when their entries exist, and the chunks they share */
@@ -175,19 +175,9 @@ export async function assemble(input: AssembleInput): Promise<AssembleResult> {
   for (const f of ['filesystem.squashfs', 'vmlinuz', 'initrd.img']) {
     linkOrCopy(path.join(input.liveBaseDir, f), path.join(medium, 'live', f));
   }
-  await runner.run([
-    'mksquashfs',
-    liveLayer,
-    path.join(medium, 'live/openve.squashfs'),
-    '-comp',
-    'zstd',
-    '-b',
-    '1M',
-    '-noappend',
-    '-no-progress',
-    '-quiet',
-    '-all-root',
-  ]);
+  await runner.run(
+    squashfsArgv(liveLayer, path.join(medium, 'live/openve.squashfs'), ['-all-root']),
+  );
 
   copyFileSync(path.join(ISO_DIR, 'grub/grub.cfg'), path.join(medium, 'boot/grub/grub.cfg'));
   if (input.kernelArgs.length > 0)

@@ -167,3 +167,20 @@ export function renderGrubEnv(kernelArgs: string[]): string {
   }
   return `set openve_extra="${kernelArgs.join(' ')}"\n`;
 }
+
+/** Pure: mksquashfs with the one compression every squashfs of the ISO uses (docs/design.md §5). */
+export function squashfsArgv(dir: string, out: string, extra: string[] = []): string[] {
+  return [
+    'mksquashfs',
+    dir,
+    out,
+    '-comp',
+    'zstd',
+    '-b',
+    '1M',
+    '-noappend',
+    '-no-progress',
+    '-quiet',
+    ...extra,
+  ];
+}

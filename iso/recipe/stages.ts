@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { CommandRunner } from '../../lib/exec/index.ts';
+import { pidAlive } from '../../lib/proc.ts';
 import { cached, pruneStage } from './cache.ts';
 import {
   debootstrapLine,
@@ -35,6 +36,7 @@ import {
   TEMPLATE_ZSTD_LEVEL,
   parsePackageList,
   readRecipeFiles,
+  squashfsArgv,
   stageKey,
   type StageRecipe,
 } from './recipe.ts';
@@ -86,21 +88,7 @@ export async function liveBase(ctx: StageContext): Promise<StageResult> {
     copyFileSync(path.join(boot, kernel), path.join(out, 'vmlinuz'));
     copyFileSync(path.join(boot, initrd), path.join(out, 'initrd.img'));
     await ctx.runner.run(
-      [
-        'mksquashfs',
-        tree,
-        path.join(out, 'filesystem.squashfs'),
-        '-comp',
-        'zstd',
-        '-b',
-        '1M',
-        '-noappend',
-        '-no-progress',
-        '-quiet',
-        '-wildcards',
-        '-e',
-        'boot/*',
-      ],
+      squashfsArgv(tree, path.join(out, 'filesystem.squashfs'), ['-wildcards', '-e', 'boot/*']),
       SLOW,
     );
   });
@@ -191,15 +179,6 @@ export function staleBuildDirs(
     const m = /^\.tmp-(?:target|live|template)-[0-9a-f]{16}-(\d+)(?:\.tree)?$/.exec(n);
     return m !== null && Number(m[1]) !== process.pid && !alive(Number(m[1]));
   });
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A killed build leaves a tree of ~1 GB (and maybe its mounts): cleared by the next build. */

@@ -1,5 +1,5 @@
 // The one openssl command that makes a self-signed EC (P-256) certificate and its key: the join
-// service's certificate, and the throwaway servers of the tests.
+// service's certificate, the node manager's HTTPS certificate, and the throwaway servers of the tests.
 
 export interface SelfSignedSpec {
   keyFile: string;

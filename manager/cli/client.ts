@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJson } from '../../contracts/json.ts';
 import WebSocket from 'ws';
 

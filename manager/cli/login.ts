@@ -2,7 +2,7 @@
 // the other commands (`--token` / OPENVE_TOKEN). The password is read from stdin (one line), never
 // from argv; it goes only to the login request. The session is ended again once the token exists.
 import https from 'node:https';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApiFailure, type ApiIssue } from './client.ts';
 
 const Issues = z.object({

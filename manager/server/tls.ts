@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandRunner } from '../../lib/exec/index.ts';
+import { selfSignedArgv } from '../../lib/net/selfsigned.ts';
 
 export async function ensureCertificate(
   runner: CommandRunner,
@@ -12,29 +13,14 @@ export async function ensureCertificate(
   const keyFile = path.join(dir, 'node.key');
   const certFile = path.join(dir, 'node.pem');
   if (!existsSync(keyFile) || !existsSync(certFile)) {
-    await runner.run(
-      [
-        'openssl',
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '3650',
-        '-subj',
-        `/CN=${host}/O=openve node`,
-        '-addext',
-        `subjectAltName=DNS:${host},DNS:localhost,IP:127.0.0.1,IP:::1`,
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      { quietOutput: true, timeoutMs: 30_000 },
-    );
+    const argv = selfSignedArgv({
+      keyFile,
+      certFile,
+      subject: `/CN=${host}/O=openve node`,
+      subjectAltName: `DNS:${host},DNS:localhost,IP:127.0.0.1,IP:::1`,
+      days: 3650,
+    });
+    await runner.run(argv, { quietOutput: true, timeoutMs: 30_000 });
     chmodSync(keyFile, 0o600);
   }
   return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8'), certFile };

@@ -5,7 +5,7 @@ import { Login } from './Login.tsx';
 import { parseRoute, type Route } from './route.ts';
 import { Shell } from './Shell.tsx';
 import { ConsoleWindow } from './ConsoleWindow.tsx';
-import { z } from 'zod';
+import * as z from 'zod';
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));

@@ -1,6 +1,6 @@
 // The browser's API client: same-origin fetch with the session cookie and the CSRF header, every
 // answer parsed with the contracts' schemas, errors as `{path, message}` issues for the fields.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorAnswerSchema } from '../../contracts/manager/views.ts';
 
 export interface Issue {

@@ -19,7 +19,7 @@ import {
   type NodeStatus,
   type TaskInfo,
 } from '../../contracts/manager/views.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { get, wsUrl } from './api.ts';
 
 export interface Cluster {

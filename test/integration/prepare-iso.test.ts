@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { realRunner } from '../../lib/exec/runner.ts';
 import { main } from '../../installer/cli.ts';
 import { capture } from '../helpers/capture.ts';
-import { parseBootSignature } from '../../iso/prepare/embed.ts';
+import { parseBootSignature, probeArgv } from '../../iso/prepare/embed.ts';
 import { parseAnswerUrlFile } from '../../installer/locate/leases.ts';
 
 const runner = realRunner();
@@ -55,18 +55,7 @@ const prepare = (input: string, out: string, ...rest: string[]) =>
   capture(() => main(['prepare-iso', '--in', input, ...rest, '--out', out]));
 
 async function xorrisoReport(iso: string): Promise<string> {
-  const r = await runner.run([
-    'xorriso',
-    '-indev',
-    iso,
-    '-pvd_info',
-    '-report_el_torito',
-    'plain',
-    '-report_system_area',
-    'plain',
-    '-lsl',
-    '/openve',
-  ]);
+  const r = await runner.run(probeArgv(iso, '/openve'));
   return `${r.stdout}\n${r.stderr}`;
 }
 

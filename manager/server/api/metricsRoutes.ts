@@ -1,5 +1,5 @@
 // Usage graphs of the node and of each guest: hour (10 s), day (1 min), week (10 min).
-import { z } from 'zod';
+import * as z from 'zod';
 import { Timeframe } from '../../../contracts/manager/metrics.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import type { Services } from './services.ts';

@@ -1,6 +1,6 @@
 // What a create wizard may choose from on a node: storages, bridges, ISOs, templates, KVM or TCG.
 // The same node facts the configs are validated against, so what the browser offers is accepted.
-import { z } from 'zod';
+import * as z from 'zod';
 import { notFound } from './errors.ts';
 const API = '/api/v1';
 import { route, type Route } from './route.ts';

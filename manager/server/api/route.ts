@@ -1,7 +1,7 @@
 // One API route: its zod schemas (checked at the edge, every problem at once) and its handler.
 // The route table is also what the OpenAPI document and the auth test enumerate.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Issue } from '../../../lib/errors.ts';
 import { zodIssues } from '../../../contracts/manager/issues.ts';
 import type { TerminalStream } from '../consoles.ts';

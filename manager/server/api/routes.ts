@@ -1,5 +1,5 @@
 // The route table of /api/v1: one block per resource (nodes, vms, cts, tasks, access).
-import { z } from 'zod';
+import * as z from 'zod';
 import { CtCreateSchema, VmConfigSchema } from '../../../contracts/manager/guest.ts';
 import { nodeStatus } from '../node.ts';
 import type { Services } from './services.ts';

@@ -1,6 +1,6 @@
 // /nodes/{node}/storage: usage, content, ISO / template upload (streamed) and download.
 import { Readable } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import { StorageContentKind, UploadContentKind } from '../../../contracts/manager/storage.ts';
 import type { Services } from './services.ts';
 import { badRequest } from './errors.ts';

@@ -9,7 +9,7 @@
 // Why not per-node ranges: they need no quorum but give ids like 2000, 3000 per node and break
 // the moment a guest migrates (its id then lies in another node's range), which migration makes
 // the normal case.
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJson } from '../../../contracts/json.ts';
 import type { MemberNode, QuorumStatus } from '../../../provision/index.ts';
 import { ApiError, badRequest } from '../api/errors.ts';

@@ -2,7 +2,7 @@
 // the node (100, 101, ...) across VMs and containers, like Proxmox VMIDs.
 import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CtConfig, VmConfig } from '../../../contracts/manager/guest.ts';
 import { CtConfigSchema, GuestId, VmConfigSchema } from '../../../contracts/manager/guest.ts';
 import { ContractError, parseJson } from '../../../contracts/json.ts';

@@ -1,6 +1,6 @@
 // LVM's JSON report (`lvs --reportformat json --units b --nosuffix`) -> the thin pool's usage and
 // its thin volumes. Pure; the report is parsed with zod (it crosses a process boundary).
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseJson } from '../../../contracts/json.ts';
 
 /** the fields asked of lvs, in this order */

@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readlinkSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { pidAlive } from '../../../lib/proc.ts';
 
 const ENV = {
   ...process.env,
@@ -49,15 +50,6 @@ export function staleLoops(loops: LoopEntry[], alive: (pid: number) => boolean):
   const names = new Set(disks.map((d) => d.name));
   const lvs = loops.filter((l) => names.has(l.backFile.replace(/ \(deleted\)$/, '')));
   return [...lvs, ...disks]; // LVs first: they hold their disk busy
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function listLoops(): LoopEntry[] {

@@ -5,6 +5,7 @@ import {
   parseBootSignature,
   parseLsl,
   parseVolumeId,
+  probeArgv,
 } from '../../../iso/prepare/embed.ts';
 
 // `xorriso -indev X -pvd_info -report_el_torito plain -report_system_area plain -lsl /openve` on a grub-mkrescue ISO
@@ -51,6 +52,14 @@ describe('xorriso report parsing', () => {
       'system area changed from "MBR protective-msdos-label grub2-mbr cyl-align-off GPT" to "MBR protective-msdos-label grub2-mbr cyl-align-off"',
       'GPT partition "EFI boot partition /efi.img" is missing',
     ]);
+  });
+});
+
+describe('probeArgv', () => {
+  it('asks for the report the parsers above read', () => {
+    expect(probeArgv('/a.iso', '/openve').join(' ')).toBe(
+      'xorriso -indev /a.iso -pvd_info -report_el_torito plain -report_system_area plain -lsl /openve',
+    );
   });
 });
 

@@ -9,6 +9,7 @@ import {
   readRecipeFiles,
   renderGrubEnv,
   stageKey,
+  squashfsArgv,
 } from '../../../iso/recipe/recipe.ts';
 import { UserError } from '../../../lib/errors.ts';
 
@@ -85,6 +86,14 @@ describe('stage cache keys', () => {
     expect(stageKey(TARGET, { ...files, [TARGET.packageList]: list }, 15)).toBe(k);
     expect(edited(`${script}\necho more\n`)).not.toBe(k);
     expect(edited(script.replace('#!/bin/sh', '#!/bin/bash'))).not.toBe(k);
+  });
+});
+
+describe('squashfsArgv', () => {
+  it('zstd in 1 MiB blocks (the measured choice), extra options last', () => {
+    expect(squashfsArgv('/t', '/o.squashfs', ['-all-root']).join(' ')).toBe(
+      'mksquashfs /t /o.squashfs -comp zstd -b 1M -noappend -no-progress -quiet -all-root',
+    );
   });
 });
 

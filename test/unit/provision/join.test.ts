@@ -2,57 +2,21 @@
 // member receiving the master's config push. corosync itself is faked (runner + control).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UserError } from '../../../lib/errors.ts';
-import { realRunner } from '../../../lib/exec/runner.ts';
-import type { CommandRunner } from '../../../lib/exec/types.ts';
-import {
-  createCluster,
-  joinCluster,
-  type ClusterContext,
-} from '../../../provision/cluster/commands/index.ts';
+import { createCluster, joinCluster } from '../../../provision/cluster/commands/index.ts';
 import { readClusterConfig, readState } from '../../../provision/cluster/state.ts';
 import { startServer } from '../../../provision/cluster/server.ts';
-import { nodePaths } from '../../../provision/paths.ts';
-import { queryQuorum } from '../../../provision/cluster/status.ts';
-import { fakeControl } from './fakeControl.ts';
+import { clusterNode, freePort } from './clusterNode.ts';
 
 const TOKEN = 'unit-token-abcdefgh';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-join-'));
 const servers: https.Server[] = [];
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** A node: real openssl, fake corosync (every node in its corosync.conf is online and quorate). */
-function node(name: string) {
-  const paths = nodePaths(path.join(tmp, name));
-  const calls: string[] = [];
-  const real = realRunner();
-  const runner: CommandRunner = {
-    async run(argv, options) {
-      calls.push(argv.join(' '));
-      if (argv[0] === 'corosync-quorumtool') {
-        const ids = readClusterConfig(paths)?.nodes.map((n) => n.nodeid) ?? [];
-        const rows = ids.map((id) => `         ${id}          1 n${id}`).join('\n');
-        const stdout = `Quorum information\n------------------\nQuorate:          Yes\n\nMembership information\n----------------------\n    Nodeid      Votes Name\n${rows}\n`;
-        return { argv: [...argv], exitCode: 0, stdout, stderr: '', durationMs: 1 };
-      }
-      return real.run(argv, options);
-    },
-  };
-  const control = fakeControl(calls, () => queryQuorum(runner));
-  const ctx: ClusterContext = { paths, runner, control, out: () => undefined };
-  return { ctx, paths, calls };
-}
+/** A node below the temp root: real openssl, fake corosync (clusterNode.ts). */
+const node = (name: string) => clusterNode(tmp, name);
 
 const expectUserError = async (p: Promise<unknown>, pattern: RegExp) => {
   const err = await p.then(
