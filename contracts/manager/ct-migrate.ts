@@ -1,6 +1,6 @@
 // Container restart migration (issue 14 part 4): the API request and answer, and what the source
 // and destination managers say to each other over the peer mutual TLS.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CtConfigSchema, GuestId } from './guest.ts';
 
 /** POST /api/v1/nodes/{node}/cts/{id}/migrate */

@@ -1,7 +1,7 @@
 // Container migration in the API (POST .../cts/{id}/migrate) and on the peer listener (the
 // destination's side: prepare, root file system, commit, abort), see guests/ctMigrate.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   CtCommitSchema,
   CtMigrateRequestSchema,
