@@ -16,7 +16,7 @@ import { planNetwork } from './network.ts';
 import { planStorage } from './storage.ts';
 import { nodeName, systemFiles } from './files.ts';
 import { bootFiles } from './boot.ts';
-import { overlapWithExtraction } from './overlap.ts';
+import { overlapWithBootloader, overlapWithExtraction } from './overlap.ts';
 import { redactUrl } from '../../contracts/answers/url.ts';
 
 export const TARGET = '/target';
@@ -199,7 +199,7 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
         cluster: c ? (c.mode === 'create' ? `create ${c.name}` : `join ${c.master}`) : null,
       },
       warnings,
-      steps: overlapWithExtraction(steps),
+      steps: overlapWithBootloader(overlapWithExtraction(steps)),
     },
   };
 }
