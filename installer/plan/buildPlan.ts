@@ -196,7 +196,11 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
         volumes: storage.value.volumes,
         timezone: answers.global.timezone,
         keyboard: answers.global.keyboard,
-        cluster: c ? (c.mode === 'create' ? `create ${c.name}` : `join ${c.master}`) : null,
+        cluster: c
+          ? c.mode === 'create'
+            ? `create ${c.name}`
+            : `join ${c.master}${c.members?.length ? ` (or ${c.members.join(', ')})` : ''}`
+          : null,
       },
       warnings,
       steps: overlapWithBootloader(overlapWithExtraction(steps)),

@@ -19,6 +19,8 @@ import { startServer } from '../../../provision/cluster/server.ts';
 import { nodePaths } from '../../../provision/paths.ts';
 import { queryQuorum } from '../../../provision/cluster/status.ts';
 import { fakeControl } from './fakeControl.ts';
+import { clusterInit } from '../../../provision/firstboot/clusterInit.ts';
+import type { NodeConfig } from '../../../contracts/node/types.ts';
 
 const TOKEN = 'unit-token-abcdefgh';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-join-'));
@@ -432,5 +434,66 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
     );
     expect(r.nodeid).toBe(2);
     expect(lines.join('\n')).toMatch(/not answering yet; retrying/);
+  });
+});
+
+// [cluster] members in the answer file -> node.json -> first boot: the joiner asks each in turn
+describe('first-boot join through a member list (master down)', { timeout: 30_000 }, () => {
+  const log: string[] = [];
+  let port = 0;
+  const running: https.Server[] = [];
+  beforeAll(async () => {
+    port = await freePort();
+    const first = node('list-master');
+    await createCluster(first.ctx, {
+      clusterName: 'listed',
+      token: TOKEN,
+      nodeName: 'm1',
+      address: '127.0.0.61',
+      port,
+    });
+    running.push(
+      await startServer({ ...first.ctx, log: () => undefined }, { port, host: '127.0.0.61' }),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((s) => new Promise((r) => s.close(r))));
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  const config = (members?: string[]): NodeConfig => ({
+    version: 1,
+    fqdn: 'joiner.example.test',
+    mailto: 'root@example.test',
+    managementInterface: 'vmbr0',
+    firstBoot: {
+      source: 'none',
+      ordering: 'fully-up',
+      hookPath: '/var/lib/openve/first-boot/hook',
+    },
+    // 127.0.0.62 answers nothing (the master is down); 127.0.0.61 is a quorate member
+    cluster: { mode: 'join', master: '127.0.0.62', ...(members ? { members } : {}), token: TOKEN },
+  });
+
+  test('without members the join fails on the master that is down', async () => {
+    const alone = node('list-alone');
+    await expectUserError(
+      clusterInit(alone.ctx, config(), (l) => log.push(l), 0, port),
+      /127\.0\.0\.62/,
+    );
+  });
+  test('with members the next one accepts; the log names the master that did not answer', async () => {
+    const joiner = node('list-joiner');
+    const lines: string[] = [];
+    const ctx = { ...joiner.ctx, out: (l: string) => lines.push(l) };
+    const quorate = await clusterInit(ctx, config(['127.0.0.61']), (l) => lines.push(l), 0, port);
+    expect(quorate).toBe(true);
+    const text = lines.join('\n');
+    expect(text).toMatch(
+      /joining the cluster of master 127\.0\.0\.62 \(or members 127\.0\.0\.61\)/,
+    );
+    expect(text).toMatch(/127\.0\.0\.62: /);
+    expect(text).toMatch(/joiner joined 'listed' as nodeid 2/);
+    expect(text).not.toContain(TOKEN);
+    expect(readClusterConfig(joiner.paths)?.clusterName).toBe('listed');
   });
 });
