@@ -39,7 +39,8 @@ async function bundle(name: string, plugins: unknown[]): Promise<string> {
   return outfile;
 }
 
-describe('zodEnglishOnly', () => {
+// two esbuild runs of zod: ~1 s alone, several on a loaded machine
+describe('zodEnglishOnly', { timeout: 60_000 }, () => {
   test('only English is bundled; messages stay English; the bundle shrinks by more than half', async () => {
     const [plain, english] = await Promise.all([
       bundle('plain', []),
