@@ -14,6 +14,7 @@ import {
   validateToken,
   type Validator,
 } from './answers/validators.ts';
+import { parseJson } from './json.ts';
 
 export const PROTOCOL_VERSION = 2;
 /** the URL path prefix of every request (unchanged since v1, see above) */
@@ -29,6 +30,27 @@ const valid = (validator: Validator) =>
 const version = z.literal(PROTOCOL_VERSION, {
   error: `protocol version ${PROTOCOL_VERSION} expected (this node and the other run different openve releases)`,
 });
+/**
+ * The protocol version a JSON body speaks, read before its schema: its `version`, or 1 for an
+ * object without one (the releases before versioned bodies spoke the same /v1 paths), or null
+ * when it is no JSON object (its schema names the problem). Lets both sides name the two versions
+ * instead of a field error.
+ */
+export function bodyProtocolVersion(text: string): number | null {
+  try {
+    return parseJson(versionProbe, text, 'body').version ?? 1;
+  } catch {
+    return null;
+  }
+}
+const versionProbe = z.object({ version: z.number().int().min(1).optional() });
+
+/** `<them> speaks cluster protocol version N ..., <us> speaks version M: ...` */
+export function protocolMismatch(theirs: number, them: string, us = 'this node'): string {
+  const old = theirs === 1 ? ' (a release from before versioned requests)' : '';
+  return `${them} speaks cluster protocol version ${theirs}${old}, ${us} speaks version ${PROTOCOL_VERSION}: a join needs the same version on both sides; run the same openve release on both nodes (upgrade the older one), then join again`;
+}
+
 const nodeName = valid(validateHostname);
 const address = valid(validateHostIp);
 const fingerprint = valid(validateCertFingerprint);

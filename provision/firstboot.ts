@@ -172,7 +172,19 @@ export async function runClusterInit(paths: NodePaths, deps: FirstBootDeps): Pro
   }
 }
 
+export const FIRSTBOOT_USAGE = `usage: firstboot.js --ordering before-network|network-online|fully-up [--root DIR]
+       firstboot.js --cluster-init [--root DIR]
+Run by the openve-first-boot-*.service and openve-cluster-init.service units on an installed node:
+--ordering runs the answer file's first-boot hook at that point of the boot (once) and sends the
+post-installation webhook; --cluster-init creates or joins the answer's [cluster] (node.json).
+Logs: the journal and /var/log/openve-install/. --root DIR: a node's tree mounted elsewhere.`;
+
 export async function main(argv: string[]): Promise<number> {
+  // --help anywhere, before the options are read (a value-taking option must not swallow it)
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(FIRSTBOOT_USAGE + '\n');
+    return 0;
+  }
   try {
     const { values } = parseCommandArgs('', argv, {
       ordering: { type: 'string' },

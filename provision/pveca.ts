@@ -157,6 +157,32 @@ const FLAG: Record<string, string> = {
 };
 const flagOf = (k: string) => FLAG[k] ?? `--${k}`;
 
+const VERB_TOKENS: Record<string, VerbName> = {
+  '-c': 'create',
+  '--create': 'create',
+  '-a': 'add',
+  '--add': 'add',
+  '-l': 'list',
+  '--list': 'list',
+  '-i': 'info',
+  '--info': 'info',
+  '-d': 'delete',
+  '--delete': 'delete',
+  '--upgrade-ca': 'upgrade-ca',
+};
+
+/** The one verb a command line names (for `--help`), or undefined for none or several. */
+export function helpVerb(argv: readonly string[]): VerbName | undefined {
+  if (argv[0] === 'serve' || argv[0] === 'leave') return argv[0];
+  const verbs = new Set(
+    argv.flatMap((a) => {
+      const v = VERB_TOKENS[a.split('=')[0]!];
+      return v ? [v] : [];
+    }),
+  );
+  return verbs.size === 1 ? [...verbs][0] : undefined;
+}
+
 /** parseArgs, with `-h` missing its value explained (Proxmox's -h is the member's address) */
 function parseArgv(args: string[]) {
   try {
@@ -205,6 +231,12 @@ export async function main(argv: string[], io: PvecaIo = {}): Promise<number> {
     }
     if (argv.length === 1 && argv[0] === '-h') {
       stdout(USAGE + '\n');
+      return 0;
+    }
+    // --help before the options are read: `pveca -d --help` must not take --help as the node name
+    if (argv.includes('--help')) {
+      const verb = helpVerb(argv);
+      stdout((verb ? `usage: ${VERBS[verb].usage}\n${COMMON}` : USAGE) + '\n');
       return 0;
     }
     const positional = argv[0] === 'serve' || argv[0] === 'leave' ? argv[0] : undefined;

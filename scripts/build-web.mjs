@@ -56,6 +56,8 @@ export async function buildWeb({ outdir = path.join(root, 'dist', 'web') } = {})
     logLevel: 'warning',
     define: { 'process.env.NODE_ENV': '"production"' },
     plugins: [zodEnglishOnly],
+    // metafile paths are relative to this: the repository, not wherever the command was started
+    absWorkingDir: root,
   });
   const outputs = result.metafile.outputs;
   const entry = Object.keys(outputs).find((f) => outputs[f].entryPoint && f.endsWith('.js'));

@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildWeb } from './build-web.mjs';
+import { zodEnglishOnly } from './zod-locales.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const entryPoints = {
@@ -57,7 +58,7 @@ export async function bundle({ standalone = false, outdir = path.join(root, 'dis
     format: 'esm',
     splitting: true,
     external: standalone ? ['bufferutil', 'utf-8-validate'] : devExternal,
-    plugins: [stubPlugin],
+    plugins: [stubPlugin, zodEnglishOnly],
     jsx: 'automatic',
     sourcemap: !standalone,
     legalComments: 'none',

@@ -11,6 +11,9 @@ import { KEYBOARD_IDS } from './locales.ts';
 import { SIZE_MINIMA_GIB } from './limits.ts';
 import { didYouMean } from './suggest.ts';
 
+/** `[cluster] members`: more members a joiner may ask besides the master */
+export const MAX_JOIN_MEMBERS = 16;
+
 export const SUPPORTED_FILESYSTEMS = ['ext4', 'xfs', 'btrfs'] as const;
 
 /** A string checked by one of the shared validators (same message as the UI). */
@@ -210,6 +213,17 @@ export const clusterSchema = described(
     mode: z.enum(['create', 'join']),
     name: opt(checked(v.validateClusterName, 'mode = "create": the cluster name')),
     master: opt(checked(v.validateHostIp, 'mode = "join": IP address of a cluster member')),
+    members: opt(
+      described(
+        z.array(checked(v.validateHostIp)).check(
+          z.maxLength(MAX_JOIN_MEMBERS, {
+            error: (iss) =>
+              `${Array.isArray(iss.input) ? iss.input.length : 'too many'} members; at most ${MAX_JOIN_MEMBERS} (the joiner asks them in order; a few that are usually up are enough)`,
+          }),
+        ),
+        `mode = "join": more cluster members to ask, in order, when the master does not answer (any quorate member accepts a join); at most ${MAX_JOIN_MEMBERS}`,
+      ),
+    ),
     token: opt(checked(v.validateToken, 'pre-shared join token (>= 16 characters)')),
     fingerprint: opt(
       checked(v.validateCertFingerprint, 'mode = "join": SHA-256 of the master\'s certificate'),

@@ -88,7 +88,14 @@ export interface WebhookAnswers {
 
 export type ClusterAnswers =
   | { mode: 'create'; name: string; token?: string }
-  | { mode: 'join'; master: string; token: string; fingerprint?: string };
+  | {
+      mode: 'join';
+      master: string;
+      /** more members to ask, in order, when the master does not answer */
+      members?: string[];
+      token: string;
+      fingerprint?: string;
+    };
 
 export interface Answers {
   global: GlobalAnswers;

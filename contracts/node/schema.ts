@@ -31,6 +31,7 @@ const cluster = z.discriminatedUnion(
     z.object({
       mode: z.literal('join'),
       master: z.string({ error: 'join needs master and token' }),
+      members: z.array(z.string()).optional(),
       token: z.string({ error: 'join needs master and token' }),
       fingerprint: z.string().optional(),
     }),

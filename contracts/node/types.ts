@@ -18,7 +18,7 @@ export interface NodeConfig {
   webhook?: { url: string; certFingerprint?: string; authToken?: string };
   cluster?:
     | { mode: 'create'; name: string; token?: string }
-    | { mode: 'join'; master: string; token: string; fingerprint?: string };
+    | { mode: 'join'; master: string; members?: string[]; token: string; fingerprint?: string };
 }
 
 export const NODE_CONFIG_PATH = '/etc/openve/node.json';

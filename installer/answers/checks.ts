@@ -259,7 +259,7 @@ function checkCluster(c: Table | undefined, network: Table | undefined, add: Add
   if (mode === 'create') {
     if (!has(c, 'name'))
       add(['cluster', 'name'], 'required with mode = "create" (1-15 letters, digits and -)');
-    for (const key of ['master', 'fingerprint']) {
+    for (const key of ['master', 'members', 'fingerprint']) {
       if (has(c, key)) add(['cluster', key], 'only used with mode = "join"');
     }
   } else if (mode === 'join') {
@@ -271,25 +271,55 @@ function checkCluster(c: Table | undefined, network: Table | undefined, add: Add
         'required with mode = "join" (the pre-shared token of the cluster)',
       );
     if (has(c, 'name')) add(['cluster', 'name'], 'only used with mode = "create"');
-    const master = str(c, 'master');
     const own = str(network, 'source') === 'from-answer' ? str(network, 'cidr') : undefined;
-    const masterIp = master ? v.parseIp(master) : null;
     const ownIp = own ? v.parseCidr(own)?.address : undefined;
-    if (
-      masterIp &&
-      ownIp &&
-      masterIp.kind() === ownIp.kind() &&
-      masterIp.toNormalizedString() === ownIp.toNormalizedString()
-    ) {
-      add(
-        ['cluster', 'master'],
-        `'${master}' is this node's own address (network.cidr); a node joins another member: give that member's address, or use mode = "create"`,
-      );
-    } else if (masterIp && (masterIp.range() === 'loopback' || masterIp.range() === 'linkLocal')) {
-      add(
-        ['cluster', 'master'],
-        `'${master}' is a ${masterIp.range()} address; give the address of another cluster member on the network`,
-      );
-    }
+    const master = str(c, 'master');
+    if (master) checkMemberAddress(['cluster', 'master'], master, ownIp, add);
+    const members = c.members;
+    if (!Array.isArray(members)) return;
+    // the same address twice (or the master again) is a typo for another member
+    const seen = new Map<string, string>();
+    const masterIp = master ? v.parseIp(master) : null;
+    if (masterIp) seen.set(masterIp.toNormalizedString(), 'master');
+    members.forEach((m, i) => {
+      if (typeof m !== 'string') return;
+      const path: PathSegment[] = ['cluster', 'members', i];
+      const ip = v.parseIp(m);
+      if (!ip) return; // the schema names the malformed address
+      const key = ip.toNormalizedString();
+      const first = seen.get(key);
+      if (first !== undefined) {
+        add(path, `'${m}' is already listed as ${first}; each member once`);
+        return;
+      }
+      seen.set(key, `members[${i}]`);
+      checkMemberAddress(path, m, ownIp, add);
+    });
+  }
+}
+
+/** A member to join through: not this node itself, not an address only this node can reach. */
+function checkMemberAddress(
+  path: PathSegment[],
+  address: string,
+  ownIp: ReturnType<typeof v.parseIp> | undefined,
+  add: Add,
+): void {
+  const ip = v.parseIp(address);
+  if (!ip) return;
+  if (
+    ownIp &&
+    ip.kind() === ownIp.kind() &&
+    ip.toNormalizedString() === ownIp.toNormalizedString()
+  ) {
+    add(
+      path,
+      `'${address}' is this node's own address (network.cidr); a node joins another member: give that member's address, or use mode = "create"`,
+    );
+  } else if (ip.range() === 'loopback' || ip.range() === 'linkLocal') {
+    add(
+      path,
+      `'${address}' is a ${ip.range()} address; give the address of another cluster member on the network`,
+    );
   }
 }

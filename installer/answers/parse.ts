@@ -294,6 +294,7 @@ function normalize(raw: RawAnswerFile): Answers {
         : defined({
             mode: 'join' as const,
             master: c.master!,
+            members: c.members,
             token: c.token!,
             fingerprint: c.fingerprint,
           });

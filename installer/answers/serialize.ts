@@ -68,7 +68,13 @@ export function serializeAnswers(answers: Answers, options: SerializeOptions = {
     doc.cluster =
       c.mode === 'create'
         ? defined({ mode: 'create', name: c.name, token: c.token })
-        : defined({ mode: 'join', master: c.master, token: c.token, fingerprint: c.fingerprint });
+        : defined({
+            mode: 'join',
+            master: c.master,
+            members: c.members,
+            token: c.token,
+            fingerprint: c.fingerprint,
+          });
   }
   return `# openve answer file (saved by openve-install)\n${stringify(doc)}`;
 }

@@ -25,7 +25,7 @@ export function summarizeAnswers(a: Answers): string {
     parts.push(
       a.cluster.mode === 'create'
         ? `cluster create ${a.cluster.name}`
-        : `cluster join ${a.cluster.master}`,
+        : `cluster join ${a.cluster.master}${a.cluster.members?.length ? ` (or ${a.cluster.members.join(', ')})` : ''}`,
     );
   return parts.join(', ');
 }

@@ -16,7 +16,7 @@ import { planNetwork } from './network.ts';
 import { planStorage } from './storage.ts';
 import { nodeName, systemFiles } from './files.ts';
 import { bootFiles } from './boot.ts';
-import { overlapWithExtraction } from './overlap.ts';
+import { overlapWithBootloader, overlapWithExtraction } from './overlap.ts';
 import { redactUrl } from '../../contracts/answers/url.ts';
 
 export const TARGET = '/target';
@@ -196,10 +196,14 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
         volumes: storage.value.volumes,
         timezone: answers.global.timezone,
         keyboard: answers.global.keyboard,
-        cluster: c ? (c.mode === 'create' ? `create ${c.name}` : `join ${c.master}`) : null,
+        cluster: c
+          ? c.mode === 'create'
+            ? `create ${c.name}`
+            : `join ${c.master}${c.members?.length ? ` (or ${c.members.join(', ')})` : ''}`
+          : null,
       },
       warnings,
-      steps: overlapWithExtraction(steps),
+      steps: overlapWithBootloader(overlapWithExtraction(steps)),
     },
   };
 }

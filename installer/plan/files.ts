@@ -74,6 +74,7 @@ export function nodeConfig(answers: Answers, net: NetworkPlan, name: NodeName): 
     config.cluster = {
       mode: 'join',
       master: c.master,
+      ...(c.members?.length ? { members: c.members } : {}),
       token: secretPlaceholder('cluster-token'),
       ...(c.fingerprint !== undefined ? { fingerprint: c.fingerprint } : {}),
     };

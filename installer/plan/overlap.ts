@@ -1,7 +1,10 @@
 // Work that needs neither the extracted system nor the mounted target runs beside the extraction
 // (issue 10: under TCG every process costs ~0.1 s, and the install took 1.66x its extraction):
-// formatting the ESPs and swap, and creating the LVM thin pool (split off the lvm step). Pure:
-// steps in, steps out, same order every time; the executor runs a step with `concurrentWith`
+// formatting the ESPs and swap, and creating the LVM thin pool (split off the lvm step). The
+// configuration that GRUB does not read (root password, SSH keys, first-boot unit, machine-id)
+// runs beside the boot loader: grub-install is one process on one CPU for ~7 s under TCG, and two
+// grub-installs cannot run beside each other (both clean and back up /boot/grub and its locale/).
+// Pure: steps in, steps out, same order every time; the executor runs a step with `concurrentWith`
 // beside that step (apply/applyPlan.ts), one after another in a second lane.
 import type { LogicalVolume, Step } from '../../contracts/plan/types.ts';
 import { formatMiB } from './units.ts';
@@ -42,6 +45,35 @@ export function overlapWithExtraction(steps: readonly Step[]): Step[] {
     }
   }
   return [...before, steps[at]!, ...beside, ...steps.slice(at + 1)];
+}
+
+/** Kinds that touch neither /boot, /etc/default/grub nor the disks: safe beside grub-install. */
+const BESIDE_BOOTLOADER: ReadonlySet<Step['kind']> = new Set([
+  'root-password',
+  'ssh-keys',
+  'first-boot',
+  'machine-id',
+]);
+
+/**
+ * Moves the configuration steps between the chroot bind mounts and the boot loader to run beside
+ * the boot loader (in their order). Files (grub.cfg, /etc/default/grub.d) stay before it.
+ */
+export function overlapWithBootloader(steps: readonly Step[]): Step[] {
+  const at = steps.findIndex((s) => s.kind === 'bootloader');
+  const bind = steps.findIndex((s) => s.kind === 'bind-mounts');
+  if (at === -1 || bind === -1 || bind > at) return [...steps];
+  const lead = steps[at]!;
+  const between = steps.slice(bind + 1, at);
+  const moved = between.filter((s) => BESIDE_BOOTLOADER.has(s.kind) && !s.concurrentWith);
+  const kept = between.filter((s) => !moved.includes(s));
+  return [
+    ...steps.slice(0, bind + 1),
+    ...kept,
+    lead,
+    ...moved.map((s) => ({ ...s, concurrentWith: lead.id })),
+    ...steps.slice(at + 1),
+  ];
 }
 
 /**

@@ -10,8 +10,10 @@ import {
 } from '../../lib/net/pinned.ts';
 import type * as z from 'zod';
 import {
+  bodyProtocolVersion,
   errorResponseSchema,
   helloResponseSchema,
+  protocolMismatch,
   joinResponseSchema,
   PROTOCOL_PREFIX,
   PROTOCOL_VERSION,
@@ -93,6 +95,7 @@ function answer<S extends z.ZodType>(
 ): z.output<S> {
   if (res.status !== 200)
     throw new UserError({ path: FIELD, message: `member ${host} answered HTTP ${res.status}` });
+  checkProtocol(res, host);
   try {
     return parseJson(schema, res.text(), what);
   } catch (err) {
@@ -102,17 +105,41 @@ function answer<S extends z.ZodType>(
   }
 }
 
-/** Establishes which certificate to pin: the given one, or one the member proves with the token. */
+/** A member of another release: both versions named, before anything is sent or written. */
+function checkProtocol(res: PinnedResponse, host: string): void {
+  const theirs = bodyProtocolVersion(res.text());
+  if (theirs !== null && theirs !== PROTOCOL_VERSION)
+    throw new UserError({ path: FIELD, message: protocolMismatch(theirs, `member ${host}`) });
+}
+
+/**
+ * Establishes which certificate to pin: the given one, or one the member proves with the token.
+ * Either way the member's hello comes first: a member of another protocol version is named before
+ * the token is sent (a release before versioned requests would otherwise accept a join whose
+ * answer this node cannot read, leaving the member with a node that never arrives).
+ */
 export async function verifiedMasterFingerprint(
   target: JoinTarget,
   timeoutMs: number,
 ): Promise<string> {
   if (target.fingerprint) {
+    let pinned: string;
     try {
-      return normalizeFingerprint(target.fingerprint);
+      pinned = normalizeFingerprint(target.fingerprint);
     } catch (err) {
       throw new UserError({ path: '--fingerprint', message: (err as Error).message });
     }
+    const res = await fetchPinned(
+      serviceUrl(
+        target.host,
+        target.port,
+        `${PROTOCOL_PREFIX}/hello?nonce=${randomBytes(16).toString('hex')}`,
+      ),
+      { fingerprint: pinned, timeoutMs, acceptAnyStatus: true },
+    );
+    // only the version here: the token is checked by the member itself (it answers wrong-token)
+    if (res.status === 200) checkProtocol(res, target.host);
+    return pinned;
   }
   const seen = await probeFingerprint(target.host, target.port, timeoutMs);
   const nonce = randomBytes(16).toString('hex');

@@ -11,8 +11,10 @@ import type { ClusterControl } from './control.ts';
 import type * as z from 'zod';
 import { UserError } from '../../lib/errors.ts';
 import {
+  bodyProtocolVersion,
   caPushSchema,
   configPushSchema,
+  protocolMismatch,
   joinRequestSchema,
   PROTOCOL_PREFIX,
   PROTOCOL_VERSION,
@@ -110,6 +112,10 @@ function memberOnly(ctx: ServiceContext): { state: ClusterState; token: string }
 }
 
 function parseRequest<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
+  // another release's request: name both versions, not the first field that differs
+  const theirs = bodyProtocolVersion(text);
+  if (theirs !== null && theirs !== PROTOCOL_VERSION)
+    throw new HttpError(400, 'bad-request', protocolMismatch(theirs, `the ${what}`, 'this member'));
   try {
     return parseJson(schema, text, what);
   } catch (err) {

@@ -1,5 +1,6 @@
 // [cluster] at first boot: the same code as `pveca -c` / `pveca -a -h`, driven by node.json.
-// A joiner keeps retrying the master (it may still be installing) for up to 30 minutes.
+// A joiner keeps retrying the master (it may still be installing) for up to 30 minutes; with
+// `members` in node.json it asks those too, in order, so a join works while the master is down.
 import type { ClusterContext } from '../cluster/commands/index.ts';
 import { createCluster, joinCluster } from '../cluster/commands/index.ts';
 import type { NodeConfig } from '../../contracts/node/types.ts';
@@ -17,6 +18,8 @@ export async function clusterInit(
   node: NodeConfig,
   log: Logger,
   retryMs = JOIN_RETRY_MS,
+  /** the members' join service port (tests; default 8007) */
+  port?: number,
 ): Promise<boolean> {
   const cluster = node.cluster;
   if (!cluster) return true;
@@ -38,16 +41,18 @@ export async function clusterInit(
     return r.quorate;
   }
   log(
-    `cluster: joining the cluster of master ${cluster.master}${cluster.fingerprint ? ' (certificate pinned)' : ''}`,
+    `cluster: joining the cluster of master ${cluster.master}${cluster.members?.length ? ` (or members ${cluster.members.join(', ')})` : ''}${cluster.fingerprint ? ' (certificate pinned)' : ''}`,
   );
   const r = await joinCluster(
     { ...ctx, out: log },
     {
       master: cluster.master,
+      ...(cluster.members?.length ? { members: cluster.members } : {}),
       token: cluster.token,
       ...named,
       ...(cluster.fingerprint ? { fingerprint: cluster.fingerprint } : {}),
       retryMs,
+      ...(port !== undefined ? { port } : {}),
     },
   );
   log(

@@ -35,11 +35,12 @@ describe('buildPlan', () => {
       'mkfs:swap',
       'bind:target',
       'files:system',
+      'bootloader:grub',
+      // beside the boot loader (plan/overlap.ts)
       'password:root',
       'ssh-keys:root',
       'first-boot:hook',
       'machine-id:reset',
-      'bootloader:grub',
       'finalize',
     ]);
     const weights = plan.steps.map((s) => s.weight);

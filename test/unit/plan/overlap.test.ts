@@ -1,7 +1,11 @@
 // plan/overlap.ts: what runs beside the extraction, and the invariant the executor relies on.
 import { describe, expect, test } from 'vitest';
 import { buildPlan } from '../../../installer/plan/buildPlan.ts';
-import { concurrencyProblem, overlapWithExtraction } from '../../../installer/plan/overlap.ts';
+import {
+  concurrencyProblem,
+  overlapWithBootloader,
+  overlapWithExtraction,
+} from '../../../installer/plan/overlap.ts';
 import type { Plan } from '../../../contracts/plan/types.ts';
 import { answers, fixture, fixtureNames } from './helpers.ts';
 
@@ -9,6 +13,8 @@ const ok = (r: ReturnType<typeof buildPlan>): Plan => {
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
   return r.value;
 };
+const SSH_KEY =
+  'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAcmRNxwgXBSlTzkLEFpHS0qW5HRqXzGqdWMyRS/kvB7 admin@lab';
 const ids = (p: Plan) =>
   p.steps.map((s) => `${s.id}${s.concurrentWith ? ` || ${s.concurrentWith}` : ''}`);
 
@@ -27,10 +33,10 @@ describe('overlapWithExtraction', () => {
       'mkfs:swap || extract:payload',
       'bind:target',
       'files:system',
-      'password:root',
-      'first-boot:hook',
-      'machine-id:reset',
       'bootloader:grub',
+      'password:root || bootloader:grub',
+      'first-boot:hook || bootloader:grub',
+      'machine-id:reset || bootloader:grub',
       'finalize',
     ]);
     const lvm = plan.steps.find((s) => s.kind === 'lvm');
@@ -56,7 +62,7 @@ describe('overlapWithExtraction', () => {
         fixture('four-identical'),
       ),
     );
-    expect(ids(plan).filter((i) => i.includes('||'))).toEqual([
+    expect(ids(plan).filter((i) => i.includes('|| extract'))).toEqual([
       'mkfs:esp:sda || extract:payload',
       'mkfs:esp:sdb || extract:payload',
     ]);
@@ -69,6 +75,31 @@ describe('overlapWithExtraction', () => {
     expect(overlapWithExtraction(steps.map(({ concurrentWith: _c, ...s }) => s))).toHaveLength(
       steps.length,
     );
+  });
+  test('beside the boot loader: configuration GRUB does not read; files (grub.cfg) stay before it', () => {
+    const plan = ok(
+      buildPlan(answers({ global: { rootSshKeys: [SSH_KEY] } }), fixture('single-sata')),
+    );
+    const at = ids(plan).indexOf('bootloader:grub');
+    expect(ids(plan).slice(at - 2)).toEqual([
+      'bind:target',
+      'files:system',
+      'bootloader:grub',
+      'password:root || bootloader:grub',
+      'ssh-keys:root || bootloader:grub',
+      'first-boot:hook || bootloader:grub',
+      'machine-id:reset || bootloader:grub',
+      'finalize',
+    ]);
+  });
+  test('overlapWithBootloader leaves a plan without a boot loader or bind mounts as it is', () => {
+    const steps = ok(buildPlan(answers(), fixture('single-sata'))).steps.map(
+      ({ concurrentWith: _c, ...s }) => s,
+    );
+    const noBoot = steps.filter((s) => s.kind !== 'bootloader');
+    expect(overlapWithBootloader(noBoot)).toEqual(noBoot);
+    const noBind = steps.filter((s) => s.kind !== 'bind-mounts');
+    expect(overlapWithBootloader(noBind)).toEqual(noBind);
   });
   test('every fixture plan keeps the invariant', () => {
     for (const name of fixtureNames()) {

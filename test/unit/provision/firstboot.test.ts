@@ -15,7 +15,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fakeControl } from './fakeControl.ts';
 import { realRunner } from '../../../lib/exec/runner.ts';
 import { selfSignedCert, serve, withBody, type TestServer } from '../../helpers/tls.ts';
-import { runClusterInit, runOrdering, webhookOrdering } from '../../../provision/firstboot.ts';
+import {
+  main,
+  runClusterInit,
+  runOrdering,
+  webhookOrdering,
+} from '../../../provision/firstboot.ts';
 import { nodePaths } from '../../../provision/paths.ts';
 import type { NodeConfig } from '../../../contracts/node/types.ts';
 
@@ -237,4 +242,21 @@ describe('cluster init at first boot', () => {
     expect(log).not.toContain('passw0rd-fixture');
     expect(existsSync(path.join(paths.firstBootDir, 'ran-cluster-init'))).toBe(false);
   });
+});
+
+describe('firstboot.js --help', () => {
+  test.each([[['--help']], [['-h']], [['--ordering', '--help']], [['--cluster-init', '--help']]])(
+    '%j prints the usage, exit 0, runs nothing',
+    async (argv) => {
+      const out: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as never;
+      try {
+        expect(await main(argv)).toBe(0);
+      } finally {
+        process.stdout.write = write;
+      }
+      expect(out.join('')).toMatch(/^usage: firstboot\.js --ordering before-network\|/);
+    },
+  );
 });

@@ -10,6 +10,10 @@ import { createCluster, joinCluster } from '../../../provision/cluster/commands/
 import { readClusterConfig, readState } from '../../../provision/cluster/state.ts';
 import { startServer } from '../../../provision/cluster/server.ts';
 import { clusterNode, freePort } from './clusterNode.ts';
+import { selfSignedCert, serve, withBody, type TestServer } from '../../helpers/tls.ts';
+import { helloProof } from '../../../provision/cluster/protocol.ts';
+import { clusterInit } from '../../../provision/firstboot/clusterInit.ts';
+import type { NodeConfig } from '../../../contracts/node/types.ts';
 
 const TOKEN = 'unit-token-abcdefgh';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-join-'));
@@ -323,7 +327,11 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
       [{ ...base, name: 'a b' }, /join request: name: .*not a valid host name/],
       [{ ...base, fingerprint: 'xx' }, /join request: fingerprint: .*not a SHA-256 fingerprint/],
       [{ ...base, token: `${TOKEN}\n` }, /join request: token: may only contain printable ASCII/],
-      [{ ...base, version: 1 }, /join request: version: protocol version 2 expected/],
+      [
+        { ...base, version: 1 },
+        /^the join request speaks cluster protocol version 1 .*, this member speaks version 2: /,
+      ],
+      [{ ...base, version: 3 }, /speaks cluster protocol version 3, this member speaks version 2/],
       [{ ...base, extra: 1 }, /join request: .*extra/i],
       [[1, 2], /join request: /],
     ];
@@ -396,5 +404,167 @@ describe('join protocol (HTTPS service on 127.0.0.1)', { timeout: 30_000 }, () =
     );
     expect(r.nodeid).toBe(2);
     expect(lines.join('\n')).toMatch(/not answering yet; retrying/);
+  });
+});
+
+// [cluster] members in the answer file -> node.json -> first boot: the joiner asks each in turn
+describe('first-boot join through a member list (master down)', { timeout: 30_000 }, () => {
+  const log: string[] = [];
+  let port = 0;
+  const running: https.Server[] = [];
+  beforeAll(async () => {
+    port = await freePort();
+    const first = node('list-master');
+    await createCluster(first.ctx, {
+      clusterName: 'listed',
+      token: TOKEN,
+      nodeName: 'm1',
+      address: '127.0.0.61',
+      port,
+    });
+    running.push(
+      await startServer({ ...first.ctx, log: () => undefined }, { port, host: '127.0.0.61' }),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((s) => new Promise((r) => s.close(r))));
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  const config = (members?: string[]): NodeConfig => ({
+    version: 1,
+    fqdn: 'joiner.example.test',
+    mailto: 'root@example.test',
+    managementInterface: 'vmbr0',
+    firstBoot: {
+      source: 'none',
+      ordering: 'fully-up',
+      hookPath: '/var/lib/openve/first-boot/hook',
+    },
+    // 127.0.0.62 answers nothing (the master is down); 127.0.0.61 is a quorate member
+    cluster: { mode: 'join', master: '127.0.0.62', ...(members ? { members } : {}), token: TOKEN },
+  });
+
+  test('without members the join fails on the master that is down', async () => {
+    const alone = node('list-alone');
+    await expectUserError(
+      clusterInit(alone.ctx, config(), (l) => log.push(l), 0, port),
+      /127\.0\.0\.62/,
+    );
+  });
+  test('with members the next one accepts; the log names the master that did not answer', async () => {
+    const joiner = node('list-joiner');
+    const lines: string[] = [];
+    const ctx = { ...joiner.ctx, out: (l: string) => lines.push(l) };
+    const quorate = await clusterInit(ctx, config(['127.0.0.61']), (l) => lines.push(l), 0, port);
+    expect(quorate).toBe(true);
+    const text = lines.join('\n');
+    expect(text).toMatch(
+      /joining the cluster of master 127\.0\.0\.62 \(or members 127\.0\.0\.61\)/,
+    );
+    expect(text).toMatch(/127\.0\.0\.62: /);
+    expect(text).toMatch(/joiner joined 'listed' as nodeid 2/);
+    expect(text).not.toContain(TOKEN);
+    expect(readClusterConfig(joiner.paths)?.clusterName).toBe('listed');
+  });
+});
+
+// A node of the release before versioned requests (protocol 1: same /v1 paths, bodies without
+// `version`, hello with `master` instead of `node`) and this release (2): each side names both.
+describe('protocol versions 1 and 2 meet', { timeout: 30_000 }, () => {
+  let old: TestServer | undefined;
+  const posts: string[] = [];
+  let oldPort = 0;
+  let oldFingerprint = '';
+  beforeAll(async () => {
+    mkdirSync(tmp, { recursive: true });
+    const cert = await selfSignedCert(tmp, '/CN=old-member', { name: 'old' });
+    oldFingerprint = cert.fingerprint;
+    old = await serve(
+      withBody((req, res, body) => {
+        const url = new URL(req.url ?? '/', 'https://x');
+        res.setHeader('content-type', 'application/json');
+        if (url.pathname === '/v1/hello') {
+          const nonce = url.searchParams.get('nonce') ?? '';
+          res.end(
+            JSON.stringify({
+              cluster: 'old',
+              master: { name: 'old1', address: '127.0.0.1' },
+              proof: helloProof(TOKEN, 'old', nonce, oldFingerprint),
+            }),
+          );
+        } else {
+          posts.push(`${req.method} ${url.pathname} ${body.length}`);
+          res.end(JSON.stringify({ config: {}, authkey: '', nodeid: 2 }));
+        }
+      }),
+      cert,
+    );
+    oldPort = Number(new URL(old.base).port);
+  });
+  afterAll(async () => {
+    await old?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  for (const pinned of [false, true]) {
+    test(`a v2 joiner meets a v1 member${pinned ? ' (fingerprint pinned)' : ''}: refused naming both versions, nothing sent`, async () => {
+      const joiner = node(`v2-joiner-${pinned ? 'pinned' : 'proof'}`);
+      await expectUserError(
+        joinCluster(joiner.ctx, {
+          master: '127.0.0.1',
+          port: oldPort,
+          token: TOKEN,
+          nodeName: 'newnode',
+          address: '127.0.0.9',
+          ...(pinned ? { fingerprint: oldFingerprint } : {}),
+        }),
+        /member 127\.0\.0\.1 speaks cluster protocol version 1 .*, this node speaks version 2: .*same openve release/,
+      );
+      // the join (with the token) never left this node, and nothing was written
+      expect(posts).toEqual([]);
+      expect(readState(joiner.paths)).toBeUndefined();
+    });
+  }
+
+  test('a v1 joiner (no version in its request) meets a v2 member: 400 naming both versions', async () => {
+    const member = node('v2-member');
+    const port = await freePort();
+    await createCluster(member.ctx, {
+      clusterName: 'newer',
+      token: TOKEN,
+      nodeName: 'n1',
+      address: '127.0.0.1',
+      port,
+    });
+    const server = await startServer(
+      { ...member.ctx, log: () => undefined },
+      { port, host: '127.0.0.1' },
+    );
+    try {
+      const { fetchPinned } = await import('../../../lib/net/pinned.ts');
+      const res = await fetchPinned(`https://127.0.0.1:${port}/v1/join`, {
+        method: 'POST',
+        // what a protocol-1 joiner sends
+        body: JSON.stringify({
+          token: TOKEN,
+          name: 'oldnode',
+          address: '127.0.0.8',
+          fingerprint: oldFingerprint,
+        }),
+        fingerprint: readState(member.paths)!.fingerprint,
+        acceptAnyStatus: true,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(400);
+      const reply = JSON.parse(res.text()) as { error: string; message: string };
+      expect(reply.error).toBe('bad-request');
+      expect(reply.message).toMatch(
+        /^the join request speaks cluster protocol version 1 \(a release from before versioned requests\), this member speaks version 2: /,
+      );
+      expect(reply.message).not.toContain(TOKEN);
+      expect(readClusterConfig(member.paths)?.nodes.map((n) => n.name)).toEqual(['n1']);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

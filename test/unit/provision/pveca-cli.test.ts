@@ -188,12 +188,24 @@ describe('help', () => {
     [['-l', '--help'], /^usage: pveca -l/],
     [['-i', '--help'], /^usage: pveca -i/],
     [['-d', 'node2', '--help'], /^usage: pveca -d NODE/],
+    // --help where a value belongs: the option must not swallow it (was "-d argument is ambiguous")
+    [['-d', '--help'], /^usage: pveca -d NODE/],
+    [['-a', '-h', '--help'], /^usage: pveca -a -h MEMBER/],
+    [['-a', '--token', '--help'], /^usage: pveca -a -h MEMBER/],
+    [['--upgrade-ca', '--help'], /^usage: pveca --upgrade-ca/],
     [['leave', '--help'], /^usage: pveca leave/],
     [['serve', '--help'], /^usage: pveca serve/],
   ])('%j answers with its own usage', async (argv, usage) => {
     const r = await run(argv);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(usage);
+    expect(r.calls).toEqual([]);
+  });
+
+  test('--help with two verbs prints the whole usage', async () => {
+    const r = await run(['-c', '-l', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/pveca leave/);
     expect(r.calls).toEqual([]);
   });
 
