@@ -10,6 +10,7 @@ import { parseProgressLines } from '../../contracts/progress-schema.ts';
 import { systemInfoSchema, type FleetState } from '../../contracts/fleet.ts';
 import type { Fleet, Reply } from './fleet.ts';
 import type { Extent } from './iso.ts';
+import { stateJson } from './state-json.ts';
 import { statusPage } from './status.ts';
 
 const MAX_BODY = 4 * 1024 * 1024;
@@ -36,11 +37,19 @@ function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<string> {
 
 function send(res: ServerResponse, reply: Reply): void {
   if (reply.status === 200) {
-    res.writeHead(200, { 'content-type': reply.type, 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': reply.type,
+      'content-length': Buffer.byteLength(reply.body),
+      'cache-control': 'no-store',
+    });
     res.end(reply.body);
   } else {
-    res.writeHead(reply.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ errors: reply.errors }));
+    const body = JSON.stringify({ errors: reply.errors });
+    res.writeHead(reply.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
   }
 }
 
@@ -129,7 +138,7 @@ export function secureHandler(fleet: Fleet, state: () => FleetState, log?: (line
       }
       if (req.method === 'GET' && url.pathname === '/api/machines') {
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-        res.end(JSON.stringify(state()));
+        res.end(stateJson(state()));
         return;
       }
       if (extra !== undefined || !token)
