@@ -2,7 +2,12 @@
 // to HTTP(S); tests drive it directly.
 import { randomBytes } from 'node:crypto';
 import type { Issue } from '../../lib/errors.ts';
-import type { MachineFacts, MachineState, SystemInfo } from '../../contracts/fleet.ts';
+import type {
+  BootedReport,
+  MachineFacts,
+  MachineState,
+  SystemInfo,
+} from '../../contracts/fleet.ts';
 import type { ProgressEvent } from '../../contracts/progress.ts';
 import type { AnswerSet } from './answers.ts';
 import { renderAnswer } from './answers.ts';
@@ -10,7 +15,7 @@ import { chainScript, machineScript, type MachineBoot } from './ipxe.ts';
 import { formatIpv4, parseIpv4 } from './ipv4.ts';
 import { machineValues } from './render.ts';
 import { allocateAddress, canonicalMac, matchMachine, poolIndex, type Match } from './rules.ts';
-import { mergeFacts, newMachine, onAnswer, onBoot, onLog, onProgress } from './state.ts';
+import { mergeFacts, newMachine, onAnswer, onBoot, onBooted, onLog, onProgress } from './state.ts';
 
 export interface FleetOptions {
   base: string;
@@ -157,7 +162,7 @@ export class Fleet {
     const now = this.now();
     const known = this.machines.get(facts.mac);
     let m = known ? { ...known, facts: mergeFacts(known.facts, facts) } : newMachine(facts, now);
-    if (m.phase === 'finished') {
+    if (m.phase === 'finished' || m.phase === 'booted') {
       // installed: boot from its own disk (the next boot device); `serve --reinstall MAC` is not needed
       // to keep a node from being wiped on every reboot with the network first in its boot order
       m = {
@@ -233,7 +238,11 @@ export class Fleet {
     const rendered =
       cached?.key === key
         ? { ok: true as const, text: cached.text }
-        : renderAnswer(this.answers.templates.get(match.rule.answer)!, values);
+        : renderAnswer(this.answers.templates.get(match.rule.answer)!, values, {
+            url: `${this.opts.secureBase}/booted`,
+            fingerprint: this.opts.fingerprint,
+            token: this.tokenOf.get(m.mac)!,
+          });
     if (!rendered.ok) {
       const reason = `${match.rule.answer} for ${m.mac}: ${rendered.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
       this.machines.set(m.mac, onAnswer(m, now, { refused: reason }));
@@ -264,6 +273,15 @@ export class Fleet {
     this.machines.set(m.mac, onProgress(m, events, this.now()));
     this.changed();
     return text(`${events.length}\n`);
+  }
+
+  /** POST /booted: the installed node's post-installation webhook, its token in the body. */
+  booted(report: BootedReport): Reply {
+    const m = this.byToken(report.token);
+    if (!m) return fail(403, 'token', 'unknown machine token');
+    this.machines.set(m.mac, onBooted(m, report, this.now()));
+    this.changed();
+    return text('ok\n');
   }
 
   log(token: string, body: string): Reply {

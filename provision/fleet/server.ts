@@ -7,7 +7,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseJson } from '../../contracts/json.ts';
 import { parseProgressLines } from '../../contracts/progress-schema.ts';
-import { systemInfoSchema, type FleetState } from '../../contracts/fleet.ts';
+import { bootedReportSchema, systemInfoSchema, type FleetState } from '../../contracts/fleet.ts';
 import type { Fleet, Reply } from './fleet.ts';
 import type { Extent } from './iso.ts';
 import { stateJson } from './state-json.ts';
@@ -140,6 +140,15 @@ export function secureHandler(fleet: Fleet, state: () => FleetState, log?: (line
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(stateJson(state()));
         return;
+      }
+      if (req.method === 'POST' && url.pathname === '/booted') {
+        log?.(`https ${req.socket.remoteAddress ?? '?'} POST /booted`);
+        const report = parseJson(
+          bootedReportSchema,
+          await readBody(req, 1024 * 1024),
+          'first-boot report',
+        );
+        return send(res, fleet.booted(report));
       }
       if (extra !== undefined || !token)
         return send(res, errorReply(404, 'path', `${url.pathname}: not served here`));

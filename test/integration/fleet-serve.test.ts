@@ -13,6 +13,8 @@ import { realRunner } from '../../lib/exec/runner.ts';
 import { certFingerprint } from '../../lib/net/pinned.ts';
 import { parseJson } from '../../contracts/json.ts';
 import { fleetStateSchema } from '../../contracts/fleet.ts';
+import * as z from 'zod';
+import { parseAnswers } from '../../installer/index.ts';
 import { TEMPLATE } from '../unit/fleet/template.ts';
 
 const runner = realRunner();
@@ -371,6 +373,88 @@ describe.skipIf(!ready)('openve-install serve in network namespaces', () => {
     const page = await curl(['-k', 'https://10.88.7.1:8443/']);
     expect(page.stdout).toContain('<td>finished</td>');
     expect(page.stdout).not.toContain(t1);
+  });
+
+  it("the installed node's first boot reports in: the real first-boot runner posts to the server", async () => {
+    // the answer served to the machine points its post-installation webhook at the server (pinned,
+    // its token as auth-token); the installer writes that into /etc/openve/node.json, as here
+    const tokens = parseJson(
+      z.record(z.string(), z.string()),
+      readFileSync(join(dir, 'state', 'tokens.json'), 'utf8'),
+      'tokens.json',
+    );
+    const served = await curl(['-k', '-X', 'POST', `https://10.88.7.1:8443/answer/${tokens[MAC]}`]);
+    const answers = parseAnswers(served.stdout);
+    if (!answers.ok) throw new Error(JSON.stringify(answers.issues));
+    const hook = answers.value.webhook!;
+    expect(hook).toMatchObject({
+      url: 'https://10.88.7.1:8443/booted',
+      certFingerprint: certFingerprint(readFileSync(join(dir, 'state', 'cert.pem'))),
+      authToken: tokens[MAC],
+    });
+    const node = join(dir, 'node-root');
+    mkdirSync(join(node, 'etc/openve'), { recursive: true });
+    writeFileSync(
+      join(node, 'etc/openve/node.json'),
+      JSON.stringify({
+        version: 1,
+        fqdn: 'node1.lab.lan',
+        mailto: 'admin@openve.lan',
+        managementInterface: CLI_IF,
+        firstBoot: {
+          source: 'none',
+          ordering: 'fully-up',
+          hookPath: '/var/lib/openve/first-boot/hook',
+        },
+        webhook: hook,
+      }),
+    );
+    const t0 = Date.now();
+    const run = await inNs(CLI, [
+      process.execPath,
+      join(root, 'dist/firstboot.js'),
+      '--ordering',
+      'network-online',
+      '--root',
+      node,
+    ]);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('webhook: posted to https://10.88.7.1:8443/booted: HTTP 200');
+    expect(run.stdout + run.stderr).not.toContain(tokens[MAC]!);
+    const booted = await waitFor(
+      'booted',
+      () => (machine(MAC)?.phase === 'booted' ? machine(MAC) : undefined),
+      5000,
+    );
+    expect(booted.booted?.fqdn).toBe('node1.lab.lan');
+    expect(booted.times.booted).toBeGreaterThanOrEqual(booted.times.finished!);
+    expect(booted.times.booted).toBeGreaterThanOrEqual(t0 - 1000);
+    // a wrong token is refused and changes nothing
+    const forged = await curl([
+      '-k',
+      '-w',
+      '%{http_code}',
+      '-X',
+      'POST',
+      '-d',
+      JSON.stringify({ token: '0'.repeat(48), fqdn: 'x' }),
+      'https://10.88.7.1:8443/booted',
+    ]);
+    expect(forged.stdout).toMatch(/403$/);
+    // installed: iPXE is sent to the local disk, and the status shows the first boot
+    const again = await curl([`http://10.88.7.1/ipxe/machine?mac=${MAC}`]);
+    expect(again.stdout).toContain('exit');
+    const status = await runner.run([
+      process.execPath,
+      join(root, 'bin/openve-install.js'),
+      'serve',
+      '--status',
+      '--state-dir',
+      join(dir, 'state'),
+    ]);
+    expect(status.stdout).toMatch(
+      new RegExp(`${MAC}\\s+booted\\s+node1.*first boot reported as node1\\.lab\\.lan`),
+    );
   });
 
   it('stops dnsmasq when it stops', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { MachineFacts } from '../../../contracts/fleet.ts';
 import { checkTemplate, hashPasswords, loadAnswerDir } from '../../../provision/fleet/answers.ts';
 import { Fleet, factsFromQuery } from '../../../provision/fleet/fleet.ts';
+import { parseAnswers } from '../../../installer/index.ts';
 import { parseReportLba } from '../../../provision/fleet/iso.ts';
 import { renderTemplate, templateVariables } from '../../../provision/fleet/render.ts';
 import {
@@ -211,6 +212,41 @@ describe('answer directory and the server logic', () => {
     const again = fleet.machineBoot(new URLSearchParams('mac=52:54:00:00:00:01'));
     expect(again.status === 200 && again.body).toContain('exit');
     expect(fleet.answer('0'.repeat(48), null)).toMatchObject({ status: 403 });
+    // the answer carries the server as the post-installation webhook: the first boot reports in
+    const parsed = parseAnswers(text);
+    expect(parsed.ok && parsed.value.webhook).toEqual({
+      url: 'https://10.88.0.1:8443/booted',
+      certFingerprint: 'AB:'.repeat(31) + 'AB',
+      authToken: token,
+    });
+    t = 4000;
+    expect(fleet.booted({ token: 'f'.repeat(48) })).toMatchObject({ status: 403 });
+    expect(
+      fleet.booted({
+        token,
+        fqdn: 'node1.lab.lan',
+        kernel_version: { release: '6.12.0' },
+        network_interfaces: [{ name: 'ens3', addresses: ['10.88.0.100/24', 'fe80::1/64'] }],
+      }),
+    ).toMatchObject({ status: 200 });
+    const booted = fleet.machines.get('52:54:00:00:00:01')!;
+    expect(booted).toMatchObject({
+      phase: 'booted',
+      booted: { fqdn: 'node1.lab.lan', kernel: '6.12.0', addresses: ['10.88.0.100/24'] },
+    });
+    expect(phaseSeconds(booted)['finished->booted']).toBe(1);
+    expect(
+      statusTable(
+        {
+          server: { pid: 1, started: 0, http: 'h', https: 'h', fingerprint: 'f' },
+          machines: [booted],
+        },
+        5000,
+      ),
+    ).toContain('installed in 120 s, first boot reported as node1.lab.lan (10.88.0.100/24)');
+    // booted is installed too: sent to its disk, never reinstalled
+    const third = fleet.machineBoot(new URLSearchParams('mac=52:54:00:00:00:01'));
+    expect(third.status === 200 && third.body).toContain('exit');
   });
 
   it('lists an unknown machine as discovered, with its facts, and serves it nothing', async () => {
@@ -248,7 +284,10 @@ describe('answer directory and the server logic', () => {
     const token = /answer\/([0-9a-f]{48})/.exec(boot.status === 200 ? boot.body : '')![1]!;
     const first = fleet.answer(token, null);
     expect(fleet.answer(token, null)).toEqual(first);
-    writeFileSync(path.join(dir, 'node.toml'), TEMPLATE.replace('admin@openve.lan', 'ops@openve.lan'));
+    writeFileSync(
+      path.join(dir, 'node.toml'),
+      TEMPLATE.replace('admin@openve.lan', 'ops@openve.lan'),
+    );
     fleet.answers = await loadAnswerDir(dir, fakeHash);
     writeFileSync(path.join(dir, 'node.toml'), TEMPLATE);
     const after = fleet.answer(token, null);
