@@ -35,6 +35,20 @@ export const systemInfoSchema = z.looseObject({
 });
 export type SystemInfo = z.infer<typeof systemInfoSchema>;
 
+/** The installed node's first boot: the post-installation webhook (provision/firstboot/webhook.ts)
+ * that the served answer points at the server, the machine token as its auth-token. */
+export const bootedReportSchema = z.looseObject({
+  token: z.string().max(128),
+  fqdn: z.string().max(256).optional(),
+  machine_id: z.string().max(64).nullable().optional(),
+  kernel_version: z.looseObject({ release: z.string().max(256) }).optional(),
+  network_interfaces: z
+    .array(z.looseObject({ name: z.string().max(64), addresses: z.array(z.string().max(64)) }))
+    .max(256)
+    .optional(),
+});
+export type BootedReport = z.infer<typeof bootedReportSchema>;
+
 export const MACHINE_PHASES = [
   'discovered',
   'booting',
@@ -42,6 +56,8 @@ export const MACHINE_PHASES = [
   'installing',
   'finished',
   'failed',
+  /** the installed node's first boot reported in (its post-installation webhook) */
+  'booted',
 ] as const;
 export type MachinePhase = (typeof MACHINE_PHASES)[number];
 
@@ -81,6 +97,14 @@ export const machineStateSchema = z.object({
   /** epoch ms of each phase's first entry (the install's figures) */
   times: z.partialRecord(z.enum(MACHINE_PHASES), z.number()),
   seconds: z.number().optional(),
+  /** what the installed node said at its first boot */
+  booted: z
+    .object({
+      fqdn: z.string().optional(),
+      kernel: z.string().optional(),
+      addresses: z.array(z.string()),
+    })
+    .optional(),
   updated: z.number(),
 });
 export type MachineState = z.infer<typeof machineStateSchema>;

@@ -2,4 +2,4 @@
 // provision/fleet's answer server: answer parsing and disk filters).
 export { hashPassword } from './password.ts';
 export { parseAnswers, inFile } from './answers/parse.ts';
-export { globMatch, globProblem } from './answers/glob.ts';
+export { compileGlob, globMatch, globProblem, matchCompiled } from './answers/glob.ts';

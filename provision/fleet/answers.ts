@@ -70,15 +70,38 @@ export async function hashPasswords(text: string, hash: PasswordHasher): Promise
   return `# served by openve-install serve (root password replaced by its hash)\n${stringifyToml(doc)}\n`;
 }
 
-/** Pure: per-machine answer text, checked again with the machine's values. */
+/** Where the installed node reports its first boot: the server, pinned, with the machine's token. */
+export interface BootReport {
+  url: string;
+  fingerprint: string;
+  token: string;
+}
+
+/** Pure: a [post-installation-webhook] table pointing at the server (TOML strings of plain tokens). */
+export function bootReportTable(r: BootReport): string {
+  return (
+    `\n# added by openve-install serve: the installed node reports its first boot to the server\n` +
+    `[post-installation-webhook]\nurl = ${JSON.stringify(r.url)}\n` +
+    `cert-fingerprint = ${JSON.stringify(r.fingerprint)}\nauth-token = ${JSON.stringify(r.token)}\n`
+  );
+}
+
+/** Pure: per-machine answer text, checked again with the machine's values. With `report`, an
+ * answer without its own post-installation webhook gets one to the server (an operator's own
+ * webhook is kept: that node's first boot is then not seen by the server). */
 export function renderAnswer(
   template: string,
   values: Values,
+  report?: BootReport,
 ): { ok: true; text: string } | { ok: false; issues: Issue[] } {
   const rendered = renderTemplate(template, values);
   if (!rendered.ok) return rendered;
   const parsed = parseAnswers(rendered.text);
-  return parsed.ok ? rendered : { ok: false, issues: parsed.issues };
+  if (!parsed.ok) return { ok: false, issues: parsed.issues };
+  if (!report || parsed.value.webhook !== undefined) return rendered;
+  // a new table at the end of a document that parsed and has no such table, of JSON-quoted plain
+  // tokens: valid without a second parse (the unit test parses it)
+  return { ok: true, text: `${rendered.text.replace(/\n*$/, '\n')}${bootReportTable(report)}` };
 }
 
 export async function loadAnswerDir(

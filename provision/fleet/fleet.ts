@@ -2,14 +2,20 @@
 // to HTTP(S); tests drive it directly.
 import { randomBytes } from 'node:crypto';
 import type { Issue } from '../../lib/errors.ts';
-import type { MachineFacts, MachineState, SystemInfo } from '../../contracts/fleet.ts';
+import type {
+  BootedReport,
+  MachineFacts,
+  MachineState,
+  SystemInfo,
+} from '../../contracts/fleet.ts';
 import type { ProgressEvent } from '../../contracts/progress.ts';
 import type { AnswerSet } from './answers.ts';
 import { renderAnswer } from './answers.ts';
 import { chainScript, machineScript, type MachineBoot } from './ipxe.ts';
+import { formatIpv4, parseIpv4 } from './ipv4.ts';
 import { machineValues } from './render.ts';
 import { allocateAddress, canonicalMac, matchMachine, poolIndex, type Match } from './rules.ts';
-import { mergeFacts, newMachine, onAnswer, onBoot, onLog, onProgress } from './state.ts';
+import { mergeFacts, newMachine, onAnswer, onBoot, onBooted, onLog, onProgress } from './state.ts';
 
 export interface FleetOptions {
   base: string;
@@ -81,23 +87,46 @@ export function factsFromSystemInfo(info: SystemInfo): Partial<MachineFacts> {
 }
 
 export class Fleet {
-  answers: AnswerSet;
+  private answerSet: AnswerSet;
+  /** mac -> the answer last served to it and what it was rendered from (re-fetches are common:
+   * the installer retries, machines reboot into the installer; rendering re-validates the whole
+   * answer file). Emptied when the answer directory is reloaded. */
+  private readonly rendered = new Map<string, { key: string; text: string }>();
   readonly machines = new Map<string, MachineState>();
   private readonly tokens = new Map<string, string>(); // token -> mac
   private readonly tokenOf = new Map<string, string>(); // mac -> token
   private readonly now: () => number;
+  /** addresses given to machines (pool allocation), and where the next search starts */
+  private readonly ipOwner = new Map<string, string>();
+  private nextIp: string | undefined;
 
   constructor(
     answers: AnswerSet,
     private readonly opts: FleetOptions,
   ) {
-    this.answers = answers;
+    this.answerSet = answers;
     this.now = opts.now ?? Date.now;
   }
 
+  get answers(): AnswerSet {
+    return this.answerSet;
+  }
+
+  set answers(next: AnswerSet) {
+    this.answerSet = next;
+    this.rendered.clear();
+  }
+
   restore(machines: readonly MachineState[], tokens: Record<string, string>): void {
-    for (const m of machines) this.machines.set(m.mac, m);
+    for (const m of machines) {
+      this.machines.set(m.mac, m);
+      if (m.ip !== undefined) this.ipOwner.set(m.ip, m.mac);
+    }
     for (const [mac, token] of Object.entries(tokens)) this.setToken(mac, token);
+  }
+
+  tokenCount(): number {
+    return this.tokenOf.size;
   }
 
   tokenTable(): Record<string, string> {
@@ -133,7 +162,7 @@ export class Fleet {
     const now = this.now();
     const known = this.machines.get(facts.mac);
     let m = known ? { ...known, facts: mergeFacts(known.facts, facts) } : newMachine(facts, now);
-    if (m.phase === 'finished') {
+    if (m.phase === 'finished' || m.phase === 'booted') {
       // installed: boot from its own disk (the next boot device); `serve --reinstall MAC` is not needed
       // to keep a node from being wiped on every reboot with the network first in its boot order
       m = {
@@ -187,11 +216,10 @@ export class Fleet {
     const { pool } = this.answers;
     let ip = match.rule.ip ?? m.ip;
     if (ip === undefined && pool.addresses !== undefined) {
-      const taken = new Set(
-        [...this.machines.values()].filter((x) => x.mac !== m.mac && x.ip).map((x) => x.ip!),
-      );
-      for (const r of this.answers.rules) if (r.ip) taken.add(r.ip);
-      ip = allocateAddress(pool.addresses, taken) ?? undefined;
+      const ruleIps = new Set(this.answers.rules.flatMap((r) => (r.ip ? [r.ip] : [])));
+      const taken = { has: (a: string) => this.ipOwner.has(a) || ruleIps.has(a) };
+      ip = allocateAddress(pool.addresses, taken, this.nextIp) ?? undefined;
+      if (ip !== undefined) this.nextIp = formatIpv4((parseIpv4(ip) ?? 0) + 1);
     }
     const n = ip !== undefined && pool.addresses ? poolIndex(pool.addresses, ip) : null;
     const values = machineValues({
@@ -205,7 +233,16 @@ export class Fleet {
       ...(pool.gateway !== undefined ? { gateway: pool.gateway } : {}),
       ...(pool.dns !== undefined ? { dns: pool.dns } : {}),
     });
-    const rendered = renderAnswer(this.answers.templates.get(match.rule.answer)!, values);
+    const key = JSON.stringify([match.rule.answer, values]);
+    const cached = this.rendered.get(m.mac);
+    const rendered =
+      cached?.key === key
+        ? { ok: true as const, text: cached.text }
+        : renderAnswer(this.answers.templates.get(match.rule.answer)!, values, {
+            url: `${this.opts.secureBase}/booted`,
+            fingerprint: this.opts.fingerprint,
+            token: this.tokenOf.get(m.mac)!,
+          });
     if (!rendered.ok) {
       const reason = `${match.rule.answer} for ${m.mac}: ${rendered.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
       this.machines.set(m.mac, onAnswer(m, now, { refused: reason }));
@@ -224,6 +261,8 @@ export class Fleet {
       ...(ip !== undefined ? { ip } : {}),
     });
     this.machines.set(m.mac, m);
+    if (ip !== undefined) this.ipOwner.set(ip, m.mac);
+    this.rendered.set(m.mac, { key, text: rendered.text });
     this.changed();
     return text(rendered.text, 'application/toml; charset=utf-8');
   }
@@ -236,6 +275,15 @@ export class Fleet {
     return text(`${events.length}\n`);
   }
 
+  /** POST /booted: the installed node's post-installation webhook, its token in the body. */
+  booted(report: BootedReport): Reply {
+    const m = this.byToken(report.token);
+    if (!m) return fail(403, 'token', 'unknown machine token');
+    this.machines.set(m.mac, onBooted(m, report, this.now()));
+    this.changed();
+    return text('ok\n');
+  }
+
   log(token: string, body: string): Reply {
     const m = this.byToken(token);
     if (!m) return fail(403, 'token', 'unknown machine token');
@@ -245,6 +293,7 @@ export class Fleet {
   }
 
   list(): MachineState[] {
-    return [...this.machines.values()].sort((a, b) => a.mac.localeCompare(b.mac));
+    // canonical MACs (lower-case hex): code-unit order, without localeCompare's cost per comparison
+    return [...this.machines.values()].sort((a, b) => (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
   }
 }

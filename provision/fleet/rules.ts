@@ -23,7 +23,7 @@
 import * as z from 'zod';
 import type { Issue } from '../../lib/errors.ts';
 import type { MachineFacts } from '../../contracts/fleet.ts';
-import { globMatch, globProblem } from '../../installer/index.ts';
+import { compileGlob, globProblem, matchCompiled } from '../../installer/index.ts';
 import { parseIpv4, formatIpv4 } from './ipv4.ts';
 
 export const FILTER_KEYS = [
@@ -168,17 +168,70 @@ function factValues(facts: MachineFacts, key: FilterKey): string[] {
   }
 }
 
-const anyMatches = (pattern: string, values: string[]) => values.some((v) => globMatch(pattern, v));
+// Every answer fetch matches the machine against every rule (1,000 file-name rules in the bench):
+// each glob is compiled once, and a glob without wildcards is a plain comparison.
+const matchers = new Map<string, (value: string) => boolean>();
+function matcher(pattern: string): (value: string) => boolean {
+  let m = matchers.get(pattern);
+  if (m === undefined) {
+    if (/[*?[]/.test(pattern)) {
+      const compiled = compileGlob(pattern);
+      m = (v) => compiled.problem === null && matchCompiled(compiled, v);
+    } else m = (v) => v === pattern;
+    if (matchers.size > 100_000) matchers.clear(); // answer directories are reloaded, not grown forever
+    matchers.set(pattern, m);
+  }
+  return m;
+}
+const anyMatches = (pattern: string, values: string[]) => values.some(matcher(pattern));
 
-export function ruleMatches(rule: Rule, facts: MachineFacts): boolean {
+function selectorsOf(rule: Rule): [FilterKey, string][] {
   const selectors: [FilterKey, string][] = [];
   if (rule.mac !== undefined) selectors.push(['mac', rule.mac]);
   if (rule.serial !== undefined) selectors.push(['serial', rule.serial]);
   if (rule.uuid !== undefined) selectors.push(['uuid', rule.uuid]);
   for (const [k, v] of Object.entries(rule.filter ?? {}) as [FilterKey, string][])
     selectors.push([k, v]);
+  return selectors;
+}
+
+export function ruleMatches(rule: Rule, facts: MachineFacts): boolean {
+  const selectors = selectorsOf(rule);
   if (selectors.length === 0) return false; // a rule without selectors matches nothing
   return selectors.every(([k, pattern]) => anyMatches(pattern, factValues(facts, k)));
+}
+
+/** Rules that select by one literal value (every `mac-*.toml`, most [[machine]] rules) are looked
+ * up by that value; only the others are tried one by one. The candidates keep their order. */
+interface RuleIndex {
+  literal: Map<string, number[]>; // `key=value` -> rule positions
+  scanned: number[];
+}
+const indexes = new WeakMap<readonly Rule[], RuleIndex>();
+function indexOf(rules: readonly Rule[]): RuleIndex {
+  let index = indexes.get(rules);
+  if (index) return index;
+  index = { literal: new Map(), scanned: [] };
+  rules.forEach((rule, i) => {
+    const selectors = selectorsOf(rule);
+    const only = selectors.length === 1 ? selectors[0]! : null;
+    if (only && !/[*?[]/.test(only[1])) {
+      const key = `${only[0]}=${only[1]}`;
+      index!.literal.set(key, [...(index!.literal.get(key) ?? []), i]);
+    } else if (selectors.length > 0) index!.scanned.push(i);
+  });
+  indexes.set(rules, index);
+  return index;
+}
+
+function candidates(rules: readonly Rule[], facts: MachineFacts): Rule[] {
+  const index = indexOf(rules);
+  const at = new Set<number>();
+  for (const key of FILTER_KEYS)
+    for (const v of factValues(facts, key))
+      for (const i of index.literal.get(`${key}=${v}`) ?? []) at.add(i);
+  for (const i of index.scanned) if (ruleMatches(rules[i]!, facts)) at.add(i);
+  return [...at].sort((a, b) => a - b).map((i) => rules[i]!);
 }
 
 export type Match =
@@ -195,8 +248,7 @@ export function matchMachine(
   opts: { valid: (answer: string) => boolean; hasDefault: boolean; installUnknown: boolean },
 ): Match {
   const refused: string[] = [];
-  for (const rule of rules) {
-    if (!ruleMatches(rule, facts)) continue;
+  for (const rule of candidates(rules, facts)) {
     if (opts.valid(rule.answer)) return { kind: 'rule', rule };
     refused.push(`${rule.origin} matches, but ${rule.answer} is invalid`);
   }
@@ -211,14 +263,22 @@ export function matchMachine(
   };
 }
 
-/** The next free address of the pool (FIRST-LAST), or null when it is used up. */
-export function allocateAddress(range: string, taken: ReadonlySet<string>): string | null {
+/** The next free address of the pool (FIRST-LAST), or null when it is used up. The search starts
+ * at `from` (the address after the last one given: O(1) while addresses are handed out in order)
+ * and wraps around to FIRST. */
+export function allocateAddress(
+  range: string,
+  taken: { has(ip: string): boolean },
+  from?: string,
+): string | null {
   const [a, b] = range.split('-');
   const first = parseIpv4(a ?? '');
   const last = parseIpv4(b ?? '');
-  if (first === null || last === null) return null;
-  for (let n = first; n <= last; n++) {
-    const ip = formatIpv4(n);
+  if (first === null || last === null || last < first) return null;
+  const hint = from === undefined ? null : parseIpv4(from);
+  const start = hint !== null && hint >= first && hint <= last ? hint : first;
+  for (let k = 0; k <= last - first; k++) {
+    const ip = formatIpv4(first + ((start - first + k) % (last - first + 1)));
     if (!taken.has(ip)) return ip;
   }
   return null;

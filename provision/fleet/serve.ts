@@ -14,6 +14,7 @@ import {
   watch,
   writeFileSync,
 } from 'node:fs';
+import { chmod, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCommandArgs } from '../../lib/args.ts';
 import { UserError, formatIssue, type Issue } from '../../lib/errors.ts';
@@ -28,10 +29,13 @@ import { Fleet } from './fleet.ts';
 import { readIsoExtents } from './iso.ts';
 import { parseIpv4 } from './ipv4.ts';
 import { bootHandler, http, https, listen, secureHandler } from './server.ts';
+import { stateJson } from './state-json.ts';
 import { statusTable } from './status.ts';
 
 export const DEFAULT_STATE_DIR = '/var/lib/openve/fleet';
 export const IPXE_DIR = '/usr/lib/ipxe';
+/** state.json is rewritten at most this often while machines report */
+const PERSIST_MS = 1000;
 
 const ipAddrSchema = z.array(
   z.object({ addr_info: z.array(z.object({ local: z.string() })).default([]) }),
@@ -146,9 +150,29 @@ export async function run(args: string[]): Promise<number> {
     server: { pid: process.pid, started, http: base, https: secureBase, fingerprint },
     machines: fleet.list(),
   });
+  // state.json: compact, at most once a second and off the request path (a write in flight is never
+  // overlapped); tokens.json only when a machine got a new token. The last write at stop is synchronous.
+  let tokensWritten = -1;
+  let writing: Promise<void> | null = null;
   const persist = () => {
-    writeAtomic(statePath, JSON.stringify(snapshot(), null, 1), 0o644);
+    writeAtomic(statePath, stateJson(snapshot()), 0o644);
+    persistTokens();
+  };
+  const persistTokens = () => {
+    const count = fleet.tokenCount();
+    if (count === tokensWritten) return;
     writeAtomic(tokensPath, JSON.stringify(fleet.tokenTable()), 0o600);
+    tokensWritten = count;
+  };
+  const persistSoon = () => {
+    persistTokens();
+    writing = writeAtomicAsync(statePath, stateJson(snapshot()), 0o644)
+      .catch((err: unknown) => {
+        say(`${statePath} not written: ${err instanceof Error ? err.message : String(err)}`);
+      })
+      .finally(() => {
+        writing = null;
+      });
   };
   const log = values.verbose ? say : undefined;
 
@@ -176,11 +200,11 @@ export async function run(args: string[]): Promise<number> {
   persist();
 
   const timer = setInterval(() => {
-    if (dirty) {
+    if (dirty && writing === null) {
       dirty = false;
-      persist();
+      persistSoon();
     }
-  }, 250);
+  }, PERSIST_MS);
   let reloading: NodeJS.Timeout | undefined;
   const watcher = watch(values.answers!, () => {
     clearTimeout(reloading);
@@ -212,6 +236,7 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   clearInterval(timer);
+  await writing;
   clearTimeout(reloading);
   watcher.close();
   if (dnsmasqPid !== null) stopPid(dnsmasqPid);
@@ -256,6 +281,13 @@ function restoreState(fleet: Fleet, statePath: string, tokensPath: string) {
   } catch (err) {
     say(`previous state not restored: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+async function writeAtomicAsync(file: string, text: string, mode: number) {
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, text, { mode });
+  await chmod(tmp, mode);
+  await rename(tmp, file);
 }
 
 function writeAtomic(file: string, text: string, mode: number) {

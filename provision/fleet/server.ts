@@ -7,9 +7,10 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseJson } from '../../contracts/json.ts';
 import { parseProgressLines } from '../../contracts/progress-schema.ts';
-import { systemInfoSchema, type FleetState } from '../../contracts/fleet.ts';
+import { bootedReportSchema, systemInfoSchema, type FleetState } from '../../contracts/fleet.ts';
 import type { Fleet, Reply } from './fleet.ts';
 import type { Extent } from './iso.ts';
+import { stateJson } from './state-json.ts';
 import { statusPage } from './status.ts';
 
 const MAX_BODY = 4 * 1024 * 1024;
@@ -36,11 +37,19 @@ function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<string> {
 
 function send(res: ServerResponse, reply: Reply): void {
   if (reply.status === 200) {
-    res.writeHead(200, { 'content-type': reply.type, 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': reply.type,
+      'content-length': Buffer.byteLength(reply.body),
+      'cache-control': 'no-store',
+    });
     res.end(reply.body);
   } else {
-    res.writeHead(reply.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ errors: reply.errors }));
+    const body = JSON.stringify({ errors: reply.errors });
+    res.writeHead(reply.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
   }
 }
 
@@ -129,8 +138,17 @@ export function secureHandler(fleet: Fleet, state: () => FleetState, log?: (line
       }
       if (req.method === 'GET' && url.pathname === '/api/machines') {
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-        res.end(JSON.stringify(state()));
+        res.end(stateJson(state()));
         return;
+      }
+      if (req.method === 'POST' && url.pathname === '/booted') {
+        log?.(`https ${req.socket.remoteAddress ?? '?'} POST /booted`);
+        const report = parseJson(
+          bootedReportSchema,
+          await readBody(req, 1024 * 1024),
+          'first-boot report',
+        );
+        return send(res, fleet.booted(report));
       }
       if (extra !== undefined || !token)
         return send(res, errorReply(404, 'path', `${url.pathname}: not served here`));

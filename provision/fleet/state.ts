@@ -1,7 +1,12 @@
 // Per-machine state: pure transitions (boot script fetched, answer asked for, progress events,
 // failure log), kept in a store that the server persists as state.json for `serve --status`.
 import type { ProgressEvent } from '../../contracts/progress.ts';
-import type { MachineFacts, MachinePhase, MachineState } from '../../contracts/fleet.ts';
+import type {
+  BootedReport,
+  MachineFacts,
+  MachinePhase,
+  MachineState,
+} from '../../contracts/fleet.ts';
 
 export const LOG_LINES = 200;
 
@@ -86,6 +91,19 @@ export function onProgress(
     }
   }
   return s;
+}
+
+/** The installed node's first boot reported in (after `finished`; a node installed before the
+ * server's state was kept may report too). */
+export function onBooted(m: MachineState, report: BootedReport, now: number): MachineState {
+  const addresses = (report.network_interfaces ?? [])
+    .flatMap((n) => n.addresses)
+    .filter((a) => !a.startsWith('fe80:'))
+    .slice(0, 16);
+  const booted: NonNullable<MachineState['booted']> = { addresses };
+  if (report.fqdn !== undefined) booted.fqdn = report.fqdn;
+  if (report.kernel_version) booted.kernel = report.kernel_version.release;
+  return { ...enter(m, 'booted', now), booted };
 }
 
 /** The installer's log after a failure (or the live system's, when it could not install). */

@@ -16,14 +16,16 @@ export function describe(m: MachineState): string {
       return `installed${m.seconds !== undefined ? ` in ${Math.round(m.seconds)} s` : ''}${m.reason ? `; ${m.reason}` : ''}`;
     case 'failed':
       return m.reason ?? m.log?.at(-1) ?? 'failed';
+    case 'booted':
+      return `installed${m.seconds !== undefined ? ` in ${Math.round(m.seconds)} s` : ''}, first boot reported${m.booted?.fqdn ? ` as ${m.booted.fqdn}` : ''}${m.booted?.addresses.length ? ` (${m.booted.addresses.join(' ')})` : ''}`;
     default:
       return m.reason ?? (m.answer ? `answer ${m.answer}` : '');
   }
 }
 
-/** Seconds between phases, the install's figures: booting -> installer -> installing -> finished. */
+/** Seconds between phases, the install's figures: booting -> installer -> installing -> finished -> booted. */
 export function phaseSeconds(m: MachineState): Record<string, number> {
-  const order = ['booting', 'installer', 'installing', 'finished', 'failed'] as const;
+  const order = ['booting', 'installer', 'installing', 'finished', 'failed', 'booted'] as const;
   const out: Record<string, number> = {};
   let prev: number | undefined;
   let prevName: string | undefined;
@@ -93,7 +95,7 @@ export function statusPage(state: FleetState, now: number): string {
     .join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>openve fleet</title>
 <style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-.finished{background:#e6ffe6}.failed{background:#ffe6e6}.installing{background:#fffbe6}.discovered{color:#666}</style></head>
+.finished,.booted{background:#e6ffe6}.failed{background:#ffe6e6}.installing{background:#fffbe6}.discovered{color:#666}</style></head>
 <body><h1>openve fleet</h1><p>Boot ${esc(state.server.http)} &middot; answers ${esc(state.server.https)} &middot; certificate ${esc(state.server.fingerprint)}</p>
 <table><tr><th>MAC</th><th>phase</th><th>host</th><th>IP</th><th>answer</th><th>progress</th><th>facts</th><th>figures</th></tr>
 ${rows}

@@ -4,7 +4,7 @@
 // matched by its MAC over pinned HTTPS (hostname and static IP rendered from the pool), installs
 // unattended while the server records every phase, reboots, is sent to its disk by the server,
 // and the installed node boots (login prompt with the rendered hostname, answers ping on the
-// pool address). Slow under TCG (~10 min): run with
+// pool address, its first boot reports in: phase `booted`). Slow under TCG (~10 min): run with
 //   OPENVE_E2E_FLEET=1 [OPENVE_FLEET_ISO=/tmp/fleet.iso] npx vitest run --project e2e test/e2e/fleet-pxe.test.ts
 // (without OPENVE_FLEET_ISO the ISO is built first). Times go to test-results/e2e/fleet/result.json.
 import { describe, expect, it } from 'vitest';
@@ -210,6 +210,10 @@ describe.skipIf(!runnable)('e2e: PXE install from openve-install serve', () => {
           ['ip', 'netns', 'exec', NS, 'ping', '-c', '1', '-W', '2', '10.88.9.20'],
           { reject: false },
         );
+      // its first boot reports in (the post-installation webhook the served answer points at serve)
+      for (let until = Date.now() + 180_000; state()?.phase !== 'booted' && Date.now() < until;)
+        await sleep(2000);
+      mark('booted', state()?.phase === 'booted');
       qemu.kill('SIGTERM');
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
@@ -230,12 +234,12 @@ describe.skipIf(!runnable)('e2e: PXE install from openve-install serve', () => {
       writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result, null, 2));
       log(JSON.stringify(result));
       expect(final).toMatchObject({
-        phase: 'finished',
+        phase: 'booted',
         hostname: 'fleet1',
         ip: '10.88.9.20',
         answer: `mac-${MAC.replace(/:/g, '')}.toml`,
       });
-      for (const p of ['booting', 'installer', 'installing', 'finished'] as const)
+      for (const p of ['booting', 'installer', 'installing', 'finished', 'booted'] as const)
         expect(final.times[p], p).toBeDefined();
       expect(final.events).toBeGreaterThan(3);
       expect(maxRatio).toBeGreaterThan(0);

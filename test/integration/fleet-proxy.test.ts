@@ -4,15 +4,21 @@
 // address from the site server, and serve's dnsmasq answers it with the boot menu (proxy offer
 // with undionly.kpxe) without handing out any address itself. Nothing leaves the namespaces.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { realRunner } from '../../lib/exec/runner.ts';
 import { TEMPLATE } from '../unit/fleet/template.ts';
+import {
+  killQuietly,
+  macFile,
+  makeBootIso,
+  startServe,
+  writeAnswerDir,
+  type Serve,
+} from '../helpers/fleet.ts';
 
 const runner = realRunner();
-const root = resolve(import.meta.dirname, '../..');
 const ready =
   process.getuid?.() === 0 &&
   existsSync('/usr/sbin/dnsmasq') &&
@@ -26,26 +32,13 @@ const CLI = `fl-${id}k`;
 const MAC = '52:54:00:fe:02:01';
 
 let dir: string;
-let server: ChildProcess | undefined;
-let serverOut = '';
+let serve: Serve | undefined;
 
 describe.skipIf(!ready)('openve-install serve as proxy-DHCP next to a site DHCP server', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fl-proxy-'));
-    mkdirSync(join(dir, 'iso/live'), { recursive: true });
-    writeFileSync(join(dir, 'iso/live/vmlinuz'), 'k');
-    writeFileSync(join(dir, 'iso/live/initrd.img'), 'i');
-    await runner.run([
-      'xorriso',
-      '-as',
-      'mkisofs',
-      '-R',
-      '-o',
-      join(dir, 'test.iso'),
-      join(dir, 'iso'),
-    ]);
-    mkdirSync(join(dir, 'answers'));
-    writeFileSync(join(dir, 'answers', `mac-${MAC.replace(/:/g, '')}.toml`), TEMPLATE);
+    const iso = await makeBootIso(runner, dir);
+    writeAnswerDir(dir, { [macFile(MAC)]: TEMPLATE });
     const sh = (argv: string[]) => runner.run(argv);
     for (const ns of [SRV, SITE, CLI]) {
       await sh(['ip', 'netns', 'add', ns]);
@@ -105,55 +98,24 @@ describe.skipIf(!ready)('openve-install serve as proxy-DHCP next to a site DHCP 
       `--pid-file=${join(dir, 'site.pid')}`,
       `--dhcp-leasefile=${join(dir, 'site.leases')}`,
     ]);
-    server = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        SRV,
-        process.execPath,
-        join(root, 'bin/openve-install.js'),
-        'serve',
-        '--iso',
-        join(dir, 'test.iso'),
-        '--answers',
-        join(dir, 'answers'),
-        '--interface',
-        'fl-br0',
-        '--state-dir',
-        join(dir, 'state'),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    serve = await startServe(
+      SRV,
+      ['--iso', iso, '--answers', join(dir, 'answers'), '--interface', 'fl-br0'],
+      join(dir, 'state'),
     );
-    server.stdout!.on('data', (d: Buffer) => (serverOut += d.toString()));
-    server.stderr!.on('data', (d: Buffer) => (serverOut += d.toString()));
-    const until = Date.now() + 60_000;
-    while (!serverOut.includes(' ready in ')) {
-      if (Date.now() > until || server.exitCode !== null)
-        throw new Error(`serve not ready: ${serverOut}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
   });
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server!.once('exit', r));
-    }
-    for (const pidFile of [join(dir, 'site.pid'), join(dir, 'state', 'dnsmasq.pid')]) {
-      try {
-        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
-      } catch {
-        // not running
-      }
-    }
+    await serve?.stop();
+    if (existsSync(join(dir, 'site.pid')))
+      killQuietly(Number(readFileSync(join(dir, 'site.pid'), 'utf8')));
     for (const ns of [SRV, SITE, CLI])
       await runner.run(['ip', 'netns', 'del', ns], { reject: false });
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('the site server leases the address, serve only answers PXE clients, with a proxy offer', async () => {
-    expect(serverOut).toContain('dnsmasq proxy-DHCP on fl-br0');
+    expect(serve!.output()).toContain('dnsmasq proxy-DHCP on fl-br0');
     const script = join(dir, 'udhcpc.sh');
     writeFileSync(
       script,

@@ -5,18 +5,29 @@
 // the server's certificate pinned. Answers are matched by MAC; an invalid one is refused, and
 // fixing it while the server runs makes it served. Nothing leaves the namespaces.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { realRunner } from '../../lib/exec/runner.ts';
 import { certFingerprint } from '../../lib/net/pinned.ts';
 import { parseJson } from '../../contracts/json.ts';
 import { fleetStateSchema } from '../../contracts/fleet.ts';
+import * as z from 'zod';
+import { parseAnswers } from '../../installer/index.ts';
 import { TEMPLATE } from '../unit/fleet/template.ts';
+import {
+  CLI as OPENVE_INSTALL,
+  REPO,
+  makeBootIso,
+  macFile,
+  startServe,
+  waitFor as waitUntil,
+  writeAnswerDir,
+  type Serve,
+} from '../helpers/fleet.ts';
 
 const runner = realRunner();
-const root = resolve(import.meta.dirname, '../..');
+
 const ready =
   process.getuid?.() === 0 &&
   existsSync('/usr/sbin/dnsmasq') &&
@@ -33,8 +44,9 @@ const OTHER_MAC = '52:54:00:fe:00:02';
 const BAD_MAC = '52:54:00:fe:00:03';
 
 let dir: string;
-let server: ChildProcess | undefined;
-let serverOut = '';
+let iso: string;
+let serve: Serve | undefined;
+const serverOut = () => serve?.output() ?? '';
 
 const inNs = (ns: string, argv: string[], input?: string) =>
   runner.run(['ip', 'netns', 'exec', ns, ...argv], {
@@ -43,20 +55,11 @@ const inNs = (ns: string, argv: string[], input?: string) =>
     ...(input !== undefined ? { input } : {}),
   });
 
-async function waitFor<T>(
+const waitFor = <T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 60_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until)
-      throw new Error(`timed out waiting for ${what}; server said:\n${serverOut}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+) => waitUntil(what, probe, timeoutMs, () => `server said:\n${serverOut()}`);
 
 const curl = (args: string[]) => inNs(CLI, ['curl', '-sS', '--max-time', '20', ...args]);
 const state = () =>
@@ -67,30 +70,13 @@ describe.skipIf(!ready)('openve-install serve in network namespaces', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fl-serve-'));
     // a small ISO with the layout of openve's (the boot files are read from its extents)
-    mkdirSync(join(dir, 'iso/live'), { recursive: true });
-    writeFileSync(join(dir, 'iso/live/vmlinuz'), Buffer.alloc(300_000, 7));
-    writeFileSync(join(dir, 'iso/live/initrd.img'), Buffer.alloc(5_000, 9));
-    await runner.run([
-      'xorriso',
-      '-as',
-      'mkisofs',
-      '-R',
-      '-V',
-      'OPENVE',
-      '-o',
-      join(dir, 'test.iso'),
-      join(dir, 'iso'),
-    ]);
-    mkdirSync(join(dir, 'answers'));
-    writeFileSync(join(dir, 'answers', `mac-${MAC.replace(/:/g, '')}.toml`), TEMPLATE);
-    writeFileSync(
-      join(dir, 'answers', `mac-${BAD_MAC.replace(/:/g, '')}.toml`),
-      TEMPLATE.replace('"ext4"', '"ntfs"'),
-    );
-    writeFileSync(
-      join(dir, 'answers', 'fleet.toml'),
-      '[pool]\naddresses = "10.88.7.20-10.88.7.29"\ngateway = "10.88.7.1"\ndns = "10.88.7.1"\ndomain = "lab.lan"\n',
-    );
+    iso = await makeBootIso(runner, dir, { kernel: 300_000, initrd: 5_000 });
+    writeAnswerDir(dir, {
+      [macFile(MAC)]: TEMPLATE,
+      [macFile(BAD_MAC)]: TEMPLATE.replace('"ext4"', '"ntfs"'),
+      'fleet.toml':
+        '[pool]\naddresses = "10.88.7.20-10.88.7.29"\ngateway = "10.88.7.1"\ndns = "10.88.7.1"\ndomain = "lab.lan"\n',
+    });
     const sh = async (argv: string[]) => runner.run(argv);
     await sh(['ip', 'netns', 'add', SRV]);
     await sh(['ip', 'netns', 'add', CLI]);
@@ -114,56 +100,32 @@ describe.skipIf(!ready)('openve-install serve in network namespaces', () => {
     await sh(['ip', '-n', CLI, 'link', 'set', CLI_IF, 'address', MAC]);
     await sh(['ip', '-n', CLI, 'link', 'set', CLI_IF, 'up']);
     await sh(['ip', '-n', CLI, 'link', 'set', 'lo', 'up']);
-    server = spawn(
-      'ip',
+    serve = await startServe(
+      SRV,
       [
-        'netns',
-        'exec',
-        SRV,
-        process.execPath,
-        join(root, 'bin/openve-install.js'),
-        'serve',
         '--iso',
-        join(dir, 'test.iso'),
+        iso,
         '--answers',
         join(dir, 'answers'),
         '--interface',
         SRV_IF,
         '--dhcp-range',
         '10.88.7.100,10.88.7.150',
-        '--state-dir',
-        join(dir, 'state'),
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      join(dir, 'state'),
     );
-    server.stdout!.on('data', (d: Buffer) => (serverOut += d.toString()));
-    server.stderr!.on('data', (d: Buffer) => (serverOut += d.toString()));
-    await waitFor('serve ready', () => (serverOut.includes(' ready in ') ? true : undefined));
   });
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server!.once('exit', r));
-    }
-    const pidFile = join(dir, 'state', 'dnsmasq.pid');
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8'));
-      try {
-        process.kill(pid, 0);
-        process.kill(pid, 'SIGKILL'); // serve should have stopped it; never leave it behind
-      } catch {
-        // gone, as it should be
-      }
-    }
+    await serve?.stop();
     await runner.run(['ip', 'netns', 'del', SRV], { reject: false });
     await runner.run(['ip', 'netns', 'del', CLI], { reject: false });
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('reports the invalid answer file at start as file: path: message', () => {
-    expect(serverOut).toContain(`mac-${BAD_MAC.replace(/:/g, '')}.toml: disk-setup.filesystem:`);
-    expect(serverOut).toMatch(
+    expect(serverOut()).toContain(`mac-${BAD_MAC.replace(/:/g, '')}.toml: disk-setup.filesystem:`);
+    expect(serverOut()).toMatch(
       /1 valid answer files of 2, dnsmasq DHCP 10\.88\.7\.100-10\.88\.7\.150/,
     );
   });
@@ -285,7 +247,7 @@ describe.skipIf(!ready)('openve-install serve in network namespaces', () => {
       '{"type":"progress","ratio":0.5,"step":"extract:payload","text":"Copying system"}\nnoise line\n{"type":"finished","ok":true,"seconds":42}\n';
     const cli = [
       process.execPath,
-      join(root, 'bin/openve-install.js'),
+      OPENVE_INSTALL,
       'report',
       '--url',
       `https://10.88.7.1:8443/progress/${t1}`,
@@ -342,10 +304,10 @@ describe.skipIf(!ready)('openve-install serve in network namespaces', () => {
     expect(bad.stdout).toContain('is invalid');
 
     // fixed while the server runs: validated again and served
-    writeFileSync(join(dir, 'answers', `mac-${BAD_MAC.replace(/:/g, '')}.toml`), TEMPLATE);
+    writeFileSync(join(dir, 'answers', macFile(BAD_MAC)), TEMPLATE);
     await waitFor(
       'reload',
-      () => (serverOut.includes('answers reloaded: 2 valid of 2') ? true : undefined),
+      () => (serverOut().includes('answers reloaded: 2 valid of 2') ? true : undefined),
       10_000,
     );
     const fixed = await curl([
@@ -360,7 +322,7 @@ describe.skipIf(!ready)('openve-install serve in network namespaces', () => {
 
     const status = await runner.run([
       process.execPath,
-      join(root, 'bin/openve-install.js'),
+      OPENVE_INSTALL,
       'serve',
       '--status',
       '--state-dir',
@@ -373,10 +335,92 @@ describe.skipIf(!ready)('openve-install serve in network namespaces', () => {
     expect(page.stdout).not.toContain(t1);
   });
 
+  it("the installed node's first boot reports in: the real first-boot runner posts to the server", async () => {
+    // the answer served to the machine points its post-installation webhook at the server (pinned,
+    // its token as auth-token); the installer writes that into /etc/openve/node.json, as here
+    const tokens = parseJson(
+      z.record(z.string(), z.string()),
+      readFileSync(join(dir, 'state', 'tokens.json'), 'utf8'),
+      'tokens.json',
+    );
+    const served = await curl(['-k', '-X', 'POST', `https://10.88.7.1:8443/answer/${tokens[MAC]}`]);
+    const answers = parseAnswers(served.stdout);
+    if (!answers.ok) throw new Error(JSON.stringify(answers.issues));
+    const hook = answers.value.webhook!;
+    expect(hook).toMatchObject({
+      url: 'https://10.88.7.1:8443/booted',
+      certFingerprint: certFingerprint(readFileSync(join(dir, 'state', 'cert.pem'))),
+      authToken: tokens[MAC],
+    });
+    const node = join(dir, 'node-root');
+    mkdirSync(join(node, 'etc/openve'), { recursive: true });
+    writeFileSync(
+      join(node, 'etc/openve/node.json'),
+      JSON.stringify({
+        version: 1,
+        fqdn: 'node1.lab.lan',
+        mailto: 'admin@openve.lan',
+        managementInterface: CLI_IF,
+        firstBoot: {
+          source: 'none',
+          ordering: 'fully-up',
+          hookPath: '/var/lib/openve/first-boot/hook',
+        },
+        webhook: hook,
+      }),
+    );
+    const t0 = Date.now();
+    const run = await inNs(CLI, [
+      process.execPath,
+      join(REPO, 'dist/firstboot.js'),
+      '--ordering',
+      'network-online',
+      '--root',
+      node,
+    ]);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('webhook: posted to https://10.88.7.1:8443/booted: HTTP 200');
+    expect(run.stdout + run.stderr).not.toContain(tokens[MAC]!);
+    const booted = await waitFor(
+      'booted',
+      () => (machine(MAC)?.phase === 'booted' ? machine(MAC) : undefined),
+      5000,
+    );
+    expect(booted.booted?.fqdn).toBe('node1.lab.lan');
+    expect(booted.times.booted).toBeGreaterThanOrEqual(booted.times.finished!);
+    expect(booted.times.booted).toBeGreaterThanOrEqual(t0 - 1000);
+    // a wrong token is refused and changes nothing
+    const forged = await curl([
+      '-k',
+      '-w',
+      '%{http_code}',
+      '-X',
+      'POST',
+      '-d',
+      JSON.stringify({ token: '0'.repeat(48), fqdn: 'x' }),
+      'https://10.88.7.1:8443/booted',
+    ]);
+    expect(forged.stdout).toMatch(/403$/);
+    // installed: iPXE is sent to the local disk, and the status shows the first boot
+    const again = await curl([`http://10.88.7.1/ipxe/machine?mac=${MAC}`]);
+    expect(again.stdout).toContain('exit');
+    const status = await runner.run([
+      process.execPath,
+      OPENVE_INSTALL,
+      'serve',
+      '--status',
+      '--state-dir',
+      join(dir, 'state'),
+    ]);
+    expect(status.stdout).toMatch(
+      new RegExp(`${MAC}\\s+booted\\s+node1.*first boot reported as node1\\.lab\\.lan`),
+    );
+  });
+
   it('stops dnsmasq when it stops', async () => {
     const pid = Number(readFileSync(join(dir, 'state', 'dnsmasq.pid'), 'utf8'));
-    server!.kill('SIGTERM');
-    await new Promise((r) => server!.once('exit', r));
+    serve!.child.kill('SIGTERM');
+    await new Promise((r) => serve!.child.once('exit', r));
     await waitFor('dnsmasq gone', () => (existsSync(`/proc/${pid}`) ? undefined : true), 5000);
   });
 });

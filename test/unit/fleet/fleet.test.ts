@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { MachineFacts } from '../../../contracts/fleet.ts';
 import { checkTemplate, hashPasswords, loadAnswerDir } from '../../../provision/fleet/answers.ts';
 import { Fleet, factsFromQuery } from '../../../provision/fleet/fleet.ts';
+import { parseAnswers } from '../../../installer/index.ts';
 import { parseReportLba } from '../../../provision/fleet/iso.ts';
 import { renderTemplate, templateVariables } from '../../../provision/fleet/render.ts';
 import {
@@ -15,6 +16,7 @@ import {
   type Rule,
 } from '../../../provision/fleet/rules.ts';
 import { onProgress, newMachine } from '../../../provision/fleet/state.ts';
+import { stateJson } from '../../../provision/fleet/state-json.ts';
 import { statusTable, phaseSeconds } from '../../../provision/fleet/status.ts';
 import { PASSWORD, TEMPLATE } from './template.ts';
 
@@ -101,6 +103,31 @@ describe('matching', () => {
   it('allocates pool addresses in order, skipping taken ones', () => {
     expect(allocateAddress('10.0.0.1-10.0.0.3', new Set(['10.0.0.1']))).toBe('10.0.0.2');
     expect(allocateAddress('10.0.0.1-10.0.0.2', new Set(['10.0.0.1', '10.0.0.2']))).toBeNull();
+    // from the hint on, wrapping to the start; a hint outside the pool starts at the start
+    expect(allocateAddress('10.0.0.1-10.0.0.3', new Set(['10.0.0.3']), '10.0.0.3')).toBe(
+      '10.0.0.1',
+    );
+    expect(allocateAddress('10.0.0.1-10.0.0.3', new Set(), '10.0.0.4')).toBe('10.0.0.1');
+  });
+  it('literal rules looked up by value keep their place among glob rules', () => {
+    const mixed: Rule[] = [
+      { origin: 'r0', answer: 'glob.toml', mac: '52:54:00:00:00:*' },
+      { origin: 'r1', answer: 'lit.toml', mac: '52:54:00:00:00:01' },
+      { origin: 'r2', answer: 'lit2.toml', mac: 'aa:00:00:00:00:01' },
+      { origin: 'r3', answer: 'ser.toml', serial: 'S1' },
+    ];
+    const valid = { hasDefault: false, installUnknown: false };
+    const pick = (f: MachineFacts, ok = (_a: string) => true) => {
+      const m = matchMachine(mixed, f, { ...valid, valid: ok });
+      return m.kind === 'none' ? `none: ${m.reason}` : m.rule.answer;
+    };
+    expect(pick(facts())).toBe('glob.toml');
+    expect(pick(facts(), (a) => a !== 'glob.toml')).toBe('lit.toml');
+    expect(pick(facts({ mac: 'aa:00:00:00:00:01', macs: [] }))).toBe('lit2.toml');
+    expect(pick(facts({ mac: 'bb:00:00:00:00:01', macs: [], serial: 'S1' }))).toBe('ser.toml');
+    expect(pick(facts(), (a) => a === 'none')).toBe(
+      'none: r0 matches, but glob.toml is invalid; r1 matches, but lit.toml is invalid',
+    );
   });
 });
 
@@ -185,6 +212,41 @@ describe('answer directory and the server logic', () => {
     const again = fleet.machineBoot(new URLSearchParams('mac=52:54:00:00:00:01'));
     expect(again.status === 200 && again.body).toContain('exit');
     expect(fleet.answer('0'.repeat(48), null)).toMatchObject({ status: 403 });
+    // the answer carries the server as the post-installation webhook: the first boot reports in
+    const parsed = parseAnswers(text);
+    expect(parsed.ok && parsed.value.webhook).toEqual({
+      url: 'https://10.88.0.1:8443/booted',
+      certFingerprint: 'AB:'.repeat(31) + 'AB',
+      authToken: token,
+    });
+    t = 4000;
+    expect(fleet.booted({ token: 'f'.repeat(48) })).toMatchObject({ status: 403 });
+    expect(
+      fleet.booted({
+        token,
+        fqdn: 'node1.lab.lan',
+        kernel_version: { release: '6.12.0' },
+        network_interfaces: [{ name: 'ens3', addresses: ['10.88.0.100/24', 'fe80::1/64'] }],
+      }),
+    ).toMatchObject({ status: 200 });
+    const booted = fleet.machines.get('52:54:00:00:00:01')!;
+    expect(booted).toMatchObject({
+      phase: 'booted',
+      booted: { fqdn: 'node1.lab.lan', kernel: '6.12.0', addresses: ['10.88.0.100/24'] },
+    });
+    expect(phaseSeconds(booted)['finished->booted']).toBe(1);
+    expect(
+      statusTable(
+        {
+          server: { pid: 1, started: 0, http: 'h', https: 'h', fingerprint: 'f' },
+          machines: [booted],
+        },
+        5000,
+      ),
+    ).toContain('installed in 120 s, first boot reported as node1.lab.lan (10.88.0.100/24)');
+    // booted is installed too: sent to its disk, never reinstalled
+    const third = fleet.machineBoot(new URLSearchParams('mac=52:54:00:00:00:01'));
+    expect(third.status === 200 && third.body).toContain('exit');
   });
 
   it('lists an unknown machine as discovered, with its facts, and serves it nothing', async () => {
@@ -209,6 +271,46 @@ describe('answer directory and the server logic', () => {
         0,
       ),
     ).toContain('discovered');
+  });
+
+  it('serves a machine its cached answer until the directory is reloaded', async () => {
+    const fleet = new Fleet(await loadAnswerDir(dir, fakeHash), {
+      base: 'http://h',
+      secureBase: 'https://h:1',
+      fingerprint: 'AB:'.repeat(31) + 'AB',
+      installUnknown: false,
+    });
+    const boot = fleet.machineBoot(new URLSearchParams('mac=52:54:00:00:00:05'));
+    const token = /answer\/([0-9a-f]{48})/.exec(boot.status === 200 ? boot.body : '')![1]!;
+    const first = fleet.answer(token, null);
+    expect(fleet.answer(token, null)).toEqual(first);
+    writeFileSync(
+      path.join(dir, 'node.toml'),
+      TEMPLATE.replace('admin@openve.lan', 'ops@openve.lan'),
+    );
+    fleet.answers = await loadAnswerDir(dir, fakeHash);
+    writeFileSync(path.join(dir, 'node.toml'), TEMPLATE);
+    const after = fleet.answer(token, null);
+    expect(after.status === 200 && after.body).not.toEqual(first.status === 200 && first.body);
+  });
+
+  it('state JSON reuses unchanged machines and equals JSON.stringify', async () => {
+    const fleet = new Fleet(await loadAnswerDir(dir, fakeHash), {
+      base: 'http://h',
+      secureBase: 'https://h:1',
+      fingerprint: 'AB:'.repeat(31) + 'AB',
+      installUnknown: false,
+    });
+    const server = { pid: 1, started: 0, http: 'h', https: 'h', fingerprint: 'f' };
+    fleet.machineBoot(new URLSearchParams('mac=52:54:00:00:00:07'));
+    const boot = fleet.machineBoot(new URLSearchParams('mac=52:54:00:00:00:06&serial=S'));
+    const before = stateJson({ server, machines: fleet.list() });
+    expect(before).toBe(JSON.stringify({ server, machines: fleet.list() }));
+    const token = /answer\/([0-9a-f]{48})/.exec(boot.status === 200 ? boot.body : '')![1]!;
+    fleet.progress(token, [{ type: 'progress', ratio: 0.5, step: 's', text: 't' }]);
+    const after = stateJson({ server, machines: fleet.list() });
+    expect(after).toBe(JSON.stringify({ server, machines: fleet.list() }));
+    expect(after).not.toBe(before);
   });
 
   it('refuses bad iPXE requests with a field name', () => {
