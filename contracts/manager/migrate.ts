@@ -58,3 +58,44 @@ export const MIGRATE_TASK_TYPES = {
   ct: 'vzmigrate',
   evacuate: 'migrateall',
 } as const;
+
+// --- between the managers (peer mutual-TLS channel, /peer/v1/migrate/...) ---
+
+/** a volume the destination creates at the same path as on the source */
+export const MigrateVolumeSchema = z.strictObject({
+  name: z.string().regex(/^(vm|ct)-\d+-[a-z0-9-]+$/, 'must be a guest volume name'),
+  storage: z.string().min(1),
+  path: z.string().startsWith('/'),
+  format: z.enum(['raw', 'qcow2', 'dir']),
+  kind: z.enum(['block', 'file', 'directory']),
+  size: bytes,
+});
+
+/** check (dry run) and prepare: the guest's config as the source has it, and its volumes */
+export const MigratePrepareSchema = z.strictObject({
+  id: z.number().int().min(100),
+  /** the VM config (validated again by the destination against its own node) */
+  config: z.record(z.string(), z.unknown()),
+  volumes: z.array(MigrateVolumeSchema),
+  /** offline: the volumes' content follows over this channel */
+  offline: z.boolean(),
+});
+export type MigratePrepare = z.infer<typeof MigratePrepareSchema>;
+
+export const MigrateCheckAnswerSchema = z.strictObject({
+  ok: z.boolean(),
+  reason: z.string().optional(),
+  /** the destination libvirt as the source's libvirtd reaches it (qemu+tls://ADDR/system) */
+  libvirtUri: z.string(),
+});
+export type MigrateCheckAnswer = z.infer<typeof MigrateCheckAnswerSchema>;
+
+export const MigrateIdSchema = z.strictObject({ id: z.number().int().min(100) });
+
+/** commit: the destination records the guest (and defines it when it moved offline) */
+export const MigrateCommitAnswerSchema = z.strictObject({
+  /** from the destination's `domjobinfo --completed` (live migration only) */
+  downtimeMs: z.number().optional(),
+  elapsedMs: z.number().optional(),
+});
+export type MigrateCommitAnswer = z.infer<typeof MigrateCommitAnswerSchema>;

@@ -9,6 +9,7 @@ import { consoleSession } from './console.ts';
 import { storageCommand, StorageUsage } from './storage.ts';
 import { clusterCommand } from './cluster.ts';
 import { loginCommand } from './login.ts';
+import { MigrateUsage, vmMigrateCommand } from './migrate.ts';
 
 export interface Io {
   out(text: string): void;
@@ -21,6 +22,7 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
   vm list | create --name N --memory MiB [--vcpus N] [--disk GiB[@storage]]... [--net BRIDGE[:VLAN]|none]... [--iso FILE]
        [--firmware bios|uefi] [--boot cdrom,disk] [--id N] | start|stop|shutdown|reboot ID [--timeout S]
        | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...] | console ID (serial; Ctrl-] leaves)
+       | migrate ID NODE [--online|--offline]   (to another node of the cluster; follows the task)
   ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
        [--password-stdin] [--ssh-key FILE]... | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
        | console ID (tty 0; Ctrl-] leaves)
@@ -65,6 +67,8 @@ const OPTIONS = {
   'password-stdin': { type: 'boolean' },
   'ssh-key': { type: 'string', multiple: true },
   user: { type: 'string' },
+  online: { type: 'boolean' },
+  offline: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<
@@ -174,6 +178,7 @@ function guestId(pos: string[], what: string): string {
 async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io): Promise<number> {
   const [group, cmd] = pos;
   if (group === 'cluster') return clusterCommand(c, cmd, v.json === true, (t) => io.out(t));
+  if (group === 'vm' && cmd === 'migrate') return vmMigrateCommand(c, v, pos, io);
   const node = v.node ?? (await c.request<{ node: string }[]>('GET', '/api/v1/nodes'))[0]?.node;
   const print = (data: unknown, columns: string[]) =>
     io.out(
@@ -359,7 +364,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
     return await run(client, values, positionals, rest, io);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof StorageUsage) {
+    if (e instanceof UsageError || e instanceof StorageUsage || e instanceof MigrateUsage) {
       io.err(`${e.message}\n`);
       return 2;
     }

@@ -27,6 +27,9 @@ import { ClusterService } from './cluster/view.ts';
 import { localResources, startClusterPeer } from './cluster/peerApi.ts';
 import { PEER_PORT } from './cluster/peer.ts';
 import { queryQuorum, type QuorumStatus } from '../../provision/index.ts';
+import { MigrationService } from './migrate/service.ts';
+import { MigrationReceiver } from './migrate/receiver.ts';
+import type { MigrationDeps } from './migrate/deps.ts';
 
 export const VERSION = '0.1.0';
 
@@ -49,6 +52,9 @@ export interface ManagerOptions {
   clusterRoot?: string;
   /** the managers' mutual-TLS port (default 8008) */
   peerPort?: number;
+  /** this node's libvirt as the other nodes' libvirtd reach it for a migration (default
+   * qemu+tls://<this node's cluster address>/system) */
+  migrateUri?: string;
   /** corosync's quorum (default: corosync-quorumtool through the runner) */
   quorum?: () => Promise<QuorumStatus>;
 }
@@ -149,6 +155,27 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     cluster,
     log: o.log,
   };
+  const migration: MigrationDeps = {
+    store,
+    libvirt,
+    tasks,
+    hub,
+    runner,
+    storage: services.storage,
+    facts,
+    cluster,
+    libvirtUri: o.libvirtUri,
+    migrateUri: () => {
+      if (o.migrateUri) return o.migrateUri;
+      const m = cluster.membership.get();
+      const addr = m?.nodes.find((n) => n.name === m.self)?.address ?? '127.0.0.1';
+      return `qemu+tls://${addr.includes(':') ? `[${addr}]` : addr}/system`;
+    },
+    peerPort: o.peerPort ?? PEER_PORT,
+    log: o.log,
+  };
+  services.migrate = new MigrationService(migration);
+  services.migrateReceiver = new MigrationReceiver(migration);
   if (o.engines !== false) {
     await Promise.all([
       libvirt.refresh().catch((e: Error) => o.log(`libvirt: ${e.message.split('\n')[0]}`)),

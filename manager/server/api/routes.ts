@@ -9,6 +9,7 @@ import { memoByKey } from '../cache.ts';
 import { storageRoutes } from './storageRoutes.ts';
 import { metricsRoutes } from './metricsRoutes.ts';
 import { optionsRoutes } from './options.ts';
+import { migrateRoutes } from '../migrate/routes.ts';
 
 const id = z.coerce
   .number({ error: 'must be a guest id' })
@@ -314,6 +315,7 @@ export function routes(s: Services): Route[] {
 
     ...storageRoutes(s, node, API),
     ...metricsRoutes(s, node, API),
+    ...migrateRoutes(s, node, API),
 
     // tasks
     route({

@@ -12,6 +12,8 @@ import type { VmController } from '../guests/vms.ts';
 import type { StorageController } from '../storage/storage.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ClusterService } from '../cluster/view.ts';
+import type { MigrationService } from '../migrate/service.ts';
+import type { MigrationReceiver } from '../migrate/receiver.ts';
 
 export interface Services {
   version: string;
@@ -33,6 +35,9 @@ export interface Services {
   allowedUsers: readonly string[];
   /** the cluster view and forwarding (undefined in API tests without one) */
   cluster?: ClusterService;
+  /** VM migration between members: this node as source, and as destination (peer calls) */
+  migrate?: MigrationService;
+  migrateReceiver?: MigrationReceiver;
   /** the manager's own log (stderr / journal) */
   log(line: string): void;
 }

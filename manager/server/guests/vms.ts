@@ -70,6 +70,12 @@ export class VmController {
     return r.config;
   }
 
+  /** a 409 while a task (a migration) holds the VM */
+  private unlocked(id: number): void {
+    const by = this.deps.store.lockedBy(id);
+    if (by) throw conflict('id', `VM ${id} is busy (${by}): try again when it has ended`);
+  }
+
   create(input: unknown, user: string): { id: number; task: TaskInfo } {
     const facts = this.deps.facts();
     const parsed = parseVmConfig(input, facts);
@@ -122,6 +128,7 @@ export class VmController {
 
   action(id: number, action: VmAction, user: string, opts: { timeout?: number } = {}): TaskInfo {
     const cfg = this.config(id);
+    this.unlocked(id);
     const dom = domainName(id);
     const lv = this.deps.libvirt;
     return this.deps.tasks.start(`vm${action}`, `vm/${id}`, user, async (ctx) => {
@@ -178,6 +185,7 @@ export class VmController {
   /** Offline config change: the merged config is validated as a whole and the domain redefined. */
   update(id: number, patch: unknown, user: string): TaskInfo {
     const cfg = this.config(id);
+    this.unlocked(id);
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
       throw badRequest({ path: '(body)', message: 'must be an object' });
     const allowed = ['name', 'vcpus', 'memory', 'firmware', 'boot', 'onboot', 'iso'];
@@ -208,6 +216,7 @@ export class VmController {
 
   delete(id: number, confirm: string | undefined, user: string): TaskInfo {
     const cfg = this.config(id);
+    this.unlocked(id);
     if (confirm !== String(id))
       throw badRequest({
         path: 'confirm',
