@@ -279,6 +279,7 @@ export class MigrateRig {
     n: MigNode,
     upid: string,
     timeoutMs = 120_000,
+    pollMs = 200,
   ): Promise<{ status: string; error: string | null; progress: number; log: string[] }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -292,7 +293,7 @@ export class MigrateRig {
       if (t && t.status !== 'running') return t;
       if (Date.now() > deadline)
         throw new Error(`task ${upid} still running: ${t?.log.join('\n')}`);
-      await new Promise((res) => setTimeout(res, 200));
+      await new Promise((res) => setTimeout(res, pollMs));
     }
   }
 
