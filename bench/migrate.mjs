@@ -102,7 +102,7 @@ async function virshMove(id, from, to, disk) {
     '--auto-converge',
     ...(disk ? ['--copy-storage-all'] : []),
     `vm-${id}`,
-    `qemu+tcp://${to.address}/system`,
+    `qemu+tls://${to.address}/system`, "--tls",
   ]);
   const ms = performance.now() - t0;
   const info = await rig.inNode(to, [

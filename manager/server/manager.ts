@@ -30,6 +30,7 @@ import { queryQuorum, type QuorumStatus } from '../../provision/index.ts';
 import { MigrationService } from './migrate/service.ts';
 import { MigrationReceiver } from './migrate/receiver.ts';
 import type { MigrationDeps } from './migrate/deps.ts';
+import { syncLibvirtPki } from './migrate/libvirtTls.ts';
 
 export const VERSION = '0.1.0';
 
@@ -55,6 +56,9 @@ export interface ManagerOptions {
   /** this node's libvirt as the other nodes' libvirtd reach it for a migration (default
    * qemu+tls://<this node's cluster address>/system) */
   migrateUri?: string;
+  /** keep the cluster CA and this node's certificate installed for libvirt and QEMU under this
+   * pki root (/etc/pki on a node), for qemu+tls:// migrations; default: not touched */
+  libvirtPki?: string;
   /** corosync's quorum (default: corosync-quorumtool through the runner) */
   quorum?: () => Promise<QuorumStatus>;
 }
@@ -174,6 +178,14 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     peerPort: o.peerPort ?? PEER_PORT,
     log: o.log,
   };
+  const tlsMaterial = cluster.membership.get()?.tls;
+  if (o.libvirtPki && tlsMaterial) {
+    const written = syncLibvirtPki(tlsMaterial, o.libvirtPki);
+    if (written.length)
+      o.log(
+        `cluster certificates installed for libvirt/QEMU under ${o.libvirtPki} (${written.join(', ')}): restart libvirtd to use them`,
+      );
+  }
   services.migrate = new MigrationService(migration);
   services.migrateReceiver = new MigrationReceiver(migration);
   if (o.engines !== false) {

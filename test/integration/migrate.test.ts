@@ -164,12 +164,14 @@ describe.skipIf(!isRoot || !hasLibvirt)(
 
     test('openve vm migrate on node2 moves the running VM from node1: counter continues, data identical, source gone', async () => {
       // the first counters once the kernel has booted (TCG: seconds)
-    const before = await counters(n1, 3, 120_000);
+      const before = await counters(n1, 3, 120_000);
       const t0 = performance.now();
       const r = await cli(n2, ['vm', 'migrate', String(VMID), n2.name]);
       const ms = performance.now() - t0;
       expect(r.code, `${r.stdout}\n${r.stderr}\n${n1.log}`).toBe(0);
       expect(r.stdout).toMatch(/migration finished: [\d.]+ s, downtime \d+ ms/);
+      // over TLS with the cluster CA's certificates: libvirt's connection and QEMU's streams
+      expect(r.stdout).toMatch(/virsh .*migrate .*--tls .*qemu\+tls:\/\/10\.99\.71\.2\/system/);
       console.log(
         `migration through the CLI: ${Math.round(ms)} ms; ${r.stdout
           .split('\n')
@@ -281,9 +283,9 @@ describe.skipIf(!isRoot || !hasLibvirt)(
       expect(sha(image(n1), DATA)).toBe(dataSha);
       expect(existsSync(image(n2))).toBe(false);
       expect((await rig.virsh(n1, ['domstate', `vm-${VMID}`])).stdout.trim()).toBe('shut off');
-      expect(readFileSync(path.join(n1.state, 'guests', `${VMID}.json`), 'utf8')).toContain(
-        `"id":${VMID}`,
-      );
+      expect(
+        JSON.parse(readFileSync(path.join(n1.state, 'guests', `${VMID}.json`), 'utf8')),
+      ).toMatchObject({ kind: 'vm', config: { id: VMID } });
     });
   },
 );

@@ -14,6 +14,8 @@ import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { execa } from 'execa';
 import { ClusterLab, until, type LabNode } from '../clusterLab.ts';
+import { readMembership } from '../../../provision/index.ts';
+import { syncLibvirtPki } from '../../../manager/server/migrate/libvirtTls.ts';
 
 export const IMAGES = '/var/lib/openve-mig';
 const SBIN = `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? '/usr/bin:/bin'}`;
@@ -133,11 +135,11 @@ export class MigrateRig {
     writeFileSync(
       path.join(n.dir, 'etc/libvirtd.conf'),
       [
-        'listen_tls = 0',
-        'listen_tcp = 1',
+        // TLS with the cluster CA's certificates (as on a node); the unix socket needs no auth
+        'listen_tls = 1',
+        'listen_tcp = 0',
         `listen_addr = "${n.address}"`,
-        // test only: the lab network exists inside namespaces of this host alone
-        'auth_tcp = "none"',
+        'auth_tls = "none"',
         'auth_unix_rw = "none"',
         `host_uuid = "${randomUUID()}"`,
         '',
@@ -149,9 +151,15 @@ export class MigrateRig {
         `migration_host = "${n.address}"`,
         `migration_address = "${n.address}"`,
         'cgroup_controllers = [ ]',
+        // QEMU's migration and NBD streams over TLS too (with --tls), same certificates
+        'default_tls_x509_verify = 1',
         '',
       ].join('\n'),
     );
+    // libvirtd reads its certificates at start: installed before it starts (the manager keeps them)
+    const tls = readMembership(n.root)?.tls;
+    if (!tls) throw new Error(`${n.name} has no cluster certificate`);
+    syncLibvirtPki(tls, path.join(n.dir, 'pki'));
     mkdirSync(n.state, { recursive: true });
     writeFileSync(
       path.join(n.state, 'storages.json'),
@@ -189,7 +197,9 @@ export class MigrateRig {
         '--libvirt-uri',
         'qemu:///system',
         '--migrate-uri',
-        `qemu+tcp://${n.address}/system`,
+        `qemu+tls://${n.address}/system`,
+        '--libvirt-pki',
+        '/etc/pki',
       ],
       { env: this.lab.env(n), stdio: ['ignore', 'ignore', 'pipe'] },
     );

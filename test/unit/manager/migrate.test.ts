@@ -13,6 +13,7 @@ import {
 } from '../../../manager/server/migrate/plan.ts';
 import { migrateBody, MigrateUsage } from '../../../manager/cli/migrate.ts';
 import type { Storage } from '../../../contracts/manager/guest.ts';
+import { libvirtPkiFiles } from '../../../manager/server/migrate/libvirtTls.ts';
 
 const storages: Storage[] = [
   { id: 'local-lvm', type: 'lvmthin', vg: 'openve', pool: 'data' },
@@ -169,5 +170,21 @@ describe('migration plan', () => {
     expect(migrateBody('node2', { online: true })).toEqual({ target: 'node2', online: true });
     expect(migrateBody('node2', { offline: true })).toEqual({ target: 'node2', online: false });
     expect(() => migrateBody('node2', { online: true, offline: true })).toThrow(MigrateUsage);
+  });
+
+  test("libvirt's and QEMU's TLS files are the cluster CA and the node certificate; keys private", () => {
+    const files = libvirtPkiFiles({ ca: 'CA', cert: 'CERT', key: 'KEY' });
+    const by = new Map(files.map((f) => [f.path, f]));
+    expect(by.get('CA/cacert.pem')?.content).toBe('CA');
+    expect(by.get('libvirt/servercert.pem')?.content).toBe('CERT');
+    expect(by.get('libvirt/private/clientkey.pem')).toMatchObject({ content: 'KEY', mode: 0o600 });
+    expect(by.get('qemu/server-key.pem')).toMatchObject({
+      content: 'KEY',
+      mode: 0o640,
+      qemuReadable: true,
+    });
+    expect(files.filter((f) => f.content === 'KEY').every((f) => (f.mode & 0o004) === 0)).toBe(
+      true,
+    );
   });
 });
