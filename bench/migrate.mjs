@@ -52,8 +52,8 @@ const median = (xs) => {
 };
 const MiB = 1024 ** 2;
 const guests = [
-  { id: 7010, label: 'ram-only', disk: false },
-  { id: 7011, label: 'disk-512MiB-data', disk: true },
+  { id: 7010, label: 'ramonly', disk: false },
+  { id: 7011, label: 'disk512', disk: true },
 ];
 const result = {
   date: new Date().toISOString(),
@@ -102,7 +102,8 @@ async function virshMove(id, from, to, disk) {
     '--auto-converge',
     ...(disk ? ['--copy-storage-all'] : []),
     `vm-${id}`,
-    `qemu+tls://${to.address}/system`, "--tls",
+    `qemu+tls://${to.address}/system`,
+    '--tls',
   ]);
   const ms = performance.now() - t0;
   const info = await rig.inNode(to, [
@@ -129,6 +130,7 @@ try {
       disks: g.disk ? [{ size: 1, storage: 'local', format: 'raw' }] : [],
       kernel: { path: guest.kernel, initrd: guest.initrd, cmdline: 'console=ttyS0 quiet' },
     });
+    if (c.status !== 202) throw new Error(`create ${g.id}: ${JSON.stringify(c.body)}`);
     if ((await rig.task(n1, c.body.data.task)).status !== 'ok') throw new Error('create failed');
     if (g.disk) {
       const fd = openSync(image(n1, g.id), 'r+');

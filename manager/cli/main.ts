@@ -9,7 +9,7 @@ import { consoleSession } from './console.ts';
 import { storageCommand, StorageUsage } from './storage.ts';
 import { clusterCommand } from './cluster.ts';
 import { loginCommand } from './login.ts';
-import { MigrateUsage, vmMigrateCommand } from './migrate.ts';
+import { MigrateUsage, nodeEvacuateCommand, vmMigrateCommand } from './migrate.ts';
 
 export interface Io {
   out(text: string): void;
@@ -28,6 +28,7 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
        | console ID (tty 0; Ctrl-] leaves)
   storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
        | download STORAGE NAME --content iso|vztmpl [--output FILE]
+  node evacuate NODE [--max-workers 1|2]   (every running VM of NODE moves live to other nodes)
   task list | task show ID
   cluster resources   (every node and guest of the cluster; any node answers, forwards actions)
   token list | token create [--comment C] | token revoke ID
@@ -69,6 +70,7 @@ const OPTIONS = {
   user: { type: 'string' },
   online: { type: 'boolean' },
   offline: { type: 'boolean' },
+  'max-workers': { type: 'string' },
 } as const;
 
 type Values = ReturnType<
@@ -179,6 +181,7 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
   const [group, cmd] = pos;
   if (group === 'cluster') return clusterCommand(c, cmd, v.json === true, (t) => io.out(t));
   if (group === 'vm' && cmd === 'migrate') return vmMigrateCommand(c, v, pos, io);
+  if (group === 'node' && cmd === 'evacuate') return nodeEvacuateCommand(c, v, pos, io);
   const node = v.node ?? (await c.request<{ node: string }[]>('GET', '/api/v1/nodes'))[0]?.node;
   const print = (data: unknown, columns: string[]) =>
     io.out(

@@ -18,6 +18,7 @@ export interface MigrateArgs {
   offline?: boolean;
   json?: boolean;
   'no-wait'?: boolean;
+  'max-workers'?: string;
 }
 
 /** the request body from the flags; undefined online = the server decides (running: live) */
@@ -49,6 +50,17 @@ export async function vmMigrateCommand(
     `/api/v1/nodes/${encodeURIComponent(node ?? '')}/vms/${id}/migrate`,
     body,
   );
+  return followTask(c, started, v, io, pollMs);
+}
+
+/** prints the task's log lines as they come until it ends; 1 when it failed */
+export async function followTask(
+  c: Client,
+  started: { task: string; id?: number },
+  v: MigrateArgs,
+  io: Out,
+  pollMs = 500,
+): Promise<number> {
   if (v['no-wait']) {
     io.out(v.json ? JSON.stringify(started) + '\n' : `${started.task}\n`);
     return 0;
@@ -65,11 +77,31 @@ export async function vmMigrateCommand(
     if (t.status !== 'running') {
       if (v.json) io.out(JSON.stringify({ ...started, status: t.status, error: t.error }) + '\n');
       if (t.status !== 'ok') {
-        io.err(`migration failed: ${t.error ?? 'unknown error'}\n`);
+        io.err(`task failed: ${t.error ?? 'unknown error'}\n`);
         return 1;
       }
       return 0;
     }
     await new Promise((r) => setTimeout(r, pollMs));
   }
+}
+
+/** `openve node evacuate NODE [--max-workers 1|2]` (any node forwards it to NODE) */
+export async function nodeEvacuateCommand(
+  c: Client,
+  v: MigrateArgs,
+  pos: string[],
+  io: Out,
+): Promise<number> {
+  const node = pos[2];
+  if (!node) throw new MigrateUsage('usage: openve node evacuate NODE [--max-workers 1|2]');
+  const w = v['max-workers'];
+  const body = w === undefined ? {} : { maxWorkers: /^\d+$/.test(w) ? Number(w) : w };
+  const started = await c.parsed(
+    TaskStartedSchema,
+    'POST',
+    `/api/v1/nodes/${encodeURIComponent(node)}/evacuate`,
+    body,
+  );
+  return followTask(c, started, v, io);
 }

@@ -5,9 +5,12 @@
 // from node1 (API + forwarding + task progress): the counter continues (no reboot), the data is
 // identical, the source volume and record are gone, the config is on node2; then a move back to
 // node1 whose storage is full is refused before anything is made: the VM keeps running on node2,
-// node1 has nothing of it. OPENVE_MIGRATE_FULL=1 adds: the destination's libvirtd killed
-// mid-migration (VM keeps running on the source, nothing left on the destination once its
-// libvirtd is back), and an offline move of the stopped VM.
+// node1 has nothing of it. Both libvirtds listen with TLS only (the cluster CA's certificates)
+// and the migration runs with qemu+tls:// --tls. OPENVE_MIGRATE_FULL=1 adds (~4 min more): the
+// destination's libvirtd killed mid-migration (VM keeps running on the source, nothing left on the
+// destination once its libvirtd is back), an offline move of the stopped VM, and
+// `openve node evacuate`.
+// Run: npx vitest run --project integration test/integration/migrate.test.ts (as root; ~2.5 min)
 import { createHash } from 'node:crypto';
 import { existsSync, openSync, readSync, closeSync, writeFileSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -287,5 +290,24 @@ describe.skipIf(!isRoot || !hasLibvirt)(
         JSON.parse(readFileSync(path.join(n1.state, 'guests', `${VMID}.json`), 'utf8')),
       ).toMatchObject({ kind: 'vm', config: { id: VMID } });
     });
+
+    test.skipIf(!FULL)(
+      'openve node evacuate node1, asked on node2: the running VM moves live to node2',
+      async () => {
+        const start = await rig.api<{ task: string }>(
+          n1,
+          'POST',
+          `/api/v1/nodes/${n1.name}/vms/${VMID}/status/start`,
+          {},
+        );
+        expect((await rig.task(n1, start.body.data!.task)).status).toBe('ok');
+        const r = await cli(n2, ['node', 'evacuate', n1.name]);
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+        expect(r.stdout).toMatch(/evacuation of node1: 1 of 1 VM\(s\) moved \(7001 -> node2\)/);
+        expect((await rig.virsh(n2, ['domstate', `vm-${VMID}`])).stdout.trim()).toBe('running');
+        expect(existsSync(path.join(n1.state, 'guests', `${VMID}.json`))).toBe(false);
+        expect(sha(image(n2), DATA)).toBe(dataSha);
+      },
+    );
   },
 );

@@ -2,6 +2,7 @@
 // another node reaches the VM's owner through the cluster forwarding (cluster/routes.ts).
 import { z } from 'zod';
 import {
+  EvacuateRequestSchema,
   MigratePreconditionsSchema,
   MigrateRequestSchema,
 } from '../../../contracts/manager/migrate.ts';
@@ -9,6 +10,7 @@ import type { Services } from '../api/services.ts';
 import { route, type Route } from '../api/route.ts';
 import { ApiError } from '../api/errors.ts';
 
+const NodeParams = z.strictObject({ node: z.string() });
 const GuestParams = z.strictObject({
   node: z.string(),
   id: z.coerce
@@ -23,6 +25,22 @@ export function migrateRoutes(s: Services, node: (name: string) => void, API: st
     return s.migrate;
   };
   return [
+    route({
+      method: 'POST',
+      url: `${API}/nodes/:node/evacuate`,
+      tag: 'nodes',
+      summary:
+        'move every running VM of the node live to other nodes, maxWorkers at a time (task migrateall; containers are not moved)',
+      params: NodeParams,
+      body: EvacuateRequestSchema.default({}),
+      handler: ({ params, body, principal }) => {
+        node(params.node);
+        return {
+          status: 202,
+          data: { task: service().evacuate(principal.user, body.maxWorkers ?? 1).id },
+        };
+      },
+    }),
     route({
       method: 'GET',
       url: `${API}/nodes/:node/vms/:id/migrate`,

@@ -35,11 +35,17 @@ import {
   progressLine,
 } from './plan.ts';
 import { peerJson, peerUpload } from './transport.ts';
+import { evacuate } from './evacuate.ts';
 
 const NullSchema = z.null();
 
 export class MigrationService {
   constructor(private readonly d: MigrationDeps) {}
+
+  /** every running VM of this node to other nodes (task migrateall) */
+  evacuate(user: string, maxWorkers: 1 | 2 = 1): TaskInfo {
+    return evacuate(this.d, this, user, maxWorkers);
+  }
 
   private vm(id: number): VmConfig {
     const r = this.d.store.get(id);

@@ -14,6 +14,7 @@ import {
 import { migrateBody, MigrateUsage } from '../../../manager/cli/migrate.ts';
 import type { Storage } from '../../../contracts/manager/guest.ts';
 import { libvirtPkiFiles } from '../../../manager/server/migrate/libvirtTls.ts';
+import { evacuationPlan } from '../../../manager/server/migrate/evacuate.ts';
 
 const storages: Storage[] = [
   { id: 'local-lvm', type: 'lvmthin', vg: 'openve', pool: 'data' },
@@ -186,5 +187,35 @@ describe('migration plan', () => {
     expect(files.filter((f) => f.content === 'KEY').every((f) => (f.mode & 0o004) === 0)).toBe(
       true,
     );
+  });
+
+  test('evacuation spreads the VMs over the allowed targets and names why one cannot move', () => {
+    const both = [
+      { node: 'n2', online: true, allowed: true },
+      { node: 'n3', online: true, allowed: true },
+    ];
+    expect(
+      evacuationPlan([
+        { id: 101, targets: both },
+        { id: 102, targets: both },
+        {
+          id: 103,
+          targets: [both[0]!, { node: 'n3', online: false, allowed: false, reason: 'offline: x' }],
+        },
+        {
+          id: 104,
+          targets: [
+            { node: 'n2', online: true, allowed: false, reason: "storage 'local' has 1 MiB free" },
+          ],
+        },
+        { id: 105, targets: [] },
+      ]),
+    ).toEqual([
+      { id: 101, target: 'n2' },
+      { id: 102, target: 'n3' },
+      { id: 103, target: 'n2' },
+      { id: 104, reason: "n2: storage 'local' has 1 MiB free" },
+      { id: 105, reason: 'no other node in the cluster' },
+    ]);
   });
 });
