@@ -51,6 +51,8 @@ export class MigrationReceiver {
     });
     if (this.d.store.get(req.id) || this.pending.has(req.id))
       return answer(`already has a guest ${req.id}`);
+    // libvirt itself, not the event-fed cache: a domain that just left must not block
+    await this.d.libvirt.refresh().catch(() => {});
     if (this.d.libvirt.state(domainName(req.id)))
       return answer(`already has a libvirt domain ${domainName(req.id)}`);
     let cfg: VmConfig;
