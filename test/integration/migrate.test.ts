@@ -194,7 +194,7 @@ describe.skipIf(!isRoot || !hasLibvirt)(
       expect(existsSync(image(n1))).toBe(false);
       expect(sha(image(n2), DATA)).toBe(dataSha);
       // the same guest: its counter goes on from where it was (a reboot would start at 0 again)
-      const after = await counters(n2, 2);
+      const after = await counters(n2, 2, 60_000);
       expect(after[0]!).toBeGreaterThan(before[before.length - 1]!);
     });
 
@@ -230,7 +230,7 @@ describe.skipIf(!isRoot || !hasLibvirt)(
     test.skipIf(!FULL)(
       'node1 libvirtd killed mid-migration: VM keeps running on node2, nothing left on node1',
       async () => {
-        const before = await counters(n2, 2);
+        const before = await counters(n2, 2, 60_000);
         const r = await rig.api<{ task: string }>(
           n2,
           'POST',
@@ -267,7 +267,7 @@ describe.skipIf(!isRoot || !hasLibvirt)(
         expect(existsSync(image(n1))).toBe(false);
         expect(existsSync(path.join(n1.state, 'guests', `${VMID}.json`))).toBe(false);
         expect((await rig.virsh(n2, ['domstate', `vm-${VMID}`])).stdout.trim()).toBe('running');
-        const after = await counters(n2, 2);
+        const after = await counters(n2, 2, 60_000);
         expect(after[0]!).toBeGreaterThan(before[before.length - 1]!);
         expect(sha(image(n2), DATA)).toBe(dataSha);
       },
