@@ -9,6 +9,7 @@ import { consoleSession } from './console.ts';
 import { storageCommand, StorageUsage } from './storage.ts';
 import { clusterCommand } from './cluster.ts';
 import { loginCommand } from './login.ts';
+import { MigrateUsage, nodeEvacuateCommand, vmMigrateCommand } from './migrate.ts';
 
 export interface Io {
   out(text: string): void;
@@ -21,11 +22,13 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
   vm list | create --name N --memory MiB [--vcpus N] [--max-vcpus N] [--max-memory MiB] [--disk GiB[@storage]]... [--net BRIDGE[:VLAN]|none]... [--iso FILE]
        [--firmware bios|uefi] [--boot cdrom,disk] [--id N] | start|stop|shutdown|reboot ID [--timeout S]
        | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...] (running: vcpus/memory live up to the max) | console ID (serial; Ctrl-] leaves)
+       | migrate ID NODE [--online|--offline]   (to another node of the cluster; follows the task)
   ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
        [--password-stdin] [--ssh-key FILE]... | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
        | console ID (tty 0; Ctrl-] leaves) | migrate ID NODE [--restart]
   storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
        | download STORAGE NAME --content iso|vztmpl [--output FILE] | delete STORAGE NAME --content iso|vztmpl
+  node evacuate NODE [--max-workers 1|2]   (every running VM of NODE moves live to other nodes)
   task list | task show ID
   cluster resources   (every node and guest of the cluster; any node answers, forwards actions)
   token list | token create [--comment C] | token revoke ID
@@ -68,6 +71,9 @@ const OPTIONS = {
   restart: { type: 'boolean' },
   'max-vcpus': { type: 'string' },
   'max-memory': { type: 'string' },
+  online: { type: 'boolean' },
+  offline: { type: 'boolean' },
+  'max-workers': { type: 'string' },
 } as const;
 
 type Values = ReturnType<
@@ -179,6 +185,8 @@ function guestId(pos: string[], what: string): string {
 async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io): Promise<number> {
   const [group, cmd] = pos;
   if (group === 'cluster') return clusterCommand(c, cmd, v.json === true, (t) => io.out(t));
+  if (group === 'vm' && cmd === 'migrate') return vmMigrateCommand(c, v, pos, io);
+  if (group === 'node' && cmd === 'evacuate') return nodeEvacuateCommand(c, v, pos, io);
   const node = v.node ?? (await c.request<{ node: string }[]>('GET', '/api/v1/nodes'))[0]?.node;
   const print = (data: unknown, columns: string[]) =>
     io.out(
@@ -384,7 +392,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
   try {
     return await run(client, values, positionals, rest, io);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof StorageUsage) {
+    if (e instanceof UsageError || e instanceof StorageUsage || e instanceof MigrateUsage) {
       io.err(`${e.message}\n`);
       return 2;
     }

@@ -9,6 +9,10 @@ const USAGE = `usage: openve-manager [--dev] [--listen HOST:PORT] [--state DIR] 
   --libvirt-uri  libvirt connection (default qemu:///system)
   --cluster-root where this node's cluster files are (default /: /etc/openve/cluster.json ...)
   --peer-port    the managers' mutual-TLS port (default 8008)
+  --migrate-uri  this node's libvirt as other nodes reach it for a migration
+                 (default qemu+tls://<cluster address>/system)
+  --libvirt-pki  install the cluster CA and node certificate for libvirt and QEMU TLS under
+                 this dir (/etc/pki on a node); default: leave it alone
   --dev          dev machine: dir storage, ISOs and templates under the state dir`;
 
 export function parseListen(value: string): { host: string; port: number } | string {
@@ -31,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
         'libvirt-uri': { type: 'string' },
         'cluster-root': { type: 'string' },
         'peer-port': { type: 'string' },
+        'migrate-uri': { type: 'string' },
+        'libvirt-pki': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -64,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
     libvirtUri: values['libvirt-uri'] ?? 'qemu:///system',
     ...(values['cluster-root'] ? { clusterRoot: values['cluster-root'] } : {}),
     ...(peerPort ? { peerPort: Number(peerPort) } : {}),
+    ...(values['migrate-uri'] ? { migrateUri: values['migrate-uri'] } : {}),
+    ...(values['libvirt-pki'] ? { libvirtPki: values['libvirt-pki'] } : {}),
     log,
   });
   log(

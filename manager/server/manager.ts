@@ -28,6 +28,10 @@ import { localResources, startClusterPeer } from './cluster/peerApi.ts';
 import { PEER_PORT } from './cluster/peer.ts';
 import { CtMigration } from './guests/ctMigrate.ts';
 import { queryQuorum, type QuorumStatus } from '../../provision/index.ts';
+import { MigrationService } from './migrate/service.ts';
+import { MigrationReceiver } from './migrate/receiver.ts';
+import type { MigrationDeps } from './migrate/deps.ts';
+import { syncLibvirtPki } from './migrate/libvirtTls.ts';
 
 export const VERSION = '0.1.0';
 
@@ -50,6 +54,12 @@ export interface ManagerOptions {
   clusterRoot?: string;
   /** the managers' mutual-TLS port (default 8008) */
   peerPort?: number;
+  /** this node's libvirt as the other nodes' libvirtd reach it for a migration (default
+   * qemu+tls://<this node's cluster address>/system) */
+  migrateUri?: string;
+  /** keep the cluster CA and this node's certificate installed for libvirt and QEMU under this
+   * pki root (/etc/pki on a node), for qemu+tls:// migrations; default: not touched */
+  libvirtPki?: string;
   /** corosync's quorum (default: corosync-quorumtool through the runner) */
   quorum?: () => Promise<QuorumStatus>;
 }
@@ -165,6 +175,35 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     }),
     log: o.log,
   };
+  const migration: MigrationDeps = {
+    store,
+    libvirt,
+    tasks,
+    hub,
+    runner,
+    storage: services.storage,
+    facts,
+    cluster,
+    libvirtUri: o.libvirtUri,
+    migrateUri: () => {
+      if (o.migrateUri) return o.migrateUri;
+      const m = cluster.membership.get();
+      const addr = m?.nodes.find((n) => n.name === m.self)?.address ?? '127.0.0.1';
+      return `qemu+tls://${addr.includes(':') ? `[${addr}]` : addr}/system`;
+    },
+    peerPort: o.peerPort ?? PEER_PORT,
+    log: o.log,
+  };
+  const tlsMaterial = cluster.membership.get()?.tls;
+  if (o.libvirtPki && tlsMaterial) {
+    const written = syncLibvirtPki(tlsMaterial, o.libvirtPki);
+    if (written.length)
+      o.log(
+        `cluster certificates installed for libvirt/QEMU under ${o.libvirtPki} (${written.join(', ')}): restart libvirtd to use them`,
+      );
+  }
+  services.migrate = new MigrationService(migration);
+  services.migrateReceiver = new MigrationReceiver(migration);
   if (o.engines !== false) {
     await Promise.all([
       libvirt.refresh().catch((e: Error) => o.log(`libvirt: ${e.message.split('\n')[0]}`)),

@@ -11,6 +11,7 @@ import { metricsRoutes } from './metricsRoutes.ts';
 import { optionsRoutes } from './options.ts';
 import { clusterRoutes } from '../cluster/routes.ts';
 import { ctMigrateRoutes } from '../cluster/ctMigrateRoutes.ts';
+import { migrateRoutes } from '../migrate/routes.ts';
 
 const id = z.coerce
   .number({ error: 'must be a guest id' })
@@ -319,6 +320,7 @@ export function routes(s: Services): Route[] {
     ...clusterRoutes(s),
     ...ctMigrateRoutes(s),
     ...metricsRoutes(s, node, API),
+    ...migrateRoutes(s, node, API),
 
     // tasks
     route({

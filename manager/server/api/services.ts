@@ -13,6 +13,8 @@ import type { StorageController } from '../storage/storage.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ClusterService } from '../cluster/view.ts';
 import type { CtMigration } from '../guests/ctMigrate.ts';
+import type { MigrationService } from '../migrate/service.ts';
+import type { MigrationReceiver } from '../migrate/receiver.ts';
 
 export interface Services {
   version: string;
@@ -36,6 +38,9 @@ export interface Services {
   ctMigrate?: CtMigration;
   /** the cluster view and forwarding (undefined in API tests without one) */
   cluster?: ClusterService;
+  /** VM migration between members: this node as source, and as destination (peer calls) */
+  migrate?: MigrationService;
+  migrateReceiver?: MigrationReceiver;
   /** the manager's own log (stderr / journal) */
   log(line: string): void;
 }

@@ -41,6 +41,7 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
 export function peerHandler(s: Services, app: FastifyInstance, rootToken: string): PeerHandler {
   return async (req, res, peer) => {
     const url = req.url ?? '/';
+    if (await s.migrateReceiver?.handle(req, res, peer.name)) return;
     if (req.method === 'GET' && url === `${PEER_PREFIX}/resources`) {
       const text = JSON.stringify(localResources(s));
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -69,6 +69,20 @@ export class GuestStore {
     return id;
   }
 
+  /** guests a long task (a migration) holds: other changes get a 409 until it ends */
+  private readonly locks = new Map<number, string>();
+  lock(id: number, what: string): boolean {
+    if (this.locks.has(id)) return false;
+    this.locks.set(id, what);
+    return true;
+  }
+  unlock(id: number): void {
+    this.locks.delete(id);
+  }
+  lockedBy(id: number): string | undefined {
+    return this.locks.get(id);
+  }
+
   release(id: number): void {
     this.reserved.delete(id);
   }

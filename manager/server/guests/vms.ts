@@ -99,6 +99,12 @@ export class VmController {
     return r.config;
   }
 
+  /** a 409 while a task (a migration) holds the VM */
+  private unlocked(id: number): void {
+    const by = this.deps.store.lockedBy(id);
+    if (by) throw conflict('id', `VM ${id} is busy (${by}): try again when it has ended`);
+  }
+
   create(input: unknown, user: string): { id: number; task: TaskInfo } {
     const facts = this.deps.facts();
     const parsed = parseVmConfig(input, facts);
@@ -151,6 +157,7 @@ export class VmController {
 
   action(id: number, action: VmAction, user: string, opts: { timeout?: number } = {}): TaskInfo {
     const cfg = this.config(id);
+    this.unlocked(id);
     const dom = domainName(id);
     const lv = this.deps.libvirt;
     return this.deps.tasks.start(`vm${action}`, `vm/${id}`, user, async (ctx) => {
@@ -212,6 +219,7 @@ export class VmController {
    */
   update(id: number, patch: unknown, user: string): TaskInfo {
     const cfg = this.config(id);
+    this.unlocked(id);
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
       throw badRequest({ path: '(body)', message: 'must be an object' });
     const allowed = [
@@ -272,6 +280,7 @@ export class VmController {
 
   delete(id: number, confirm: string | undefined, user: string): TaskInfo {
     const cfg = this.config(id);
+    this.unlocked(id);
     if (confirm !== String(id))
       throw badRequest({
         path: 'confirm',

@@ -1,0 +1,313 @@
+// Live migration of a running VM between two openve nodes on this machine (test/integration/
+// migrate/rig.ts: corosync + pveca's cluster CA, each node with its own libvirtd and manager in
+// its own namespaces). The tiny guest prints a counter on its serial console and has a 1 GiB raw
+// disk on the dir storage with 8 MiB of random data. Default set: the CLI on node2 moves the VM
+// from node1 (API + forwarding + task progress): the counter continues (no reboot), the data is
+// identical, the source volume and record are gone, the config is on node2; then a move back to
+// node1 whose storage is full is refused before anything is made: the VM keeps running on node2,
+// node1 has nothing of it. Both libvirtds listen with TLS only (the cluster CA's certificates)
+// and the migration runs with qemu+tls:// --tls. OPENVE_MIGRATE_FULL=1 adds (~4 min more): the
+// destination's libvirtd killed mid-migration (VM keeps running on the source, nothing left on the
+// destination once its libvirtd is back), an offline move of the stopped VM, and
+// `openve node evacuate`.
+// Run: npx vitest run --project integration test/integration/migrate.test.ts (as root; ~2.5 min)
+import { createHash } from 'node:crypto';
+import { existsSync, openSync, readSync, closeSync, writeFileSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
+import { execa } from 'execa';
+import { createRunner } from '../../lib/exec/index.ts';
+import { MigratePreconditionsSchema } from '../../contracts/manager/migrate.ts';
+import { tinyGuest } from './manager/tinyGuest.ts';
+import { IMAGES, MigrateRig, type MigNode } from './migrate/rig.ts';
+import { until } from './clusterLab.ts';
+
+const isRoot = process.getuid?.() === 0;
+const hasLibvirt = existsSync('/usr/sbin/libvirtd');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const FULL = process.env.OPENVE_MIGRATE_FULL === '1';
+const VMID = 7001;
+const DATA = 8 * 1024 * 1024;
+const DISK = `images/${VMID}/vm-${VMID}-disk-0.raw`;
+
+const sha = (file: string, bytes: number): string => {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(bytes);
+  readSync(fd, buf, 0, bytes, 0);
+  closeSync(fd);
+  return createHash('sha256').update(buf).digest('hex');
+};
+
+describe.skipIf(!isRoot || !hasLibvirt)(
+  'live migration between two nodes',
+  { timeout: 300_000 },
+  () => {
+    const rig = new MigrateRig(`mig${process.pid % 1000}`, '10.99.71', repo);
+    const [n1, n2] = rig.nodes as [MigNode, MigNode];
+    const image = (n: MigNode) => path.join(n.dir, 'images', DISK);
+    let dataSha = '';
+
+    /** counters printed on the VM's serial console on node n (through the API's WebSocket) */
+    const counters = (n: MigNode, count: number, timeoutMs = 20_000): Promise<number[]> =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(
+          `${n.url.replace('https', 'wss')}/api/v1/nodes/${n.name}/vms/${VMID}/serial`,
+          { rejectUnauthorized: false, headers: { authorization: `Bearer ${n.token}` } },
+        );
+        let text = '';
+        const timer = setTimeout(() => {
+          ws.close();
+          const qemuLog = path.join(n.dir, 'log/qemu', `vm-${VMID}.log`);
+          reject(
+            new Error(
+              `no counters on ${n.name}: '${text}'\n${existsSync(qemuLog) ? readFileSync(qemuLog, 'utf8').slice(-2000) : 'no QEMU log'}\n${n.log.slice(-3000)}`,
+            ),
+          );
+        }, timeoutMs);
+        ws.on('message', (d) => {
+          text += String(d);
+          const seen = [...text.matchAll(/counter (\d+)\r?\n/g)].map((x) => Number(x[1]));
+          if (seen.length >= count) {
+            clearTimeout(timer);
+            ws.close();
+            resolve(seen);
+          }
+        });
+        ws.on('error', reject);
+      });
+
+    const cli = async (n: MigNode, args: string[]) => {
+      const r = await execa(
+        'ip',
+        [
+          'netns',
+          'exec',
+          n.ns,
+          process.execPath,
+          path.join(repo, 'bin/openve.js'),
+          '--host',
+          n.url,
+          '--insecure',
+          '--token',
+          n.token,
+          ...args,
+        ],
+        { reject: false, env: rig.lab.env(n), timeout: 180_000 },
+      );
+      return { code: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+    };
+
+    beforeAll(async () => {
+      const { bundle } = (await import(
+        pathToFileURL(path.join(repo, 'scripts/bundle.mjs')).href
+      )) as {
+        bundle(): Promise<void>;
+      };
+      await bundle();
+      const guest = await tinyGuest(createRunner('real', { timeoutMs: 600_000 }));
+      try {
+        await rig.setup();
+      } catch (err) {
+        await rig.teardown();
+        throw err;
+      }
+      const created = await rig.api<{ id: number; task: string }>(
+        n1,
+        'POST',
+        `/api/v1/nodes/${n1.name}/vms`,
+        {
+          id: VMID,
+          name: 'mig',
+          memory: 128,
+          nics: [],
+          disks: [{ size: 1, storage: 'local', format: 'raw' }],
+          kernel: { path: guest.kernel, initrd: guest.initrd, cmdline: 'console=ttyS0 quiet' },
+        },
+      );
+      expect(created.status, JSON.stringify(created.body)).toBe(202);
+      const t = await rig.task(n1, created.body.data!.task);
+      expect(t.status, t.log.join('\n')).toBe('ok');
+      // data on the VM's disk before it starts: checked again on the destination
+      const data = randomBytes(DATA);
+      const fd = openSync(image(n1), 'r+');
+      writeFileSync(fd, data);
+      closeSync(fd);
+      dataSha = createHash('sha256').update(data).digest('hex');
+      const start = await rig.api<{ task: string }>(
+        n1,
+        'POST',
+        `/api/v1/nodes/${n1.name}/vms/${VMID}/status/start`,
+        {},
+      );
+      expect((await rig.task(n1, start.body.data!.task)).status).toBe('ok');
+    }, 600_000);
+
+    afterAll(async () => {
+      await rig.teardown();
+    }, 120_000);
+
+    test('preconditions: running, the local disk, node2 allowed', async () => {
+      const r = await rig.api(n1, 'GET', `/api/v1/nodes/${n1.name}/vms/${VMID}/migrate`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      const p = MigratePreconditionsSchema.parse(r.body.data);
+      expect(p).toEqual({
+        running: true,
+        localDisks: [{ disk: 'virtio0', volume: `local:vm-${VMID}-disk-0`, size: 1024 ** 3 }],
+        targets: [{ node: n2.name, online: true, allowed: true }],
+      });
+      const bad = await rig.api(n1, 'POST', `/api/v1/nodes/${n1.name}/vms/${VMID}/migrate`, {
+        target: n1.name,
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors?.[0]?.path).toBe('target');
+    });
+
+    test('openve vm migrate on node2 moves the running VM from node1: counter continues, data identical, source gone', async () => {
+      // the first counters once the kernel has booted (TCG: seconds)
+      const before = await counters(n1, 3, 120_000);
+      const t0 = performance.now();
+      const r = await cli(n2, ['vm', 'migrate', String(VMID), n2.name]);
+      const ms = performance.now() - t0;
+      expect(r.code, `${r.stdout}\n${r.stderr}\n${n1.log}`).toBe(0);
+      expect(r.stdout).toMatch(/migration finished: [\d.]+ s, downtime \d+ ms/);
+      // over TLS with the cluster CA's certificates: libvirt's connection and QEMU's streams
+      expect(r.stdout).toMatch(/virsh .*migrate .*--tls .*qemu\+tls:\/\/10\.99\.71\.2\/system/);
+      console.log(
+        `migration through the CLI: ${Math.round(ms)} ms; ${r.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('migration'))
+          .join(' | ')}`,
+      );
+      // node2 runs it, with its config; node1 has neither the record, the domain nor the volume
+      const g = await rig.api<{ state: string; config: { id: number } }>(
+        n2,
+        'GET',
+        `/api/v1/nodes/${n2.name}/vms/${VMID}`,
+      );
+      expect(g.body.data).toMatchObject({ state: 'running', config: { id: VMID } });
+      expect(existsSync(path.join(n2.state, 'guests', `${VMID}.json`))).toBe(true);
+      expect(existsSync(path.join(n1.state, 'guests', `${VMID}.json`))).toBe(false);
+      expect((await rig.virsh(n1, ['list', '--all', '--name'])).stdout).not.toContain(`vm-${VMID}`);
+      expect(existsSync(image(n1))).toBe(false);
+      expect(sha(image(n2), DATA)).toBe(dataSha);
+      // the same guest: its counter goes on from where it was (a reboot would start at 0 again)
+      const after = await counters(n2, 2, 60_000);
+      expect(after[0]!).toBeGreaterThan(before[before.length - 1]!);
+    });
+
+    test('a move back to node1 whose storage is full is refused: VM runs on node2, node1 has nothing', async () => {
+      await rig.inNode(n1, ['mount', '-t', 'tmpfs', '-o', 'size=64m', 'migfull', IMAGES]);
+      try {
+        const pre = await rig.api(n2, 'GET', `/api/v1/nodes/${n2.name}/vms/${VMID}/migrate`);
+        expect(MigratePreconditionsSchema.parse(pre.body.data).targets).toEqual([
+          expect.objectContaining({
+            node: n1.name,
+            online: true,
+            allowed: false,
+            reason: expect.stringMatching(/storage 'local' has \d+ MiB free, 1024 MiB needed/),
+          }),
+        ]);
+        const r = await rig.api(n2, 'POST', `/api/v1/nodes/${n2.name}/vms/${VMID}/migrate`, {
+          target: n1.name,
+        });
+        expect(r.status).toBe(400);
+        expect(r.body.errors?.[0]).toMatchObject({
+          path: 'target',
+          message: expect.stringMatching(/node1 storage 'local' has \d+ MiB free/),
+        });
+        expect((await rig.inNode(n1, ['ls', '-A', IMAGES])).stdout).toBe('');
+      } finally {
+        await rig.inNode(n1, ['umount', IMAGES], false);
+      }
+      expect((await rig.virsh(n2, ['domstate', `vm-${VMID}`])).stdout.trim()).toBe('running');
+      expect((await rig.virsh(n1, ['list', '--all', '--name'])).stdout).not.toContain(`vm-${VMID}`);
+      expect(existsSync(path.join(n1.state, 'guests', `${VMID}.json`))).toBe(false);
+    });
+
+    test.skipIf(!FULL)(
+      'node1 libvirtd killed mid-migration: VM keeps running on node2, nothing left on node1',
+      async () => {
+        const before = await counters(n2, 2, 60_000);
+        const r = await rig.api<{ task: string }>(
+          n2,
+          'POST',
+          `/api/v1/nodes/${n2.name}/vms/${VMID}/migrate`,
+          { target: n1.name },
+        );
+        expect(r.status, JSON.stringify(r.body)).toBe(202);
+        const upid = r.body.data!.task;
+        // once data flows, the destination's libvirtd dies
+        await until(
+          async () => {
+            const t = await rig.api<{ log: string[] }>(
+              n2,
+              'GET',
+              `/api/v1/tasks/${encodeURIComponent(upid)}`,
+            );
+            return t.body.data?.log.some((l) => l.startsWith('migration:'));
+          },
+          60_000,
+          100,
+        );
+        rig.killLibvirtd(n1);
+        const t = await rig.task(n2, upid);
+        expect(t.status).toBe('error');
+        expect(t.log.join('\n')).toMatch(/keeps running on node2 with its disks/);
+        await rig.restartLibvirtd(n1);
+        const gone = await until(
+          async () =>
+            !(await rig.virsh(n1, ['list', '--all', '--name'])).stdout.includes(`vm-${VMID}`),
+          30_000,
+          500,
+        );
+        expect(gone).toBeTruthy();
+        expect(existsSync(image(n1))).toBe(false);
+        expect(existsSync(path.join(n1.state, 'guests', `${VMID}.json`))).toBe(false);
+        expect((await rig.virsh(n2, ['domstate', `vm-${VMID}`])).stdout.trim()).toBe('running');
+        const after = await counters(n2, 2, 60_000);
+        expect(after[0]!).toBeGreaterThan(before[before.length - 1]!);
+        expect(sha(image(n2), DATA)).toBe(dataSha);
+      },
+    );
+
+    test.skipIf(!FULL)('offline: the stopped VM moves to node1 with its disk', async () => {
+      const stop = await rig.api<{ task: string }>(
+        n2,
+        'POST',
+        `/api/v1/nodes/${n2.name}/vms/${VMID}/status/stop`,
+        {},
+      );
+      expect((await rig.task(n2, stop.body.data!.task)).status).toBe('ok');
+      const r = await cli(n1, ['vm', 'migrate', String(VMID), n1.name, '--offline']);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(sha(image(n1), DATA)).toBe(dataSha);
+      expect(existsSync(image(n2))).toBe(false);
+      expect((await rig.virsh(n1, ['domstate', `vm-${VMID}`])).stdout.trim()).toBe('shut off');
+      expect(
+        JSON.parse(readFileSync(path.join(n1.state, 'guests', `${VMID}.json`), 'utf8')),
+      ).toMatchObject({ kind: 'vm', config: { id: VMID } });
+    });
+
+    test.skipIf(!FULL)(
+      'openve node evacuate node1, asked on node2: the running VM moves live to node2',
+      async () => {
+        const start = await rig.api<{ task: string }>(
+          n1,
+          'POST',
+          `/api/v1/nodes/${n1.name}/vms/${VMID}/status/start`,
+          {},
+        );
+        expect((await rig.task(n1, start.body.data!.task)).status).toBe('ok');
+        const r = await cli(n2, ['node', 'evacuate', n1.name]);
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+        expect(r.stdout).toMatch(/evacuation of node1: 1 of 1 VM\(s\) moved \(7001 -> node2\)/);
+        expect((await rig.virsh(n2, ['domstate', `vm-${VMID}`])).stdout.trim()).toBe('running');
+        expect(existsSync(path.join(n1.state, 'guests', `${VMID}.json`))).toBe(false);
+        expect(sha(image(n2), DATA)).toBe(dataSha);
+      },
+    );
+  },
+);
