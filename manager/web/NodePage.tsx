@@ -81,7 +81,12 @@ export function NodePage({ node, tab }: { node: string; tab?: string }) {
             {st && (
               <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
                 <Stat label="Virtualization">
-                  <Badge color={st.kvm ? 'green' : 'yellow'} size="lg" mt={4}>
+                  <Badge
+                    color={st.kvm ? 'green' : 'yellow'}
+                    size="lg"
+                    mt={4}
+                    className="badge-wrap"
+                  >
                     {st.kvm ? 'KVM (hardware)' : 'TCG (no KVM: emulated, slow)'}
                   </Badge>
                 </Stat>

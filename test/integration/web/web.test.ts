@@ -5,7 +5,7 @@
 // session following the first without reload, stop and delete. Screenshots of every page at
 // 1280x800 and 390x844 go to test-results/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -13,6 +13,8 @@ import { createRunner } from '../../../lib/exec/index.ts';
 import { startManager, type RunningManager } from '../../../manager/server/manager.ts';
 import { ensureLibvirtd, type Daemons } from '../manager/libvirtd.ts';
 import { tinyGuest } from '../manager/tinyGuest.ts';
+import { bytes } from '../../../manager/web/format.ts';
+import { StorageContentListSchema, StorageListSchema } from '../../../contracts/manager/storage.ts';
 // @ts-expect-error: a build script in plain JS (scripts/*.mjs)
 import { buildWeb } from '../../../scripts/build-web.mjs';
 
@@ -26,9 +28,10 @@ if (process.getuid?.() !== 0)
   throw new Error('web tests need root (libvirt system connection, LXC)');
 
 const PASSWORD = 'web-test-Pa55';
-// this helper's guest ids: 700-749 (the host's libvirt and LXC are shared)
-const VMID = 700 + (process.pid % 25) * 2;
+// this helper's guest ids: 7200-7299 (the host's libvirt and LXC are shared)
+const VMID = 7200 + (process.pid % 25) * 2;
 const CTID = VMID + 1;
+const ISO = `web-${VMID}.iso`;
 const SHOTS = path.resolve('test-results/screenshots');
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
@@ -45,13 +48,17 @@ let page2: Page;
 let guest: { kernel: string; initrd: string };
 const figures: Record<string, number> = {};
 
+// after a viewport change the layout (the tree drawer, the main padding) moves for Mantine's 200 ms
+// transition: shoot once it has settled, else the phone shot shows the tree as a sliver
+const SETTLE_MS = 300;
+
 async function shots(p: Page, name: string): Promise<void> {
   await p.screenshot({ path: path.join(SHOTS, `${name}-1280x800.png`) });
   await p.setViewportSize(PHONE);
-  await p.waitForTimeout(150);
+  await p.waitForTimeout(SETTLE_MS);
   await p.screenshot({ path: path.join(SHOTS, `${name}-390x844.png`) });
   await p.setViewportSize(DESKTOP);
-  await p.waitForTimeout(100);
+  await p.waitForTimeout(SETTLE_MS);
 }
 
 async function login(p: Page, password: string): Promise<void> {
@@ -88,6 +95,9 @@ beforeAll(async () => {
     libvirtUri: 'qemu:///system',
     log: () => {},
     runner,
+    // a sample a second (the hour graph keeps one point per 10 s): the node summary has real
+    // graphs by the time the test looks at them
+    metricsIntervalMs: 1000,
     checkPassword: async (user, password) => user === 'root' && password === PASSWORD,
   });
   node = m.services.facts().name;
@@ -200,12 +210,65 @@ describe('web interface in chromium against a real manager', () => {
       .getByText('TCG (no KVM: emulated, slow)')
       .or(page.getByText('KVM (hardware)'))
       .waitFor();
+    // the graphs draw the manager's real samples (one a second here, a point per 10 s): the
+    // memory total is this host's MemTotal, the root file system's total its statfs('/')
+    const graph = (name: string) =>
+      page.getByRole('figure', { name, exact: true }).locator('[data-latest]');
+    await graph('Memory').waitFor({ timeout: 30_000 });
+    expect(await graph('Memory').textContent()).toContain(`total ${bytes(os.totalmem())}`);
+    const fs = statfsSync('/');
+    expect(await graph('Root file system').textContent()).toContain(
+      `total ${bytes(fs.blocks * fs.bsize)}`,
+    );
+    expect(await graph('CPU usage').textContent()).toMatch(/^now: CPU \d+ %$/);
+    expect(await page.locator('.uplot-box canvas').count()).toBe(5);
     await shots(page, '04-node-summary');
     await page.getByRole('tab', { name: 'Storage' }).click();
-    await page
-      .getByText(/No data yet|used/)
-      .first()
-      .waitFor();
+    // every storage the API lists, with its real size, and its ISO / template content by name
+    const storages = StorageListSchema.parse(
+      (
+        (await (await ctx.request.get(`${m.url}/api/v1/nodes/${node}/storage`)).json()) as {
+          data: unknown;
+        }
+      ).data,
+    );
+    expect(storages.length).toBeGreaterThan(0);
+    for (const st of storages) {
+      const card = page.getByRole('region', { name: `Storage ${st.id}` });
+      await card
+        .getByText(st.active ? `of ${bytes(st.total)} used` : 'not active', { exact: false })
+        .waitFor();
+      if (!st.content.some((k) => k === 'iso' || k === 'vztmpl')) continue;
+      const content = StorageContentListSchema.parse(
+        (
+          (await (
+            await ctx.request.get(`${m.url}/api/v1/nodes/${node}/storage/${st.id}/content`)
+          ).json()) as { data: unknown }
+        ).data,
+      );
+      for (const v of content.filter((c) => c.content === 'iso' || c.content === 'vztmpl'))
+        await card
+          .getByRole('row', { name: new RegExp(`^${v.name.replace(/\./g, '\\.')} `) })
+          .waitFor();
+      figures[`storage_${st.id}_rows`] = content.length;
+    }
+    // an ISO uploaded from the page shows as a row with its size
+    const isoStore = storages.find((st) => st.active && st.content.includes('iso'));
+    if (isoStore) {
+      const card = page.getByRole('region', { name: `Storage ${isoStore.id}` });
+      const [chooser] = await Promise.all([
+        page.waitForEvent('filechooser'),
+        card.getByRole('button', { name: 'Upload ISO image' }).click(),
+      ]);
+      await chooser.setFiles({
+        name: ISO,
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.alloc(64 * 1024, 7),
+      });
+      await card
+        .getByRole('row', { name: `${ISO} iso ${bytes(64 * 1024)}` })
+        .waitFor({ timeout: 15_000 });
+    }
     await shots(page, '05-node-storage');
   });
 
