@@ -85,10 +85,13 @@ export function NodePage({ node, tab }: { node: string; tab?: string }) {
                     color={st.kvm ? 'green' : 'yellow'}
                     size="lg"
                     mt={4}
-                    className="badge-wrap"
+                    data-testid="virtualization"
                   >
-                    {st.kvm ? 'KVM (hardware)' : 'TCG (no KVM: emulated, slow)'}
+                    {st.kvm ? 'KVM' : 'TCG (no KVM)'}
                   </Badge>
+                  <Text size="sm" c="dimmed">
+                    {st.kvm ? 'hardware virtualization' : 'emulated: guests run slowly'}
+                  </Text>
                 </Stat>
                 <Stat label="CPU">
                   <Text>{st.cpus} CPUs</Text>

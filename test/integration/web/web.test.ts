@@ -278,8 +278,8 @@ describe('web interface in chromium against a real manager', () => {
       .getByText(node, { exact: true })
       .click();
     await page
-      .getByText('TCG (no KVM: emulated, slow)')
-      .or(page.getByText('KVM (hardware)'))
+      .getByTestId('virtualization')
+      .getByText(/^(KVM|TCG \(no KVM\))$/)
       .waitFor();
     // the graphs draw the manager's real samples (one a second here, a point per 10 s): the
     // memory total is this host's MemTotal, the root file system's total its statfs('/')
@@ -668,5 +668,37 @@ describe('web interface in chromium against a real manager', () => {
     await page2.getByRole('tab', { name: 'Storage' }).click();
     await page2.getByText('Your session has ended').waitFor({ timeout: 15_000 });
     await shots(page2, '20-session-expired');
+  });
+
+  it('logs in to an interactive tree within 1.0 s (p50 of 5 logins, in the page)', async () => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await page.getByLabel('User name').fill('root');
+      await page.getByLabel(/^Password/).fill(PASSWORD);
+      await page.evaluate(() => {
+        performance.clearMarks();
+        performance.mark('openve-login-click');
+      });
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page
+        .getByRole('navigation', { name: 'Resource tree' })
+        .getByText(node, { exact: true })
+        .waitFor();
+      times.push(
+        await page.evaluate(() =>
+          Math.round(
+            (performance.getEntriesByName('openve-tree-ready').at(-1)?.startTime ?? NaN) -
+              (performance.getEntriesByName('openve-login-click')[0]?.startTime ?? NaN),
+          ),
+        ),
+      );
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByText('You have logged out.').waitFor();
+    }
+    times.sort((a, b) => a - b);
+    figures.loginToTreeP50Ms = times[2]!;
+    figures.loginToTreeMaxMs = times[4]!;
+    expect(times.every((t) => t > 0)).toBe(true);
+    expect(figures.loginToTreeP50Ms).toBeLessThan(1000);
   });
 });
