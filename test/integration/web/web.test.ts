@@ -164,9 +164,6 @@ beforeAll(async () => {
     libvirtUri: 'qemu:///system',
     log: () => {},
     runner,
-    // a sample a second (the hour graph keeps one point per 10 s): the node summary has real
-    // graphs by the time the test looks at them
-    metricsIntervalMs: 1000,
     checkPassword: async (user, password) => user === 'root' && password === PASSWORD,
   });
   node = m.services.facts().name;
