@@ -1,11 +1,15 @@
 // Who is logged in, and the page for the URL: the login page, a console window, or the console.
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { clearSession, onSessionExpired, request, session } from './api.ts';
 import { Login } from './Login.tsx';
 import { parseRoute, type Route } from './route.ts';
 import { Shell } from './Shell.tsx';
-import { ConsoleWindow } from './ConsoleWindow.tsx';
 import * as z from 'zod';
+
+// a console in a window of its own: a chunk loaded only there
+const ConsoleWindow = lazy(() =>
+  import('./ConsoleWindow.tsx').then((m) => ({ default: m.ConsoleWindow })),
+);
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(location.hash));
@@ -51,6 +55,11 @@ export function App() {
         }}
       />
     );
-  if (route.page === 'console') return <ConsoleWindow route={route} />;
+  if (route.page === 'console')
+    return (
+      <Suspense fallback={null}>
+        <ConsoleWindow route={route} />
+      </Suspense>
+    );
   return <Shell user={user} route={route} onLogout={logout} />;
 }

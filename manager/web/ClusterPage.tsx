@@ -12,7 +12,7 @@ export function ClusterPage() {
       {!c.loaded ? (
         <Text>Loading...</Text>
       ) : (
-        <Table.ScrollContainer minWidth={420}>
+        <Table.ScrollContainer minWidth={480}>
           <Table striped>
             <Table.Thead>
               <Table.Tr>

@@ -20,6 +20,14 @@ export function closeReason(code: number, reason: string): string {
   return reason || `connection lost (${code})`;
 }
 
+/** the terminal size that fits `el` for a character cell of `w` x `h` pixels */
+export function fitTo(el: HTMLElement, w: number, h: number): { cols: number; rows: number } {
+  return {
+    cols: Math.max(20, Math.floor((el.clientWidth - 2) / w)),
+    rows: Math.max(5, Math.floor(el.clientHeight / h)),
+  };
+}
+
 export function Console({
   node,
   kind,
@@ -74,11 +82,10 @@ export function Console({
       void (async () => {
         const { Terminal } = await import('@xterm/xterm');
         if (disposed) return;
-        const cols = Math.max(40, Math.floor(el.clientWidth / 8.5));
-        const rows = Math.max(10, Math.floor(el.clientHeight / 17.5));
+        // start from an estimate of the cell, then fit to the box with the cell xterm measured
+        // (and again whenever the box changes size: a phone turned, a window resized)
         const term = new Terminal({
-          cols,
-          rows,
+          ...fitTo(el, 8.5, 17.5),
           fontSize: 14,
           convertEol: false,
           cursorBlink: true,
@@ -86,6 +93,19 @@ export function Console({
         });
         term.open(el);
         term.focus();
+        const fit = () => {
+          const screen = el.querySelector<HTMLElement>('.xterm-screen');
+          if (!screen?.offsetWidth || !screen.offsetHeight) return;
+          const { cols, rows } = fitTo(
+            el,
+            screen.offsetWidth / term.cols,
+            screen.offsetHeight / term.rows,
+          );
+          if (cols !== term.cols || rows !== term.rows) term.resize(cols, rows);
+        };
+        fit();
+        const ro = new ResizeObserver(fit);
+        ro.observe(el);
         const ws = new WebSocket(wsUrl(`${base}/${which === 'serial' ? 'serial' : 'console'}`));
         ws.binaryType = 'arraybuffer';
         const enc = new TextEncoder();
@@ -95,6 +115,7 @@ export function Console({
         ws.onclose = (e) => setStatus({ state: 'closed', reason: closeReason(e.code, e.reason) });
         const sub = term.onData((d) => ws.readyState === WebSocket.OPEN && ws.send(enc.encode(d)));
         cleanup = () => {
+          ro.disconnect();
           sub.dispose();
           ws.close();
           term.dispose();

@@ -1,30 +1,25 @@
 // Create a container: template, resources, network, root password or SSH key; defaults filled,
 // checked as you type with the API's own rules (contracts/manager/guest.ts).
 import {
-  Alert,
   Checkbox,
-  Group,
   NativeSelect,
   NumberInput,
   PasswordInput,
-  Text,
   TextInput,
   Textarea,
 } from '@mantine/core';
-import { useMemo, useState } from 'react';
-import { parseCtConfig } from '../../contracts/manager/guest.ts';
-import { TaskStartedSchema } from '../../contracts/manager/views.ts';
-import { ApiError, byPath, request } from './api.ts';
-import { useCluster } from './store.tsx';
+import { parseCtConfig, type NodeFacts } from '../../contracts/manager/guest.ts';
+import type { NodeOptions } from '../../contracts/manager/views.ts';
+import { byPath } from './api.ts';
 import {
-  CreatedGuest,
-  factsOf,
-  nextId,
+  BridgeSelect,
+  ConfirmEnd,
+  DiskFields,
   num,
-  stepOf,
   Summary,
-  useNodeOptions,
-  WizardFrame,
+  useWizard,
+  Wizard,
+  WizardLoader,
   type StepDef,
 } from './wizard.tsx';
 
@@ -83,80 +78,46 @@ export function passwordIssue(p: string): string | undefined {
 }
 
 export function CtWizard({ node }: { node: string }) {
-  const c = useCluster();
-  const { options, error } = useNodeOptions(node);
-  if (error)
-    return (
-      <Alert color="red" role="alert">
-        {error}
-      </Alert>
-    );
-  if (!options || !c.loaded) return <Text>Loading...</Text>;
-  const used = Object.values(c.guests).flatMap((l) => l.map((g) => g.id));
-  return <CtForm node={node} options={options} firstId={nextId(used)} />;
+  return <WizardLoader node={node} form={(o) => <CtForm {...o} />} />;
 }
 
 function CtForm({
   node,
   options,
+  facts,
   firstId,
 }: {
   node: string;
-  options: NonNullable<ReturnType<typeof useNodeOptions>['options']>;
+  options: NodeOptions;
+  facts: NodeFacts;
   firstId: number;
 }) {
-  const c = useCluster();
-  const [f, setF] = useState<Form>({
-    id: String(firstId),
-    hostname: `ct${firstId}`,
-    template: options.templates.find((t) => t !== 'busybox') ?? options.templates[0] ?? '',
-    password: '',
-    sshKeys: '',
-    unprivileged: true,
-    cores: '1',
-    memory: '512',
-    swap: '0',
-    rootStorage:
-      options.storages.find((s) => s.type === 'dir')?.id ?? options.storages[0]?.id ?? '',
-    rootSize: '8',
-    bridge: options.bridges[0] ?? '',
-    ip: 'dhcp',
-    gateway: '',
-    start: true,
-  });
-  const [active, setActive] = useState(0);
-  const [visited, setVisited] = useState(0);
-  const [touched, setTouched] = useState<Set<string>>(new Set());
-  const [server, setServer] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [task, setTask] = useState<{ id: string; ctid: number } | null>(null);
-
-  const body = ctBody(f);
-  const facts = useMemo(() => factsOf(node, options), [node, options]);
-  const parsed = parseCtConfig(body, facts);
-  const pw = passwordIssue(f.password);
-  const issues: Record<string, string> = {
-    ...(parsed.ok ? {} : byPath(parsed.issues)),
-    ...(pw ? { password: pw } : {}),
-    ...server,
-  };
-  const set =
-    <K extends keyof Form>(k: K, path: string) =>
-    (v: Form[K]) => {
-      setF((o) => ({ ...o, [k]: v }));
-      setTouched((t) => new Set(t).add(path));
-      setServer((s) => {
-        const { [path]: _drop, ...rest } = s;
-        return rest;
-      });
-    };
-  const err = (path: string, step: number) =>
-    touched.has(path) || visited > step || server[path] ? issues[path] : undefined;
-  const go = (n: number) => {
-    setVisited((v) => (n >= active ? Math.max(v, active + 1) : v));
-    setActive(n);
-  };
+  const w = useWizard<Form>(
+    () => ({
+      id: String(firstId),
+      hostname: `ct${firstId}`,
+      template: options.templates.find((t) => t !== 'busybox') ?? options.templates[0] ?? '',
+      password: '',
+      sshKeys: '',
+      unprivileged: true,
+      cores: '1',
+      memory: '512',
+      swap: '0',
+      rootStorage:
+        options.storages.find((s) => s.type === 'dir')?.id ?? options.storages[0]?.id ?? '',
+      rootSize: '8',
+      bridge: options.bridges[0] ?? '',
+      ip: 'dhcp',
+      gateway: '',
+      start: true,
+    }),
+    (f) => {
+      const parsed = parseCtConfig(ctBody(f), facts);
+      const pw = passwordIssue(f.password);
+      return { ...(parsed.ok ? {} : byPath(parsed.issues)), ...(pw ? { password: pw } : {}) };
+    },
+  );
+  const { f, set, err, issues, numberField, textField } = w;
 
   const steps: StepDef[] = [
     {
@@ -167,18 +128,10 @@ function CtForm({
           <TextInput
             label="CT ID"
             description="100 or more, unique on the cluster"
-            value={f.id}
-            onChange={(e) => set('id', 'id')(e.currentTarget.value)}
-            error={err('id', 0)}
+            {...textField('id', 'id', 0)}
             inputMode="numeric"
           />
-          <TextInput
-            label="Host name"
-            required
-            value={f.hostname}
-            onChange={(e) => set('hostname', 'hostname')(e.currentTarget.value)}
-            error={err('hostname', 0)}
-          />
+          <TextInput label="Host name" required {...textField('hostname', 'hostname', 0)} />
           <NativeSelect
             label="Template"
             value={f.template}
@@ -193,9 +146,7 @@ function CtForm({
           <PasswordInput
             label="Root password"
             autoComplete="new-password"
-            value={f.password}
-            onChange={(e) => set('password', 'password')(e.currentTarget.value)}
-            error={err('password', 0)}
+            {...textField('password', 'password', 0)}
           />
           <Textarea
             label="SSH public keys"
@@ -222,49 +173,23 @@ function CtForm({
       fields: ['cores', 'memory', 'swap', 'rootfs'],
       body: (
         <>
-          <NumberInput
-            label="CPU cores"
-            value={f.cores}
-            onChange={(v) => set('cores', 'cores')(String(v))}
-            error={err('cores', 1)}
-            min={1}
-            allowDecimal={false}
-          />
+          <NumberInput label="CPU cores" {...numberField('cores', 'cores', 1)} min={1} />
           <NumberInput
             label="Memory (MiB)"
-            value={f.memory}
-            onChange={(v) => set('memory', 'memory')(String(v))}
-            error={err('memory', 1)}
+            {...numberField('memory', 'memory', 1)}
             min={16}
             step={128}
-            allowDecimal={false}
           />
-          <NumberInput
-            label="Swap (MiB)"
-            value={f.swap}
-            onChange={(v) => set('swap', 'swap')(String(v))}
-            error={err('swap', 1)}
-            min={0}
-            step={128}
-            allowDecimal={false}
+          <NumberInput label="Swap (MiB)" {...numberField('swap', 'swap', 1)} min={0} step={128} />
+          <DiskFields
+            what="Root disk"
+            options={options}
+            storage={f.rootStorage}
+            size={f.rootSize}
+            onStorage={set('rootStorage', 'rootfs.storage')}
+            onSize={set('rootSize', 'rootfs.size')}
+            errors={[err('rootfs.storage', 1), err('rootfs.size', 1)]}
           />
-          <Group grow align="flex-start">
-            <NativeSelect
-              label="Root disk storage"
-              value={f.rootStorage}
-              onChange={(e) => set('rootStorage', 'rootfs.storage')(e.currentTarget.value)}
-              data={options.storages.map((s) => ({ value: s.id, label: `${s.id} (${s.type})` }))}
-              error={err('rootfs.storage', 1)}
-            />
-            <NumberInput
-              label="Root disk size (GiB)"
-              value={f.rootSize}
-              onChange={(v) => set('rootSize', 'rootfs.size')(String(v))}
-              error={err('rootfs.size', 1)}
-              min={1}
-              allowDecimal={false}
-            />
-          </Group>
         </>
       ),
     },
@@ -273,19 +198,11 @@ function CtForm({
       fields: ['nics'],
       body: (
         <>
-          <NativeSelect
-            label="Bridge"
-            description={
-              options.bridges.length
-                ? undefined
-                : 'This node has no bridge: the container gets no network'
-            }
+          <BridgeSelect
+            guest="container"
+            options={options}
             value={f.bridge}
-            onChange={(e) => set('bridge', 'nics[0].bridge')(e.currentTarget.value)}
-            data={[
-              { value: '', label: 'no network' },
-              ...options.bridges.map((b) => ({ value: b, label: b })),
-            ]}
+            onChange={set('bridge', 'nics[0].bridge')}
             error={err('nics[0].bridge', 2)}
           />
           {f.bridge && (
@@ -293,16 +210,9 @@ function CtForm({
               <TextInput
                 label="IPv4 address"
                 description="dhcp, or an address with prefix like 192.0.2.10/24"
-                value={f.ip}
-                onChange={(e) => set('ip', 'nics[0].ip')(e.currentTarget.value)}
-                error={err('nics[0].ip', 2)}
+                {...textField('ip', 'nics[0].ip', 2)}
               />
-              <TextInput
-                label="Gateway"
-                value={f.gateway}
-                onChange={(e) => set('gateway', 'nics[0].gateway')(e.currentTarget.value)}
-                error={err('nics[0].gateway', 2)}
-              />
+              <TextInput label="Gateway" {...textField('gateway', 'nics[0].gateway', 2)} />
             </>
           )}
         </>
@@ -332,66 +242,29 @@ function CtForm({
               ['Network', f.bridge ? `eth0 on ${f.bridge}, ${f.ip}` : 'none'],
             ]}
           />
-          <Checkbox
-            label="Start after creation"
-            checked={f.start}
-            onChange={(e) => set('start', 'start')(e.currentTarget.checked)}
-          />
-          {Object.keys(issues).length > 0 && (
-            <Alert color="red" role="alert">
-              Fix first:{' '}
-              {Object.entries(issues)
-                .map(([p, m]) => `${p}: ${m}`)
-                .join('; ')}
-            </Alert>
-          )}
+          <ConfirmEnd start={f.start} setStart={set('start', 'start')} issues={issues} />
         </>
       ),
     },
   ];
 
-  const create = async () => {
-    setBusy(true);
-    setFormError(null);
-    try {
-      const r = await request('POST', `/nodes/${encodeURIComponent(node)}/cts`, TaskStartedSchema, {
-        body: f.password ? { ...body, password: f.password } : body,
-      });
-      c.track(r.task);
-      setTask({ id: r.task, ctid: r.id ?? Number(f.id) });
-    } catch (e) {
-      const all = e instanceof ApiError ? e.issues : [];
-      const fieldIssues = all.filter((i) => stepOf(steps, i.path) >= 0);
-      setServer(byPath(fieldIssues));
-      if (fieldIssues[0]) setActive(stepOf(steps, fieldIssues[0].path));
-      if (all.some((i) => stepOf(steps, i.path) < 0) || !all.length)
-        setFormError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  if (task)
-    return (
-      <CreatedGuest
-        node={node}
-        kind="ct"
-        id={task.ctid}
-        task={task.id}
-        name={f.hostname}
-        start={f.start}
-      />
-    );
+  const body = ctBody(f);
   return (
-    <WizardFrame
+    <Wizard
+      w={w}
       title={`Create a container on ${node}`}
       steps={steps}
-      active={active}
-      setActive={go}
-      issues={issues}
-      onCreate={create}
-      busy={busy}
-      formError={formError}
+      node={node}
+      kind="ct"
+      name={f.hostname}
+      onCreate={() =>
+        void w.create(
+          steps,
+          `/nodes/${encodeURIComponent(node)}/cts`,
+          f.password ? { ...body, password: f.password } : body,
+          Number(f.id),
+        )
+      }
     />
   );
 }

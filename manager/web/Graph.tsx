@@ -9,6 +9,16 @@ export interface Series {
   color: string;
 }
 
+/** the last value of every series in words: "used 1.3 GiB, total 23.5 GiB" */
+export function latest(series: Series[], format: (v: number) => string): string {
+  return series
+    .map((s) => {
+      const v = s.values.at(-1);
+      return `${s.label} ${v === undefined ? '-' : format(v)}`;
+    })
+    .join(', ');
+}
+
 export function Graph({
   title,
   times,
@@ -37,7 +47,8 @@ export function Graph({
         })),
       ],
       axes: [{}, { values: (_u: uPlot, vals: number[]) => vals.map(format), size: 70 }],
-      legend: { show: true },
+      // the series key; the values are in the "now:" line above (the cursor shows them too)
+      legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
     };
     const plot = new uPlot(opts, [times, ...series.map((s) => s.values)], el);
@@ -53,7 +64,10 @@ export function Graph({
   return (
     <figure style={{ margin: 0 }} aria-label={title}>
       <figcaption style={{ fontWeight: 600, fontSize: '0.9rem' }}>{title}</figcaption>
-      <div ref={box} className="uplot-box" />
+      <div style={{ fontSize: '0.8rem' }} data-latest>
+        now: {latest(series, format)}
+      </div>
+      <div ref={box} className="uplot-box" aria-hidden="true" />
     </figure>
   );
 }

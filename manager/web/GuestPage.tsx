@@ -31,6 +31,7 @@ import { Stat } from './NodePage.tsx';
 import { GuestGraphs } from './Metrics.tsx';
 import { TaskDialog, TaskTable } from './TaskLog.tsx';
 import { Console } from './Console.tsx';
+import { MigrateDialog } from './MigrateDialog.tsx';
 
 type Detail = VmDetail | CtDetail;
 
@@ -51,6 +52,7 @@ export function GuestPage({
   const [actionError, setActionError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [migrating, setMigrating] = useState(false);
   const [openTask, setOpenTask] = useState<string | null>(null);
   const base = `/nodes/${encodeURIComponent(node)}/${kind}s/${id}`;
   const listed = c.guests[node]?.find((g) => g.kind === kind && g.id === id);
@@ -153,6 +155,9 @@ export function GuestPage({
               Reboot
             </Button>
           )}
+          <Button size="xs" variant="default" onClick={() => setMigrating(true)}>
+            Migrate
+          </Button>
           <Button
             size="xs"
             color="red"
@@ -223,6 +228,14 @@ export function GuestPage({
         </Tabs.Panel>
       </Tabs>
       <TaskDialog id={openTask} onClose={() => setOpenTask(null)} />
+      <MigrateDialog
+        node={node}
+        kind={kind}
+        id={id}
+        running={running}
+        opened={migrating}
+        onClose={() => setMigrating(false)}
+      />
       <DeleteDialog
         opened={confirmDelete}
         onClose={() => setConfirmDelete(false)}

@@ -1,7 +1,9 @@
-// Graphs of a node's or guest's metrics (GET .../metrics?timeframe=hour|day|week); "no data yet"
-// when the node does not keep metrics (yet).
+// Graphs of a node's or guest's metrics (GET .../metrics?timeframe=hour|day|week): one component
+// for both, driven by a list of graphs; "collecting data" until the second point (a graph needs
+// two), "no data" when the node keeps no metrics.
 import { Alert, SegmentedControl, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
+import type { z } from 'zod';
 import {
   GuestMetricsSchema,
   NodeMetricsSchema,
@@ -16,24 +18,95 @@ import { Graph, type Series } from './Graph.tsx';
 const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 const rate = (v: number) => `${bytes(v)}/s`;
 const num = (v: number) => v.toFixed(2);
+type NodeMetricPoint = NodeMetrics['points'][number];
+type GuestMetricPoint = GuestMetrics['points'][number];
 
-type Loaded<T> =
+export interface GraphSpec<P> {
+  title: string;
+  format(v: number): string;
+  series: [label: string, color: string, value: (p: P) => number][];
+}
+
+export const NODE_GRAPHS: GraphSpec<NodeMetricPoint>[] = [
+  { title: 'CPU usage', format: pct, series: [['CPU', '#228be6', (p) => p.cpu]] },
+  {
+    title: 'Memory',
+    format: bytes,
+    series: [
+      ['used', '#40c057', (p) => p.memused],
+      ['total', '#868e96', (p) => p.memtotal],
+    ],
+  },
+  { title: 'Load', format: num, series: [['load 1 min', '#fab005', (p) => p.load1]] },
+  {
+    title: 'Network',
+    format: rate,
+    series: [
+      ['in', '#15aabf', (p) => p.netin],
+      ['out', '#e64980', (p) => p.netout],
+    ],
+  },
+  {
+    title: 'Root file system',
+    format: bytes,
+    series: [
+      ['used', '#7950f2', (p) => p.rootused],
+      ['total', '#868e96', (p) => p.roottotal],
+    ],
+  },
+];
+
+export const GUEST_GRAPHS: GraphSpec<GuestMetricPoint>[] = [
+  { title: 'CPU usage', format: pct, series: [['CPU', '#228be6', (p) => p.cpu]] },
+  {
+    title: 'Memory',
+    format: bytes,
+    series: [
+      ['used', '#40c057', (p) => p.mem],
+      ['max', '#868e96', (p) => p.maxmem],
+    ],
+  },
+  {
+    title: 'Network',
+    format: rate,
+    series: [
+      ['in', '#15aabf', (p) => p.netin],
+      ['out', '#e64980', (p) => p.netout],
+    ],
+  },
+  {
+    title: 'Disk I/O',
+    format: rate,
+    series: [
+      ['read', '#fd7e14', (p) => p.diskread],
+      ['write', '#7950f2', (p) => p.diskwrite],
+    ],
+  },
+];
+
+type Loaded<P> =
   | { state: 'loading' }
   | { state: 'none' }
+  | { state: 'collecting'; step: number }
   | { state: 'error'; message: string }
-  | { state: 'ok'; data: T };
+  | { state: 'ok'; points: P[] };
 
-function useMetrics<T>(
-  path: string,
-  schema: typeof NodeMetricsSchema | typeof GuestMetricsSchema,
-  tf: Timeframe,
-): Loaded<T> {
-  const [m, setM] = useState<Loaded<T>>({ state: 'loading' });
+type MetricsSchema<P> = z.ZodType<{ step: number; points: P[] }>;
+
+function useMetrics<P>(path: string, schema: MetricsSchema<P>, tf: Timeframe): Loaded<P> {
+  const [m, setM] = useState<Loaded<P>>({ state: 'loading' });
+  const collecting = m.state === 'collecting' || m.state === 'loading';
   useEffect(() => {
     let live = true;
     const load = () =>
       get(`${path}?timeframe=${tf}`, schema).then(
-        (d) => live && setM({ state: d.points.length ? 'ok' : 'none', data: d as T } as Loaded<T>),
+        (d) =>
+          live &&
+          setM(
+            d.points.length >= 2
+              ? { state: 'ok', points: d.points }
+              : { state: 'collecting', step: d.step },
+          ),
         (e: unknown) =>
           live &&
           setM(
@@ -43,24 +116,58 @@ function useMetrics<T>(
           ),
       );
     void load();
-    const timer = setInterval(load, tf === 'hour' ? 10_000 : 60_000);
+    // until the first graph can be drawn, ask more often
+    const timer = setInterval(load, collecting ? 3000 : tf === 'hour' ? 10_000 : 60_000);
     return () => {
       live = false;
       clearInterval(timer);
     };
-  }, [path, schema, tf]);
+  }, [path, schema, tf, collecting]);
   return m;
 }
 
-function Frame({
-  tf,
-  setTf,
-  children,
+function Empty<P>({ m }: { m: Loaded<P> }) {
+  if (m.state === 'error')
+    return (
+      <Alert color="red" role="alert" title="Graphs">
+        {m.message}
+      </Alert>
+    );
+  return (
+    <Text c="dimmed" role="status" data-graphs={m.state}>
+      {m.state === 'loading'
+        ? 'Loading graphs...'
+        : m.state === 'collecting'
+          ? `Collecting data: a point every ${m.step} s, the graphs start at the second one.`
+          : 'No data: this node does not record metrics.'}
+    </Text>
+  );
+}
+
+function MetricGraphs<P extends { time: number }>({
+  path,
+  schema,
+  specs,
 }: {
-  tf: Timeframe;
-  setTf(t: Timeframe): void;
-  children: React.ReactNode;
+  path: string;
+  schema: MetricsSchema<P>;
+  specs: GraphSpec<P>[];
 }) {
+  const [tf, setTf] = useState<Timeframe>('hour');
+  const m = useMetrics(path, schema, tf);
+  const graphs = useMemo(() => {
+    if (m.state !== 'ok') return null;
+    const times = m.points.map((p) => p.time);
+    return specs.map((g) => ({
+      ...g,
+      times,
+      series: g.series.map(([label, color, f]): Series => ({
+        label,
+        color,
+        values: m.points.map(f),
+      })),
+    }));
+  }, [m, specs]);
   return (
     <Stack>
       <SegmentedControl
@@ -74,100 +181,41 @@ function Frame({
         ]}
         w="fit-content"
       />
-      {children}
+      {graphs ? (
+        <SimpleGrid cols={{ base: 1, md: 2 }}>
+          {graphs.map((g) => (
+            <Graph
+              key={g.title}
+              title={g.title}
+              times={g.times}
+              series={g.series}
+              format={g.format}
+            />
+          ))}
+        </SimpleGrid>
+      ) : (
+        <Empty m={m} />
+      )}
     </Stack>
   );
 }
 
-function Empty<T>({ m }: { m: Loaded<T> }) {
-  if (m.state === 'loading') return <Text c="dimmed">Loading graphs...</Text>;
-  if (m.state === 'error')
-    return (
-      <Alert color="red" role="alert" title="Graphs">
-        {m.message}
-      </Alert>
-    );
-  return (
-    <Text c="dimmed">No data yet: the node has not recorded metrics for this time frame.</Text>
-  );
-}
-
 export function NodeGraphs({ node }: { node: string }) {
-  const [tf, setTf] = useState<Timeframe>('hour');
-  const m = useMetrics<NodeMetrics>(
-    `/nodes/${encodeURIComponent(node)}/metrics`,
-    NodeMetricsSchema,
-    tf,
-  );
-  const g = useMemo(() => {
-    if (m.state !== 'ok') return null;
-    const p = m.data.points;
-    const s = (label: string, color: string, f: (x: (typeof p)[number]) => number): Series => ({
-      label,
-      color,
-      values: p.map(f),
-    });
-    return {
-      times: p.map((x) => x.time),
-      cpu: [s('CPU', '#228be6', (x) => x.cpu)],
-      mem: [s('used', '#40c057', (x) => x.memused), s('total', '#868e96', (x) => x.memtotal)],
-      load: [s('load 1 min', '#fab005', (x) => x.load1)],
-      net: [s('in', '#15aabf', (x) => x.netin), s('out', '#e64980', (x) => x.netout)],
-      root: [s('used', '#7950f2', (x) => x.rootused), s('total', '#868e96', (x) => x.roottotal)],
-    };
-  }, [m]);
   return (
-    <Frame tf={tf} setTf={setTf}>
-      {g ? (
-        <SimpleGrid cols={{ base: 1, md: 2 }}>
-          <Graph title="CPU usage" times={g.times} series={g.cpu} format={pct} />
-          <Graph title="Memory" times={g.times} series={g.mem} format={bytes} />
-          <Graph title="Load" times={g.times} series={g.load} format={num} />
-          <Graph title="Network" times={g.times} series={g.net} format={rate} />
-          <Graph title="Root file system" times={g.times} series={g.root} format={bytes} />
-        </SimpleGrid>
-      ) : (
-        <Empty m={m} />
-      )}
-    </Frame>
+    <MetricGraphs
+      path={`/nodes/${encodeURIComponent(node)}/metrics`}
+      schema={NodeMetricsSchema}
+      specs={NODE_GRAPHS}
+    />
   );
 }
 
 export function GuestGraphs({ node, kind, id }: { node: string; kind: 'vm' | 'ct'; id: number }) {
-  const [tf, setTf] = useState<Timeframe>('hour');
-  const m = useMetrics<GuestMetrics>(
-    `/nodes/${encodeURIComponent(node)}/${kind}s/${id}/metrics`,
-    GuestMetricsSchema,
-    tf,
-  );
-  const g = useMemo(() => {
-    if (m.state !== 'ok') return null;
-    const p = m.data.points;
-    const s = (label: string, color: string, f: (x: (typeof p)[number]) => number): Series => ({
-      label,
-      color,
-      values: p.map(f),
-    });
-    return {
-      times: p.map((x) => x.time),
-      cpu: [s('CPU', '#228be6', (x) => x.cpu)],
-      mem: [s('used', '#40c057', (x) => x.mem), s('max', '#868e96', (x) => x.maxmem)],
-      net: [s('in', '#15aabf', (x) => x.netin), s('out', '#e64980', (x) => x.netout)],
-      disk: [s('read', '#fd7e14', (x) => x.diskread), s('write', '#7950f2', (x) => x.diskwrite)],
-    };
-  }, [m]);
   return (
-    <Frame tf={tf} setTf={setTf}>
-      {g ? (
-        <SimpleGrid cols={{ base: 1, md: 2 }}>
-          <Graph title="CPU usage" times={g.times} series={g.cpu} format={pct} />
-          <Graph title="Memory" times={g.times} series={g.mem} format={bytes} />
-          <Graph title="Network" times={g.times} series={g.net} format={rate} />
-          <Graph title="Disk I/O" times={g.times} series={g.disk} format={rate} />
-        </SimpleGrid>
-      ) : (
-        <Empty m={m} />
-      )}
-    </Frame>
+    <MetricGraphs
+      path={`/nodes/${encodeURIComponent(node)}/${kind}s/${id}/metrics`}
+      schema={GuestMetricsSchema}
+      specs={GUEST_GRAPHS}
+    />
   );
 }

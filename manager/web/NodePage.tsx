@@ -81,9 +81,17 @@ export function NodePage({ node, tab }: { node: string; tab?: string }) {
             {st && (
               <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
                 <Stat label="Virtualization">
-                  <Badge color={st.kvm ? 'green' : 'yellow'} size="lg" mt={4}>
-                    {st.kvm ? 'KVM (hardware)' : 'TCG (no KVM: emulated, slow)'}
+                  <Badge
+                    color={st.kvm ? 'green' : 'yellow'}
+                    size="lg"
+                    mt={4}
+                    data-testid="virtualization"
+                  >
+                    {st.kvm ? 'KVM' : 'TCG (no KVM)'}
                   </Badge>
+                  <Text size="sm" c="dimmed">
+                    {st.kvm ? 'hardware virtualization' : 'emulated: guests run slowly'}
+                  </Text>
                 </Stat>
                 <Stat label="CPU">
                   <Text>{st.cpus} CPUs</Text>

@@ -1,16 +1,19 @@
 // The console's frame: header, resource tree on the left, the selected object's page, task log.
-import { AppShell, Burger, Button, Group, Text, Title, Alert } from '@mantine/core';
+import { AppShell, Burger, Button, Group, Loader, Text, Title, Alert } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
 import { ClusterProvider, useCluster } from './store.tsx';
 import { ResourceTree } from './Tree.tsx';
 import { TaskLog } from './TaskLog.tsx';
 import type { Route } from './route.ts';
-import { NodePage } from './NodePage.tsx';
-import { GuestPage } from './GuestPage.tsx';
-import { VmWizard } from './VmWizard.tsx';
-import { CtWizard } from './CtWizard.tsx';
 import { ClusterPage } from './ClusterPage.tsx';
+
+// the first view is the tree and the cluster page: the other pages (graphs, consoles, wizards,
+// dialogs) are chunks of their own, loaded when first opened
+const NodePage = lazy(() => import('./NodePage.tsx').then((m) => ({ default: m.NodePage })));
+const GuestPage = lazy(() => import('./GuestPage.tsx').then((m) => ({ default: m.GuestPage })));
+const VmWizard = lazy(() => import('./VmWizard.tsx').then((m) => ({ default: m.VmWizard })));
+const CtWizard = lazy(() => import('./CtWizard.tsx').then((m) => ({ default: m.CtWizard })));
 
 export function Shell(props: { user: string; route: Route; onLogout(): void }) {
   return (
@@ -68,7 +71,9 @@ function Frame({ user, route, onLogout }: { user: string; route: Route; onLogout
             {c.error}
           </Alert>
         )}
-        <Page route={route} />
+        <Suspense fallback={<Loader size="sm" aria-label="Loading the page" />}>
+          <Page route={route} />
+        </Suspense>
       </AppShell.Main>
       <AppShell.Footer>
         <TaskLog />

@@ -4,6 +4,7 @@ import {
   Button,
   FileButton,
   Group,
+  Modal,
   Paper,
   Progress,
   Stack,
@@ -18,11 +19,13 @@ import {
   UploadAnswerSchema,
   type StorageStatus,
 } from '../../contracts/manager/views.ts';
-import type { z } from 'zod';
-import { ApiError, get, upload } from './api.ts';
+import * as z from 'zod';
+import { ApiError, get, request, upload } from './api.ts';
 import { bytes } from './format.ts';
 
 type Content = z.infer<typeof ContentListSchema>;
+type Uploadable = 'iso' | 'vztmpl';
+const isUploadable = (k: string): k is Uploadable => k === 'iso' || k === 'vztmpl';
 
 export function StoragePanel({ node }: { node: string }) {
   const [list, setList] = useState<StorageStatus[] | null>(null);
@@ -56,6 +59,9 @@ export function StoragePanel({ node }: { node: string }) {
 function StorageCard({ node, s, onChange }: { node: string; s: StorageStatus; onChange(): void }) {
   const [content, setContent] = useState<Content>([]);
   const [error, setError] = useState<string | null>(null);
+  const [toDelete, setToDelete] = useState<{ name: string; content: 'iso' | 'vztmpl' } | null>(
+    null,
+  );
   const [progress, setProgress] = useState<{
     name: string;
     fraction: number;
@@ -152,6 +158,9 @@ function StorageCard({ node, s, onChange }: { node: string; s: StorageStatus; on
                   <Table.Th>Name</Table.Th>
                   <Table.Th>Type</Table.Th>
                   <Table.Th>Size</Table.Th>
+                  <Table.Th>
+                    <span className="visually-hidden">Actions</span>
+                  </Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -160,6 +169,21 @@ function StorageCard({ node, s, onChange }: { node: string; s: StorageStatus; on
                     <Table.Td>{c.name}</Table.Td>
                     <Table.Td>{c.content}</Table.Td>
                     <Table.Td>{bytes(c.size)}</Table.Td>
+                    <Table.Td>
+                      {isUploadable(c.content) && (
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          color="red"
+                          aria-label={`Delete ${c.name}`}
+                          onClick={() =>
+                            setToDelete({ name: c.name, content: c.content as Uploadable })
+                          }
+                        >
+                          Delete
+                        </Button>
+                      )}
+                    </Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -167,6 +191,72 @@ function StorageCard({ node, s, onChange }: { node: string; s: StorageStatus; on
           </Table.ScrollContainer>
         )}
       </Stack>
+      <DeleteContent
+        storage={s.id}
+        base={base}
+        volume={toDelete}
+        onClose={() => setToDelete(null)}
+        onDeleted={() => {
+          setToDelete(null);
+          loadContent();
+          onChange();
+        }}
+      />
     </Paper>
+  );
+}
+
+/** Asks before deleting an ISO image or a template; says why when the node refuses (in use). */
+function DeleteContent({
+  storage,
+  base,
+  volume,
+  onClose,
+  onDeleted,
+}: {
+  storage: string;
+  base: string;
+  volume: { name: string; content: 'iso' | 'vztmpl' } | null;
+  onClose(): void;
+  onDeleted(): void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => setError(null), [volume]);
+  const what = volume?.content === 'iso' ? 'ISO image' : 'template';
+  const remove = () => {
+    if (!volume) return;
+    setBusy(true);
+    setError(null);
+    request(
+      'DELETE',
+      `${base}/content/${encodeURIComponent(volume.name)}?content=${volume.content}`,
+      z.null(),
+    ).then(
+      () => (setBusy(false), onDeleted()),
+      (e: Error) => (setBusy(false), setError(e.message)),
+    );
+  };
+  return (
+    <Modal opened={volume !== null} onClose={onClose} title={`Delete ${what}`}>
+      <Stack>
+        <Text>
+          Delete the {what} <b>{volume?.name}</b> from storage {storage}? This cannot be undone.
+        </Text>
+        {error && (
+          <Alert color="red" role="alert">
+            {error}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button color="red" loading={busy} onClick={remove}>
+            Delete
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
   );
 }

@@ -1,29 +1,18 @@
 // Create a VM: name, ISO (or a kernel), firmware, CPU, memory, disk, network; defaults filled,
 // every field checked as you type with the API's own rules (contracts/manager/guest.ts).
+import { Checkbox, NativeSelect, NumberInput, Text, TextInput, Fieldset } from '@mantine/core';
+import { parseVmConfig, type NodeFacts } from '../../contracts/manager/guest.ts';
+import type { NodeOptions } from '../../contracts/manager/views.ts';
+import { byPath } from './api.ts';
 import {
-  Alert,
-  Checkbox,
-  NativeSelect,
-  NumberInput,
-  Text,
-  TextInput,
-  Fieldset,
-  Group,
-} from '@mantine/core';
-import { useMemo, useState } from 'react';
-import { parseVmConfig } from '../../contracts/manager/guest.ts';
-import { TaskStartedSchema } from '../../contracts/manager/views.ts';
-import { ApiError, byPath, request } from './api.ts';
-import { useCluster } from './store.tsx';
-import {
-  CreatedGuest,
-  factsOf,
-  nextId,
+  BridgeSelect,
+  ConfirmEnd,
+  DiskFields,
   num,
-  stepOf,
   Summary,
-  useNodeOptions,
-  WizardFrame,
+  useWizard,
+  Wizard,
+  WizardLoader,
   type StepDef,
 } from './wizard.tsx';
 
@@ -66,77 +55,45 @@ export function vmBody(f: Form): Record<string, unknown> {
 }
 
 export function VmWizard({ node }: { node: string }) {
-  const c = useCluster();
-  const { options, error } = useNodeOptions(node);
-  if (error)
-    return (
-      <Alert color="red" role="alert">
-        {error}
-      </Alert>
-    );
-  if (!options || !c.loaded) return <Text>Loading...</Text>;
-  const used = Object.values(c.guests).flatMap((l) => l.map((g) => g.id));
-  return <VmForm node={node} options={options} firstId={nextId(used)} />;
+  return <WizardLoader node={node} form={(o) => <VmForm {...o} />} />;
 }
 
 function VmForm({
   node,
   options,
+  facts,
   firstId,
 }: {
   node: string;
-  options: NonNullable<ReturnType<typeof useNodeOptions>['options']>;
+  options: NodeOptions;
+  facts: NodeFacts;
   firstId: number;
 }) {
-  const c = useCluster();
-  const storage =
-    options.storages.find((s) => s.type === 'lvmthin')?.id ?? options.storages[0]?.id ?? '';
-  const [f, setF] = useState<Form>({
-    id: String(firstId),
-    name: `vm${firstId}`,
-    iso: options.isos[0] ?? '',
-    kernel: '',
-    initrd: '',
-    cmdline: '',
-    firmware: 'bios',
-    vcpus: '1',
-    memory: '1024',
-    disk: true,
-    diskSize: '8',
-    diskStorage: storage,
-    bridge: options.bridges[0] ?? '',
-    model: 'virtio',
-    start: false,
-  });
-  const [active, setActive] = useState(0);
-  const [touched, setTouched] = useState<Set<string>>(new Set());
-  const [server, setServer] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [task, setTask] = useState<{ id: string; vmid: number } | null>(null);
-
-  const body = vmBody(f);
-  const facts = useMemo(() => factsOf(node, options), [node, options]);
-  const parsed = parseVmConfig(body, facts);
-  const issues: Record<string, string> = { ...(parsed.ok ? {} : byPath(parsed.issues)), ...server };
-  const set =
-    <K extends keyof Form>(k: K, path: string) =>
-    (v: Form[K]) => {
-      setF((o) => ({ ...o, [k]: v }));
-      setTouched((t) => new Set(t).add(path));
-      setServer((s) => {
-        const { [path]: _drop, ...rest } = s;
-        return rest;
-      });
-    };
-  // errors show once a field was changed, or once its step was left with Next
-  const [visited, setVisited] = useState(0);
-  const err = (path: string, step: number) =>
-    touched.has(path) || visited > step || server[path] ? issues[path] : undefined;
-  const go = (n: number) => {
-    setVisited((v) => (n >= active ? Math.max(v, active + 1) : v));
-    setActive(n);
-  };
+  const w = useWizard<Form>(
+    () => ({
+      id: String(firstId),
+      name: `vm${firstId}`,
+      iso: options.isos[0] ?? '',
+      kernel: '',
+      initrd: '',
+      cmdline: '',
+      firmware: 'bios',
+      vcpus: '1',
+      memory: '1024',
+      disk: true,
+      diskSize: '8',
+      diskStorage:
+        options.storages.find((s) => s.type === 'lvmthin')?.id ?? options.storages[0]?.id ?? '',
+      bridge: options.bridges[0] ?? '',
+      model: 'virtio',
+      start: false,
+    }),
+    (f) => {
+      const parsed = parseVmConfig(vmBody(f), facts);
+      return parsed.ok ? {} : byPath(parsed.issues);
+    },
+  );
+  const { f, set, err, issues, numberField, textField } = w;
 
   const steps: StepDef[] = [
     {
@@ -148,19 +105,10 @@ function VmForm({
           <TextInput
             label="VM ID"
             description="100 or more, unique on the cluster"
-            value={f.id}
-            onChange={(e) => set('id', 'id')(e.currentTarget.value)}
-            error={err('id', 0)}
+            {...textField('id', 'id', 0)}
             inputMode="numeric"
           />
-          <TextInput
-            label="Name"
-            required
-            value={f.name}
-            onChange={(e) => set('name', 'name')(e.currentTarget.value)}
-            error={err('name', 0)}
-            data-autofocus
-          />
+          <TextInput label="Name" required {...textField('name', 'name', 0)} data-autofocus />
         </>
       ),
     },
@@ -198,22 +146,13 @@ function VmForm({
             <TextInput
               label="Kernel"
               placeholder="/var/lib/openve/kernels/vmlinuz"
-              value={f.kernel}
-              onChange={(e) => set('kernel', 'kernel.path')(e.currentTarget.value)}
-              error={err('kernel.path', 1)}
+              {...textField('kernel', 'kernel.path', 1)}
             />
-            <TextInput
-              label="Initrd"
-              value={f.initrd}
-              onChange={(e) => set('initrd', 'kernel.initrd')(e.currentTarget.value)}
-              error={err('kernel.initrd', 1)}
-            />
+            <TextInput label="Initrd" {...textField('initrd', 'kernel.initrd', 1)} />
             <TextInput
               label="Kernel command line"
               placeholder="console=ttyS0"
-              value={f.cmdline}
-              onChange={(e) => set('cmdline', 'kernel.cmdline')(e.currentTarget.value)}
-              error={err('kernel.cmdline', 1)}
+              {...textField('cmdline', 'kernel.cmdline', 1)}
             />
           </Fieldset>
           {options.accel === 'qemu' && (
@@ -229,23 +168,12 @@ function VmForm({
       fields: ['vcpus', 'memory', 'disks'],
       body: (
         <>
-          <NumberInput
-            label="CPU cores"
-            value={f.vcpus}
-            onChange={(v) => set('vcpus', 'vcpus')(String(v))}
-            error={err('vcpus', 2)}
-            min={1}
-            max={128}
-            allowDecimal={false}
-          />
+          <NumberInput label="CPU cores" {...numberField('vcpus', 'vcpus', 2)} min={1} max={128} />
           <NumberInput
             label="Memory (MiB)"
-            value={f.memory}
-            onChange={(v) => set('memory', 'memory')(String(v))}
-            error={err('memory', 2)}
+            {...numberField('memory', 'memory', 2)}
             min={32}
             step={256}
-            allowDecimal={false}
           />
           <Checkbox
             label="Hard disk"
@@ -253,23 +181,15 @@ function VmForm({
             onChange={(e) => set('disk', 'disks')(e.currentTarget.checked)}
           />
           {f.disk && (
-            <Group grow align="flex-start">
-              <NativeSelect
-                label="Disk storage"
-                value={f.diskStorage}
-                onChange={(e) => set('diskStorage', 'disks[0].storage')(e.currentTarget.value)}
-                data={options.storages.map((s) => ({ value: s.id, label: `${s.id} (${s.type})` }))}
-                error={err('disks[0].storage', 2)}
-              />
-              <NumberInput
-                label="Disk size (GiB)"
-                value={f.diskSize}
-                onChange={(v) => set('diskSize', 'disks[0].size')(String(v))}
-                error={err('disks[0].size', 2)}
-                min={1}
-                allowDecimal={false}
-              />
-            </Group>
+            <DiskFields
+              what="Disk"
+              options={options}
+              storage={f.diskStorage}
+              size={f.diskSize}
+              onStorage={set('diskStorage', 'disks[0].storage')}
+              onSize={set('diskSize', 'disks[0].size')}
+              errors={[err('disks[0].storage', 2), err('disks[0].size', 2)]}
+            />
           )}
         </>
       ),
@@ -279,17 +199,11 @@ function VmForm({
       fields: ['nics'],
       body: (
         <>
-          <NativeSelect
-            label="Bridge"
-            description={
-              options.bridges.length ? undefined : 'This node has no bridge: the VM gets no network'
-            }
+          <BridgeSelect
+            guest="VM"
+            options={options}
             value={f.bridge}
-            onChange={(e) => set('bridge', 'nics[0].bridge')(e.currentTarget.value)}
-            data={[
-              { value: '', label: 'no network' },
-              ...options.bridges.map((b) => ({ value: b, label: b })),
-            ]}
+            onChange={set('bridge', 'nics[0].bridge')}
             error={err('nics[0].bridge', 3)}
           />
           {f.bridge && (
@@ -326,66 +240,23 @@ function VmForm({
               ['Network', f.bridge ? `${f.model} on ${f.bridge}` : 'none'],
             ]}
           />
-          <Checkbox
-            label="Start after creation"
-            checked={f.start}
-            onChange={(e) => set('start', 'start')(e.currentTarget.checked)}
-          />
-          {Object.keys(issues).length > 0 && (
-            <Alert color="red" role="alert">
-              Fix first:{' '}
-              {Object.entries(issues)
-                .map(([p, m]) => `${p}: ${m}`)
-                .join('; ')}
-            </Alert>
-          )}
+          <ConfirmEnd start={f.start} setStart={set('start', 'start')} issues={issues} />
         </>
       ),
     },
   ];
 
-  const create = async () => {
-    setBusy(true);
-    setFormError(null);
-    try {
-      const r = await request('POST', `/nodes/${encodeURIComponent(node)}/vms`, TaskStartedSchema, {
-        body,
-      });
-      c.track(r.task);
-      setTask({ id: r.task, vmid: r.id ?? Number(f.id) });
-    } catch (e) {
-      const issuesNow = e instanceof ApiError ? e.issues : [];
-      const fieldIssues = issuesNow.filter((i) => stepOf(steps, i.path) >= 0);
-      setServer(byPath(fieldIssues));
-      if (fieldIssues[0]) setActive(stepOf(steps, fieldIssues[0].path));
-      const rest = issuesNow.filter((i) => stepOf(steps, i.path) < 0);
-      if (rest.length || !issuesNow.length) setFormError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  if (task)
-    return (
-      <CreatedGuest
-        node={node}
-        kind="vm"
-        id={task.vmid}
-        task={task.id}
-        name={f.name}
-        start={f.start}
-      />
-    );
   return (
-    <WizardFrame
+    <Wizard
+      w={w}
       title={`Create a VM on ${node}`}
       steps={steps}
-      active={active}
-      setActive={go}
-      issues={issues}
-      onCreate={create}
-      busy={busy}
-      formError={formError}
+      node={node}
+      kind="vm"
+      name={f.name}
+      onCreate={() =>
+        void w.create(steps, `/nodes/${encodeURIComponent(node)}/vms`, vmBody(f), Number(f.id))
+      }
     />
   );
 }

@@ -3,8 +3,11 @@
 import {
   Alert,
   Button,
+  Checkbox,
   Group,
   Loader,
+  NativeSelect,
+  NumberInput,
   Progress,
   Stack,
   Stepper,
@@ -12,7 +15,7 @@ import {
   Text,
   Title,
 } from '@mantine/core';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import {
   NodeOptionsSchema,
   TaskDetailSchema,
@@ -21,7 +24,7 @@ import {
   type TaskDetail,
 } from '../../contracts/manager/views.ts';
 import type { NodeFacts } from '../../contracts/manager/guest.ts';
-import { get, request } from './api.ts';
+import { ApiError, byPath, get, request } from './api.ts';
 import { hrefOf } from './route.ts';
 import { useCluster } from './store.tsx';
 import { StatusBadge } from './TaskLog.tsx';
@@ -39,6 +42,253 @@ export function useNodeOptions(node: string): {
     );
   }, [node]);
   return { options, error };
+}
+
+/** Loads the node's options and the first free guest id, then shows the form they fill. */
+export function WizardLoader({
+  node,
+  form,
+}: {
+  node: string;
+  form(o: { node: string; options: NodeOptions; facts: NodeFacts; firstId: number }): ReactNode;
+}) {
+  const c = useCluster();
+  const { options, error } = useNodeOptions(node);
+  const facts = useMemo(() => (options ? factsOf(node, options) : null), [node, options]);
+  if (error)
+    return (
+      <Alert color="red" role="alert">
+        {error}
+      </Alert>
+    );
+  if (!options || !facts || !c.loaded) return <Text>Loading...</Text>;
+  const used = Object.values(c.guests).flatMap((l) => l.map((g) => g.id));
+  return form({ node, options, facts, firstId: nextId(used) });
+}
+
+/**
+ * A wizard's state: the form, the step, the issues (the contracts' rules plus what the server
+ * said, by path), which of them show (a field changed, or its step left with Next), the create
+ * request with the server's errors routed to their fields' steps, and the task it started.
+ */
+export function useWizard<F extends { start: boolean }>(
+  initial: () => F,
+  check: (f: F) => Record<string, string>,
+) {
+  const c = useCluster();
+  const [f, setF] = useState<F>(initial);
+  const [active, setActive] = useState(0);
+  const [visited, setVisited] = useState(0);
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  const [server, setServer] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [task, setTask] = useState<{ id: string; guest: number } | null>(null);
+  const issues: Record<string, string> = { ...check(f), ...server };
+  const set =
+    <K extends keyof F>(k: K, path: string) =>
+    (v: F[K]) => {
+      setF((o) => ({ ...o, [k]: v }));
+      setTouched((t) => new Set(t).add(path));
+      setServer((s) => {
+        const { [path]: _drop, ...rest } = s;
+        return rest;
+      });
+    };
+  const err = (path: string, step: number) =>
+    touched.has(path) || visited > step || server[path] ? issues[path] : undefined;
+  const go = (n: number) => {
+    setVisited((v) => (n >= active ? Math.max(v, active + 1) : v));
+    setActive(n);
+  };
+  const create = async (steps: StepDef[], path: string, body: unknown, id: number) => {
+    setBusy(true);
+    setFormError(null);
+    try {
+      const r = await request('POST', path, TaskStartedSchema, { body });
+      c.track(r.task);
+      setTask({ id: r.task, guest: r.id ?? id });
+    } catch (e) {
+      const all = e instanceof ApiError ? e.issues : [];
+      const fieldIssues = all.filter((i) => stepOf(steps, i.path) >= 0);
+      setServer(byPath(fieldIssues));
+      if (fieldIssues[0]) setActive(stepOf(steps, fieldIssues[0].path));
+      if (all.some((i) => stepOf(steps, i.path) < 0) || !all.length)
+        setFormError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  /** the props of a whole-number input bound to form field `k` (API path `path`, on `step`) */
+  const numberField = <K extends keyof F>(k: K, path: string, step: number) => ({
+    value: String(f[k]),
+    onChange: (v: string | number) => set(k, path)(String(v) as F[K]),
+    error: err(path, step),
+    allowDecimal: false,
+  });
+  /** the props of a text input bound to form field `k` */
+  const textField = <K extends keyof F>(k: K, path: string, step: number) => ({
+    value: String(f[k]),
+    onChange: (e: { currentTarget: { value: string } }) =>
+      set(k, path)(e.currentTarget.value as F[K]),
+    error: err(path, step),
+  });
+  return {
+    f,
+    set,
+    err,
+    numberField,
+    textField,
+    issues,
+    active,
+    go,
+    create,
+    busy,
+    formError,
+    task,
+  };
+}
+
+/** A disk: its storage and its size in GiB, side by side. */
+export function DiskFields({
+  what,
+  options,
+  storage,
+  size,
+  onStorage,
+  onSize,
+  errors,
+}: {
+  what: string;
+  options: NodeOptions;
+  storage: string;
+  size: string;
+  onStorage(v: string): void;
+  onSize(v: string): void;
+  errors: [storage: string | undefined, size: string | undefined];
+}) {
+  return (
+    <Group grow align="flex-start">
+      <NativeSelect
+        label={`${what} storage`}
+        value={storage}
+        onChange={(e) => onStorage(e.currentTarget.value)}
+        data={options.storages.map((s) => ({ value: s.id, label: `${s.id} (${s.type})` }))}
+        error={errors[0]}
+      />
+      <NumberInput
+        label={`${what} size (GiB)`}
+        value={size}
+        onChange={(v) => onSize(String(v))}
+        error={errors[1]}
+        min={1}
+        allowDecimal={false}
+      />
+    </Group>
+  );
+}
+
+/** The bridge of the first NIC, or none. */
+export function BridgeSelect({
+  guest,
+  options,
+  value,
+  onChange,
+  error,
+}: {
+  guest: string;
+  options: NodeOptions;
+  value: string;
+  onChange(v: string): void;
+  error: string | undefined;
+}) {
+  return (
+    <NativeSelect
+      label="Bridge"
+      description={
+        options.bridges.length ? undefined : `This node has no bridge: the ${guest} gets no network`
+      }
+      value={value}
+      onChange={(e) => onChange(e.currentTarget.value)}
+      data={[
+        { value: '', label: 'no network' },
+        ...options.bridges.map((b) => ({ value: b, label: b })),
+      ]}
+      error={error}
+    />
+  );
+}
+
+/** The last step's end: start after creation, and what is still to fix. */
+export function ConfirmEnd({
+  start,
+  setStart,
+  issues,
+}: {
+  start: boolean;
+  setStart(v: boolean): void;
+  issues: Record<string, string>;
+}) {
+  return (
+    <>
+      <Checkbox
+        label="Start after creation"
+        checked={start}
+        onChange={(e) => setStart(e.currentTarget.checked)}
+      />
+      {Object.keys(issues).length > 0 && (
+        <Alert color="red" role="alert">
+          Fix first:{' '}
+          {Object.entries(issues)
+            .map(([p, m]) => `${p}: ${m}`)
+            .join('; ')}
+        </Alert>
+      )}
+    </>
+  );
+}
+
+/** The wizard's steps, or, once the create request was taken, its task and then the guest. */
+export function Wizard<F extends { start: boolean }>({
+  w,
+  title,
+  steps,
+  node,
+  kind,
+  name,
+  onCreate,
+}: {
+  w: ReturnType<typeof useWizard<F>>;
+  title: string;
+  steps: StepDef[];
+  node: string;
+  kind: 'vm' | 'ct';
+  name: string;
+  onCreate(): void;
+}) {
+  if (w.task)
+    return (
+      <CreatedGuest
+        node={node}
+        kind={kind}
+        id={w.task.guest}
+        task={w.task.id}
+        name={name}
+        start={w.f.start}
+      />
+    );
+  return (
+    <WizardFrame
+      title={title}
+      steps={steps}
+      active={w.active}
+      setActive={w.go}
+      issues={w.issues}
+      onCreate={onCreate}
+      busy={w.busy}
+      formError={w.formError}
+    />
+  );
 }
 
 /** The node facts the contracts' parse functions check against, from what the API tells us. */

@@ -2,7 +2,9 @@
 // with the contracts' parse functions (the API's own rules), console close reasons, the filter.
 import { describe, expect, it } from 'vitest';
 import { hrefOf, parseRoute, type Route } from '../../../manager/web/route.ts';
-import { closeReason } from '../../../manager/web/Console.tsx';
+import { closeReason, fitTo } from '../../../manager/web/Console.tsx';
+import { latest } from '../../../manager/web/Graph.tsx';
+import { clusterTargets } from '../../../manager/web/MigrateDialog.tsx';
 import { matches } from '../../../manager/web/Tree.tsx';
 import { ctBody, passwordIssue } from '../../../manager/web/CtWizard.tsx';
 import { vmBody } from '../../../manager/web/VmWizard.tsx';
@@ -141,5 +143,45 @@ describe('console close reasons and the tree filter', () => {
     expect(matches(g, 'run')).toBe(true);
     expect(matches(g, 'vm')).toBe(true);
     expect(matches(g, 'ct')).toBe(false);
+  });
+});
+
+describe('terminal fit, graph values in words, migration targets', () => {
+  it('fits the terminal to its box (at least 20 x 5)', () => {
+    const box = (w: number, h: number) => ({ clientWidth: w, clientHeight: h }) as HTMLElement;
+    // a 390 px phone: the box is 358 px wide, a cell 8.4 x 17 px
+    expect(fitTo(box(358, 500), 8.4, 17)).toEqual({ cols: 42, rows: 29 });
+    expect(fitTo(box(100, 40), 8.4, 17)).toEqual({ cols: 20, rows: 5 });
+  });
+
+  it('says the latest value of every series', () => {
+    expect(
+      latest(
+        [
+          { label: 'used', color: '', values: [1, 2 * 1024 ** 3] },
+          { label: 'total', color: '', values: [] },
+        ],
+        (v) => `${v / 1024 ** 3} GiB`,
+      ),
+    ).toBe('used 2 GiB, total -');
+  });
+
+  it('lists the other nodes as targets, offline ones not allowed with the reason', () => {
+    const nodes = [
+      { node: 'pve1', status: 'online' },
+      { node: 'pve2', status: 'online' },
+      { node: 'pve3', status: 'offline' },
+    ];
+    expect(clusterTargets(nodes, 'pve1')).toEqual([
+      { node: 'pve2', online: true, allowed: true },
+      { node: 'pve3', online: false, allowed: false, reason: 'node is offline' },
+    ]);
+    expect(clusterTargets(nodes.slice(0, 1), 'pve1')).toEqual([]);
+    expect(clusterTargets(nodes.slice(0, 2), 'pve1', 'no migrate API')[0]).toEqual({
+      node: 'pve2',
+      online: true,
+      allowed: false,
+      reason: 'no migrate API',
+    });
   });
 });
