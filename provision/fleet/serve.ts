@@ -5,6 +5,7 @@
 // Network installs of many machines: dnsmasq (proxy-DHCP, or full DHCP with --dhcp-range) + TFTP
 // of Debian's iPXE, HTTP of the boot files straight out of the ISO, HTTPS of per-machine answers
 // and progress (README: provision/fleet/README.md).
+import { selfSignedArgv } from '../../lib/net/selfsigned.ts';
 import {
   chmodSync,
   existsSync,
@@ -327,26 +328,15 @@ async function ensureCert(runner: CommandRunner, dir: string, address: string): 
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
   if (!existsSync(cert) || !existsSync(key)) {
-    await runner.run([
-      'openssl',
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '3650',
-      '-subj',
-      '/CN=openve fleet/O=openve',
-      '-addext',
-      `subjectAltName=IP:${address}`,
-    ]);
+    await runner.run(
+      selfSignedArgv({
+        keyFile: key,
+        certFile: cert,
+        subject: '/CN=openve fleet/O=openve',
+        subjectAltName: `IP:${address}`,
+        days: 3650,
+      }),
+    );
     chmodSync(key, 0o600);
   }
   return certFingerprint(readFileSync(cert));
