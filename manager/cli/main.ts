@@ -7,6 +7,7 @@ import { ApiFailure, Client } from './client.ts';
 import { table } from './format.ts';
 import { consoleSession } from './console.ts';
 import { storageCommand, StorageUsage } from './storage.ts';
+import { imageCommand } from './images.ts';
 import { clusterCommand } from './cluster.ts';
 import { loginCommand } from './login.ts';
 import { MigrateUsage, nodeEvacuateCommand, vmMigrateCommand } from './migrate.ts';
@@ -28,6 +29,7 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
        | console ID (tty 0; Ctrl-] leaves) | migrate ID NODE [--restart]
   storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
        | download STORAGE NAME --content iso|vztmpl [--output FILE] | delete STORAGE NAME --content iso|vztmpl
+  iso|template list | upload FILE | download NAME [--output FILE] | delete NAME  [--storage S]   (the storage holding ISOs / templates)
   node evacuate NODE [--max-workers 1|2]   (every running VM of NODE moves live to other nodes)
   task list | task show ID
   cluster resources   (every node and guest of the cluster; any node answers, forwards actions)
@@ -74,6 +76,7 @@ const OPTIONS = {
   online: { type: 'boolean' },
   offline: { type: 'boolean' },
   'max-workers': { type: 'string' },
+  storage: { type: 'string' },
 } as const;
 
 type Values = ReturnType<
@@ -195,6 +198,8 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
         : table(data as Record<string, unknown>[], columns),
     );
   if (group === 'storage') return storageCommand(c, v, pos, node ?? '', io);
+  if (group === 'iso' || group === 'template')
+    return imageCommand(c, group, v, pos, node ?? '', io);
   const kind = group === 'vm' ? 'vms' : 'cts';
   const base = `/api/v1/nodes/${node}/${kind}`;
   if (group === 'ct' && cmd === 'migrate') {
