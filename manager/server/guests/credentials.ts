@@ -45,7 +45,7 @@ export function withKeys(existing: string, keys: readonly string[]): string {
 export class RootfsError extends Error {}
 
 /** `rel` under `rootfs`, every existing component a real directory (no symlink), made when missing */
-function safeDir(rootfs: string, rel: string, owner: number, mode: number): string {
+export function safeDir(rootfs: string, rel: string, owner: number, mode: number): string {
   let cur = rootfs;
   for (const part of rel.split('/').filter(Boolean)) {
     cur = path.join(cur, part);

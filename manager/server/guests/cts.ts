@@ -1,5 +1,6 @@
 // The container controller: container requests -> volume plan + LXC config -> lxc-*, each long
 // action a task.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandRunner, CommandResult } from '../../../lib/exec/index.ts';
 import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
@@ -7,6 +8,7 @@ import { CtPasswordSchema, parseCtConfig } from '../../../contracts/manager/gues
 import { zodIssues } from '../../../contracts/manager/issues.ts';
 import { hashPassword } from '../../../installer/index.ts';
 import { shadowWithRootHash, updateInRootfs, withKeys } from './credentials.ts';
+import { writeCtNetwork } from './ctNetwork.ts';
 import { ctName, IDMAP, lxcConfig, lxcOverrides } from '../config/lxcConfig.ts';
 import { ctRootfsVolume, ctVolumePlan } from '../config/volumes.ts';
 import type { Lxc } from '../engines/lxc.ts';
@@ -178,6 +180,10 @@ export class CtController {
             },
           );
         }
+        if (cfg.template !== 'busybox') {
+          const did = writeCtNetwork(rootfs.path, cfg.nics, hostResolvConf(), owner);
+          if (did.length) ctx.log(`network inside the container: ${did.join(', ')}`);
+        }
         ctx.progress(0.9);
         this.deps.store.put({ kind: 'ct', config: cfg });
       } catch (err) {
@@ -248,5 +254,14 @@ export class CtController {
         at: new Date().toISOString(),
       });
     });
+  }
+}
+
+/** the node's resolver configuration ('' when unreadable: the container then keeps its own) */
+function hostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
   }
 }
