@@ -7,7 +7,7 @@
 // stream of the volume).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CommandRunner } from '../../../lib/exec/index.ts';
 import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
@@ -149,7 +149,17 @@ export class CtMigration {
         ctx.log(`sending the root file system ${rootfs.path} to ${member.name}`);
         const tar = spawnReader(tarCreateArgv(rootfs.path));
         let sent = 0;
-        tar.stdout.on('data', (b: Buffer) => (sent += b.length));
+        // counted on the way through, not with a 'data' listener: that would set tar's output
+        // flowing before the request is connected, and a small root file system would be gone
+        // (lost, then 'Premature close') by the time it is piped
+        const counted = tar.stdout.pipe(
+          new Transform({
+            transform(chunk: Buffer, _enc, cb) {
+              sent += chunk.length;
+              cb(null, chunk);
+            },
+          }),
+        );
         const tSend = performance.now();
         const membership = c.membership.get();
         if (!membership) throw new Error('this node left the cluster');
@@ -157,7 +167,7 @@ export class CtMigration {
           c.client.stream(membership, member, {
             method: 'PUT',
             path: `${PEER_PREFIX}/ct/${id}/rootfs`,
-            body: tar.stdout,
+            body: counted,
             idleMs: 60_000,
           }),
           tar.done,
