@@ -8,7 +8,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { CommandRunner } from '../../../lib/exec/index.ts';
 import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
 import { parseCtConfig } from '../../../contracts/manager/guest.ts';
@@ -149,9 +148,7 @@ export class CtMigration {
         ctx.log(`sending the root file system ${rootfs.path} to ${member.name}`);
         const tar = spawnReader(tarCreateArgv(rootfs.path));
         let sent = 0;
-        // counted on the way through, not with a 'data' listener: that would set tar's output
-        // flowing before the request is connected, and a small root file system would be gone
-        // (lost, then 'Premature close') by the time it is piped
+        // counted on the way through to the peer
         const counted = tar.stdout.pipe(
           new Transform({
             transform(chunk: Buffer, _enc, cb) {
@@ -276,7 +273,23 @@ export class CtMigration {
     if (!cfg) throw notFound('id', `container ${id} is not being received`);
     const dir = ctRootfsVolume(cfg, this.d.facts().storages).path;
     const tar = spawnWriter(tarExtractArgv(dir));
-    await Promise.all([pipeline(body, tar.stdin), tar.done]).catch((err: Error) => {
+    // GNU tar exits 0 at the end-of-archive marker and may leave the rest of the last record (zero
+    // padding) unread, as in `curl | tar x`: whatever it leaves is drained, never an error by itself
+    // (a pipeline would call it "Premature close" and cut the request off)
+    body.pipe(tar.stdin);
+    tar.stdin.once('close', () => {
+      body.unpipe(tar.stdin);
+      body.resume();
+    });
+    const received = new Promise<void>((resolve, reject) => {
+      body.once('end', resolve);
+      body.once('error', reject);
+      body.once('close', () => {
+        if (!body.readableEnded)
+          reject(new Error('the sender stopped in the middle of the transfer'));
+      });
+    });
+    await Promise.all([received, tar.done]).catch((err: Error) => {
       tar.kill();
       throw err;
     });
