@@ -5,9 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../../../manager/cli/main.ts';
 import { humanBytes, progressPrinter } from '../../../manager/cli/storage.ts';
-import { testManager, type TestManager } from './helpers.ts';
+import { runCli, testManager, type TestManager } from './helpers.ts';
 
 let t: TestManager;
 let work: string;
@@ -20,15 +19,7 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    ['--host', t.m.url, '--token', t.m.rootToken, '--ca', t.m.certFile, ...args],
-    { out: (s) => (out += s), err: (s) => (err += s) },
-  );
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(t, ...args);
 
 describe('openve storage', () => {
   it('lists storages with usage', async () => {

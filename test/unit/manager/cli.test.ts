@@ -2,7 +2,7 @@
 // delete confirmation, tokens.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../manager/cli/main.ts';
-import { testManager, type TestManager } from './helpers.ts';
+import { runCli, testManager, type TestManager } from './helpers.ts';
 
 let t: TestManager;
 beforeAll(async () => {
@@ -10,15 +10,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => t?.close());
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    ['--host', t.m.url, '--token', t.m.rootToken, '--ca', t.m.certFile, ...args],
-    { out: (s) => (out += s), err: (s) => (err += s) },
-  );
-  return { code, out, err };
-}
+const cli = (...args: string[]) => runCli(t, ...args);
 
 describe('openve CLI', () => {
   it('creates a VM, waits for its task, lists it as a table and as JSON', async () => {
