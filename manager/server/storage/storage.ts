@@ -205,21 +205,26 @@ export class StorageController {
     return out;
   }
 
+  /** an ISO image or template file of the store (404 naming it when the name is bad or missing) */
+  private existingFile(storage: string, content: UploadContentKind, name: string) {
+    const dir = this.fileDir(storage, content);
+    const file = path.join(dir, name);
+    let st;
+    try {
+      st = uploadNameProblem(name, content) ? null : lstatSync(file);
+    } catch {
+      st = null;
+    }
+    if (!st?.isFile()) throw notFound('name', `no ${content} '${name}' on storage '${storage}'`);
+    return { dir, file, st };
+  }
+
   /**
    * Removes an ISO image or template from the store (404 naming it when missing; 409 naming the
    * VMs whose cdrom holds an ISO). Templates are copied at container creation, so never in use.
    */
   remove(storage: string, content: UploadContentKind, name: string): void {
-    const dir = this.fileDir(storage, content);
-    const problem = uploadNameProblem(name, content);
-    const file = path.join(dir, name);
-    let st;
-    try {
-      st = problem ? null : lstatSync(file);
-    } catch {
-      st = null;
-    }
-    if (!st?.isFile()) throw notFound('name', `no ${content} '${name}' on storage '${storage}'`);
+    const { dir, file } = this.existingFile(storage, content, name);
     if (content === 'iso') {
       const users = (this.deps.guests?.() ?? []).flatMap((r) =>
         r.kind === 'vm' && r.config.iso === name ? [`VM ${r.config.id} (${r.config.name})`] : [],
@@ -330,16 +335,7 @@ export class StorageController {
     content: UploadContentKind,
     name: string,
   ): Promise<{ file: string; size: number; sha256: string; open(): Readable }> {
-    const dir = this.fileDir(storage, content);
-    const problem = uploadNameProblem(name, content);
-    const file = path.join(dir, name);
-    let st;
-    try {
-      st = problem ? null : lstatSync(file);
-    } catch {
-      st = null;
-    }
-    if (!st?.isFile()) throw notFound('name', `no ${content} '${name}' on storage '${storage}'`);
+    const { dir, file, st } = this.existingFile(storage, content, name);
     const sha256 = await checksumOf(dir, name);
     return { file, size: st.size, sha256, open: () => createReadStream(file) };
   }
