@@ -2,7 +2,9 @@
 //   lib/  <-  contracts/  <-  installer/, iso/, provision/, manager/server/, manager/cli/
 //   manager/web/ (the browser bundle) imports contracts/ only.
 // An area never reaches into another area's internals: at most its index.ts. The command runner
-// is made only by createRunner (lib/exec/index.ts). test/ may import anything.
+// is made only by createRunner (lib/exec/index.ts), and only lib/exec/ starts processes
+// (node:child_process, execa): every other child goes through the runner (run, or stream for byte
+// streams). test/ may import anything.
 // no-restricted-imports sees only static imports, so the same patterns are checked on dynamic
 // `import('...')` with a literal source by no-restricted-syntax (the CLI loads commands lazily).
 // Used by eslint.config.js; test/unit/boundaries.test.ts proves a bad import fails lint.
@@ -41,34 +43,46 @@ const RUNNER_INTERNALS = {
   message: 'make runners with createRunner from lib/exec/index.ts (the one constructor)',
 };
 
+const SPAWNERS = {
+  regex: '^(node:)?child_process$|^execa$',
+  message:
+    'start processes through the command runner (createRunner: run, or stream for byte streams), not child_process/execa',
+};
+
 const otherAreas = (self) =>
   AREAS.filter((a) => a !== self).map((a) =>
     deny(a, `${self}/ may import another area only through its index.ts (${a}/index.ts)`),
   );
 
+const LIB = ['contracts', ...AREAS].map((a) =>
+  deny(a, `lib/ is the bottom layer: it imports nothing of ${a}/`, false),
+);
+
 export const boundaries = [
   {
     files: ['lib/**/*.{ts,tsx}'],
-    rules: rules(
-      ['contracts', ...AREAS].map((a) =>
-        deny(a, `lib/ is the bottom layer: it imports nothing of ${a}/`, false),
-      ),
-    ),
+    ignores: ['lib/exec/**'],
+    rules: rules([...LIB, SPAWNERS]),
+  },
+  {
+    files: ['lib/exec/**/*.{ts,tsx}'],
+    rules: rules(LIB),
   },
   {
     files: ['contracts/**/*.{ts,tsx}'],
-    rules: rules(
-      AREAS.map((a) => deny(a, `contracts/ imports only lib/ (and zod), never ${a}/`, false)),
-    ),
+    rules: rules([
+      ...AREAS.map((a) => deny(a, `contracts/ imports only lib/ (and zod), never ${a}/`, false)),
+      SPAWNERS,
+    ]),
   },
   ...['installer', 'iso', 'provision'].map((area) => ({
     files: [`${area}/**/*.{ts,tsx}`],
-    rules: rules([...otherAreas(area), RUNNER_INTERNALS]),
+    rules: rules([...otherAreas(area), RUNNER_INTERNALS, SPAWNERS]),
   })),
   {
     files: ['manager/**/*.{ts,tsx}'],
     ignores: ['manager/web/**'],
-    rules: rules([...otherAreas('manager'), RUNNER_INTERNALS]),
+    rules: rules([...otherAreas('manager'), RUNNER_INTERNALS, SPAWNERS]),
   },
   {
     files: ['manager/web/**/*.{ts,tsx}'],

@@ -8,6 +8,9 @@
 //   pveca serve [--detach]                          the cluster service (openve-cluster.service)
 // Every verb answers --help; see provision/README.md for -h (help alone, the member's IP with -a).
 import { isEntry } from './entry.ts';
+// `serve --detach` starts this same script as a daemon that outlives us (detached, its output to a
+// log file): no child the command runner waits on or streams, the one spawn outside lib/exec
+// eslint-disable-next-line no-restricted-imports
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

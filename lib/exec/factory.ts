@@ -3,11 +3,13 @@
 // given log line function.
 //   real       execa (loaded on the first command: commands that run nothing skip its import)
 //   probe      node:child_process, read-only detection commands (lsblk, ip, udevadm): no execa
-//   dry-run    logs what would run, touches nothing
-//   recording  scripted responses for tests and fault injection
-import type { CommandRunner, LogLine } from './types.ts';
+//   dry-run    logs what would run, touches nothing (a streaming child is refused)
+//   recording  scripted responses for tests and fault injection (streams recorded too)
+// Every mode also streams (runner.stream: stdin/stdout as byte streams, see stream.ts).
+import type { CommandRunner, LogLine, Runner } from './types.ts';
 import { dryRunner, guardSecrets } from './dry.ts';
 import { probeRunner } from './probe.ts';
+import { streamRunner } from './stream.ts';
 import { recordingRunner, type RecordingRunner, type Rule } from './recording.ts';
 
 export type { RecordingRunner, Rule } from './recording.ts';
@@ -26,10 +28,11 @@ export interface RunnerFactoryOptions {
   passthrough?: boolean;
 }
 
-/** The execa runner, imported on its first command. */
-function lazyReal(log: LogLine | undefined, timeoutMs: number | undefined): CommandRunner {
+/** The execa runner, imported on its first command; streams through node:child_process. */
+function lazyReal(log: LogLine | undefined, timeoutMs: number | undefined): Runner {
   let inner: Promise<CommandRunner> | undefined;
   return {
+    ...streamRunner(log),
     async run(argv, options) {
       inner ??= import('./runner.ts').then((m) =>
         m.realRunner(log, { defaultTimeoutMs: timeoutMs }),
@@ -40,14 +43,14 @@ function lazyReal(log: LogLine | undefined, timeoutMs: number | undefined): Comm
 }
 
 export function createRunner(mode: 'recording', opts?: RunnerFactoryOptions): RecordingRunner;
-export function createRunner(mode: RunnerMode, opts?: RunnerFactoryOptions): CommandRunner;
-export function createRunner(mode: RunnerMode, opts: RunnerFactoryOptions = {}): CommandRunner {
+export function createRunner(mode: RunnerMode, opts?: RunnerFactoryOptions): Runner;
+export function createRunner(mode: RunnerMode, opts: RunnerFactoryOptions = {}): Runner {
   const secrets = opts.secrets ?? (() => []);
   switch (mode) {
     case 'real':
       return guardSecrets(lazyReal(opts.log, opts.timeoutMs), secrets);
     case 'probe':
-      return guardSecrets(probeRunner(), secrets);
+      return guardSecrets({ ...probeRunner(), ...streamRunner() }, secrets);
     case 'dry-run':
       return guardSecrets(dryRunner(opts.log), secrets);
     case 'recording':

@@ -13,6 +13,10 @@ export {
   type CommandRunner,
   type LogLine,
   type RunOptions,
+  type Runner,
+  type StreamOptions,
+  type StreamProcess,
+  type StreamRunner,
 } from './types.ts';
 export { createInstallLog, type InstallLog } from './log.ts';
 export { collapseCarriageReturns, redact } from './redact.ts';

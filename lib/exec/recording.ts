@@ -1,7 +1,18 @@
 // The recording runner: records every call and answers from scripted rules, for tests and fault
 // injection. Calls that match no rule go to `fallback` (e.g. the real runner, so a test can
-// intercept only what this host cannot do) or succeed with empty output.
-import { CommandError, type CommandResult, type CommandRunner, type RunOptions } from './types.ts';
+// intercept only what this host cannot do) or succeed with empty output. Streaming children are
+// recorded the same way: a rule's stdout becomes the stream, its exit status and stderr `done`'s.
+import { PassThrough } from 'node:stream';
+import { secretIn } from './dry.ts';
+import {
+  CommandError,
+  type CommandResult,
+  type CommandRunner,
+  type RunOptions,
+  type Runner,
+  type StreamProcess,
+  type StreamRunner,
+} from './types.ts';
 
 /** argv prefix (each element a string to equal or a RegExp to test), a RegExp over the joined argv, or a predicate */
 export type Matcher =
@@ -26,14 +37,17 @@ export interface Rule {
 
 export interface RecordedCall {
   argv: string[];
-  /** stdin given to the command (test memory only: never logged) */
+  /** stdin given to the command (test memory only: never logged); not kept for a stream */
   input?: string;
   /** the rule that answered it, or 'fallback' / 'default' */
   by: string;
+  /** a stream's is known when it ends (-1 until then) */
   exitCode: number;
+  /** true for runner.stream() */
+  stream?: true;
 }
 
-export interface RecordingRunner extends CommandRunner {
+export interface RecordingRunner extends Runner {
   readonly calls: RecordedCall[];
   /** add a rule; rules added later are consulted first */
   on(rule: Rule): RecordingRunner;
@@ -56,7 +70,8 @@ export function matches(match: Matcher, argv: readonly string[]): boolean {
 
 export interface RecordingOptions {
   rules?: Rule[];
-  fallback?: CommandRunner;
+  /** streams go to it too when it can stream */
+  fallback?: CommandRunner & Partial<StreamRunner>;
   log?: (line: string) => void;
   /** values that must never appear in argv (see guardSecrets) */
   secrets?: () => readonly string[];
@@ -68,6 +83,27 @@ export function recordingRunner(opts: RecordingOptions = {}): RecordingRunner {
     used: 0,
   }));
   const calls: RecordedCall[] = [];
+  const refuse = (argv: readonly string[]) => {
+    if (argv.length === 0) throw new Error('recordingRunner: empty argv');
+    const refused = secretIn(argv, opts.secrets?.() ?? []);
+    if (refused) throw refused;
+  };
+  const ruleFor = (argv: readonly string[]) =>
+    rules.find(
+      (r) => (r.rule.times === undefined || r.used < r.rule.times) && matches(r.rule.match, argv),
+    );
+  const answer = async (
+    hit: { rule: Rule; used: number } | undefined,
+    argv: readonly string[],
+    options: RunOptions,
+  ): Promise<Response> => {
+    const r = hit?.rule.respond;
+    return typeof r === 'function' ? await r(argv, options) : (r ?? {});
+  };
+  const logCall = (hit: unknown, argv: readonly string[], exitCode: number, what = '') =>
+    opts.log?.(
+      `(${hit ? 'intercepted' : 'recorded'}${what}) $ ${argv.join(' ')}${exitCode ? ` -> exit ${exitCode}` : ''}`,
+    );
   const self: RecordingRunner = {
     calls,
     on(rule) {
@@ -84,21 +120,12 @@ export function recordingRunner(opts: RecordingOptions = {}): RecordingRunner {
       });
     },
     async run(argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-      if (argv.length === 0) throw new Error('recordingRunner: empty argv');
-      for (const s of opts.secrets?.() ?? []) {
-        if (s && argv.some((a) => a.includes(s))) {
-          throw new Error(
-            `refusing to run ${argv[0]}: a secret would appear in its arguments (use stdin)`,
-          );
-        }
-      }
+      refuse(argv);
       const input =
         options.input === undefined
           ? undefined
           : String(typeof options.input === 'string' ? options.input : Buffer.from(options.input));
-      const hit = rules.find(
-        (r) => (r.rule.times === undefined || r.used < r.rule.times) && matches(r.rule.match, argv),
-      );
+      const hit = ruleFor(argv);
       if (!hit && opts.fallback) {
         try {
           const result = await opts.fallback.run(argv, options);
@@ -114,12 +141,8 @@ export function recordingRunner(opts: RecordingOptions = {}): RecordingRunner {
           throw err;
         }
       }
-      let response: Response = {};
-      if (hit) {
-        hit.used++;
-        const r = hit.rule.respond;
-        response = typeof r === 'function' ? await r(argv, options) : (r ?? {});
-      }
+      if (hit) hit.used++;
+      const response = await answer(hit, argv, options);
       const result: CommandResult = {
         argv: [...argv],
         exitCode: response.exitCode ?? 0,
@@ -129,12 +152,72 @@ export function recordingRunner(opts: RecordingOptions = {}): RecordingRunner {
       };
       const by = hit ? (hit.rule.name ?? 'rule') : 'default';
       calls.push({ argv: [...argv], input, by, exitCode: result.exitCode });
-      opts.log?.(
-        `(${hit ? 'intercepted' : 'recorded'}) $ ${argv.join(' ')}${result.exitCode ? ` -> exit ${result.exitCode}` : ''}`,
-      );
+      logCall(hit, argv, result.exitCode);
       if (result.stdout) options.onOutput?.(result.stdout);
       if (result.exitCode !== 0 && options.reject !== false) throw new CommandError(result);
       return result;
+    },
+    stream(argv, options = {}): StreamProcess {
+      refuse(argv);
+      const hit = ruleFor(argv);
+      const fallback = hit ? undefined : opts.fallback?.stream?.bind(opts.fallback);
+      const call: RecordedCall = {
+        argv: [...argv],
+        by: hit ? (hit.rule.name ?? 'rule') : fallback ? 'fallback' : 'default',
+        exitCode: -1,
+        stream: true,
+      };
+      calls.push(call);
+      const settle = (p: Promise<CommandResult>) => {
+        p.then(
+          (r) => (call.exitCode = r.exitCode),
+          (e: unknown) => (call.exitCode = e instanceof CommandError ? e.result.exitCode : -1),
+        );
+        return p;
+      };
+      if (fallback) {
+        const child = fallback(argv, options);
+        settle(child.done);
+        return child;
+      }
+      if (hit) hit.used++;
+      options.input?.resume(); // what the child would have read is drained
+      const stdout = new PassThrough();
+      let killed: NodeJS.Signals | undefined;
+      let kill: (signal: NodeJS.Signals) => void = () => undefined;
+      const done = new Promise<CommandResult>((resolve, reject) => {
+        kill = (signal) => {
+          killed = signal;
+          stdout.end();
+          const result = { argv: [...argv], exitCode: 143, stdout: '', stderr: '', durationMs: 0 };
+          reject(new CommandError(result, `${argv.join(' ')} was killed by ${signal}`));
+        };
+        answer(hit, argv, { cwd: options.cwd, env: options.env, redact: options.redact }).then(
+          (response) => {
+            if (killed) return;
+            const result: CommandResult = {
+              argv: [...argv],
+              exitCode: response.exitCode ?? 0,
+              stdout: '',
+              stderr: response.stderr ?? '',
+              durationMs: 0,
+            };
+            logCall(hit, argv, result.exitCode, ' stream');
+            if (response.stderr) options.onStderr?.(response.stderr);
+            stdout.end(response.stdout ?? '');
+            if (result.exitCode === 0) resolve(result);
+            else
+              reject(
+                new CommandError(
+                  result,
+                  `${argv.join(' ')} exited with ${result.exitCode}${result.stderr ? `: ${result.stderr.trim()}` : ''}`,
+                ),
+              );
+          },
+          reject,
+        );
+      });
+      return { stdout, done: settle(done), kill: (signal = 'SIGTERM') => kill(signal) };
     },
   };
   return self;

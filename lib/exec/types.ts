@@ -1,4 +1,5 @@
 // Every external command goes through a CommandRunner: argv arrays only, never a shell string.
+import type { Readable } from 'node:stream';
 
 /** where a runner writes each command and its output (the install log) */
 export type LogLine = (line: string) => void;
@@ -30,6 +31,45 @@ export interface CommandResult {
 export interface CommandRunner {
   run(argv: readonly string[], options?: RunOptions): Promise<CommandResult>;
 }
+
+/** A child whose stdin and/or stdout are byte streams (tar to a peer, a console, an event loop). */
+export interface StreamOptions {
+  /**
+   * bytes for the child's stdin, piped as they arrive; without it stdin is /dev/null. The child may
+   * exit before `input` ends (tar at its end-of-archive marker, a console closed): what it leaves is
+   * drained, never an error by itself, and the exit status in `done` says how the child ended.
+   */
+  input?: Readable;
+  /** 'ignore': the child's stdout goes to /dev/null (`stdout` is then an empty stream) */
+  stdout?: 'pipe' | 'ignore';
+  cwd?: string;
+  env?: Record<string, string>;
+  /** strings that must never reach a log or an error (passwords, tokens): replaced by '***' */
+  redact?: string[];
+  /** each chunk of stderr as it arrives (redacted); its tail is in `done`'s error either way */
+  onStderr?: (chunk: string) => void;
+}
+
+export interface StreamProcess {
+  /** the child's stdout (an empty stream with `stdout: 'ignore'`) */
+  readonly stdout: Readable;
+  /**
+   * resolves when the child exits 0 (the result's stdout is '', it was streamed; stderr is its
+   * tail); rejects with a CommandError whose message names the exit status (or signal) and the end
+   * of stderr
+   */
+  readonly done: Promise<CommandResult>;
+  /** signals the child (default SIGTERM); `done` then rejects naming the signal */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface StreamRunner {
+  /** starts argv with streams attached; never a shell */
+  stream(argv: readonly string[], options?: StreamOptions): StreamProcess;
+}
+
+/** What createRunner makes: commands run to completion, and streaming children. */
+export type Runner = CommandRunner & StreamRunner;
 
 export class CommandError extends Error {
   readonly result: CommandResult;

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { createRunner } from '../../lib/exec/index.ts';
-import type { CommandRunner } from '../../lib/exec/index.ts';
+import type { Runner } from '../../lib/exec/index.ts';
 import { buildApp } from './api/app.ts';
 import type { Services } from './api/services.ts';
 import { AuditLog } from './audit.ts';
@@ -42,7 +42,7 @@ export interface ManagerOptions {
   port: number;
   libvirtUri: string;
   log(line: string): void;
-  runner?: CommandRunner;
+  runner?: Runner;
   checkPassword?: PasswordCheck;
   /** the largest ISO / template upload, bytes (default 64 GiB) */
   uploadLimit?: number;

@@ -82,6 +82,28 @@ describe('layer boundaries are enforced by lint', () => {
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(message);
   });
+  // a process started outside lib/exec escapes the runner's logging, redaction and secret guard
+  const spawners: [string, string][] = [
+    ['manager/server/engines/x.ts', "import { spawn } from 'node:child_process';"],
+    ['manager/cli/x.ts', "import { execFile } from 'child_process';"],
+    ['provision/x.ts', "import { execa } from 'execa';"],
+    ['installer/x.ts', "export const f = () => import('node:child_process');"],
+    ['iso/x.ts', "export const f = () => import('execa');"],
+    ['lib/x.ts', "import { spawn } from 'node:child_process';"],
+    ['contracts/x.ts', "import { spawn } from 'node:child_process';"],
+  ];
+  it.each(spawners)('%s starting a process without the runner: %s', async (file, source) => {
+    const found = await restricted(file, source);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/through the command runner/);
+  });
+  it('lib/exec, the runner itself, may start processes', async () => {
+    expect(
+      await restricted('lib/exec/x.ts', "import { spawn } from 'node:child_process';"),
+    ).toEqual([]);
+    expect(await restricted('lib/exec/x.ts', "import { execa } from 'execa';")).toEqual([]);
+  });
+
   it('a dynamic node: import in the browser bundle fails too', async () => {
     expect(await restricted('manager/web/x.ts', "await import('node:fs');")).toHaveLength(1);
   });

@@ -1,32 +1,41 @@
-// An interactive child (a console client such as `lxc-console`) as a terminal stream: argv only,
-// never a shell; stdin/stdout pipes. Like watch.ts, a kind of process the command runner (run to
-// completion, output captured) cannot run.
-import { spawn } from 'node:child_process';
+// An interactive child (a console client such as `lxc-console`) as a terminal stream, through the
+// runner's streaming mode: argv only, never a shell; what the user types is its stdin, its stdout
+// goes to the terminal.
+import { PassThrough } from 'node:stream';
+import type { StreamRunner } from '../../../lib/exec/index.ts';
 import type { TerminalStream } from '../consoles.ts';
 
 export function spawnTerminal(
+  runner: StreamRunner,
   argv: readonly string[],
   opts: { mapInput?: (d: Buffer) => Buffer; log?: (l: string) => void } = {},
 ): TerminalStream {
-  const [file, ...args] = argv;
-  const c = spawn(file as string, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const file = argv[0] ?? '?';
+  const input = new PassThrough();
+  const c = runner.stream(argv, {
+    input,
+    onStderr: (d) => opts.log?.(`${file}: ${d.trim()}`),
+  });
   let closed = false;
-  c.stdin.on('error', () => {}); // the child went away while we wrote: 'close' follows
-  c.stderr.setEncoding('utf8').on('data', (d: string) => opts.log?.(`${file}: ${d.trim()}`));
-  c.on('error', (err) => opts.log?.(`${file}: ${err.message}`));
+  const exited = c.done.then(
+    () => undefined,
+    (err: Error) => {
+      if (!closed) opts.log?.(`${file}: ${err.message.split('\n')[0]}`);
+    },
+  );
   return {
     write: (data) => {
-      if (closed || !c.stdin.writable) return;
+      if (closed || input.writableEnded) return;
       const b = Buffer.isBuffer(data) ? data : Buffer.from(data);
-      c.stdin.write(opts.mapInput ? opts.mapInput(b) : b);
+      input.write(opts.mapInput ? opts.mapInput(b) : b);
     },
     onData: (cb) => c.stdout.on('data', (d: Buffer) => cb(d)),
-    onClose: (cb) => c.once('close', cb),
+    onClose: (cb) => void exited.then(cb),
     close: () => {
       if (closed) return;
       closed = true;
-      c.stdin.end();
-      c.kill('SIGTERM');
+      input.end();
+      c.kill();
     },
   };
 }

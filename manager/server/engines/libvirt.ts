@@ -4,7 +4,7 @@
 import { writeFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { CommandRunner } from '../../../lib/exec/index.ts';
+import type { Runner } from '../../../lib/exec/index.ts';
 import { watchLines, type Watcher } from './watch.ts';
 import { VersionedMap } from '../cache.ts';
 
@@ -68,7 +68,7 @@ export class Libvirt {
   private readonly states = new VersionedMap<string, DomainState>();
   private watcher: Watcher | null = null;
   constructor(
-    private readonly runner: CommandRunner,
+    private readonly runner: Runner,
     readonly uri: string,
     private readonly tmpDir: string,
     private readonly onState: (domain: string, state: DomainState | null) => void = () => {},
@@ -92,6 +92,7 @@ export class Libvirt {
   watch(log?: (l: string) => void): void {
     if (this.watcher) return;
     this.watcher = watchLines(
+      this.runner,
       ['virsh', '-c', this.uri, 'event', '--all', '--loop'],
       (line) => {
         const e = parseLifecycleLine(line);

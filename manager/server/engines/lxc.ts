@@ -3,7 +3,7 @@
 // `lxc-monitor` child.
 import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { CommandRunner, CommandResult } from '../../../lib/exec/index.ts';
+import type { CommandResult, Runner } from '../../../lib/exec/index.ts';
 import { watchLines, type Watcher } from './watch.ts';
 import { doubleEscape, spawnTerminal } from './interactive.ts';
 import type { TerminalStream } from '../consoles.ts';
@@ -40,7 +40,7 @@ export class Lxc {
   private readonly states = new VersionedMap<string, CtState>();
   private watcher: Watcher | null = null;
   constructor(
-    private readonly runner: CommandRunner,
+    private readonly runner: Runner,
     readonly lxcPath: string,
     private readonly onState: (name: string, state: CtState | null) => void = () => {},
   ) {}
@@ -69,6 +69,7 @@ export class Lxc {
   watch(log?: (l: string) => void): void {
     if (this.watcher) return;
     this.watcher = watchLines(
+      this.runner,
       ['lxc-monitor', '-P', this.lxcPath, '-n', '.*'],
       (line) => {
         const e = parseMonitorLine(line);
@@ -160,7 +161,7 @@ export class Lxc {
    * the container side is a real terminal; a user's Ctrl-a is doubled past its escape key.
    */
   console(name: string, log?: (l: string) => void): TerminalStream {
-    return spawnTerminal(['lxc-console', '-P', this.lxcPath, '-n', name, '-t', '0'], {
+    return spawnTerminal(this.runner, ['lxc-console', '-P', this.lxcPath, '-n', name, '-t', '0'], {
       mapInput: (d) => doubleEscape(d),
       log,
     });

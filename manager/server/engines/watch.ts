@@ -1,29 +1,31 @@
-// A long-lived event child (`virsh event --loop`, `lxc-monitor`): the one kind of process the
-// command runner cannot run, because it never ends by itself. argv only, never a shell; restarted
-// with a back-off when it dies (libvirtd restarts end the event stream), `onRestart` resyncs.
-import { spawn, type ChildProcess } from 'node:child_process';
+// A long-lived event child (`virsh event --loop`, `lxc-monitor`) through the runner's streaming
+// mode: it never ends by itself, so its stdout is read line by line; restarted with a back-off when
+// it dies (libvirtd restarts end the event stream), `onStart` resyncs.
+import type { StreamProcess, StreamRunner } from '../../../lib/exec/index.ts';
 
 export interface Watcher {
   stop(): void;
 }
 
 export function watchLines(
+  runner: StreamRunner,
   argv: readonly string[],
   onLine: (line: string) => void,
   opts: { onStart?: () => void; log?: (l: string) => void } = {},
 ): Watcher {
-  let child: ChildProcess | null = null;
+  let child: StreamProcess | null = null;
   let stopped = false;
   let delay = 200;
   let timer: NodeJS.Timeout | null = null;
   const start = () => {
     if (stopped) return;
-    const [file, ...args] = argv;
-    const c = spawn(file as string, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = runner.stream(argv, {
+      onStderr: (chunk) => opts.log?.(`${argv[0]}: ${chunk.trim()}`),
+    });
     child = c;
     let buf = '';
     const startedAt = Date.now();
-    c.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    c.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk;
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
@@ -32,16 +34,16 @@ export function watchLines(
         if (line) onLine(line);
       }
     });
-    c.stderr
-      ?.setEncoding('utf8')
-      .on('data', (chunk: string) => opts.log?.(`${argv[0]}: ${chunk.trim()}`));
-    c.on('error', (err) => opts.log?.(`${argv[0]}: ${err.message}`));
-    c.on('close', () => {
+    const ended = () => {
       child = null;
       if (stopped) return;
       // a child that lived a while restarts quickly; one that dies at once backs off
       delay = Date.now() - startedAt > 5000 ? 200 : Math.min(delay * 2, 10_000);
       timer = setTimeout(start, delay);
+    };
+    c.done.then(ended, (err: Error) => {
+      if (!stopped) opts.log?.(`${argv[0]}: ${err.message.split('\n')[0]}`);
+      ended();
     });
     opts.onStart?.();
   };
@@ -50,7 +52,7 @@ export function watchLines(
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      child?.kill('SIGTERM');
+      child?.kill();
     },
   };
 }

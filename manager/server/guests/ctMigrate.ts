@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import type { CommandRunner } from '../../../lib/exec/index.ts';
+import type { Runner } from '../../../lib/exec/index.ts';
 import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
 import { parseCtConfig } from '../../../contracts/manager/guest.ts';
 import {
@@ -20,7 +20,6 @@ import { parseJson } from '../../../contracts/json.ts';
 import { ctName, lxcConfig, lxcOverrides } from '../config/lxcConfig.ts';
 import { ctRootfsVolume, ctVolumePlan } from '../config/volumes.ts';
 import type { Lxc } from '../engines/lxc.ts';
-import { spawnReader, spawnWriter } from '../engines/stream.ts';
 import type { EventHub } from '../events.ts';
 import type { TaskContext, TaskInfo, TaskManager } from '../tasks.ts';
 import { writeFileAtomic } from '../state.ts';
@@ -57,7 +56,7 @@ export const tarExtractArgv = (dir: string): string[] => [
 export interface CtMigrationDeps {
   store: GuestStore;
   lxc: Lxc;
-  runner: CommandRunner;
+  runner: Runner;
   facts: () => NodeFacts;
   tasks: TaskManager;
   hub: EventHub;
@@ -146,7 +145,7 @@ export class CtMigration {
         }
         ctx.progress(0.1);
         ctx.log(`sending the root file system ${rootfs.path} to ${member.name}`);
-        const tar = spawnReader(tarCreateArgv(rootfs.path));
+        const tar = this.d.runner.stream(tarCreateArgv(rootfs.path));
         let sent = 0;
         // counted on the way through to the peer
         const counted = tar.stdout.pipe(
@@ -272,15 +271,8 @@ export class CtMigration {
     const cfg = this.incoming.get(id);
     if (!cfg) throw notFound('id', `container ${id} is not being received`);
     const dir = ctRootfsVolume(cfg, this.d.facts().storages).path;
-    const tar = spawnWriter(tarExtractArgv(dir));
-    // GNU tar exits 0 at the end-of-archive marker and may leave the rest of the last record (zero
-    // padding) unread, as in `curl | tar x`: whatever it leaves is drained, never an error by itself
-    // (a pipeline would call it "Premature close" and cut the request off)
-    body.pipe(tar.stdin);
-    tar.stdin.once('close', () => {
-      body.unpipe(tar.stdin);
-      body.resume();
-    });
+    // the request is read to its end whatever tar does: tar exits at its end-of-archive record,
+    // often before the request's end has arrived (the runner drains the rest, see lib/exec/stream.ts)
     const received = new Promise<void>((resolve, reject) => {
       body.once('end', resolve);
       body.once('error', reject);
@@ -289,6 +281,7 @@ export class CtMigration {
           reject(new Error('the sender stopped in the middle of the transfer'));
       });
     });
+    const tar = this.d.runner.stream(tarExtractArgv(dir), { input: body, stdout: 'ignore' });
     await Promise.all([received, tar.done]).catch((err: Error) => {
       tar.kill();
       throw err;
