@@ -144,6 +144,8 @@ export class CtMigration {
           stopped = true;
         }
         ctx.progress(0.1);
+        const membership = c.membership.get();
+        if (!membership) throw new Error('this node left the cluster');
         ctx.log(`sending the root file system ${rootfs.path} to ${member.name}`);
         const tar = this.d.runner.stream(tarCreateArgv(rootfs.path));
         let sent = 0;
@@ -157,27 +159,28 @@ export class CtMigration {
           }),
         );
         const tSend = performance.now();
-        const membership = c.membership.get();
-        if (!membership) throw new Error('this node left the cluster');
-        const [res] = await Promise.all([
-          c.client.stream(membership, member, {
+        // the destination answers once it has the whole request and tar has unpacked it; an error
+        // answer can come before the end (its tar failed): then tar here is stopped, not waited for
+        const sending = c.client
+          .stream(membership, member, {
             method: 'PUT',
             path: `${PEER_PREFIX}/ct/${id}/rootfs`,
             body: counted,
             idleMs: 60_000,
-          }),
-          tar.done,
-        ]).catch((err: Error) => {
+          })
+          .then((res) => {
+            const a = parseJson(
+              CtPeerAnswerSchema,
+              res.body.toString('utf8'),
+              `answer of ${member.name}`,
+            );
+            if ('errors' in a)
+              throw new Error(`${member.name}: ${a.errors.map((e) => e.message).join('; ')}`);
+          });
+        await Promise.all([sending, tar.done]).catch((err: Error) => {
           tar.kill();
           throw err;
         });
-        const a = parseJson(
-          CtPeerAnswerSchema,
-          res.body.toString('utf8'),
-          `answer of ${member.name}`,
-        );
-        if ('errors' in a)
-          throw new Error(`${member.name}: ${a.errors.map((e) => e.message).join('; ')}`);
         const s = (performance.now() - tSend) / 1000;
         ctx.log(
           `root file system sent: ${(sent / MiB).toFixed(1)} MiB in ${s.toFixed(1)} s (${(sent / MiB / Math.max(s, 0.001)).toFixed(1)} MiB/s)`,
