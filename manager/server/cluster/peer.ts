@@ -42,6 +42,47 @@ export interface PeerResponse {
   body: Buffer;
 }
 
+const NO_CERT = 'this node has no cluster certificate (run pveca --upgrade-ca)';
+
+/**
+ * The mutual-TLS options for talking to `target`: this node's cluster certificate and key, the
+ * cluster CA (TLS checks the chain), and a check that pins the member's current certificate.
+ */
+export function tlsRequestOptions(
+  m: Membership,
+  target: MemberNode,
+): Required<Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'checkServerIdentity'>> {
+  const tls = m.tls;
+  if (!tls) throw new Error(NO_CERT);
+  return {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    checkServerIdentity: (_host, peer) => {
+      const ok = authorizePeer(new X509Certificate(peer.raw), { ...m, nodes: [target] });
+      return ok.ok ? undefined : new Error(`peer ${target.name}: ${ok.reason}`);
+    },
+  };
+}
+
+/** the whole answer of a peer request */
+function collect(
+  res: IncomingMessage,
+  resolve: (r: PeerResponse) => void,
+  reject: (e: Error) => void,
+): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () =>
+    resolve({
+      status: res.statusCode ?? 502,
+      contentType: String(res.headers['content-type'] ?? 'application/json'),
+      body: Buffer.concat(chunks),
+    }),
+  );
+  res.on('error', reject);
+}
+
 /** A member's TLS identity and a keep-alive agent per membership (new material: new agent). */
 export class PeerClient {
   private agent: https.Agent | undefined;
@@ -77,47 +118,25 @@ export class PeerClient {
     },
   ): Promise<PeerResponse> {
     const tls = m.tls;
-    if (!tls)
-      return Promise.reject(
-        new Error('this node has no cluster certificate (run pveca --upgrade-ca)'),
-      );
+    if (!tls) return Promise.reject(new Error(NO_CERT));
     return new Promise((resolve, reject) => {
       const req = https.request(
         {
+          ...tlsRequestOptions(m, target),
           host: target.address,
           port: this.port,
           method: o.method,
           path: o.path,
           agent: this.agentOf({ ...m, tls }),
-          ca: tls.ca,
-          cert: tls.cert,
-          key: tls.key,
           headers: {
             ...(o.body !== undefined
               ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(o.body) }
               : {}),
             ...o.headers,
           },
-          // the CA chain is checked by TLS; this pins the member's current certificate
-          checkServerIdentity: (_host, peer) => {
-            const cert = new X509Certificate(peer.raw);
-            const ok = authorizePeer(cert, { ...m, nodes: [target] });
-            return ok.ok ? undefined : new Error(`peer ${target.name}: ${ok.reason}`);
-          },
           timeout: o.timeoutMs,
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 502,
-              contentType: String(res.headers['content-type'] ?? 'application/json'),
-              body: Buffer.concat(chunks),
-            }),
-          );
-          res.on('error', reject);
-        },
+        (res) => collect(res, resolve, reject),
       );
       const timer = setTimeout(
         () => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)),
@@ -139,41 +158,20 @@ export class PeerClient {
     target: MemberNode,
     o: { method: string; path: string; body: Readable; idleMs: number },
   ): Promise<PeerResponse> {
-    const tls = m.tls;
-    if (!tls)
-      return Promise.reject(
-        new Error('this node has no cluster certificate (run pveca --upgrade-ca)'),
-      );
+    if (!m.tls) return Promise.reject(new Error(NO_CERT));
     return new Promise((resolve, reject) => {
       const req = https.request(
         {
+          ...tlsRequestOptions(m, target),
           host: target.address,
           port: this.port,
           method: o.method,
           path: o.path,
           agent: false,
-          ca: tls.ca,
-          cert: tls.cert,
-          key: tls.key,
           headers: { 'content-type': 'application/octet-stream' },
-          checkServerIdentity: (_host, peer) => {
-            const ok = authorizePeer(new X509Certificate(peer.raw), { ...m, nodes: [target] });
-            return ok.ok ? undefined : new Error(`peer ${target.name}: ${ok.reason}`);
-          },
           timeout: o.idleMs,
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 502,
-              contentType: String(res.headers['content-type'] ?? 'application/json'),
-              body: Buffer.concat(chunks),
-            }),
-          );
-          res.on('error', reject);
-        },
+        (res) => collect(res, resolve, reject),
       );
       req.on('timeout', () => req.destroy(new Error(`the transfer stalled for ${o.idleMs} ms`)));
       req.on('error', reject);
@@ -189,19 +187,9 @@ export class PeerClient {
     path: string,
     headers: Record<string, string>,
   ): WebSocket {
-    const tls = m.tls;
-    if (!tls) throw new Error('this node has no cluster certificate (run pveca --upgrade-ca)');
     const host = target.address.includes(':') ? `[${target.address}]` : target.address;
     // the TLS options through an agent: ws's own option types do not carry checkServerIdentity
-    const agent = new https.Agent({
-      ca: tls.ca,
-      cert: tls.cert,
-      key: tls.key,
-      checkServerIdentity: (_host, peer) => {
-        const ok = authorizePeer(new X509Certificate(peer.raw), { ...m, nodes: [target] });
-        return ok.ok ? undefined : new Error(`peer ${target.name}: ${ok.reason}`);
-      },
-    });
+    const agent = new https.Agent(tlsRequestOptions(m, target));
     return new WebSocket(`wss://${host}:${this.port}${path}`, {
       agent,
       headers,
