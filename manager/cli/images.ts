@@ -10,19 +10,21 @@ export type ImageGroup = 'iso' | 'template';
 const CONTENT = { iso: 'iso', template: 'vztmpl' } as const;
 const VERBS = ['list', 'upload', 'download', 'delete'] as const;
 
-/** `iso upload FILE` -> the storage command's positionals and content kind (pure, for tests) */
+/**
+ * `iso upload FILE` -> the content kind and, for the storage that holds it, the storage command's
+ * positionals (pure, for tests); usage errors are thrown here, before any request
+ */
 export function imageToStorage(
   group: ImageGroup,
   pos: readonly string[],
-  storage: string,
-): { pos: string[]; content: 'iso' | 'vztmpl' } {
+): { content: 'iso' | 'vztmpl'; pos(storage: string): string[] } {
   const verb = pos[1] ?? '';
   const content = CONTENT[group];
   if (!VERBS.includes(verb as (typeof VERBS)[number]))
     throw new StorageUsage(
       `${group}: give one of ${VERBS.join(', ')}, e.g. openve ${group} list (got ${verb ? `'${verb}'` : 'nothing'})`,
     );
-  if (verb === 'list') return { pos: ['storage', 'content', storage], content };
+  if (verb === 'list') return { content, pos: (storage) => ['storage', 'content', storage] };
   const arg = pos[2];
   if (!arg)
     throw new StorageUsage(
@@ -30,7 +32,7 @@ export function imageToStorage(
         ? `file: e.g. openve ${group} upload ./debian-13.${group === 'iso' ? 'iso' : 'tar.zst'}`
         : `name: e.g. openve ${group} ${verb} NAME (openve ${group} list shows the names)`,
     );
-  return { pos: ['storage', verb, storage, arg], content };
+  return { content, pos: (storage) => ['storage', verb, storage, arg] };
 }
 
 /** the storage that holds this kind of content: the one named, else the first that lists it */
@@ -57,8 +59,7 @@ export async function imageCommand(
   node: string,
   io: { out(t: string): void; err(t: string): void },
 ): Promise<number> {
-  imageToStorage(group, pos, 'x'); // usage errors before any request
+  const mapped = imageToStorage(group, pos);
   const storage = await storageFor(c, node, group, v.storage);
-  const mapped = imageToStorage(group, pos, storage);
-  return storageCommand(c, { ...v, content: mapped.content }, mapped.pos, node, io);
+  return storageCommand(c, { ...v, content: mapped.content }, mapped.pos(storage), node, io);
 }

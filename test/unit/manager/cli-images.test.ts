@@ -23,15 +23,13 @@ const cli = (...args: string[]) => runCli(t, ...args);
 
 describe('imageToStorage', () => {
   it('maps each verb onto the storage command with the content kind', () => {
-    expect(imageToStorage('iso', ['iso', 'list'], 'local')).toEqual({
-      pos: ['storage', 'content', 'local'],
-      content: 'iso',
-    });
-    expect(imageToStorage('template', ['template', 'upload', 'a.tar.zst'], 'local')).toEqual({
-      pos: ['storage', 'upload', 'local', 'a.tar.zst'],
-      content: 'vztmpl',
-    });
-    expect(imageToStorage('iso', ['iso', 'delete', 'x.iso'], 's2').pos).toEqual([
+    const list = imageToStorage('iso', ['iso', 'list']);
+    expect(list.content).toBe('iso');
+    expect(list.pos('local')).toEqual(['storage', 'content', 'local']);
+    const upload = imageToStorage('template', ['template', 'upload', 'a.tar.zst']);
+    expect(upload.content).toBe('vztmpl');
+    expect(upload.pos('local')).toEqual(['storage', 'upload', 'local', 'a.tar.zst']);
+    expect(imageToStorage('iso', ['iso', 'delete', 'x.iso']).pos('s2')).toEqual([
       'storage',
       'delete',
       's2',
@@ -39,14 +37,14 @@ describe('imageToStorage', () => {
     ]);
   });
   it('names the missing verb or argument', () => {
-    expect(() => imageToStorage('iso', ['iso'], 'local')).toThrow(
+    expect(() => imageToStorage('iso', ['iso'])).toThrow(
       /iso: give one of list, upload, download, delete.*got nothing/,
     );
-    expect(() => imageToStorage('iso', ['iso', 'remove', 'x'], 'local')).toThrow(/got 'remove'/);
-    expect(() => imageToStorage('template', ['template', 'download'], 'local')).toThrow(
+    expect(() => imageToStorage('iso', ['iso', 'remove', 'x'])).toThrow(/got 'remove'/);
+    expect(() => imageToStorage('template', ['template', 'download'])).toThrow(
       /^name: e\.g\. openve template download NAME/,
     );
-    expect(() => imageToStorage('iso', ['iso', 'upload'], 'local')).toThrow(/^file: /);
+    expect(() => imageToStorage('iso', ['iso', 'upload'])).toThrow(/^file: /);
   });
 });
 
