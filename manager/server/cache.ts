@@ -17,6 +17,14 @@ export class VersionedMap<K, V> extends Map<K, V> {
     if (this.size) this.version++;
     super.clear();
   }
+  /** becomes `now` (a full listing: what it lacks goes); `changed` hears each new or changed value */
+  sync(now: ReadonlyMap<K, V>, changed: (key: K, value: V) => void): void {
+    for (const key of this.keys()) if (!now.has(key)) this.delete(key);
+    for (const [key, value] of now) {
+      if (this.get(key) !== value) changed(key, value);
+      this.set(key, value);
+    }
+  }
 }
 
 /** fn's value, recomputed only when key() changes */

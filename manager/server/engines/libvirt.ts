@@ -80,12 +80,7 @@ export class Libvirt {
 
   async refresh(): Promise<void> {
     const r = await this.virsh(['list', '--all']);
-    const now = parseVirshList(r.stdout);
-    for (const name of this.states.keys()) if (!now.has(name)) this.states.delete(name);
-    for (const [name, st] of now) {
-      if (this.states.get(name) !== st) this.onState(name, st);
-      this.states.set(name, st);
-    }
+    this.states.sync(parseVirshList(r.stdout), this.onState);
   }
 
   /** starts the event child; resyncs from `virsh list` every time it (re)connects */

@@ -58,12 +58,7 @@ export class Lxc {
 
   async refresh(): Promise<void> {
     const r = await this.lxc('lxc-ls', null, ['-f', '-F', 'NAME,STATE']);
-    const now = parseLxcLs(r.stdout);
-    for (const name of this.states.keys()) if (!now.has(name)) this.states.delete(name);
-    for (const [name, st] of now) {
-      if (this.states.get(name) !== st) this.onState(name, st);
-      this.states.set(name, st);
-    }
+    this.states.sync(parseLxcLs(r.stdout), this.onState);
   }
 
   watch(log?: (l: string) => void): void {

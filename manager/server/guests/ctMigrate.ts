@@ -30,28 +30,20 @@ import { PEER_PREFIX } from '../cluster/peer.ts';
 
 const MiB = 1024 * 1024;
 
-/** tar of a root file system with raw owners (an unprivileged container's shifted ids stay as they are) */
-export const tarCreateArgv = (dir: string): string[] => [
+/** tar over a root file system with raw owners (an unprivileged container's shifted ids stay) */
+const tarArgv = (dir: string, mode: string[]): string[] => [
   'tar',
   '-C',
   dir,
   '--numeric-owner',
   '--xattrs',
   '--acls',
-  '-cpf',
-  '-',
-  '.',
+  ...mode,
 ];
-export const tarExtractArgv = (dir: string): string[] => [
-  'tar',
-  '-C',
-  dir,
-  '--numeric-owner',
-  '--xattrs',
-  '--acls',
-  '-xpf',
-  '-',
-];
+/** tar of a root file system to stdout */
+export const tarCreateArgv = (dir: string): string[] => tarArgv(dir, ['-cpf', '-', '.']);
+/** a root file system from stdin */
+export const tarExtractArgv = (dir: string): string[] => tarArgv(dir, ['-xpf', '-']);
 
 export interface CtMigrationDeps {
   store: GuestStore;

@@ -7,12 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Server } from 'node:https';
 import { createRunner } from '../../../lib/exec/index.ts';
-import { startManager, type RunningManager } from '../../../manager/server/manager.ts';
-import { createCluster, joinCluster } from '../../../provision/cluster/commands/index.ts';
-import { startServer } from '../../../provision/cluster/server.ts';
-import { clusterNode, freePort } from '../../unit/provision/clusterNode.ts';
+import type { RunningManager } from '../../../manager/server/manager.ts';
+import { clusterNode } from '../../unit/provision/clusterNode.ts';
+import { clusterManager, clusterPair } from '../../unit/manager/clusterPair.ts';
 import { main } from '../../../manager/cli/main.ts';
 
 if (process.getuid?.() !== 0) throw new Error('container migration test needs root (LXC)');
@@ -23,25 +21,16 @@ const A = { name: 'mgra', ip: '127.0.0.71' };
 const B = { name: 'mgrb', ip: '127.0.0.72' };
 // helper mgr's id range: 7100-7199
 const CTID = 7150 + (process.pid % 40);
-const services: Server[] = [];
+let stopServices: () => Promise<unknown> = async () => undefined;
 let ma: RunningManager;
 let mb: RunningManager;
 
-async function manager(root: string, ip: string, peerPort: number): Promise<RunningManager> {
-  return startManager({
-    dev: true,
-    stateDir: path.join(root, 'manager'),
-    host: ip,
-    port: 0,
-    libvirtUri: 'test:///default',
-    log: () => undefined,
+const manager = (root: string, ip: string, peerPort: number) =>
+  clusterManager(root, ip, peerPort, {
     runner,
-    clusterRoot: root,
-    peerPort,
     metricsIntervalMs: 3_600_000,
     quorum: async () => ({ running: true, quorate: true, members: [1, 2] }),
   });
-}
 
 async function api(m: RunningManager, method: 'GET' | 'POST', url: string, payload?: object) {
   const r = await m.app.inject({
@@ -81,27 +70,15 @@ const exec = async (m: RunningManager, node: string, command: string[]) =>
 beforeAll(async () => {
   const a = clusterNode(tmp, 'a');
   const b = clusterNode(tmp, 'b');
-  const port = await freePort();
-  const peerPort = await freePort();
-  const created = await createCluster(a.ctx, {
+  const pair = await clusterPair(a, b, {
+    A,
+    B,
     clusterName: 'mgrmig',
     token: 'mgr-ctmig-token-abcdefgh',
-    nodeName: A.name,
-    address: A.ip,
-    port,
   });
-  services.push(await startServer({ ...a.ctx, log: () => undefined }, { port, host: A.ip }));
-  await joinCluster(b.ctx, {
-    master: A.ip,
-    port,
-    token: 'mgr-ctmig-token-abcdefgh',
-    fingerprint: created.fingerprint,
-    nodeName: B.name,
-    address: B.ip,
-  });
-  services.push(await startServer({ ...b.ctx, log: () => undefined }, { port, host: B.ip }));
-  ma = await manager(a.paths.root, A.ip, peerPort);
-  mb = await manager(b.paths.root, B.ip, peerPort);
+  stopServices = pair.close;
+  ma = await manager(a.paths.root, A.ip, pair.peerPort);
+  mb = await manager(b.paths.root, B.ip, pair.peerPort);
 }, 120_000);
 
 afterAll(async () => {
@@ -112,7 +89,7 @@ afterAll(async () => {
     await runner.run(['lxc-destroy', '-P', P, '-n', `ct-${CTID}`], { reject: false });
     await m.close();
   }
-  await Promise.all(services.map((s) => new Promise((r) => s.close(r))));
+  await stopServices();
   rmSync(tmp, { recursive: true, force: true });
 }, 60_000);
 

@@ -5,7 +5,6 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import type { Server } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -14,16 +13,12 @@ import WebSocket, { WebSocketServer } from 'ws';
 import type { TerminalStream } from '../../../manager/server/consoles.ts';
 import { createRunner } from '../../../lib/exec/index.ts';
 import { ClusterResourcesSchema } from '../../../contracts/manager/cluster.ts';
-import { startManager, type RunningManager } from '../../../manager/server/manager.ts';
+import type { RunningManager } from '../../../manager/server/manager.ts';
 import { makeNodeCsr, signNodeCsr } from '../../../provision/cluster/ca.ts';
-import {
-  createCluster,
-  joinCluster,
-  removeClusterNode,
-} from '../../../provision/cluster/commands/index.ts';
-import { startServer } from '../../../provision/cluster/server.ts';
+import { createCluster, removeClusterNode } from '../../../provision/cluster/commands/index.ts';
 import { nodePaths } from '../../../provision/paths.ts';
 import { clusterNode, freePort } from '../provision/clusterNode.ts';
+import { clusterManager, clusterPair } from './clusterPair.ts';
 
 const TOKEN = 'mgr-cluster-token-abcdefgh';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-mgrcl-'));
@@ -37,17 +32,9 @@ async function manager(root: string, ip: string, peerPort: number): Promise<Runn
   const runner = createRunner('recording', {});
   const real = createRunner('real');
   runner.on({ match: ['openssl'], respond: async (argv) => real.run(argv) });
-  return startManager({
-    dev: true,
-    stateDir: path.join(root, 'manager'),
-    host: ip,
-    port: 0,
-    libvirtUri: 'test:///default',
-    log: () => undefined,
+  return clusterManager(root, ip, peerPort, {
     runner,
     engines: false,
-    clusterRoot: root,
-    peerPort,
     quorum: async () => ({ running: true, quorate, members: quorate ? [1, 2] : [2] }),
   });
 }
@@ -98,31 +85,15 @@ function peerGet(
 describe('managers in a cluster (mutual TLS on 127.0.0.21/.22)', { timeout: 60_000 }, () => {
   const a = clusterNode(tmp, 'a');
   const b = clusterNode(tmp, 'b');
-  const services: Server[] = [];
+  let stopServices: () => Promise<unknown> = async () => undefined;
   let ma: RunningManager;
   let mb: RunningManager | undefined;
   let peerPort = 0;
 
   beforeAll(async () => {
-    const port = await freePort();
-    peerPort = await freePort();
-    const created = await createCluster(a.ctx, {
-      clusterName: 'mgr',
-      token: TOKEN,
-      nodeName: A.name,
-      address: A.ip,
-      port,
-    });
-    services.push(await startServer({ ...a.ctx, log: () => undefined }, { port, host: A.ip }));
-    await joinCluster(b.ctx, {
-      master: A.ip,
-      port,
-      token: TOKEN,
-      fingerprint: created.fingerprint,
-      nodeName: B.name,
-      address: B.ip,
-    });
-    services.push(await startServer({ ...b.ctx, log: () => undefined }, { port, host: B.ip }));
+    const pair = await clusterPair(a, b, { A, B, clusterName: 'mgr', token: TOKEN });
+    peerPort = pair.peerPort;
+    stopServices = pair.close;
     // a guest record on B (the store reads DIR/guests/<id>.json)
     const guests = path.join(b.paths.root, 'manager', 'guests');
     mkdirSync(guests, { recursive: true });
@@ -135,11 +106,11 @@ describe('managers in a cluster (mutual TLS on 127.0.0.21/.22)', { timeout: 60_0
     );
     ma = await manager(a.paths.root, A.ip, peerPort);
     mb = await manager(b.paths.root, B.ip, peerPort);
-  });
+  }, 60_000); // a CA, two node certificates and two managers: seconds on a loaded machine
   afterAll(async () => {
     await ma?.close();
     await mb?.close();
-    await Promise.all(services.map((s) => new Promise((r) => s.close(r))));
+    await stopServices();
     rmSync(tmp, { recursive: true, force: true });
   });
 
