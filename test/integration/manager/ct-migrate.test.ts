@@ -43,7 +43,12 @@ async function manager(root: string, ip: string, peerPort: number): Promise<Runn
   });
 }
 
-async function api(m: RunningManager, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) {
+async function api(
+  m: RunningManager,
+  method: 'GET' | 'POST' | 'DELETE',
+  url: string,
+  payload?: object,
+) {
   const r = await m.app.inject({
     method,
     url,
