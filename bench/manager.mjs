@@ -9,8 +9,10 @@
 //   ct:     container start through the API (request -> the API reports "running") vs `lxc-start -d`
 //           alone (it returns once LXC reports RUNNING), alternating (budget <= 1.5x)
 //   startup: process start -> serving requests
+//   outside: a guest stopped outside the manager (virsh destroy, lxc-stop -k) -> the API says so
+//           (budget 1 s)
 // Needs root, a running libvirtd and the tiny guest built by test/integration/manager (cache in
-// /var/cache/openve/manager-test). usage: node bench/manager.mjs [--rounds 5] [--guests 100]
+// /var/cache/openve/manager-test). usage: node bench/manager.mjs [--rounds 5] [--guests 100] [--base 700]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
@@ -186,6 +188,7 @@ async function vmState(node, id) {
 
 const created = [];
 const createdCts = [];
+const seenCt = [];
 let startupMs;
 try {
   // start-up: until the API answers
@@ -205,8 +208,8 @@ try {
   }
   startupMs = performance.now() - t0;
   const node = (await api('GET', '/api/v1/nodes'))[0].node;
-  // the ids of helper mgr on the shared host: 600-649 (so --guests at most 49 here)
-  const base = 600;
+  // ids unlikely to clash with other users of the shared host: 700-799 for the VMs, 800 the CT
+  const base = arg('--base', 700);
   const tiny = (id) => ({
     id,
     name: `bench-${id}`,
@@ -222,13 +225,19 @@ try {
   await waitTask(c.task);
   const apiMs = [];
   const virshMs = [];
+  const seenVm = [];
   for (let r = 0; r < rounds; r++) {
     let s = performance.now();
     await api('POST', `/api/v1/nodes/${node}/vms/${vmid}/status/start`);
     while ((await vmState(node, vmid)) !== 'running') await sleep(5);
     apiMs.push(performance.now() - s);
+    // a stop from outside the manager: from virsh's return (libvirt has stopped the domain) to
+    // the API saying so, and from the command's start (an upper bound)
+    s = performance.now();
     virsh('destroy', `vm-${vmid}`);
+    const returned = performance.now();
     while ((await vmState(node, vmid)) !== 'shut off') await sleep(5);
+    seenVm.push([performance.now() - returned, performance.now() - s]);
     s = performance.now();
     virsh('start', `vm-${vmid}`);
     virshMs.push(performance.now() - s);
@@ -289,8 +298,11 @@ try {
       await api('POST', `/api/v1/nodes/${node}/cts/${ctid}/status/start`);
       while ((await ctState()) !== 'running') await sleep(5);
       ctApiMs.push(performance.now() - s);
+      s = performance.now();
       lxc('lxc-stop', '-k');
+      const returned = performance.now();
       while ((await ctState()) !== 'stopped') await sleep(5);
+      seenCt.push([performance.now() - returned, performance.now() - s]);
       s = performance.now();
       lxc('lxc-start', '-d');
       lxcMs.push(performance.now() - s);
@@ -351,6 +363,16 @@ try {
       managerCpuPerRequestMs: Math.round(cpuPerRequestMs * 1000) / 1000,
     },
     ct,
+    // a guest stopped outside the manager (virsh destroy / lxc-stop -k) until GET .../vms or
+    // .../cts says so, polled every 5 ms: [after the command returned, after it was started]
+    outsideStopVisibleMs: {
+      vm: seenVm.map(([a, b]) => [Math.round(a), Math.round(b)]),
+      ct: seenCt.map(([a, b]) => [Math.round(a), Math.round(b)]),
+      maxAfterReturnMs: Math.round(
+        Math.max(...seenVm.map((x) => x[0]), ...seenCt.map((x) => x[0])),
+      ),
+      budgetMs: 1000,
+    },
     manager: { rssMiB: Math.round(rssMiB), idleCpuPct: Math.round(idleCpuPct * 100) / 100 },
     sampler,
   };

@@ -2,6 +2,7 @@
 // machine against its libvirt and LXC with all of its own state under DIR.
 import { parseArgs } from 'node:util';
 import { startManager } from './manager.ts';
+import { USER_NAME } from './auth/password.ts';
 
 const USAGE = `usage: openve-manager [--dev] [--listen HOST:PORT] [--state DIR] [--libvirt-uri URI]
   --listen       address to serve HTTPS on (default 0.0.0.0:8006; 127.0.0.1:8006 with --dev)
@@ -13,6 +14,8 @@ const USAGE = `usage: openve-manager [--dev] [--listen HOST:PORT] [--state DIR] 
                  (default qemu+tls://<cluster address>/system)
   --libvirt-pki  install the cluster CA and node certificate for libvirt and QEMU TLS under
                  this dir (/etc/pki on a node); default: leave it alone
+  --allow-user   a local Unix user who may log in with the Unix password, besides root
+                 (repeat for more); every allowed user has the whole API, like root
   --dev          dev machine: dir storage, ISOs and templates under the state dir`;
 
 export function parseListen(value: string): { host: string; port: number } | string {
@@ -37,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
         'peer-port': { type: 'string' },
         'migrate-uri': { type: 'string' },
         'libvirt-pki': { type: 'string' },
+        'allow-user': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -60,6 +64,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`--peer-port: must be a TCP port, 1-65535 (got '${peerPort}')\n`);
     return 2;
   }
+  const allowed = values['allow-user'] ?? [];
+  const badUser = allowed.find((u) => !USER_NAME.test(u));
+  if (badUser !== undefined) {
+    process.stderr.write(
+      `--allow-user: '${badUser}' is not a Unix user name (lower case letters, digits, _ . -; up to 32)\n`,
+    );
+    return 2;
+  }
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const started = performance.now();
   const m = await startManager({
@@ -72,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(peerPort ? { peerPort: Number(peerPort) } : {}),
     ...(values['migrate-uri'] ? { migrateUri: values['migrate-uri'] } : {}),
     ...(values['libvirt-pki'] ? { libvirtPki: values['libvirt-pki'] } : {}),
+    allowedUsers: ['root', ...allowed.filter((u) => u !== 'root')],
     log,
   });
   log(

@@ -7,7 +7,7 @@ import { buildApp } from './api/app.ts';
 import type { Services } from './api/services.ts';
 import { AuditLog } from './audit.ts';
 import { unixPasswordCheck, type PasswordCheck } from './auth/password.ts';
-import { LoginLimiter, SessionStore } from './auth/sessions.ts';
+import { LoginLimiter, SessionStore, ticketKey } from './auth/sessions.ts';
 import { TokenStore } from './auth/tokens.ts';
 import { Libvirt } from './engines/libvirt.ts';
 import { Lxc } from './engines/lxc.ts';
@@ -44,6 +44,8 @@ export interface ManagerOptions {
   log(line: string): void;
   runner?: Runner;
   checkPassword?: PasswordCheck;
+  /** local users who may log in with their Unix password (default: root only) */
+  allowedUsers?: readonly string[];
   /** the largest ISO / template upload, bytes (default 64 GiB) */
   uploadLimit?: number;
   /** the usage sampler's period (default 10 s) */
@@ -157,11 +159,11 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     hub,
     tokens,
     tickets: new TicketStore(),
-    sessions: new SessionStore(),
+    sessions: new SessionStore(ticketKey(paths.ticketKey), paths.revokedTickets),
     limiter: new LoginLimiter(),
     audit: new AuditLog(paths.audit),
     checkPassword: o.checkPassword ?? unixPasswordCheck(runner),
-    allowedUsers: ['root'],
+    allowedUsers: o.allowedUsers ?? ['root'],
     cluster,
     ctMigrate: new CtMigration({
       store,

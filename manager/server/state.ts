@@ -11,6 +11,10 @@ export interface StatePaths {
   tls: string;
   tokens: string;
   rootToken: string;
+  /** the key that signs login tickets (auth/sessions.ts) */
+  ticketKey: string;
+  /** tickets ended by a logout, until they expire */
+  revokedTickets: string;
   audit: string;
   iso: string;
   templates: string;
@@ -30,6 +34,8 @@ export function statePaths(root: string): StatePaths {
     tls: path.join(abs, 'tls'),
     tokens: path.join(abs, 'tokens.json'),
     rootToken: path.join(abs, 'root.token'),
+    ticketKey: path.join(abs, 'ticket.key'),
+    revokedTickets: path.join(abs, 'revoked-tickets.json'),
     audit: path.join(abs, 'audit.log'),
     iso: path.join(abs, 'iso'),
     templates: path.join(abs, 'templates'),

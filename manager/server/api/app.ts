@@ -49,7 +49,8 @@ function authenticate(s: Services, req: FastifyRequest): Principal | ApiError {
   }
   const ticket = cookie(req, SESSION_COOKIE);
   const session = ticket ? s.sessions.get(ticket) : null;
-  if (!session || !ticket)
+  // a user taken off the allowed list loses the tickets already issued too
+  if (!session || !ticket || !s.allowedUsers.includes(session.user))
     return new ApiError(401, {
       path: 'authorization',
       message: 'authentication required: send Authorization: Bearer <API token>, or log in',

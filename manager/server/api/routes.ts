@@ -371,9 +371,25 @@ export function routes(s: Services): Route[] {
           });
           throw new ApiError(429, { path: '', message: 'too many failed logins: wait a minute' });
         }
-        const ok =
-          s.allowedUsers.includes(body.username) &&
-          (await s.checkPassword(body.username, body.password));
+        const ok = await s.checkPassword(body.username, body.password);
+        // the right password of a user not on the allowed list: say so (only to whoever knows
+        // the password, so the list of users is not given away)
+        if (ok && !s.allowedUsers.includes(body.username)) {
+          s.audit.record({
+            user: body.username,
+            address: request.ip,
+            action: 'login',
+            outcome: 'denied',
+            detail: 'not an allowed user',
+          });
+          s.log(
+            `login refused for ${JSON.stringify(body.username)} from ${request.ip}: not allowed`,
+          );
+          throw new ApiError(403, {
+            path: 'username',
+            message: `user '${body.username}' may not log in to this manager (an administrator allows users with openve-manager --allow-user)`,
+          });
+        }
         if (!ok) {
           s.limiter.fail(key);
           s.audit.record({

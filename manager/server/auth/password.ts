@@ -23,6 +23,9 @@ while (my $line = <$fh>) {
 print "no";
 `;
 
+/** What a local user name may look like (Debian's adduser default, at most 32 characters). */
+export const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;
+
 export type PasswordCheck = (user: string, password: string) => Promise<boolean>;
 
 /** A checker over `shadowFile` (the real /etc/shadow on a node; a fixture in tests). */
@@ -31,12 +34,7 @@ export function unixPasswordCheck(
   shadowFile = '/etc/shadow',
 ): PasswordCheck {
   return async (user, password) => {
-    if (
-      !/^[a-z_][a-z0-9_.-]{0,31}$/.test(user) ||
-      password.includes('\n') ||
-      password.length > 4096
-    )
-      return false;
+    if (!USER_NAME.test(user) || password.includes('\n') || password.length > 4096) return false;
     const r = await runner.run(['perl', '-e', SCRIPT, shadowFile], {
       input: `${user}\n${password}\n`,
       reject: false,

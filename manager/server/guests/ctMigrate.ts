@@ -59,8 +59,6 @@ export interface CtMigrationDeps {
 export class CtMigration {
   /** containers being received: id -> config */
   private readonly incoming = new Map<number, CtConfig>();
-  /** containers being sent away */
-  private readonly outgoing = new Set<number>();
 
   constructor(private readonly d: CtMigrationDeps) {}
 
@@ -69,8 +67,8 @@ export class CtMigration {
     const rec = this.d.store.get(id);
     if (!rec || rec.kind !== 'ct') throw notFound('id', `no container ${id} on this node`);
     const cfg = rec.config;
-    if (this.outgoing.has(id))
-      throw conflict('id', `container ${id} is already being migrated (see its vzmigrate task)`);
+    // any task holding the container (a migration, a delete): a 409 naming it
+    this.d.store.unlocked(id, `container ${id}`);
     const c = this.d.cluster;
     const m = c?.membership.get();
     if (!c || !m) throw badRequest({ path: 'target', message: 'this node is in no cluster' });
@@ -212,9 +210,10 @@ export class CtMigration {
       });
       ctx.log(`migration finished: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     };
-    this.outgoing.add(id);
-    const task = this.d.tasks.start('vzmigrate', `ct/${id}`, user, (ctx) =>
-      move(ctx).finally(() => this.outgoing.delete(id)),
+    // the container is locked for the whole move: start, stop, exec, delete, a second migration
+    // answer 409 naming this task (like a VM's qmigrate)
+    const task = this.d.store.holding(id, `container ${id}`, 'vzmigrate', (release) =>
+      this.d.tasks.start('vzmigrate', `ct/${id}`, user, (ctx) => move(ctx).finally(release)),
     );
     return { id, task };
   }

@@ -198,6 +198,7 @@ export class CtController {
 
   action(id: number, action: CtAction, user: string, opts: { timeout?: number } = {}): TaskInfo {
     this.config(id);
+    this.deps.store.unlocked(id, `container ${id}`);
     const name = ctName(id);
     return this.deps.tasks.start(`vz${action}`, `ct/${id}`, user, async (ctx) => {
       if (action === 'start') await this.deps.lxc.start(name);
@@ -221,6 +222,7 @@ export class CtController {
 
   async exec(id: number, command: readonly string[]): Promise<CommandResult> {
     this.config(id);
+    this.deps.store.unlocked(id, `container ${id}`);
     const name = ctName(id);
     if (this.deps.lxc.state(name) !== 'RUNNING')
       throw conflict('state', `container ${id} is not running`);
@@ -229,6 +231,7 @@ export class CtController {
 
   delete(id: number, confirm: string | undefined, user: string): TaskInfo {
     const cfg = this.config(id);
+    this.deps.store.unlocked(id, `container ${id}`);
     if (confirm !== String(id))
       throw badRequest({
         path: 'confirm',
@@ -239,21 +242,28 @@ export class CtController {
     if (state && state !== 'STOPPED')
       throw conflict('state', `container ${id} is ${state.toLowerCase()}: stop it first`);
     const plan = ctVolumePlan(cfg, this.deps.facts().storages);
-    return this.deps.tasks.start('vzdestroy', `ct/${id}`, user, async (ctx) => {
-      if (state) await this.deps.lxc.destroy(name);
-      for (const s of plan.remove) {
-        ctx.log(`$ ${s.argv.join(' ')}`);
-        await this.deps.runner.run(s.argv);
-      }
-      this.deps.store.remove(id);
-      this.deps.hub.emit({
-        type: 'guest',
-        kind: 'ct',
-        id,
-        state: 'deleted',
-        at: new Date().toISOString(),
-      });
-    });
+    // held until the task ends: a start or a second delete meanwhile is a 409 naming this task
+    return this.deps.store.holding(id, `container ${id}`, 'vzdestroy', (release) =>
+      this.deps.tasks.start('vzdestroy', `ct/${id}`, user, async (ctx) => {
+        try {
+          if (state) await this.deps.lxc.destroy(name);
+          for (const s of plan.remove) {
+            ctx.log(`$ ${s.argv.join(' ')}`);
+            await this.deps.runner.run(s.argv);
+          }
+          this.deps.store.remove(id);
+        } finally {
+          release();
+        }
+        this.deps.hub.emit({
+          type: 'guest',
+          kind: 'ct',
+          id,
+          state: 'deleted',
+          at: new Date().toISOString(),
+        });
+      }),
+    );
   }
 }
 

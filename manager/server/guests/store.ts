@@ -8,7 +8,8 @@ import { CtConfigSchema, GuestId, VmConfigSchema } from '../../../contracts/mana
 import { ContractError, parseJson } from '../../../contracts/json.ts';
 import { writeJsonAtomic } from '../state.ts';
 import { VersionedMap } from '../cache.ts';
-import { badRequest } from '../api/errors.ts';
+import { badRequest, conflict } from '../api/errors.ts';
+import type { TaskInfo } from '../tasks.ts';
 
 export type GuestRecord = { kind: 'vm'; config: VmConfig } | { kind: 'ct'; config: CtConfig };
 
@@ -81,6 +82,41 @@ export class GuestStore {
   }
   lockedBy(id: number): string | undefined {
     return this.locks.get(id);
+  }
+
+  /** a 409 naming the guest (`guest`: 'container 700') and the task that holds it */
+  unlocked(id: number, guest: string): void {
+    const by = this.locks.get(id);
+    if (by)
+      throw conflict('id', `${guest} is busy: its ${by} is running; try again when it has ended`);
+  }
+
+  /**
+   * Starts a task that holds the guest's lock until it ends (the task body calls `release` when it
+   * is done), the lock naming the task: `vzdestroy task UPID:...`. A 409 naming the guest and the
+   * task when another task holds it already; then nothing is started.
+   */
+  holding(
+    id: number,
+    guest: string,
+    type: string,
+    start: (release: () => void) => TaskInfo,
+  ): TaskInfo {
+    this.unlocked(id, guest);
+    this.lock(id, `${type} task`);
+    let ended = false;
+    const release = () => {
+      ended = true;
+      this.unlock(id);
+    };
+    try {
+      const task = start(release);
+      if (!ended) this.locks.set(id, `${type} task ${task.id}`);
+      return task;
+    } catch (err) {
+      release();
+      throw err;
+    }
   }
 
   release(id: number): void {

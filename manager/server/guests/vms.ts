@@ -101,8 +101,7 @@ export class VmController {
 
   /** a 409 while a task (a migration) holds the VM */
   private unlocked(id: number): void {
-    const by = this.deps.store.lockedBy(id);
-    if (by) throw conflict('id', `VM ${id} is busy (${by}): try again when it has ended`);
+    this.deps.store.unlocked(id, `VM ${id}`);
   }
 
   create(input: unknown, user: string): { id: number; task: TaskInfo } {
@@ -292,20 +291,27 @@ export class VmController {
       throw conflict('state', `VM ${id} is ${state}: stop it first`);
     const facts = this.deps.facts();
     const plan = vmVolumePlan(cfg, facts.storages);
-    return this.deps.tasks.start('vmdestroy', `vm/${id}`, user, async (ctx) => {
-      if (state) await this.deps.libvirt.undefine(dom, cfg.firmware === 'uefi');
-      for (const s of plan.remove) {
-        ctx.log(`$ ${s.argv.join(' ')}`);
-        await this.deps.runner.run(s.argv);
-      }
-      this.deps.store.remove(id);
-      this.deps.hub.emit({
-        type: 'guest',
-        kind: 'vm',
-        id,
-        state: 'deleted',
-        at: new Date().toISOString(),
-      });
-    });
+    // held until the task ends: a start or a second delete meanwhile is a 409 naming this task
+    return this.deps.store.holding(id, `VM ${id}`, 'vmdestroy', (release) =>
+      this.deps.tasks.start('vmdestroy', `vm/${id}`, user, async (ctx) => {
+        try {
+          if (state) await this.deps.libvirt.undefine(dom, cfg.firmware === 'uefi');
+          for (const s of plan.remove) {
+            ctx.log(`$ ${s.argv.join(' ')}`);
+            await this.deps.runner.run(s.argv);
+          }
+          this.deps.store.remove(id);
+        } finally {
+          release();
+        }
+        this.deps.hub.emit({
+          type: 'guest',
+          kind: 'vm',
+          id,
+          state: 'deleted',
+          at: new Date().toISOString(),
+        });
+      }),
+    );
   }
 }

@@ -32,7 +32,12 @@ const manager = (root: string, ip: string, peerPort: number) =>
     quorum: async () => ({ running: true, quorate: true, members: [1, 2] }),
   });
 
-async function api(m: RunningManager, method: 'GET' | 'POST', url: string, payload?: object) {
+async function api(
+  m: RunningManager,
+  method: 'GET' | 'POST' | 'DELETE',
+  url: string,
+  payload?: object,
+) {
   const r = await m.app.inject({
     method,
     url,
@@ -142,7 +147,23 @@ describe('container restart migration between two managers', () => {
       restart: true,
     });
     expect(busy.status).toBe(409);
-    expect(busy.body.errors?.[0]?.message).toMatch(/already being migrated/);
+    const upid = failed.body.data!.task as string;
+    expect(busy.body.errors?.[0]?.message).toBe(
+      `container ${CTID} is busy: its vzmigrate task ${upid} is running; try again when it has ended`,
+    );
+    // the container is locked for the whole move, like a VM: start, stop, exec, delete too
+    for (const [method, url, body] of [
+      ['POST', `cts/${CTID}/status/stop`, {}],
+      ['POST', `cts/${CTID}/status/start`, {}],
+      ['POST', `cts/${CTID}/exec`, { command: ['true'] }],
+      ['DELETE', `cts/${CTID}?confirm=${CTID}`, undefined],
+    ] as const) {
+      const r = await api(ma, method, `/api/v1/nodes/${A.name}/${url}`, body);
+      expect(r.status, `${method} ${url}`).toBe(409);
+      expect(r.body.errors?.[0]?.message).toContain(
+        `container ${CTID} is busy: its vzmigrate task`,
+      );
+    }
     const ft = await task(ma, failed.body.data!.task as string);
     expect(ft.status).toBe('error');
     expect(ft.log.join('\n')).toMatch(/root file system sent.*\n.*starting container/);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../manager/server/api/errors.ts';
 import { GuestStore } from '../../../manager/server/guests/store.ts';
+import type { TaskInfo } from '../../../manager/server/tasks.ts';
 
 describe('GuestStore.reserve', () => {
   const dirs: string[] = [];
@@ -79,5 +80,53 @@ describe('GuestStore files', () => {
     expect(logs[2]).toMatch(/103\.json: config\.id: is 104, not 103/);
     expect(s.reserve()).toBe(104);
     expect(() => s.reserve(101)).toThrow(/already used/);
+  });
+});
+
+describe('GuestStore.holding (one lock per guest for long tasks)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'openve-store-lock-'));
+  const info = (id: string) => ({ id }) as unknown as TaskInfo;
+
+  it('names the task while it runs, refuses others with a 409 naming guest and task, frees at the end', () => {
+    const s = new GuestStore(dir);
+    let release = () => {};
+    const t = s.holding(700, 'container 700', 'vzdestroy', (r) => {
+      release = r;
+      return info('UPID:n:1');
+    });
+    expect(t.id).toBe('UPID:n:1');
+    let err: unknown;
+    try {
+      s.unlocked(700, 'container 700');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(409);
+    expect((err as ApiError).issues).toEqual([
+      {
+        path: 'id',
+        message:
+          'container 700 is busy: its vzdestroy task UPID:n:1 is running; try again when it has ended',
+      },
+    ]);
+    expect(() => s.holding(700, 'container 700', 'vzmigrate', () => info('UPID:n:2'))).toThrow(
+      /vzdestroy task UPID:n:1/,
+    );
+    s.unlocked(701, 'container 701');
+    release();
+    expect(() => s.unlocked(700, 'container 700')).not.toThrow();
+  });
+
+  it('frees the lock when the task cannot start, or ends before it is named', () => {
+    const s = new GuestStore(dir);
+    expect(() =>
+      s.holding(702, 'VM 702', 'vmdestroy', () => {
+        throw new Error('no');
+      }),
+    ).toThrow('no');
+    expect(s.lockedBy(702)).toBeUndefined();
+    s.holding(702, 'VM 702', 'vmdestroy', (r) => (r(), info('UPID:n:3')));
+    expect(s.lockedBy(702)).toBeUndefined();
   });
 });
