@@ -99,7 +99,8 @@ function CtForm({
       template: options.templates.find((t) => t !== 'busybox') ?? options.templates[0] ?? '',
       password: '',
       sshKeys: '',
-      unprivileged: true,
+      // unprivileged where the node can (root's subordinate ids): the safe default
+      unprivileged: options.unprivileged !== false,
       cores: '1',
       memory: '512',
       swap: '0',
@@ -162,6 +163,12 @@ function CtForm({
           />
           <Checkbox
             label="Unprivileged container (root in the container is not root on the node)"
+            description={
+              options.unprivileged === false
+                ? 'Not on this node: root has no subordinate ids (/etc/subuid, /etc/subgid root:100000:65536)'
+                : undefined
+            }
+            disabled={options.unprivileged === false && !f.unprivileged}
             checked={f.unprivileged}
             onChange={(e) => set('unprivileged', 'unprivileged')(e.currentTarget.checked)}
           />

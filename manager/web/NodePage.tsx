@@ -53,7 +53,8 @@ export function NodePage({ node, tab }: { node: string; tab?: string }) {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>Node {node}</Title>
-        <Group gap="xs">
+        {/* on wider screens the header has them */}
+        <Group gap="xs" hiddenFrom="sm">
           <Button component="a" href={hrefOf({ page: 'create', node, kind: 'vm' })}>
             Create VM
           </Button>

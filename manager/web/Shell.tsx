@@ -5,7 +5,7 @@ import { lazy, Suspense, useEffect } from 'react';
 import { ClusterProvider, useCluster } from './store.tsx';
 import { ResourceTree } from './Tree.tsx';
 import { TaskLog } from './TaskLog.tsx';
-import type { Route } from './route.ts';
+import { hrefOf, type Route } from './route.ts';
 import { ClusterPage } from './ClusterPage.tsx';
 
 // the first view is the tree and the cluster page: the other pages (graphs, consoles, wizards,
@@ -28,6 +28,9 @@ function Frame({ user, route, onLogout }: { user: string; route: Route; onLogout
   const c = useCluster();
   // on a phone the tree is a drawer: close it once something is chosen
   useEffect(close, [route, close]);
+  // Create VM / Create CT from any page (as in Proxmox's header): on the node shown, else the
+  // first node that is online
+  const target = 'node' in route ? route.node : c.nodes.find((n) => n.status === 'online')?.node;
   return (
     <AppShell
       header={{ height: 52 }}
@@ -53,6 +56,26 @@ function Frame({ user, route, onLogout }: { user: string; route: Route; onLogout
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap">
+            {target && (
+              <>
+                <Button
+                  component="a"
+                  size="xs"
+                  href={hrefOf({ page: 'create', node: target, kind: 'vm' })}
+                  visibleFrom="sm"
+                >
+                  Create VM
+                </Button>
+                <Button
+                  component="a"
+                  size="xs"
+                  href={hrefOf({ page: 'create', node: target, kind: 'ct' })}
+                  visibleFrom="sm"
+                >
+                  Create CT
+                </Button>
+              </>
+            )}
             <Text size="sm" visibleFrom="xs">
               {user}@pam
             </Text>
