@@ -80,7 +80,7 @@ export function NodePage({ node, tab }: { node: string; tab?: string }) {
         <Tabs.Panel value="summary" pt="md">
           <Stack>
             {st && (
-              <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
+              <SimpleGrid cols={{ base: 2, md: 4 }} spacing="xs">
                 <Stat label="Virtualization">
                   <Badge
                     color={st.kvm ? 'green' : 'yellow'}

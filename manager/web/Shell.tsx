@@ -1,6 +1,6 @@
 // The console's frame: header, resource tree on the left, the selected object's page, task log.
 import { AppShell, Burger, Button, Group, Loader, Text, Title, Alert } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { lazy, Suspense, useEffect } from 'react';
 import { ClusterProvider, useCluster } from './store.tsx';
 import { ResourceTree } from './Tree.tsx';
@@ -25,6 +25,9 @@ export function Shell(props: { user: string; route: Route; onLogout(): void }) {
 
 function Frame({ user, route, onLogout }: { user: string; route: Route; onLogout(): void }) {
   const [opened, { toggle, close }] = useDisclosure(false);
+  // on a phone the task log is one line under the page until asked for (Mantine's sm: 48em)
+  const [tasksShown, { toggle: toggleTasks }] = useDisclosure(false);
+  const phone = useMediaQuery('(max-width: 47.99em)', false, { getInitialValueInEffect: false });
   const c = useCluster();
   // on a phone the tree is a drawer: close it once something is chosen
   useEffect(close, [route, close]);
@@ -35,7 +38,7 @@ function Frame({ user, route, onLogout }: { user: string; route: Route; onLogout
     <AppShell
       header={{ height: 52 }}
       navbar={{ width: 280, breakpoint: 'sm', collapsed: { mobile: !opened } }}
-      footer={{ height: { base: 140, sm: 170 } }}
+      footer={{ height: phone ? (tasksShown ? 260 : 36) : 170 }}
       padding="md"
     >
       <AppShell.Header>
@@ -99,7 +102,7 @@ function Frame({ user, route, onLogout }: { user: string; route: Route; onLogout
         </Suspense>
       </AppShell.Main>
       <AppShell.Footer>
-        <TaskLog />
+        {phone ? <TaskLog folded={!tasksShown} onFold={toggleTasks} /> : <TaskLog />}
       </AppShell.Footer>
     </AppShell>
   );
