@@ -64,6 +64,17 @@ export async function buildWeb({ outdir = path.join(root, 'dist', 'web') } = {})
   if (!entry) throw new Error('web build: no entry output');
   const url = (f) => `/assets/${path.basename(f)}`;
   const css = outputs[entry].cssBundle;
+  // what the first view loads: the entry, the chunks it imports statically, its CSS
+  const initial = new Set([entry]);
+  for (const f of initial)
+    for (const i of outputs[f].imports)
+      if (i.kind === 'import-statement' && !i.external) initial.add(i.path);
+  // the entry's static chunks are announced in the page, so the browser fetches them with the
+  // entry instead of after it (one round trip and a parse less before the first render)
+  const preloads = [...initial]
+    .filter((f) => f !== entry)
+    .map((f) => `<link rel="modulepreload" href="${url(f)}">`)
+    .join('\n');
   const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -72,6 +83,7 @@ export async function buildWeb({ outdir = path.join(root, 'dist', 'web') } = {})
 <title>openve</title>
 ${css ? `<link rel="stylesheet" href="${url(css)}">` : ''}
 <script type="module" src="${url(entry)}"></script>
+${preloads}
 </head>
 <body>
 <div id="root"></div>
@@ -88,11 +100,6 @@ ${css ? `<link rel="stylesheet" href="${url(css)}">` : ''}
     writeFileSync(`${abs}.gz`, gz);
     sizes[path.basename(f)] = gz.length;
   }
-  // what the first view loads: the entry, the chunks it imports statically, its CSS
-  const initial = new Set([entry]);
-  for (const f of initial)
-    for (const i of outputs[f].imports)
-      if (i.kind === 'import-statement' && !i.external) initial.add(i.path);
   const initialJsGzip = [...initial].reduce((n, f) => n + (sizes[path.basename(f)] ?? 0), 0);
   const manifest = {
     entry: url(entry),

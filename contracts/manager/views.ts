@@ -27,6 +27,8 @@ export const NodeOptionsSchema = z.object({
   bridges: z.array(z.string()),
   isos: z.array(z.string()),
   templates: z.array(z.string()),
+  /** root has the subordinate ids an unprivileged container maps to (absent: an older manager, assume so) */
+  unprivileged: z.boolean().optional(),
 });
 export type NodeOptions = z.infer<typeof NodeOptionsSchema>;
 

@@ -28,6 +28,14 @@ export function fitTo(el: HTMLElement, w: number, h: number): { cols: number; ro
   };
 }
 
+/**
+ * Fetches the console's code (noVNC or xterm.js, chunks of their own) before it is opened: the
+ * Console tab calls it, so "Open console" only has to connect.
+ */
+export function preloadConsole(which: ConsoleKind): void {
+  void (which === 'vnc' ? import('@novnc/novnc') : import('@xterm/xterm')).catch(() => {});
+}
+
 export function Console({
   node,
   kind,

@@ -8,18 +8,17 @@ import {
   TextInput,
   Textarea,
 } from '@mantine/core';
-import { parseCtConfig, type NodeFacts } from '../../contracts/manager/guest.ts';
-import type { NodeOptions } from '../../contracts/manager/views.ts';
+import { parseCtConfig } from '../../contracts/manager/guest.ts';
 import { byPath } from './api.ts';
 import {
   BridgeSelect,
-  ConfirmEnd,
+  confirmStep,
   DiskFields,
   num,
-  Summary,
   useWizard,
   Wizard,
   WizardLoader,
+  type FormProps,
   type StepDef,
 } from './wizard.tsx';
 
@@ -81,17 +80,7 @@ export function CtWizard({ node }: { node: string }) {
   return <WizardLoader node={node} form={(o) => <CtForm {...o} />} />;
 }
 
-function CtForm({
-  node,
-  options,
-  facts,
-  firstId,
-}: {
-  node: string;
-  options: NodeOptions;
-  facts: NodeFacts;
-  firstId: number;
-}) {
+function CtForm({ node, options, facts, firstId }: FormProps) {
   const w = useWizard<Form>(
     () => ({
       id: String(firstId),
@@ -99,7 +88,8 @@ function CtForm({
       template: options.templates.find((t) => t !== 'busybox') ?? options.templates[0] ?? '',
       password: '',
       sshKeys: '',
-      unprivileged: true,
+      // unprivileged where the node can (root's subordinate ids): the safe default
+      unprivileged: options.unprivileged !== false,
       cores: '1',
       memory: '512',
       swap: '0',
@@ -162,6 +152,12 @@ function CtForm({
           />
           <Checkbox
             label="Unprivileged container (root in the container is not root on the node)"
+            description={
+              options.unprivileged === false
+                ? 'Not on this node: root has no subordinate ids (/etc/subuid, /etc/subgid root:100000:65536)'
+                : undefined
+            }
+            disabled={options.unprivileged === false && !f.unprivileged}
             checked={f.unprivileged}
             onChange={(e) => set('unprivileged', 'unprivileged')(e.currentTarget.checked)}
           />
@@ -184,11 +180,11 @@ function CtForm({
           <DiskFields
             what="Root disk"
             options={options}
-            storage={f.rootStorage}
-            size={f.rootSize}
-            onStorage={set('rootStorage', 'rootfs.storage')}
-            onSize={set('rootSize', 'rootfs.size')}
-            errors={[err('rootfs.storage', 1), err('rootfs.size', 1)]}
+            w={w}
+            storage="rootStorage"
+            size="rootSize"
+            path="rootfs"
+            step={1}
           />
         </>
       ),
@@ -198,13 +194,7 @@ function CtForm({
       fields: ['nics'],
       body: (
         <>
-          <BridgeSelect
-            guest="container"
-            options={options}
-            value={f.bridge}
-            onChange={set('bridge', 'nics[0].bridge')}
-            error={err('nics[0].bridge', 2)}
-          />
+          <BridgeSelect guest="container" options={options} w={w} step={2} />
           {f.bridge && (
             <>
               <TextInput
@@ -218,34 +208,22 @@ function CtForm({
         </>
       ),
     },
-    {
-      label: 'Confirm',
-      fields: [],
-      body: (
-        <>
-          <Summary
-            rows={[
-              ['Node', node],
-              ['CT ID', f.id],
-              ['Host name', f.hostname],
-              ['Template', f.template],
-              ['Privileges', f.unprivileged ? 'unprivileged' : 'privileged'],
-              [
-                'Root login',
-                [f.password ? 'password set' : '', f.sshKeys.trim() ? 'SSH key(s)' : '']
-                  .filter(Boolean)
-                  .join(', ') || 'none',
-              ],
-              ['CPU', `${f.cores || 'all'} core(s)`],
-              ['Memory', `${f.memory} MiB, swap ${f.swap} MiB`],
-              ['Root disk', `${f.rootSize} GiB on ${f.rootStorage}`],
-              ['Network', f.bridge ? `eth0 on ${f.bridge}, ${f.ip}` : 'none'],
-            ]}
-          />
-          <ConfirmEnd start={f.start} setStart={set('start', 'start')} issues={issues} />
-        </>
-      ),
-    },
+    confirmStep(w, node, [
+      ['CT ID', f.id],
+      ['Host name', f.hostname],
+      ['Template', f.template],
+      ['Privileges', f.unprivileged ? 'unprivileged' : 'privileged'],
+      [
+        'Root login',
+        [f.password ? 'password set' : '', f.sshKeys.trim() ? 'SSH key(s)' : '']
+          .filter(Boolean)
+          .join(', ') || 'none',
+      ],
+      ['CPU', `${f.cores || 'all'} core(s)`],
+      ['Memory', `${f.memory} MiB, swap ${f.swap} MiB`],
+      ['Root disk', `${f.rootSize} GiB on ${f.rootStorage}`],
+      ['Network', f.bridge ? `eth0 on ${f.bridge}, ${f.ip}` : 'none'],
+    ]),
   ];
 
   const body = ctBody(f);

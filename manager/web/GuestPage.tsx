@@ -1,6 +1,7 @@
 // A VM or container: summary, actions (start, shutdown, stop, reboot, delete), hardware and
 // options, consoles (in the page or a window of their own), graphs and the guest's tasks.
 import {
+  Anchor,
   Alert,
   Badge,
   Button,
@@ -15,7 +16,7 @@ import {
   Title,
   SegmentedControl,
 } from '@mantine/core';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   CtDetailSchema,
   TaskStartedSchema,
@@ -30,7 +31,7 @@ import { mib, stateColor } from './format.ts';
 import { Stat } from './NodePage.tsx';
 import { GuestGraphs } from './Metrics.tsx';
 import { TaskDialog, TaskTable } from './TaskLog.tsx';
-import { Console } from './Console.tsx';
+import { Console, preloadConsole } from './Console.tsx';
 import { MigrateDialog } from './MigrateDialog.tsx';
 
 type Detail = VmDetail | CtDetail;
@@ -58,6 +59,9 @@ export function GuestPage({
   const listed = c.guests[node]?.find((g) => g.kind === kind && g.id === id);
   const state = listed?.state ?? detail?.state ?? 'unknown';
   const gone = c.loaded && !listed;
+  // listed once and not any more: deleted (or moved away) while this page was open
+  const wasListed = useRef(false);
+  if (listed) wasListed.current = true;
 
   useEffect(() => {
     let live = true;
@@ -85,12 +89,18 @@ export function GuestPage({
   };
 
   const title = `${kind === 'vm' ? 'VM' : 'Container'} ${id}${detail ? ` (${detail.name})` : ''}`;
-  if (gone && !detail)
+  if (gone && (!detail || wasListed.current))
     return (
-      <Alert color="yellow" title={title}>
-        {error ??
-          `There is no ${kind === 'vm' ? 'VM' : 'container'} ${id} on node ${node} (any more).`}
-      </Alert>
+      <Stack>
+        <Alert color="yellow" title={title}>
+          {wasListed.current || !error
+            ? `There is no ${kind === 'vm' ? 'VM' : 'container'} ${id} on node ${node} (any more).`
+            : error}{' '}
+          <Anchor href={hrefOf({ page: 'node', node })}>Node {node}</Anchor>
+        </Alert>
+        {/* the delete task's dialog stays open until closed */}
+        <TaskDialog id={openTask} onClose={() => setOpenTask(null)} />
+      </Stack>
     );
   const running = state === 'running';
   const stopped = state === 'shut off' || state === 'stopped';
@@ -272,6 +282,8 @@ function ConsoleTab({
   useEffect(() => {
     if (kind === 'ct') void hasRoute('/nodes/{node}/cts/{id}/console').then(setAvailable);
   }, [kind]);
+  // the code of every console offered, while the user picks one
+  useEffect(() => consoles.forEach((k) => preloadConsole(k.value)), [kind]);
   if (available === null) return <Text c="dimmed">Loading...</Text>;
   if (!available)
     return (

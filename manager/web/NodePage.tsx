@@ -53,7 +53,8 @@ export function NodePage({ node, tab }: { node: string; tab?: string }) {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>Node {node}</Title>
-        <Group gap="xs">
+        {/* on wider screens the header has them */}
+        <Group gap="xs" hiddenFrom="sm">
           <Button component="a" href={hrefOf({ page: 'create', node, kind: 'vm' })}>
             Create VM
           </Button>
@@ -79,7 +80,7 @@ export function NodePage({ node, tab }: { node: string; tab?: string }) {
         <Tabs.Panel value="summary" pt="md">
           <Stack>
             {st && (
-              <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
+              <SimpleGrid cols={{ base: 2, md: 4 }} spacing="xs">
                 <Stat label="Virtualization">
                   <Badge
                     color={st.kvm ? 'green' : 'yellow'}

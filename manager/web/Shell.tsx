@@ -1,11 +1,11 @@
 // The console's frame: header, resource tree on the left, the selected object's page, task log.
 import { AppShell, Burger, Button, Group, Loader, Text, Title, Alert } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { lazy, Suspense, useEffect } from 'react';
 import { ClusterProvider, useCluster } from './store.tsx';
 import { ResourceTree } from './Tree.tsx';
 import { TaskLog } from './TaskLog.tsx';
-import type { Route } from './route.ts';
+import { hrefOf, type Route } from './route.ts';
 import { ClusterPage } from './ClusterPage.tsx';
 
 // the first view is the tree and the cluster page: the other pages (graphs, consoles, wizards,
@@ -25,14 +25,20 @@ export function Shell(props: { user: string; route: Route; onLogout(): void }) {
 
 function Frame({ user, route, onLogout }: { user: string; route: Route; onLogout(): void }) {
   const [opened, { toggle, close }] = useDisclosure(false);
+  // on a phone the task log is one line under the page until asked for (Mantine's sm: 48em)
+  const [tasksShown, { toggle: toggleTasks }] = useDisclosure(false);
+  const phone = useMediaQuery('(max-width: 47.99em)', false, { getInitialValueInEffect: false });
   const c = useCluster();
   // on a phone the tree is a drawer: close it once something is chosen
   useEffect(close, [route, close]);
+  // Create VM / Create CT from any page (as in Proxmox's header): on the node shown, else the
+  // first node that is online
+  const target = 'node' in route ? route.node : c.nodes.find((n) => n.status === 'online')?.node;
   return (
     <AppShell
       header={{ height: 52 }}
       navbar={{ width: 280, breakpoint: 'sm', collapsed: { mobile: !opened } }}
-      footer={{ height: { base: 140, sm: 170 } }}
+      footer={{ height: phone ? (tasksShown ? 260 : 36) : 170 }}
       padding="md"
     >
       <AppShell.Header>
@@ -53,6 +59,26 @@ function Frame({ user, route, onLogout }: { user: string; route: Route; onLogout
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap">
+            {target && (
+              <>
+                <Button
+                  component="a"
+                  size="xs"
+                  href={hrefOf({ page: 'create', node: target, kind: 'vm' })}
+                  visibleFrom="sm"
+                >
+                  Create VM
+                </Button>
+                <Button
+                  component="a"
+                  size="xs"
+                  href={hrefOf({ page: 'create', node: target, kind: 'ct' })}
+                  visibleFrom="sm"
+                >
+                  Create CT
+                </Button>
+              </>
+            )}
             <Text size="sm" visibleFrom="xs">
               {user}@pam
             </Text>
@@ -76,7 +102,7 @@ function Frame({ user, route, onLogout }: { user: string; route: Route; onLogout
         </Suspense>
       </AppShell.Main>
       <AppShell.Footer>
-        <TaskLog />
+        {phone ? <TaskLog folded={!tasksShown} onFold={toggleTasks} /> : <TaskLog />}
       </AppShell.Footer>
     </AppShell>
   );

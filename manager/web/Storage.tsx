@@ -151,12 +151,13 @@ function StorageCard({ node, s, onChange }: { node: string; s: StorageStatus; on
           </Alert>
         )}
         {content.length > 0 && (
-          <Table.ScrollContainer minWidth={360}>
+          <Table.ScrollContainer minWidth={0}>
             <Table fz="sm">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Name</Table.Th>
-                  <Table.Th>Type</Table.Th>
+                  {/* on a phone the name says it (.iso, .tar.*): room for the Delete button */}
+                  <Table.Th visibleFrom="xs">Type</Table.Th>
                   <Table.Th>Size</Table.Th>
                   <Table.Th>
                     <span className="visually-hidden">Actions</span>
@@ -166,9 +167,9 @@ function StorageCard({ node, s, onChange }: { node: string; s: StorageStatus; on
               <Table.Tbody>
                 {content.map((c) => (
                   <Table.Tr key={c.volid}>
-                    <Table.Td>{c.name}</Table.Td>
-                    <Table.Td>{c.content}</Table.Td>
-                    <Table.Td>{bytes(c.size)}</Table.Td>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>{c.name}</Table.Td>
+                    <Table.Td visibleFrom="xs">{c.content}</Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{bytes(c.size)}</Table.Td>
                     <Table.Td>
                       {isUploadable(c.content) && (
                         <Button

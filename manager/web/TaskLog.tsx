@@ -1,6 +1,7 @@
 // The task log at the bottom (live from the events stream) and a task's own log in a dialog.
 import {
   Badge,
+  Button,
   Modal,
   Progress,
   ScrollArea,
@@ -39,9 +40,10 @@ export function TaskTable({ tasks, onOpen }: { tasks: TaskInfo[]; onOpen(id: str
         <Table.Tr>
           <Table.Th>Started</Table.Th>
           <Table.Th>Task</Table.Th>
-          <Table.Th>User</Table.Th>
+          {/* on a phone: the status stays, user and error are in the task's dialog */}
+          <Table.Th visibleFrom="sm">User</Table.Th>
           <Table.Th>Status</Table.Th>
-          <Table.Th>Error</Table.Th>
+          <Table.Th visibleFrom="sm">Error</Table.Th>
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>
@@ -57,7 +59,7 @@ export function TaskTable({ tasks, onOpen }: { tasks: TaskInfo[]; onOpen(id: str
                 {taskLabel(t)}
               </UnstyledButton>
             </Table.Td>
-            <Table.Td>{t.user}</Table.Td>
+            <Table.Td visibleFrom="sm">{t.user}</Table.Td>
             <Table.Td>
               {t.status === 'running' ? (
                 <Progress value={t.progress * 100} w={80} aria-label={`${taskLabel(t)} progress`} />
@@ -65,7 +67,7 @@ export function TaskTable({ tasks, onOpen }: { tasks: TaskInfo[]; onOpen(id: str
                 <StatusBadge t={t} />
               )}
             </Table.Td>
-            <Table.Td>
+            <Table.Td visibleFrom="sm">
               <Text size="xs" c="red" truncate maw={420}>
                 {t.error ?? ''}
               </Text>
@@ -77,18 +79,40 @@ export function TaskTable({ tasks, onOpen }: { tasks: TaskInfo[]; onOpen(id: str
   );
 }
 
-export function TaskLog() {
+/**
+ * The task log at the bottom. On a phone it is folded to one line (the latest task and its
+ * status) under the page; "Show tasks" unfolds the table.
+ */
+export function TaskLog({ folded = false, onFold }: { folded?: boolean; onFold?: () => void }) {
   const c = useCluster();
   const [open, setOpen] = useState<string | null>(null);
+  const latest = c.tasks[0];
   return (
     <section
       aria-label="Task log"
       style={{ height: '100%', display: 'flex', flexDirection: 'column' }}
     >
-      <Text size="sm" fw={600} px="sm" pt={4}>
-        Tasks
-      </Text>
-      <ScrollArea style={{ flex: 1 }} px="sm">
+      <Group px="sm" pt={4} gap="xs" wrap="nowrap" justify="space-between">
+        <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+          <Text size="sm" fw={600}>
+            Tasks
+          </Text>
+          {folded && latest && (
+            <>
+              <Text size="sm" truncate>
+                {taskLabel(latest)}
+              </Text>
+              <StatusBadge t={latest} />
+            </>
+          )}
+        </Group>
+        {onFold && (
+          <Button variant="subtle" size="compact-xs" onClick={onFold} aria-expanded={!folded}>
+            {folded ? 'Show tasks' : 'Hide tasks'}
+          </Button>
+        )}
+      </Group>
+      <ScrollArea style={{ flex: 1, display: folded ? 'none' : undefined }} px="sm">
         {c.tasks.length === 0 ? (
           <Text size="sm" c="dimmed">
             No tasks yet.

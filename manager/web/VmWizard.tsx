@@ -1,18 +1,17 @@
 // Create a VM: name, ISO (or a kernel), firmware, CPU, memory, disk, network; defaults filled,
 // every field checked as you type with the API's own rules (contracts/manager/guest.ts).
 import { Checkbox, NativeSelect, NumberInput, Text, TextInput, Fieldset } from '@mantine/core';
-import { parseVmConfig, type NodeFacts } from '../../contracts/manager/guest.ts';
-import type { NodeOptions } from '../../contracts/manager/views.ts';
+import { parseVmConfig } from '../../contracts/manager/guest.ts';
 import { byPath } from './api.ts';
 import {
   BridgeSelect,
-  ConfirmEnd,
+  confirmStep,
   DiskFields,
   num,
-  Summary,
   useWizard,
   Wizard,
   WizardLoader,
+  type FormProps,
   type StepDef,
 } from './wizard.tsx';
 
@@ -58,17 +57,7 @@ export function VmWizard({ node }: { node: string }) {
   return <WizardLoader node={node} form={(o) => <VmForm {...o} />} />;
 }
 
-function VmForm({
-  node,
-  options,
-  facts,
-  firstId,
-}: {
-  node: string;
-  options: NodeOptions;
-  facts: NodeFacts;
-  firstId: number;
-}) {
+function VmForm({ node, options, facts, firstId }: FormProps) {
   const w = useWizard<Form>(
     () => ({
       id: String(firstId),
@@ -93,7 +82,7 @@ function VmForm({
       return parsed.ok ? {} : byPath(parsed.issues);
     },
   );
-  const { f, set, err, issues, numberField, textField } = w;
+  const { f, set, err, numberField, textField } = w;
 
   const steps: StepDef[] = [
     {
@@ -184,11 +173,11 @@ function VmForm({
             <DiskFields
               what="Disk"
               options={options}
-              storage={f.diskStorage}
-              size={f.diskSize}
-              onStorage={set('diskStorage', 'disks[0].storage')}
-              onSize={set('diskSize', 'disks[0].size')}
-              errors={[err('disks[0].storage', 2), err('disks[0].size', 2)]}
+              w={w}
+              storage="diskStorage"
+              size="diskSize"
+              path="disks[0]"
+              step={2}
             />
           )}
         </>
@@ -199,13 +188,7 @@ function VmForm({
       fields: ['nics'],
       body: (
         <>
-          <BridgeSelect
-            guest="VM"
-            options={options}
-            value={f.bridge}
-            onChange={set('bridge', 'nics[0].bridge')}
-            error={err('nics[0].bridge', 3)}
-          />
+          <BridgeSelect guest="VM" options={options} w={w} step={3} />
           {f.bridge && (
             <NativeSelect
               label="Model"
@@ -222,28 +205,16 @@ function VmForm({
         </>
       ),
     },
-    {
-      label: 'Confirm',
-      fields: [],
-      body: (
-        <>
-          <Summary
-            rows={[
-              ['Node', node],
-              ['VM ID', f.id],
-              ['Name', f.name],
-              ['Boot', f.kernel ? `kernel ${f.kernel}` : f.iso ? `ISO ${f.iso}` : 'disk / network'],
-              ['Firmware', f.firmware.toUpperCase()],
-              ['CPU', `${f.vcpus} core(s)${options.accel === 'qemu' ? ', TCG (no KVM)' : ', KVM'}`],
-              ['Memory', `${f.memory} MiB`],
-              ['Disk', f.disk ? `${f.diskSize} GiB on ${f.diskStorage}` : 'none'],
-              ['Network', f.bridge ? `${f.model} on ${f.bridge}` : 'none'],
-            ]}
-          />
-          <ConfirmEnd start={f.start} setStart={set('start', 'start')} issues={issues} />
-        </>
-      ),
-    },
+    confirmStep(w, node, [
+      ['VM ID', f.id],
+      ['Name', f.name],
+      ['Boot', f.kernel ? `kernel ${f.kernel}` : f.iso ? `ISO ${f.iso}` : 'disk / network'],
+      ['Firmware', f.firmware.toUpperCase()],
+      ['CPU', `${f.vcpus} core(s)${options.accel === 'qemu' ? ', TCG (no KVM)' : ', KVM'}`],
+      ['Memory', `${f.memory} MiB`],
+      ['Disk', f.disk ? `${f.diskSize} GiB on ${f.diskStorage}` : 'none'],
+      ['Network', f.bridge ? `${f.model} on ${f.bridge}` : 'none'],
+    ]),
   ];
 
   return (

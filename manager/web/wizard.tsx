@@ -44,14 +44,16 @@ export function useNodeOptions(node: string): {
   return { options, error };
 }
 
-/** Loads the node's options and the first free guest id, then shows the form they fill. */
-export function WizardLoader({
-  node,
-  form,
-}: {
+/** what a wizard's form starts from */
+export interface FormProps {
   node: string;
-  form(o: { node: string; options: NodeOptions; facts: NodeFacts; firstId: number }): ReactNode;
-}) {
+  options: NodeOptions;
+  facts: NodeFacts;
+  firstId: number;
+}
+
+/** Loads the node's options and the first free guest id, then shows the form they fill. */
+export function WizardLoader({ node, form }: { node: string; form(o: FormProps): ReactNode }) {
   const c = useCluster();
   const { options, error } = useNodeOptions(node);
   const facts = useMemo(() => (options ? factsOf(node, options) : null), [node, options]);
@@ -149,38 +151,41 @@ export function useWizard<F extends { start: boolean }>(
   };
 }
 
-/** A disk: its storage and its size in GiB, side by side. */
-export function DiskFields({
+export type WizardState<F extends { start: boolean }> = ReturnType<typeof useWizard<F>>;
+
+/** A disk: its storage and its size in GiB, side by side, bound to two fields of the form. */
+export function DiskFields<F extends { start: boolean }>({
   what,
   options,
+  w,
   storage,
   size,
-  onStorage,
-  onSize,
-  errors,
+  path,
+  step,
 }: {
   what: string;
   options: NodeOptions;
-  storage: string;
-  size: string;
-  onStorage(v: string): void;
-  onSize(v: string): void;
-  errors: [storage: string | undefined, size: string | undefined];
+  w: WizardState<F>;
+  storage: keyof F;
+  size: keyof F;
+  /** the disk's path in the API body: rootfs, disks[0] */
+  path: string;
+  step: number;
 }) {
   return (
     <Group grow align="flex-start">
       <NativeSelect
         label={`${what} storage`}
-        value={storage}
-        onChange={(e) => onStorage(e.currentTarget.value)}
+        value={String(w.f[storage])}
+        onChange={(e) => w.set(storage, `${path}.storage`)(e.currentTarget.value as F[keyof F])}
         data={options.storages.map((s) => ({ value: s.id, label: `${s.id} (${s.type})` }))}
-        error={errors[0]}
+        error={w.err(`${path}.storage`, step)}
       />
       <NumberInput
         label={`${what} size (GiB)`}
-        value={size}
-        onChange={(v) => onSize(String(v))}
-        error={errors[1]}
+        value={String(w.f[size])}
+        onChange={(v) => w.set(size, `${path}.size`)(String(v) as F[keyof F])}
+        error={w.err(`${path}.size`, step)}
         min={1}
         allowDecimal={false}
       />
@@ -188,19 +193,17 @@ export function DiskFields({
   );
 }
 
-/** The bridge of the first NIC, or none. */
-export function BridgeSelect({
+/** The bridge of the first NIC (the form's `bridge`), or none. */
+export function BridgeSelect<F extends { start: boolean; bridge: string }>({
   guest,
   options,
-  value,
-  onChange,
-  error,
+  w,
+  step,
 }: {
   guest: string;
   options: NodeOptions;
-  value: string;
-  onChange(v: string): void;
-  error: string | undefined;
+  w: WizardState<F>;
+  step: number;
 }) {
   return (
     <NativeSelect
@@ -208,15 +211,37 @@ export function BridgeSelect({
       description={
         options.bridges.length ? undefined : `This node has no bridge: the ${guest} gets no network`
       }
-      value={value}
-      onChange={(e) => onChange(e.currentTarget.value)}
+      value={w.f.bridge}
+      onChange={(e) => w.set('bridge', 'nics[0].bridge')(e.currentTarget.value as F['bridge'])}
       data={[
         { value: '', label: 'no network' },
         ...options.bridges.map((b) => ({ value: b, label: b })),
       ]}
-      error={error}
+      error={w.err('nics[0].bridge', step)}
     />
   );
+}
+
+/** The last step: what will be made (after the node), start after creation, what is left to fix. */
+export function confirmStep<F extends { start: boolean }>(
+  w: WizardState<F>,
+  node: string,
+  rows: [string, string][],
+): StepDef {
+  return {
+    label: 'Confirm',
+    fields: [],
+    body: (
+      <>
+        <Summary rows={[['Node', node], ...rows]} />
+        <ConfirmEnd
+          start={w.f.start}
+          setStart={(v) => w.set('start', 'start')(v as F['start'])}
+          issues={w.issues}
+        />
+      </>
+    ),
+  };
 }
 
 /** The last step's end: start after creation, and what is still to fix. */

@@ -2,6 +2,7 @@
 // The same node facts the configs are validated against, so what the browser offers is accepted.
 import * as z from 'zod';
 import { notFound } from './errors.ts';
+import { unprivilegedPossible } from '../guests/subids.ts';
 const API = '/api/v1';
 import { route, type Route } from './route.ts';
 import type { Services } from './services.ts';
@@ -12,7 +13,8 @@ export function optionsRoutes(s: Services): Route[] {
       method: 'GET',
       url: `${API}/nodes/:node/options`,
       tag: 'nodes',
-      summary: 'what guests can use on the node: storages, bridges, ISOs, templates, accel',
+      summary:
+        'what guests can use on the node: storages, bridges, ISOs, templates, accel, unprivileged containers',
       params: z.strictObject({ node: z.string() }),
       handler: ({ params }) => {
         const f = s.facts();
@@ -25,6 +27,7 @@ export function optionsRoutes(s: Services): Route[] {
             bridges: [...f.bridges],
             isos: [...f.isos],
             templates: [...f.templates],
+            unprivileged: unprivilegedPossible(),
           },
         };
       },
