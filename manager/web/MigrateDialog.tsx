@@ -58,13 +58,17 @@ export function MigrateDialog({
   const [error, setError] = useState<string | null>(null);
   const [task, setTask] = useState<{ id: string; target: string } | null>(null);
 
+  // a fresh dialog each time it opens; not when the tree reloads (c.nodes) while a task runs
+  useEffect(() => {
+    if (!opened) return;
+    setTask(null);
+    setError(null);
+  }, [opened]);
   useEffect(() => {
     if (!opened) return;
     let live = true;
     setPre(null);
     setLoadError(null);
-    setTask(null);
-    setError(null);
     void (async () => {
       const fromCluster = (why?: string): MigratePreconditions => ({
         running,
@@ -124,6 +128,8 @@ export function MigrateDialog({
           title={`Migrating ${what} to ${task.target}`}
           onDone={(ok) => {
             if (!ok) return;
+            // the guest has left its node: this node's events do not say so when it was another's
+            c.refresh();
             onClose();
             location.hash = hrefOf({ page: 'guest', node: task.target, kind, id });
           }}

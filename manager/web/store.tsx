@@ -10,8 +10,10 @@ import {
   useState,
 } from 'react';
 import type { ReactNode } from 'react';
+import { ClusterResourcesSchema } from '../../contracts/manager/cluster.ts';
 import {
   GuestListSchema,
+  GuestViewSchema,
   ManagerEventSchema,
   NodeStatusSchema,
   TaskListSchema,
@@ -38,6 +40,20 @@ export interface Cluster {
   subscribeTask(id: string, fn: (t: TaskInfo) => void): () => void;
 }
 
+/** a member that does not answer: shown in the tree, greyed */
+const OFFLINE: NodeStatus = {
+  node: '',
+  status: 'offline',
+  accel: 'qemu',
+  kvm: false,
+  cgroup: '',
+  cpus: 0,
+  memory: { total: 0, free: 0 },
+  load: [],
+  uptime: 0,
+  kernel: '',
+};
+
 const Ctx = createContext<Cluster | null>(null);
 
 export function useCluster(): Cluster {
@@ -56,7 +72,30 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
   const [live, setLive] = useState(false);
   const taskWatchers = useRef(new Map<string, Set<(t: TaskInfo) => void>>());
   const nodesRef = useRef<NodeStatus[]>([]);
+  // the node this page is served by (in a cluster): its events are about its own guests
+  const selfRef = useRef<string | null>(null);
 
+  // in a cluster: every member and its guests in one answer of this node (offline members with
+  // their last known guests, state 'unknown'); alone: this node's own list
+  const loadView = useCallback(async (): Promise<boolean> => {
+    // a manager without the route (older, or not built with the cluster) answers like a lone node
+    const view = await get('/cluster/resources', ClusterResourcesSchema).catch(() => null);
+    if (!view || view.cluster === null || view.nodes.length === 0) return false;
+    const list = view.nodes.map((n): NodeStatus => {
+      const st = NodeStatusSchema.safeParse(n.status);
+      return st.success && n.online ? st.data : { ...OFFLINE, node: n.name };
+    });
+    const byNode: Record<string, GuestView[]> = Object.fromEntries(list.map((n) => [n.node, []]));
+    for (const g of view.guests) {
+      const v = GuestViewSchema.safeParse(g.stale ? { ...g, state: 'unknown' } : g);
+      if (v.success) byNode[g.node]?.push(v.data);
+    }
+    nodesRef.current = list;
+    selfRef.current = view.nodes.find((n) => n.local)?.name ?? null;
+    setNodes(list);
+    setGuests(byNode);
+    return true;
+  }, []);
   const loadGuests = useCallback(async (list: NodeStatus[]) => {
     const entries = await Promise.all(
       list.map(
@@ -78,10 +117,15 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
   const refresh = useCallback(() => {
     void (async () => {
       try {
-        const list = await get('/nodes', z.array(NodeStatusSchema));
-        nodesRef.current = list;
-        setNodes(list);
-        await Promise.all([loadGuests(list), loadTasks()]);
+        const clustered = loadView();
+        const tasks = loadTasks();
+        if (!(await clustered)) {
+          const list = await get('/nodes', z.array(NodeStatusSchema));
+          nodesRef.current = list;
+          setNodes(list);
+          await loadGuests(list);
+        }
+        await tasks;
         setError(null);
       } catch (e) {
         setError((e as Error).message);
@@ -89,7 +133,7 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
         setLoaded(true);
       }
     })();
-  }, [loadGuests, loadTasks]);
+  }, [loadView, loadGuests, loadTasks]);
 
   // coalesce the reloads a burst of events asks for
   const pending = useRef<{
@@ -101,11 +145,14 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
       if (pending.current[what]) return;
       pending.current[what] = setTimeout(() => {
         pending.current[what] = undefined;
-        const run = what === 'guests' ? loadGuests(nodesRef.current) : loadTasks();
+        const run =
+          what === 'guests'
+            ? loadView().then((done) => (done ? undefined : loadGuests(nodesRef.current)))
+            : loadTasks();
         run.catch((e: Error) => setError(e.message));
       }, 50);
     },
-    [loadGuests, loadTasks],
+    [loadView, loadGuests, loadTasks],
   );
 
   useEffect(() => {
@@ -139,6 +186,8 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
             for (const [n, list] of Object.entries(all))
               next[n] = list.map((g) => {
                 if (g.kind !== e.kind || g.id !== e.id) return g;
+                // listed under another node: it has just moved here (a migration)
+                if (selfRef.current !== null && n !== selfRef.current) return g;
                 known = true;
                 return { ...g, state: e.state };
               });

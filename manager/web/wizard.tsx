@@ -470,7 +470,9 @@ export function FollowTask({
   const c = useCluster();
   const summary = c.tasks.find((t) => t.id === id);
   const [detail, setDetail] = useState<TaskDetail | null>(null);
-  const status = summary?.status ?? detail?.status ?? 'running';
+  // whichever says the task ended wins: this node's list follows only its own tasks' events
+  const status =
+    detail && detail.status !== 'running' ? detail.status : (summary?.status ?? 'running');
   useEffect(() => {
     let live = true;
     get(`/tasks/${encodeURIComponent(id)}`, TaskDetailSchema).then(
@@ -480,6 +482,15 @@ export function FollowTask({
     return () => {
       live = false;
     };
+  }, [id, status]);
+  // a task of another node (a forwarded action) sends its events there, not here: ask for it
+  // once a second while it runs (its log and its end)
+  useEffect(() => {
+    if (status !== 'running') return;
+    const timer = setInterval(() => {
+      get(`/tasks/${encodeURIComponent(id)}`, TaskDetailSchema).then(setDetail, () => {});
+    }, 1000);
+    return () => clearInterval(timer);
   }, [id, status]);
   useEffect(() => {
     if (status !== 'running') onDone(status === 'ok');

@@ -9,8 +9,11 @@
 // and the migration runs with qemu+tls:// --tls. OPENVE_MIGRATE_FULL=1 adds (~4 min more): the
 // destination's libvirtd killed mid-migration (VM keeps running on the source, nothing left on the
 // destination once its libvirtd is back), an offline move of the stopped VM, and
-// `openve node evacuate`.
-// Run: npx vitest run --project integration test/integration/migrate.test.ts (as root; ~2.5 min)
+// `openve node evacuate`. The web interface in Debian's chromium (test/integration/web/browser.ts):
+// node2's shows both nodes and node1's running VM, moves it to node2 with the Migrate dialog (the
+// task followed in the page), its serial console in the page goes on counting; node1's shows it
+// on node2 and moves it back. Screenshots: test-results/screenshots/mig-*.png.
+// Run: npx vitest run --project integration test/integration/migrate.test.ts (as root; ~3.5 min)
 import { createHash } from 'node:crypto';
 import { existsSync, openSync, readSync, closeSync, writeFileSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +25,9 @@ import { execa } from 'execa';
 import { createRunner } from '../../lib/exec/index.ts';
 import { MigratePreconditionsSchema } from '../../contracts/manager/migrate.ts';
 import { tinyGuest } from './manager/tinyGuest.ts';
-import { IMAGES, MigrateRig, type MigNode } from './migrate/rig.ts';
+import type { Page } from 'playwright-core';
+import { IMAGES, MigrateRig, PASSWORD, type MigNode } from './migrate/rig.ts';
+import { launchChromium, login, newSession, shots, treeItem } from './web/browser.ts';
 import { until } from './clusterLab.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -163,6 +168,118 @@ describe.skipIf(!isRoot || !hasLibvirt)(
       });
       expect(bad.status).toBe(400);
       expect(bad.body.errors?.[0]?.path).toBe('target');
+    });
+
+    test("the web interface: node2's moves node1's running VM to node2, node1's moves it back; the counter goes on", async () => {
+      const browser = await launchChromium();
+      const t0 = performance.now();
+      try {
+        /** the highest counter the serial console in the page has shown (it boots: up to 120 s) */
+        const lastCounter = async (p: Page, above: number): Promise<number> => {
+          await p.getByRole('tab', { name: 'Console' }).click();
+          await p.getByText('Serial console', { exact: true }).click();
+          await p.getByRole('button', { name: 'Open console' }).click();
+          const rows = p.locator('.xterm-rows');
+          let top = -1;
+          const seen = await until(
+            async () => {
+              const all = [...(await rows.innerText()).matchAll(/counter (\d+)/g)];
+              top = Math.max(-1, ...all.map((x) => Number(x[1])));
+              return top > above;
+            },
+            120_000,
+            250,
+          );
+          expect(
+            seen,
+            `serial console showed counter ${top}, want more than ${above}`,
+          ).toBeTruthy();
+          return top;
+        };
+        /** Migrate dialog -> `to`, the task followed in the page to its end, then the VM's page there */
+        const migrate = async (p: Page, from: string, to: string, shot: string) => {
+          await p.getByRole('button', { name: 'Close', exact: true }).click();
+          await p.getByRole('button', { name: 'Migrate', exact: true }).click();
+          const dialog = p.getByRole('dialog', { name: `Migrate VM ${VMID}` });
+          await dialog.getByText('Online migration').waitFor();
+          await dialog.getByRole('table', { name: 'Local disks' }).waitFor();
+          expect(await dialog.getByRole('radio', { name: to }).isChecked()).toBe(true);
+          await shots(p, `${shot}-dialog`, false);
+          await dialog.getByRole('button', { name: 'Migrate', exact: true }).click();
+          await dialog.getByText(`Migrating VM ${VMID} to ${to}`).waitFor();
+          // the task's log in the page while it runs (polled from the node that runs it; an
+          // idle guest may be done before a progress line is written)
+          await dialog
+            .getByRole('log', { name: 'Task output' })
+            .getByText(/virsh .*migrate --live/)
+            .waitFor({ timeout: 120_000 });
+          await shots(p, `${shot}-progress`, false);
+          // its end: the dialog closes on success, or stays with the task's error
+          const failed = dialog.getByRole('alert');
+          const end = await Promise.race([
+            dialog.waitFor({ state: 'detached', timeout: 180_000 }).then(() => 'ok'),
+            failed.waitFor({ timeout: 180_000 }).then(() => 'error'),
+          ]);
+          if (end !== 'ok') {
+            await shots(p, `${shot}-failed`, false);
+            const upid = await dialog.getByText(/^UPID:/).innerText();
+            const owner = [n1, n2].find((n) => upid.startsWith(`UPID:${n.name}:`)) ?? n1;
+            const t = await rig.api<{ log: string[] }>(
+              owner,
+              'GET',
+              `/api/v1/tasks/${encodeURIComponent(upid)}`,
+            );
+            throw new Error(
+              `migration in the page failed: ${await failed.innerText()}\n${t.body.data?.log.join('\n')}`,
+            );
+          }
+          await p.waitForURL(new RegExp(`#/node/${to}/vm/${VMID}`));
+          await treeItem(p, 'vm', VMID, to).and(p.locator('[data-state="running"]')).waitFor();
+          await treeItem(p, 'vm', VMID, from).waitFor({ state: 'detached' });
+        };
+
+        // node2's interface: both nodes, node1's VM running
+        const a = await newSession(browser, 20_000);
+        await a.p.goto(n2.url);
+        await a.p.getByLabel('User name').waitFor();
+        await login(a.p, PASSWORD);
+        await a.p.getByRole('group', { name: `Node ${n1.name}` }).waitFor();
+        await a.p.getByRole('group', { name: `Node ${n2.name}` }).waitFor();
+        const item = treeItem(a.p, 'vm', VMID, n1.name);
+        await item.and(a.p.locator('[data-state="running"]')).waitFor();
+        await shots(a.p, 'mig-01-node2-tree');
+        await item.click();
+        // its console, forwarded by node2 to node1
+        const before = await lastCounter(a.p, 0);
+        await shots(a.p, 'mig-02-node2-console-on-node1', false);
+        await migrate(a.p, n1.name, n2.name, 'mig-03-node2');
+        // the same guest goes on counting on node2 (a reboot would start at 0 again)
+        const after = await lastCounter(a.p, before);
+        await shots(a.p, 'mig-04-node2-console-after');
+        await a.c.close();
+
+        // node1's interface: the VM on node2, moved back from here
+        const b = await newSession(browser, 20_000);
+        await b.p.goto(n1.url);
+        await b.p.getByLabel('User name').waitFor();
+        await login(b.p, PASSWORD);
+        const there = treeItem(b.p, 'vm', VMID, n2.name);
+        await there.and(b.p.locator('[data-state="running"]')).waitFor();
+        await treeItem(b.p, 'vm', VMID, n1.name).waitFor({ state: 'detached' });
+        await shots(b.p, 'mig-05-node1-tree');
+        await there.click();
+        const onNode2 = await lastCounter(b.p, after);
+        await migrate(b.p, n2.name, n1.name, 'mig-06-node1');
+        await lastCounter(b.p, onNode2);
+        await shots(b.p, 'mig-07-node1-console-after', false);
+        await b.c.close();
+      } finally {
+        await browser.close();
+      }
+      console.log(`browser steps (two moves): ${Math.round(performance.now() - t0)} ms`);
+      expect((await rig.virsh(n1, ['domstate', `vm-${VMID}`])).stdout.trim()).toBe('running');
+      expect(existsSync(image(n2))).toBe(false);
+      expect(sha(image(n1), DATA)).toBe(dataSha);
     });
 
     test('openve vm migrate on node2 moves the running VM from node1: counter continues, data identical, source gone', async () => {

@@ -6,7 +6,8 @@
 // namespaces, so the disk paths it creates are the ones its QEMU opens). The dir storage `local` is
 // /var/lib/openve-mig on both nodes (a different dir behind it): the same path, as live migration
 // with --copy-storage-all needs. A veth from the host into the lab's bridge gives the test process
-// the managers' API (ADDR.254).
+// (and chromium) the managers' API and web interface (ADDR.254); each node has its own /etc/shadow
+// (bound in its mount namespace) so root logs in to the web interface with PASSWORD.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,8 @@ import { readMembership } from '../../../provision/index.ts';
 import { syncLibvirtPki } from '../../../manager/server/migrate/libvirtTls.ts';
 
 export const IMAGES = '/var/lib/openve-mig';
+/** root's password on both nodes (their own /etc/shadow, bound in their mount namespaces) */
+export const PASSWORD = 'mig-web-Pa55';
 const SBIN = `/usr/local/sbin:/usr/sbin:/sbin:${process.env.PATH ?? '/usr/bin:/bin'}`;
 
 // $0 = the node's dir, $1 = its host name, then the manager's argv
@@ -25,6 +28,7 @@ const NODE_SH = `D=$0; hostname "$1"; shift
 for p in run:/run/libvirt lib:/var/lib/libvirt etc:/etc/libvirt log:/var/log/libvirt cache:/var/cache/libvirt pki:/etc/pki images:${IMAGES}; do
   mount --bind "$D/\${p%%:*}" "\${p#*:}" || exit 1
 done
+mount --bind "$D/shadow" /etc/shadow || exit 1
 virtlogd -d -p /run/libvirt/virtlogd.pid && libvirtd -d -l -p /run/libvirt/libvirtd.pid || exit 1
 exec "$@"`;
 
@@ -75,7 +79,11 @@ export class MigrateRig {
     return sh(['virsh', '-q', '-c', this.uri(n), ...args], reject);
   }
 
+  private hash = '';
+
   async setup(): Promise<void> {
+    // the web interface's login (the manager checks /etc/shadow with crypt(3))
+    this.hash = (await sh(['openssl', 'passwd', '-6', PASSWORD])).stdout.trim();
     await this.lab.setup();
     const [n1, n2] = this.nodes as [MigNode, MigNode];
     const c = await this.lab.pveca_(n1, [
@@ -161,6 +169,9 @@ export class MigrateRig {
     if (!tls) throw new Error(`${n.name} has no cluster certificate`);
     syncLibvirtPki(tls, path.join(n.dir, 'pki'));
     mkdirSync(n.state, { recursive: true });
+    writeFileSync(path.join(n.dir, 'shadow'), `root:${this.hash}:20000:0:99999:7:::\n`, {
+      mode: 0o600,
+    });
     writeFileSync(
       path.join(n.state, 'storages.json'),
       JSON.stringify([{ id: 'local', type: 'dir', path: IMAGES }]),
