@@ -272,7 +272,8 @@ function checkCluster(c: Table | undefined, network: Table | undefined, add: Add
       );
     if (has(c, 'name')) add(['cluster', 'name'], 'only used with mode = "create"');
     const own = str(network, 'source') === 'from-answer' ? str(network, 'cidr') : undefined;
-    const ownIp = own ? v.parseCidr(own)?.address : undefined;
+    const ownCidr = own ? v.parseCidr(own)?.address : undefined;
+    const ownIp = ownCidr ? unmapped(ownCidr) : undefined;
     const master = str(c, 'master');
     if (master) checkMemberAddress(['cluster', 'master'], master, ownIp, add);
     const members = c.members;
@@ -280,13 +281,13 @@ function checkCluster(c: Table | undefined, network: Table | undefined, add: Add
     // the same address twice (or the master again) is a typo for another member
     const seen = new Map<string, string>();
     const masterIp = master ? v.parseIp(master) : null;
-    if (masterIp) seen.set(masterIp.toNormalizedString(), 'master');
+    if (masterIp) seen.set(unmapped(masterIp).toNormalizedString(), 'master');
     members.forEach((m, i) => {
       if (typeof m !== 'string') return;
       const path: PathSegment[] = ['cluster', 'members', i];
-      const ip = v.parseIp(m);
-      if (!ip) return; // the schema names the malformed address
-      const key = ip.toNormalizedString();
+      const parsed = v.parseIp(m);
+      if (!parsed) return; // the schema names the malformed address
+      const key = unmapped(parsed).toNormalizedString();
       const first = seen.get(key);
       if (first !== undefined) {
         add(path, `'${m}' is already listed as ${first}; each member once`);
@@ -298,15 +299,25 @@ function checkCluster(c: Table | undefined, network: Table | undefined, add: Add
   }
 }
 
+type Ip = NonNullable<ReturnType<typeof v.parseIp>>;
+
+/** '::ffff:192.168.1.5' is 192.168.1.5 (an IPv4-mapped IPv6 address): compare and judge the IPv4 one. */
+function unmapped(ip: Ip): Ip {
+  return 'isIPv4MappedAddress' in ip && ip.isIPv4MappedAddress() ? ip.toIPv4Address() : ip;
+}
+
+const RANGE_WORDS: Record<string, string> = { linkLocal: 'link-local', loopback: 'loopback' };
+
 /** A member to join through: not this node itself, not an address only this node can reach. */
 function checkMemberAddress(
   path: PathSegment[],
   address: string,
-  ownIp: ReturnType<typeof v.parseIp> | undefined,
+  ownIp: Ip | undefined,
   add: Add,
 ): void {
-  const ip = v.parseIp(address);
-  if (!ip) return;
+  const parsed = v.parseIp(address);
+  if (!parsed) return;
+  const ip = unmapped(parsed);
   if (
     ownIp &&
     ip.kind() === ownIp.kind() &&
@@ -319,7 +330,7 @@ function checkMemberAddress(
   } else if (ip.range() === 'loopback' || ip.range() === 'linkLocal') {
     add(
       path,
-      `'${address}' is a ${ip.range()} address; give the address of another cluster member on the network`,
+      `'${address}' is a ${RANGE_WORDS[ip.range()] ?? ip.range()} address; give the address of another cluster member on the network`,
     );
   }
 }

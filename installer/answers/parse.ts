@@ -81,13 +81,17 @@ export function keyAtLine(text: string, line: number): string | null {
 export const MAX_TABLE_KEYS = 1000;
 
 /** The first table or array with more than `max` entries, walked iteratively; null when none. */
-function crowdedTable(root: unknown, max: number): { path: string; keys: number } | null {
+function crowdedTable(
+  root: unknown,
+  max: number,
+): { path: string; keys: number; array: boolean } | null {
   const stack: [unknown, string][] = [[root, '']];
   while (stack.length > 0) {
     const [node, where] = stack.pop()!;
     if (node === null || typeof node !== 'object' || node instanceof Date) continue;
     const entries = Object.entries(node);
-    if (entries.length > max) return { path: where, keys: entries.length };
+    if (entries.length > max)
+      return { path: where, keys: entries.length, array: Array.isArray(node) };
     for (const [k, v] of entries) stack.push([v, where ? `${where}.${k}` : k]);
   }
   return null;
@@ -190,7 +194,9 @@ export function parseAnswers(text: string): Result<Answers> {
         issues: [
           {
             path: crowded.path || 'answer file',
-            message: `has ${crowded.keys} keys; an answer file table has a few dozen at most (at most ${MAX_TABLE_KEYS} are checked)`,
+            message: crowded.array
+              ? `has ${crowded.keys} entries; a list in an answer file has a few dozen at most (at most ${MAX_TABLE_KEYS} are checked)`
+              : `has ${crowded.keys} keys; an answer file table has a few dozen at most (at most ${MAX_TABLE_KEYS} are checked)`,
           },
         ],
       };
