@@ -207,7 +207,7 @@ function engineSays(kind: 'vm' | 'ct', id: number, state: 'running' | 'stopped')
   let seen: (t: number) => void = () => {};
   const at = new Promise<number>((resolve) => (seen = resolve));
   const lines: string[] = [];
-  const w = watchLines([...argv, ...(kind === 'vm' ? ['--loop'] : [])], (line) => {
+  const w = watchLines(runner, [...argv, ...(kind === 'vm' ? ['--loop'] : [])], (line: string) => {
     lines.push(line);
     if (want.test(line)) seen(Date.now());
   });
