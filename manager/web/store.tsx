@@ -74,12 +74,16 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
   const nodesRef = useRef<NodeStatus[]>([]);
   // the node this page is served by (in a cluster): its events are about its own guests
   const selfRef = useRef<string | null>(null);
+  // a node that said it is in no cluster: its guest reloads ask for its own list only (a full
+  // refresh - page load, reconnect - asks for the cluster view again)
+  const aloneRef = useRef(false);
 
   // in a cluster: every member and its guests in one answer of this node (offline members with
   // their last known guests, state 'unknown'); alone: this node's own list
   const loadView = useCallback(async (): Promise<boolean> => {
     // a manager without the route (older, or not built with the cluster) answers like a lone node
     const view = await get('/cluster/resources', ClusterResourcesSchema).catch(() => null);
+    aloneRef.current = view?.cluster === null;
     if (!view || view.cluster === null || view.nodes.length === 0) return false;
     const list = view.nodes.map((n): NodeStatus => {
       const st = NodeStatusSchema.safeParse(n.status);
@@ -147,7 +151,9 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
         pending.current[what] = undefined;
         const run =
           what === 'guests'
-            ? loadView().then((done) => (done ? undefined : loadGuests(nodesRef.current)))
+            ? aloneRef.current
+              ? loadGuests(nodesRef.current)
+              : loadView().then((done) => (done ? undefined : loadGuests(nodesRef.current)))
             : loadTasks();
         run.catch((e: Error) => setError(e.message));
       }, 50);

@@ -623,9 +623,14 @@ describe('web interface in chromium against a real manager', () => {
           `${nodeApi}/metrics`,
           `${nodeApi}/guests`,
           '/api/v1/tasks',
+          // a member of a cluster reloads its tree from the cluster view (a list, not a guest)
+          '/api/v1/cluster/resources',
         ]);
         expect.soft(requests.filter((u) => !allowed.has(u))).toEqual([]);
-        const lists = requests.filter((u) => u === `${nodeApi}/guests` || u === '/api/v1/tasks');
+        const lists = requests.filter(
+          (u) =>
+            u === `${nodeApi}/guests` || u === '/api/v1/tasks' || u === '/api/v1/cluster/resources',
+        );
         expect.soft(lists.length, lists.join(' ')).toBeLessThanOrEqual(4);
       } finally {
         page.off('request', onRequest);
