@@ -16,25 +16,19 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Page,
-  type Request,
-} from 'playwright-core';
+import { type Browser, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { createRunner } from '../../../lib/exec/index.ts';
 import { startManager, type RunningManager } from '../../../manager/server/manager.ts';
 import { watchLines } from '../../../manager/server/engines/watch.ts';
 import { ensureLibvirtd, type Daemons } from '../manager/libvirtd.ts';
 import { tinyGuest } from '../manager/tinyGuest.ts';
+import { launchChromium } from './browser.ts';
 import { bytes } from '../../../manager/web/format.ts';
 import { StorageContentListSchema, StorageListSchema } from '../../../contracts/manager/storage.ts';
 // @ts-expect-error: a build script in plain JS (scripts/*.mjs)
 import { buildWeb } from '../../../scripts/build-web.mjs';
 
 const runner = createRunner('real');
-const CHROMIUM = '/usr/bin/chromium';
 const missing = ['virsh', 'libvirtd', 'qemu-system-x86_64', 'lxc-create', 'chromium'].filter(
   (t) => !['/usr/bin', '/usr/sbin', '/bin', '/sbin'].some((d) => existsSync(path.join(d, t))),
 );
@@ -286,19 +280,7 @@ beforeAll(async () => {
   await runner.run([process.execPath, path.resolve('bin/openve.js'), '--help'], {
     timeoutMs: 300_000,
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   ({ c: ctx, p: page } = await newSession());
 }, 300_000);
 
