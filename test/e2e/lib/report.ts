@@ -27,7 +27,7 @@ export function formatScenario(r: ScenarioResult): string {
   if (r.installError) lines.push(`   install FAILED: ${r.installError}`);
   for (const c of r.checks)
     lines.push(
-      `   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 8).join(' | ')}`}`,
+      `   ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 40).join('\n        ')}`}`,
     );
   return lines.join('\n');
 }
