@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { startManager } from './manager.ts';
 import { USER_NAME } from './auth/password.ts';
+import { lowFootprintHeap } from './heap.ts';
 
 const USAGE = `usage: openve-manager [--dev] [--listen HOST:PORT] [--state DIR] [--libvirt-uri URI]
   --listen       address to serve HTTPS on (default 0.0.0.0:8006; 127.0.0.1:8006 with --dev)
@@ -53,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  lowFootprintHeap();
   const dev = values.dev === true;
   const listen = parseListen(values.listen ?? (dev ? '127.0.0.1:8006' : '0.0.0.0:8006'));
   if (typeof listen === 'string') {

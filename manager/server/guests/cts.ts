@@ -17,6 +17,7 @@ import type { EventHub } from '../events.ts';
 import { writeFileAtomic } from '../state.ts';
 import { badRequest, conflict, notFound } from '../api/errors.ts';
 import type { GuestStore } from './store.ts';
+import { destroyTask } from './destroy.ts';
 import { randomMac } from './vms.ts';
 import type { TerminalStream } from '../consoles.ts';
 
@@ -242,27 +243,17 @@ export class CtController {
     if (state && state !== 'STOPPED')
       throw conflict('state', `container ${id} is ${state.toLowerCase()}: stop it first`);
     const plan = ctVolumePlan(cfg, this.deps.facts().storages);
-    // held until the task ends: a start or a second delete meanwhile is a 409 naming this task
-    return this.deps.store.holding(id, `container ${id}`, 'vzdestroy', (release) =>
-      this.deps.tasks.start('vzdestroy', `ct/${id}`, user, async (ctx) => {
-        try {
-          if (state) await this.deps.lxc.destroy(name);
-          for (const s of plan.remove) {
-            ctx.log(`$ ${s.argv.join(' ')}`);
-            await this.deps.runner.run(s.argv);
-          }
-          this.deps.store.remove(id);
-        } finally {
-          release();
-        }
-        this.deps.hub.emit({
-          type: 'guest',
-          kind: 'ct',
-          id,
-          state: 'deleted',
-          at: new Date().toISOString(),
-        });
-      }),
+    return destroyTask(
+      this.deps,
+      {
+        kind: 'ct',
+        id,
+        label: `container ${id}`,
+        type: 'vzdestroy',
+        unregister: state ? () => this.deps.lxc.destroy(name) : null,
+        remove: plan.remove,
+      },
+      user,
     );
   }
 }

@@ -11,6 +11,7 @@ import type { EventHub } from '../events.ts';
 import type { TaskContext, TaskInfo, TaskManager } from '../tasks.ts';
 import { ApiError, badRequest, conflict, notFound } from '../api/errors.ts';
 import type { GuestStore } from './store.ts';
+import { destroyTask } from './destroy.ts';
 import { openPty, vncWebsocketPort, type TerminalStream } from '../consoles.ts';
 
 export type VmAction = 'start' | 'stop' | 'shutdown' | 'reboot';
@@ -291,27 +292,17 @@ export class VmController {
       throw conflict('state', `VM ${id} is ${state}: stop it first`);
     const facts = this.deps.facts();
     const plan = vmVolumePlan(cfg, facts.storages);
-    // held until the task ends: a start or a second delete meanwhile is a 409 naming this task
-    return this.deps.store.holding(id, `VM ${id}`, 'vmdestroy', (release) =>
-      this.deps.tasks.start('vmdestroy', `vm/${id}`, user, async (ctx) => {
-        try {
-          if (state) await this.deps.libvirt.undefine(dom, cfg.firmware === 'uefi');
-          for (const s of plan.remove) {
-            ctx.log(`$ ${s.argv.join(' ')}`);
-            await this.deps.runner.run(s.argv);
-          }
-          this.deps.store.remove(id);
-        } finally {
-          release();
-        }
-        this.deps.hub.emit({
-          type: 'guest',
-          kind: 'vm',
-          id,
-          state: 'deleted',
-          at: new Date().toISOString(),
-        });
-      }),
+    return destroyTask(
+      this.deps,
+      {
+        kind: 'vm',
+        id,
+        label: `VM ${id}`,
+        type: 'vmdestroy',
+        unregister: state ? () => this.deps.libvirt.undefine(dom, cfg.firmware === 'uefi') : null,
+        remove: plan.remove,
+      },
+      user,
     );
   }
 }

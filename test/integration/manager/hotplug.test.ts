@@ -9,6 +9,7 @@ import { createRunner } from '../../../lib/exec/index.ts';
 import { startManager, type RunningManager } from '../../../manager/server/manager.ts';
 import { ensureLibvirtd, type Daemons } from './libvirtd.ts';
 import { balloonGuest } from './balloonGuest.ts';
+import { nodeRequest, taskStatus } from '../../helpers/manager.ts';
 
 if (process.getuid?.() !== 0) throw new Error('hot-plug integration test needs root (libvirt)');
 
@@ -19,33 +20,16 @@ const URI = 'qemu:///system';
 let m: RunningManager;
 let daemons: Daemons;
 let dir: string;
-let node: string;
 
 const virsh = async (...args: string[]) =>
   (await runner.run(['virsh', '-q', '-c', URI, ...args], { timeoutMs: 30_000 })).stdout;
 
-async function api(method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) {
-  const r = await m.app.inject({
-    method,
-    url: `/api/v1/nodes/${node}${url}`,
-    headers: { authorization: `Bearer ${m.rootToken}` },
-    ...(payload ? { payload } : {}),
-  });
-  return {
-    status: r.statusCode,
-    body: r.json<{ data?: { task: string }; errors?: { path: string; message: string }[] }>(),
-  };
-}
+const api = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
+  nodeRequest(m, method, url, payload);
 
 async function okTask(id: string): Promise<void> {
-  for (;;) {
-    const t = m.services.tasks.get(id);
-    if (t && t.status !== 'running') {
-      expect(t.status, m.services.tasks.log(id).join('\n')).toBe('ok');
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const t = await taskStatus(m, id, 50);
+  expect(t.status, t.log.join('\n')).toBe('ok');
 }
 
 async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean, ms: number) {
@@ -75,7 +59,6 @@ beforeAll(async () => {
     log: () => {},
     runner,
   });
-  node = m.services.facts().name;
 }, 600_000);
 
 afterAll(async () => {

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { humanBytes, progressPrinter } from '../../../manager/cli/storage.ts';
-import { runCli, testManager, type TestManager } from './helpers.ts';
+import { testManager, type TestManager } from './helpers.ts';
+import { runCli } from '../../helpers/manager.ts';
 
 let t: TestManager;
 let work: string;
@@ -19,7 +20,7 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const cli = (...args: string[]) => runCli(t, ...args);
+const cli = (...args: string[]) => runCli(t.m, ...args);
 
 describe('openve storage', () => {
   it('lists storages with usage', async () => {

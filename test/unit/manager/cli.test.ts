@@ -2,7 +2,8 @@
 // delete confirmation, tokens.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../manager/cli/main.ts';
-import { runCli, testManager, type TestManager } from './helpers.ts';
+import { testManager, type TestManager } from './helpers.ts';
+import { runCli } from '../../helpers/manager.ts';
 
 let t: TestManager;
 beforeAll(async () => {
@@ -10,7 +11,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => t?.close());
 
-const cli = (...args: string[]) => runCli(t, ...args);
+const cli = (...args: string[]) => runCli(t.m, ...args);
 
 describe('openve CLI', () => {
   it('creates a VM, waits for its task, lists it as a table and as JSON', async () => {

@@ -1,7 +1,6 @@
 // A manager on a temporary state dir with a recording runner (no engine is touched) and a fake
 // password check; requests go through fastify's inject (no socket).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { main } from '../../../manager/cli/main.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { createRunner, type RecordingRunner } from '../../../lib/exec/index.ts';
@@ -48,18 +47,4 @@ export async function testManager(opts: { uploadLimit?: number } = {}): Promise<
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** `openve ARGS` against the test manager over TLS with its root token: exit code and output */
-export async function runCli(
-  t: TestManager,
-  ...args: string[]
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    ['--host', t.m.url, '--token', t.m.rootToken, '--ca', t.m.certFile, ...args],
-    { out: (s) => (out += s), err: (s) => (err += s) },
-  );
-  return { code, out, err };
 }

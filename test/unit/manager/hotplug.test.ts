@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VmConfig } from '../../../contracts/manager/guest.ts';
 import { liveChangeIssues } from '../../../manager/server/guests/vms.ts';
 import { testManager, type TestManager } from './helpers.ts';
+import { nodeRequest, taskStatus } from '../../helpers/manager.ts';
 import { main } from '../../../manager/cli/main.ts';
 
 const base: VmConfig = {
@@ -44,26 +45,11 @@ describe('liveChangeIssues', () => {
 
 describe('PUT .../vms/{id}/config on a running VM', () => {
   let t: TestManager;
-  let auth: Record<string, string>;
-  const req = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
-    const r = await t.m.app.inject({
-      method,
-      url: `/api/v1/nodes/${t.node}${url}`,
-      headers: auth,
-      ...(payload !== undefined ? { payload: payload as object } : {}),
-    });
-    return { status: r.statusCode, body: r.json<{ data?: { task: string }; errors?: unknown }>() };
-  };
-  const done = async (task: string) => {
-    for (;;) {
-      const t2 = t.m.services.tasks.get(task);
-      if (t2 && t2.status !== 'running') return t2;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  const req = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
+    nodeRequest(t.m, method, url, payload);
+  const done = (task: string) => taskStatus(t.m, task);
   beforeAll(async () => {
     t = await testManager();
-    auth = { authorization: `Bearer ${t.m.rootToken}` };
     // libvirt reports the domain running once it is defined
     t.runner.on({
       match: (argv) => argv[0] === 'virsh' && argv.includes('list'),

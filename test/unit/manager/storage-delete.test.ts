@@ -6,44 +6,18 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRunner } from '../../../lib/exec/index.ts';
 import { StorageContentListSchema } from '../../../contracts/manager/storage.ts';
-import { main } from '../../../manager/cli/main.ts';
 import { parseDu } from '../../../manager/server/storage/storage.ts';
 import { testManager, type TestManager } from './helpers.ts';
+import { nodeRequest, runCli, taskStatus } from '../../helpers/manager.ts';
 
 let t: TestManager;
-let auth: Record<string, string>;
-const req = async (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => {
-  const r = await t.m.app.inject({
-    method,
-    url: `/api/v1/nodes/${t.node}${url}`,
-    headers: auth,
-    ...(payload ? { payload } : {}),
-  });
-  return {
-    status: r.statusCode,
-    body: r.json<{ data?: unknown; errors?: { path: string; message: string }[] }>(),
-  };
-};
-const done = async (task: string) => {
-  for (;;) {
-    const x = t.m.services.tasks.get(task);
-    if (x && x.status !== 'running') return x.status;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    ['--host', t.m.url, '--token', t.m.rootToken, '--ca', t.m.certFile, ...args],
-    { out: (s) => (out += s), err: (s) => (err += s) },
-  );
-  return { code, out, err };
-}
+const req = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) =>
+  nodeRequest<unknown>(t.m, method, url, payload);
+const done = async (task: string) => (await taskStatus(t.m, task)).status;
+const cli = (...args: string[]) => runCli(t.m, ...args);
 
 beforeAll(async () => {
   t = await testManager();
-  auth = { authorization: `Bearer ${t.m.rootToken}` };
   const real = createRunner('real');
   t.runner.on({ match: ['du'], respond: async (argv) => real.run(argv) });
   // libvirt reports the VM stopped once it is defined
