@@ -237,6 +237,10 @@ describe.skipIf(!runnable)('e2e: an unknown machine PXE-boots and is listed as d
               GUESTS.map((g) => `--- ${g.firmware}\n${serialText(g).slice(-3000)}`).join('\n'),
           );
         for (const g of GUESTS) {
+          // a guest that cannot go on fails the test now, not at the limit
+          const dead = /Kernel panic|systemd\[1\]: Freezing execution/.exec(serialText(g));
+          if (dead)
+            throw new Error(`${g.firmware} guest: ${dead[0]}:\n${serialText(g).slice(-3000)}`);
           const m = found(g, ms);
           mark(`${g.firmware}.bootScript`, m !== undefined);
           mark(`${g.firmware}.kernel`, /Linux version/.test(serialText(g)));
