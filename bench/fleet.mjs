@@ -7,6 +7,8 @@
 //     request in flight on each; every machine's first fetch renders and validates its answer, the
 //     later ones are served from the cache; a bare node https server answering the same bytes,
 //     measured with the same client, is the baseline);
+//     the same again paced at 2,000/s (open loop, fleet-load.mjs: the budget's question, "p99 at
+//     2,000/s", where the closed loop's p99 is its own queue), with the server's CPU per request;
 //   - 1,000 machines streaming progress at once with no event lost (events counted by the server).
 // usage: node bench/fleet.mjs [files=1000] [seconds=5] (FLEET_BENCH_THREADS=2: client threads); JSON on stdout and in bench/results/fleet.json
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadHttps } from './https-load.mjs';
+import { loadPaced } from './fleet-load.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FILES = Number(process.argv[2] ?? 1000);
@@ -95,6 +98,13 @@ function httpGet(port, p) {
 }
 
 // the answer load and its baseline: the same lean client (https-load.mjs), CLIENT_THREADS x 16
+const RATE = Number(process.env.FLEET_BENCH_RATE ?? 2000);
+/** user+system CPU of a process's main thread so far, ms (/proc/PID/task/PID/stat, 100 ticks/s):
+ * the JS and TLS of a node server (the bench's client threads are other tasks) */
+function cpuMs(pid) {
+  const f = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
 const CLIENT_THREADS = Number(process.env.FLEET_BENCH_THREADS ?? 2);
 const load = (port, paths, body) =>
   loadHttps({ port, paths, body, seconds: SECONDS, threads: CLIENT_THREADS, connections: 16 });
@@ -161,6 +171,18 @@ try {
     machines: FILES,
     note: 'after firstFetches: every machine asks again, round-robin (served from the cache of rendered answers)',
   };
+  // the budget's rate, paced; the server's CPU time per request from /proc (clock ticks)
+  const cpu0 = cpuMs(serve.child.pid);
+  result.answersPaced = await loadPaced({
+    port: httpsPort,
+    paths: tokens.map((t) => `/answer/${t}`),
+    body: '',
+    rate: RATE,
+    seconds: SECONDS,
+  });
+  result.answersPaced.serverCpuMsPerRequest =
+    Math.round(((cpuMs(serve.child.pid) - cpu0) / result.answersPaced.requests) * 1000) / 1000;
+  result.answersPaced.budget = 'p99 < 20 ms at 2000/s';
   // 1,000 machines at once, 20 progress events each, in 4 posts of 5
   const events = (k) =>
     Array.from({ length: 5 }, (_, j) =>
@@ -212,8 +234,20 @@ try {
   );
   await new Promise((r) => base.listen(0, '127.0.0.1', r));
   result.baselineHttps = await load(base.address().port, ['/x'], '');
+  const bcpu0 = cpuMs(process.pid);
+  result.baselinePaced = await loadPaced({
+    port: base.address().port,
+    paths: ['/x'],
+    body: '',
+    rate: RATE,
+    seconds: SECONDS,
+  });
+  // the baseline server runs on this process's main thread (the clients are worker threads)
+  result.baselinePaced.serverCpuMsPerRequest =
+    Math.round(((cpuMs(process.pid) - bcpu0) / result.baselinePaced.requests) * 1000) / 1000;
   base.close();
   result.answers.ratioToBaseline = round(result.baselineHttps.perSecond / result.answers.perSecond);
+  result.loadavgEnd = os.loadavg().map(round);
 } finally {
   agent.destroy();
   rmSync(dir, { recursive: true, force: true });

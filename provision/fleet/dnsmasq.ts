@@ -3,6 +3,9 @@
 // Full DHCP (--dhcp-range): dnsmasq is the DHCP server of an isolated install network.
 // Firmware PXE gets iPXE by TFTP (undionly.kpxe for BIOS, ipxe.efi for UEFI); iPXE (option 175 /
 // user class iPXE) gets the boot script over HTTP.
+// IPv6 (full DHCP only): router advertisements and stateless DHCPv6 for the prefix of the
+// interface's own IPv6 address (`constructor:`; serve gives the interface a ULA when it has none).
+// iPXE waits ~13 s for a router advertisement after its DHCP ACK when none comes (FLEET.md).
 
 export interface DnsmasqOptions {
   interface: string;
@@ -50,6 +53,8 @@ export function dnsmasqConfig(o: DnsmasqOptions): string {
       `dhcp-boot=tag:ipxe,${script}`,
       `dhcp-boot=tag:!ipxe,tag:efi64,ipxe.efi,,${o.address}`,
       `dhcp-boot=tag:!ipxe,tag:!efi64,undionly.kpxe,,${o.address}`,
+      'enable-ra',
+      `dhcp-range=::,constructor:${o.interface},ra-stateless,64,10m`,
     );
   } else {
     lines.push(
@@ -63,4 +68,15 @@ export function dnsmasqConfig(o: DnsmasqOptions): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** The IPv6 address serve gives an install network's interface that has none (full DHCP): a ULA
+ * /64 named by the interface's IPv4 address (fd6f:7665 is "ove"), so router advertisements and
+ * stateless DHCPv6 have a prefix to announce. */
+export function installNetworkUla(ipv4: string): string {
+  const o = ipv4.split('.').map(Number);
+  if (o.length !== 4 || o.some((n) => !Number.isInteger(n) || n < 0 || n > 255))
+    throw new Error(`not an IPv4 address: ${JSON.stringify(ipv4)}`);
+  const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
+  return `fd6f:7665:${hex(o[0]!, o[1]!)}:${hex(o[2]!, o[3]!)}::1/64`;
 }

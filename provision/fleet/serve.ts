@@ -25,7 +25,7 @@ import { parseJson } from '../../contracts/json.ts';
 import { fleetStateSchema, type FleetState } from '../../contracts/fleet.ts';
 import * as z from 'zod';
 import { loadAnswerDir, type AnswerSet } from './answers.ts';
-import { dnsmasqConfig } from './dnsmasq.ts';
+import { dnsmasqConfig, installNetworkUla } from './dnsmasq.ts';
 import { Fleet } from './fleet.ts';
 import { readIsoExtents } from './iso.ts';
 import { parseIpv4 } from './ipv4.ts';
@@ -191,6 +191,9 @@ export async function run(args: string[]): Promise<number> {
   await listen(secure, address, httpsPort);
 
   let dnsmasqPid: number | null = null;
+  // full DHCP: router advertisements + stateless DHCPv6 need an IPv6 prefix on the interface
+  const addedUla =
+    dhcp && dhcpRange ? await ensureIpv6(runner, values.interface!, address) : undefined;
   if (dhcp)
     dnsmasqPid = await startDnsmasq(runner, stateDir, {
       iface: values.interface!,
@@ -241,6 +244,10 @@ export async function run(args: string[]): Promise<number> {
   clearTimeout(reloading);
   watcher.close();
   if (dnsmasqPid !== null) stopPid(dnsmasqPid);
+  if (addedUla)
+    await runner.run(['ip', '-6', 'addr', 'del', addedUla, 'dev', values.interface!], {
+      reject: false,
+    });
   persist();
   await Promise.all(
     [plain, secure].map(
@@ -322,6 +329,45 @@ async function interfaceAddress(runner: CommandRunner, iface: string): Promise<s
       message: `${iface}: no such interface, or it has no IPv4 address (give one with --listen)`,
     });
   return addr;
+}
+
+const ip6AddrSchema = z.array(
+  z.object({ addr_info: z.array(z.looseObject({ local: z.string().optional() })).default([]) }),
+);
+
+/** The interface's global IPv6 address, or one it is given (returned, removed at stop); undefined
+ * when it has one already or IPv6 is off on it (then: no router advertisements, said so). */
+async function ensureIpv6(
+  runner: CommandRunner,
+  iface: string,
+  ipv4: string,
+): Promise<string | undefined> {
+  const r = await runner.run(['ip', '-j', '-6', 'addr', 'show', 'dev', iface, 'scope', 'global'], {
+    reject: false,
+  });
+  let has: boolean;
+  try {
+    has =
+      r.exitCode === 0 &&
+      parseJson(ip6AddrSchema, r.stdout || '[]', 'ip -j -6 addr').some((l) =>
+        l.addr_info.some((a) => a.local !== undefined),
+      );
+  } catch {
+    has = false;
+  }
+  if (has) return undefined;
+  const ula = installNetworkUla(ipv4);
+  const add = await runner.run(['ip', '-6', 'addr', 'add', ula, 'dev', iface, 'nodad'], {
+    reject: false,
+  });
+  if (add.exitCode !== 0) {
+    say(
+      `${iface}: no IPv6 address and ${ula} not added (${(add.stderr || add.stdout).trim()}): no IPv6 router advertisements (iPXE then waits ~13 s for them)`,
+    );
+    return undefined;
+  }
+  say(`${iface}: added ${ula} for IPv6 router advertisements (removed at stop)`);
+  return ula;
 }
 
 async function ensureCert(runner: CommandRunner, dir: string, address: string): Promise<string> {

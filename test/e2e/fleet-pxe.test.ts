@@ -133,7 +133,7 @@ describe.skipIf(!runnable)('e2e: PXE install from openve-install serve', () => {
           NS,
           'qemu-system-x86_64',
           '-accel',
-          'tcg,thread=multi',
+          'tcg,thread=single',
           '-smp',
           '2',
           '-m',

@@ -7,6 +7,7 @@ import { checkTemplate, hashPasswords, loadAnswerDir } from '../../../provision/
 import { Fleet, factsFromQuery } from '../../../provision/fleet/fleet.ts';
 import { parseAnswers } from '../../../installer/index.ts';
 import { parseReportLba } from '../../../provision/fleet/iso.ts';
+import { dnsmasqConfig, installNetworkUla } from '../../../provision/fleet/dnsmasq.ts';
 import { renderTemplate, templateVariables } from '../../../provision/fleet/render.ts';
 import {
   allocateAddress,
@@ -368,5 +369,34 @@ describe('serve arguments', () => {
       '--interface',
       '--listen',
     ]);
+  });
+});
+
+describe('dnsmasq: IPv6 on the install network', () => {
+  const common = {
+    interface: 'br0',
+    address: '10.88.0.1',
+    httpPort: 80,
+    tftpRoot: '/usr/lib/ipxe',
+    pidFile: '/p',
+    logFile: '/l',
+    leaseFile: '/f',
+  };
+  it('full DHCP sends router advertisements and stateless DHCPv6 for the interface prefix', () => {
+    const lines = dnsmasqConfig({ ...common, dhcpRange: ['10.88.0.100', '10.88.0.199'] }).split(
+      '\n',
+    );
+    expect(lines).toContain('enable-ra');
+    expect(lines).toContain('dhcp-range=::,constructor:br0,ra-stateless,64,10m');
+  });
+  it('proxy-DHCP leaves IPv6 to the site (no RAs next to its router)', () => {
+    const conf = dnsmasqConfig(common);
+    expect(conf).not.toContain('enable-ra');
+    expect(conf).not.toContain('ra-stateless');
+  });
+  it('the ULA given to an interface without IPv6 is a /64 named by its IPv4 address', () => {
+    expect(installNetworkUla('10.88.0.1')).toBe('fd6f:7665:a58:1::1/64');
+    expect(installNetworkUla('192.168.255.254')).toBe('fd6f:7665:c0a8:fffe::1/64');
+    expect(() => installNetworkUla('10.88.0')).toThrow(/not an IPv4 address/);
   });
 });
