@@ -198,6 +198,15 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
       return `qemu+tls://${addr.includes(':') ? `[${addr}]` : addr}/system`;
     },
     peerPort: o.peerPort ?? PEER_PORT,
+    containers: {
+      running: () =>
+        store
+          .list('ct')
+          .map((r) => r.config.id)
+          .filter((id) => lxc.state(`ct-${id}`) === 'RUNNING'),
+      migrate: (id, target, user) =>
+        services.ctMigrate!.migrate(id, { target, restart: true }, user).task,
+    },
     log: o.log,
   };
   const tlsMaterial = cluster.membership.get()?.tls;
