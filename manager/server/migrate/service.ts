@@ -257,10 +257,15 @@ export class MigrationService {
       'convergence: --auto-converge (a guest dirtying memory faster than the link is throttled, the downtime limit stays at 300 ms)',
     );
     let done = false;
-    const poll = (async () => {
+    phase = 'migrate';
+    const running = this.d.runner.run(argv, { reject: false, timeoutMs: 60 * 60_000 });
+    job.running = running;
+    // progress once a second; the wait ends as soon as `virsh migrate` returns (no idle second
+    // added to every migration), and a `domjobinfo` still running then is not waited for
+    void (async () => {
       let last = '';
       while (!done) {
-        await new Promise((r) => setTimeout(r, 1000));
+        await Promise.race([running, new Promise((r) => setTimeout(r, 1000))]);
         if (done) break;
         const r = await this.d.runner.run(
           ['virsh', '-q', '-c', this.d.libvirtUri, 'domjobinfo', dom],
@@ -274,14 +279,10 @@ export class MigrationService {
           last = line;
         }
       }
-    })();
-    phase = 'migrate';
-    const running = this.d.runner.run(argv, { reject: false, timeoutMs: 60 * 60_000 });
-    job.running = running;
+    })().catch(() => {});
     const r = await running;
     phase = r.exitCode === 0 ? 'commit' : 'rollback';
     done = true;
-    await poll;
     if (r.exitCode === 0 && ctx.signal.aborted)
       ctx.log('the stop came too late: libvirt had already moved the VM');
     if (r.exitCode !== 0) {
