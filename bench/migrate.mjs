@@ -65,7 +65,7 @@ const result = {
 
 await bundle();
 const guest = await tinyGuest(createRunner('real', { timeoutMs: 600_000 }));
-const rig = new MigrateRig('migb', '10.99.72', root);
+const rig = new MigrateRig('clmb', '10.99.72', root);
 const [n1, n2] = rig.nodes;
 const image = (n, id) => path.join(n.dir, 'images', `images/${id}/vm-${id}-disk-0.raw`);
 const IMG = (id) => `/var/lib/openve-mig/images/${id}/vm-${id}-disk-0.raw`;

@@ -30,8 +30,8 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
   storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
        | download STORAGE NAME --content iso|vztmpl [--output FILE] | delete STORAGE NAME --content iso|vztmpl
   iso|template list | upload FILE | download NAME [--output FILE] | delete NAME  [--storage S]   (the storage holding ISOs / templates)
-  node evacuate NODE [--max-workers 1|2]   (every running VM of NODE moves live to other nodes)
-  task list | task show ID
+  node evacuate NODE [--max-workers 1|2]   (every running VM of NODE moves live, every running container by restart, to other nodes)
+  task list | task show ID | task stop ID   (stop ID: a migration rolls back, the guest stays where it was)
   cluster resources   (every node and guest of the cluster; any node answers, forwards actions)
   token list | token create [--comment C] | token revoke ID
   login [--user root] [--comment C]   (password on stdin; prints a new API token)
@@ -313,6 +313,11 @@ async function run(c: Client, v: Values, pos: string[], rest: string[], io: Io):
           ? JSON.stringify(t, null, 2) + '\n'
           : `${t.id}: ${t.status}${t.error ? ` (${t.error})` : ''}\n${(t.log ?? []).join('\n')}\n`,
       );
+      return 0;
+    }
+    if (cmd === 'stop' && pos[2]) {
+      await c.request('DELETE', `/api/v1/tasks/${encodeURIComponent(pos[2])}`);
+      io.out(v.json ? JSON.stringify({ task: pos[2] }) + '\n' : `stopping ${pos[2]}\n`);
       return 0;
     }
   }

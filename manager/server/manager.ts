@@ -97,6 +97,10 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
     return name ? { ...f, name } : f;
   });
   const hub = new EventHub();
+  // the cluster view's local part is read again after a change of a guest here
+  hub.subscribe((e) => {
+    if (e.type === 'guest' || (e.type === 'task' && e.status !== 'running')) cluster.localChanged();
+  });
   const at = () => new Date().toISOString();
   const libvirt = new Libvirt(runner, o.libvirtUri, paths.tmp, (dom, st) => {
     const m = /^vm-(\d+)$/.exec(dom);
@@ -194,6 +198,15 @@ export async function startManager(o: ManagerOptions): Promise<RunningManager> {
       return `qemu+tls://${addr.includes(':') ? `[${addr}]` : addr}/system`;
     },
     peerPort: o.peerPort ?? PEER_PORT,
+    containers: {
+      running: () =>
+        store
+          .list('ct')
+          .map((r) => r.config.id)
+          .filter((id) => lxc.state(`ct-${id}`) === 'RUNNING'),
+      migrate: (id, target, user) =>
+        services.ctMigrate!.migrate(id, { target, restart: true }, user).task,
+    },
     log: o.log,
   };
   const tlsMaterial = cluster.membership.get()?.tls;

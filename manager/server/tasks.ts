@@ -28,12 +28,28 @@ export interface TaskInfo {
 export interface TaskContext {
   log(line: string): void;
   progress(fraction: number): void;
+  /** aborted once someone stops the task (DELETE /api/v1/tasks/{id}) */
+  readonly signal: AbortSignal;
+  /**
+   * How the task stops at this point of its work: `how` answers undefined when it will stop
+   * (the signal is then aborted and the task's work rolls back and fails), or why it cannot
+   * now (a 409). No `how` (the default, or set to undefined again): the task cannot be stopped.
+   */
+  stoppable(how: (() => string | undefined) | undefined): void;
 }
+
+/** DELETE /tasks/{id}: accepted (the task stops), refused with the reason, or no such task */
+export type StopAnswer = { ok: true } | { ok: false; reason: string } | undefined;
 
 const TASK_ID = /^[A-Za-z0-9:._-]{1,120}$/;
 
 export class TaskManager {
   private readonly tasks = new Map<string, TaskInfo>();
+  /** running tasks: how each stops now (undefined: it cannot) and its abort controller */
+  private readonly stoppers = new Map<
+    string,
+    { how: (() => string | undefined) | undefined; ctl: AbortController }
+  >();
   constructor(
     private readonly dir: string,
     private readonly node: string,
@@ -81,18 +97,17 @@ export class TaskManager {
     };
     this.tasks.set(id, task);
     this.persist(task);
+    const stopper: { how: (() => string | undefined) | undefined; ctl: AbortController } = {
+      how: undefined,
+      ctl: new AbortController(),
+    };
+    this.stoppers.set(id, stopper);
     const ctx: TaskContext = {
-      log: (line) => {
-        const clean = redact(line, this.secrets());
-        appendFileSync(this.logFile(id), `${clean}\n`, { mode: 0o600 });
-        this.hub.emit({
-          type: 'task',
-          id,
-          status: task.status,
-          progress: task.progress,
-          line: clean,
-        });
+      signal: stopper.ctl.signal,
+      stoppable: (how) => {
+        stopper.how = how;
       },
+      log: (line) => this.append(id, line),
       progress: (fraction) => {
         task.progress = Math.max(0, Math.min(1, fraction));
         this.hub.emit({ type: 'task', id, status: task.status, progress: task.progress });
@@ -113,12 +128,39 @@ export class TaskManager {
           if (tail) ctx.log(tail);
         }
       }
+      this.stoppers.delete(id);
       task.ended = new Date().toISOString();
       ctx.log(`task ${task.status === 'ok' ? 'OK' : 'failed'}`);
       this.persist(task);
       this.hub.emit({ type: 'task', id, status: task.status, progress: task.progress });
     })();
     return { ...task };
+  }
+
+  /**
+   * Stops a running task of this node: it must say it can stop now (see TaskContext.stoppable);
+   * its work then rolls back and the task ends in error ("stopped by USER").
+   */
+  stop(id: string, user: string): StopAnswer {
+    const t = this.tasks.get(id);
+    if (!t) return undefined;
+    const s = this.stoppers.get(id);
+    if (t.status !== 'running' || !s)
+      return { ok: false, reason: `task ${id} has already ended (${t.status})` };
+    if (s.ctl.signal.aborted) return { ok: true };
+    if (!s.how) return { ok: false, reason: `a ${t.type} task cannot be stopped` };
+    const why = s.how();
+    if (why !== undefined) return { ok: false, reason: why };
+    this.append(id, `stop requested by ${user}`);
+    s.ctl.abort(new Error(`stopped by ${user}`));
+    return { ok: true };
+  }
+
+  private append(id: string, line: string): void {
+    const clean = redact(line, this.secrets());
+    appendFileSync(this.logFile(id), `${clean}\n`, { mode: 0o600 });
+    const t = this.tasks.get(id);
+    if (t) this.hub.emit({ type: 'task', id, status: t.status, progress: t.progress, line: clean });
   }
 
   get(id: string): TaskInfo | undefined {

@@ -133,7 +133,9 @@ export function MigrateDialog({
             onClose();
             location.hash = hrefOf({ page: 'guest', node: task.target, kind, id });
           }}
-        />
+        >
+          <StopTask id={task.id} />
+        </FollowTask>
       ) : (
         <Stack>
           {loadError && (
@@ -225,5 +227,45 @@ export function MigrateDialog({
         </Stack>
       )}
     </Modal>
+  );
+}
+
+/** "Stop migration": DELETE /tasks/{id}; the guest stays where it was (a 409 says why not) */
+function StopTask({ id }: { id: string }) {
+  const c = useCluster();
+  const [state, setState] = useState<'idle' | 'busy' | 'sent'>('idle');
+  const [error, setError] = useState<string | null>(null);
+  const t = c.tasks.find((x) => x.id === id);
+  if (t && t.status !== 'running') return null;
+  const stop = async () => {
+    setState('busy');
+    setError(null);
+    try {
+      await request('DELETE', `/tasks/${encodeURIComponent(id)}`, TaskStartedSchema);
+      setState('sent');
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+      setState('idle');
+    }
+  };
+  return (
+    <Stack gap="xs">
+      {error && (
+        <Alert color="orange" role="alert" aria-label="Stop refused">
+          {error}
+        </Alert>
+      )}
+      <Group>
+        <Button
+          color="red"
+          variant="outline"
+          onClick={() => void stop()}
+          loading={state === 'busy'}
+          disabled={state === 'sent'}
+        >
+          {state === 'sent' ? 'Stopping: rolling back...' : 'Stop migration'}
+        </Button>
+      </Group>
+    </Stack>
   );
 }

@@ -2,7 +2,8 @@
 // test driver: no guest runs here) and the CLI run inside the namespaces: the cluster view and a
 // forwarded request from both nodes, guest ids allocated through the coordinator with corosync's
 // real quorum under concurrent creates, and `pveca -d --force` of the online node2: it cleans
-// itself up and the others' view and peer listener drop it.
+// itself up and the others' view and peer listener drop it. Before that, node2 cut off (its link
+// down) and its manager killed: node1's view shows it offline within 5 s (measured, printed).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -133,7 +134,10 @@ describe.skipIf(!isRoot)(
       for (const p of managers) p.kill('SIGTERM');
       await Promise.all(
         managers.map((p) =>
-          p.exitCode === null ? new Promise((r) => p.once('exit', r)) : undefined,
+          // a manager killed by a test has a signalCode, not an exitCode
+          p.exitCode === null && p.signalCode === null
+            ? new Promise((r) => p.once('exit', r))
+            : undefined,
         ),
       );
       await lab.teardown();
@@ -183,6 +187,97 @@ describe.skipIf(!isRoot)(
       const idb = (JSON.parse(b.stdout) as { id: number }).id;
       expect(ida).not.toBe(idb);
       expect([ida, idb]).not.toContain(801);
+    });
+
+    /**
+     * node1's view polled every 100 ms from inside its namespace (a node process started once: a CLI
+     * per poll costs seconds under load): resolves with the first answer where node2 is offline,
+     * measured from `since` (ms since the epoch, same clock)
+     */
+    const offlineSeen = async (
+      cause: () => Promise<void>,
+    ): Promise<{ seconds: number; stale: number; error: string }> => {
+      const token = readFileSync(path.join(state(n1), 'root.token'), 'utf8').trim();
+      const script = `const https = require('https'); const [url, token] = process.argv.slice(1);
+        (function poll() { https.get(url, { rejectUnauthorized: false, headers: { authorization: 'Bearer ' + token } }, (r) => {
+          let b = ''; r.on('data', (d) => (b += d)); r.on('end', () => {
+            try { const v = JSON.parse(b).data; const n = v.nodes.find((x) => x.name === 'node2');
+              console.log(JSON.stringify({ t: Date.now(), online: n.online, error: n.error, stale: v.guests.filter((g) => g.node === 'node2' && g.stale).length }));
+            } catch (e) { console.log(JSON.stringify({ t: Date.now(), bad: String(e) })); }
+            setTimeout(poll, 100); }); }).on('error', () => setTimeout(poll, 100)); })();`;
+      const p = spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          n1.ns,
+          process.execPath,
+          '-e',
+          script,
+          `https://${n1.address}:8006/api/v1/cluster/resources`,
+          token,
+        ],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const lines = () =>
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map(
+            (l) => JSON.parse(l) as { t: number; online?: boolean; error?: string; stale?: number },
+          );
+      try {
+        // node2 online in the poller's view first
+        expect(
+          await until(async () => lines().some((l) => l.online === true), 30_000, 100),
+        ).toBeTruthy();
+        const since = Date.now();
+        await cause();
+        const off = await until(
+          async () => lines().find((l) => l.t >= since && l.online === false),
+          15_000,
+          50,
+        );
+        expect(off, out.slice(-2000)).toBeDefined();
+        return {
+          seconds: (off!.t - since) / 1000,
+          stale: off!.stale ?? 0,
+          error: off!.error ?? '',
+        };
+      } finally {
+        p.kill('SIGTERM');
+      }
+    };
+
+    test("a cut link: node1's view shows node2 offline within 5 s, with its guest as last known; back online after", async () => {
+      const r = await offlineSeen(async () => {
+        await execa('ip', ['-n', lab.bridgeNs, 'link', 'set', 'e2', 'down']);
+      });
+      try {
+        console.log(`cut link -> offline in node1's view: ${r.seconds} s (${r.error})`);
+        expect(r.seconds).toBeLessThan(5);
+        expect(r.stale).toBeGreaterThanOrEqual(1);
+      } finally {
+        await execa('ip', ['-n', lab.bridgeNs, 'link', 'set', 'e2', 'up']);
+      }
+      const back = await until(
+        async () => (await resources(n1))?.nodes.every((x) => x.online),
+        30_000,
+        500,
+      );
+      expect(back, 'node2 online again once the link is back').toBeTruthy();
+    });
+
+    test("node2's manager killed: node1's view shows node2 offline within 5 s", async () => {
+      const mgr2 = managers[1]!;
+      const r = await offlineSeen(async () => {
+        mgr2.kill('SIGKILL');
+      });
+      console.log(`manager killed -> offline in node1's view: ${r.seconds} s (${r.error})`);
+      expect(r.seconds).toBeLessThan(5);
+      expect(r.stale).toBeGreaterThanOrEqual(1);
     });
 
     test('pveca -d --force of the online node2: it cleans itself up; node1 drops it from its view', async () => {

@@ -420,7 +420,7 @@ describe.skipIf(!isRoot || !hasLibvirt)(
         expect((await rig.task(n1, start.body.data!.task)).status).toBe('ok');
         const r = await cli(n2, ['node', 'evacuate', n1.name]);
         expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-        expect(r.stdout).toMatch(/evacuation of node1: 1 of 1 VM\(s\) moved \(7001 -> node2\)/);
+        expect(r.stdout).toMatch(/evacuation of node1: 1 of 1 VM\(s\) moved \(vm 7001 -> node2\)/);
         expect((await rig.virsh(n2, ['domstate', `vm-${VMID}`])).stdout.trim()).toBe('running');
         expect(existsSync(path.join(n1.state, 'guests', `${VMID}.json`))).toBe(false);
         expect(sha(image(n2), DATA)).toBe(dataSha);

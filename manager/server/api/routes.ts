@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { CtCreateSchema, VmConfigSchema } from '../../../contracts/manager/guest.ts';
 import { nodeStatus } from '../node.ts';
 import type { Services } from './services.ts';
-import { ApiError, notFound } from './errors.ts';
+import { ApiError, conflict, notFound } from './errors.ts';
 import { route, type Route } from './route.ts';
 import { memoByKey } from '../cache.ts';
 import { storageRoutes } from './storageRoutes.ts';
@@ -340,6 +340,20 @@ export function routes(s: Services): Route[] {
         const t = s.tasks.get(params.id);
         if (!t) throw notFound('id', `no task ${params.id}`);
         return { data: { ...t, log: s.tasks.log(params.id) } };
+      },
+    }),
+    route({
+      method: 'DELETE',
+      url: `${API}/tasks/:id`,
+      tag: 'tasks',
+      summary:
+        'stop a running task (202; a migration rolls back: the guest stays on its node); 409 with the reason when it cannot be stopped now',
+      params: TaskParams,
+      handler: ({ params, principal }) => {
+        const r = s.tasks.stop(params.id, principal.user);
+        if (!r) throw notFound('id', `no task ${params.id}`);
+        if (!r.ok) throw conflict('id', r.reason);
+        return { status: 202, data: { task: params.id } };
       },
     }),
     route({

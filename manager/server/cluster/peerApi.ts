@@ -43,7 +43,8 @@ export function peerHandler(s: Services, app: FastifyInstance, rootToken: string
     const url = req.url ?? '/';
     if (await s.migrateReceiver?.handle(req, res, peer.name)) return;
     if (req.method === 'GET' && url === `${PEER_PREFIX}/resources`) {
-      const text = JSON.stringify(localResources(s));
+      // serialized once per change of this node's guests (or once a second), not per request
+      const text = s.cluster ? s.cluster.local().json : JSON.stringify(localResources(s));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(text);
       return;

@@ -62,11 +62,23 @@ export class MembershipSource {
   }
 }
 
-interface PeerAnswer {
-  n: MemberNode;
-  r?: PeerResources;
+interface PeerState {
+  /** the member's last answer and when it came (performance.now()) */
+  answer?: { r: PeerResources; at: number };
+  /** the end of the last request to it, and its error (undefined: it answered) */
+  doneAt?: number;
   error?: string;
+  inflight?: Promise<void>;
 }
+
+type LocalSnap = { r: PeerResources; json: string; version: number };
+
+/** the view waits for a member whose last request ended longer ago than this (an idle view) */
+const STALE_MS = 3000;
+/** a member whose last answer is this old is shown offline even while a request to it waits */
+const OFFLINE_MS = 4500;
+/** this node's own part is read again at least this often (its usage moves) */
+const LOCAL_MAX_AGE_MS = 1000;
 
 export class ClusterService {
   readonly membership: MembershipSource;
@@ -141,97 +153,178 @@ export class ClusterService {
     return r;
   }
 
-  private peers: { at: number; m: Membership; answers: Promise<PeerAnswer[]> } | undefined;
+  /** per member: its last answer, the last attempt's end and error, the request in flight */
+  private readonly peerState = new Map<string, PeerState>();
+  /** bumped whenever a member's answer or error changes (the assembled view is kept until then) */
+  private version = 0;
+  private assembled: { key: string; view: ClusterResources } | undefined;
+  private localSnap: { at: number; r: PeerResources; json: string; version: number } | undefined;
+  private localVersion = 0;
 
-  /**
-   * The other members' answers: one fan-out serves every request within `maxAgeMs` (a polling UI
-   * on every node would otherwise multiply the requests by the number of members), and requests
-   * that arrive while one is under way wait for it (single flight).
-   */
-  private peerAnswers(m: Membership, maxAgeMs: number): Promise<PeerAnswer[]> {
-    const now = performance.now();
-    if (this.peers && this.peers.m === m && now - this.peers.at <= maxAgeMs)
-      return this.peers.answers;
-    const answers = Promise.all(
-      m.nodes
-        .filter((n) => n.name !== m.self)
-        .map(async (n): Promise<PeerAnswer> => {
-          try {
-            return { n, r: await this.fetchResources(m, n) };
-          } catch (err) {
-            return { n, error: (err as Error).message.split('\n')[0] ?? 'failed' };
-          }
-        }),
-    );
-    this.peers = { at: now, m, answers };
-    return answers;
+  /** a guest of this node changed (hub event): the local part is read again on the next use */
+  localChanged(): void {
+    this.localSnap = undefined;
   }
 
   /**
-   * Every member's resources, gathered in parallel; offline ones with their last known guests.
-   * `maxAgeMs`: how old the other members' answers may be (0: ask them now).
+   * This node's own resources and their JSON (what the peers are sent), read again after a
+   * change (localChanged) or once they are LOCAL_MAX_AGE_MS old (the node's usage moves).
+   */
+  local(): LocalSnap {
+    const now = performance.now();
+    const snap = this.localSnap;
+    if (snap && now - snap.at < LOCAL_MAX_AGE_MS) return snap;
+    const r = this.o.local();
+    const json = JSON.stringify(r);
+    if (snap && snap.json === json) {
+      snap.at = now;
+      return snap;
+    }
+    this.localSnap = { at: now, r, json, version: ++this.localVersion };
+    return this.localSnap;
+  }
+
+  private stateOf(name: string): PeerState {
+    let st = this.peerState.get(name);
+    if (!st) this.peerState.set(name, (st = {}));
+    return st;
+  }
+
+  /** asks the member again unless a request to it is in flight (then that one is joined) */
+  private refresh(m: Membership, n: MemberNode): Promise<void> {
+    const st = this.stateOf(n.name);
+    if (st.inflight) return st.inflight;
+    const p = (async () => {
+      try {
+        const r = await this.fetchResources(m, n);
+        const wall = new Date().toISOString();
+        const before = this.last[n.name]?.resources;
+        st.answer = { r, at: performance.now() };
+        st.error = undefined;
+        this.last[n.name] = { at: wall, resources: r };
+        // on disk only when its guests changed, not on every answer
+        if (!before || JSON.stringify(before.guests) !== JSON.stringify(r.guests)) this.saveLast();
+      } catch (err) {
+        st.error = (err as Error).message.split('\n')[0] ?? 'failed';
+      } finally {
+        st.doneAt = performance.now();
+        st.inflight = undefined;
+        this.version++;
+      }
+    })();
+    st.inflight = p;
+    return p;
+  }
+
+  /**
+   * Every member's resources; offline ones with their last known guests. Served from each
+   * member's last answer, refreshed in the background once it is `maxAgeMs` old (one request in
+   * flight per member at most); a request waits only for a member never asked yet, or whose last
+   * answer is older than STALE_MS while nobody was asking (an idle view), bounded by the
+   * per-member timeout. `maxAgeMs` 0 (id allocation): waits for a fresh answer of every member.
    */
   async resources(maxAgeMs = 1000): Promise<ClusterResources> {
     const m = this.membership.get();
-    const local = this.o.local();
-    const at = new Date().toISOString();
-    const localView = (extra: Partial<ClusterNodeView> = {}): ClusterNodeView => ({
-      name: local.node,
-      nodeid: null,
-      address: null,
+    const local = this.local();
+    if (!m) {
+      const at = new Date().toISOString();
+      return {
+        cluster: null,
+        nodes: [this.localNode(local.r, at)],
+        guests: local.r.guests.map((g) => ({ ...g, node: local.r.node, stale: false })),
+      };
+    }
+    const now = performance.now();
+    const waits: Promise<void>[] = [];
+    for (const n of m.nodes) {
+      if (n.name === m.self) continue;
+      const st = this.stateOf(n.name);
+      if (maxAgeMs === 0 || st.doneAt === undefined) waits.push(this.refresh(m, n));
+      else if (!st.inflight && now - st.doneAt > STALE_MS) waits.push(this.refresh(m, n));
+      else if (now - st.doneAt >= maxAgeMs) void this.refresh(m, n);
+    }
+    if (waits.length) await Promise.all(waits);
+    return this.assemble(m, local);
+  }
+
+  private localNode(r: PeerResources, at: string, n?: MemberNode): ClusterNodeView {
+    return {
+      name: r.node,
+      nodeid: n?.nodeid ?? null,
+      address: n?.address ?? null,
       local: true,
       online: true,
       lastSeen: at,
-      status: local.status,
-      storages: local.storages,
-      ...extra,
-    });
+      status: r.status,
+      storages: r.storages,
+    };
+  }
+
+  /** the view from the members' last answers; kept until an answer, the local part or time changes it */
+  private assemble(m: Membership, local: LocalSnap): ClusterResources {
+    const now = performance.now();
+    // a member whose last answer is older than OFFLINE_MS is offline even while a request waits
+    const online = (st: PeerState) =>
+      st.error === undefined && st.answer !== undefined && now - st.answer.at < OFFLINE_MS;
+    const key = [
+      this.version,
+      local.version,
+      m.clusterName,
+      m.nodes.map((n) => `${n.name}:${online(this.stateOf(n.name)) ? 1 : 0}`).join(','),
+      // lastSeen of this node is "now": at most once a second
+      Math.floor(Date.now() / 1000),
+    ].join('|');
+    if (this.assembled?.key === key && this.assembledFor === m) return this.assembled.view;
+    const at = new Date().toISOString();
     const tag = (r: PeerResources, stale: boolean) =>
       r.guests.map((g) => ({ ...g, node: r.node, stale }));
-    if (!m) return { cluster: null, nodes: [localView()], guests: tag(local, false) };
-    const fetched = await this.peerAnswers(m, maxAgeMs);
-    const answers: PeerAnswer[] = m.nodes.map(
-      (n) => fetched.find((a) => a.n.name === n.name) ?? { n, r: local },
-    );
     const nodes: ClusterNodeView[] = [];
     const guests: ClusterResources['guests'] = [];
-    let changed = false;
-    for (const { n, r, error } of answers) {
+    for (const n of m.nodes) {
       if (n.name === m.self) {
-        nodes.push(localView({ nodeid: n.nodeid, address: n.address }));
-        guests.push(...tag(local, false));
+        nodes.push(this.localNode(local.r, at, n));
+        guests.push(...tag(local.r, false));
         continue;
       }
-      if (r) {
-        // written to disk only when the guests changed, not on every request
-        const before = this.last[n.name]?.resources;
-        if (!before || JSON.stringify(before.guests) !== JSON.stringify(r.guests)) changed = true;
-        this.last[n.name] = { at, resources: r };
-      }
+      const st = this.stateOf(n.name);
+      const up = online(st);
       const known = this.last[n.name];
+      const r = up ? st.answer?.r : undefined;
       nodes.push({
         name: n.name,
         nodeid: n.nodeid,
         address: n.address,
         local: false,
-        online: r !== undefined,
+        online: up,
+        // the time of the member's last answer
         lastSeen: known?.at ?? null,
-        ...(error ? { error } : {}),
+        ...(!up
+          ? {
+              error:
+                st.error ?? `no answer for ${Math.round((now - (st.answer?.at ?? 0)) / 1000)} s`,
+            }
+          : {}),
         status: r ? r.status : null,
         storages: (r ?? known?.resources)?.storages ?? [],
       });
-      if (known) guests.push(...tag(known.resources, r === undefined));
+      if (known) guests.push(...tag(known.resources, !up));
     }
     // members that left are forgotten
+    let changed = false;
     for (const name of Object.keys(this.last))
       if (!m.nodes.some((n) => n.name === name)) {
         delete this.last[name];
+        this.peerState.delete(name);
         changed = true;
       }
     if (changed) this.saveLast();
     guests.sort((a, b) => a.id - b.id || a.node.localeCompare(b.node));
-    return { cluster: m.clusterName, nodes, guests };
+    const view = { cluster: m.clusterName, nodes, guests };
+    this.assembled = { key, view };
+    this.assembledFor = m;
+    return view;
   }
+  private assembledFor: Membership | undefined;
 
   private saveLast(): void {
     try {

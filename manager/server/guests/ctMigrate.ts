@@ -59,6 +59,8 @@ export interface CtMigrationDeps {
 export class CtMigration {
   /** containers being received: id -> config */
   private readonly incoming = new Map<number, CtConfig>();
+  /** root file systems being unpacked: abort waits for tar to have stopped before removing */
+  private readonly receiving = new Map<number, Promise<unknown>>();
 
   constructor(private readonly d: CtMigrationDeps) {}
 
@@ -123,16 +125,34 @@ export class CtMigration {
       const t0 = performance.now();
       let prepared = false;
       let stopped = false;
+      // a stop (DELETE /tasks/{id}) before the destination is told to take the container: the
+      // root file system stream is cut, the destination removes what it received and the
+      // container starts again here (the same path as a failure); once the commit is under way
+      // (the destination registers and starts it) it is too late: 409
+      let committing = false;
+      let cut: ((err: Error) => void) | undefined;
+      ctx.stoppable(() => {
+        if (committing)
+          return `container ${id} is being started on ${member.name}: too late to stop`;
+        return undefined;
+      });
+      ctx.signal.addEventListener(
+        'abort',
+        () => cut?.((ctx.signal.reason as Error | undefined) ?? new Error('stopped')),
+        { once: true },
+      );
       try {
         ctx.log(`preparing container ${id} on ${member.name} (${member.address})`);
         const lxcConf = readFileSync(path.join(facts.lxcPath, name, 'config'), 'utf8');
         await ask('prepare', { config: cfg, lxcConfig: lxcConf, rootfsPath: rootfs.path });
         prepared = true;
+        ctx.signal.throwIfAborted();
         if (running) {
           ctx.log(`shutting down container ${id} (killed after 60 s)`);
           await this.d.lxc.shutdown(name, 60);
           stopped = true;
         }
+        ctx.signal.throwIfAborted();
         ctx.progress(0.1);
         const membership = c.membership.get();
         if (!membership) throw new Error('this node left the cluster');
@@ -167,10 +187,16 @@ export class CtMigration {
             if ('errors' in a)
               throw new Error(`${member.name}: ${a.errors.map((e) => e.message).join('; ')}`);
           });
+        cut = (err) => {
+          tar.kill();
+          counted.destroy(err);
+        };
         await Promise.all([sending, tar.done]).catch((err: Error) => {
           tar.kill();
-          throw err;
+          throw ctx.signal.aborted ? (ctx.signal.reason as Error) : err;
         });
+        cut = undefined;
+        ctx.signal.throwIfAborted();
         const s = (performance.now() - tSend) / 1000;
         ctx.log(
           `root file system sent: ${(sent / MiB).toFixed(1)} MiB in ${s.toFixed(1)} s (${(sent / MiB / Math.max(s, 0.001)).toFixed(1)} MiB/s)`,
@@ -181,6 +207,7 @@ export class CtMigration {
             ? `starting container ${id} on ${member.name}`
             : `registering container ${id} on ${member.name}`,
         );
+        committing = true;
         await ask(`${id}/commit`, { start: running });
       } catch (err) {
         ctx.log(`migration failed: ${(err as Error).message}`);
@@ -276,10 +303,17 @@ export class CtMigration {
       });
     });
     const tar = this.d.runner.stream(tarExtractArgv(dir), { input: body, stdout: 'ignore' });
-    await Promise.all([received, tar.done]).catch((err: Error) => {
+    const done = Promise.all([received, tar.done]).catch((err: Error) => {
       tar.kill();
       throw err;
     });
+    const settled = tar.done.catch(() => {});
+    this.receiving.set(id, settled);
+    try {
+      await done;
+    } finally {
+      if (this.receiving.get(id) === settled) this.receiving.delete(id);
+    }
   }
 
   /** destination: the container is ours now; started when it ran on the source */
@@ -304,6 +338,7 @@ export class CtMigration {
     const cfg = this.incoming.get(id);
     if (!cfg) return;
     this.incoming.delete(id);
+    await this.receiving.get(id);
     await this.d.lxc.destroy(ctName(id)).catch(() => {});
     const facts = this.d.facts();
     rmSync(ctRootfsVolume(cfg, facts.storages).path, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import type { Libvirt } from '../engines/libvirt.ts';
 import type { EventHub } from '../events.ts';
 import type { GuestStore } from '../guests/store.ts';
 import type { StorageController } from '../storage/storage.ts';
-import type { TaskManager } from '../tasks.ts';
+import type { TaskInfo, TaskManager } from '../tasks.ts';
 
 export interface MigrationDeps {
   store: GuestStore;
@@ -24,4 +24,11 @@ export interface MigrationDeps {
   /** the managers' mutual-TLS port (the volume stream of an offline move) */
   peerPort: number;
   log(line: string): void;
+  /** this node's containers, for the evacuation (restart migration, guests/ctMigrate.ts) */
+  containers?: {
+    /** ids of the running containers */
+    running(): number[];
+    /** starts the `vzmigrate` task moving a running container to `target` */
+    migrate(id: number, target: string, user: string): TaskInfo;
+  };
 }

@@ -3,7 +3,8 @@
 // paths, its id reserved), the volume stream of an offline move, commit (the guest recorded here,
 // defined when it moved offline) and abort (whatever prepare made is removed again, and a domain
 // libvirt may have left here is destroyed and undefined). Nothing is left behind on failure.
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, rmdirSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseVmConfig, type VmConfig } from '../../../contracts/manager/guest.ts';
 import { ContractError, parseJson } from '../../../contracts/json.ts';
@@ -145,11 +146,13 @@ export class MigrationReceiver {
           reject: false,
         });
     }
-    if (p.created)
+    if (p.created) {
       for (const step of vmVolumePlan(p.config, this.d.facts().storages).remove) {
         this.d.log(`migration of ${id} from ${p.from} undone: $ ${step.argv.join(' ')}`);
         await this.d.runner.run(step.argv, { reject: false });
       }
+      removeGuestDirs(id, p.req.volumes);
+    }
     this.pending.delete(id);
     this.d.store.release(id);
   }
@@ -190,6 +193,25 @@ export class MigrationReceiver {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(answer));
     return true;
+  }
+}
+
+/**
+ * The guest's own directory of a dir storage (images/<id>/, made for its volume files) once it is
+ * empty: a migration undone here, or the source's copy after a move, leaves nothing behind.
+ */
+export function removeGuestDirs(
+  id: number,
+  volumes: readonly { kind: string; path: string }[],
+): void {
+  for (const v of volumes) {
+    const dir = path.dirname(v.path);
+    if (v.kind !== 'file' || path.basename(dir) !== String(id)) continue;
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* not empty (something else is kept there) or already gone */
+    }
   }
 }
 

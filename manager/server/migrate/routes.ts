@@ -30,7 +30,7 @@ export function migrateRoutes(s: Services, node: (name: string) => void, API: st
       url: `${API}/nodes/:node/evacuate`,
       tag: 'nodes',
       summary:
-        'move every running VM of the node live to other nodes, maxWorkers at a time (task migrateall; containers are not moved)',
+        'move every running guest of the node to other nodes, maxWorkers at a time (task migrateall): VMs live, containers by restart; a summary at the end',
       params: NodeParams,
       body: EvacuateRequestSchema.default({}),
       handler: ({ params, body, principal }) => {

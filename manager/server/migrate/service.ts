@@ -36,6 +36,7 @@ import {
 } from './plan.ts';
 import { peerJson, peerUpload } from './transport.ts';
 import { evacuate } from './evacuate.ts';
+import { removeGuestDirs } from './receiver.ts';
 
 const NullSchema = z.null();
 
@@ -184,6 +185,7 @@ export class MigrationService {
       ctx.log(`source volume removed: $ ${s.argv.join(' ')}`);
       await this.d.runner.run(s.argv, { reject: false });
     }
+    removeGuestDirs(cfg.id, migrateVolumes(cfg, this.d.facts().storages));
     this.d.store.remove(cfg.id);
     this.d.hub.emit({
       type: 'guest',
@@ -202,7 +204,47 @@ export class MigrationService {
   ): Promise<void> {
     const dom = domainName(cfg.id);
     const started = performance.now();
-    const destUri = await this.prepare(target, req, ctx);
+    // a stop (DELETE /tasks/{id}): before `virsh migrate` runs, the move just does not start;
+    // while it runs, `virsh domjobabort` every 500 ms until `virsh migrate` has returned (the job
+    // may not exist yet when the stop arrives); once libvirt has finished, it is too late (409)
+    let phase: 'prepare' | 'migrate' | 'rollback' | 'commit' = 'prepare';
+    const job: { running?: Promise<unknown> } = {};
+    const jobAbort = async () => {
+      for (let n = 0; phase === 'migrate'; n++) {
+        const a = await this.d.runner.run(
+          ['virsh', '-q', '-c', this.d.libvirtUri, 'domjobabort', dom],
+          { reject: false, timeoutMs: 30_000 },
+        );
+        if (n === 0 || a.exitCode === 0)
+          ctx.log(
+            a.exitCode === 0
+              ? 'migration job aborted (virsh domjobabort)'
+              : `virsh domjobabort: ${a.stderr.trim().split('\n').pop() ?? `exit ${a.exitCode}`} (retrying every 500 ms)`,
+          );
+        await Promise.race([job.running, new Promise((r) => setTimeout(r, 500))]);
+      }
+    };
+    ctx.stoppable(() => {
+      if (phase === 'commit')
+        return `VM ${cfg.id} has already moved to ${target} (the migration is being recorded): too late to stop`;
+      if (phase === 'rollback')
+        return `the migration of VM ${cfg.id} has failed and is being rolled back: it stops by itself`;
+      if (phase === 'migrate') void jobAbort();
+      return undefined;
+    });
+    const stopped = () => {
+      const r = ctx.signal.reason as Error | undefined;
+      return `migration to ${target} stopped: ${r?.message ?? 'stopped'}`;
+    };
+    const destUri = await this.prepare(target, req, ctx).catch(async (err: unknown) => {
+      if (ctx.signal.aborted) await this.undo(target, cfg.id, ctx);
+      throw err;
+    });
+    if (ctx.signal.aborted) {
+      await this.undo(target, cfg.id, ctx);
+      ctx.log(`VM ${cfg.id} keeps running on ${this.d.facts().name} with its disks`);
+      throw new ApiError(409, { path: 'target', message: stopped() });
+    }
     const argv = migrateArgv({
       sourceUri: this.d.libvirtUri,
       domain: dom,
@@ -215,10 +257,15 @@ export class MigrationService {
       'convergence: --auto-converge (a guest dirtying memory faster than the link is throttled, the downtime limit stays at 300 ms)',
     );
     let done = false;
-    const poll = (async () => {
+    phase = 'migrate';
+    const running = this.d.runner.run(argv, { reject: false, timeoutMs: 60 * 60_000 });
+    job.running = running;
+    // progress once a second; the wait ends as soon as `virsh migrate` returns (no idle second
+    // added to every migration), and a `domjobinfo` still running then is not waited for
+    void (async () => {
       let last = '';
       while (!done) {
-        await new Promise((r) => setTimeout(r, 1000));
+        await Promise.race([running, new Promise((r) => setTimeout(r, 1000))]);
         if (done) break;
         const r = await this.d.runner.run(
           ['virsh', '-q', '-c', this.d.libvirtUri, 'domjobinfo', dom],
@@ -232,12 +279,16 @@ export class MigrationService {
           last = line;
         }
       }
-    })();
-    const r = await this.d.runner.run(argv, { reject: false, timeoutMs: 60 * 60_000 });
+    })().catch(() => {});
+    const r = await running;
+    phase = r.exitCode === 0 ? 'commit' : 'rollback';
     done = true;
-    await poll;
+    if (r.exitCode === 0 && ctx.signal.aborted)
+      ctx.log('the stop came too late: libvirt had already moved the VM');
     if (r.exitCode !== 0) {
-      const why = r.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${r.exitCode}`;
+      const why = ctx.signal.aborted
+        ? stopped()
+        : (r.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${r.exitCode}`);
       ctx.log(`virsh migrate failed: ${why}`);
       await this.d.runner.run(['virsh', '-q', '-c', this.d.libvirtUri, 'domjobabort', dom], {
         reject: false,
@@ -251,6 +302,7 @@ export class MigrationService {
         ctx.log(
           `VM ${cfg.id}'s domain is no longer here: it may run on ${target}; its disks are kept here`,
         );
+      if (ctx.signal.aborted) throw new ApiError(409, { path: 'target', message: why });
       throw new ApiError(500, { path: 'target', message: `migration to ${target} failed: ${why}` });
     }
     ctx.progress(0.99);
@@ -281,8 +333,14 @@ export class MigrationService {
     ctx: TaskContext,
   ): Promise<void> {
     const started = performance.now();
+    // a stop: the volume stream in progress is cut, then the same undo as on a failure
+    let committing = false;
+    ctx.stoppable(() =>
+      committing ? `VM ${cfg.id} is being recorded on ${target}: too late to stop` : undefined,
+    );
     await this.prepare(target, req, ctx);
     try {
+      ctx.signal.throwIfAborted();
       const total = req.volumes.reduce((a, v) => a + v.size, 0) || 1;
       let sent = 0;
       for (const v of req.volumes) {
@@ -294,10 +352,13 @@ export class MigrationService {
           source: v.path,
           size,
           timeoutMs: 10 * 60_000,
+          signal: ctx.signal,
         });
         sent += v.size;
         ctx.progress(Math.min(0.99, sent / total));
       }
+      ctx.signal.throwIfAborted();
+      committing = true;
       await peerJson(this.d.cluster!, target, 'commit', { id: cfg.id }, MigrateCommitAnswerSchema);
     } catch (err) {
       await this.undo(target, cfg.id, ctx);

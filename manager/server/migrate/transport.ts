@@ -47,7 +47,15 @@ export function peerUpload(
   cluster: ClusterService,
   peerPort: number,
   node: string,
-  o: { id: number; name: string; source: string; size: number; timeoutMs: number },
+  o: {
+    id: number;
+    name: string;
+    source: string;
+    size: number;
+    timeoutMs: number;
+    /** cuts the stream (the task was stopped) */
+    signal?: AbortSignal;
+  },
 ): Promise<void> {
   const m = cluster.membership.get();
   const member = cluster.member(node);
@@ -84,6 +92,10 @@ export function peerUpload(
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)));
     req.on('error', reject);
+    const cut = () => req.destroy((o.signal?.reason as Error | undefined) ?? new Error('stopped'));
+    if (o.signal?.aborted) return cut();
+    o.signal?.addEventListener('abort', cut, { once: true });
+    req.on('close', () => o.signal?.removeEventListener('abort', cut));
     const src = createReadStream(o.source, { start: 0, end: o.size - 1 });
     src.on('error', (err) => req.destroy(err));
     src.pipe(req);

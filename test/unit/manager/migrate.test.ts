@@ -211,11 +211,11 @@ describe('migration plan', () => {
         { id: 105, targets: [] },
       ]),
     ).toEqual([
-      { id: 101, target: 'n2' },
-      { id: 102, target: 'n3' },
-      { id: 103, target: 'n2' },
-      { id: 104, reason: "n2: storage 'local' has 1 MiB free" },
-      { id: 105, reason: 'no other node in the cluster' },
+      { id: 101, kind: 'vm', target: 'n2' },
+      { id: 102, kind: 'vm', target: 'n3' },
+      { id: 103, kind: 'vm', target: 'n2' },
+      { id: 104, kind: 'vm', reason: "n2: storage 'local' has 1 MiB free" },
+      { id: 105, kind: 'vm', reason: 'no other node in the cluster' },
     ]);
   });
 });

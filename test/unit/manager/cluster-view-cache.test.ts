@@ -1,0 +1,100 @@
+// The cluster view serves each member's last answer and refreshes it in the background: a request
+// waits only for a member never asked yet; a slow member does not slow the view down (at most one
+// request in flight per member); a member that fails is shown offline with its last known guests
+// and lastSeen = the time of its last answer; this node's part is serialized once per change.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ClusterService } from '../../../manager/server/cluster/view.ts';
+import type { PeerResources } from '../../../contracts/manager/cluster.ts';
+import type { Membership } from '../../../provision/index.ts';
+import type { PeerResponse } from '../../../manager/server/cluster/peer.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'openve-cl-view-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const m: Membership = {
+  clusterName: 'clv',
+  self: 'cla',
+  nodes: [
+    { nodeid: 1, name: 'cla', address: '127.0.0.1' },
+    { nodeid: 2, name: 'clb', address: '127.0.0.2' },
+  ],
+};
+const res = (node: string, ids: number[]): PeerResources => ({
+  node,
+  status: { cpu: 0 },
+  storages: [],
+  guests: ids.map((id) => ({ id, kind: 'vm', name: `g${id}`, state: 'running' })),
+});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('cluster view from the members last answers', () => {
+  let localReads = 0;
+  const svc = new ClusterService({
+    clusterRoot: dir,
+    peerPort: 1,
+    stateDir: dir,
+    local: () => (localReads++, res('cla', [100])),
+    log: () => {},
+    quorum: async () => ({ running: true, quorate: true, members: [1, 2] }),
+  });
+  svc.membership.get = () => m;
+  let asked = 0;
+  let answer: () => Promise<PeerResponse> = async () => ({
+    status: 200,
+    contentType: 'application/json',
+    body: Buffer.from(JSON.stringify(res('clb', [200, 201]))),
+  });
+  svc.client.request = () => (asked++, answer());
+
+  test('a member never asked is waited for; then its answer is served', async () => {
+    const v = await svc.resources();
+    expect(asked).toBe(1);
+    expect(v.nodes.map((n) => [n.name, n.online])).toEqual([
+      ['cla', true],
+      ['clb', true],
+    ]);
+    expect(v.guests.map((g) => `${g.node}/${g.id}/${g.stale}`)).toEqual([
+      'cla/100/false',
+      'clb/200/false',
+      'clb/201/false',
+    ]);
+    await svc.resources();
+    expect(asked).toBe(1);
+  });
+
+  test('a slow member: the view answers at once from its last answer, one request in flight', async () => {
+    const seen = (await svc.resources()).nodes[1]?.lastSeen;
+    let release = () => {};
+    answer = () =>
+      new Promise((_, reject) => (release = () => reject(new Error('connect ECONNREFUSED'))));
+    await sleep(30);
+    const t0 = performance.now();
+    for (let i = 0; i < 5; i++) {
+      const v = await svc.resources(10);
+      expect(v.nodes[1]?.online).toBe(true);
+    }
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect(asked).toBe(2);
+    // it fails: offline, its guests kept as stale, lastSeen = its last answer
+    release();
+    await sleep(10);
+    const v = await svc.resources(10);
+    const b = v.nodes.find((n) => n.name === 'clb');
+    expect(b).toMatchObject({ online: false, status: null, error: 'connect ECONNREFUSED' });
+    expect(b?.lastSeen).toBe(seen);
+    expect(v.guests.filter((g) => g.node === 'clb').map((g) => g.stale)).toEqual([true, true]);
+  });
+
+  test("this node's part is read once, not per request (until a change)", async () => {
+    const before = localReads;
+    for (let i = 0; i < 20; i++) svc.local();
+    expect(localReads - before).toBeLessThanOrEqual(1);
+    const json = svc.local().json;
+    svc.localChanged();
+    expect(svc.local().json).toBe(json);
+    expect(localReads - before).toBeLessThanOrEqual(2);
+  });
+});
