@@ -2,7 +2,8 @@
 // (202, its work sees the abort signal and fails "stopped by USER"); one that cannot, or that has
 // ended, answers 409 with the reason; an unknown id 404.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, testManager, type TestManager } from './helpers.ts';
+import { testManager, type TestManager } from './helpers.ts';
+import { runCli } from '../../helpers/manager.ts';
 import type { TaskContext } from '../../../manager/server/tasks.ts';
 
 let t: TestManager;
@@ -71,11 +72,11 @@ describe('stopping a task', () => {
 
   it('openve task stop ID', async () => {
     const task = waiting();
-    const r = await runCli(t, 'task', 'stop', task.id);
+    const r = await runCli(t.m, 'task', 'stop', task.id);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toBe(`stopping ${task.id}\n`);
     expect((await t.m.services.tasks.wait(task.id, 5000))?.status).toBe('error');
-    const again = await runCli(t, 'task', 'stop', task.id);
+    const again = await runCli(t.m, 'task', 'stop', task.id);
     expect(again.code).not.toBe(0);
     expect(again.err).toMatch(/already ended/);
   });
