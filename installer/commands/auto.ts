@@ -11,6 +11,7 @@ import { toJsonLine } from '../../contracts/progress.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
 import { inFile, parseAnswers } from '../answers/parse.ts';
 import { readAnswerText } from '../answers/read.ts';
+import { ANSWER_FILE, HARDWARE_FILE, checkFileArgs, unreadableFile } from './inputs.ts';
 import { buildPlan } from '../plan/buildPlan.ts';
 import type { InstallLog, RunnerMode } from '../../lib/exec/index.ts';
 import type { ApplyOutcome } from '../apply/applyPlan.ts';
@@ -100,10 +101,6 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
         '--answer FILE is required (usage: openve-install auto --answer A [--payload P] [--yes])',
     });
   }
-  const answerText = readAnswerText(values.answer, '--answer');
-  const hardware = values.hardware
-    ? (await import('../hardware/fixture.ts')).loadHardwareFile(values.hardware)
-    : await detectOnThisMachine();
   const dryRun = values['dry-run'] === true;
   const hook = values['first-boot-hook'] ?? null;
   // every problem at once, like `validate`: a missing payload does not hide a wrong disk
@@ -117,12 +114,24 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
       return fallback;
     }
   };
-  if (hook !== null && !existsSync(hook))
-    problems.push({ path: '--first-boot-hook', message: `${hook}: no such file` });
   const payload = collect(
     () => findPayload(values.payload, process.env.OPENVE_PAYLOAD, dryRun),
     null,
   );
+  // the named files, before any is read whole (no FIFO, device or directory is ever read); the
+  // answer and the hardware are needed to go on, so their problems stop here, with the others
+  const files = checkFileArgs([
+    { flag: '--answer', file: values.answer, kind: 'text', expected: ANSWER_FILE },
+    { flag: '--hardware', file: values.hardware, kind: 'text', expected: HARDWARE_FILE },
+    { flag: '--first-boot-hook', file: hook ?? undefined, kind: 'file' },
+  ]);
+  if (files.some((i) => i.path === '--answer' || i.path === '--hardware'))
+    throw new UserError([...files, ...problems]);
+  problems.push(...files);
+  const answerText = readAnswerText(values.answer, '--answer');
+  const hardware = values.hardware
+    ? (await import('../hardware/fixture.ts')).loadHardwareFile(values.hardware)
+    : await detectOnThisMachine();
   return {
     problems,
     answerText,
@@ -167,8 +176,8 @@ export function findPayload(
         path: where,
         message: `${given}: unknown payload format (expected .squashfs, .tar.zst or .tar)`,
       });
-    if (!dryRun && !existsSync(given))
-      throw new UserError({ path: where, message: `${given}: no such file` });
+    const why = dryRun ? null : unreadableFile(given);
+    if (why) throw new UserError({ path: where, message: `${given}: ${why}` });
     return given;
   }
   const found = candidates.find((c) => existsSync(c));

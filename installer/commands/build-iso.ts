@@ -2,17 +2,11 @@
 //  [--cache-dir DIR] [--for-tests]`: builds the live installer ISO (iso/ holds the recipe). Slow stages (the
 // debootstrap trees) are cached under /var/cache/openve keyed by their inputs; openve's own code
 // is layered on late, so a rebuild after an installer change takes seconds.
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-  appendFileSync,
-} from 'node:fs';
+import { mkdirSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../../lib/errors.ts';
+import { ANSWER_FILE, assertFileArgs, readTextArg } from './inputs.ts';
 import { createRunner, CommandError } from '../../lib/exec/index.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
 import {
@@ -51,18 +45,18 @@ async function build(args: string[]): Promise<number> {
     'cache-dir': { type: 'string' },
     'for-tests': { type: 'boolean' },
   });
-  if (!values.out)
-    throw new UserError({
-      path: '--out',
-      message: 'required: where to write the ISO, e.g. dist/openve.iso',
-    });
-  for (const [flag, file] of [
-    ['--answer', values.answer],
-    ['--on-first-boot', values['on-first-boot']],
-  ] as const) {
-    if (file !== undefined && !existsSync(file))
-      throw new UserError({ path: flag, message: `${file}: no such file` });
-  }
+  // every problem at once, each named file checked without reading it whole (a FIFO or /dev/zero
+  // is refused, never read); --out's directory is created below
+  assertFileArgs(
+    [
+      { flag: '--answer', file: values.answer, kind: 'text', expected: ANSWER_FILE },
+      { flag: '--on-first-boot', file: values['on-first-boot'], kind: 'file' },
+    ],
+    values.out
+      ? []
+      : [{ path: '--out', message: 'required: where to write the ISO, e.g. dist/openve.iso' }],
+  );
+  if (!values.out) return 1; // unreachable: assertFileArgs threw
   const measuring = (values['kernel-arg'] ?? []).filter(isMeasurementArg);
   if (measuring.length > 0 && !values['for-tests']) {
     throw new UserError({
@@ -172,7 +166,7 @@ async function build(args: string[]): Promise<number> {
 /** An answer embedded in the ISO must be valid now, not when a machine boots it. */
 async function checkAnswer(file: string): Promise<void> {
   const { parseAnswers } = await import('../answers/parse.ts');
-  const parsed = parseAnswers(readFileSync(file, 'utf8'));
+  const parsed = parseAnswers(readTextArg('--answer', file));
   // While the parser is still a stub it rejects everything; do not block ISO builds on that.
   if (!parsed.ok && parsed.issues.some((i) => /not implemented/.test(i.message))) return;
   if (!parsed.ok)

@@ -9,6 +9,7 @@ import { planFromAnswerText } from '../core.ts';
 import { formatPlan } from '../plan/format.ts';
 import { readAnswerText } from '../answers/read.ts';
 import { inFile } from '../answers/parse.ts';
+import { ANSWER_FILE, HARDWARE_FILE, assertFileArgs } from './inputs.ts';
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('plan', args, {
@@ -17,12 +18,22 @@ export async function run(args: string[]): Promise<number> {
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
   });
-  if (!values.answer)
-    throw new UserError({
-      path: 'plan',
-      message:
-        '--answer FILE is required (usage: openve-install plan --answer A [--hardware FIXTURE.json] [--json])',
-    });
+  assertFileArgs(
+    [
+      { flag: '--answer', file: values.answer, kind: 'text', expected: ANSWER_FILE },
+      { flag: '--hardware', file: values.hardware, kind: 'text', expected: HARDWARE_FILE },
+    ],
+    values.answer
+      ? []
+      : [
+          {
+            path: 'plan',
+            message:
+              '--answer FILE is required (usage: openve-install plan --answer A [--hardware FIXTURE.json] [--json])',
+          },
+        ],
+  );
+  if (!values.answer) return 1; // unreachable: assertFileArgs threw
   const text = readAnswerText(values.answer, '--answer');
   const hardware = await loadHardware(values.hardware);
   const r = planFromAnswerText(text, hardware);

@@ -3,10 +3,11 @@
 // The command: its arguments and output; the ISO work is iso/'s (iso/prepare/prepare-iso.ts), the
 // answer is checked with the installer's own parser.
 import { parseAnswers } from '../answers/parse.ts';
-import { UserError, type Issue } from '../../lib/errors.ts';
+import type { Issue } from '../../lib/errors.ts';
 import type { CommandRunner } from '../../lib/exec/index.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
 import { prepareIso, type AnswerCheck, type PrepareOptions } from '../../iso/index.ts';
+import { ANSWER_FILE, assertFileArgs } from './inputs.ts';
 
 const checkAnswer: AnswerCheck = (text) => {
   const parsed = parseAnswers(text);
@@ -32,7 +33,17 @@ export async function run(args: string[], runner?: CommandRunner): Promise<numbe
     if (!values[k]) missing.push({ path: `--${k}`, message: `required (${USAGE})` });
   if (!values.answer && !values['answer-url'])
     missing.push({ path: '--answer', message: `required, or --answer-url (${USAGE})` });
-  if (missing.length) throw new UserError(missing);
+  // every problem at once: the missing flags and each named file (missing, a directory, a FIFO,
+  // a device, unreadable, not UTF-8), before any of them is read in full
+  assertFileArgs(
+    [
+      { flag: '--in', file: values.in, kind: 'file' },
+      { flag: '--answer', file: values.answer, kind: 'text', expected: ANSWER_FILE },
+      { flag: '--on-first-boot', file: values['on-first-boot'], kind: 'file' },
+      { flag: '--out', file: values.out, kind: 'output' },
+    ],
+    missing,
+  );
   const opts: PrepareOptions = { inIso: values.in!, outIso: values.out! };
   if (values.answer) opts.answer = values.answer;
   if (values['answer-url']) opts.answerUrl = values['answer-url'];

@@ -1,8 +1,20 @@
 // The installer app: the wizard reducer, the current screen, the Ctrl-C prompt, and the two
 // effects (starting the install after the confirmation, leaving when the wizard says so).
+// The wizard state lives in the UI's memory (memory.ts), outside React: mount.tsx can mount a new
+// App on it after a layout crash, on the same screen, without starting the install again.
 import { Box, useApp, useInput, type Key } from 'ink';
 import { InputRouter, useInputRouter } from './components/input-router.tsx';
-import { useCallback, useEffect, useReducer, useRef, type ComponentType } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type ComponentType,
+} from 'react';
+import { ScreenMemory, type ScreenSlot } from './components/use-sync-state.ts';
+import { createMemory, type UiMemory } from './memory.ts';
 import { QuitPrompt } from './components/quit-prompt.tsx';
 import { splitInput, toKeyPress } from './keys.ts';
 import { ClusterScreen } from './screens/cluster/view.tsx';
@@ -20,7 +32,7 @@ import type { ScreenProps } from './screens/types.ts';
 import { WelcomeScreen } from './screens/welcome/view.tsx';
 import type { Services } from './services.ts';
 import { toAnswers } from './wizard/answers.ts';
-import { wizardReducer, type Screen, type WizardAction, type WizardState } from './wizard/state.ts';
+import type { Screen, WizardAction, WizardState } from './wizard/state.ts';
 
 const SCREEN_VIEWS: Record<Screen, ComponentType<ScreenProps>> = {
   welcome: WelcomeScreen,
@@ -42,12 +54,27 @@ export interface AppProps {
   services: Services;
   /** called once with the final state when the wizard ends (finish or quit) */
   onExit: (state: WizardState) => void;
+  /** the state kept outside React (mount.tsx); without it the App keeps its own, from `initial` */
+  memory?: UiMemory;
+  /** this mount's number (mount.tsx): a tree that was replaced no longer acts on the memory */
+  generation?: number;
 }
 
-export function App({ initial, services, onExit }: AppProps) {
-  const [state, dispatch] = useReducer(wizardReducer, initial);
+export function App({ initial, services, onExit, memory: given, generation }: AppProps) {
+  const [own] = useState(() => given ?? createMemory(initial));
+  const memory = given ?? own;
+  const state = useSyncExternalStore(memory.subscribe, memory.get);
+  const live = useCallback(
+    () => generation === undefined || memory.generation === generation,
+    [memory, generation],
+  );
+  const dispatch = useCallback(
+    (action: WizardAction) => {
+      if (live()) memory.dispatch(action);
+    },
+    [memory, live],
+  );
   const { exit } = useApp();
-  const started = useRef(false);
   const router = useInputRouter();
   const quitPrompt = useRef(state.quitPrompt);
   quitPrompt.current = state.quitPrompt;
@@ -55,6 +82,7 @@ export function App({ initial, services, onExit }: AppProps) {
 
   // the one stdin subscription: Ctrl-C and the quit prompt here, everything else to the screen
   useInput((raw, rawKey) => {
+    if (!live()) return; // a replaced tree that could not be unmounted reads no keys
     for (const [input, key] of splitInput(raw, rawKey)) route(input, key);
   });
   const route = (input: string, key: Key) => {
@@ -69,39 +97,50 @@ export function App({ initial, services, onExit }: AppProps) {
   const screen = state.screen;
   const screenDispatch = useCallback(
     (action: WizardAction) => dispatch({ ...action, from: screen }),
-    [screen],
+    [screen, dispatch],
+  );
+  const slot = useMemo<ScreenSlot>(
+    () => ({
+      load: () => memory.loadScreen(screen),
+      save: (value) => memory.saveScreen(screen, value),
+    }),
+    [memory, screen],
   );
 
   // the only place that starts writing: after the confirmation moved the wizard to 'progress'
   useEffect(() => {
-    if (state.screen !== 'progress' || started.current || !state.plan) return;
-    started.current = true;
+    // once per memory: an App mounted again after a crash finds the install running
+    if (state.screen !== 'progress' || memory.installStarted || !state.plan || !live()) return;
+    memory.installStarted = true;
+    // straight into the memory: the install reports even while no tree is mounted
     const sink = (event: Parameters<Parameters<Services['install']>[2]>[0]) =>
-      dispatch({ type: 'event', event });
+      memory.dispatch({ type: 'event', event });
     services.install(state.plan, toAnswers(state.values, state.hw), sink).catch((err: unknown) => {
       sink({ type: 'error', text: err instanceof Error ? err.message : String(err) });
       sink({ type: 'finished', ok: false, seconds: 0 });
     });
-  }, [state.screen, state.plan, state.values, state.hw, services]);
+  }, [state.screen, state.plan, state.values, state.hw, services, memory, live]);
 
   useEffect(() => {
-    if (!state.exit) return;
+    if (!state.exit || !live()) return;
     onExit(state);
     exit();
-  }, [state, onExit, exit]);
+  }, [state, onExit, exit, live]);
 
   const View = SCREEN_VIEWS[state.screen];
   return (
     <Box flexDirection="column">
       <Box display={state.quitPrompt ? 'none' : 'flex'} flexDirection="column">
         <InputRouter.Provider value={router}>
-          <View
-            key={state.screen}
-            state={state}
-            dispatch={screenDispatch}
-            active={!state.quitPrompt}
-            services={services}
-          />
+          <ScreenMemory.Provider value={slot}>
+            <View
+              key={state.screen}
+              state={state}
+              dispatch={screenDispatch}
+              active={!state.quitPrompt}
+              services={services}
+            />
+          </ScreenMemory.Provider>
         </InputRouter.Provider>
       </Box>
       {state.quitPrompt ? <QuitPrompt installing={state.screen === 'progress'} /> : null}

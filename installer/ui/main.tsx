@@ -1,12 +1,12 @@
 // `openve-install [--dry-run --hardware FILE] [--log FILE] [--payload FILE]`: the interactive installer.
 // Start-up is kept lean: ink/react and the wizard load here, the install engine only after the
 // confirmation and the answer serializer only on "Save answers".
-import { render } from 'ink';
 import { UserError } from '../../lib/errors.ts';
 import type { CommandRunner } from '../../lib/exec/index.ts';
 import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 import { parseCommandArgs } from '../../lib/args.ts';
-import { App } from './app.tsx';
+import { createMemory } from './memory.ts';
+import { mountApp } from './mount.tsx';
 import { guessLocale } from './env-defaults.ts';
 import type { Services } from './services.ts';
 import { initialValues } from './wizard/initial.ts';
@@ -77,15 +77,21 @@ async function interactive(
 
   let final: WizardState | null = null;
   const input = watchInput(process.stdin);
-  const app = render(<App initial={initial} services={services} onExit={(s) => (final = s)} />, {
-    exitOnCtrlC: false,
-    patchConsole: false,
-    maxFps: 60, // a key redraws within ~17 ms even while typing fast
+  // the answers and the screen live outside React: a layout crash re-mounts the app on them
+  const app = mountApp({
+    memory: createMemory(initial),
+    services,
+    onExit: (s) => (final = s),
+    render: {
+      exitOnCtrlC: false,
+      patchConsole: false,
+      maxFps: 60, // a key redraws within ~17 ms even while typing fast
+    },
   });
   // after the first frame, while the user reads: plan once (the first plan compiles the file
   // templates) and build the location lists (ICU names, ~600 zones), so those screens open at once
   setTimeout(() => void warmUp(initial), 100).unref();
-  await app.waitUntilExit();
+  await app.done;
   const end = final as WizardState | null;
   if (!end?.exit) {
     // Ink also unmounts when the event loop runs empty, which happens when the terminal input is

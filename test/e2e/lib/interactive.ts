@@ -26,6 +26,8 @@ export interface InteractiveResult {
   iso: string;
   ok: boolean;
   error?: string;
+  /** known causes recognised in the serial log and the last screen (knownCauses) */
+  causes?: string[];
   hostname: string | null;
   address: string | null;
   screens: string[];
@@ -257,7 +259,11 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
     result.ok = result.checks.every((c) => c.ok);
   } catch (err) {
     result.error = err instanceof Error ? err.message : String(err);
-    snap('last-screen');
+    const last = snap('last-screen');
+    const serial = path.join(dir, 'serial-install.log');
+    result.causes = knownCauses(
+      `${existsSync(serial) ? readFileSync(serial, 'utf8') : ''}\n${last}\n${result.error}`,
+    );
   } finally {
     term.kill();
     lock?.release();
@@ -351,6 +357,21 @@ export async function interactiveChecks(
   return out;
 }
 
+/** Failures seen before, recognised in what the console showed: one line each, with where to look. */
+const KNOWN_CAUSES: { test: RegExp; cause: string }[] = [
+  {
+    test: /RuntimeError: memory access out of bounds|screen layout crashed/,
+    cause:
+      "yoga-layout (Ink's wasm layout) crashed: memory access out of bounds (wasm 000460e2, " +
+      'a redraw reading a freed node; installer/ui/mount.tsx re-mounts the UI up to 5 times, ' +
+      'see "screen layout crashed" lines in /run/openve/ui.log)',
+  },
+];
+
+export function knownCauses(text: string): string[] {
+  return KNOWN_CAUSES.filter((k) => k.test.test(text)).map((k) => k.cause);
+}
+
 export function formatInteractive(r: InteractiveResult): string {
   const s = r.seconds;
   const lines = [
@@ -358,6 +379,7 @@ export function formatInteractive(r: InteractiveResult): string {
     `  host ${r.hostname ?? '?'}  address ${r.address ?? '?'}`,
     `  seconds: iso ${s.isoBuild}, lock wait ${s.lockWait}, boot->UI ${s.bootToUi}, restart ${s.restartUi}, walk ${s.walk}, ` +
       `install ${s.install} (UI: ${s.installReported}), install VM ${s.installBoot}, node boot ${s.nodeBoot}, total ${s.total}`,
+    ...(r.causes ?? []).map((c) => `  known cause: ${c}`),
     ...r.checks.map(
       (c) =>
         `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail.split('\n').slice(0, 40).join('\n      ')}`}`,
