@@ -82,7 +82,9 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
   // their last known guests, state 'unknown'); alone: this node's own list
   const loadView = useCallback(async (): Promise<boolean> => {
     // a manager without the route (older, or not built with the cluster) answers like a lone node
-    const view = await get('/cluster/resources', ClusterResourcesSchema).catch(() => null);
+    // fresh: the page reloads after events and task ends, and must not get a member's answer from
+    // before them (nothing would correct it later: other nodes' events do not reach this page)
+    const view = await get('/cluster/resources?fresh=1', ClusterResourcesSchema).catch(() => null);
     aloneRef.current = view?.cluster === null;
     if (!view || view.cluster === null || view.nodes.length === 0) return false;
     const list = view.nodes.map((n): NodeStatus => {

@@ -5,6 +5,7 @@
 // passed back as it is. The user is authenticated here first; the owner runs it as root and
 // records the forwarding user in its audit log.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import * as z from 'zod';
 import type { Services } from '../api/services.ts';
 import { FIRST_ID } from './ids.ts';
 import { PEER_PREFIX } from './peer.ts';
@@ -108,6 +109,11 @@ export function registerCluster(app: FastifyInstance, s: Services): void {
   });
 }
 
+// ?fresh=1: a reader that must see what the members hold now (the web page reloading after an
+// event or a task's end: a cached answer from before a migration's end would show the guest on both
+// nodes, with no later event to correct it)
+const ResourcesQuery = z.strictObject({ fresh: z.enum(['0', '1']).optional() });
+
 /** The cluster's routes in the route table (so in the OpenAPI document, with auth like the rest). */
 export function clusterRoutes(s: Services): Route[] {
   return [
@@ -116,9 +122,12 @@ export function clusterRoutes(s: Services): Route[] {
       url: `${API}/cluster/resources`,
       tag: 'cluster',
       summary:
-        'every member of the cluster with its guests and storages (offline members with their last known guests)',
-      handler: async () => ({
-        data: s.cluster ? await s.cluster.resources() : { cluster: null, nodes: [], guests: [] },
+        "every member of the cluster with its guests and storages (offline members with their last known guests); from each member's last answer (at most ~1 s old while asked, refreshed in the background), or ?fresh=1: every online member asked now",
+      query: ResourcesQuery,
+      handler: async ({ query }) => ({
+        data: s.cluster
+          ? await s.cluster.resources(query.fresh === '1' ? 0 : undefined)
+          : { cluster: null, nodes: [], guests: [] },
       }),
     }),
   ];
