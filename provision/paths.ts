@@ -17,6 +17,11 @@ export interface NodePaths {
   caKey: string;
   nodeCert: string;
   nodeKey: string;
+  /** libvirt and QEMU TLS (set up by pveca from the cluster CA): the PKI root, their configs */
+  pkiDir: string;
+  libvirtdConf: string;
+  qemuConf: string;
+  etcGroup: string;
   /** corosync runtime directory when rooted (state_dir), unused on a real node */
   corosyncStateDir: string;
   corosyncLog: string;
@@ -48,6 +53,10 @@ export function nodePaths(root = '/'): NodePaths {
     caKey: p('etc/openve/cluster/ca.key'),
     nodeCert: p('etc/openve/cluster/node.pem'),
     nodeKey: p('etc/openve/cluster/node.key'),
+    pkiDir: p('etc/pki'),
+    libvirtdConf: p('etc/libvirt/libvirtd.conf'),
+    qemuConf: p('etc/libvirt/qemu.conf'),
+    etcGroup: p('etc/group'),
     corosyncStateDir: p('var/lib/corosync'),
     corosyncLog: p('var/log/corosync/corosync.log'),
     serviceLog: p('var/log/openve-cluster.log'),

@@ -35,6 +35,7 @@ import {
   type ClusterContext,
   type CreateResult,
   type JoinResult,
+  type LibvirtTlsSummary,
 } from './cluster/commands/index.ts';
 import { applySnapshot, startServer, type ServiceContext } from './cluster/server.ts';
 import { newestSnapshot } from './cluster/push.ts';
@@ -373,14 +374,23 @@ function formatCreated(r: CreateResult): string {
     `Fingerprint:  ${r.fingerprint}`,
     `On each new node run:`,
     `  ${join}`,
+    formatLibvirtTls(r.libvirtTls),
   ].join('\n');
+}
+
+/** one line: what libvirt TLS setup did (the systemctl part is reported by the control) */
+function formatLibvirtTls(l: LibvirtTlsSummary): string {
+  if (l.skipped) return `libvirt TLS: ${l.skipped}`;
+  return l.written.length
+    ? `libvirt TLS (qemu+tls:// migration) from the cluster CA: ${l.written.length} files written${l.restart ? ', libvirtd restarted to read them (unless skipped above)' : ''}`
+    : 'libvirt TLS (qemu+tls:// migration) from the cluster CA: already set up';
 }
 
 function formatJoined(r: JoinResult): string {
   const warn = r.unreachable.length
     ? `\nwarning: could not send the new nodelist to ${r.unreachable.join(', ')} (offline?)`
     : '';
-  return `${r.nodeName} joined cluster '${r.clusterName}' as nodeid ${r.nodeid} (accepted by ${r.master.name}): ${r.quorate ? `quorate, ${r.members} members` : r.corosyncStarted ? 'NOT quorate yet' : 'corosync not started'} (${r.seconds} s)${warn}`;
+  return `${r.nodeName} joined cluster '${r.clusterName}' as nodeid ${r.nodeid} (accepted by ${r.master.name}): ${r.quorate ? `quorate, ${r.members} members` : r.corosyncStarted ? 'NOT quorate yet' : 'corosync not started'} (${r.seconds} s)${warn}\n${formatLibvirtTls(r.libvirtTls)}`;
 }
 
 async function serve(ctx: ClusterContext, detach: boolean, portFlag?: number): Promise<number> {

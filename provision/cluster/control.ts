@@ -8,6 +8,7 @@
 //               (JSON argv arrays, e.g. the namespace lab's `unshare -m` with a per-node /run). Then
 //               corosync's tools are used in the current network namespace (its IPC sockets are
 //               abstract, so per namespace), and the service is stopped by the PID in DIR/run.
+//               libvirt TLS: its files are written below DIR, its systemctl part always skipped.
 import { existsSync, readFileSync } from 'node:fs';
 import type { CommandRunner } from '../../lib/exec/index.ts';
 import { isRooted, type NodePaths } from '../paths.ts';
@@ -23,6 +24,12 @@ export interface ClusterControl {
   startService(): Promise<void>;
   stopService(): Promise<void>;
   quorum(): Promise<QuorumStatus>;
+  /**
+   * libvirt TLS (provision/cluster/libvirtTls.ts wrote the files): enable and start
+   * libvirtd-tls.socket; with `restart` (or when that socket was not active: a running libvirtd
+   * only gets the sockets systemd had at its start) stop libvirtd, start the socket, start libvirtd.
+   */
+  libvirtTls(restart: boolean): Promise<void>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -77,6 +84,12 @@ export function controlFromEnv(
       ['systemctl', 'restart', 'openve-cluster.service'],
     ],
     serviceStop: [['systemctl', 'disable', '--now', 'openve-cluster.service']],
+    libvirtEnable: [['systemctl', 'enable', '--now', 'libvirtd-tls.socket']],
+    libvirtRestart: [
+      ['systemctl', 'stop', 'libvirtd.service'],
+      ['systemctl', 'enable', '--now', 'libvirtd-tls.socket'],
+      ['systemctl', 'start', 'libvirtd.service'],
+    ],
   };
   const corosyncLive = !rooted || corosyncStart !== undefined;
   const serviceLive = !rooted || serviceStart !== undefined;
@@ -104,6 +117,19 @@ export function controlFromEnv(
         ? async () => stopByPidFile(paths.servicePid)
         : () => runAll(systemd.serviceStop),
     quorum: corosyncLive ? () => queryQuorum(runner) : async () => NOT_RUNNING,
+    // --root DIR: DIR's libvirtd is not this machine's (its files are written below DIR, though)
+    libvirtTls: rooted
+      ? (restart) =>
+          skip('enabling libvirt TLS', restart ? systemd.libvirtRestart : systemd.libvirtEnable)()
+      : async (restart) => {
+          const active = await runner.run(
+            ['systemctl', 'is-active', '--quiet', 'libvirtd-tls.socket'],
+            { reject: false, timeoutMs: 30_000 },
+          );
+          await runAll(
+            restart || active.exitCode !== 0 ? systemd.libvirtRestart : systemd.libvirtEnable,
+          );
+        },
   };
 }
 

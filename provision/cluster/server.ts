@@ -21,6 +21,7 @@ import {
 } from '../../contracts/cluster.ts';
 import { ContractError, parseJson } from '../../contracts/json.ts';
 import { hasCa, issueOwnCert, readCa, signNodeCsr, writeCa } from './ca.ts';
+import { setupLibvirtTls } from './libvirtTls.ts';
 import { readToken } from './commands/context.ts';
 import { addNode, ClusterChangeError, type ClusterConfig } from './model.ts';
 import {
@@ -222,7 +223,8 @@ async function handleJoin(ctx: ServiceContext, body: string): Promise<JoinRespon
 
 /**
  * POST /v1/ca (signed): `pveca --upgrade-ca` on another member hands out the cluster CA; this
- * member keeps it and signs a fresh node certificate for itself, answering its fingerprint.
+ * member keeps it and signs a fresh node certificate for itself, answering its fingerprint; and sets
+ * up libvirt TLS from them (libvirtTls.ts).
  */
 async function handleCa(
   ctx: ServiceContext,
@@ -247,6 +249,13 @@ async function handleCa(
       address: state.address,
     });
     ctx.log(`cluster CA received; node certificate ${nodeCert} issued`);
+    // the managers' trust above is what the member acknowledges: a libvirt TLS failure is logged
+    await setupLibvirtTls(
+      ctx.paths,
+      ctx.control,
+      { name: state.nodeName, address: state.address },
+      ctx.log,
+    ).catch((err: Error) => ctx.log(`libvirt TLS not set up: ${err.message.split('\n')[0]}`));
     return { ok: true, node: state.nodeName, nodeCert };
   });
 }

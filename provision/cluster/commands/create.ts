@@ -3,6 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { createCa, issueOwnCert } from '../ca.ts';
 import { ensureCertificate } from '../certs.ts';
 import {
+  applyLibvirtTls,
+  checkLibvirtTarget,
+  planLibvirtTls,
+  type LibvirtTlsPlan,
+} from '../libvirtTls.ts';
+import {
   newCluster,
   validateAddress,
   validateClusterName,
@@ -45,7 +51,21 @@ export interface CreateResult {
   quorate: boolean;
   /** false: corosync was not started (--root DIR without a start strategy) */
   corosyncStarted: boolean;
+  /** libvirt TLS from the cluster CA: the files written (a second run: none), or why not */
+  libvirtTls: LibvirtTlsSummary;
 }
+
+export interface LibvirtTlsSummary {
+  written: string[];
+  restart: boolean;
+  skipped?: string;
+}
+
+export const libvirtTlsSummary = (p: LibvirtTlsPlan): LibvirtTlsSummary => ({
+  written: p.files.map((f) => f.file),
+  restart: p.restart,
+  ...(p.skipped ? { skipped: p.skipped } : {}),
+});
 
 export async function createCluster(
   ctx: ClusterContext,
@@ -59,6 +79,7 @@ export async function createCluster(
     () => opts.address === undefined || validateAddress(opts.address, '--address'),
     () => opts.token === undefined || validateJoinToken(opts.token, '--token'),
     () => refuseIfMember(paths),
+    () => checkLibvirtTarget(paths),
   );
   const nodeName = validateNodeName(opts.nodeName ?? defaultNodeName(), '--node-name');
   const address = validateAddress(opts.address ?? (await detectAddress(runner)), '--address');
@@ -69,6 +90,8 @@ export async function createCluster(
   const fingerprint = await ensureCertificate(runner, paths, nodeName, address);
   await createCa(runner, paths, config.clusterName);
   const nodeCert = await issueOwnCert(runner, paths, { name: nodeName, address });
+  // checked (certificate, key, CA, names) before the node becomes a member; written after
+  const libvirt = planLibvirtTls(paths, { name: nodeName, address });
   writeAuthkey(paths, randomBytes(256)); // 2048 bits, like corosync-keygen
   writeFileAtomic(paths.token, token + '\n', 0o600);
   writeClusterConfig(paths, config);
@@ -84,6 +107,7 @@ export async function createCluster(
     fingerprint,
     members: { [nodeName]: { fingerprint, nodeCert } },
   });
+  await applyLibvirtTls(paths, control, libvirt, ctx.out);
   await control.startCorosync();
   await control.startService();
   const { ok } = control.live
@@ -98,5 +122,6 @@ export async function createCluster(
     fingerprint,
     quorate: ok,
     corosyncStarted: control.live,
+    libvirtTls: libvirtTlsSummary(libvirt),
   };
 }

@@ -10,6 +10,13 @@ import {
 import { installNodeCert, makeNodeCsr, writeCa } from '../ca.ts';
 import { ensureCertificate } from '../certs.ts';
 import {
+  applyLibvirtTls,
+  checkLibvirtTarget,
+  planLibvirtTls,
+  type LibvirtTlsPlan,
+} from '../libvirtTls.ts';
+import { libvirtTlsSummary, type LibvirtTlsSummary } from './create.ts';
+import {
   validateAddress,
   validateFingerprint,
   validateJoinToken,
@@ -60,6 +67,8 @@ export interface JoinResult {
   unreachable: string[];
   /** false: corosync was not started (--root DIR without a start strategy) */
   corosyncStarted: boolean;
+  /** libvirt TLS from the cluster CA: the files written, or why not */
+  libvirtTls: LibvirtTlsSummary;
 }
 
 export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promise<JoinResult> {
@@ -82,6 +91,7 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
     () => opts.nodeName === undefined || validateNodeName(opts.nodeName, '--node-name'),
     () => opts.address === undefined || validateAddress(opts.address, '--address'),
     () => refuseIfMember(paths),
+    () => checkLibvirtTarget(paths),
   );
   const master = validateAddress(opts.master, '-h');
   const candidates = [
@@ -109,10 +119,20 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
     retryMs: opts.retryMs ?? 0,
   });
 
-  writeAuthkey(paths, Buffer.from(response.authkey, 'base64'));
   // a cluster with a CA signed our CSR (a cluster made before has none: `pveca --upgrade-ca`)
   if (response.ca) writeCa(paths, response.ca);
   const nodeCert = response.certificate ? installNodeCert(paths, response.certificate) : undefined;
+  // checked (certificate, key, CA, names) before the node becomes a member; written after
+  const libvirt: LibvirtTlsPlan =
+    response.ca && nodeCert
+      ? planLibvirtTls(paths, { name: nodeName, address })
+      : {
+          files: [],
+          restart: false,
+          skipped:
+            'the cluster has no CA yet: libvirt TLS not set up (run pveca --upgrade-ca on a member)',
+        };
+  writeAuthkey(paths, Buffer.from(response.authkey, 'base64'));
   // the pre-shared token: this member can accept the next joiner itself (the master may be down)
   writeFileAtomic(paths.token, opts.token + '\n', 0o600);
   writeClusterConfig(paths, response.config);
@@ -130,6 +150,7 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
       [nodeName]: { fingerprint: ownFingerprint, ...(nodeCert ? { nodeCert } : {}) },
     },
   });
+  await applyLibvirtTls(paths, control, libvirt, ctx.out);
   await control.startService();
   await control.startCorosync();
   const want = response.config.nodes.length - response.unreachable.length;
@@ -151,6 +172,7 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
     seconds: Math.round((performance.now() - started) / 100) / 10,
     unreachable: response.unreachable,
     corosyncStarted: control.live,
+    libvirtTls: libvirtTlsSummary(libvirt),
   };
 }
 

@@ -2,12 +2,15 @@
 // here (or keeps the one already made), issues this node's certificate, hands the CA to every
 // other member over the signed, pinned cluster service (POST /v1/ca; each signs its own node
 // certificate and answers its fingerprint), then pushes the members' certificate fingerprints to
-// everyone with the next config_version. Idempotent: run it again for members that were offline.
+// everyone with the next config_version. Every member it reaches (this one too) also sets up libvirt
+// TLS from the CA and its node certificate (libvirtTls.ts): clusters made before either get both.
+// Idempotent: run it again for members that were offline.
 import { UserError } from '../../../lib/errors.ts';
 import { caAckSchema, PROTOCOL_PREFIX, PROTOCOL_VERSION } from '../../../contracts/cluster.ts';
 import { parseJson } from '../../../contracts/json.ts';
 import { fetchPinned } from '../../../lib/net/pinned.ts';
 import { createCa, hasCa, issueOwnCert, readCa } from '../ca.ts';
+import { checkLibvirtTarget, setupLibvirtTls } from '../libvirtTls.ts';
 import { signPush } from '../protocol.ts';
 import { pushConfig, serviceUrl } from '../push.ts';
 import { readAuthkey, writeClusterConfig, writeState } from '../state.ts';
@@ -25,6 +28,7 @@ export interface UpgradeCaResult {
 export async function upgradeCa(ctx: ClusterContext): Promise<UpgradeCaResult> {
   const { paths, runner } = ctx;
   const { config, state } = requireCluster(paths);
+  checkLibvirtTarget(paths);
   const created = !hasCa(paths);
   if (created) await createCa(runner, paths, config.clusterName);
   const ca = readCa(paths)!;
@@ -32,8 +36,14 @@ export async function upgradeCa(ctx: ClusterContext): Promise<UpgradeCaResult> {
   const body = JSON.stringify({ version: PROTOCOL_VERSION, ca });
   const nodes = await Promise.all(
     config.nodes.map(async (n): Promise<UpgradeCaResult['nodes'][number]> => {
-      if (n.name === state.nodeName)
-        return { name: n.name, nodeCert: await issueOwnCert(runner, paths, n) };
+      if (n.name === state.nodeName) {
+        const nodeCert = await issueOwnCert(runner, paths, n);
+        // and libvirt TLS from it (clusters made before pveca set that up get it here)
+        await setupLibvirtTls(paths, ctx.control, n, ctx.out).catch((err: Error) =>
+          ctx.out(`libvirt TLS not set up: ${err.message.split('\n')[0]}`),
+        );
+        return { name: n.name, nodeCert };
+      }
       const pin = state.members?.[n.name]?.fingerprint;
       if (!pin) return { name: n.name, error: 'no pinned service certificate for it' };
       const time = String(Date.now());

@@ -35,6 +35,10 @@ describe('payload layer', () => {
       expect(existsSync(path.join(dir, 'usr/lib/openve/web/assets/app-0123abcd.js'))).toBe(true);
       const unit = path.join(dir, 'etc/systemd/system/openve-manager.service');
       expect(readFileSync(unit, 'utf8')).toMatch(/After=.*libvirtd\.service/);
+      // in a cluster the manager keeps libvirt's TLS files (migration over qemu+tls://) current
+      expect(readFileSync(unit, 'utf8')).toMatch(
+        /^ExecStart=\/usr\/bin\/node \/usr\/lib\/openve\/openve-manager-run\.js --libvirt-pki \/etc\/pki$/m,
+      );
       expect(
         readlinkSync(
           path.join(dir, 'etc/systemd/system/multi-user.target.wants/openve-manager.service'),

@@ -2,7 +2,16 @@
 // `pveca -c` makes it, a joiner's CSR is signed by the coordinator, `pveca -d --force` of a node
 // that is online makes it clean itself up, and `pveca --upgrade-ca` gives an older cluster a CA.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import type https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +32,31 @@ const TOKEN = 'ca-unit-token-abcdefgh';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-ca-'));
 const servers: https.Server[] = [];
 
-const node = (name: string) => clusterNode(tmp, name);
+/** a node root with libvirt installed (Debian trixie's configs, excerpts): pveca sets up its TLS */
+const node = (name: string) => {
+  const n = clusterNode(tmp, name);
+  mkdirSync(path.dirname(n.paths.libvirtdConf), { recursive: true });
+  for (const f of ['libvirtd.conf', 'qemu.conf'])
+    cpSync(
+      path.join(import.meta.dirname, 'fixtures/libvirt', f),
+      path.join(n.paths.root, 'etc/libvirt', f),
+    );
+  writeFileSync(n.paths.etcGroup, 'libvirt-qemu:x:64055:libvirt-qemu\n');
+  return n;
+};
+
+/** libvirt's and QEMU's TLS files below the node's root are its current CA, certificate, key */
+function expectLibvirtTls(paths: NodePaths, address: string) {
+  const pki = (f: string) => readFileSync(path.join(paths.pkiDir, f), 'utf8');
+  expect(pki('CA/cacert.pem')).toBe(readFileSync(paths.caCert, 'utf8'));
+  expect(pki('qemu/ca-cert.pem')).toBe(readFileSync(paths.caCert, 'utf8'));
+  expect(pki('libvirt/servercert.pem')).toBe(readFileSync(paths.nodeCert, 'utf8'));
+  expect(pki('qemu/client-cert.pem')).toBe(readFileSync(paths.nodeCert, 'utf8'));
+  expect(pki('libvirt/private/serverkey.pem')).toBe(readFileSync(paths.nodeKey, 'utf8'));
+  expect(pki('qemu/server-key.pem')).toBe(readFileSync(paths.nodeKey, 'utf8'));
+  expect(readFileSync(paths.libvirtdConf, 'utf8')).toMatch(/^listen_tls = 1$/m);
+  expect(readFileSync(paths.qemuConf, 'utf8')).toContain(`migration_host = "${address}"`);
+}
 
 const cert = (file: string) => new X509Certificate(readFileSync(file));
 /** signed by the CA in `paths`, for `name` at `address` */
@@ -76,6 +109,7 @@ describe('cluster CA (HTTPS join service on 127.0.0.1x, real openssl)', { timeou
       fingerprint,
       nodeCert: certFingerprint(readFileSync(master.paths.nodeCert)),
     });
+    expectLibvirtTls(master.paths, '127.0.0.11');
   });
 
   test('a joiner gets the CA and a node certificate signed from its CSR; every member records it', async () => {
@@ -93,6 +127,9 @@ describe('cluster CA (HTTPS join service on 127.0.0.1x, real openssl)', { timeou
     expect(statSync(second.paths.caKey).mode & 0o777).toBe(0o600);
     // the CSR said CN=openve-node: the signer sets the name and address it accepted
     expectNodeCert(second.paths, master.paths, 'ca2', '127.0.0.12');
+    // and libvirt TLS from them, libvirtd restarted before corosync starts
+    expectLibvirtTls(second.paths, '127.0.0.12');
+    expect(second.calls.indexOf('libvirt tls: restart libvirtd')).toBeGreaterThan(-1);
     const fp = certFingerprint(readFileSync(second.paths.nodeCert));
     expect(readState(master.paths)?.members?.ca2?.nodeCert).toBe(fp);
     expect(readState(second.paths)?.members?.ca2?.nodeCert).toBe(fp);
@@ -131,6 +168,9 @@ describe('cluster CA (HTTPS join service on 127.0.0.1x, real openssl)', { timeou
       expect(members.ca2?.nodeCert).toBe(certFingerprint(readFileSync(second.paths.nodeCert)));
       expect(readClusterConfig(p)!.configVersion).toBe(before + 1);
     }
+    // both members' libvirt TLS follows: this one (second) and the one it reached (master)
+    expectLibvirtTls(master.paths, '127.0.0.11');
+    expectLibvirtTls(second.paths, '127.0.0.12');
     // a second run keeps the CA
     expect((await upgradeCa(master.ctx)).created).toBe(false);
   });

@@ -6,12 +6,12 @@ import type { CommandRunner } from '../../../lib/exec/types.ts';
 import { controlFromEnv } from '../../../provision/cluster/control.ts';
 import { nodePaths } from '../../../provision/paths.ts';
 
-function recorder() {
+function recorder(exitCode: (argv: readonly string[]) => number = () => 0) {
   const calls: string[][] = [];
   const runner: CommandRunner = {
     async run(argv) {
       calls.push([...argv]);
-      return { argv: [...argv], exitCode: 0, stdout: '', stderr: '', durationMs: 0 };
+      return { argv: [...argv], exitCode: exitCode(argv), stdout: '', stderr: '', durationMs: 0 };
     },
   };
   return { calls, runner };
@@ -80,5 +80,44 @@ describe('start/stop/reload strategy', () => {
       controlFromEnv(runner, nodePaths('/'), () => undefined, { OPENVE_COROSYNC_START: v });
     expect(() => make('corosync -f')).toThrow(/OPENVE_COROSYNC_START must be a JSON array/);
     expect(() => make('[]')).toThrow(/non-empty JSON array/);
+  });
+
+  describe('libvirt TLS', () => {
+    const RESTART = [
+      ['systemctl', 'stop', 'libvirtd.service'],
+      ['systemctl', 'enable', '--now', 'libvirtd-tls.socket'],
+      ['systemctl', 'start', 'libvirtd.service'],
+    ];
+    const IS_ACTIVE = ['systemctl', 'is-active', '--quiet', 'libvirtd-tls.socket'];
+
+    test('a real node, files changed: libvirtd stopped, the TLS socket enabled and started, libvirtd started (it gets the socket from systemd)', async () => {
+      const { calls, runner } = recorder();
+      await controlFromEnv(runner, nodePaths('/'), () => undefined, {}).libvirtTls(true);
+      expect(calls).toEqual([IS_ACTIVE, ...RESTART]);
+    });
+
+    test('a real node, nothing changed and the socket active: only enable --now (a no-op), no restart', async () => {
+      const { calls, runner } = recorder();
+      await controlFromEnv(runner, nodePaths('/'), () => undefined, {}).libvirtTls(false);
+      expect(calls).toEqual([IS_ACTIVE, ['systemctl', 'enable', '--now', 'libvirtd-tls.socket']]);
+    });
+
+    test('a real node, nothing changed but the socket inactive: the restart sequence all the same', async () => {
+      const { calls, runner } = recorder((a) => (a[1] === 'is-active' ? 3 : 0));
+      await controlFromEnv(runner, nodePaths('/'), () => undefined, {}).libvirtTls(false);
+      expect(calls).toEqual([IS_ACTIVE, ...RESTART]);
+    });
+
+    test('--root DIR (even with start strategies): no systemctl, the skipped sequence named', async () => {
+      const { calls, runner } = recorder();
+      const lines: string[] = [];
+      const root = mkdtempSync(path.join(os.tmpdir(), 'openve-control-'));
+      const env = { OPENVE_SERVICE_START: JSON.stringify(['true']) };
+      await controlFromEnv(runner, nodePaths(root), (l) => lines.push(l), env).libvirtTls(true);
+      expect(calls).toEqual([]);
+      expect(lines).toEqual([
+        `--root ${root}: skipped enabling libvirt TLS (would run: ${RESTART.map((a) => a.join(' ')).join('; ')}); do it for this root yourself`,
+      ]);
+    });
   });
 });

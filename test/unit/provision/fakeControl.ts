@@ -18,5 +18,7 @@ export function fakeControl(
     startService: async () => void calls.push('start service'),
     stopService: async () => void calls.push('stop service'),
     quorum,
+    libvirtTls: async (restart) =>
+      void calls.push(restart ? 'libvirt tls: restart libvirtd' : 'libvirt tls: enable'),
   };
 }

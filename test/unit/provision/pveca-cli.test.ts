@@ -1,6 +1,6 @@
 // pveca's command line: every input is checked (with the answer file's validators) before anything
 // is written or run; --root DIR runs nothing against this machine; every verb answers --help.
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -168,6 +168,59 @@ describe('--root DIR touches nothing outside DIR', () => {
     expect(leave.stderr).toMatch(/skipped stopping corosync/);
     expect(files(root)).toEqual(['etc/openve/cluster/cert.pem', 'etc/openve/cluster/key.pem']);
     expect(existsSync(path.join(root, 'etc/corosync/authkey'))).toBe(false);
+  });
+});
+
+describe('--root DIR with libvirt installed below it', () => {
+  test('pveca -c: libvirt/QEMU TLS files and configs below DIR only, systemctl skipped and named; the upgrade command again leaves the configs as they are', async () => {
+    const root = freshRoot();
+    const fixtures = path.join(import.meta.dirname, 'fixtures/libvirt');
+    mkdirSync(path.join(root, 'etc/libvirt'), { recursive: true });
+    for (const f of ['libvirtd.conf', 'qemu.conf'])
+      cpSync(path.join(fixtures, f), path.join(root, 'etc/libvirt', f));
+    const r = await run(
+      ['-c', '--name', 'lab', '--token', TOKEN, '--node-name', 'n1', '--address', '10.9.9.1'],
+      root,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(
+      files(root).filter((f) => !f.startsWith('etc/openve/') && !f.startsWith('etc/corosync/')),
+    ).toEqual([
+      'etc/libvirt/libvirtd.conf',
+      'etc/libvirt/qemu.conf',
+      'etc/pki/CA/cacert.pem',
+      'etc/pki/libvirt/clientcert.pem',
+      'etc/pki/libvirt/private/clientkey.pem',
+      'etc/pki/libvirt/private/serverkey.pem',
+      'etc/pki/libvirt/servercert.pem',
+      'etc/pki/qemu/ca-cert.pem',
+      'etc/pki/qemu/client-cert.pem',
+      'etc/pki/qemu/client-key.pem',
+      'etc/pki/qemu/server-cert.pem',
+      'etc/pki/qemu/server-key.pem',
+    ]);
+    expect(readFileSync(path.join(root, 'etc/libvirt/libvirtd.conf'), 'utf8')).toMatch(
+      /^listen_tls = 1\nlisten_tcp = 0\n/m,
+    );
+    // still only openssl, every path below DIR (checked by the test above): no systemctl here
+    expect(r.calls.map((c) => c[0])).toEqual(Array(5).fill('openssl'));
+    expect(r.stderr).toMatch(
+      /skipped enabling libvirt TLS \(would run: systemctl stop libvirtd\.service; systemctl enable --now libvirtd-tls\.socket; systemctl start libvirtd\.service\)/,
+    );
+    expect(r.stdout).toMatch(
+      /libvirt TLS \(qemu\+tls:\/\/ migration\) from the cluster CA: 12 files written/,
+    );
+    const before = files(root).map((f) => [f, readFileSync(path.join(root, f), 'utf8')]);
+    // idempotent: the upgrade command sets it up again (a fresh node certificate), the configs stay
+    const again = await run(['--upgrade-ca'], root);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(
+      /skipped enabling libvirt TLS \(would run: systemctl stop libvirtd/,
+    );
+    const libvirtFiles = (l: string[][]) => l.filter(([f]) => f!.startsWith('etc/libvirt/'));
+    expect(
+      libvirtFiles(files(root).map((f) => [f, readFileSync(path.join(root, f), 'utf8')])),
+    ).toEqual(libvirtFiles(before));
   });
 });
 
