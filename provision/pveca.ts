@@ -104,9 +104,9 @@ const VERBS = {
   },
   'upgrade-ca': {
     usage: `pveca --upgrade-ca [--json]
-  on any member of a cluster made before the cluster CA: make the CA (or keep this node's), give it
-  to every member and issue each its node certificate (the managers' mutual TLS). Run it again for
-  members that were offline.`,
+  on any member of a cluster made before the cluster CA or before libvirt TLS: make the CA (or keep
+  this node's), give it to every member, issue each its node certificate (the managers' mutual TLS)
+  and set up libvirt TLS from them (live migration). Run it again for members that were offline.`,
     options: ['upgrade-ca', 'json'],
   },
   serve: {
