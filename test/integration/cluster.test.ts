@@ -1,6 +1,9 @@
 // Three real corosync 3 nodes in network namespaces on this machine (root): form the cluster
 // with the bundled pveca (-c on node1, -a -h on node2 and node3), list it everywhere, lose a
 // node (SIGKILL) and see it offline with quorum kept, remove it, tear everything down.
+import { X509Certificate } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ClusterLab, until, type LabNode } from './clusterLab.ts';
 import type { ClusterView } from '../../provision/cluster/commands/index.ts';
@@ -21,7 +24,30 @@ describe.skipIf(!isRoot)('pveca with three real corosync nodes in network namesp
 
   beforeAll(async () => {
     await lab.setup();
+    // node1 and node2 have libvirt installed (Debian trixie's configs): pveca sets up its TLS there
+    for (const n of [n1, n2]) {
+      mkdirSync(path.join(n.root, 'etc/libvirt'), { recursive: true });
+      for (const f of ['libvirtd.conf', 'qemu.conf'])
+        cpSync(
+          path.join(import.meta.dirname, '../unit/provision/fixtures/libvirt', f),
+          path.join(n.root, 'etc/libvirt', f),
+        );
+    }
   });
+  /** libvirt's TLS files below the node's root: the cluster CA, a certificate naming its address */
+  const expectLibvirtTls = (n: LabNode) => {
+    const pki = (f: string) => readFileSync(path.join(n.root, 'etc/pki', f), 'utf8');
+    expect(pki('CA/cacert.pem')).toBe(
+      readFileSync(path.join(n1.root, 'etc/openve/cluster/ca.pem'), 'utf8'),
+    );
+    expect(new X509Certificate(pki('libvirt/servercert.pem')).checkIP(n.address)).toBe(n.address);
+    expect(readFileSync(path.join(n.root, 'etc/libvirt/libvirtd.conf'), 'utf8')).toMatch(
+      /^listen_tls = 1$/m,
+    );
+    expect(readFileSync(path.join(n.root, 'etc/libvirt/qemu.conf'), 'utf8')).toContain(
+      `migration_host = "${n.address}"`,
+    );
+  };
   afterAll(async () => {
     await lab.teardown();
   });
@@ -45,6 +71,12 @@ describe.skipIf(!isRoot)('pveca with three real corosync nodes in network namesp
       address: string;
     };
     expect(created).toMatchObject({ token: TOKEN, quorate: true, address: n1.address });
+    // libvirt TLS below the root; its systemctl part is not this machine's to run
+    expect(
+      (JSON.parse(r.stdout) as { libvirtTls: { written: string[] } }).libvirtTls.written,
+    ).toHaveLength(12);
+    expect(r.stderr).toMatch(/skipped enabling libvirt TLS \(would run: systemctl stop libvirtd/);
+    expectLibvirtTls(n1);
     expect(created.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     fingerprint = created.fingerprint;
     const text = await lab.pveca_(n1, ['-c', '--name', 'lab', '--token', TOKEN]);
@@ -127,6 +159,14 @@ describe.skipIf(!isRoot)('pveca with three real corosync nodes in network namesp
     ]);
     expect(j3.exitCode, j3.stderr + lab.corosyncLog(n3)).toBe(0);
     expect(JSON.parse(j3.stdout)).toMatchObject({ nodeid: 3, quorate: true, members: 3 });
+    expectLibvirtTls(n2);
+    expect(j2.stdout).toMatch(
+      /libvirt TLS \(qemu\+tls:\/\/ migration\) from the cluster CA: 12 files written/,
+    );
+    // node3 has no libvirt: joined all the same, and told
+    expect(JSON.parse(j3.stdout)).toMatchObject({
+      libvirtTls: { written: [], skipped: expect.stringMatching(/libvirt is not installed here/) },
+    });
     console.log(
       `join to quorate membership: node2 ${Math.round(j2.ms)} ms, node3 ${Math.round(j3.ms)} ms`,
     );
