@@ -274,6 +274,18 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
         ok: unit.stdout.startsWith('active'),
         detail: unit.stdout.trim(),
       });
+      // pveca -c / -a set up libvirt TLS from the cluster CA (issue 14): libvirtd listens on 16514
+      // and the other node's libvirt answers over qemu+tls with this node's client certificate
+      const other = vms.find((o) => o !== v)!;
+      const tls = await v.ssh!(
+        `ss -Hltn 'sport = :16514' | wc -l; virsh -c qemu+tls://${other.node.address}/system version 2>&1 | head -3`,
+        60_000,
+      );
+      result.checks.push({
+        name: `${v.node.name}: libvirt TLS (listening on 16514, ${other.node.name}'s libvirt over qemu+tls)`,
+        ok: /^[1-9]/.test(tls.stdout) && /Running hypervisor/.test(tls.stdout),
+        detail: `${tls.stdout}${tls.stderr}`.trim(),
+      });
     }
   } else {
     for (const [i, v] of vms.entries())
