@@ -85,9 +85,14 @@ export function controlFromEnv(
     ],
     serviceStop: [['systemctl', 'disable', '--now', 'openve-cluster.service']],
     libvirtEnable: [['systemctl', 'enable', '--now', 'libvirtd-tls.socket']],
+    // libvirtd is socket-activated: stopped alone, any client (libvirt-guests, the manager)
+    // starts it again at once, and systemd then refuses the TLS socket ("Socket service
+    // libvirtd.service already active, refusing", seen on an installed node): stop it with all
+    // its sockets, enable the TLS one, start the sockets, then the service
     libvirtRestart: [
-      ['systemctl', 'stop', 'libvirtd.service'],
-      ['systemctl', 'enable', '--now', 'libvirtd-tls.socket'],
+      ['systemctl', 'stop', 'libvirtd.service', ...LIBVIRTD_SOCKETS],
+      ['systemctl', 'enable', 'libvirtd-tls.socket'],
+      ['systemctl', 'start', ...LIBVIRTD_SOCKETS],
       ['systemctl', 'start', 'libvirtd.service'],
     ],
   };
@@ -132,6 +137,14 @@ export function controlFromEnv(
         },
   };
 }
+
+/** libvirtd's sockets on Debian trixie (libvirtd.service is started through them) */
+const LIBVIRTD_SOCKETS = [
+  'libvirtd.socket',
+  'libvirtd-ro.socket',
+  'libvirtd-admin.socket',
+  'libvirtd-tls.socket',
+];
 
 /** The rooted service (`pveca serve --detach`) writes its PID below the root: stop exactly that process. */
 async function stopByPidFile(file: string): Promise<void> {

@@ -222,7 +222,14 @@ export async function applyLibvirtTls(
     if (f.pki) writePkiFile(f.pki, paths.pkiDir, gid);
     else writeFileAtomic(f.file, f.content, f.mode);
   }
-  await control.libvirtTls(plan.restart);
+  // the cluster must form even when libvirt does not take TLS: a warning, not a failure
+  try {
+    await control.libvirtTls(plan.restart);
+  } catch (err) {
+    out(
+      `warning: libvirt TLS files written, but enabling libvirtd's TLS socket failed (${(err as Error).message}); live migration to and from this node needs it: systemctl stop libvirtd.service libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket; systemctl enable --now libvirtd-tls.socket; systemctl start libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket libvirtd.service`,
+    );
+  }
 }
 
 /** plan + apply: `pveca --upgrade-ca` here and on the members it reaches. */

@@ -84,8 +84,24 @@ describe('start/stop/reload strategy', () => {
 
   describe('libvirt TLS', () => {
     const RESTART = [
-      ['systemctl', 'stop', 'libvirtd.service'],
-      ['systemctl', 'enable', '--now', 'libvirtd-tls.socket'],
+      [
+        'systemctl',
+        'stop',
+        'libvirtd.service',
+        'libvirtd.socket',
+        'libvirtd-ro.socket',
+        'libvirtd-admin.socket',
+        'libvirtd-tls.socket',
+      ],
+      ['systemctl', 'enable', 'libvirtd-tls.socket'],
+      [
+        'systemctl',
+        'start',
+        'libvirtd.socket',
+        'libvirtd-ro.socket',
+        'libvirtd-admin.socket',
+        'libvirtd-tls.socket',
+      ],
       ['systemctl', 'start', 'libvirtd.service'],
     ];
     const IS_ACTIVE = ['systemctl', 'is-active', '--quiet', 'libvirtd-tls.socket'];

@@ -205,7 +205,7 @@ describe('--root DIR with libvirt installed below it', () => {
     // still only openssl, every path below DIR (checked by the test above): no systemctl here
     expect(r.calls.map((c) => c[0])).toEqual(Array(5).fill('openssl'));
     expect(r.stderr).toMatch(
-      /skipped enabling libvirt TLS \(would run: systemctl stop libvirtd\.service; systemctl enable --now libvirtd-tls\.socket; systemctl start libvirtd\.service\)/,
+      /skipped enabling libvirt TLS \(would run: systemctl stop libvirtd\.service libvirtd\.socket libvirtd-ro\.socket libvirtd-admin\.socket libvirtd-tls\.socket; systemctl enable libvirtd-tls\.socket; systemctl start libvirtd\.socket libvirtd-ro\.socket libvirtd-admin\.socket libvirtd-tls\.socket; systemctl start libvirtd\.service\)/,
     );
     expect(r.stdout).toMatch(
       /libvirt TLS \(qemu\+tls:\/\/ migration\) from the cluster CA: 12 files written/,
