@@ -19,6 +19,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { UserError } from '../../../lib/errors.ts';
 import { createCluster } from '../../../provision/cluster/commands/index.ts';
 import {
+  applyLibvirtTls,
   CONF_MARK,
   libvirtdSettings,
   planLibvirtTls,
@@ -207,5 +208,22 @@ describe('pveca -c sets up libvirt TLS (temp root, real openssl)', { timeout: 60
     });
     expect(existsSync(m.paths.pkiDir)).toBe(false);
     expect(m.calls.some((c) => c.startsWith('libvirt tls'))).toBe(false);
+  });
+
+  test('libvirtd refusing the TLS socket is a warning with the commands, never a failed create or join', async () => {
+    const m = clusterNode(tmp, 'c5');
+    const lines: string[] = [];
+    const control = {
+      ...m.ctx.control,
+      libvirtTls: async () => {
+        throw new Error('systemctl enable libvirtd-tls.socket exited with 1');
+      },
+    };
+    await expect(
+      applyLibvirtTls(m.paths, control, { files: [], restart: true }, (l) => lines.push(l)),
+    ).resolves.toBeUndefined();
+    expect(lines.join('\n')).toMatch(
+      /warning: .*enabling libvirtd's TLS socket failed \(systemctl enable libvirtd-tls\.socket exited with 1\).*systemctl stop libvirtd\.service libvirtd\.socket/,
+    );
   });
 });
