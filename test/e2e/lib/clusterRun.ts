@@ -278,12 +278,13 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       // and the other node's libvirt answers over qemu+tls with this node's client certificate
       const other = vms.find((o) => o !== v)!;
       const tls = await v.ssh!(
-        `ss -Hltn 'sport = :16514' | wc -l; virsh -c qemu+tls://${other.node.address}/system version 2>&1 | head -3`,
+        `ss -Hltn 'sport = :16514' | wc -l; virsh -c qemu+tls://${other.node.address}/system version 2>&1 | head -5`,
         60_000,
       );
       result.checks.push({
         name: `${v.node.name}: libvirt TLS (listening on 16514, ${other.node.name}'s libvirt over qemu+tls)`,
-        ok: /^[1-9]/.test(tls.stdout) && /Running hypervisor/.test(tls.stdout),
+        // 'Using API: QEMU' is printed only once connected (a refused connection prints an error)
+        ok: /^[1-9]/.test(tls.stdout) && /Using API: QEMU/.test(tls.stdout),
         detail: `${tls.stdout}${tls.stderr}`.trim(),
       });
     }
