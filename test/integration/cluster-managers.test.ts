@@ -1,7 +1,8 @@
 // Two real corosync nodes in network namespaces (cl-*), each with its own openve-manager (libvirt's
 // test driver: no guest runs here) and the CLI run inside the namespaces: the cluster view and a
 // forwarded request from both nodes, guest ids allocated through the coordinator with corosync's
-// real quorum under concurrent creates, and `pveca -d --force` of the online node2: it cleans
+// real quorum under concurrent creates, quorum lost (reads answer, creating and migrating are refused
+// naming the missing quorum), and `pveca -d --force` of the online node2: it cleans
 // itself up and the others' view and peer listener drop it. Before that, node2 cut off (its link
 // down) and its manager killed: node1's view shows it offline within 5 s (measured, printed).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -50,6 +51,35 @@ describe.skipIf(!isRoot)(
       );
       return { code: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
     };
+    /** a request to the node's API from inside its namespace: status and body */
+    const http = async (n: LabNode, method: string, url: string, body?: unknown) => {
+      const token = readFileSync(path.join(state(n), 'root.token'), 'utf8').trim();
+      const r = await execa(
+        'ip',
+        [
+          'netns',
+          'exec',
+          n.ns,
+          'curl',
+          '-sk',
+          '-X',
+          method,
+          '-w',
+          '\n%{http_code}',
+          '-H',
+          `authorization: Bearer ${token}`,
+          ...(body === undefined
+            ? []
+            : ['-H', 'content-type: application/json', '--data', JSON.stringify(body)]),
+          `https://${n.address}:8006${url}`,
+        ],
+        { reject: false, timeout: 60_000 },
+      );
+      const out = String(r.stdout);
+      const cut = out.lastIndexOf('\n');
+      return { status: Number(out.slice(cut + 1)), body: out.slice(0, cut) };
+    };
+    let node1Vm = 0;
     const resources = async (n: LabNode) => {
       const r = await cli(n, ['cluster', 'resources', '--json']);
       return r.code === 0 ? ClusterResourcesSchema.parse(JSON.parse(r.stdout)) : undefined;
@@ -184,9 +214,104 @@ describe.skipIf(!isRoot)(
       expect(a.code, a.stderr).toBe(0);
       expect(b.code, b.stderr).toBe(0);
       const ida = (JSON.parse(a.stdout) as { id: number }).id;
+      node1Vm = ida;
       const idb = (JSON.parse(b.stdout) as { id: number }).id;
       expect(ida).not.toBe(idb);
       expect([ida, idb]).not.toContain(801);
+    });
+
+    test('quorum lost (node2 cut off, node1 restarted: two_node waits for all): reads answer, creating and migrating say quorum is missing', async () => {
+      expect(node1Vm).toBeGreaterThanOrEqual(100);
+      await execa('ip', ['-n', lab.bridgeNs, 'link', 'set', 'e2', 'down']);
+      try {
+        // a restarted corosync of a two-node cluster is not quorate until it has seen the other
+        await lab.killCorosync(n1);
+        await lab.startCorosync(n1);
+        const lost = await until(
+          async () => {
+            const r = await lab.pveca_(n1, ['-l', '--json']);
+            return (
+              r.exitCode === 0 && (JSON.parse(r.stdout) as { quorate: boolean }).quorate === false
+            );
+          },
+          30_000,
+          500,
+        );
+        expect(lost, 'node1 not quorate').toBeTruthy();
+        // reads: the cluster view (node2 offline, its guest as last known) and the VM list
+        const v = await until(
+          async () => {
+            const r = await resources(n1);
+            return r?.nodes.find((x) => x.name === 'node2')?.online === false ? r : undefined;
+          },
+          20_000,
+          500,
+        );
+        expect(v?.nodes.find((x) => x.name === 'node1')?.online).toBe(true);
+        expect(v?.guests).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ id: 801, node: 'node2', stale: true }),
+          ]),
+        );
+        const list = await cli(n1, ['vm', 'list', '--json']);
+        expect(list.code, list.stderr).toBe(0);
+        expect(JSON.parse(list.stdout)).toEqual(
+          expect.arrayContaining([expect.objectContaining({ id: node1Vm })]),
+        );
+        // writes that need the cluster: 503, the field, and a message that says why
+        const writes: [string, unknown, string, RegExp][] = [
+          [
+            '/api/v1/nodes/node1/vms',
+            { name: 'nq', memory: 64, nics: [] },
+            'id',
+            /creating a guest needs quorum/,
+          ],
+          [
+            `/api/v1/nodes/node1/vms/${node1Vm}/migrate`,
+            { target: 'node2' },
+            'target',
+            new RegExp(`migrating VM ${node1Vm} needs quorum`),
+          ],
+        ];
+        for (const [url, body, field, what] of writes) {
+          const r = await http(n1, 'POST', url, body);
+          expect(r.status, `${url}: ${r.body}`).toBe(503);
+          const e = (JSON.parse(r.body) as { errors: { path: string; message: string }[] })
+            .errors[0]!;
+          expect(e.path).toBe(field);
+          expect(e.message).toMatch(
+            /^quorum missing: node node1 is not in a quorate partition of cluster 'clm' \(corosync not quorate\)/,
+          );
+          expect(e.message).toMatch(what);
+          expect(e.message).toMatch(/reads still work$/);
+        }
+        // the CLI prints the same reason
+        const c = await cli(n1, [
+          'vm',
+          'create',
+          '--name',
+          'nq',
+          '--memory',
+          '64',
+          '--net',
+          'none',
+        ]);
+        expect(c.code).toBe(1);
+        expect(c.stderr).toMatch(/^id: quorum missing: node node1 .*creating a guest needs quorum/);
+      } finally {
+        await execa('ip', ['-n', lab.bridgeNs, 'link', 'set', 'e2', 'up']);
+      }
+      const back = await until(
+        async () => {
+          const r = await lab.pveca_(n1, ['-l', '--json']);
+          const view =
+            r.exitCode === 0 ? (JSON.parse(r.stdout) as { quorate: boolean }) : undefined;
+          return view?.quorate && (await resources(n1))?.nodes.every((x) => x.online);
+        },
+        60_000,
+        1000,
+      );
+      expect(back, 'quorate again with node2 back').toBeTruthy();
     });
 
     /**

@@ -29,10 +29,15 @@ export function ctMigrateRoutes(s: Services): Route[] {
         'move a container to another node (task vzmigrate): a running one only with restart: true (shut down, moved, started there)',
       params: GuestParams,
       body: CtMigrateRequestSchema,
-      handler: ({ params, body, principal }) => {
+      handler: async ({ params, body, principal }) => {
         if (params.node !== s.facts().name)
           throw new ApiError(404, { path: 'node', message: `no node '${params.node}' here` });
         if (!s.ctMigrate) throw new ApiError(501, { path: '', message: 'no migration here' });
+        await s.cluster?.requireQuorum(
+          `migrating container ${params.id}`,
+          'the container and its config move to another node of the cluster',
+          'target',
+        );
         const { id, task } = s.ctMigrate.migrate(params.id, body, principal.user);
         return { status: 202, data: { id, task: task.id } };
       },

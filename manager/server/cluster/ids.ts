@@ -11,7 +11,7 @@
 // the normal case.
 import * as z from 'zod';
 import { parseJson } from '../../../contracts/json.ts';
-import type { MemberNode, QuorumStatus } from '../../../provision/index.ts';
+import type { MemberNode } from '../../../provision/index.ts';
 import { ApiError, badRequest } from '../api/errors.ts';
 import { PEER_PREFIX } from './peer.ts';
 import type { ClusterService } from './view.ts';
@@ -44,21 +44,17 @@ export class IdAllocator {
   private readonly held = new Map<number, number>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    private readonly cluster: ClusterService,
-    private readonly quorum: () => Promise<QuorumStatus>,
-  ) {}
+  constructor(private readonly cluster: ClusterService) {}
 
   /** The coordinator now: the member with the lowest nodeid in the quorate membership. */
   async coordinator(): Promise<MemberNode> {
     const m = this.cluster.membership.get();
     if (!m) throw new Error('not in a cluster');
-    const q = await this.quorum().catch(() => undefined);
-    if (!q?.quorate)
-      throw new ApiError(503, {
-        path: 'id',
-        message: `node ${m.self} is not in a quorate partition of cluster '${m.clusterName}' (corosync ${q?.running ? 'not quorate' : 'not running'}): creating a guest needs quorum, because guest ids are unique in the cluster; reads still work`,
-      });
+    const q = await this.cluster.requireQuorum(
+      'creating a guest',
+      'guest ids are unique in the cluster',
+      'id',
+    );
     const online = new Set(q.members);
     const c = [...m.nodes].sort((a, b) => a.nodeid - b.nodeid).find((n) => online.has(n.nodeid));
     if (!c) throw new ApiError(503, { path: 'id', message: 'no member of the cluster is online' });

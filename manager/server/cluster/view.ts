@@ -22,6 +22,7 @@ import {
   type QuorumStatus,
 } from '../../../provision/index.ts';
 import { IdAllocator } from './ids.ts';
+import { ApiError } from '../api/errors.ts';
 import { PEER_PREFIX, PeerClient, type PeerResponse } from './peer.ts';
 
 export interface ClusterOptions {
@@ -90,7 +91,7 @@ export class ClusterService {
   constructor(private readonly o: ClusterOptions) {
     this.membership = new MembershipSource(o.clusterRoot, o.log);
     this.client = new PeerClient(o.peerPort);
-    this.ids = new IdAllocator(this, o.quorum);
+    this.ids = new IdAllocator(this);
     this.lastFile = path.join(o.stateDir, 'cluster-last.json');
     this.last = this.loadLast();
   }
@@ -103,6 +104,23 @@ export class ClusterService {
       this.o.log(`${(err as Error).message}: starting without last known resources`);
       return {};
     }
+  }
+
+  /**
+   * Throws 503 naming the missing quorum unless this node is in a quorate partition: for writes that
+   * need the cluster (guest id allocation, migrations, evacuation): `what` needs it, `why`, and
+   * the request field the error names.
+   * Reads never call this: without quorum they still answer (last known state of the others).
+   */
+  async requireQuorum(what: string, why: string, field: string): Promise<QuorumStatus> {
+    const m = this.membership.get();
+    const q = await this.o.quorum().catch(() => undefined);
+    if (m && !q?.quorate)
+      throw new ApiError(503, {
+        path: field,
+        message: `quorum missing: node ${m.self} is not in a quorate partition of cluster '${m.clusterName}' (corosync ${q?.running ? 'not quorate' : 'not running'}): ${what} needs quorum (${why}); reads still work`,
+      });
+    return q!;
   }
 
   /** This node's name in its cluster (undefined: in no cluster). */

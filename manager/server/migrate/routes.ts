@@ -33,8 +33,13 @@ export function migrateRoutes(s: Services, node: (name: string) => void, API: st
         'move every running guest of the node to other nodes, maxWorkers at a time (task migrateall): VMs live, containers by restart; a summary at the end',
       params: NodeParams,
       body: EvacuateRequestSchema.default({}),
-      handler: ({ params, body, principal }) => {
+      handler: async ({ params, body, principal }) => {
         node(params.node);
+        await s.cluster?.requireQuorum(
+          `evacuating ${params.node}`,
+          'its guests move to other nodes of the cluster',
+          'node',
+        );
         return {
           status: 202,
           data: { task: service().evacuate(principal.user, body.maxWorkers ?? 1).id },
@@ -62,6 +67,11 @@ export function migrateRoutes(s: Services, node: (name: string) => void, API: st
       body: MigrateRequestSchema,
       handler: async ({ params, body, principal }) => {
         node(params.node);
+        await s.cluster?.requireQuorum(
+          `migrating VM ${params.id}`,
+          'the VM and its config move to another node of the cluster',
+          'target',
+        );
         const task = await service().start(params.id, body, principal.user);
         return { status: 202, data: { id: params.id, task: task.id } };
       },

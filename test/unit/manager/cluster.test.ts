@@ -268,6 +268,31 @@ describe('managers in a cluster (mutual TLS on 127.0.0.21/.22)', { timeout: 60_0
         /not in a quorate partition.*creating a guest needs quorum.*reads still work/,
       );
       expect((await api(mb!, 'GET', '/api/v1/cluster/resources')).status).toBe(200);
+      // the other writes that need the cluster say so too (and start nothing)
+      const writes: [string, unknown, string, RegExp][] = [
+        [
+          `/api/v1/nodes/${B.name}/vms/${ids[1]}/migrate`,
+          { target: A.name },
+          'target',
+          /migrating VM/,
+        ],
+        [
+          `/api/v1/nodes/${B.name}/cts/${ids[1]}/migrate`,
+          { target: A.name },
+          'target',
+          /migrating container/,
+        ],
+        [`/api/v1/nodes/${B.name}/evacuate`, {}, 'node', /evacuating clb/],
+      ];
+      for (const [url, b, field, what] of writes) {
+        const r = await api(mb!, 'POST', url, b);
+        expect(r.status, `${url}: ${JSON.stringify(r.json)}`).toBe(503);
+        const e = (r.json.errors as { path: string; message: string }[])[0]!;
+        expect(e.path).toBe(field);
+        expect(e.message).toMatch(/^quorum missing: node clb is not in a quorate partition/);
+        expect(e.message).toMatch(what);
+        expect(e.message).toMatch(/needs quorum.*reads still work/);
+      }
     } finally {
       quorate = true;
     }
