@@ -12,7 +12,10 @@
 // `openve node evacuate`. The web interface in Debian's chromium (test/integration/web/browser.ts):
 // node2's shows both nodes and node1's running VM, moves it to node2 with the Migrate dialog (the
 // task followed in the page), its serial console in the page goes on counting; node1's shows it
-// on node2 and moves it back. Screenshots: test-results/screenshots/mig-*.png.
+// on node2 and moves it back; then its "Stop migration" button, clicked while a migration slowed to
+// 1 MiB/s (virsh migrate-setspeed) runs, leaves the VM running on node1 and nothing on node2.
+// FULL's evacuation also moves a running busybox container (restart migration, real LXC).
+// Screenshots: test-results/screenshots/mig-*.png.
 // Run: npx vitest run --project integration test/integration/migrate.test.ts (as root; ~3.5 min)
 import { createHash } from 'node:crypto';
 import { existsSync, openSync, readSync, closeSync, writeFileSync, readFileSync } from 'node:fs';
@@ -35,6 +38,7 @@ const hasLibvirt = existsSync('/usr/sbin/libvirtd');
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FULL = process.env.OPENVE_MIGRATE_FULL === '1';
 const VMID = 7001;
+const CTID = 7002;
 const DATA = 8 * 1024 * 1024;
 const DISK = `images/${VMID}/vm-${VMID}-disk-0.raw`;
 
@@ -282,6 +286,61 @@ describe.skipIf(!isRoot || !hasLibvirt)(
       expect(sha(image(n1), DATA)).toBe(dataSha);
     });
 
+    test('the web interface\'s "Stop migration" during a slow migration: the VM keeps running where it was, nothing on the other node', async () => {
+      // the VM is on node1 after the web test; wherever it runs, it must stay there
+      const src =
+        (await rig.virsh(n1, ['domstate', `vm-${VMID}`])).stdout.trim() === 'running' ? n1 : n2;
+      const dst = src === n1 ? n2 : n1;
+      // 1 MiB/s (libvirt keeps it for the domain's next migration): 128 MiB of RAM take minutes
+      expect((await rig.virsh(src, ['migrate-setspeed', `vm-${VMID}`, '1'])).exitCode).toBe(0);
+      const browser = await launchChromium();
+      let upid: string | undefined;
+      try {
+        const s = await newSession(browser, 20_000);
+        await s.p.goto(src.url);
+        await s.p.getByLabel('User name').waitFor();
+        await login(s.p, PASSWORD);
+        const item = treeItem(s.p, 'vm', VMID, src.name);
+        await item.and(s.p.locator('[data-state="running"]')).waitFor();
+        await item.click();
+        await s.p.getByRole('button', { name: 'Migrate', exact: true }).click();
+        const dialog = s.p.getByRole('dialog', { name: `Migrate VM ${VMID}` });
+        await dialog.getByText('Online migration').waitFor();
+        await dialog.getByRole('button', { name: 'Migrate', exact: true }).click();
+        await dialog.getByText(`Migrating VM ${VMID} to ${dst.name}`).waitFor();
+        upid = await dialog.getByText(/^UPID:/).innerText();
+        // libvirt's migration runs (the virsh line is logged as it starts)
+        await dialog
+          .getByRole('log', { name: 'Task output' })
+          .getByText(/virsh .*migrate --live/)
+          .waitFor({ timeout: 120_000 });
+        await s.p.waitForTimeout(2000);
+        await dialog.getByRole('button', { name: 'Stop migration' }).click();
+        await dialog.getByRole('button', { name: /Stopping: rolling back/ }).waitFor();
+        await shots(s.p, 'mig-08-stop-sent', false);
+        // the task ends in error, shown in the dialog; the Stop button goes away
+        await dialog.getByRole('alert').waitFor({ timeout: 120_000 });
+        await dialog.getByRole('button', { name: /Stop migration|Stopping/ }).waitFor({
+          state: 'detached',
+        });
+        await shots(s.p, 'mig-09-stopped', false);
+        await s.c.close();
+      } finally {
+        await browser.close();
+        await rig.virsh(src, ['migrate-setspeed', `vm-${VMID}`, '8796093022207']);
+      }
+      const t = await rig.task(src, upid!);
+      expect(t.status, t.log.join('\n')).toBe('error');
+      expect(t.log.join('\n')).toMatch(new RegExp(`VM ${VMID} keeps running on ${src.name}`));
+      expect((await rig.virsh(src, ['domstate', `vm-${VMID}`])).stdout.trim()).toBe('running');
+      expect((await rig.virsh(dst, ['list', '--all', '--name'])).stdout).not.toContain(
+        `vm-${VMID}`,
+      );
+      expect(existsSync(image(dst))).toBe(false);
+      expect(existsSync(path.join(dst.state, 'guests', `${VMID}.json`))).toBe(false);
+      expect(sha(image(src), DATA)).toBe(dataSha);
+    });
+
     test('openve vm migrate on node2 moves the running VM from node1: counter continues, data identical, source gone', async () => {
       // the first counters once the kernel has booted (TCG: seconds)
       const before = await counters(n1, 3, 120_000);
@@ -409,7 +468,7 @@ describe.skipIf(!isRoot || !hasLibvirt)(
     });
 
     test.skipIf(!FULL)(
-      'openve node evacuate node1, asked on node2: the running VM moves live to node2',
+      'openve node evacuate node1, asked on node2: the running VM moves live and a running container by restart to node2',
       async () => {
         const start = await rig.api<{ task: string }>(
           n1,
@@ -418,9 +477,57 @@ describe.skipIf(!isRoot || !hasLibvirt)(
           {},
         );
         expect((await rig.task(n1, start.body.data!.task)).status).toBe('ok');
+        // a running busybox container (real LXC inside node1's namespaces) with a file in it
+        const ct = await rig.api<{ task: string }>(n1, 'POST', `/api/v1/nodes/${n1.name}/cts`, {
+          id: CTID,
+          hostname: 'evac',
+          template: 'busybox',
+          unprivileged: false,
+          memory: 64,
+        });
+        expect(ct.status, JSON.stringify(ct.body)).toBe(202);
+        const made = await rig.task(n1, ct.body.data!.task);
+        expect(made.status, made.log.join('\n')).toBe('ok');
+        const ctStart = await rig.api<{ task: string }>(
+          n1,
+          'POST',
+          `/api/v1/nodes/${n1.name}/cts/${CTID}/status/start`,
+          {},
+        );
+        const started = await rig.task(n1, ctStart.body.data!.task);
+        expect(started.status, `${started.log.join('\n')}\n${n1.log.slice(-3000)}`).toBe('ok');
+        const mark = await rig.api<{ exitCode: number }>(
+          n1,
+          'POST',
+          `/api/v1/nodes/${n1.name}/cts/${CTID}/exec`,
+          { command: ['sh', '-c', 'echo evacuated-ok > /marker'] },
+        );
+        expect(mark.body.data?.exitCode, JSON.stringify(mark.body)).toBe(0);
         const r = await cli(n2, ['node', 'evacuate', n1.name]);
         expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-        expect(r.stdout).toMatch(/evacuation of node1: 1 of 1 VM\(s\) moved \(vm 7001 -> node2\)/);
+        const summary =
+          /evacuation of node1: 1 of 1 VM\(s\) and 1 of 1 container\(s\) moved \((.*)\)/.exec(
+            r.stdout,
+          );
+        expect(summary, r.stdout).not.toBeNull();
+        expect(summary![1]!.split(', ').sort()).toEqual([
+          `ct ${CTID} -> node2`,
+          `vm ${VMID} -> node2`,
+        ]);
+        const there = await rig.api<{ state: string }>(
+          n2,
+          'GET',
+          `/api/v1/nodes/${n2.name}/cts/${CTID}`,
+        );
+        expect(there.body.data?.state).toBe('running');
+        const cat = await rig.api<{ stdout: string }>(
+          n2,
+          'POST',
+          `/api/v1/nodes/${n2.name}/cts/${CTID}/exec`,
+          { command: ['cat', '/marker'] },
+        );
+        expect(cat.body.data?.stdout).toBe('evacuated-ok\n');
+        expect((await rig.api(n1, 'GET', `/api/v1/nodes/${n1.name}/cts/${CTID}`)).status).toBe(404);
         expect((await rig.virsh(n2, ['domstate', `vm-${VMID}`])).stdout.trim()).toBe('running');
         expect(existsSync(path.join(n1.state, 'guests', `${VMID}.json`))).toBe(false);
         expect(sha(image(n2), DATA)).toBe(dataSha);
