@@ -69,3 +69,7 @@ export function tooManyLines(text: string, max = MAX_LINES): Issue | null {
       }
     : null;
 }
+
+/** An answer file is read up to this many bytes (real ones are a few KiB): a FIFO, /dev/zero or a
+ * 50 MB file is refused, never read whole. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;

@@ -7,7 +7,9 @@ import { UserError, type Result } from '../../lib/errors.ts';
 import { unreadableReason } from '../../lib/fs.ts';
 
 /** A real answer file is a few KiB; anything this big is a mistake or an attack. */
-export const MAX_ANSWER_BYTES = 1024 * 1024;
+import { MAX_ANSWER_BYTES } from '../../contracts/answers/limits.ts';
+
+export { MAX_ANSWER_BYTES };
 
 function kindOf(st: {
   isDirectory(): boolean;

@@ -124,8 +124,10 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
     { flag: '--answer', file: values.answer, kind: 'text', expected: ANSWER_FILE },
     { flag: '--hardware', file: values.hardware, kind: 'text', expected: HARDWARE_FILE },
     { flag: '--first-boot-hook', file: hook ?? undefined, kind: 'file' },
+    { flag: '--log', file: values.log, kind: 'output' },
   ]);
-  if (files.some((i) => i.path === '--answer' || i.path === '--hardware'))
+  // the log is opened first thing: a log that cannot be written stops here too, before detection
+  if (files.some((i) => ['--answer', '--hardware', '--log'].includes(i.path)))
     throw new UserError([...files, ...problems]);
   problems.push(...files);
   const answerText = readAnswerText(values.answer, '--answer');

@@ -46,11 +46,13 @@ async function build(args: string[]): Promise<number> {
     'for-tests': { type: 'boolean' },
   });
   // every problem at once, each named file checked without reading it whole (a FIFO or /dev/zero
-  // is refused, never read); --out's directory is created below
+  // is refused, never read); --out: a regular file or none (never a directory or a device), its
+  // missing directories are created below (dist/), under a writable one
   assertFileArgs(
     [
       { flag: '--answer', file: values.answer, kind: 'text', expected: ANSWER_FILE },
       { flag: '--on-first-boot', file: values['on-first-boot'], kind: 'file' },
+      { flag: '--out', file: values.out, kind: 'output-mkdir' },
     ],
     values.out
       ? []

@@ -15,7 +15,9 @@ export type FileArgKind =
   /** a file read by another tool (an ISO, a payload, a hook script): regular and readable */
   | 'file'
   /** a file to be written: its directory exists and is writable, it is not a directory */
-  | 'output';
+  | 'output'
+  /** like 'output', but missing directories on the way are created (build-iso --out dist/x.iso) */
+  | 'output-mkdir';
 
 export interface FileArg {
   flag: string;
@@ -68,20 +70,47 @@ export function unreadableFile(file: string): string | null {
   }
 }
 
-/** Why `file` cannot be written, or null. */
-export function unwritableFile(file: string): string | null {
+/**
+ * Why `file` cannot be written, or null. Only a regular file (or none yet) is ever written: a
+ * directory, a device (`--log /dev/sda` would overwrite a disk), a FIFO (a hang) or a socket is
+ * refused. Its directory must exist and be writable; with `createParent` (build-iso creates
+ * `dist/`) the nearest existing ancestor must be a writable directory instead.
+ */
+export function unwritableFile(file: string, opts: { createParent?: boolean } = {}): string | null {
+  let exists = false;
   try {
-    const st = statSync(file);
-    if (st.isDirectory()) return 'is a directory';
-  } catch {
-    // does not exist yet: its directory must
-  }
-  const dir = path.dirname(path.resolve(file));
-  try {
-    if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+    const st = statSync(file); // follows links: a link to a device is a device; opens nothing
+    exists = true;
+    if (!st.isFile()) return kindOf(st);
   } catch (err) {
-    return `directory ${dir}: ${unreadableReason(err)}`;
+    const code = (err as { code?: string } | null)?.code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return unreadableReason(err);
   }
+  if (exists) {
+    try {
+      accessSync(file, constants.W_OK);
+    } catch {
+      return 'not writable (permission denied)';
+    }
+  }
+  // up from the file's directory to the first that exists: it must be a directory; a missing one
+  // on the way is an error unless it will be created
+  const parent = path.dirname(path.resolve(file));
+  let dir = parent;
+  for (;;) {
+    try {
+      if (!statSync(dir).isDirectory()) return `${dir} is not a directory`;
+      break;
+    } catch (err) {
+      const code = (err as { code?: string } | null)?.code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && path.dirname(dir) !== dir) {
+        dir = path.dirname(dir);
+        continue;
+      }
+      return `directory ${dir}: ${unreadableReason(err)}`;
+    }
+  }
+  if (dir !== parent && !opts.createParent) return `directory ${parent} does not exist`;
   try {
     accessSync(dir, constants.W_OK);
   } catch {
@@ -113,7 +142,10 @@ export function checkFileArgs(args: FileArg[]): Issue[] {
       issues.push({ path: a.flag, message: 'empty file name' });
       continue;
     }
-    const why = a.kind === 'output' ? unwritableFile(a.file) : unreadableFile(a.file);
+    const why =
+      a.kind === 'output' || a.kind === 'output-mkdir'
+        ? unwritableFile(a.file, { createParent: a.kind === 'output-mkdir' })
+        : unreadableFile(a.file);
     if (why) {
       const hint = a.expected ? ` (expected ${a.expected})` : '';
       issues.push({ path: a.flag, message: `${a.file}: ${why}${hint}` });

@@ -4,8 +4,9 @@
 //   mkfs:root  mkfs:swap  mount:target  extract:payload  bind:target  files:system  password:root
 //   ssh-keys:root (when keys are given)  first-boot:hook  units:enable (with a cluster)
 //   machine-id:reset  bootloader:grub  finalize
-// then plan/overlap.ts moves what needs no extracted system beside extract:payload
-// (mkfs:esp:*, mkfs:swap, lvcreate:openve for the thin pool).
+// then plan/overlap.ts keeps only the root LV in lvm:openve and moves what needs no extracted system
+// beside extract:payload (mkfs:esp:*, lvcreate:openve/swap, mkfs:swap) and the thin pool
+// (lvcreate:openve/data) beside bootloader:grub.
 import type { Answers } from '../../contracts/answers/types.ts';
 import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 import type { Plan, Step } from '../../contracts/plan/types.ts';

@@ -4,7 +4,8 @@
 // unattended (grub.cfg defaults to the unattended entry when /openve/answer.toml is on the
 // medium). OUT is written atomically: a bad answer, a non-ISO input or any loss of boot
 // equipment leaves no OUT behind.
-import { mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdtemp, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError, type Issue } from '../../lib/errors.ts';
@@ -31,6 +32,8 @@ import {
   renderAnswerUrlFile,
 } from '../../contracts/medium.ts';
 import { isFingerprint } from '../../lib/net/pinned.ts';
+import { unreadableReason } from '../../lib/fs.ts';
+import { MAX_ANSWER_BYTES } from '../../contracts/answers/limits.ts';
 
 interface IsoFacts {
   volumeId: string;
@@ -56,6 +59,49 @@ async function probeIso(runner: CommandRunner, iso: string, flag: string): Promi
     });
   }
   return { volumeId, boot: parseBootSignature(text), openveFiles: parseLsl(text) };
+}
+
+/**
+ * The answer to embed, read as the answer-file reader reads one: a regular file (a FIFO or
+ * /dev/zero is refused before a byte is read), at most MAX_ANSWER_BYTES, strict UTF-8.
+ */
+export async function readAnswerBounded(file: string, max = MAX_ANSWER_BYTES): Promise<string> {
+  const fail = (message: string) =>
+    new UserError({ path: '--answer', message: `${file}: ${message}` });
+  let fh: FileHandle;
+  try {
+    fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (err) {
+    throw fail(`${unreadableReason(err)} (expected an answer file in TOML)`);
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw fail('is not a regular file (expected an answer file in TOML)');
+    const tooLarge = (has: string) =>
+      fail(
+        `too large for an answer file: at most ${max} bytes (1 MiB) are read, this one has ${has}`,
+      );
+    if (st.size > max) throw tooLarge(`${st.size} bytes`);
+    // a file may grow while it is read: the loop caps what is read, whatever stat said
+    const buf = Buffer.alloc(max + 1);
+    let used = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, used, buf.length - used, null);
+      if (bytesRead === 0) break;
+      used += bytesRead;
+      if (used > max) throw tooLarge('more than that');
+    }
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, used));
+    } catch {
+      throw fail('is not valid UTF-8 (a password would change silently): save it as UTF-8');
+    }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw fail(unreadableReason(err));
+  } finally {
+    await fh.close();
+  }
 }
 
 async function checkHook(path: string): Promise<Issue | undefined> {
@@ -121,15 +167,7 @@ async function checkRequest(opts: PrepareOptions, checkAnswer: AnswerCheck): Pro
 
   let source: string | undefined;
   if (opts.answer) {
-    let text: string;
-    try {
-      text = await readFile(opts.answer, 'utf8');
-    } catch {
-      throw new UserError({
-        path: '--answer',
-        message: `${opts.answer}: cannot read the answer file`,
-      });
-    }
+    const text = await readAnswerBounded(opts.answer);
     const parsed = checkAnswer(text);
     if (!parsed.ok) {
       throw new UserError([

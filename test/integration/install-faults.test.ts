@@ -25,8 +25,15 @@ const faults: Fault[] = [
     inject: (r) => r.failOn(['sgdisk', /^--new=/], { stderr: INJECTED }),
   },
   {
-    phase: 'lvm (second LV)',
+    phase: 'lvm (the root LV)',
     step: /^lvm:openve$/,
+    command: 'lvcreate',
+    inject: (r) => r.failOn(['lvcreate'], { nth: 1, exitCode: 5, stderr: INJECTED }),
+  },
+  {
+    // plan/overlap.ts: the swap LV is created beside the extraction, in the second lane
+    phase: 'lvcreate beside the extraction (swap LV)',
+    step: /^lvcreate:openve\/swap$/,
     command: 'lvcreate',
     inject: (r) => r.failOn(['lvcreate'], { nth: 2, exitCode: 5, stderr: INJECTED }),
   },

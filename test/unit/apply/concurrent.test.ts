@@ -7,6 +7,8 @@ import { applyPlan } from '../../../installer/apply/applyPlan.ts';
 import type { Handler, HandlerMap } from '../../../installer/apply/context.ts';
 import type { Plan, Step } from '../../../contracts/plan/types.ts';
 import type { ProgressEvent } from '../../../contracts/progress.ts';
+import { buildPlan } from '../../../installer/plan/buildPlan.ts';
+import { answers, fixture } from '../plan/helpers.ts';
 
 function plan(steps: Step[]): Plan {
   return {
@@ -200,5 +202,101 @@ describe('applyPlan: steps beside a lead step', () => {
       'lvcreate:openve runs beside extract:payload, which must come right before it (or before the steps beside it)',
     );
     expect(g.order).toEqual([]);
+  });
+});
+
+// The real plan through the real handlers: which commands run while tar and grub-install run
+// (issue 10: the thin pool beside the extraction took CPU from tar; it now runs beside GRUB).
+describe('applyPlan: the planned lanes, command by command', () => {
+  type Long = 'tar' | 'grub-install';
+  /** a recording runner in which tar and grub-install stay busy until `until` saw a command (or 2 s) */
+  function lanes(fail?: RegExp) {
+    const busy = new Set<Long>();
+    /** every command started, with the long commands running at that moment */
+    const seen: { argv: string; during: Long[] }[] = [];
+    const waiters: { re: RegExp; done: () => void }[] = [];
+    const until = (re: RegExp) =>
+      new Promise<void>((resolve) => {
+        if (seen.some((s) => re.test(s.argv))) return resolve();
+        const t = setTimeout(resolve, 2000); // a wrong plan fails the assertions, not by hanging
+        waiters.push({ re, done: () => (clearTimeout(t), resolve()) });
+      });
+    const long = (argv: readonly string[]): Long | null =>
+      argv[0] === 'tar' && argv.includes('--zstd')
+        ? 'tar'
+        : argv[0] === 'chroot' && argv[2] === 'grub-install'
+          ? 'grub-install'
+          : null;
+    const r = recordingRunner({
+      rules: [
+        {
+          match: () => true,
+          respond: async (argv) => {
+            const line = argv.join(' ');
+            seen.push({ argv: line, during: [...busy] });
+            for (const w of waiters.filter((x) => x.re.test(line))) w.done();
+            const l = long(argv);
+            if (l) {
+              busy.add(l);
+              // each keeps running until its planned neighbours have started
+              await (l === 'tar' ? until(/^mkswap /) : until(/--type thin-pool/));
+              busy.delete(l);
+            }
+            return fail?.test(line) ? { exitCode: 5, stderr: 'Insufficient free space' } : {};
+          },
+        },
+      ],
+    });
+    return { r, seen, during: (re: RegExp) => seen.find((s) => re.test(s.argv))?.during };
+  }
+  const realPlan = () => {
+    const p = buildPlan(answers(), fixture('single-sata'));
+    if (!p.ok) throw new Error(JSON.stringify(p.issues));
+    return p.value;
+  };
+
+  it('only root before tar; ESP, swap LV and mkswap beside tar; the thin pool beside grub-install', async () => {
+    const l = lanes();
+    const out = await applyPlan(realPlan(), {
+      runner: l.r,
+      emit: () => {},
+      payload: '/nonexistent/payload.tar.zst',
+      secrets: { rootPassword: { kind: 'hashed', hash: '$6$salt$hash' } },
+      afterInstall: [],
+    });
+    expect(out.error).toBeUndefined();
+    const at = (re: RegExp) => l.seen.findIndex((s) => re.test(s.argv));
+    const tar = at(/^tar --zstd/);
+    expect(at(/^lvcreate .* -n root openve$/)).toBeLessThan(tar);
+    expect(l.seen.slice(0, tar).filter((s) => s.argv.startsWith('lvcreate'))).toHaveLength(1);
+    expect(l.during(/^mkfs\.vfat /)).toEqual(['tar']);
+    expect(l.during(/^lvcreate .* -n swap openve$/)).toEqual(['tar']);
+    expect(l.during(/^mkswap /)).toEqual(['tar']);
+    // nothing heavy beside tar: the thin pool waits for grub-install
+    expect(l.during(/--type thin-pool/)).toEqual(['grub-install']);
+    expect(at(/--type thin-pool/)).toBeGreaterThan(at(/^sync -f /));
+    expect(at(/^vgchange -an openve$/)).toBeGreaterThan(at(/--type thin-pool/));
+  });
+
+  it('a failing thin pool beside grub-install waits for it, is reported like any step, and cleans up', async () => {
+    const l = lanes(/--type thin-pool/);
+    const events: ProgressEvent[] = [];
+    const out = await applyPlan(realPlan(), {
+      runner: l.r,
+      emit: (e) => events.push(e),
+      payload: '/nonexistent/payload.tar.zst',
+      secrets: { rootPassword: { kind: 'hashed', hash: '$6$salt$hash' } },
+      afterInstall: [],
+    });
+    expect(out).toMatchObject({ ok: false, failedStep: 'lvcreate:openve/data' });
+    expect(out.error).toMatch(
+      /^lvcreate:openve\/data failed: `lvcreate --yes --type thin-pool .* -n data openve` exited with 5\nInsufficient free space$/,
+    );
+    const grubDone = l.seen.filter((s) => /grub-install/.test(s.argv)).length;
+    expect(grubDone).toBeGreaterThan(0);
+    // cleanup (unmount, deactivate) after both lanes: nothing of finalize ran
+    expect(l.seen.some((s) => s.argv.startsWith('install -m 0600'))).toBe(false);
+    expect(events.filter((e) => e.type === 'error')).toHaveLength(1);
+    expect(events[events.length - 1]).toMatchObject({ type: 'finished', ok: false });
   });
 });

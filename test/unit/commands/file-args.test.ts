@@ -46,7 +46,7 @@ describe('file arguments: every problem at once, never a hang', () => {
     expect(r.lines).toEqual([
       '--in: /nonexistent: no such file',
       '--answer: x: no such file (expected an answer file in TOML)',
-      '--out: /nonexistent-dir/o.iso: directory /nonexistent-dir: no such file',
+      '--out: /nonexistent-dir/o.iso: directory /nonexistent-dir does not exist',
     ]);
     expect(r.ms).toBeLessThan(1000);
   });
@@ -100,6 +100,87 @@ describe('file arguments: every problem at once, never a hang', () => {
       '--on-first-boot: /dev/zero: is a character device, not a regular file',
     ]);
     expect(r.ms).toBeLessThan(1000);
+  });
+
+  const ANSWER_OK = path.resolve(import.meta.dirname, '../../golden/answers/ok/ext4-static.toml');
+  const FIXTURE_OK = path.resolve(import.meta.dirname, '../../fixtures/hardware/single-sata.json');
+
+  it('auto --log: a directory, a missing directory, a device, a FIFO are refused before any work', async () => {
+    const logRefusal = async (log: string) => {
+      const r = await refused(() =>
+        resolveAutoOptions({ answer: ANSWER_OK, hardware: FIXTURE_OK, log, 'dry-run': true }),
+      );
+      expect(r.ms).toBeLessThan(1000);
+      return r.lines;
+    };
+    expect(await logRefusal(path.join(dir, 'a-dir'))).toEqual([
+      `--log: ${path.join(dir, 'a-dir')}: is a directory`,
+    ]);
+    expect(await logRefusal(path.join(dir, 'missing', 'install.log'))).toEqual([
+      `--log: ${path.join(dir, 'missing', 'install.log')}: directory ${path.join(dir, 'missing')} does not exist`,
+    ]);
+    expect(await logRefusal('/dev/zero')).toEqual([
+      '--log: /dev/zero: is a character device, not a regular file',
+    ]);
+    expect(await logRefusal(fifo)).toEqual([
+      `--log: ${fifo}: is a pipe (FIFO), not a regular file`,
+    ]);
+    const file = path.join(dir, 'answer.toml');
+    writeFileSync(file, '');
+    expect(await logRefusal(path.join(file, 'install.log'))).toEqual([
+      `--log: ${path.join(file, 'install.log')}: ${file} is not a directory`,
+    ]);
+    // a good log path goes on (dry-run: nothing is touched)
+    const ok = await resolveAutoOptions({
+      answer: ANSWER_OK,
+      hardware: FIXTURE_OK,
+      log: path.join(dir, 'install.log'),
+      'dry-run': true,
+    });
+    expect(ok.logPath).toBe(path.join(dir, 'install.log'));
+  });
+
+  it('build-iso --out: a directory, a device, a FIFO, a file on the way are refused at once; missing directories under a writable one are fine', async () => {
+    const outRefusal = async (out: string) => {
+      const r = await refused(() => buildIso(['--out', out]));
+      expect(r.ms).toBeLessThan(1000);
+      return r.lines;
+    };
+    expect(await outRefusal(path.join(dir, 'a-dir'))).toEqual([
+      `--out: ${path.join(dir, 'a-dir')}: is a directory`,
+    ]);
+    expect(await outRefusal('/dev/null')).toEqual([
+      '--out: /dev/null: is a character device, not a regular file',
+    ]);
+    expect(await outRefusal(fifo)).toEqual([
+      `--out: ${fifo}: is a pipe (FIFO), not a regular file`,
+    ]);
+    const file = path.join(dir, 'plain-file');
+    writeFileSync(file, '');
+    expect(await outRefusal(path.join(file, 'sub', 'o.iso'))).toEqual([
+      `--out: ${path.join(file, 'sub', 'o.iso')}: ${file} is not a directory`,
+    ]);
+    expect(
+      checkFileArgs([
+        { flag: '--out', file: path.join(dir, 'new', 'deeper', 'o.iso'), kind: 'output-mkdir' },
+        { flag: '--log', file: path.join(dir, 'new', 'o.log'), kind: 'output' },
+      ]),
+    ).toEqual([
+      {
+        path: '--log',
+        message: `${path.join(dir, 'new', 'o.log')}: directory ${path.join(dir, 'new')} does not exist`,
+      },
+    ]);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('an output in a directory without write permission', () => {
+    const ro = path.join(dir, 'read-only');
+    mkdirSync(ro, { mode: 0o555 });
+    expect(
+      checkFileArgs([{ flag: '--log', file: path.join(ro, 'x.log'), kind: 'output' }]),
+    ).toEqual([
+      { path: '--log', message: `${path.join(ro, 'x.log')}: directory ${ro} is not writable` },
+    ]);
   });
 
   it('text files: strict UTF-8 with line and column, the answer size cap', () => {

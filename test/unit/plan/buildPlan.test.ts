@@ -30,8 +30,8 @@ describe('buildPlan', () => {
       'mount:target',
       'extract:payload',
       // beside the extraction (plan/overlap.ts)
-      'lvcreate:openve',
       'mkfs:esp:sda',
+      'lvcreate:openve/swap',
       'mkfs:swap',
       'bind:target',
       'files:system',
@@ -41,6 +41,7 @@ describe('buildPlan', () => {
       'ssh-keys:root',
       'first-boot:hook',
       'machine-id:reset',
+      'lvcreate:openve/data',
       'finalize',
     ]);
     const weights = plan.steps.map((s) => s.weight);

@@ -19,7 +19,7 @@ const ids = (p: Plan) =>
   p.steps.map((s) => `${s.id}${s.concurrentWith ? ` || ${s.concurrentWith}` : ''}`);
 
 describe('overlapWithExtraction', () => {
-  test('LVM: ESP, swap and the thin pool run beside the extraction; the VG keeps swap and root', () => {
+  test('LVM: only root before the extraction; ESP, swap LV and mkswap beside it; the thin pool beside the boot loader', () => {
     const plan = ok(buildPlan(answers(), fixture('single-sata')));
     expect(ids(plan)).toEqual([
       'wipe:sda',
@@ -28,8 +28,8 @@ describe('overlapWithExtraction', () => {
       'mkfs:root',
       'mount:target',
       'extract:payload',
-      'lvcreate:openve || extract:payload',
       'mkfs:esp:sda || extract:payload',
+      'lvcreate:openve/swap || extract:payload',
       'mkfs:swap || extract:payload',
       'bind:target',
       'files:system',
@@ -37,17 +37,56 @@ describe('overlapWithExtraction', () => {
       'password:root || bootloader:grub',
       'first-boot:hook || bootloader:grub',
       'machine-id:reset || bootloader:grub',
+      'lvcreate:openve/data || bootloader:grub',
       'finalize',
     ]);
-    const lvm = plan.steps.find((s) => s.kind === 'lvm');
-    const pool = plan.steps.find((s) => s.kind === 'lvcreate');
-    expect(lvm?.kind === 'lvm' && lvm.volumes.map((v) => v.name)).toEqual(['swap', 'root']);
-    expect(lvm?.title).not.toContain('data');
-    expect(pool?.kind === 'lvcreate' && pool.volumes.map((v) => [v.name, v.type])).toEqual([
-      ['data', 'thin-pool'],
-    ]);
-    // the summary still lists every volume
+    const volumesOf = (id: string) => {
+      const s = plan.steps.find((x) => x.id === id);
+      return s && (s.kind === 'lvm' || s.kind === 'lvcreate')
+        ? s.volumes.map((v) => `${v.name}:${v.type}`)
+        : null;
+    };
+    // the extraction waits only for the volume it is extracted onto
+    expect(volumesOf('lvm:openve')).toEqual(['root:linear']);
+    expect(plan.steps.find((s) => s.id === 'lvm:openve')?.title).toBe(
+      'Creating volume group openve (root 96.0 GiB)',
+    );
+    expect(volumesOf('lvcreate:openve/swap')).toEqual(['swap:linear']);
+    expect(volumesOf('lvcreate:openve/data')).toEqual(['data:thin-pool']);
+    // the summary still lists every volume, in the layout's order
     expect(plan.summary.volumes.map((v) => v.name)).toEqual(['swap', 'root', 'data']);
+  });
+  test('every volume of the layout is created exactly once, mkswap after its LV, in one lane', () => {
+    for (const name of fixtureNames()) {
+      const r = buildPlan(answers(), fixture(name));
+      if (!r.ok) continue;
+      const created = r.value.steps.flatMap((s) =>
+        s.kind === 'lvm' || s.kind === 'lvcreate' ? s.volumes.map((v) => v.name) : [],
+      );
+      expect([...created].sort(), name).toEqual(r.value.summary.volumes.map((v) => v.name).sort());
+      const at = (id: string) => r.value.steps.findIndex((s) => s.id === id);
+      if (at('mkfs:swap') !== -1) {
+        expect(at('lvcreate:openve/swap'), name).toBeLessThan(at('mkfs:swap'));
+        expect(r.value.steps[at('lvcreate:openve/swap')]!.concurrentWith).toBe(
+          r.value.steps[at('mkfs:swap')]!.concurrentWith,
+        );
+      }
+      // nothing heavy beside the extraction: no thin pool there
+      for (const s of r.value.steps)
+        if (s.concurrentWith === 'extract:payload' && s.kind === 'lvcreate')
+          expect(
+            s.volumes.some((v) => v.type === 'thin-pool'),
+            `${name} ${s.id}`,
+          ).toBe(false);
+    }
+  });
+  test('an LVM layout without swap and thin pool creates root only, nothing beside for LVM', () => {
+    const plan = ok(
+      buildPlan(answers({ disk: { lvm: { swapsize: 0, maxvz: 0 } } }), fixture('single-sata')),
+    );
+    expect(ids(plan).filter((i) => i.startsWith('lvcreate') || i.startsWith('mkfs:swap'))).toEqual(
+      [],
+    );
   });
   test('btrfs: the ESPs run beside; the file system itself stays before the mount', () => {
     const plan = ok(
@@ -89,6 +128,7 @@ describe('overlapWithExtraction', () => {
       'ssh-keys:root || bootloader:grub',
       'first-boot:hook || bootloader:grub',
       'machine-id:reset || bootloader:grub',
+      'lvcreate:openve/data || bootloader:grub',
       'finalize',
     ]);
   });
