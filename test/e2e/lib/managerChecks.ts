@@ -4,9 +4,9 @@
 // local-lvm created and started through the API (running by libvirt's account; its own boot is too
 // slow under nested TCG to wait for), and a container from the shipped Debian trixie template
 // created and started through the API, RUNNING by LXC's account, a command run inside it; a second
-// container with its root file system on an LVM-thin volume (vm-192-disk-0 in openve/data):
-// started (the volume mounted by LXC's pre-start hook), a command inside, stopped (unmounted),
-// deleted and its volume gone.
+// container with its root file system on an LVM-thin volume (vm-192-disk-0 in openve/data) and a
+// DHCP NIC on vmbr0: started (the volume mounted by LXC's pre-start hook), a command inside, an
+// address from QEMU's DHCP, stopped (unmounted), deleted and its volume gone.
 import type { CommandResult } from '../../../lib/exec/types.ts';
 import type { CheckResult } from './checks.ts';
 
@@ -86,7 +86,7 @@ export async function managerChecks(ssh: SshIn, password: string): Promise<Check
   await check(
     `container on an LVM-thin volume (${lv}, 2 GiB ext4): created, started, mounted by the hook, a command inside`,
     `if ! lvs openve/data >/dev/null 2>&1; then echo no-thin-pool; exit 0; fi; set -e; ` +
-      `openve ct create --id ${THIN} --hostname e2e-thin --template ${TEMPLATE} --memory 128 --rootfs 2@local-lvm --net none >/dev/null; ` +
+      `openve ct create --id ${THIN} --hostname e2e-thin --template ${TEMPLATE} --memory 128 --rootfs 2@local-lvm --net vmbr0 >/dev/null; ` +
       `lvs --noheadings -o lv_name,pool_lv ${lv}; ` +
       `openve ct start ${THIN} >/dev/null; lxc-info -P ${LXC_PATH} -n ct-${THIN} -s; ` +
       `findmnt -n -o SOURCE,FSTYPE ${root}; ` +
@@ -106,6 +106,15 @@ export async function managerChecks(ssh: SshIn, password: string): Promise<Check
           `"name":"vm-${THIN}-disk-0","content":"rootdir","size":2147483648,"used":[1-9]\\d*`,
         ).test(s)),
     420_000,
+  );
+  await check(
+    `container ${THIN}: its DHCP NIC on vmbr0 gets an address from QEMU's DHCP (10.0.2.100 and up)`,
+    `if ! lxc-info -P ${LXC_PATH} -n ct-${THIN} -s 2>/dev/null | grep -q RUNNING; then echo not-running; exit 1; fi; ` +
+      `for i in $(seq 1 90); do a=$(openve ct exec ${THIN} -- ip -4 -o addr show dev eth0 2>/dev/null); ` +
+      `case "$a" in *inet*) break;; esac; sleep 2; done; echo "$a"; ` +
+      `openve ct exec ${THIN} -- networkctl status eth0 2>/dev/null | grep -iE 'state|address|dhcp' | head -n 8 || true`,
+    (s) => /inet 10\.0\.2\.(1\d\d|2[0-4]\d)\/24/.test(s),
+    300_000,
   );
   await check(
     `container ${THIN} stopped (volume unmounted by the post-stop hook), deleted, ${lv} gone`,
