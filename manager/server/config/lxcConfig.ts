@@ -33,12 +33,12 @@ export function lxcOverrides(
 
 export function lxcConfig(
   cfg: CtConfig,
-  node: Pick<NodeFacts, 'cgroup' | 'storages' | 'lxcPath'>,
+  node: Pick<NodeFacts, 'cgroup' | 'storages' | 'lxcPath' | 'thinMountBase'>,
 ): string {
   const rootfs = ctRootfsVolume(cfg, node.storages);
   const st = node.storages.find((s) => s.id === rootfs.storage);
   // a thin volume: mounted on the node by the pre-start hook, LXC sees a directory (see ctRootfsHooks)
-  const dir = rootfs.kind === 'block' ? ctRootfsMountDir(node.lxcPath, cfg.id) : rootfs.path;
+  const dir = rootfs.kind === 'block' ? ctRootfsMountDir(node, cfg.id) : rootfs.path;
   const out: string[] = [
     `# openve container ${cfg.id}: written by openve-manager, edits are replaced`,
     `lxc.uts.name = ${cfg.hostname}`,

@@ -180,11 +180,16 @@ function plan(volumes: Volume[], storages: readonly Storage[]): VolumePlan {
 
 /**
  * Where a container's thin volume is mounted on the node: while it runs (LXC's pre-start hook,
- * see ctRootfsHooks) and while the manager fills it at creation. Proxmox's place, under the
- * container's own LXC directory.
+ * see ctRootfsHooks) and while the manager fills it at creation. On a node /var/lib/lxc/ct-ID/rootfs
+ * (Proxmox's place too): the hook runs under LXC's lxc-start AppArmor profile, which allows mounts
+ * only there (`mount -> /var/lib/lxc/{**,}`); an e2e run with the volume mounted under
+ * /var/lib/openve/manager/lxc failed with "Failed to run lxc.hook.pre-start". Else (dev) lxcPath.
  */
-export function ctRootfsMountDir(lxcPath: string, id: number): string {
-  return `${lxcPath}/ct-${id}/rootfs`;
+export function ctRootfsMountDir(
+  node: { lxcPath: string; thinMountBase?: string },
+  id: number,
+): string {
+  return `${node.thinMountBase ?? node.lxcPath}/ct-${id}/rootfs`;
 }
 
 export const mountArgv = (dev: string, dir: string): string[] => [

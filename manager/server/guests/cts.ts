@@ -1,6 +1,6 @@
 // The container controller: container requests -> volume plan + LXC config -> lxc-*, each long
 // action a task.
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandRunner, CommandResult } from '../../../lib/exec/index.ts';
 import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
@@ -113,12 +113,11 @@ export class CtController {
     const name = ctName(id);
     // a thin volume is filled through its mount point (where LXC's pre-start hook mounts it later)
     const thin = rootfs.kind === 'block';
-    const rootDir = thin ? ctRootfsMountDir(facts.lxcPath, id) : rootfs.path;
+    const rootDir = thin ? ctRootfsMountDir(facts, id) : rootfs.path;
     const task = this.deps.tasks.start('vzcreate', `ct/${id}`, user, async (ctx) => {
       const conf = path.join(this.deps.tmpDir, `${name}.conf`);
       writeFileAtomic(conf, lxcConfig(cfg, facts));
       let created = false;
-      let madeDir = false;
       let mounted = false;
       const run = async (argv: string[]) => {
         ctx.log(`$ ${argv.join(' ')}`);
@@ -127,7 +126,10 @@ export class CtController {
       try {
         for (const step of plan.create) await run(step.argv);
         if (thin) {
-          madeDir = !existsSync(path.dirname(rootDir));
+          // an unprivileged container's root must traverse the base (x, no listing)
+          const base = path.dirname(path.dirname(rootDir));
+          mkdirSync(base, { recursive: true, mode: 0o711 });
+          chmodSync(base, statSync(base).mode | 0o011);
           mkdirSync(rootDir, { recursive: true, mode: 0o755 });
           await run(mountArgv(rootfs.path, rootDir));
           mounted = true;
@@ -214,7 +216,7 @@ export class CtController {
         }
         if (!mounted) {
           if (created) await this.deps.lxc.destroy(name).catch(() => {});
-          if (thin) removeEmptyDirs(madeDir ? [rootDir, path.dirname(rootDir)] : [rootDir]);
+          if (thin) removeEmptyDirs([rootDir, path.dirname(rootDir)]);
           for (const s of plan.remove) {
             ctx.log(`undo: $ ${s.argv.join(' ')}`);
             await this.deps.runner.run(s.argv, { reject: false });
@@ -274,7 +276,7 @@ export class CtController {
     const facts = this.deps.facts();
     const plan = ctVolumePlan(cfg, facts.storages);
     const thin = plan.volumes[0]?.kind === 'block';
-    const dir = ctRootfsMountDir(facts.lxcPath, id);
+    const dir = ctRootfsMountDir(facts, id);
     return destroyTask(
       this.deps,
       {
@@ -290,7 +292,8 @@ export class CtController {
             ? async () => {
                 if (thin) await unmountWhenMounted(this.deps.runner, dir);
                 if (state) await this.deps.lxc.destroy(name);
-                else if (thin) removeEmptyDirs([dir, path.dirname(dir)]);
+                // the mount point outside LXC's directory (a node: /var/lib/lxc/ct-ID) is ours
+                if (thin) removeEmptyDirs([dir, path.dirname(dir)]);
               }
             : null,
         remove: plan.remove,

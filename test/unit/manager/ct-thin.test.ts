@@ -9,6 +9,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { StorageContentListSchema } from '../../../contracts/manager/storage.ts';
 import { isMountPoint } from '../../../manager/server/guests/cts.ts';
+import { parseCtConfig } from '../../../contracts/manager/guest.ts';
+import { lxcConfig } from '../../../manager/server/config/lxcConfig.ts';
+import { ctRootfsMountDir } from '../../../manager/server/config/volumes.ts';
+import { goldenNode } from '../../golden/manager/node.ts';
 import { testManager, type TestManager } from './helpers.ts';
 import { nodeRequest, runCli, taskStatus } from '../../helpers/manager.ts';
 
@@ -262,6 +266,33 @@ describe('openve ct create --rootfs', () => {
     );
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/^rootfs\.size: /m);
+  });
+});
+
+describe('mount point on a node', () => {
+  it('is under /var/lib/lxc (the only mount target the lxc-start AppArmor profile allows a hook), not the manager lxc path', () => {
+    const cfg = parseCtConfig(
+      {
+        id: 201,
+        hostname: 'n',
+        template: 'debian-13-standard.tar.zst',
+        rootfs: { storage: 'local-lvm', size: 2 },
+      },
+      goldenNode,
+    );
+    if (!cfg.ok) throw new Error(JSON.stringify(cfg.issues));
+    const node = {
+      ...goldenNode,
+      lxcPath: '/var/lib/openve/manager/lxc',
+      thinMountBase: '/var/lib/lxc',
+    };
+    const conf = lxcConfig({ ...cfg.value, id: 201 }, node);
+    expect(conf).toContain('lxc.rootfs.path = dir:/var/lib/lxc/ct-201/rootfs\n');
+    expect(conf).toMatch(
+      /^lxc\.hook\.pre-start = .* \/dev\/openve\/vm-201-disk-0 \/var\/lib\/lxc\/ct-201\/rootfs$/m,
+    );
+    expect(ctRootfsMountDir(node, 201)).toBe('/var/lib/lxc/ct-201/rootfs');
+    expect(ctRootfsMountDir({ lxcPath: '/x/lxc' }, 5)).toBe('/x/lxc/ct-5/rootfs');
   });
 });
 
