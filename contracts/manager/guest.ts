@@ -26,6 +26,12 @@ export interface NodeFacts {
   templateDir: string;
   /** where LXC keeps containers (lxc -P) */
   lxcPath: string;
+  /**
+   * where a container's thin volume is mounted (BASE/ct-ID/rootfs); default lxcPath. /var/lib/lxc
+   * on a node: the only place where LXC's lxc-start AppArmor profile lets a hook mount
+   * (`mount -> /var/lib/lxc/{**,}`)
+   */
+  thinMountBase?: string;
   /** the node's cgroup layout: v2 on an installed node, v1 keys on a hybrid host */
   cgroup: 'v1' | 'v2';
   emulator: string;

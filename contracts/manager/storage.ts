@@ -34,7 +34,7 @@ export const StorageVolumeSchema = z.object({
   content: StorageContentKind,
   /** bytes (file size; the virtual size of a thin volume; the configured size of a directory root file system, 0 when unknown) */
   size: bytes,
-  /** bytes the files of a directory root file system take (du), when known */
+  /** bytes the files of a directory root file system take (du), or a thin volume takes of its pool (LVM's data percent), when known */
   used: bytes.optional(),
   /** iso, tar.gz, tar.xz, tar.zst, tar, qcow2, raw, subvol */
   format: z.string(),

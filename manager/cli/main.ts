@@ -24,7 +24,7 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
        [--firmware bios|uefi] [--boot cdrom,disk] [--id N] | start|stop|shutdown|reboot ID [--timeout S]
        | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...] (running: vcpus/memory live up to the max) | console ID (serial; Ctrl-] leaves)
        | migrate ID NODE [--online|--offline]   (to another node of the cluster; follows the task)
-  ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
+  ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--rootfs GiB[@storage]] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
        [--password-stdin] [--ssh-key FILE]... | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
        | console ID (tty 0; Ctrl-] leaves) | migrate ID NODE [--restart]
   storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
@@ -77,6 +77,7 @@ const OPTIONS = {
   offline: { type: 'boolean' },
   'max-workers': { type: 'string' },
   storage: { type: 'string' },
+  rootfs: { type: 'string' },
 } as const;
 
 type Values = ReturnType<
@@ -118,6 +119,11 @@ function ctBody(v: Values): Record<string, unknown> {
   if (v.memory) body.memory = num(v.memory);
   if (v.cores) body.cores = num(v.cores);
   if (v.privileged) body.unprivileged = false;
+  if (v.rootfs) {
+    // like --disk: 8@local-lvm (an ext4 thin volume), 8@local (a directory), or a size alone
+    const [size, storage] = v.rootfs.split('@');
+    body.rootfs = { size: num(size), ...(storage ? { storage } : {}) };
+  }
   if (v['ssh-key'])
     body.sshKeys = v['ssh-key'].flatMap((f) =>
       readFileSync(f, 'utf8')

@@ -71,6 +71,8 @@ export function nodeFacts(opts: NodeOptions): NodeFacts {
     templates: [...builtin, ...files(opts.paths.templates)],
     templateDir: opts.paths.templates,
     lxcPath: opts.paths.lxc,
+    // a node: where the lxc-start AppArmor profile lets the pre-start hook mount (see volumes.ts)
+    ...(opts.dev ? {} : { thinMountBase: '/var/lib/lxc' }),
     cgroup: cgroupLayout(),
     emulator: '/usr/bin/qemu-system-x86_64',
   };

@@ -1,12 +1,11 @@
 // Container config -> LXC config file. Pure; golden files in test/golden/manager/ct/.
 // cgroup v2 keys on an installed node; v1 keys on a v1/v2 hybrid host (v2 limits are ignored there).
 import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
-import { ctRootfsVolume } from './volumes.ts';
+import { ctRootfsHooks, ctRootfsMountDir, ctRootfsVolume, IDMAP } from './volumes.ts';
+
+export { IDMAP };
 
 export const ctName = (id: number): string => `ct-${id}`;
-
-/** The subordinate id range an unprivileged container's root maps to (/etc/subuid root:100000:65536). */
-export const IDMAP = { hostStart: 100000, count: 65536 };
 
 const CPU_PERIOD_US = 100000;
 
@@ -32,13 +31,20 @@ export function lxcOverrides(
   );
 }
 
-export function lxcConfig(cfg: CtConfig, node: Pick<NodeFacts, 'cgroup' | 'storages'>): string {
+export function lxcConfig(
+  cfg: CtConfig,
+  node: Pick<NodeFacts, 'cgroup' | 'storages' | 'lxcPath' | 'thinMountBase'>,
+): string {
   const rootfs = ctRootfsVolume(cfg, node.storages);
+  const st = node.storages.find((s) => s.id === rootfs.storage);
+  // a thin volume: mounted on the node by the pre-start hook, LXC sees a directory (see ctRootfsHooks)
+  const dir = rootfs.kind === 'block' ? ctRootfsMountDir(node, cfg.id) : rootfs.path;
   const out: string[] = [
     `# openve container ${cfg.id}: written by openve-manager, edits are replaced`,
     `lxc.uts.name = ${cfg.hostname}`,
     'lxc.arch = linux64',
-    `lxc.rootfs.path = ${rootfs.kind === 'block' ? rootfs.path : `dir:${rootfs.path}`}`,
+    `lxc.rootfs.path = dir:${dir}`,
+    ...(st ? ctRootfsHooks(rootfs, st, dir) : []),
   ];
   if (cfg.unprivileged)
     out.push(

@@ -2,6 +2,9 @@
 // (never shell strings), plus the paths the domain XML / LXC config point at. Pure.
 import type { CtConfig, Storage, VmConfig } from '../../../contracts/manager/guest.ts';
 
+/** The subordinate id range an unprivileged container's root maps to (/etc/subuid root:100000:65536). */
+export const IDMAP = { hostStart: 100000, count: 65536 };
+
 export interface VolumeStep {
   /** stable id, e.g. `vm-100-disk-0:create` */
   id: string;
@@ -16,6 +19,8 @@ export interface Volume {
   kind: 'block' | 'file' | 'directory';
   format: 'raw' | 'qcow2' | 'dir';
   sizeGiB: number;
+  /** a container's ext4 volume: the host uid/gid owning its root directory (mkfs root_owner) */
+  rootOwner?: number;
 }
 
 export interface VolumePlan {
@@ -78,8 +83,15 @@ function createSteps(v: Volume, st: Storage): VolumeStep[] {
         ],
       },
     ];
-    if (v.format === 'dir')
-      steps.push({ id: `${v.name}:mkfs`, argv: ['mkfs.ext4', '-q', '-E', 'nodiscard', v.path] });
+    // a container's root file system: ext4 whose root directory belongs to the container's root
+    // (100000 when unprivileged), so the template unpacks into it inside the user namespace
+    if (v.format === 'dir') {
+      const o = v.rootOwner ?? 0;
+      steps.push({
+        id: `${v.name}:mkfs`,
+        argv: ['mkfs.ext4', '-q', '-E', `nodiscard,root_owner=${o}:${o}`, v.path],
+      });
+    }
     return steps;
   }
   if (v.kind === 'directory')
@@ -116,14 +128,17 @@ export function vmVolumePlan(
   return plan(volumes, storages);
 }
 
-/** The container's root file system: an ext4 thin volume, or a directory (size not enforced). */
+/**
+ * The container's root file system: an ext4 thin volume named like Proxmox's (`vm-ID-disk-0`:
+ * guest ids are unique across VMs and containers), or a directory (size not enforced).
+ */
 export function ctRootfsVolume(
-  cfg: Pick<CtConfig, 'id' | 'rootfs'>,
+  cfg: Pick<CtConfig, 'id' | 'rootfs'> & { unprivileged?: boolean },
   storages: readonly Storage[],
 ): Volume {
   const st = storageOf(storages, cfg.rootfs.storage);
-  const name = `ct-${cfg.id}-rootfs`;
-  if (st.type === 'lvmthin')
+  if (st.type === 'lvmthin') {
+    const name = `vm-${cfg.id}-disk-0`;
     return {
       name,
       storage: st.id,
@@ -131,7 +146,10 @@ export function ctRootfsVolume(
       kind: 'block',
       format: 'dir',
       sizeGiB: cfg.rootfs.size,
+      rootOwner: cfg.unprivileged === false ? 0 : IDMAP.hostStart,
     };
+  }
+  const name = `ct-${cfg.id}-rootfs`;
   return {
     name,
     storage: st.id,
@@ -143,7 +161,7 @@ export function ctRootfsVolume(
 }
 
 export function ctVolumePlan(
-  cfg: Pick<CtConfig, 'id' | 'rootfs'>,
+  cfg: Pick<CtConfig, 'id' | 'rootfs' | 'unprivileged'>,
   storages: readonly Storage[],
 ): VolumePlan {
   return plan([ctRootfsVolume(cfg, storages)], storages);
@@ -158,4 +176,56 @@ function plan(volumes: Volume[], storages: readonly Storage[]): VolumePlan {
       .filter((s, i, all) => all.findIndex((o) => o.argv.join('\0') === s.argv.join('\0')) === i),
     remove: volumes.flatMap((v) => removeSteps(v, storageOf(storages, v.storage))).reverse(),
   };
+}
+
+/**
+ * Where a container's thin volume is mounted on the node: while it runs (LXC's pre-start hook,
+ * see ctRootfsHooks) and while the manager fills it at creation. On a node /var/lib/lxc/ct-ID/rootfs
+ * (Proxmox's place too): the hook runs under LXC's lxc-start AppArmor profile, which allows mounts
+ * only there (`mount -> /var/lib/lxc/{**,}`); an e2e run with the volume mounted under
+ * /var/lib/openve/manager/lxc failed with "Failed to run lxc.hook.pre-start". Else (dev) lxcPath.
+ */
+export function ctRootfsMountDir(
+  node: { lxcPath: string; thinMountBase?: string },
+  id: number,
+): string {
+  return `${node.thinMountBase ?? node.lxcPath}/ct-${id}/rootfs`;
+}
+
+export const mountArgv = (dev: string, dir: string): string[] => [
+  'mount',
+  '-t',
+  'ext4',
+  '-o',
+  'noatime',
+  '--',
+  dev,
+  dir,
+];
+export const umountArgv = (dir: string): string[] => ['umount', '--', dir];
+
+/** a word that needs no quoting in sh (the hook lines are run by LXC through `sh -c`) */
+function plainWord(w: string): string {
+  if (!/^[A-Za-z0-9/._+:@-]+$/.test(w)) throw new Error(`not a plain path for an LXC hook: ${w}`);
+  return w;
+}
+
+/**
+ * LXC hook lines for a container whose root file system is a thin volume. LXC cannot mount a block
+ * device as the rootfs of an unprivileged container: it mounts the rootfs inside the container's
+ * new user namespace, where ext4 on a block device is refused (lxc/lxc#221, #537: "use a hook").
+ * So, like Proxmox's lxc-pve-prestart-hook, the volume is mounted in the node's namespaces by a
+ * pre-start hook (activating the LV first when a reboot left it inactive) and `lxc.rootfs.path`
+ * is that directory; the post-stop hook unmounts it, also when the container stopped by itself.
+ * LXC runs a hook as `sh -c 'exec HOOK NAME lxc pre-start'`: the trailing words are ignored.
+ */
+export function ctRootfsHooks(v: Volume, st: Storage, dir: string): string[] {
+  if (st.type !== 'lvmthin' || v.kind !== 'block') return [];
+  const lv = plainWord(`${st.vg}/${v.name}`);
+  const dev = plainWord(v.path);
+  const d = plainWord(dir);
+  return [
+    `lxc.hook.pre-start = /bin/sh -c '[ -b "$1" ] || lvchange -ay -K "$0"; mountpoint -q "$2" || mount -t ext4 -o noatime -- "$1" "$2"' ${lv} ${dev} ${d}`,
+    `lxc.hook.post-stop = /bin/sh -c 'if mountpoint -q "$0"; then umount -- "$0"; fi' ${d}`,
+  ];
 }

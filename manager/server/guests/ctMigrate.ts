@@ -3,8 +3,9 @@
 // and streams its root file system as a tar over the peer mutual TLS, the destination unpacks it,
 // registers the container and starts it; only then does the source remove its copy. On a failure
 // at any point the destination removes what it received and the source starts the container again.
-// Directory storage only (containers on LVM-thin are not created yet; their move would be a block
-// stream of the volume).
+// Directory storage only: a container whose root file system is an LVM-thin volume is refused with a
+// 400 naming it and its volume (a move would make the volume on the destination, copy, and remove
+// the source's only after the start there; not done yet).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -98,10 +99,11 @@ export class CtMigration {
       throw conflict('state', `container ${id} is ${state.toLowerCase()}: wait for it to settle`);
     const facts = this.d.facts();
     const rootfs = ctRootfsVolume(cfg, facts.storages);
+    // a thin volume is not moved (yet): refused before anything is stopped or sent
     if (rootfs.kind !== 'directory')
       throw badRequest({
         path: 'rootfs.storage',
-        message: `only containers on a directory storage move (${rootfs.storage} is not one)`,
+        message: `container ${id} cannot move: its root file system is the LVM-thin volume ${rootfs.name} on '${rootfs.storage}', and only containers on a directory storage move between nodes`,
       });
 
     const ask = async (p: string, body: unknown) => {

@@ -1,6 +1,6 @@
 // The container controller: container requests -> volume plan + LXC config -> lxc-*, each long
 // action a task.
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandRunner, CommandResult } from '../../../lib/exec/index.ts';
 import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
@@ -10,7 +10,13 @@ import { hashPassword } from '../../../installer/index.ts';
 import { shadowWithRootHash, updateInRootfs, withKeys } from './credentials.ts';
 import { writeCtNetwork } from './ctNetwork.ts';
 import { ctName, IDMAP, lxcConfig, lxcOverrides } from '../config/lxcConfig.ts';
-import { ctRootfsVolume, ctVolumePlan } from '../config/volumes.ts';
+import {
+  ctRootfsMountDir,
+  ctRootfsVolume,
+  ctVolumePlan,
+  mountArgv,
+  umountArgv,
+} from '../config/volumes.ts';
 import type { Lxc } from '../engines/lxc.ts';
 import type { TaskInfo, TaskManager } from '../tasks.ts';
 import type { EventHub } from '../events.ts';
@@ -96,12 +102,6 @@ export class CtController {
     const parsed = parseCtConfig(rest, facts);
     if (!parsed.ok || issues.length)
       throw badRequest([...(parsed.ok ? [] : parsed.issues), ...issues]);
-    const st = facts.storages.find((s) => s.id === parsed.value.rootfs.storage);
-    if (st?.type === 'lvmthin')
-      throw badRequest({
-        path: 'rootfs.storage',
-        message: `containers on LVM-thin (${st.id}) are not supported yet: use a dir storage`,
-      });
     const id = this.deps.store.reserve(parsed.value.id);
     const cfg: CtConfig = {
       ...parsed.value,
@@ -111,14 +111,28 @@ export class CtController {
     const plan = ctVolumePlan(cfg, facts.storages);
     const rootfs = ctRootfsVolume(cfg, facts.storages);
     const name = ctName(id);
+    // a thin volume is filled through its mount point (where LXC's pre-start hook mounts it later)
+    const thin = rootfs.kind === 'block';
+    const rootDir = thin ? ctRootfsMountDir(facts, id) : rootfs.path;
     const task = this.deps.tasks.start('vzcreate', `ct/${id}`, user, async (ctx) => {
       const conf = path.join(this.deps.tmpDir, `${name}.conf`);
       writeFileAtomic(conf, lxcConfig(cfg, facts));
       let created = false;
+      let mounted = false;
+      const run = async (argv: string[]) => {
+        ctx.log(`$ ${argv.join(' ')}`);
+        await this.deps.runner.run(argv, { timeoutMs: 600_000 });
+      };
       try {
-        for (const step of plan.create) {
-          ctx.log(`$ ${step.argv.join(' ')}`);
-          await this.deps.runner.run(step.argv);
+        for (const step of plan.create) await run(step.argv);
+        if (thin) {
+          // an unprivileged container's root must traverse the base (x, no listing)
+          const base = path.dirname(path.dirname(rootDir));
+          mkdirSync(base, { recursive: true, mode: 0o711 });
+          chmodSync(base, statSync(base).mode | 0o011);
+          mkdirSync(rootDir, { recursive: true, mode: 0o755 });
+          await run(mountArgv(rootfs.path, rootDir));
+          mounted = true;
         }
         if (cfg.template === 'busybox') {
           ctx.log(`lxc-create ${name} from LXC's busybox template`);
@@ -126,7 +140,7 @@ export class CtController {
             name,
             conf,
             { kind: 'lxc', name: 'busybox' },
-            rootfs.path,
+            rootDir,
             lxcOverrides(cfg, facts),
           );
           created = true;
@@ -136,7 +150,7 @@ export class CtController {
             name,
             conf,
             { kind: 'none' },
-            rootfs.path,
+            rootDir,
             lxcOverrides(cfg, facts),
           );
           created = true;
@@ -145,7 +159,7 @@ export class CtController {
             '-xpf',
             path.join(facts.templateDir, cfg.template),
             '-C',
-            rootfs.path,
+            rootDir,
             '--numeric-owner',
           ];
           // unprivileged: unpack inside the container's user namespace so ownership is shifted
@@ -163,7 +177,7 @@ export class CtController {
           ctx.log('setting the root password (its crypt hash into /etc/shadow)');
           const hash = await hashPassword(this.deps.runner, password);
           const today = Math.floor(Date.now() / 86_400_000);
-          updateInRootfs(rootfs.path, 'etc/shadow', (old) => shadowWithRootHash(old, hash, today), {
+          updateInRootfs(rootDir, 'etc/shadow', (old) => shadowWithRootHash(old, hash, today), {
             owner,
             mode: 0o640,
           });
@@ -171,7 +185,7 @@ export class CtController {
         if (cfg.sshKeys.length) {
           ctx.log(`adding ${cfg.sshKeys.length} SSH key(s) to /root/.ssh/authorized_keys`);
           updateInRootfs(
-            rootfs.path,
+            rootDir,
             'root/.ssh/authorized_keys',
             (old) => withKeys(old, cfg.sshKeys),
             {
@@ -182,15 +196,32 @@ export class CtController {
           );
         }
         if (cfg.template !== 'busybox') {
-          const did = writeCtNetwork(rootfs.path, cfg.nics, hostResolvConf(), owner);
+          const did = writeCtNetwork(rootDir, cfg.nics, hostResolvConf(), owner);
           if (did.length) ctx.log(`network inside the container: ${did.join(', ')}`);
         }
         ctx.progress(0.9);
+        if (mounted) {
+          await run(umountArgv(rootDir));
+          mounted = false;
+        }
         this.deps.store.put({ kind: 'ct', config: cfg });
       } catch (err) {
+        // undo in reverse: unmount, unregister, remove the volume; a mount that will not go away
+        // keeps what is under it (lxc-destroy and rmdir would reach into the volume)
         this.deps.store.release(id);
-        if (created) await this.deps.lxc.destroy(name).catch(() => {});
-        for (const s of plan.remove) await this.deps.runner.run(s.argv, { reject: false });
+        if (mounted) {
+          const u = await this.deps.runner.run(umountArgv(rootDir), { reject: false });
+          if (u.exitCode === 0) mounted = false;
+          else ctx.log(`could not unmount ${rootDir}: ${u.stderr.trim()}`);
+        }
+        if (!mounted) {
+          if (created) await this.deps.lxc.destroy(name).catch(() => {});
+          if (thin) removeEmptyDirs([rootDir, path.dirname(rootDir)]);
+          for (const s of plan.remove) {
+            ctx.log(`undo: $ ${s.argv.join(' ')}`);
+            await this.deps.runner.run(s.argv, { reject: false });
+          }
+        }
         throw err;
       }
     });
@@ -242,7 +273,10 @@ export class CtController {
     const state = this.deps.lxc.state(name);
     if (state && state !== 'STOPPED')
       throw conflict('state', `container ${id} is ${state.toLowerCase()}: stop it first`);
-    const plan = ctVolumePlan(cfg, this.deps.facts().storages);
+    const facts = this.deps.facts();
+    const plan = ctVolumePlan(cfg, facts.storages);
+    const thin = plan.volumes[0]?.kind === 'block';
+    const dir = ctRootfsMountDir(facts, id);
     return destroyTask(
       this.deps,
       {
@@ -250,11 +284,62 @@ export class CtController {
         id,
         label: `container ${id}`,
         type: 'vzdestroy',
-        unregister: state ? () => this.deps.lxc.destroy(name) : null,
+        // a thin volume still mounted is unmounted first (lxc-destroy would empty it, lvremove
+        // refuses an open volume): LXC reports STOPPED before its post-stop hook has unmounted it,
+        // so that hook gets a few seconds; then (a hook that failed) the manager unmounts it
+        unregister:
+          state || thin
+            ? async () => {
+                if (thin) await unmountWhenMounted(this.deps.runner, dir);
+                if (state) await this.deps.lxc.destroy(name);
+                // the mount point outside LXC's directory (a node: /var/lib/lxc/ct-ID) is ours
+                if (thin) removeEmptyDirs([dir, path.dirname(dir)]);
+              }
+            : null,
         remove: plan.remove,
       },
       user,
     );
+  }
+}
+
+/** whether `dir` is a mount point now (from /proc/self/mounts: no subprocess) */
+export function isMountPoint(dir: string, mounts = readMounts()): boolean {
+  const want = dir.length > 1 ? dir.replace(/\/+$/, '') : dir;
+  return mounts.split('\n').some((l) => l.split(' ')[1]?.replace(/\\040/g, ' ') === want);
+}
+
+function readMounts(): string {
+  try {
+    return readFileSync('/proc/self/mounts', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** waits up to `waitMs` for `dir` to be unmounted by someone else, then unmounts it itself */
+async function unmountWhenMounted(
+  runner: CommandRunner,
+  dir: string,
+  waitMs = 5000,
+): Promise<void> {
+  for (const t0 = Date.now(); isMountPoint(dir) && Date.now() - t0 < waitMs;)
+    await new Promise((r) => setTimeout(r, 100));
+  if (!isMountPoint(dir)) return;
+  const r = await runner.run(umountArgv(dir), { timeoutMs: 60_000, reject: false });
+  // the hook may have unmounted it meanwhile: only a mount that stays is an error
+  if (r.exitCode !== 0 && isMountPoint(dir))
+    throw new Error(`could not unmount ${dir}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+}
+
+/** rmdir each of `dirs` that is empty, in order (never anything with content) */
+function removeEmptyDirs(dirs: readonly string[]): void {
+  for (const d of dirs) {
+    try {
+      rmdirSync(d);
+    } catch {
+      /* not there, or not empty: kept */
+    }
   }
 }
 

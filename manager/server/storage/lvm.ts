@@ -42,6 +42,8 @@ export interface ThinPool {
 export interface ThinVolume {
   name: string;
   size: number;
+  /** bytes written to it (its data percent of its size): what it takes of the pool */
+  used: number;
   /** unix seconds, 0 when LVM does not say */
   ctime: number;
 }
@@ -77,6 +79,7 @@ export function parseLvs(
       .map((lv) => ({
         name: lv.lv_name,
         size: num(lv.lv_size),
+        used: Math.round((num(lv.lv_size) * num(lv.data_percent)) / 100),
         ctime: lvTime(lv.lv_time),
       })),
   };

@@ -155,11 +155,21 @@ export class StorageController {
       });
     if (st.type === 'lvmthin') {
       const { volumes } = await this.thin(st);
+      // `vm-ID-disk-N` holds a VM's disk or, like Proxmox, a container's root file system (ids
+      // are unique across both): the guest with that id says which; `used` from LVM's data percent
+      const cts = new Set(
+        (this.deps.guests?.() ?? []).filter((r) => r.kind === 'ct').map((r) => r.config.id),
+      );
       for (const v of volumes) {
-        if (want('images') && /^vm-\d+-disk-\d+$/.test(v.name))
-          vol('images', v.name, v.size, 'raw', v.ctime);
-        if (want('rootdir') && /^ct-\d+-rootfs$/.test(v.name))
-          vol('rootdir', v.name, v.size, 'raw', v.ctime);
+        const m = /^vm-(\d+)-disk-\d+$/.exec(v.name);
+        const kind: StorageContentKind | null = m
+          ? cts.has(Number(m[1]))
+            ? 'rootdir'
+            : 'images'
+          : /^ct-\d+-rootfs$/.test(v.name)
+            ? 'rootdir'
+            : null;
+        if (kind && want(kind)) vol(kind, v.name, v.size, 'raw', v.ctime, v.used);
       }
       return out;
     }

@@ -3,7 +3,10 @@
 // password goes over SSH's stdin, never into a command line or a log), a tiny VM with a thin volume on
 // local-lvm created and started through the API (running by libvirt's account; its own boot is too
 // slow under nested TCG to wait for), and a container from the shipped Debian trixie template
-// created and started through the API, RUNNING by LXC's account, a command run inside it.
+// created and started through the API, RUNNING by LXC's account, a command run inside it; a second
+// container with its root file system on an LVM-thin volume (vm-192-disk-0 in openve/data) and a
+// DHCP NIC on vmbr0: started (the volume mounted by LXC's pre-start hook), a command inside, an
+// address from QEMU's DHCP, stopped (unmounted), deleted and its volume gone.
 import type { CommandResult } from '../../../lib/exec/types.ts';
 import type { CheckResult } from './checks.ts';
 
@@ -12,6 +15,7 @@ export type SshIn = (cmd: string, timeoutMs?: number, input?: string) => Promise
 export const TEMPLATE = 'debian-13-standard_amd64.tar.zst';
 const CT = 190;
 const VM = 191;
+const THIN = 192;
 const LXC_PATH = '/var/lib/openve/manager/lxc';
 
 /**
@@ -74,6 +78,59 @@ export async function managerChecks(ssh: SshIn, password: string): Promise<Check
       `openve ct start ${CT} >/dev/null && lxc-info -P ${LXC_PATH} -n ct-${CT} -s && ` +
       `openve ct exec ${CT} -- cat /etc/debian_version`,
     (s, code) => code === 0 && /State:\s+RUNNING/.test(s) && /^13\b|trixie/m.test(s),
+    300_000,
+  );
+  const root = `${LXC_PATH}/ct-${THIN}/rootfs`;
+  const lv = `openve/vm-${THIN}-disk-0`;
+  // on a node without the thin pool (btrfs/xfs installs) these checks say so and pass
+  await check(
+    `container on an LVM-thin volume (${lv}, 2 GiB ext4): created, started, mounted by the hook, a command inside`,
+    `if ! lvs openve/data >/dev/null 2>&1; then echo no-thin-pool; exit 0; fi; set -e; ` +
+      `openve ct create --id ${THIN} --hostname e2e-thin --template ${TEMPLATE} --memory 128 --rootfs 2@local-lvm --net vmbr0 >/dev/null; ` +
+      `lvs --noheadings -o lv_name,pool_lv ${lv}; ` +
+      `openve ct start ${THIN} >/dev/null; lxc-info -P ${LXC_PATH} -n ct-${THIN} -s; ` +
+      `findmnt -n -o SOURCE,FSTYPE ${root}; ` +
+      `openve ct exec ${THIN} -- sh -c 'echo "debian $(cat /etc/debian_version)"; df -Pk / | tail -n1'; ` +
+      `openve --json storage content local-lvm --content rootdir | tr -d ' \\n'`,
+    (s, code) =>
+      /^no-thin-pool$/m.test(s) ||
+      (code === 0 &&
+        new RegExp(`vm-${THIN}-disk-0\\s+data`).test(s) &&
+        /State:\s+RUNNING/.test(s) &&
+        new RegExp(`openve-vm--${THIN}--disk--0\\s+ext4|vm-${THIN}-disk-0\\s+ext4`).test(s) &&
+        /^debian (13\b|trixie)/m.test(s) &&
+        // df inside: the 2 GiB volume (ext4 takes its share), not the node's root
+        /^\S+\s+(1[6-9]\d{5}|20\d{5})\s/m.test(s) &&
+        // the volume in the storage API: the container's root file system, 2 GiB, some of it used
+        new RegExp(
+          `"name":"vm-${THIN}-disk-0","content":"rootdir","size":2147483648,"used":[1-9]\\d*`,
+        ).test(s)),
+    420_000,
+  );
+  await check(
+    `container ${THIN}: its DHCP NIC on vmbr0 gets an address from QEMU's DHCP (10.0.2.100 and up)`,
+    `if ! lxc-info -P ${LXC_PATH} -n ct-${THIN} -s 2>/dev/null | grep -q RUNNING; then echo not-running; exit 1; fi; ` +
+      `for i in $(seq 1 90); do a=$(openve ct exec ${THIN} -- ip -4 -o addr show dev eth0 2>/dev/null); ` +
+      `case "$a" in *inet*) break;; esac; sleep 2; done; echo "$a"; ` +
+      `openve ct exec ${THIN} -- networkctl status eth0 2>/dev/null | grep -iE 'state|address|dhcp' | head -n 8 || true`,
+    (s) => /inet 10\.0\.2\.(1\d\d|2[0-4]\d)\/24/.test(s),
+    300_000,
+  );
+  await check(
+    `container ${THIN} stopped (volume unmounted by the post-stop hook), deleted, ${lv} gone`,
+    `if ! lvs openve/data >/dev/null 2>&1; then echo no-thin-pool; exit 0; fi; ` +
+      // LXC reports STOPPED before its post-stop hook has run: give the hook 20 s
+      `openve ct stop ${THIN} >/dev/null; for i in $(seq 1 40); do findmnt ${root} >/dev/null || break; sleep 0.5; done; ` +
+      `if findmnt ${root} >/dev/null; then echo still-mounted; else echo unmounted; fi; ` +
+      `openve ct delete ${THIN} --yes >/dev/null && echo deleted; ` +
+      `if lvs ${lv} >/dev/null 2>&1; then echo lv-still-there; else echo lv-gone; fi; ` +
+      `[ -e ${LXC_PATH}/ct-${THIN} ] && echo dir-left || echo dir-gone`,
+    (s) =>
+      /^no-thin-pool$/m.test(s) ||
+      (/^unmounted$/m.test(s) &&
+        /^deleted$/m.test(s) &&
+        /^lv-gone$/m.test(s) &&
+        /^dir-gone$/m.test(s)),
     300_000,
   );
   return out;

@@ -26,7 +26,17 @@ export interface VmSpec {
    * a terminal (tmux). Default: serial to the file only.
    */
   serialStdio?: boolean;
+  /**
+   * The node's static address (10.0.2.15). QEMU's DHCP server hands out addresses from 10.0.2.15
+   * by default, to the first client asking, whatever answers ARP there: a container on the node's
+   * vmbr0 asking by DHCP would get the node's own address (and SSH's forward would reach either).
+   * Given, the DHCP range starts at 10.0.2.100 and SSH is forwarded to this address explicitly.
+   */
+  staticGuest?: string;
 }
+
+/** where QEMU's DHCP range starts when the node has a static address (VmSpec.staticGuest) */
+export const DHCP_START_BESIDE_STATIC = '10.0.2.100';
 
 export function hasHardwareVirt(cpuinfo: string): boolean {
   return /^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo);
@@ -53,7 +63,9 @@ export function qemuArgv(spec: VmSpec): string[] {
         ]
       : ['-serial', `file:${spec.serialLog}`]),
     '-nic',
-    `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`,
+    spec.staticGuest
+      ? `user,model=virtio-net-pci,dhcpstart=${DHCP_START_BESIDE_STATIC},hostfwd=tcp:127.0.0.1:${spec.sshPort}-${spec.staticGuest}:22`
+      : `user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`,
   ];
   if (spec.firmware === 'uefi') {
     if (!spec.varsFile) throw new Error('uefi boot needs a writable varsFile');

@@ -5,7 +5,14 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import path from 'node:path';
 import { realRunner } from '../../../lib/exec/runner.ts';
 import type { CommandRunner } from '../../../lib/exec/types.ts';
-import { FIRST_BOOT_HOOK, MARKERS, disksFor, renderAnswer, type E2eCase } from './answers.ts';
+import {
+  ADDRESS,
+  FIRST_BOOT_HOOK,
+  MARKERS,
+  disksFor,
+  renderAnswer,
+  type E2eCase,
+} from './answers.ts';
 import { OVMF_VARS, hasHardwareVirt, qemuArgv, type VmSpec } from './qemu.ts';
 import { nodeChecks, type CheckResult } from './checks.ts';
 import { sshTo, waitForSsh } from './ssh.ts';
@@ -90,7 +97,15 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   if (c.firmware === 'uefi') copyFileSync(OVMF_VARS, varsFile);
   const kvm = hasHardwareVirt(readFileSync('/proc/cpuinfo', 'utf8'));
   const sshPort = await freePort();
-  const base: Omit<VmSpec, 'serialLog'> = { firmware: c.firmware, varsFile, disks, sshPort, kvm };
+  const base: Omit<VmSpec, 'serialLog'> = {
+    firmware: c.firmware,
+    varsFile,
+    disks,
+    sshPort,
+    kvm,
+    // a container asking by DHCP on the node's vmbr0 must not be handed the node's own address
+    ...(c.network === 'static' ? { staticGuest: ADDRESS } : {}),
+  };
 
   // 1. Install boot: ISO first; the installer reboots at the end, which ends QEMU (-no-reboot).
   const serialInstall = path.join(dir, 'serial-install.log');

@@ -10,6 +10,10 @@ describe('qemu command line', () => {
     const a = qemuArgv({ ...base, firmware: 'bios', iso: '/t/o.iso', noReboot: true });
     expect(a.join(' ')).toContain('-accel tcg,thread=multi -smp 2 -m 2048');
     expect(a).toContain('user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:2222-:22');
+    // a static node: DHCP clients behind it (containers on vmbr0) get addresses from .100, SSH goes to the node
+    expect(qemuArgv({ ...base, firmware: 'bios', staticGuest: '10.0.2.15' })).toContain(
+      'user,model=virtio-net-pci,dhcpstart=10.0.2.100,hostfwd=tcp:127.0.0.1:2222-10.0.2.15:22',
+    );
     expect(a).toContain('file=/t/d0.qcow2,if=virtio,format=qcow2,cache=unsafe,index=0');
     expect(a).toContain('-no-reboot');
     expect(a.join(' ')).toContain('-boot order=dc');
