@@ -18,7 +18,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONSOLE_ARGS, frozenGuest, pxeQemuArgv, qemuCommon } from '../test/e2e/lib/pxe.mjs';
+import {
+  CONSOLE_ARGS,
+  frozenGuest,
+  pxeQemuArgv,
+  qemuCommon,
+  TCG_KERNEL_ARGS,
+} from '../test/e2e/lib/pxe.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const iso = process.argv[2] ?? process.env.OPENVE_FLEET_ISO;
@@ -69,6 +75,8 @@ try {
     ...['serve', '--iso', iso, '--answers', path.join(dir, 'answers')],
     ...['--interface', 'fl-bbr0', '--dhcp-range', '10.88.12.100,10.88.12.150'],
     ...['--state-dir', path.join(dir, 'state')],
+    // the same kernel arguments as the CD guest (they replace serve's console defaults)
+    ...['--kernel-args', `${CONSOLE_ARGS} ${TCG_KERNEL_ARGS}`],
   ]);
   children.push(serve);
   serve.stderr.on('data', (d) => (serveOut += d));
@@ -83,7 +91,7 @@ try {
       'qemu-system-x86_64',
       ...qemuCommon(`${dir}/cd.serial`, 'fleet-bench-cd'),
       ...['-kernel', `${dir}/vmlinuz`, '-initrd', `${dir}/initrd`],
-      ...['-append', `boot=live ${CONSOLE_ARGS} openve.auto=1`],
+      ...['-append', `boot=live ${CONSOLE_ARGS} ${TCG_KERNEL_ARGS} openve.auto=1`],
       ...['-drive', `file=${iso},media=cdrom,readonly=on`, '-nic', 'user,model=virtio-net-pci'],
     ],
     pxe: pxeQemuArgv({

@@ -1,6 +1,7 @@
 export declare const OVMF_CODE: string;
 export declare const OVMF_VARS: string;
 export declare const CONSOLE_ARGS: string;
+export declare const TCG_KERNEL_ARGS: string;
 export interface PxeGuest {
   /** QEMU -name */
   name?: string;

@@ -8,6 +8,12 @@ export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 /** the kernel console arguments serve hands out by default (and the bench's CD guest gets) */
 export const CONSOLE_ARGS =
   'console=tty0 console=ttyS0,115200n8 systemd.mask=serial-getty@ttyS0.service';
+/**
+ * Kernel arguments for TCG guests on a loaded host: under load the guest kernel's IO-APIC timer
+ * check fails ("Kernel panic - not syncing: IO-APIC + timer doesn't work!", bench/fleet-boot.mjs
+ * at load 22, 2026-12-03); `no_timer_check` skips it. Give it to every guest of a comparison.
+ */
+export const TCG_KERNEL_ARGS = 'no_timer_check';
 
 /**
  * The settings every fleet guest shares: TCG single-threaded (under multi-threaded TCG the guest
