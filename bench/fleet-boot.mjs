@@ -18,6 +18,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  CONSOLE_ARGS,
+  frozenGuest,
+  pxeQemuArgv,
+  qemuCommon,
+  TCG_KERNEL_ARGS,
+} from '../test/e2e/lib/pxe.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const iso = process.argv[2] ?? process.env.OPENVE_FLEET_ISO;
@@ -34,21 +41,6 @@ const sh = (argv) => {
   if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr || r.stdout}`);
   return r.stdout;
 };
-const CONSOLE = 'console=tty0 console=ttyS0,115200n8 systemd.mask=serial-getty@ttyS0.service';
-const qemuCommon = (serial) => [
-  '-accel',
-  'tcg,thread=single',
-  '-smp',
-  '2',
-  '-m',
-  '3072',
-  '-display',
-  'none',
-  '-monitor',
-  'none',
-  '-serial',
-  `file:${serial}`,
-];
 const children = [];
 // stop the guests, serve (and its dnsmasq) and the namespace on ^C too
 let interrupted = false;
@@ -83,6 +75,8 @@ try {
     ...['serve', '--iso', iso, '--answers', path.join(dir, 'answers')],
     ...['--interface', 'fl-bbr0', '--dhcp-range', '10.88.12.100,10.88.12.150'],
     ...['--state-dir', path.join(dir, 'state')],
+    // the same kernel arguments as the CD guest (they replace serve's console defaults)
+    ...['--kernel-args', `${CONSOLE_ARGS} ${TCG_KERNEL_ARGS}`],
   ]);
   children.push(serve);
   serve.stderr.on('data', (d) => (serveOut += d));
@@ -95,17 +89,19 @@ try {
   const guests = {
     cd: [
       'qemu-system-x86_64',
-      ...qemuCommon(`${dir}/cd.serial`),
+      ...qemuCommon(`${dir}/cd.serial`, 'fleet-bench-cd'),
       ...['-kernel', `${dir}/vmlinuz`, '-initrd', `${dir}/initrd`],
-      ...['-append', `boot=live ${CONSOLE} openve.auto=1`],
+      ...['-append', `boot=live ${CONSOLE_ARGS} ${TCG_KERNEL_ARGS} openve.auto=1`],
       ...['-drive', `file=${iso},media=cdrom,readonly=on`, '-nic', 'user,model=virtio-net-pci'],
     ],
-    pxe: [
-      ...['ip', 'netns', 'exec', NS, 'qemu-system-x86_64'],
-      ...qemuCommon(`${dir}/pxe.serial`),
-      ...['-netdev', 'tap,id=n0,ifname=fl-btap0,script=no,downscript=no'],
-      ...['-device', 'virtio-net-pci,netdev=n0,mac=52:54:00:fe:12:01,bootindex=1'],
-    ],
+    pxe: pxeQemuArgv({
+      name: 'fleet-bench-pxe',
+      ns: NS,
+      tap: 'fl-btap0',
+      mac: '52:54:00:fe:12:01',
+      serial: `${dir}/pxe.serial`,
+      firmware: 'bios',
+    }),
   };
   const t0 = Date.now();
   const times = { cd: {}, pxe: {} };
@@ -115,13 +111,17 @@ try {
   }
   const marks = { kernel: /Linux version/, installer: /OPENVE-LIVE: unattended install starting/ };
   while (!(times.cd.installer && times.pxe.installer)) {
-    if (Date.now() - t0 > LIMIT_MS) throw new Error(`not both started after ${LIMIT_MS / 1000} s`);
+    if (Date.now() - t0 > LIMIT_MS)
+      throw new Error(
+        `not both started after ${LIMIT_MS / 1000} s (so far: ${JSON.stringify(times)}, load ${os.loadavg().map(round).join(' ')})`,
+      );
     for (const name of ['cd', 'pxe']) {
       const f = `${dir}/${name}.serial`;
       const text = existsSync(f) ? readFileSync(f, 'utf8') : '';
       // a guest that cannot go on: say so now, not at the limit
-      const dead = /Kernel panic|systemd\[1\]: Freezing execution/.exec(text);
-      if (dead) throw new Error(`${name} guest: ${dead[0]} (${f})`);
+      const dead = frozenGuest(text);
+      if (dead)
+        throw new Error(`${name} guest: ${dead}; its serial output's end:\n${text.slice(-4000)}`);
       for (const [m, re] of Object.entries(marks))
         if (times[name][m] === undefined && re.test(text))
           times[name][m] = round((Date.now() - t0) / 1000);

@@ -37,6 +37,7 @@ mkdirSync(path.join(dir, 'answers'));
 mkdirSync(path.join(dir, 'iso/live'), { recursive: true });
 writeFileSync(path.join(dir, 'iso/live/vmlinuz'), 'k');
 writeFileSync(path.join(dir, 'iso/live/initrd.img'), 'i');
+writeFileSync(path.join(dir, 'iso/live/filesystem.squashfs'), 's'); // serve needs a live layer (netboot.ts)
 spawnSync(
   'xorriso',
   ['-as', 'mkisofs', '-R', '-o', path.join(dir, 't.iso'), path.join(dir, 'iso')],

@@ -19,7 +19,7 @@ import { runInstallSession } from '../session.ts';
 
 export { secretsOf, guardedSecrets } from '../session.ts';
 import { redactAnswerText } from '../answers/serialize.ts';
-import { payloadFormat } from '../apply/handlers/extract.ts';
+import { isPayloadUrl, payloadFormat } from '../apply/handlers/extract.ts';
 import { describeDisk } from '../hardware/describe.ts';
 
 export const DEFAULT_LOG = '/tmp/openve-install.log';
@@ -178,7 +178,8 @@ export function findPayload(
         path: where,
         message: `${given}: unknown payload format (expected .squashfs, .tar.zst or .tar)`,
       });
-    const why = dryRun ? null : unreadableFile(given);
+    // a URL (network installs): streamed by the extract step, nothing to check here
+    const why = dryRun || isPayloadUrl(given) ? null : unreadableFile(given);
     if (why) throw new UserError({ path: where, message: `${given}: ${why}` });
     return given;
   }

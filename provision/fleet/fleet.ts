@@ -22,6 +22,10 @@ export interface FleetOptions {
   secureBase: string;
   fingerprint: string;
   installUnknown: boolean;
+  /** the ISO's first live layer, fetched by live-boot (netboot.ts fetches the others beside it) */
+  layer?: string;
+  /** the ISO carries /openve/payload.tar.zst, streamed by the installer */
+  payload?: boolean;
   /** kernel parameters replacing the console defaults */
   kernelExtra?: string[];
   now?: () => number;
@@ -190,6 +194,8 @@ export class Fleet {
       secureBase: this.opts.secureBase,
       fingerprint: this.opts.fingerprint,
       token,
+      layer: this.opts.layer ?? 'filesystem.squashfs',
+      payload: this.opts.payload ?? true,
     };
     if (this.opts.kernelExtra) boot.extra = this.opts.kernelExtra;
     return text(machineScript(boot));

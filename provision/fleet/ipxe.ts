@@ -1,5 +1,6 @@
 // Pure: the iPXE scripts. boot.ipxe (the same for everyone) chains to the machine's own script,
-// naming the machine by its facts; that one boots the live system from the ISO over HTTP with the
+// naming the machine by its facts; that one boots the live system from the ISO's files over HTTP
+// (kernel, initrd, live layers; the installer streams the payload) with the
 // answer and progress URLs (HTTPS, pinned by the fingerprint, per-machine token) on the command line.
 
 export function chainScript(base: string): string {
@@ -17,6 +18,10 @@ export interface MachineBoot {
   secureBase: string;
   fingerprint: string;
   token: string;
+  /** the first live layer (/live/filesystem.squashfs): live-boot's fetch= (netboot.ts fetches them all) */
+  layer: string;
+  /** the ISO has /openve/payload.tar.zst: the installer streams it (openve.payload=) */
+  payload: boolean;
   /** extra kernel parameters (console, ...) */
   extra?: string[];
 }
@@ -26,9 +31,10 @@ export function kernelCmdline(m: MachineBoot): string {
   return [
     'initrd=initrd.img', // required by UEFI: Debian's iPXE hands the initrd to the EFI stub only so
     'boot=live',
-    `fetch=${m.base}/openve.iso`,
+    `fetch=${m.base}/live/${m.layer}`,
     'BOOTIF=01-${netX/mac:hexhyp}',
     'openve.auto=1',
+    ...(m.payload ? [`openve.payload=${m.base}/openve/payload.tar.zst`] : []),
     `openve.answer=${m.secureBase}/answer/${m.token}`,
     `openve.answer-fingerprint=${m.fingerprint.replace(/:/g, '')}`,
     `openve.progress=${m.secureBase}/progress/${m.token}`,

@@ -32,18 +32,31 @@ export function parseReportLba(text: string): Map<string, Extent> {
 }
 
 export const BOOT_FILES = ['/live/vmlinuz', '/live/initrd.img'] as const;
+/** the installer's payload (and its recorded uncompressed size), streamed by the installer */
+export const PAYLOAD_FILES = ['/openve/payload.tar.zst', '/openve/payload.tar.zst.size'] as const;
+
+/** The live layers (squashfs files of /live, in name order, as live-boot stacks them on the medium). */
+export function liveLayers(extents: ReadonlyMap<string, Extent>): string[] {
+  return [...extents.keys()]
+    .filter((p) => /^\/live\/[^/]+\.squashfs$/.test(p))
+    .map((p) => p.slice('/live/'.length))
+    .sort();
+}
 
 export async function readIsoExtents(
   runner: CommandRunner,
   iso: string,
 ): Promise<Map<string, Extent>> {
   const r = await runner.run(
-    ['xorriso', '-indev', iso, '-find', '/live', '-type', 'f', '-exec', 'report_lba', '--'],
+    // the whole tree: a -find of a directory the ISO lacks (/openve on a test ISO) fails xorriso
+    ['xorriso', '-indev', iso, '-find', '/', '-type', 'f', '-exec', 'report_lba', '--'],
     { timeoutMs: 60_000, quietOutput: true },
   );
   const extents = parseReportLba(r.stdout + '\n' + r.stderr);
   const missing = BOOT_FILES.filter((f) => !extents.has(f));
   if (missing.length)
     throw new Error(`${iso}: not an openve ISO (no ${missing.join(', ')} in one extent)`);
+  if (!liveLayers(extents).length)
+    throw new Error(`${iso}: not an openve ISO (no /live/*.squashfs in one extent)`);
   return extents;
 }

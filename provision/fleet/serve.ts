@@ -27,7 +27,8 @@ import * as z from 'zod';
 import { loadAnswerDir, type AnswerSet } from './answers.ts';
 import { dnsmasqConfig, installNetworkUla } from './dnsmasq.ts';
 import { Fleet } from './fleet.ts';
-import { readIsoExtents } from './iso.ts';
+import { liveLayers, PAYLOAD_FILES, readIsoExtents } from './iso.ts';
+import { initrdPadding, netbootCpio } from './netboot.ts';
 import { parseIpv4 } from './ipv4.ts';
 import { bootHandler, http, https, listen, secureHandler } from './server.ts';
 import { stateJson } from './state-json.ts';
@@ -127,6 +128,12 @@ export async function run(args: string[]): Promise<number> {
   const address = values.listen ?? (await interfaceAddress(runner, values.interface!));
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const extents = await readIsoExtents(runner, values.iso!);
+  const layers = liveLayers(extents);
+  // the ISO's initrd, then the live-boot component that fetches every layer (netboot.ts)
+  const initrdTail = Buffer.concat([
+    initrdPadding(extents.get('/live/initrd.img')!.size),
+    netbootCpio(layers),
+  ]);
   const fingerprint = await ensureCert(runner, stateDir, address);
   const base = `http://${address}${httpPort === 80 ? '' : `:${httpPort}`}`;
   const secureBase = `https://${address}:${httpsPort}`;
@@ -137,6 +144,8 @@ export async function run(args: string[]): Promise<number> {
     secureBase,
     fingerprint,
     installUnknown: values['install-unknown'] === true,
+    layer: layers[0]!,
+    payload: extents.has(PAYLOAD_FILES[0]),
     ...(values['kernel-args'] !== undefined
       ? { kernelExtra: values['kernel-args'].split(/\s+/).filter(Boolean) }
       : {}),
@@ -178,7 +187,7 @@ export async function run(args: string[]): Promise<number> {
   const log = values.verbose ? say : undefined;
 
   const plain = http.createServer(
-    bootHandler(fleet, { iso: values.iso!, extents, ...(log ? { log } : {}) }),
+    bootHandler(fleet, { iso: values.iso!, extents, initrdTail, ...(log ? { log } : {}) }),
   );
   const secure = https.createServer(
     {

@@ -1,15 +1,16 @@
-// The sockets: HTTP for the boot files (iPXE scripts, kernel, initrd, the ISO: iPXE and live-boot
-// fetch them by plain HTTP), HTTPS for what carries secrets or state (answers, progress, the status
+// The sockets: HTTP for the boot files (iPXE scripts, kernel, initrd, live layers, payload: iPXE,
+// live-boot and the installer fetch them by plain HTTP), HTTPS for what carries secrets or state (answers, progress, the status
 // page and API; the certificate is pinned by the fingerprint on each machine's kernel command line).
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { parseJson } from '../../contracts/json.ts';
 import { parseProgressLines } from '../../contracts/progress-schema.ts';
 import { bootedReportSchema, systemInfoSchema, type FleetState } from '../../contracts/fleet.ts';
 import type { Fleet, Reply } from './fleet.ts';
-import type { Extent } from './iso.ts';
+import { PAYLOAD_FILES, type Extent } from './iso.ts';
 import { stateJson } from './state-json.ts';
 import { statusPage } from './status.ts';
 
@@ -61,28 +62,56 @@ const errorReply = (status: 400 | 404 | 500, path: string, message: string): Rep
 export interface BootFiles {
   iso: string;
   extents: Map<string, Extent>;
+  /** appended to the ISO's initrd: zero padding, then netboot.ts's cpio */
+  initrdTail: Buffer;
   log?: (line: string) => void;
 }
 
-/** A file of the ISO (or the ISO itself), with Range support (live-boot and curl may resume). */
+/** A served file: byte ranges of the ISO and/or bytes in memory, one after another. */
+type Part = { iso: Extent } | { bytes: Buffer };
+
+const partSize = (p: Part) => ('iso' in p ? p.iso.size : p.bytes.length);
+
+/** The parts' bytes from `start` to `end` (inclusive), streamed. */
+async function* partBytes(file: string, parts: readonly Part[], start: number, end: number) {
+  let at = 0;
+  for (const p of parts) {
+    const size = partSize(p);
+    const from = Math.max(start, at);
+    const to = Math.min(end, at + size - 1);
+    if (from <= to) {
+      if ('bytes' in p) yield p.bytes.subarray(from - at, to - at + 1);
+      else
+        for await (const chunk of createReadStream(file, {
+          start: p.iso.start + from - at,
+          end: p.iso.start + to - at,
+        }))
+          yield chunk as Buffer;
+    }
+    at += size;
+  }
+}
+
+/** A file of the ISO (or built on one), with Range support (live-boot and curl may resume). */
 function sendFile(
   req: IncomingMessage,
   res: ServerResponse,
   file: string,
-  extent: Extent,
+  parts: readonly Part[],
   name: string,
 ) {
+  const total = parts.reduce((n, p) => n + partSize(p), 0);
   let start = 0;
-  let end = extent.size - 1;
+  let end = total - 1;
   let status = 200;
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
   if (range && (range[1] || range[2])) {
     if (range[1]) {
       start = Number(range[1]);
       if (range[2]) end = Math.min(Number(range[2]), end);
-    } else start = Math.max(0, extent.size - Number(range[2]));
+    } else start = Math.max(0, total - Number(range[2]));
     if (start > end) {
-      res.writeHead(416, { 'content-range': `bytes */${extent.size}` });
+      res.writeHead(416, { 'content-range': `bytes */${total}` });
       res.end();
       return;
     }
@@ -94,19 +123,24 @@ function sendFile(
     'accept-ranges': 'bytes',
     'content-disposition': `inline; filename="${name}"`,
   };
-  if (status === 206) headers['content-range'] = `bytes ${start}-${end}/${extent.size}`;
+  if (status === 206) headers['content-range'] = `bytes ${start}-${end}/${total}`;
   res.writeHead(status, headers);
   if (req.method === 'HEAD') {
     res.end();
     return;
   }
-  const stream = createReadStream(file, { start: extent.start + start, end: extent.start + end });
+  const stream = Readable.from(partBytes(file, parts, start, end));
   stream.on('error', () => res.destroy());
   stream.pipe(res);
 }
 
+/**
+ * What a machine fetches by plain HTTP, all of it read from inside the ISO (nothing copied out):
+ * iPXE the kernel and the initrd (the ISO's, with netboot.ts's live-boot component appended),
+ * the initramfs every live layer (/live/*.squashfs), the installer the payload
+ * (/openve/payload.tar.zst and its recorded size). Not the whole ISO.
+ */
 export function bootHandler(fleet: Fleet, files: BootFiles) {
-  const isoSize = statSync(files.iso).size;
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://x');
     files.log?.(`http ${req.socket.remoteAddress ?? '?'} ${req.method} ${url.pathname}`);
@@ -114,11 +148,17 @@ export function bootHandler(fleet: Fleet, files: BootFiles) {
       return send(res, errorReply(400, 'method', 'GET only'));
     if (url.pathname === '/boot.ipxe') return send(res, fleet.bootScript());
     if (url.pathname === '/ipxe/machine') return send(res, fleet.machineBoot(url.searchParams));
-    if (url.pathname === '/openve.iso')
-      return sendFile(req, res, files.iso, { start: 0, size: isoSize }, 'openve.iso');
     const extent = files.extents.get(url.pathname);
-    if (extent && url.pathname.startsWith('/live/'))
-      return sendFile(req, res, files.iso, extent, url.pathname.slice(6));
+    const name = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
+    if (extent && url.pathname === '/live/initrd.img')
+      return sendFile(req, res, files.iso, [{ iso: extent }, { bytes: files.initrdTail }], name);
+    if (
+      extent &&
+      (url.pathname === '/live/vmlinuz' ||
+        /^\/live\/[^/]+\.squashfs$/.test(url.pathname) ||
+        (PAYLOAD_FILES as readonly string[]).includes(url.pathname))
+    )
+      return sendFile(req, res, files.iso, [{ iso: extent }], name);
     send(res, errorReply(404, 'path', `${url.pathname}: not served here`));
   };
 }

@@ -10,7 +10,7 @@ import type { CommandRunner } from '../../lib/exec/index.ts';
 export const REPO = resolve(import.meta.dirname, '../..');
 export const CLI = join(REPO, 'bin/openve-install.js');
 
-/** An ISO with /live/vmlinuz and /live/initrd.img (serve reads their extents) in `dir`/test.iso. */
+/** An ISO with openve's netboot layout (kernel, initrd, two live layers, the payload) in `dir`/test.iso. */
 export async function makeBootIso(
   runner: CommandRunner,
   dir: string,
@@ -19,6 +19,12 @@ export async function makeBootIso(
   mkdirSync(join(dir, 'iso/live'), { recursive: true });
   writeFileSync(join(dir, 'iso/live/vmlinuz'), Buffer.alloc(sizes.kernel, 7));
   writeFileSync(join(dir, 'iso/live/initrd.img'), Buffer.alloc(sizes.initrd, 9));
+  // the live layers and the payload: fetched by the netbooted initramfs and installer (netboot.ts)
+  writeFileSync(join(dir, 'iso/live/filesystem.squashfs'), Buffer.alloc(3000, 3));
+  writeFileSync(join(dir, 'iso/live/openve.squashfs'), Buffer.alloc(1000, 4));
+  mkdirSync(join(dir, 'iso/openve'), { recursive: true });
+  writeFileSync(join(dir, 'iso/openve/payload.tar.zst'), Buffer.alloc(5000, 5));
+  writeFileSync(join(dir, 'iso/openve/payload.tar.zst.size'), '20480\n');
   const iso = join(dir, 'test.iso');
   await runner.run([
     'xorriso',

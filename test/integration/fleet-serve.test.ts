@@ -6,6 +6,7 @@
 // fixing it while the server runs makes it served. Nothing leaves the namespaces.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { realRunner } from '../../lib/exec/runner.ts';
@@ -15,6 +16,9 @@ import { fleetStateSchema } from '../../contracts/fleet.ts';
 import * as z from 'zod';
 import { parseAnswers } from '../../installer/index.ts';
 import { TEMPLATE } from '../unit/fleet/template.ts';
+import { initrdPadding, netbootCpio } from '../../provision/fleet/netboot.ts';
+
+const LAYERS = ['filesystem.squashfs', 'openve.squashfs'];
 import {
   CLI as OPENVE_INSTALL,
   REPO,
@@ -70,7 +74,7 @@ describe.skipIf(!ready)('openve-install serve in network namespaces', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fl-serve-'));
     // a small ISO with the layout of openve's (the boot files are read from its extents)
-    iso = await makeBootIso(runner, dir, { kernel: 300_000, initrd: 5_000 });
+    iso = await makeBootIso(runner, dir, { kernel: 300_000, initrd: 5_001 });
     writeAnswerDir(dir, {
       [macFile(MAC)]: TEMPLATE,
       [macFile(BAD_MAC)]: TEMPLATE.replace('"ext4"', '"ntfs"'),
@@ -212,8 +216,43 @@ describe.skipIf(!ready)('openve-install serve in network namespaces', () => {
     ]);
     const want = await runner.run(['md5sum', join(dir, 'iso/live/vmlinuz')]);
     expect(kernel.stdout.split(' ')[0]).toBe(want.stdout.split(' ')[0]);
-    const iso = await curl(['-I', 'http://10.88.7.1/openve.iso']);
-    expect(iso.stdout).toMatch(/content-length: \d+/i);
+    // the initrd: the ISO's, zero-padded to 4 bytes, then the live-boot component's cpio
+    const md5 = async (url: string, range = '') =>
+      (
+        await runner.run([
+          ...['ip', 'netns', 'exec', CLI, 'sh', '-c'],
+          `curl -sS ${range ? `-r ${range} ` : ''}${url} | md5sum`,
+        ])
+      ).stdout.split(' ')[0];
+    const hash = (b: Buffer) => createHash('md5').update(b).digest('hex');
+    const initrd = readFileSync(join(dir, 'iso/live/initrd.img'));
+    const tail = Buffer.concat([initrdPadding(initrd.length), netbootCpio(LAYERS)]);
+    const served = Buffer.concat([initrd, tail]);
+    expect(await md5('http://10.88.7.1/live/initrd.img')).toBe(hash(served));
+    // a range across the ISO's bytes and the appended ones
+    const [a, b] = [initrd.length - 2, initrd.length + 9];
+    expect(await md5('http://10.88.7.1/live/initrd.img', `${a}-${b}`)).toBe(
+      hash(served.subarray(a, b + 1)),
+    );
+    // every live layer and the payload, straight out of the ISO; the ISO itself is not served
+    for (const f of [
+      'live/filesystem.squashfs',
+      'live/openve.squashfs',
+      'openve/payload.tar.zst',
+      'openve/payload.tar.zst.size',
+    ])
+      expect(await md5(`http://10.88.7.1/${f}`), f).toBe(hash(readFileSync(join(dir, 'iso', f))));
+    const iso = await curl([
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      'http://10.88.7.1/openve.iso',
+    ]);
+    expect(iso.stdout).toBe('404');
+    expect(m.stdout).toContain(' fetch=http://10.88.7.1/live/filesystem.squashfs ');
+    expect(m.stdout).toContain(' openve.payload=http://10.88.7.1/openve/payload.tar.zst ');
   });
 
   it('answers by MAC, pinned progress from the real reporter, discovered and refused machines', async () => {

@@ -1,5 +1,7 @@
 // Lay the payload down onto the mounted target with the fastest tool measured (docs/design.md §5):
 // unsquashfs for .squashfs, GNU tar for .tar.zst / .tar (keeps ACLs, xattrs, capabilities).
+import { Readable } from 'node:stream';
+import type { StreamRunner } from '../../../lib/exec/index.ts';
 import type { ApplyContext, Handler } from '../context.ts';
 import {
   checkpointArgs,
@@ -11,15 +13,25 @@ import {
 
 export type PayloadFormat = 'squashfs' | 'tar.zst' | 'tar';
 
+/** A payload served over the network (`openve-install serve` hands `openve.payload=URL` to its machines). */
+export function isPayloadUrl(payload: string): boolean {
+  return /^https?:\/\//.test(payload);
+}
+
 export function payloadFormat(file: string): PayloadFormat | null {
+  if (isPayloadUrl(file)) file = new URL(file).pathname;
   if (file.endsWith('.squashfs') || file.endsWith('.sqfs')) return 'squashfs';
   if (file.endsWith('.tar.zst') || file.endsWith('.tzst')) return 'tar.zst';
   if (file.endsWith('.tar')) return 'tar';
   return null;
 }
 
+/** argv of the extraction; a URL payload is read by tar from stdin (`-f -`), fed from the HTTP response. */
 export function extractArgs(file: string, target: string): string[] {
   const format = payloadFormat(file);
+  const url = isPayloadUrl(file);
+  if (url && format === 'squashfs')
+    throw new Error(`payload ${file}: a squashfs payload cannot be streamed (serve a .tar.zst)`);
   switch (format) {
     case 'squashfs':
       return ['unsquashfs', '-f', '-d', target, file];
@@ -29,7 +41,7 @@ export function extractArgs(file: string, target: string): string[] {
         'tar',
         ...(format === 'tar.zst' ? ['--zstd'] : []),
         '-xpf',
-        file,
+        url ? '-' : file,
         '-C',
         target,
         '--xattrs',
@@ -53,31 +65,75 @@ export function percentFromOutput(chunk: string): number | null {
 
 export const EXTRACT_TIMEOUT_MS = 60 * 60_000;
 
+/** The uncompressed size the server records next to a URL payload (`URL.size`), or null. */
+async function remotePayloadBytes(url: string): Promise<number | null> {
+  try {
+    const res = await fetch(`${url}.size`, { signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) return null;
+    const n = Number((await res.text()).trim());
+    return Number.isSafeInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A URL payload: the HTTP response streamed into tar's stdin (never stored: the machine keeps
+ * only the live system in RAM). Same tar flags and checkpoints as a file.
+ */
+async function extractUrl(
+  step: { id: string },
+  ctx: ApplyContext,
+  url: string,
+  argv: string[],
+  onOutput: (chunk: string) => void,
+): Promise<void> {
+  const runner = ctx.runner as Partial<StreamRunner>;
+  if (typeof runner.stream !== 'function')
+    throw new Error(`${step.id}: this runner cannot stream a payload from ${url}`);
+  const res = await fetch(url);
+  if (!res.ok || !res.body)
+    throw new Error(`${step.id}: payload ${url}: HTTP ${res.status} ${res.statusText}`);
+  const input = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  const child = runner.stream(argv, { input, stdout: 'ignore', onStderr: onOutput });
+  const failed = new Promise<never>((_, reject) =>
+    input.once('error', (err) => {
+      child.kill();
+      reject(new Error(`${step.id}: payload ${url}: ${err.message}`));
+    }),
+  );
+  await Promise.race([child.done, failed]);
+}
+
 export const extract: Handler<'extract'> = async (step, ctx: ApplyContext) => {
   if (!ctx.payload) throw new Error(`${step.id}: no payload given (--payload or OPENVE_PAYLOAD)`);
+  const url = isPayloadUrl(ctx.payload) ? ctx.payload : null;
   const isTar = payloadFormat(ctx.payload) !== 'squashfs';
   // tar: checkpoints against the size recorded at build time (the progress bar moved only at the end before)
   const argv = [...extractArgs(ctx.payload, ctx.target), ...(isTar ? checkpointArgs() : [])];
-  const total = isTar ? payloadBytes(ctx.payload) : null;
+  const total = url ? await remotePayloadBytes(url) : isTar ? payloadBytes(ctx.payload) : null;
   const started = performance.now();
   let shown = '';
-  await ctx.runner.run(argv, {
-    timeoutMs: EXTRACT_TIMEOUT_MS,
-    quietOutput: true,
-    onOutput: (chunk) => {
-      if (!isTar) {
-        const f = percentFromOutput(chunk);
-        if (f !== null) ctx.progress(f * 0.9);
-        return;
-      }
-      const n = lastCheckpoint(chunk);
-      if (n === null) return;
-      const p = copyProgress(n * TAR_RECORD_BYTES, total, performance.now() - started); // %u counts records
-      if (p.text === shown) return; // one event per MiB step, not per chunk
-      shown = p.text;
-      ctx.progress((p.fraction ?? 0) * 0.9, p.text);
-    },
-  });
+  const onOutput = (chunk: string) => {
+    if (!isTar) {
+      const f = percentFromOutput(chunk);
+      if (f !== null) ctx.progress(f * 0.9);
+      return;
+    }
+    const n = lastCheckpoint(chunk);
+    if (n === null) return;
+    const p = copyProgress(n * TAR_RECORD_BYTES, total, performance.now() - started); // %u counts records
+    if (p.text === shown) return; // one event per MiB step, not per chunk
+    shown = p.text;
+    ctx.progress((p.fraction ?? 0) * 0.9, p.text);
+  };
+  if (url) await extractUrl(step, ctx, url, argv, onOutput);
+  else
+    await ctx.runner.run(argv, {
+      timeoutMs: EXTRACT_TIMEOUT_MS,
+      quietOutput: true,
+      onOutput,
+    });
   // the extraction on the disk the confirmed plan wipes anyway: the yardstick for install time
   const seconds = (performance.now() - started) / 1000;
   ctx.emit({

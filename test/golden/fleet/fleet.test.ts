@@ -42,6 +42,8 @@ describe('fleet golden files', () => {
         secureBase: 'https://10.88.0.1:8443',
         fingerprint: 'AB:'.repeat(31) + 'AB',
         token: 'f'.repeat(48),
+        layer: 'filesystem.squashfs',
+        payload: true,
       }),
     ));
 });
