@@ -80,7 +80,9 @@ export async function managerChecks(ssh: SshIn, password: string): Promise<Check
     (s, code) => code === 0 && /State:\s+RUNNING/.test(s) && /^13\b|trixie/m.test(s),
     300_000,
   );
-  const root = `${LXC_PATH}/ct-${THIN}/rootfs`;
+  // on a node the thin volume is mounted where LXC's lxc-start AppArmor profile lets the hook mount
+  // (manager/server/node.ts thinMountBase), not under the manager's LXC path
+  const root = `/var/lib/lxc/ct-${THIN}/rootfs`;
   const lv = `openve/vm-${THIN}-disk-0`;
   // on a node without the thin pool (btrfs/xfs installs) these checks say so and pass
   await check(
