@@ -37,6 +37,7 @@ import {
 import { peerJson, peerUpload } from './transport.ts';
 import { evacuate } from './evacuate.ts';
 import { removeGuestDirs } from './receiver.ts';
+import { abortUntilDone } from './jobAbort.ts';
 
 const NullSchema = z.null();
 
@@ -209,21 +210,17 @@ export class MigrationService {
     // may not exist yet when the stop arrives); once libvirt has finished, it is too late (409)
     let phase: 'prepare' | 'migrate' | 'rollback' | 'commit' = 'prepare';
     const job: { running?: Promise<unknown> } = {};
-    const jobAbort = async () => {
-      for (let n = 0; phase === 'migrate'; n++) {
-        const a = await this.d.runner.run(
-          ['virsh', '-q', '-c', this.d.libvirtUri, 'domjobabort', dom],
-          { reject: false, timeoutMs: 30_000 },
-        );
-        if (n === 0 || a.exitCode === 0)
-          ctx.log(
-            a.exitCode === 0
-              ? 'migration job aborted (virsh domjobabort)'
-              : `virsh domjobabort: ${a.stderr.trim().split('\n').pop() ?? `exit ${a.exitCode}`} (retrying every 500 ms)`,
-          );
-        await Promise.race([job.running, new Promise((r) => setTimeout(r, 500))]);
-      }
-    };
+    const jobAbort = () =>
+      abortUntilDone({
+        abort: () =>
+          this.d.runner.run(['virsh', '-q', '-c', this.d.libvirtUri, 'domjobabort', dom], {
+            reject: false,
+            timeoutMs: 30_000,
+          }),
+        active: () => phase === 'migrate',
+        done: () => job.running,
+        log: (line) => ctx.log(line),
+      });
     ctx.stoppable(() => {
       if (phase === 'commit')
         return `VM ${cfg.id} has already moved to ${target} (the migration is being recorded): too late to stop`;
