@@ -1,9 +1,9 @@
 // The fleet end to end (issue 15): `openve-install serve` (full DHCP, real dnsmasq) in a network
 // namespace of its own with a bridge; a QEMU guest (SeaBIOS, QEMU's iPXE NIC ROM, network first in
-// its boot order) PXE-boots from it, fetches the live system and the ISO over HTTP, gets the answer
+// its boot order) PXE-boots from it, fetches the live system over HTTP, gets the answer
 // matched by its MAC over pinned HTTPS (hostname and static IP rendered from the pool), installs
 // unattended while the server records every phase, reboots, is sent to its disk by the server,
-// and the installed node boots (login prompt with the rendered hostname, answers ping on the
+// and the installed node boots (login prompt with the rendered hostname, answers on SSH's port at the
 // pool address, its first boot reports in: phase `booted`). Beside it a UEFI guest (OVMF's own PXE)
 // whose MAC matches no answer boots the live system, is listed as discovered with its facts and is
 // not installed (its disk stays blank): the discover test's part, on the same server. Netboot: the
@@ -262,7 +262,19 @@ describe.skipIf(!runnable)('e2e: PXE install from openve-install serve', () => {
         await sleep(5000)
       )
         ping = await runner.run(
-          ['ip', 'netns', 'exec', NS, 'ping', '-c', '1', '-W', '2', '10.88.9.20'],
+          // a TCP connection to its sshd (ping is not installed on every host: `ip netns exec`
+          // then exits 1 with no output, which failed a run whose node was up and had reported in)
+          [
+            'ip',
+            'netns',
+            'exec',
+            NS,
+            'timeout',
+            '3',
+            'bash',
+            '-c',
+            'exec 3<>/dev/tcp/10.88.9.20/22',
+          ],
           { reject: false },
         );
       // its first boot reports in (the post-installation webhook the served answer points at serve)
