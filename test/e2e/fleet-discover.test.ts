@@ -17,7 +17,6 @@ import { describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as z from 'zod';
 import { realRunner } from '../../lib/exec/runner.ts';
 import { parseJson } from '../../contracts/json.ts';
 import { fleetStateSchema, type MachineState } from '../../contracts/fleet.ts';
@@ -30,6 +29,7 @@ import {
   pxeQemuArgv,
   TCG_KERNEL_ARGS,
 } from './lib/pxe.mjs';
+import { qcow2ActualSize } from './lib/disk.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const runnable =
@@ -107,12 +107,6 @@ describe.skipIf(!runnable)('e2e: an unknown machine PXE-boots and is listed as d
       return c;
     };
     const sh = (argv: string[]) => runner.run(argv);
-    const actualSize = async (disk: string) =>
-      parseJson(
-        z.looseObject({ 'actual-size': z.number() }),
-        (await sh(['qemu-img', 'info', '--output=json', disk])).stdout,
-        'qemu-img info',
-      )['actual-size'];
     const stateDir = path.join(dir, 'state');
     try {
       await sh(['ip', 'netns', 'add', NS]);
@@ -127,7 +121,7 @@ describe.skipIf(!runnable)('e2e: an unknown machine PXE-boots and is listed as d
         await sh(['ip', '-n', NS, 'link', 'set', g.tap, 'up']);
         g.disk = path.join(dir, `disk-${g.firmware}.qcow2`);
         await sh(['qemu-img', 'create', '-q', '-f', 'qcow2', g.disk, '8G']);
-        g.blank = await actualSize(g.disk);
+        g.blank = await qcow2ActualSize(g.disk);
       }
 
       const server = start(
@@ -317,7 +311,7 @@ describe.skipIf(!runnable)('e2e: an unknown machine PXE-boots and is listed as d
           `openve.answer-fingerprint=${status.server.fingerprint.replace(/:/g, '')}`,
         );
         // not installed: the disk is as created (nothing written to it)
-        expect(await actualSize(g.disk)).toBe(g.blank);
+        expect(await qcow2ActualSize(g.disk)).toBe(g.blank);
       }
     } finally {
       for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');

@@ -15,7 +15,6 @@ import { describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import * as z from 'zod';
 import { realRunner } from '../../lib/exec/runner.ts';
 import { parseJson } from '../../contracts/json.ts';
 import { fleetStateSchema, type MachineState } from '../../contracts/fleet.ts';
@@ -28,6 +27,7 @@ import {
   pxeQemuArgv,
   TCG_KERNEL_ARGS,
 } from './lib/pxe.mjs';
+import { qcow2ActualSize } from './lib/disk.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const runnable =
@@ -86,12 +86,6 @@ describe.skipIf(!runnable)('e2e: PXE install from openve-install serve', () => {
       return c;
     };
     const sh = (argv: string[]) => runner.run(argv);
-    const actualSize = async (disk: string) =>
-      parseJson(
-        z.looseObject({ 'actual-size': z.number() }),
-        (await sh(['qemu-img', 'info', '--output=json', disk])).stdout,
-        'qemu-img info',
-      )['actual-size'];
     try {
       await sh(['ip', 'netns', 'add', NS]);
       await sh(['ip', '-n', NS, 'link', 'set', 'lo', 'up']);
@@ -120,7 +114,7 @@ describe.skipIf(!runnable)('e2e: PXE install from openve-install serve', () => {
       await sh(['qemu-img', 'create', '-q', '-f', 'qcow2', path.join(dir, 'disk.qcow2'), '32G']);
       const unknownDisk = path.join(dir, 'unknown.qcow2');
       await sh(['qemu-img', 'create', '-q', '-f', 'qcow2', unknownDisk, '8G']);
-      const blank = await actualSize(unknownDisk);
+      const blank = await qcow2ActualSize(unknownDisk);
 
       const serveStarted = Date.now();
       const server = start(
@@ -330,7 +324,7 @@ describe.skipIf(!runnable)('e2e: PXE install from openve-install serve', () => {
         'state.json',
       ).machines.find((x) => x.mac === UNKNOWN);
       expect(other).toMatchObject({ phase: 'discovered', facts: { firmware: 'uefi' } });
-      expect(await actualSize(unknownDisk)).toBe(blank);
+      expect(await qcow2ActualSize(unknownDisk)).toBe(blank);
     } finally {
       for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
       await sleep(500);
