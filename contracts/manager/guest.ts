@@ -171,6 +171,16 @@ export const CtConfigSchema = z.strictObject({
   /** 'busybox' or a template tarball in the node's template store */
   template: z.string().regex(FILE, 'must be a template name (no directories)'),
   unprivileged: z.boolean().default(true),
+  /**
+   * nesting: LXC's generated AppArmor profile with nesting (lxc.apparmor.allow_nesting), like
+   * Proxmox's `features: nesting=1`. systemd 257 in a trixie container needs it (its credential
+   * and sandbox mounts are denied under lxc-container-default-cgns). Default: on when unprivileged.
+   */
+  features: z
+    .strictObject({
+      nesting: z.boolean({ error: typeError('must be true or false') }).optional(),
+    })
+    .default({}),
   cores: z.number().int('must be a whole number').min(1, 'must be at least 1').max(128).optional(),
   /** MiB */
   memory: z
@@ -223,6 +233,12 @@ export const CtPasswordSchema = z
 export const CtCreateSchema = CtConfigSchema.extend({ password: CtPasswordSchema.optional() });
 export type CtCreateInput = z.input<typeof CtCreateSchema>;
 export type CtConfig = z.infer<typeof CtConfigSchema> & { id: number };
+
+/** whether the container runs with the nesting AppArmor profile (a config without the key: when unprivileged) */
+export const ctNesting = (cfg: {
+  features?: { nesting?: boolean | undefined };
+  unprivileged: boolean;
+}): boolean => cfg.features?.nesting ?? cfg.unprivileged;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
 
@@ -320,5 +336,8 @@ export function parseCtConfig(
     if (names.indexOf(n) !== i)
       issues.push({ path: `nics[${i}].name`, message: `'${n}' is used twice` });
   });
+  // the default made explicit, so the kept config and the API say what the container runs with
+  if (cfg.features.nesting === undefined)
+    cfg.features = { ...cfg.features, nesting: ctNesting(cfg) };
   return issues.length ? { ok: false, issues } : { ok: true, value: cfg };
 }

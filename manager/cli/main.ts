@@ -24,7 +24,7 @@ const USAGE = `usage: openve [--host URL] [--token TOKEN] [--ca FILE] [--state D
        [--firmware bios|uefi] [--boot cdrom,disk] [--id N] | start|stop|shutdown|reboot ID [--timeout S]
        | delete ID --yes | config ID [--name N --vcpus N --memory MiB ...] (running: vcpus/memory live up to the max) | console ID (serial; Ctrl-] leaves)
        | migrate ID NODE [--online|--offline]   (to another node of the cluster; follows the task)
-  ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--rootfs GiB[@storage]] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
+  ct list | create --hostname H --template T [--memory MiB] [--cores N] [--privileged] [--features nesting=0|1] [--rootfs GiB[@storage]] [--net BRIDGE[:IP[:GW]]|none]... [--id N]
        [--password-stdin] [--ssh-key FILE]... | start|stop|shutdown ID | delete ID --yes | exec ID -- COMMAND...
        | console ID (tty 0; Ctrl-] leaves) | migrate ID NODE [--restart]
   storage list | content STORAGE [--content K] | upload STORAGE FILE --content iso|vztmpl [--filename N] [--sha256 HEX]
@@ -62,6 +62,7 @@ const OPTIONS = {
   boot: { type: 'string' },
   timeout: { type: 'string' },
   privileged: { type: 'boolean' },
+  features: { type: 'string' },
   comment: { type: 'string' },
   content: { type: 'string' },
   filename: { type: 'string' },
@@ -113,12 +114,29 @@ function vmBody(v: Values): Record<string, unknown> {
   return body;
 }
 
+/**
+ * `--features nesting=1[,KEY=VALUE...]` (Proxmox's pct syntax) -> { nesting: true, ... }: 1/0 and
+ * true/false become booleans, anything else goes as given for the API to judge (`features.KEY: ...`)
+ */
+function features(spec: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const part of spec.split(',').filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new UsageError(`features: '${part}' must be KEY=VALUE, like nesting=1`);
+    const [key, value] = [part.slice(0, eq), part.slice(eq + 1)];
+    out[key] =
+      value === '1' || value === 'true' ? true : value === '0' || value === 'false' ? false : value;
+  }
+  return out;
+}
+
 function ctBody(v: Values): Record<string, unknown> {
   const body: Record<string, unknown> = { hostname: v.hostname, template: v.template };
   if (v.id) body.id = num(v.id);
   if (v.memory) body.memory = num(v.memory);
   if (v.cores) body.cores = num(v.cores);
   if (v.privileged) body.unprivileged = false;
+  if (v.features !== undefined) body.features = features(v.features);
   if (v.rootfs) {
     // like --disk: 8@local-lvm (an ext4 thin volume), 8@local (a directory), or a size alone
     const [size, storage] = v.rootfs.split('@');

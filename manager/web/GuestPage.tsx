@@ -24,6 +24,7 @@ import {
   type CtDetail,
   type VmDetail,
 } from '../../contracts/manager/views.ts';
+import { ctNesting } from '../../contracts/manager/guest.ts';
 import { get, hasRoute, request } from './api.ts';
 import { useCluster } from './store.tsx';
 import { hrefOf, type ConsoleKind } from './route.ts';
@@ -408,6 +409,7 @@ function Options({ d }: { d: Detail }) {
         ['Host name', cfg.hostname],
         ['Template', cfg.template],
         ['Unprivileged', cfg.unprivileged ? 'yes' : 'no'],
+        ['Nesting', ctNesting(cfg) ? 'yes' : 'no'],
         ['Start at boot', cfg.onboot ? 'yes' : 'no'],
         ['SSH keys', String(cfg.sshKeys.length)],
       ]}

@@ -1,6 +1,7 @@
 // Container config -> LXC config file. Pure; golden files in test/golden/manager/ct/.
 // cgroup v2 keys on an installed node; v1 keys on a v1/v2 hybrid host (v2 limits are ignored there).
 import type { CtConfig, NodeFacts } from '../../../contracts/manager/guest.ts';
+import { ctNesting } from '../../../contracts/manager/guest.ts';
 import { ctRootfsHooks, ctRootfsMountDir, ctRootfsVolume, IDMAP } from './volumes.ts';
 
 export { IDMAP };
@@ -51,6 +52,12 @@ export function lxcConfig(
       `lxc.idmap = u 0 ${IDMAP.hostStart} ${IDMAP.count}`,
       `lxc.idmap = g 0 ${IDMAP.hostStart} ${IDMAP.count}`,
     );
+  // nesting (Proxmox's features: nesting=1): LXC generates the container's AppArmor profile with
+  // `mount,` allowed; under the default lxc-container-default-cgns systemd 257 in a trixie container
+  // cannot make its credential mounts (ramfs on /dev/shm) and systemd-networkd fails. Ignored
+  // where the kernel has no AppArmor (LXC's nop security module).
+  if (ctNesting(cfg))
+    out.push('lxc.apparmor.profile = generated', 'lxc.apparmor.allow_nesting = 1');
   // cgroup:mixed:force also works where the host's cgroups are a v1/v2 hybrid (MANAGER.md 5)
   out.push(
     node.cgroup === 'v2'

@@ -40,6 +40,7 @@ const ct = (id: number, storage: string): CtConfig => ({
   hostname: `ct${id}`,
   template: 't.tar.gz',
   unprivileged: true,
+  features: { nesting: true },
   memory: 128,
   swap: 0,
   rootfs: { storage, size: 2 },

@@ -54,6 +54,7 @@ describe('GuestStore files', () => {
         hostname: 'ok',
         template: 'busybox',
         unprivileged: true,
+        features: { nesting: true },
         memory: 64,
         swap: 0,
         rootfs: { storage: 'local', size: 8 },
