@@ -301,6 +301,9 @@ describe('manager on a real libvirtd and LXC', () => {
       hostname: 'bb',
       template: 'busybox',
       unprivileged: false,
+      // the generated AppArmor profile with nesting: LXC ignores both keys here (no AppArmor in
+      // this kernel) and the container must still start
+      features: { nesting: true },
       memory: 64,
       password: PASSWORD,
       sshKeys: [SSH_KEY],
@@ -331,6 +334,10 @@ describe('manager on a real libvirtd and LXC', () => {
     );
     expect(JSON.stringify(cfg.body)).not.toContain(PASSWORD);
     expect(cfg.body.data?.config.sshKeys).toEqual([SSH_KEY]);
+    expect(cfg.body.data?.config.features).toEqual({ nesting: true });
+    expect(readFileSync(path.join(dir, 'lxc', `ct-${CTID}`, 'config'), 'utf8')).toMatch(
+      /^lxc\.apparmor\.profile = generated\nlxc\.apparmor\.allow_nesting = 1$/m,
+    );
     const weak = await api('POST', `/api/v1/nodes/${node}/cts`, {
       hostname: 'bad_name',
       template: 'busybox',
