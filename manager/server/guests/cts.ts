@@ -9,6 +9,7 @@ import { zodIssues } from '../../../contracts/manager/issues.ts';
 import { hashPassword } from '../../../installer/index.ts';
 import { shadowWithRootHash, updateInRootfs, withKeys } from './credentials.ts';
 import { writeCtNetwork } from './ctNetwork.ts';
+import { runSteps, type Step } from './steps.ts';
 import { ctName, IDMAP, lxcConfig, lxcOverrides } from '../config/lxcConfig.ts';
 import {
   ctRootfsMountDir,
@@ -117,113 +118,153 @@ export class CtController {
     const task = this.deps.tasks.start('vzcreate', `ct/${id}`, user, async (ctx) => {
       const conf = path.join(this.deps.tmpDir, `${name}.conf`);
       writeFileAtomic(conf, lxcConfig(cfg, facts));
-      let created = false;
-      let mounted = false;
       const run = async (argv: string[]) => {
         ctx.log(`$ ${argv.join(' ')}`);
         await this.deps.runner.run(argv, { timeoutMs: 600_000 });
       };
-      try {
-        for (const step of plan.create) await run(step.argv);
-        if (thin) {
-          // an unprivileged container's root must traverse the base (x, no listing)
-          const base = path.dirname(path.dirname(rootDir));
-          mkdirSync(base, { recursive: true, mode: 0o711 });
-          chmodSync(base, statSync(base).mode | 0o011);
-          mkdirSync(rootDir, { recursive: true, mode: 0o755 });
-          await run(mountArgv(rootfs.path, rootDir));
-          mounted = true;
-        }
-        if (cfg.template === 'busybox') {
-          ctx.log(`lxc-create ${name} from LXC's busybox template`);
-          await this.deps.lxc.create(
-            name,
-            conf,
-            { kind: 'lxc', name: 'busybox' },
-            rootDir,
-            lxcOverrides(cfg, facts),
-          );
-          created = true;
-        } else {
-          ctx.log(`lxc-create ${name}, then unpacking ${cfg.template}`);
-          await this.deps.lxc.create(
-            name,
-            conf,
-            { kind: 'none' },
-            rootDir,
-            lxcOverrides(cfg, facts),
-          );
-          created = true;
-          const tar = [
-            'tar',
-            '-xpf',
-            path.join(facts.templateDir, cfg.template),
-            '-C',
-            rootDir,
-            '--numeric-owner',
-          ];
-          // unprivileged: unpack inside the container's user namespace so ownership is shifted
-          await this.deps.runner.run(
-            cfg.unprivileged
-              ? ['lxc-usernsexec', '-m', `b:0:${IDMAP.hostStart}:${IDMAP.count}`, '--', ...tar]
-              : tar,
-            { timeoutMs: 600_000 },
-          );
-        }
-        ctx.progress(0.8);
-        // the container's root: 0, or the id it maps to when unprivileged
-        const owner = cfg.unprivileged ? IDMAP.hostStart : 0;
-        if (password !== undefined) {
-          ctx.log('setting the root password (its crypt hash into /etc/shadow)');
-          const hash = await hashPassword(this.deps.runner, password);
-          const today = Math.floor(Date.now() / 86_400_000);
-          updateInRootfs(rootDir, 'etc/shadow', (old) => shadowWithRootHash(old, hash, today), {
-            owner,
-            mode: 0o640,
-          });
-        }
-        if (cfg.sshKeys.length) {
-          ctx.log(`adding ${cfg.sshKeys.length} SSH key(s) to /root/.ssh/authorized_keys`);
-          updateInRootfs(
-            rootDir,
-            'root/.ssh/authorized_keys',
-            (old) => withKeys(old, cfg.sshKeys),
-            {
-              owner,
-              mode: 0o600,
-              dirMode: 0o700,
-            },
-          );
-        }
-        if (cfg.template !== 'busybox') {
-          const did = writeCtNetwork(rootDir, cfg.nics, hostResolvConf(), owner);
-          if (did.length) ctx.log(`network inside the container: ${did.join(', ')}`);
-        }
-        ctx.progress(0.9);
-        if (mounted) {
-          await run(umountArgv(rootDir));
-          mounted = false;
-        }
-        this.deps.store.put({ kind: 'ct', config: cfg });
-      } catch (err) {
-        // undo in reverse: unmount, unregister, remove the volume; a mount that will not go away
-        // keeps what is under it (lxc-destroy and rmdir would reach into the volume)
-        this.deps.store.release(id);
-        if (mounted) {
-          const u = await this.deps.runner.run(umountArgv(rootDir), { reject: false });
-          if (u.exitCode === 0) mounted = false;
-          else ctx.log(`could not unmount ${rootDir}: ${u.stderr.trim()}`);
-        }
-        if (!mounted) {
-          if (created) await this.deps.lxc.destroy(name).catch(() => {});
-          if (thin) removeEmptyDirs([rootDir, path.dirname(rootDir)]);
-          for (const s of plan.remove) {
-            ctx.log(`undo: $ ${s.argv.join(' ')}`);
-            await this.deps.runner.run(s.argv, { reject: false });
-          }
-        }
-        throw err;
-      }
+      // the container's root: 0, or the id it maps to when unprivileged
+      const owner = cfg.unprivileged ? IDMAP.hostStart : 0;
+      const template: Step[] =
+        cfg.template === 'busybox'
+          ? [
+              {
+                name: 'lxc-create',
+                run: async () => {
+                  ctx.log(`lxc-create ${name} from LXC's busybox template`);
+                  await this.deps.lxc.create(
+                    name,
+                    conf,
+                    { kind: 'lxc', name: 'busybox' },
+                    rootDir,
+                    lxcOverrides(cfg, facts),
+                  );
+                },
+                undo: () => this.deps.lxc.destroy(name),
+              },
+            ]
+          : [
+              {
+                name: 'lxc-create',
+                run: async () => {
+                  ctx.log(`lxc-create ${name}, then unpacking ${cfg.template}`);
+                  await this.deps.lxc.create(
+                    name,
+                    conf,
+                    { kind: 'none' },
+                    rootDir,
+                    lxcOverrides(cfg, facts),
+                  );
+                },
+                undo: () => this.deps.lxc.destroy(name),
+              },
+              {
+                name: 'unpack',
+                run: async () => {
+                  const tar = [
+                    'tar',
+                    '-xpf',
+                    path.join(facts.templateDir, cfg.template),
+                    '-C',
+                    rootDir,
+                    '--numeric-owner',
+                  ];
+                  // unprivileged: unpack inside the container's user namespace so ownership is shifted
+                  await this.deps.runner.run(
+                    cfg.unprivileged
+                      ? [
+                          'lxc-usernsexec',
+                          '-m',
+                          `b:0:${IDMAP.hostStart}:${IDMAP.count}`,
+                          '--',
+                          ...tar,
+                        ]
+                      : tar,
+                    { timeoutMs: 600_000 },
+                  );
+                },
+              },
+            ];
+      // One list for both kinds of root file system; a thin volume adds its mount point and is
+      // mounted there while it is filled (where LXC's pre-start hook mounts it later). A failure
+      // undoes in reverse: unmount, unregister, remove the volume; a mount that will not go away
+      // keeps what is under it (lxc-destroy and rmdir would reach into the volume).
+      const steps: Step[] = [
+        {
+          name: 'volume',
+          run: async () => {
+            for (const step of plan.create) await run(step.argv);
+          },
+          undo: async () => {
+            for (const s of plan.remove) {
+              ctx.log(`undo: $ ${s.argv.join(' ')}`);
+              await this.deps.runner.run(s.argv, { reject: false });
+            }
+          },
+          undoAfterFailure: true,
+        },
+        ...(thin
+          ? [
+              {
+                name: 'mount point',
+                run: async () => {
+                  // an unprivileged container's root must traverse the base (x, no listing)
+                  const base = path.dirname(path.dirname(rootDir));
+                  mkdirSync(base, { recursive: true, mode: 0o711 });
+                  chmodSync(base, statSync(base).mode | 0o011);
+                  mkdirSync(rootDir, { recursive: true, mode: 0o755 });
+                },
+                undo: async () => removeEmptyDirs([rootDir, path.dirname(rootDir)]),
+                // made with the volume's undo in mind: nothing of it is left when it fails
+                undoAfterFailure: true,
+              },
+              {
+                name: 'mount',
+                run: () => run(mountArgv(rootfs.path, rootDir)),
+                mount: {
+                  unmount: async () => {
+                    const u = await this.deps.runner.run(umountArgv(rootDir), { reject: false });
+                    return u.exitCode === 0
+                      ? null
+                      : `could not unmount ${rootDir}: ${u.stderr.trim()}`;
+                  },
+                },
+              },
+            ]
+          : []),
+        ...template,
+        {
+          name: 'credentials and network',
+          run: async () => {
+            ctx.progress(0.8);
+            if (password !== undefined) {
+              ctx.log('setting the root password (its crypt hash into /etc/shadow)');
+              const hash = await hashPassword(this.deps.runner, password);
+              const today = Math.floor(Date.now() / 86_400_000);
+              updateInRootfs(rootDir, 'etc/shadow', (old) => shadowWithRootHash(old, hash, today), {
+                owner,
+                mode: 0o640,
+              });
+            }
+            if (cfg.sshKeys.length) {
+              ctx.log(`adding ${cfg.sshKeys.length} SSH key(s) to /root/.ssh/authorized_keys`);
+              updateInRootfs(
+                rootDir,
+                'root/.ssh/authorized_keys',
+                (old) => withKeys(old, cfg.sshKeys),
+                { owner, mode: 0o600, dirMode: 0o700 },
+              );
+            }
+            if (cfg.template !== 'busybox') {
+              const did = writeCtNetwork(rootDir, cfg.nics, hostResolvConf(), owner);
+              if (did.length) ctx.log(`network inside the container: ${did.join(', ')}`);
+            }
+            ctx.progress(0.9);
+          },
+        },
+        ...(thin ? [{ name: 'unmount', run: () => run(umountArgv(rootDir)), ends: 'mount' }] : []),
+        { name: 'record', run: async () => this.deps.store.put({ kind: 'ct', config: cfg }) },
+      ];
+      await runSteps(steps, { log: ctx.log, beforeUndo: () => this.deps.store.release(id) });
     });
     return { id, task };
   }

@@ -1,11 +1,12 @@
 // Containers with their root file system on an LVM-thin volume (vm-ID-disk-0 in openve/data):
 // the commands of create (thin LV, ext4 owned by the container's root, mounted where LXC's
 // pre-start hook will mount it, filled, unmounted), of a failed create (everything undone, in
-// reverse) and of delete (the volume removed); the volume in the storage content with what it
+// reverse; nothing when the volume will not unmount) and of delete (the volume removed); the same
+// steps without the mount for a directory; the volume in the storage content with what it
 // takes; a restart-migration refused naming the guest. The engines are only recorded here; the
 // real thing runs in the installed-node e2e (test/e2e/lib/managerChecks.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { StorageContentListSchema } from '../../../contracts/manager/storage.ts';
 import { isMountPoint } from '../../../manager/server/guests/cts.ts';
@@ -65,26 +66,68 @@ beforeAll(async () => {
     ]),
   );
   writeFileSync(path.join(t.dir, 'templates', 'tiny.tar.gz'), 'x');
+  // a directory storage's root file system is made (the manager writes the network config into it)
+  t.runner.on({
+    match: ['mkdir', '-p', '--'],
+    respond: async (argv) => {
+      mkdirSync(argv.at(-1) ?? '', { recursive: true });
+      return { exitCode: 0, stdout: '', stderr: '' };
+    },
+  });
+  // what lxc-create makes: the container's directory (the manager appends to its config there)
+  t.runner.on({
+    match: ['lxc-create'],
+    respond: async (argv) => {
+      const at = (flag: string) => argv[argv.indexOf(flag) + 1] ?? '';
+      mkdirSync(path.join(at('-P'), at('-n')), { recursive: true });
+      return { exitCode: 0, stdout: '', stderr: '' };
+    },
+  });
   await new Promise((r) => setTimeout(r, 1100)); // node facts are read at most once a second
 }, 60_000);
 afterAll(async () => t?.close());
 
 const root = (id: number) => path.join(t.dir, 'lxc', `ct-${id}`, 'rootfs');
 
+/**
+ * The shared set-up of every test here: a request that starts a task (202), the task's end, and
+ * the commands it ran (without the engines' background queries). `fail` makes the first command
+ * whose argv[0] is that name fail with `stderr`.
+ */
+async function ctTask(
+  method: 'POST' | 'DELETE',
+  url: string,
+  body?: object,
+  fail?: { command: string; stderr: string },
+) {
+  if (fail) t.runner.failOn((argv) => argv[0] === fail.command, { stderr: fail.stderr });
+  const from = t.runner.calls.length;
+  const r = await req(method, url, body);
+  expect(r.status, JSON.stringify(r.body)).toBe(202);
+  const task = await taskStatus(t.m, (r.body.data as { task: string }).task);
+  return { task, log: task.log.join('\n'), calls: since(from) };
+}
+
+/** a container from tiny.tar.gz with its root file system on local-lvm (or `storage`) */
+const createCt = (
+  id: number,
+  size: number,
+  fail?: { command: string; stderr: string },
+  storage = 'local-lvm',
+) =>
+  ctTask(
+    'POST',
+    '/cts',
+    { id, hostname: `ct${id}`, template: 'tiny.tar.gz', rootfs: { storage, size } },
+    fail,
+  );
+
 describe('container on LVM-thin', () => {
   it('create: thin LV, ext4 owned by the mapped root, mounted, filled in the user namespace, unmounted', async () => {
-    const from = t.runner.calls.length;
-    const r = await req('POST', '/cts', {
-      id: 7300,
-      hostname: 'thin',
-      template: 'tiny.tar.gz',
-      rootfs: { storage: 'local-lvm', size: 3 },
-    });
-    expect(r.status, JSON.stringify(r.body)).toBe(202);
-    const task = await taskStatus(t.m, (r.body.data as { task: string }).task);
-    expect(task.status, task.log.join('\n')).toBe('ok');
+    const { task, log, calls } = await createCt(7300, 3);
+    expect(task.status, log).toBe('ok');
     const dir = root(7300);
-    expect(since(from)).toEqual([
+    expect(calls).toEqual([
       [
         'lvcreate',
         '--yes',
@@ -126,9 +169,7 @@ describe('container on LVM-thin', () => {
       ],
       ['umount', '--', dir],
     ]);
-    expect(task.log.join('\n')).toMatch(
-      /\$ mount -t ext4 -o noatime -- \/dev\/openve\/vm-7300-disk-0 /,
-    );
+    expect(log).toMatch(/\$ mount -t ext4 -o noatime -- \/dev\/openve\/vm-7300-disk-0 /);
     const got = (await req('GET', '/cts/7300')).body.data as { config: { rootfs: unknown } };
     expect(got.config.rootfs).toEqual({ storage: 'local-lvm', size: 3 });
   });
@@ -166,12 +207,9 @@ describe('container on LVM-thin', () => {
   });
 
   it('delete: unregisters the container, then removes the volume', async () => {
-    const from = t.runner.calls.length;
-    const r = await req('DELETE', '/cts/7300?confirm=7300');
-    expect(r.status, JSON.stringify(r.body)).toBe(202);
-    const task = await taskStatus(t.m, (r.body.data as { task: string }).task);
-    expect(task.status, task.log.join('\n')).toBe('ok');
-    expect(since(from)).toEqual([
+    const { task, log, calls } = await ctTask('DELETE', '/cts/7300?confirm=7300');
+    expect(task.status, log).toBe('ok');
+    expect(calls).toEqual([
       ['lxc-destroy', '-P', path.join(t.dir, 'lxc'), '-n', 'ct-7300'],
       ['lvremove', '--yes', 'openve/vm-7300-disk-0'],
     ]);
@@ -179,19 +217,13 @@ describe('container on LVM-thin', () => {
   });
 
   it('a failed create undoes what it made, in reverse: unmount, lxc-destroy, lvremove', async () => {
-    t.runner.failOn((argv) => argv[0] === 'lxc-usernsexec', { stderr: 'tar: disk full' });
-    const from = t.runner.calls.length;
-    const r = await req('POST', '/cts', {
-      id: 7302,
-      hostname: 'thinfail',
-      template: 'tiny.tar.gz',
-      rootfs: { storage: 'local-lvm', size: 1 },
+    const { task, calls } = await createCt(7302, 1, {
+      command: 'lxc-usernsexec',
+      stderr: 'tar: disk full',
     });
-    expect(r.status, JSON.stringify(r.body)).toBe(202);
-    const task = await taskStatus(t.m, (r.body.data as { task: string }).task);
     expect(task.status).toBe('error');
     const dir = root(7302);
-    expect(since(from).map((a) => a.slice(0, 2).join(' '))).toEqual([
+    expect(calls.map((a) => a.slice(0, 2).join(' '))).toEqual([
       'lvcreate --yes',
       'mkfs.ext4 -q',
       'mount -t',
@@ -201,25 +233,72 @@ describe('container on LVM-thin', () => {
       'lxc-destroy -P',
       'lvremove --yes',
     ]);
-    expect(since(from).at(-1)).toEqual(['lvremove', '--yes', 'openve/vm-7302-disk-0']);
+    expect(calls.at(-1)).toEqual(['lvremove', '--yes', 'openve/vm-7302-disk-0']);
     expect(existsSync(dir)).toBe(false);
     // the id is free again
     expect((await req('GET', '/cts/7302')).status).toBe(404);
   });
 
   it('a volume that cannot be made leaves nothing: no mount, no container, the LV removed', async () => {
-    t.runner.failOn((argv) => argv[0] === 'mkfs.ext4', { stderr: 'mkfs: no space' });
-    const from = t.runner.calls.length;
-    const r = await req('POST', '/cts', {
-      id: 7303,
-      hostname: 'thinfail2',
-      template: 'tiny.tar.gz',
-      rootfs: { storage: 'local-lvm', size: 1 },
+    const { task, calls } = await createCt(7303, 1, {
+      command: 'mkfs.ext4',
+      stderr: 'mkfs: no space',
     });
-    const task = await taskStatus(t.m, (r.body.data as { task: string }).task);
     expect(task.status).toBe('error');
-    expect(since(from).map((a) => a[0])).toEqual(['lvcreate', 'mkfs.ext4', 'lvremove']);
+    expect(calls.map((a) => a[0])).toEqual(['lvcreate', 'mkfs.ext4', 'lvremove']);
     expect(existsSync(path.dirname(root(7303)))).toBe(false);
+  });
+
+  it('a mount that will not go away keeps everything under it: no lxc-destroy, no lvremove', async () => {
+    // the template unpack fails, then the unmount of the undo fails too
+    t.runner.failOn((argv) => argv[0] === 'umount', { stderr: 'umount: target is busy' });
+    const { task, log, calls } = await createCt(7305, 1, {
+      command: 'lxc-usernsexec',
+      stderr: 'tar: disk full',
+    });
+    expect(task.status).toBe('error');
+    expect(calls.map((a) => a[0])).toEqual([
+      'lvcreate',
+      'mkfs.ext4',
+      'mount',
+      'lxc-create',
+      'lxc-usernsexec',
+      'umount',
+    ]);
+    expect(log).toContain(`could not unmount ${root(7305)}: umount: target is busy`);
+    expect((await req('GET', '/cts/7305')).status).toBe(404);
+  });
+});
+
+describe('container on a directory', () => {
+  it('create and a failed create run the same steps as on a thin volume, without the mount', async () => {
+    const ok = await createCt(7306, 1, undefined, 'local');
+    expect(ok.task.status, ok.log).toBe('ok');
+    const dir = path.join(t.dir, 'storage', 'rootfs', '7306');
+    expect(ok.calls.map((a) => a[0])).toEqual(['mkdir', 'lxc-create', 'lxc-usernsexec']);
+    expect(ok.calls[0]).toEqual(['mkdir', '-p', '--', dir]);
+    const failed = await createCt(
+      7307,
+      1,
+      { command: 'lxc-usernsexec', stderr: 'tar: disk full' },
+      'local',
+    );
+    expect(failed.task.status).toBe('error');
+    expect(failed.calls.map((a) => a.slice(0, 2).join(' '))).toEqual([
+      'mkdir -p',
+      'lxc-create -P',
+      'lxc-usernsexec -m',
+      'lxc-destroy -P',
+      'rm -rf',
+    ]);
+    expect(failed.calls.at(-1)).toEqual([
+      'rm',
+      '-rf',
+      '--one-file-system',
+      '--',
+      path.join(t.dir, 'storage', 'rootfs', '7307'),
+    ]);
+    expect((await req('GET', '/cts/7307')).status).toBe(404);
   });
 });
 
