@@ -1,6 +1,7 @@
 // `pveca -d NODE` on any quorate member: remove another node (down) from the nodelist, push it to
 // every member, reload corosync. A node takes itself out with `pveca leave` (leave.ts).
 import { UserError } from '../../../lib/errors.ts';
+import { refreshLibvirtMembers } from '../libvirtTls.ts';
 import { removalKeepsQuorum, removeNode, validateNodeName } from '../model.ts';
 import { describeUnreachable, pushConfig, pushConfigTo, unreachableMembers } from '../push.ts';
 import { readAuthkey, writeClusterConfig, writeState } from '../state.ts';
@@ -72,6 +73,14 @@ export async function removeClusterNode(
     pushConfigTo(state, authkey, { config: next, members }, [target]),
   ]);
   await ctx.control.reloadCorosync();
+  // libvirtd here stops accepting the removed node's certificate (the others do on the push)
+  await refreshLibvirtMembers(
+    ctx.paths,
+    ctx.control,
+    { name: state.nodeName, address: state.address },
+    next.nodes.map((n) => n.name),
+    ctx.out,
+  );
   return {
     removed: name,
     configVersion: next.configVersion,
