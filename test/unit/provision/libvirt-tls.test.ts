@@ -31,6 +31,7 @@ import {
 } from '../../../provision/cluster/libvirtTls.ts';
 import { readState } from '../../../provision/cluster/state.ts';
 import type { NodePaths } from '../../../provision/paths.ts';
+import { parseAllowedDns } from '../../e2e/lib/clusterRevoke.ts';
 import { clusterNode } from './clusterNode.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures/libvirt');
@@ -115,6 +116,12 @@ describe("libvirtd's tls_allowed_dn_list: the current members only (issue 14: a 
     );
     expect(two.match(/^tls_allowed_dn_list/gm)).toHaveLength(1);
     expect(two).not.toContain('CN=n2');
+  });
+
+  test("the e2e's reading of the list (clusterRevoke.ts) is what pveca writes", () => {
+    const conf = setConfKeys(fixture('libvirtd.conf'), libvirtdSettings(['node2', 'node1']));
+    expect(parseAllowedDns(conf)).toEqual([nodeCertDn('node1'), nodeCertDn('node2')]);
+    expect(parseAllowedDns(fixture('libvirtd.conf'))).toBeNull();
   });
 
   test("an admin's list over several lines is replaced as a whole", () => {
