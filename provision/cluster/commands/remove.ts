@@ -72,8 +72,8 @@ export async function removeClusterNode(
     pushConfig(fresh, authkey, { config: next, members }),
     pushConfigTo(state, authkey, { config: next, members }, [target]),
   ]);
-  await ctx.control.reloadCorosync();
-  // libvirtd here stops accepting the removed node's certificate (the others do on the push)
+  // libvirtd here stops accepting the removed node's certificate (the others do on the push);
+  // before the corosync reload, which may fail with the cluster changed anyway
   await refreshLibvirtMembers(
     ctx.paths,
     ctx.control,
@@ -81,6 +81,7 @@ export async function removeClusterNode(
     next.nodes.map((n) => n.name),
     ctx.out,
   );
+  await ctx.control.reloadCorosync();
   return {
     removed: name,
     configVersion: next.configVersion,
