@@ -49,6 +49,15 @@ export function peerHandler(s: Services, app: FastifyInstance, rootToken: string
       res.end(text);
       return;
     }
+    if (req.method === 'POST' && url === `${PEER_PREFIX}/changed`) {
+      // the member's guests changed (its localChanged): the next read here waits for its answer
+      await readBody(req);
+      if (s.cluster?.peerChanged(peer.name))
+        s.hub.emit({ type: 'cluster', node: peer.name, at: new Date().toISOString() });
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     if (req.method === 'POST' && url === `${PEER_PREFIX}/ids`) {
       const body = await readBody(req);
       let status = 200;

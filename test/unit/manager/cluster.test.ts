@@ -133,6 +133,12 @@ describe('managers in a cluster (mutual TLS on 127.0.0.21/.22)', { timeout: 60_0
     }
   });
 
+  test("a change of B's guests is pushed to A over mutual TLS: A's hub gets a 'cluster' event (the web reloads its view on it)", async () => {
+    const got = ma.services.hub.waitFor((e) => e.type === 'cluster' && e.node === B.name, 10_000);
+    mb!.services.cluster!.localChanged();
+    expect(await got).toMatchObject({ type: 'cluster', node: B.name });
+  });
+
   test('a request for the other node, for its guest by id, and for its task is forwarded', async () => {
     const byNode = await api(ma, 'GET', `/api/v1/nodes/${B.name}/vms/801`);
     expect(byNode.status).toBe(200);
