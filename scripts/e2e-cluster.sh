@@ -2,7 +2,8 @@
 # Two-node cluster end to end (issue 6): installs two QEMU nodes from the ISO, node1 creates the
 # cluster and node2 joins it from their answer files, checks `pveca -l --json` and libvirt TLS on
 # both, then live-migrates a tiny running VM (a multiboot stub, 1 GiB thin volume) from node1 to
-# node2 with `openve vm migrate ID node2 --online` (OPENVE_E2E_MIGRATE=0 skips it).
+# node2 with `openve vm migrate ID node2 --online` (OPENVE_E2E_MIGRATE=0 skips it); last node1
+# removes node2 with `pveca -d` and node2 must be refused by node1's libvirt over qemu+tls.
 # Needs root and qemu-system-x86_64; ~13 min under TCG plus the migration. Results: test-results/e2e-cluster/.
 set -euo pipefail
 cd "$(dirname "$0")/.."

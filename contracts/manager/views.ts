@@ -100,6 +100,9 @@ export const ManagerEventSchema = z.discriminatedUnion('type', [
     state: z.string(),
     at: z.string(),
   }),
+  // another member's guests changed (it told this node over the managers' mutual TLS): a cluster
+  // view read now gets its fresh answer
+  z.object({ type: z.literal('cluster'), node: z.string(), at: z.string() }),
 ]);
 export type ManagerEvent = z.infer<typeof ManagerEventSchema>;
 

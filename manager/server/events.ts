@@ -12,7 +12,9 @@ export type ManagerEvent =
       progress: number;
       line?: string;
     }
-  | { type: 'guest'; kind: GuestKind; id: number; state: string; at: string };
+  | { type: 'guest'; kind: GuestKind; id: number; state: string; at: string }
+  /** another member's guests changed (it said so over the managers' mutual TLS) */
+  | { type: 'cluster'; node: string; at: string };
 
 export class EventHub {
   private readonly emitter = new EventEmitter();

@@ -82,9 +82,9 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
   // their last known guests, state 'unknown'); alone: this node's own list
   const loadView = useCallback(async (): Promise<boolean> => {
     // a manager without the route (older, or not built with the cluster) answers like a lone node
-    // fresh: the page reloads after events and task ends, and must not get a member's answer from
-    // before them (nothing would correct it later: other nodes' events do not reach this page)
-    const view = await get('/cluster/resources?fresh=1', ClusterResourcesSchema).catch(() => null);
+    // no ?fresh=1: a member whose guests changed tells this node (a 'cluster' event here, and
+    // this node's view waits for its fresh answer), so a reload after it sees the change
+    const view = await get('/cluster/resources', ClusterResourcesSchema).catch(() => null);
     aloneRef.current = view?.cluster === null;
     if (!view || view.cluster === null || view.nodes.length === 0) return false;
     const list = view.nodes.map((n): NodeStatus => {
@@ -187,6 +187,11 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
         const p = ManagerEventSchema.safeParse(raw);
         if (!p.success) return;
         const e = p.data;
+        // another member's guests changed: the view is read again (it waits for that member)
+        if (e.type === 'cluster') {
+          later('guests');
+          return;
+        }
         if (e.type === 'guest') {
           let known = false;
           setGuests((all) => {

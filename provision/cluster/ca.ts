@@ -17,6 +17,9 @@ import type { NodePaths } from '../paths.ts';
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 const QUIET = { quietOutput: true, timeoutMs: 60_000 } as const;
 
+/** The O= of every node certificate this CA signs (libvirtd's tls_allowed_dn_list matches it). */
+export const NODE_CERT_ORG = 'openve cluster node';
+
 export function hasCa(paths: NodePaths): boolean {
   return existsSync(paths.caCert) && existsSync(paths.caKey);
 }
@@ -134,7 +137,7 @@ export async function signNodeCsr(
         '3650',
         '-sha256',
         '-subj',
-        `/CN=${node.name}/O=openve cluster node`,
+        `/CN=${node.name}/O=${NODE_CERT_ORG}`,
         '-extfile',
         ext,
         '-out',

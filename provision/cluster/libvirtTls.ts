@@ -6,11 +6,23 @@
 //                                    manager's --libvirt-pki /etc/pki keeps the same files current)
 //   /etc/libvirt/libvirtd.conf       listen_tls = 1, listen_tcp = 0, auth_tls = "none" (the x509
 //                                    check is the authentication: a certificate of the cluster CA)
+//                                    and tls_allowed_dn_list = the current members' certificate
+//                                    subjects: a node removed with `pveca -d` keeps a certificate
+//                                    of the CA, but libvirtd no longer accepts it. Rewritten on
+//                                    every member whenever the nodelist changes (-c, -a, -d,
+//                                    leave, --upgrade-ca; refreshLibvirtMembers), libvirtd
+//                                    restarted (it reads the list only at start).
 //   /etc/libvirt/qemu.conf           default_tls_x509_cert_dir = /etc/pki/qemu, default_ and
 //                                    migrate_tls_x509_verify = 1 (a peer QEMU needs a certificate
 //                                    of the cluster CA), migration_host and migration_address = the
 //                                    cluster address (a SAN of the certificate: QEMU's TLS checks
-//                                    the host name the destination advertises against it)
+//                                    the host name the destination advertises against it).
+//                                    QEMU's own migration and NBD streams check the CA only: QEMU
+//                                    has a `tls-authz` migration parameter, but libvirt (up to 11,
+//                                    trixie) never sets it and qemu.conf has no DN list for
+//                                    migration. Those ports are opened only for a migration that
+//                                    an allowed peer prepared over the DN-checked qemu+tls
+//                                    connection, one per migration, for its single connection.
 //   libvirtd-tls.socket              enabled and started (Debian trixie runs libvirtd socket-
 //                                    activated: listen_tls alone opens no port), libvirtd restarted
 //                                    when a file it reads at start changed (guests keep running)
@@ -31,16 +43,40 @@ import {
   type TlsMaterial,
 } from '../../lib/net/libvirtPki.ts';
 import type { NodePaths } from '../paths.ts';
+import { hasCa, NODE_CERT_ORG } from './ca.ts';
 import type { ClusterControl } from './control.ts';
 
 export const CONF_MARK = '# openve cluster TLS (set by pveca): live migration between the nodes';
 
 type Setting = readonly [key: string, value: string];
 
-export const libvirtdSettings = (): Setting[] => [
+/**
+ * A member's certificate subject as libvirtd compares it with tls_allowed_dn_list: GnuTLS's
+ * RFC 4514 string (most specific first), what `virt-pki-query-dn node.pem` prints for the
+ * subject signNodeCsr gives it, `/CN=NAME/O=openve cluster node` (checked with libvirt 9 / GnuTLS 3.7 on the host).
+ */
+export function nodeCertDn(name: string): string {
+  // node names are host names (validateNodeName); libvirt matches the list with fnmatch and the
+  // value sits in a quoted string: nothing else may reach it
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(name))
+    throw new UserError({ path: 'node name', message: `'${name}' cannot be put in a DN list` });
+  return `CN=${name},O=${NODE_CERT_ORG}`;
+}
+
+/** libvirtd.conf's list value: every member's DN, sorted, once. Pure. */
+export function allowedDnList(members: readonly string[]): string {
+  if (!members.length)
+    throw new UserError({ path: 'tls_allowed_dn_list', message: 'no member to allow' });
+  const dns = [...new Set(members)].sort().map((m) => `"${nodeCertDn(m)}"`);
+  return `[${dns.join(', ')}]`;
+}
+
+/** `members`: the names in the current nodelist (this node among them) */
+export const libvirtdSettings = (members: readonly string[]): Setting[] => [
   ['listen_tls', '1'],
   ['listen_tcp', '0'],
   ['auth_tls', '"none"'],
+  ['tls_allowed_dn_list', allowedDnList(members)],
 ];
 
 export const qemuSettings = (address: string): Setting[] => [
@@ -53,8 +89,9 @@ export const qemuSettings = (address: string): Setting[] => [
 
 /**
  * Sets `key = value` in a libvirt config file's text: an active (uncommented) line of the key is
- * replaced where it is, the others are appended below one marker comment. Comments and every other
- * line are kept. Idempotent: setConfKeys(setConfKeys(t, s), s) === setConfKeys(t, s). Pure.
+ * replaced where it is (a list value written over several lines, `[` ... `]`, as a whole), the
+ * others are appended below one marker comment. Comments and every other line are kept.
+ * Idempotent: setConfKeys(setConfKeys(t, s), s) === setConfKeys(t, s). Pure.
  */
 export function setConfKeys(text: string, settings: readonly Setting[]): string {
   const lines = text.split('\n');
@@ -64,7 +101,12 @@ export function setConfKeys(text: string, settings: readonly Setting[]): string 
     let found = false;
     for (let i = 0; i < lines.length; i++) {
       if (active.test(lines[i]!)) {
-        lines[i] = `${key} = ${value}`;
+        // an open list continues up to the line with its `]`
+        let end = i;
+        const rest = lines[i]!.replace(active, '');
+        if (rest.includes('[') && !rest.includes(']'))
+          while (end + 1 < lines.length && !lines[end]!.includes(']')) end++;
+        lines.splice(i, end - i + 1, `${key} = ${value}`);
         found = true;
       }
     }
@@ -169,10 +211,14 @@ export function validateTlsMaterial(
     throw bad(paths.nodeCert, `does not name this node ${node.name} (subjectAltName)`);
 }
 
-/** What setting up libvirt TLS would write here; validates first, writes nothing. */
+/**
+ * What setting up libvirt TLS would write here; validates first, writes nothing. `members`: the
+ * names in the current nodelist, whose certificates libvirtd accepts (this node's is added).
+ */
 export function planLibvirtTls(
   paths: NodePaths,
   node: { name: string; address: string },
+  members: readonly string[],
 ): LibvirtTlsPlan {
   checkLibvirtTarget(paths);
   if (!existsSync(paths.libvirtdConf))
@@ -199,7 +245,7 @@ export function planLibvirtTls(
         mode: existsSync(file) ? statSync(file).mode & 0o777 : 0o644,
       });
   };
-  conf(paths.libvirtdConf, libvirtdSettings());
+  conf(paths.libvirtdConf, libvirtdSettings([...members, node.name]));
   conf(paths.qemuConf, qemuSettings(node.address));
   // QEMU reads its files at each guest start (nothing to restart for them); libvirtd at its start
   const restart = files.some((f) => !f.pki || !f.pki.path.startsWith('qemu/'));
@@ -237,9 +283,38 @@ export async function setupLibvirtTls(
   paths: NodePaths,
   control: ClusterControl,
   node: { name: string; address: string },
+  members: readonly string[],
   out: (line: string) => void,
 ): Promise<LibvirtTlsPlan> {
-  const plan = planLibvirtTls(paths, node);
+  const plan = planLibvirtTls(paths, node, members);
   await applyLibvirtTls(paths, control, plan, out);
   return plan;
+}
+
+/**
+ * The nodelist changed (a join, `pveca -d`, a leave, a pushed snapshot): libvirtd's
+ * tls_allowed_dn_list follows it, libvirtd restarted when it changed. Nothing happens on a node
+ * without libvirt TLS material (a cluster made before the CA: `pveca --upgrade-ca` sets it up) or
+ * without libvirt; never throws (the nodelist change stands): a failure is a line in `out`.
+ * Returns whether libvirtd.conf was rewritten.
+ */
+export async function refreshLibvirtMembers(
+  paths: NodePaths,
+  control: ClusterControl,
+  node: { name: string; address: string },
+  members: readonly string[],
+  out: (line: string) => void,
+): Promise<boolean> {
+  if (!hasCa(paths) || !existsSync(paths.nodeCert) || !existsSync(paths.libvirtdConf)) return false;
+  try {
+    const plan = planLibvirtTls(paths, node, members);
+    if (!plan.files.length) return false;
+    await applyLibvirtTls(paths, control, plan, out);
+    const list = [...new Set([...members, node.name])].sort().join(', ');
+    out(`libvirt TLS: libvirtd now accepts the certificates of ${list} only`);
+    return plan.files.some((f) => f.file === paths.libvirtdConf);
+  } catch (err) {
+    out(`warning: libvirt TLS member list not updated: ${(err as Error).message.split('\n')[0]}`);
+    return false;
+  }
 }

@@ -21,7 +21,7 @@ import {
 } from '../../contracts/cluster.ts';
 import { ContractError, parseJson } from '../../contracts/json.ts';
 import { hasCa, issueOwnCert, readCa, signNodeCsr, writeCa } from './ca.ts';
-import { setupLibvirtTls } from './libvirtTls.ts';
+import { refreshLibvirtMembers, setupLibvirtTls } from './libvirtTls.ts';
 import { readToken } from './commands/context.ts';
 import { addNode, ClusterChangeError, type ClusterConfig } from './model.ts';
 import {
@@ -204,6 +204,7 @@ async function handleJoin(ctx: ServiceContext, body: string): Promise<JoinRespon
     writeClusterConfig(ctx.paths, next);
     const unreachable = await pushConfig(fresh, authkey, { config: next, members }, [req.name]);
     await ctx.control.reloadCorosync();
+    refreshLibvirtLater(ctx, fresh, next);
     ctx.log(
       `joined: node '${added.name}' (${added.address}) as nodeid ${added.nodeid}, config_version ${next.configVersion}`,
     );
@@ -254,6 +255,7 @@ async function handleCa(
       ctx.paths,
       ctx.control,
       { name: state.nodeName, address: state.address },
+      readClusterConfig(ctx.paths)?.nodes.map((n) => n.name) ?? [],
       ctx.log,
     ).catch((err: Error) => ctx.log(`libvirt TLS not set up: ${err.message.split('\n')[0]}`));
     return { ok: true, node: state.nodeName, nodeCert };
@@ -322,9 +324,34 @@ export async function applySnapshot(
     }
     writeState(ctx.paths, { ...state, members: { ...state.members, ...snapshot.members } });
     writeClusterConfig(ctx.paths, config);
+    refreshLibvirtLater(ctx, state, config);
     ctx.log(`config_version ${config.configVersion} received (${config.nodes.length} nodes)`);
     return config.configVersion;
   });
+}
+
+/**
+ * libvirtd's tls_allowed_dn_list follows the new nodelist (libvirtTls.ts), once the answer is
+ * sent: restarting libvirtd takes seconds and the member that pushed waits 5 s for the answer.
+ * Queued behind this node's other changes; the config read then is the newest.
+ */
+function refreshLibvirtLater(ctx: ServiceContext, state: ClusterState, config: ClusterConfig) {
+  const node = { name: state.nodeName, address: state.address };
+  setImmediate(
+    () =>
+      void serialised(ctx, () => {
+        const current = readClusterConfig(ctx.paths) ?? config;
+        // removed meanwhile (selfRemoved): nothing to follow
+        if (!current.nodes.some((n) => n.name === node.name)) return Promise.resolve(false);
+        return refreshLibvirtMembers(
+          ctx.paths,
+          ctx.control,
+          node,
+          current.nodes.map((n) => n.name),
+          ctx.log,
+        );
+      }),
+  );
 }
 
 /** This node was removed by the others: stop corosync, drop every cluster file, stop the service. */

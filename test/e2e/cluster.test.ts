@@ -2,7 +2,8 @@
 // the cluster and node2 joins it from their answer files ([cluster]) at first boot; `pveca -l --json`
 // on both must show two online members and quorum; libvirt TLS answers between them; then a running
 // stub VM with a thin volume moves live from node1 to node2 with `openve vm migrate ID node2
-// --online` (clusterMigrate.ts; OPENVE_E2E_MIGRATE=0 leaves it out). Long (~13 min under TCG, measured), so it runs only
+// --online` (clusterMigrate.ts; OPENVE_E2E_MIGRATE=0 leaves it out); last node1 removes node2 with
+// `pveca -d` and node2's libvirt TLS access must end (clusterRevoke.ts). Long (~13 min under TCG, measured), so it runs only
 // when asked: `bash scripts/e2e-cluster.sh` (sets OPENVE_E2E_CLUSTER=1). Needs root and QEMU.
 // Phase times go to test-results/e2e-cluster/result.json.
 import { describe, expect, it } from 'vitest';
@@ -29,6 +30,8 @@ describe.skipIf(!asked || !runnable)(
       expect(result.checks.length).toBeGreaterThan(0);
       expect(result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)).toEqual([]);
       expect(result.seconds.bootToQuorate).not.toBeNull();
+      // pveca -d node2: node1's libvirt refuses node2's certificate afterwards (clusterRevoke.ts)
+      expect(result.checks.some((c) => c.name.includes('is refused by') && c.ok)).toBe(true);
       if (process.env.OPENVE_E2E_MIGRATE !== '0') {
         expect(result.migration?.finishedLine).toMatch(/^migration finished: /);
         expect(result.checks.some((c) => c.name.includes('no reboot') && c.ok)).toBe(true);

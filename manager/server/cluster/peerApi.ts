@@ -49,6 +49,15 @@ export function peerHandler(s: Services, app: FastifyInstance, rootToken: string
       res.end(text);
       return;
     }
+    if (req.method === 'POST' && url === `${PEER_PREFIX}/changed`) {
+      // the member's guests changed (its localChanged): the next read here waits for its answer
+      await readBody(req);
+      if (s.cluster?.peerChanged(peer.name))
+        s.hub.emit({ type: 'cluster', node: peer.name, at: new Date().toISOString() });
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     if (req.method === 'POST' && url === `${PEER_PREFIX}/ids`) {
       const body = await readBody(req);
       let status = 200;
@@ -100,31 +109,70 @@ export function peerHandler(s: Services, app: FastifyInstance, rootToken: string
 }
 
 /** Starts the mutual-TLS listener when this node is in a cluster with a CA; else nothing. */
+/**
+ * The peer listener on this node's cluster address, once the node is a member with a node
+ * certificate. A node that is not one yet when the manager starts (first boot: the answer file's
+ * join by openve-cluster-init may end minutes after the manager started; or `pveca -c/-a` by hand
+ * later) is looked at again every `retryMs`, and served as soon as it is.
+ */
 export async function startClusterPeer(
   s: Services,
   app: FastifyInstance,
   rootToken: string,
   o: { host: string; port: number },
+  retryMs = 5000,
 ): Promise<{ close(): Promise<void> } | undefined> {
   const c = s.cluster;
-  const m = c?.membership.get();
-  if (!c || !m) return undefined;
-  if (!m.tls) {
-    s.log(
-      `cluster '${m.clusterName}' has no CA yet: no peer listener (run pveca --upgrade-ca, then restart the manager)`,
-    );
-    return undefined;
-  }
-  // on the node's cluster address: the peers reach it there whatever --listen says
-  const host = m.nodes.find((n) => n.name === m.self)?.address ?? o.host;
-  const server = await startPeerServer({
-    host,
-    port: o.port,
-    membership: () => c.membership.get(),
-    handle: peerHandler(s, app, rootToken),
-    upgrade: peerUpgrade(s, app, rootToken),
-    log: s.log,
-  });
-  s.log(`cluster '${m.clusterName}': peers served with mutual TLS on ${host}:${server.port}`);
-  return server;
+  if (!c) return undefined;
+  let saidNoCa = false;
+  const start = async () => {
+    const m = c.membership.get();
+    if (!m) return undefined;
+    if (!m.tls) {
+      if (!saidNoCa)
+        s.log(
+          `cluster '${m.clusterName}' has no CA yet: no peer listener until it has one (run pveca --upgrade-ca)`,
+        );
+      saidNoCa = true;
+      return undefined;
+    }
+    // on the node's cluster address: the peers reach it there whatever --listen says
+    const host = m.nodes.find((n) => n.name === m.self)?.address ?? o.host;
+    const server = await startPeerServer({
+      host,
+      port: o.port,
+      membership: () => c.membership.get(),
+      handle: peerHandler(s, app, rootToken),
+      upgrade: peerUpgrade(s, app, rootToken),
+      log: s.log,
+    });
+    s.log(`cluster '${m.clusterName}': peers served with mutual TLS on ${host}:${server.port}`);
+    return server;
+  };
+  const now = await start();
+  if (now) return now;
+  let server: { close(): Promise<void> } | undefined;
+  let busy = false;
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (busy || server || stopped) return;
+    busy = true;
+    start()
+      .then((started) => {
+        if (!started) return;
+        if (stopped) return void started.close();
+        server = started;
+        clearInterval(timer);
+      })
+      .catch((err: Error) => s.log(`cluster peer listener: ${err.message.split('\n')[0]}`))
+      .finally(() => (busy = false));
+  }, retryMs);
+  timer.unref();
+  return {
+    async close() {
+      stopped = true;
+      clearInterval(timer);
+      await server?.close();
+    },
+  };
 }

@@ -109,9 +109,10 @@ export function registerCluster(app: FastifyInstance, s: Services): void {
   });
 }
 
-// ?fresh=1: a reader that must see what the members hold now (the web page reloading after an
-// event or a task's end: a cached answer from before a migration's end would show the guest on both
-// nodes, with no later event to correct it)
+// ?fresh=1: a reader that must see what the members hold now, whatever the cache. The web page no
+// longer needs it: a member whose guests change tells the others (POST /peer/v1/changed over the
+// managers' mutual TLS); their next read waits for its fresh answer, and their pages get a
+// 'cluster' event to reload on.
 const ResourcesQuery = z.strictObject({ fresh: z.enum(['0', '1']).optional() });
 
 /** The cluster's routes in the route table (so in the OpenAPI document, with auth like the rest). */

@@ -70,6 +70,11 @@ interface PeerState {
   doneAt?: number;
   error?: string;
   inflight?: Promise<void>;
+  /** how many times the member said its guests changed (POST /peer/v1/changed) */
+  changed?: number;
+  /** `changed` when the request in flight started / when the last finished request started */
+  inflightFor?: number;
+  answeredFor?: number;
 }
 
 type LocalSnap = { r: PeerResources; json: string; version: number };
@@ -78,6 +83,8 @@ type LocalSnap = { r: PeerResources; json: string; version: number };
 const STALE_MS = 3000;
 /** a member whose last answer is this old is shown offline even while a request to it waits */
 const OFFLINE_MS = 4500;
+/** changes of this node's guests within this long are announced to the members once */
+const ANNOUNCE_MS = 50;
 /** this node's own part is read again at least this often (its usage moves) */
 const LOCAL_MAX_AGE_MS = 1000;
 
@@ -179,9 +186,60 @@ export class ClusterService {
   private localSnap: { at: number; r: PeerResources; json: string; version: number } | undefined;
   private localVersion = 0;
 
-  /** a guest of this node changed (hub event): the local part is read again on the next use */
+  /**
+   * A guest of this node changed (hub event): the local part is read again on the next use, and
+   * the other members are told (POST /peer/v1/changed over the managers' mutual TLS, once per
+   * ANNOUNCE_MS), so their next read waits for this node's fresh answer instead of serving one from
+   * before the change.
+   */
   localChanged(): void {
     this.localSnap = undefined;
+    if (this.announceTimer) return;
+    this.announceTimer = setTimeout(() => {
+      this.announceTimer = undefined;
+      const m = this.membership.get();
+      if (!m) return;
+      for (const n of m.nodes)
+        if (n.name !== m.self)
+          void this.client
+            .request(m, n, {
+              method: 'POST',
+              path: `${PEER_PREFIX}/changed`,
+              body: '{}',
+              timeoutMs: this.o.timeoutMs ?? 2000,
+            })
+            .catch(() => undefined);
+    }, ANNOUNCE_MS);
+    this.announceTimer.unref();
+  }
+  private announceTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Member `name` said its guests changed: its answer is fetched again at once, and until that
+   * answer (or failure) is in, reads wait for it (bounded by the per-member timeout). Returns
+   * whether `name` is another member.
+   */
+  peerChanged(name: string): boolean {
+    const m = this.membership.get();
+    const n = m?.nodes.find((x) => x.name === name && x.name !== m.self);
+    if (!m || !n) return false;
+    const st = this.stateOf(name);
+    st.changed = (st.changed ?? 0) + 1;
+    void this.freshAfterChange(m, n);
+    return true;
+  }
+
+  /** a request started after the member's last change notice has ended */
+  private freshAfterChange(m: Membership, n: MemberNode): Promise<void> {
+    const st = this.stateOf(n.name);
+    const want = st.changed ?? 0;
+    if ((st.answeredFor ?? 0) >= want) return Promise.resolve();
+    if (st.inflight && (st.inflightFor ?? 0) >= want) return st.inflight;
+    // a request from before the notice: its answer may be older than the change
+    return (st.inflight ?? Promise.resolve()).then(() => {
+      if ((st.answeredFor ?? 0) >= want) return undefined;
+      return st.inflight ?? this.refresh(m, n);
+    });
   }
 
   /**
@@ -212,6 +270,8 @@ export class ClusterService {
   private refresh(m: Membership, n: MemberNode): Promise<void> {
     const st = this.stateOf(n.name);
     if (st.inflight) return st.inflight;
+    const asked = st.changed ?? 0;
+    st.inflightFor = asked;
     const p = (async () => {
       try {
         const r = await this.fetchResources(m, n);
@@ -226,6 +286,8 @@ export class ClusterService {
         st.error = (err as Error).message.split('\n')[0] ?? 'failed';
       } finally {
         st.doneAt = performance.now();
+        // answered or failed (then shown offline): either way no read waits for it again
+        st.answeredFor = Math.max(st.answeredFor ?? 0, asked);
         st.inflight = undefined;
         this.version++;
       }
@@ -257,7 +319,8 @@ export class ClusterService {
     for (const n of m.nodes) {
       if (n.name === m.self) continue;
       const st = this.stateOf(n.name);
-      if (maxAgeMs === 0 || st.doneAt === undefined) waits.push(this.refresh(m, n));
+      if ((st.changed ?? 0) > (st.answeredFor ?? 0)) waits.push(this.freshAfterChange(m, n));
+      else if (maxAgeMs === 0 || st.doneAt === undefined) waits.push(this.refresh(m, n));
       else if (!st.inflight && now - st.doneAt > STALE_MS) waits.push(this.refresh(m, n));
       else if (now - st.doneAt >= maxAgeMs) void this.refresh(m, n);
     }

@@ -91,7 +91,7 @@ export async function createCluster(
   await createCa(runner, paths, config.clusterName);
   const nodeCert = await issueOwnCert(runner, paths, { name: nodeName, address });
   // checked (certificate, key, CA, names) before the node becomes a member; written after
-  const libvirt = planLibvirtTls(paths, { name: nodeName, address });
+  const libvirt = planLibvirtTls(paths, { name: nodeName, address }, [nodeName]);
   writeAuthkey(paths, randomBytes(256)); // 2048 bits, like corosync-keygen
   writeFileAtomic(paths.token, token + '\n', 0o600);
   writeClusterConfig(paths, config);

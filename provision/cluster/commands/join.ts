@@ -125,7 +125,11 @@ export async function joinCluster(ctx: ClusterContext, opts: JoinOptions): Promi
   // checked (certificate, key, CA, names) before the node becomes a member; written after
   const libvirt: LibvirtTlsPlan =
     response.ca && nodeCert
-      ? planLibvirtTls(paths, { name: nodeName, address })
+      ? planLibvirtTls(
+          paths,
+          { name: nodeName, address },
+          response.config.nodes.map((n) => n.name),
+        )
       : {
           files: [],
           restart: false,

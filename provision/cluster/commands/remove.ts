@@ -1,6 +1,7 @@
 // `pveca -d NODE` on any quorate member: remove another node (down) from the nodelist, push it to
 // every member, reload corosync. A node takes itself out with `pveca leave` (leave.ts).
 import { UserError } from '../../../lib/errors.ts';
+import { refreshLibvirtMembers } from '../libvirtTls.ts';
 import { removalKeepsQuorum, removeNode, validateNodeName } from '../model.ts';
 import { describeUnreachable, pushConfig, pushConfigTo, unreachableMembers } from '../push.ts';
 import { readAuthkey, writeClusterConfig, writeState } from '../state.ts';
@@ -71,6 +72,15 @@ export async function removeClusterNode(
     pushConfig(fresh, authkey, { config: next, members }),
     pushConfigTo(state, authkey, { config: next, members }, [target]),
   ]);
+  // libvirtd here stops accepting the removed node's certificate (the others do on the push);
+  // before the corosync reload, which may fail with the cluster changed anyway
+  await refreshLibvirtMembers(
+    ctx.paths,
+    ctx.control,
+    { name: state.nodeName, address: state.address },
+    next.nodes.map((n) => n.name),
+    ctx.out,
+  );
   await ctx.control.reloadCorosync();
   return {
     removed: name,

@@ -39,9 +39,13 @@ export async function upgradeCa(ctx: ClusterContext): Promise<UpgradeCaResult> {
       if (n.name === state.nodeName) {
         const nodeCert = await issueOwnCert(runner, paths, n);
         // and libvirt TLS from it (clusters made before pveca set that up get it here)
-        await setupLibvirtTls(paths, ctx.control, n, ctx.out).catch((err: Error) =>
-          ctx.out(`libvirt TLS not set up: ${err.message.split('\n')[0]}`),
-        );
+        await setupLibvirtTls(
+          paths,
+          ctx.control,
+          n,
+          config.nodes.map((m) => m.name),
+          ctx.out,
+        ).catch((err: Error) => ctx.out(`libvirt TLS not set up: ${err.message.split('\n')[0]}`));
         return { name: n.name, nodeCert };
       }
       const pin = state.members?.[n.name]?.fingerprint;

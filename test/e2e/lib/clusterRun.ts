@@ -21,6 +21,7 @@ import {
 import { sshTo, waitForSsh, type Ssh } from './ssh.ts';
 import { freePort, secs } from './util.ts';
 import { migrationChecks, type MigrateFigures } from './clusterMigrate.ts';
+import { revocationChecks } from './clusterRevoke.ts';
 
 export interface NodeOutcome {
   name: string;
@@ -293,7 +294,8 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       });
     }
     // 4. a running VM moves live from node1 to node2 (issue 14), once the cluster itself is right
-    if (process.env.OPENVE_E2E_MIGRATE !== '0' && result.checks.every((c) => c.ok)) {
+    const clusterOk = result.checks.every((c) => c.ok);
+    if (process.env.OPENVE_E2E_MIGRATE !== '0' && clusterOk) {
       const m = await migrationChecks(
         { ssh: vms[0]!.ssh!, name: n1.name },
         { ssh: vms[1]!.ssh!, name: n2.name },
@@ -303,6 +305,16 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
       result.checks.push(...m.checks);
       result.migration = { ...m.figures, loadavg: readFileSync('/proc/loadavg', 'utf8').trim() };
     }
+    // 5. node1 removes node2 with pveca -d: node2's libvirt TLS access ends (issue 14 §1); last,
+    //    it ends the cluster
+    if (clusterOk)
+      result.checks.push(
+        ...(await revocationChecks(
+          { ssh: vms[0]!.ssh!, name: n1.name, address: n1.address },
+          { ssh: vms[1]!.ssh!, name: n2.name, address: n2.address },
+          log,
+        )),
+      );
   } else {
     for (const [i, v] of vms.entries())
       if (outcomes[i]!.nodeBoot === null)
@@ -315,7 +327,7 @@ export async function runCluster(opts: ClusterOptions): Promise<ClusterResult> {
   if (result.checks.length > 0 && result.checks.every((c) => c.ok))
     result.seconds.total = secs(tStart);
 
-  // 5. Power off (node2 first: node1 carries the socket network).
+  // 6. Power off (node2 first: node1 carries the socket network).
   for (const v of [...vms].reverse()) if (v.ssh) await v.ssh('systemctl poweroff', 10_000);
   const stopped = await Promise.race([Promise.all(running), sleep(120_000).then(() => null)]);
   if (stopped === null)

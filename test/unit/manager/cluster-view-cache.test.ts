@@ -47,7 +47,20 @@ describe('cluster view from the members last answers', () => {
     contentType: 'application/json',
     body: Buffer.from(JSON.stringify(res('clb', [200, 201]))),
   });
-  svc.client.request = () => (asked++, answer());
+  // GETs are the resources fan-out; POSTs this node's change notices (counted apart)
+  const notices: string[] = [];
+  svc.client.request = (_m, n, o) => {
+    if (o.method === 'POST') {
+      notices.push(`${n.name} ${o.path}`);
+      return Promise.resolve({ status: 204, contentType: '', body: Buffer.alloc(0) });
+    }
+    return (asked++, answer());
+  };
+  const answerGuests = (ids: number[]) => async (): Promise<PeerResponse> => ({
+    status: 200,
+    contentType: 'application/json',
+    body: Buffer.from(JSON.stringify(res('clb', ids))),
+  });
 
   test('a member never asked is waited for; then its answer is served', async () => {
     const v = await svc.resources();
@@ -88,6 +101,52 @@ describe('cluster view from the members last answers', () => {
     expect(fresh.nodes[1]?.online).toBe(true);
   });
 
+  test('pushed invalidation: a member that says its guests changed is read again; the next read (no ?fresh) waits for that answer', async () => {
+    answer = answerGuests([300]);
+    await svc.resources(0);
+    const before = asked;
+    // its guests change; the cache holds [300] and would serve it for 60 s
+    answer = answerGuests([300, 301]);
+    expect((await svc.resources(60_000)).guests.filter((g) => g.node === 'clb').length).toBe(1);
+    expect(svc.peerChanged('clb')).toBe(true);
+    const v = await svc.resources(60_000);
+    expect(v.guests.filter((g) => g.node === 'clb').map((g) => g.id)).toEqual([300, 301]);
+    expect(asked).toBe(before + 1); // fetched once for the notice, not once per read
+    await svc.resources(60_000);
+    expect(asked).toBe(before + 1);
+    // not a member (or this node): ignored
+    expect(svc.peerChanged('cla')).toBe(false);
+    expect(svc.peerChanged('nobody')).toBe(false);
+  });
+
+  test('a notice while a request from before it is in flight: the read waits for a second request', async () => {
+    let release = () => {};
+    answer = () =>
+      new Promise((resolve) => (release = () => void answerGuests([400])().then(resolve)));
+    const inflight = svc.resources(0); // started before the change
+    await sleep(5);
+    answer = answerGuests([400, 401]);
+    svc.peerChanged('clb');
+    const read = svc.resources(60_000);
+    release();
+    await inflight;
+    expect((await read).guests.filter((g) => g.node === 'clb').map((g) => g.id)).toEqual([
+      400, 401,
+    ]);
+  });
+
+  test('a member that fails after its notice is shown offline; later reads do not wait for it again', async () => {
+    answer = () => Promise.reject(new Error('connect ECONNREFUSED'));
+    svc.peerChanged('clb');
+    const v = await svc.resources(60_000);
+    expect(v.nodes.find((n) => n.name === 'clb')?.online).toBe(false);
+    const before = asked;
+    await svc.resources(60_000);
+    expect(asked).toBe(before); // back (for the tests below)
+    answer = answerGuests([200, 201]);
+    expect((await svc.resources(0)).nodes.find((n) => n.name === 'clb')?.online).toBe(true);
+  });
+
   test('a slow member: the view answers at once from its last answer, one request in flight', async () => {
     const seen = (await svc.resources()).nodes[1]?.lastSeen;
     const asked0 = asked;
@@ -120,5 +179,12 @@ describe('cluster view from the members last answers', () => {
     svc.localChanged();
     expect(svc.local().json).toBe(json);
     expect(localReads - before).toBeLessThanOrEqual(2);
+  });
+
+  test("this node's changes are announced to the other members, once per burst (POST /peer/v1/changed)", async () => {
+    notices.length = 0;
+    for (let i = 0; i < 5; i++) svc.localChanged();
+    await sleep(120);
+    expect(notices).toEqual(['clb /peer/v1/changed']);
   });
 });

@@ -19,6 +19,7 @@ import { createCluster, removeClusterNode } from '../../../provision/cluster/com
 import { nodePaths } from '../../../provision/paths.ts';
 import { clusterNode, freePort } from '../provision/clusterNode.ts';
 import { clusterManager, clusterPair } from './clusterPair.ts';
+import { startClusterPeer } from '../../../manager/server/cluster/peerApi.ts';
 
 const TOKEN = 'mgr-cluster-token-abcdefgh';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'openve-mgrcl-'));
@@ -131,6 +132,12 @@ describe('managers in a cluster (mutual TLS on 127.0.0.21/.22)', { timeout: 60_0
         expect.objectContaining({ id: 801, kind: 'vm', name: 'tiny', node: B.name, stale: false }),
       ]);
     }
+  });
+
+  test("a change of B's guests is pushed to A over mutual TLS: A's hub gets a 'cluster' event (the web reloads its view on it)", async () => {
+    const got = ma.services.hub.waitFor((e) => e.type === 'cluster' && e.node === B.name, 10_000);
+    mb!.services.cluster!.localChanged();
+    expect(await got).toMatchObject({ type: 'cluster', node: B.name });
   });
 
   test('a request for the other node, for its guest by id, and for its task is forwarded', async () => {
@@ -295,6 +302,44 @@ describe('managers in a cluster (mutual TLS on 127.0.0.21/.22)', { timeout: 60_0
       }
     } finally {
       quorate = true;
+    }
+  });
+
+  test('a manager started before its node joined (first boot: the join ends later) serves peers once it is a member', async () => {
+    let member = false;
+    const real = ma.services.cluster!;
+    const membership = { get: () => (member ? real.membership.get() : undefined) };
+    const lines: string[] = [];
+    const port = await freePort();
+    const peer = await startClusterPeer(
+      {
+        ...ma.services,
+        cluster: { ...real, membership } as typeof real,
+        log: (l) => lines.push(l),
+      },
+      ma.app,
+      ma.rootToken,
+      { host: A.ip, port },
+      50,
+    );
+    try {
+      expect(peer).toBeDefined();
+      await new Promise((r) => setTimeout(r, 150));
+      expect(lines.join('\n')).not.toMatch(/peers served/);
+      member = true; // the join ended
+      for (let i = 0; i < 100 && !lines.some((l) => /peers served/.test(l)); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(lines.join('\n')).toContain(`peers served with mutual TLS on ${A.ip}:${port}`);
+      // B's certificate is taken there (an HTTP answer, not a refused handshake; the stand-in
+      // cluster object has no resources: 500)
+      const tls = {
+        ca: readFileSync(b.paths.caCert, 'utf8'),
+        cert: readFileSync(b.paths.nodeCert, 'utf8'),
+        key: readFileSync(b.paths.nodeKey, 'utf8'),
+      };
+      expect((await peerGet(A.ip, port, tls)).status).toBeGreaterThanOrEqual(200);
+    } finally {
+      await peer?.close();
     }
   });
 

@@ -58,6 +58,11 @@ function expectLibvirtTls(paths: NodePaths, address: string) {
   expect(readFileSync(paths.qemuConf, 'utf8')).toContain(`migration_host = "${address}"`);
 }
 
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !cond() && Date.now() < end;)
+    await new Promise((r) => setTimeout(r, 50));
+}
+
 const cert = (file: string) => new X509Certificate(readFileSync(file));
 /** signed by the CA in `paths`, for `name` at `address` */
 function expectNodeCert(paths: NodePaths, caPaths: NodePaths, name: string, address: string) {
@@ -142,6 +147,17 @@ describe('cluster CA (HTTPS join service on 127.0.0.1x, real openssl)', { timeou
     );
   });
 
+  test("libvirtd accepts the members' certificates only: both lists name ca1 and ca2 after the join", async () => {
+    const both =
+      /^tls_allowed_dn_list = \["CN=ca1,O=openve cluster node", "CN=ca2,O=openve cluster node"\]$/m;
+    expect(readFileSync(second.paths.libvirtdConf, 'utf8')).toMatch(both);
+    // the coordinator rewrites its own list (and restarts libvirtd) once the join is answered
+    const restarts = master.calls.filter((c) => c === 'libvirt tls: restart libvirtd').length;
+    await until(() => both.test(readFileSync(master.paths.libvirtdConf, 'utf8')));
+    expect(readFileSync(master.paths.libvirtdConf, 'utf8')).toMatch(both);
+    expect(restarts).toBeGreaterThanOrEqual(1);
+  });
+
   test('pveca --upgrade-ca gives a cluster made before the CA one: every member gets a certificate', async () => {
     // make it a cluster from before: no CA files, no nodeCert entries
     for (const p of [master.paths, second.paths]) {
@@ -195,5 +211,10 @@ describe('cluster CA (HTTPS join service on 127.0.0.1x, real openssl)', { timeou
     expect(second.calls).toEqual(expect.arrayContaining(['stop corosync', 'stop service']));
     expect(readState(master.paths)?.members?.ca2).toBeUndefined();
     expect(readClusterConfig(master.paths)?.nodes.map((n) => n.name)).toEqual(['ca1']);
+    // and ca2's certificate (still signed by the cluster CA) is no longer accepted by libvirtd
+    const conf = readFileSync(master.paths.libvirtdConf, 'utf8');
+    expect(conf).toMatch(/^tls_allowed_dn_list = \["CN=ca1,O=openve cluster node"\]$/m);
+    expect(conf).not.toContain('CN=ca2');
+    expect(master.calls.slice(-2)).toEqual(['libvirt tls: restart libvirtd', 'reload corosync']);
   });
 });

@@ -17,10 +17,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { UserError } from '../../../lib/errors.ts';
+import { realRunner } from '../../../lib/exec/runner.ts';
 import { createCluster } from '../../../provision/cluster/commands/index.ts';
 import {
+  allowedDnList,
   applyLibvirtTls,
   CONF_MARK,
+  nodeCertDn,
   libvirtdSettings,
   planLibvirtTls,
   qemuSettings,
@@ -28,6 +31,7 @@ import {
 } from '../../../provision/cluster/libvirtTls.ts';
 import { readState } from '../../../provision/cluster/state.ts';
 import type { NodePaths } from '../../../provision/paths.ts';
+import { parseAllowedDns } from '../../e2e/lib/clusterRevoke.ts';
 import { clusterNode } from './clusterNode.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures/libvirt');
@@ -48,13 +52,13 @@ const mode = (f: string) => statSync(f).mode & 0o777;
 describe('config edits (Debian trixie libvirtd.conf / qemu.conf excerpts)', () => {
   test('libvirtd.conf: the shipped comments kept, the settings appended below one marker', () => {
     const before = fixture('libvirtd.conf');
-    const after = setConfKeys(before, libvirtdSettings());
+    const after = setConfKeys(before, libvirtdSettings(['lt1']));
     expect(after.slice(0, before.length)).toBe(before);
     expect(after.slice(before.length)).toBe(
-      `\n${CONF_MARK}\nlisten_tls = 1\nlisten_tcp = 0\nauth_tls = "none"\n`,
+      `\n${CONF_MARK}\nlisten_tls = 1\nlisten_tcp = 0\nauth_tls = "none"\ntls_allowed_dn_list = ["CN=lt1,O=openve cluster node"]\n`,
     );
     // idempotent: a second run changes nothing
-    expect(setConfKeys(after, libvirtdSettings())).toBe(after);
+    expect(setConfKeys(after, libvirtdSettings(['lt1']))).toBe(after);
   });
 
   test('qemu.conf: TLS dir, verification on, the migration host and address are the cluster address', () => {
@@ -77,13 +81,54 @@ describe('config edits (Debian trixie libvirtd.conf / qemu.conf excerpts)', () =
 
   test('an active line of a key is replaced where it is, not duplicated; a new address replaces the old', () => {
     const text = '# x\nlisten_tcp = 1\n  listen_tls=0\n#listen_tls = 0\n';
-    expect(setConfKeys(text, libvirtdSettings())).toBe(
-      `# x\nlisten_tcp = 0\nlisten_tls = 1\n#listen_tls = 0\n\n${CONF_MARK}\nauth_tls = "none"\n`,
+    expect(setConfKeys(text, libvirtdSettings(['lt1']))).toBe(
+      `# x\nlisten_tcp = 0\nlisten_tls = 1\n#listen_tls = 0\n\n${CONF_MARK}\nauth_tls = "none"\ntls_allowed_dn_list = ["CN=lt1,O=openve cluster node"]\n`,
     );
     const once = setConfKeys('', qemuSettings('10.0.0.1'));
     const moved = setConfKeys(once, qemuSettings('10.0.0.2'));
     expect(moved).toBe(once.replaceAll('10.0.0.1', '10.0.0.2'));
     expect(moved.split(CONF_MARK).length).toBe(2);
+  });
+});
+
+describe("libvirtd's tls_allowed_dn_list: the current members only (issue 14: a node removed with pveca -d loses access)", () => {
+  test('every member once, sorted, as GnuTLS prints the subject signNodeCsr gives', () => {
+    expect(allowedDnList(['n2', 'n1', 'n2'])).toBe(
+      '["CN=n1,O=openve cluster node", "CN=n2,O=openve cluster node"]',
+    );
+    expect(nodeCertDn('node-1.lab')).toBe('CN=node-1.lab,O=openve cluster node');
+  });
+
+  test('a name that is no host name (a glob, a quote, a comma) or no member at all: refused', () => {
+    for (const bad of ['*', 'a"b', 'a,O=x', '', '-a'])
+      expect(() => allowedDnList([bad]), bad).toThrow(UserError);
+    expect(() => allowedDnList([])).toThrow(/no member to allow/);
+  });
+
+  test('the list follows the nodelist: rewritten in place (a removed member gone), never a second line', () => {
+    const three = setConfKeys(fixture('libvirtd.conf'), libvirtdSettings(['n1', 'n2', 'n3']));
+    const two = setConfKeys(three, libvirtdSettings(['n1', 'n3']));
+    expect(two).toBe(
+      three.replace(
+        '"CN=n1,O=openve cluster node", "CN=n2,O=openve cluster node", "CN=n3,O=openve cluster node"',
+        '"CN=n1,O=openve cluster node", "CN=n3,O=openve cluster node"',
+      ),
+    );
+    expect(two.match(/^tls_allowed_dn_list/gm)).toHaveLength(1);
+    expect(two).not.toContain('CN=n2');
+  });
+
+  test("the e2e's reading of the list (clusterRevoke.ts) is what pveca writes", () => {
+    const conf = setConfKeys(fixture('libvirtd.conf'), libvirtdSettings(['node2', 'node1']));
+    expect(parseAllowedDns(conf)).toEqual([nodeCertDn('node1'), nodeCertDn('node2')]);
+    expect(parseAllowedDns(fixture('libvirtd.conf'))).toBeNull();
+  });
+
+  test("an admin's list over several lines is replaced as a whole", () => {
+    const text = 'a = 1\ntls_allowed_dn_list = ["CN=old,O=x",\n   "CN=other,O=x"\n]\nb = 2\n';
+    expect(setConfKeys(text, [['tls_allowed_dn_list', allowedDnList(['n1'])]])).toBe(
+      'a = 1\ntls_allowed_dn_list = ["CN=n1,O=openve cluster node"]\nb = 2\n',
+    );
   });
 });
 
@@ -127,7 +172,7 @@ describe('pveca -c sets up libvirt TLS (temp root, real openssl)', { timeout: 60
     expect(x.checkHost('lt1')).toBe('lt1');
     expect(x.checkIssued(new X509Certificate(readFileSync(pki('CA/cacert.pem'))))).toBe(true);
     expect(readFileSync(n.paths.libvirtdConf, 'utf8')).toBe(
-      setConfKeys(fixture('libvirtd.conf'), libvirtdSettings()),
+      setConfKeys(fixture('libvirtd.conf'), libvirtdSettings(['lt1'])),
     );
     expect(readFileSync(n.paths.qemuConf, 'utf8')).toBe(
       setConfKeys(fixture('qemu.conf'), qemuSettings('10.9.9.1')),
@@ -142,8 +187,19 @@ describe('pveca -c sets up libvirt TLS (temp root, real openssl)', { timeout: 60
     expect(restart).toBeLessThan(n.calls.indexOf('start corosync'));
   });
 
+  test.skipIf(!existsSync('/usr/bin/virt-pki-query-dn'))(
+    "the node certificate's subject, read by libvirt's own GnuTLS (virt-pki-query-dn), is its entry in the list",
+    async () => {
+      const r = await realRunner().run(['virt-pki-query-dn', n.paths.nodeCert]);
+      expect(r.stdout.trim()).toBe(nodeCertDn('lt1'));
+      expect(readFileSync(n.paths.libvirtdConf, 'utf8')).toMatch(
+        /^tls_allowed_dn_list = \["CN=lt1,O=openve cluster node"\]$/m,
+      );
+    },
+  );
+
   test('a second plan writes nothing and restarts nothing (idempotent)', () => {
-    expect(planLibvirtTls(n.paths, { name: 'lt1', address: '10.9.9.1' })).toEqual({
+    expect(planLibvirtTls(n.paths, { name: 'lt1', address: '10.9.9.1' }, ['lt1'])).toEqual({
       files: [],
       restart: false,
     });
@@ -151,7 +207,7 @@ describe('pveca -c sets up libvirt TLS (temp root, real openssl)', { timeout: 60
 
   test('a QEMU key changed alone: rewritten, but no libvirtd restart (QEMU reads it per guest)', () => {
     writeFileSync(path.join(n.paths.pkiDir, 'qemu/client-key.pem'), 'old');
-    const plan = planLibvirtTls(n.paths, { name: 'lt1', address: '10.9.9.1' });
+    const plan = planLibvirtTls(n.paths, { name: 'lt1', address: '10.9.9.1' }, ['lt1']);
     expect(plan.files.map((f) => path.relative(n.paths.root, f.file))).toEqual([
       'etc/pki/qemu/client-key.pem',
     ]);
@@ -169,17 +225,23 @@ describe('pveca -c sets up libvirt TLS (temp root, real openssl)', { timeout: 60
       }
       throw new Error('no error');
     };
-    expect(err(() => planLibvirtTls(n.paths, { name: 'lt1', address: '10.9.9.2' }))).toEqual({
+    expect(
+      err(() => planLibvirtTls(n.paths, { name: 'lt1', address: '10.9.9.2' }, ['lt1'])),
+    ).toEqual({
       path: n.paths.nodeCert,
       message: "does not name this node's address 10.9.9.2 (subjectAltName)",
     });
-    expect(err(() => planLibvirtTls(n.paths, { name: 'other', address: '10.9.9.1' }))).toEqual({
+    expect(
+      err(() => planLibvirtTls(n.paths, { name: 'other', address: '10.9.9.1' }, ['lt1'])),
+    ).toEqual({
       path: n.paths.nodeCert,
       message: 'does not name this node other (subjectAltName)',
     });
     const key = readFileSync(n.paths.nodeKey, 'utf8');
     writeFileSync(n.paths.nodeKey, readFileSync(n.paths.caKey, 'utf8'));
-    expect(err(() => planLibvirtTls(n.paths, { name: 'lt1', address: '10.9.9.1' }))).toEqual({
+    expect(
+      err(() => planLibvirtTls(n.paths, { name: 'lt1', address: '10.9.9.1' }, ['lt1'])),
+    ).toEqual({
       path: n.paths.nodeKey,
       message: `is not the key of ${n.paths.nodeCert}`,
     });
