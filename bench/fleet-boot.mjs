@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CONSOLE_ARGS,
   frozenGuest,
+  installNetworkCommands,
   pxeQemuArgv,
   qemuCommon,
   TCG_KERNEL_ARGS,
@@ -60,15 +61,13 @@ try {
   sh(['xorriso', '-osirrox', 'on', '-indev', iso, '-extract', '/live/initrd.img', `${dir}/initrd`]);
   mkdirSync(path.join(dir, 'answers'));
   writeFileSync(path.join(dir, 'answers', 'fleet.toml'), '[pool]\n');
-  sh(['ip', 'netns', 'add', NS]);
-  sh(['ip', '-n', NS, 'link', 'set', 'lo', 'up']);
-  sh(['ip', '-n', NS, 'link', 'add', 'fl-bbr0', 'type', 'bridge', 'stp_state', '0']);
-  sh(['ip', '-n', NS, 'link', 'set', 'fl-bbr0', 'type', 'bridge', 'forward_delay', '0']);
-  sh(['ip', '-n', NS, 'addr', 'add', '10.88.12.1/24', 'dev', 'fl-bbr0']);
-  sh(['ip', '-n', NS, 'link', 'set', 'fl-bbr0', 'up']);
-  sh(['ip', '-n', NS, 'tuntap', 'add', 'dev', 'fl-btap0', 'mode', 'tap']);
-  sh(['ip', '-n', NS, 'link', 'set', 'fl-btap0', 'master', 'fl-bbr0']);
-  sh(['ip', '-n', NS, 'link', 'set', 'fl-btap0', 'up']);
+  for (const argv of installNetworkCommands({
+    ns: NS,
+    bridge: 'fl-bbr0',
+    address: '10.88.12.1/24',
+    taps: ['fl-btap0'],
+  }))
+    sh(argv);
   let serveOut = '';
   const serve = spawn('ip', [
     ...['netns', 'exec', NS, process.execPath, path.join(root, 'bin/openve-install.js')],
