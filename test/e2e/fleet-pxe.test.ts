@@ -279,7 +279,12 @@ describe.skipIf(!runnable)('e2e: PXE installs from openve-install serve', () => 
       const final = status.machines.find((x) => x.mac === INSTALL)!;
       const rel = (t: number | undefined) =>
         t === undefined ? null : Math.round((t - t0) / 100) / 10;
+      // the time the installing guest's initramfs spent hashing its layers (under TCG)
+      const hashed = [
+        ...serialText(installer).matchAll(/sha256 checked \(([\d.]+) -> ([\d.]+) s after boot\)/g),
+      ].map((x) => Number(x[2]) - Number(x[1]));
       const result = {
+        layerSha256Seconds: hashed.map((x) => Math.round(x * 100) / 100),
         serial: seen,
         server: Object.fromEntries(Object.entries(final.times).map(([k, v]) => [k, rel(v)])),
         installSeconds: final.seconds,
@@ -346,6 +351,11 @@ describe.skipIf(!runnable)('e2e: PXE installs from openve-install serve', () => 
         ])
           expect(fetched(`GET ${f}`), `${what}: GET ${f} from ${ips.join('/')}`).toBe(true);
         expect(fetched('POST /answer/…', 'https'), `${what}: POST /answer`).toBe(true);
+        // the initramfs checked each layer against the sha256 the server put in its initrd
+        for (const layer of ['filesystem', 'openve'])
+          expect(serialText(g), `${what}: ${layer}.squashfs checked`).toMatch(
+            new RegExp(`openve: ${layer}\\.squashfs: sha256 checked`),
+          );
         // pinned: the kernel command line it was handed carries the server's certificate
         // fingerprint next to the HTTPS answer URL (the installer refuses any other certificate)
         expect(serialText(g)).toContain(`openve.answer=https://10.88.9.1:8443/answer/`);
