@@ -10,7 +10,9 @@
 //   - two machines no answer matches, UEFI (OVMF's own PXE, no NIC ROM: ipxe.efi by TFTP) from the
 //     start, then BIOS once the UEFI one is discovered: each boots the live system, posts its facts
 //     over pinned HTTPS, is refused, is listed as discovered with its firmware and facts
-//     (`serve --status [--json]`) and its disk stays blank.
+//     (`serve --status [--json]`) and its disk stays blank. The BIOS one has the installing
+//     guest's NIC and NIC name: it took the installer's DHCP address once (same client id in every
+//     live system), which cut the installer's payload stream; each live system's lease is its own.
 // Checked from the server's side too: dnsmasq's leases and boot files, the IPv6 RAs, serve -v's HTTP
 // log (both live layers and the payload, never the whole ISO). ~7 min on a quiet machine. Runs
 // whenever root, QEMU, dnsmasq, iPXE and OVMF are there (scripts/test.sh, .ci/run);
