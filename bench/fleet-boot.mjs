@@ -12,6 +12,8 @@
 // Not measured yet: its one run (2026-12-03, load 15-17) lost the PXE guest (soft lockup at 421 s,
 // then systemd "Failed to fork off sandboxing environment: Protocol error", frozen) while the CD
 // guest reached the installer after ~11 min; the run stops now at such a guest.
+// The PXE guest's time checking its live layers' sha256 (netboot.ts) is reported beside
+// (pxe.layerSha256Seconds): included in its installer time, as on any network install.
 // usage: OPENVE_FLEET_ISO=openve.iso node bench/fleet-boot.mjs  -> bench/results/fleet-boot.json
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CONSOLE_ARGS,
   frozenGuest,
+  installNetworkCommands,
   pxeQemuArgv,
   qemuCommon,
   TCG_KERNEL_ARGS,
@@ -60,15 +63,13 @@ try {
   sh(['xorriso', '-osirrox', 'on', '-indev', iso, '-extract', '/live/initrd.img', `${dir}/initrd`]);
   mkdirSync(path.join(dir, 'answers'));
   writeFileSync(path.join(dir, 'answers', 'fleet.toml'), '[pool]\n');
-  sh(['ip', 'netns', 'add', NS]);
-  sh(['ip', '-n', NS, 'link', 'set', 'lo', 'up']);
-  sh(['ip', '-n', NS, 'link', 'add', 'fl-bbr0', 'type', 'bridge', 'stp_state', '0']);
-  sh(['ip', '-n', NS, 'link', 'set', 'fl-bbr0', 'type', 'bridge', 'forward_delay', '0']);
-  sh(['ip', '-n', NS, 'addr', 'add', '10.88.12.1/24', 'dev', 'fl-bbr0']);
-  sh(['ip', '-n', NS, 'link', 'set', 'fl-bbr0', 'up']);
-  sh(['ip', '-n', NS, 'tuntap', 'add', 'dev', 'fl-btap0', 'mode', 'tap']);
-  sh(['ip', '-n', NS, 'link', 'set', 'fl-btap0', 'master', 'fl-bbr0']);
-  sh(['ip', '-n', NS, 'link', 'set', 'fl-btap0', 'up']);
+  for (const argv of installNetworkCommands({
+    ns: NS,
+    bridge: 'fl-bbr0',
+    address: '10.88.12.1/24',
+    taps: ['fl-btap0'],
+  }))
+    sh(argv);
   let serveOut = '';
   const serve = spawn('ip', [
     ...['netns', 'exec', NS, process.execPath, path.join(root, 'bin/openve-install.js')],
@@ -131,6 +132,11 @@ try {
   }
   result.cd = times.cd;
   result.pxe = times.pxe;
+  // the PXE guest's initramfs checking each live layer's sha256 (busybox under TCG: seconds)
+  const pxeSerial = readFileSync(`${dir}/pxe.serial`, 'utf8');
+  result.pxe.layerSha256Seconds = [
+    ...pxeSerial.matchAll(/sha256 checked \(([\d.]+) -> ([\d.]+) s after boot\)/g),
+  ].map((x) => round(Number(x[2]) - Number(x[1])));
   result.ratio = Math.round((times.pxe.installer / times.cd.installer) * 100) / 100;
   result.loadavgEnd = os.loadavg().map(round);
 } finally {

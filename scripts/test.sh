@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # The test command: installs what it needs, then type-checks, lints, checks the formatting
-# (prettier) and runs every test project (unit + golden + UI, integration as root, two QEMU
-# end-to-end installs: one unattended, one driven
-# through the text UI on the serial console). Ends with `N passed, N failed, N skipped`.
+# (prettier) and runs every test project (unit + golden + UI, integration as root, three QEMU
+# end-to-end installs: one unattended, one driven through the text UI on the serial console, one
+# PXE-booted from `openve-install serve`). Ends with `N passed, N failed, N skipped`.
 # OPENVE_TEST_PROJECTS="unit integration" limits the projects; OPENVE_E2E_MATRIX=1 runs the full boot
-# matrix; OPENVE_E2E_INTERACTIVE=0 leaves out the interactive install; OPENVE_E2E_FLEET_DISCOVER=0
-# leaves out the fleet e2e (machines PXE-booting from `openve-install serve`, listed as discovered).
+# matrix; OPENVE_E2E_INTERACTIVE=0 leaves out the interactive install; OPENVE_E2E_FLEET=0 leaves out
+# the fleet e2e (a machine PXE-installed from `openve-install serve`, two others discovered).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/sbin:/usr/sbin:/sbin:$PATH"
 bash scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 mkdir -p test-results
 export OPENVE_E2E_INTERACTIVE=${OPENVE_E2E_INTERACTIVE:-1}
-export OPENVE_E2E_FLEET_DISCOVER=${OPENVE_E2E_FLEET_DISCOVER:-1}
 
 npx tsc -p tsconfig.json --noEmit; typecheck=$?
 npx eslint --quiet .; lint=$?

@@ -1,5 +1,7 @@
 // The ISO's files, served from the ISO itself: their extents (start, size) are read with xorriso's
 // `-find ... -exec report_lba` and served as byte ranges of the ISO file (no mount, no copy).
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { CommandRunner } from '../../lib/exec/index.ts';
 
 export interface Extent {
@@ -59,4 +61,17 @@ export async function readIsoExtents(
   if (!liveLayers(extents).length)
     throw new Error(`${iso}: not an openve ISO (no /live/*.squashfs in one extent)`);
   return extents;
+}
+
+/** The sha256 (hex) of one file of the ISO, read from its extent. */
+export async function extentSha256(iso: string, extent: Extent): Promise<string> {
+  const h = createHash('sha256');
+  if (extent.size === 0) return h.digest('hex');
+  for await (const chunk of createReadStream(iso, {
+    start: extent.start,
+    end: extent.start + extent.size - 1,
+    highWaterMark: 1 << 20,
+  }))
+    h.update(chunk as Buffer);
+  return h.digest('hex');
 }

@@ -5,7 +5,10 @@
 // live-boot component, /usr/lib/live/boot/9999-openve-netboot.sh: live-boot sources its components
 // in name order, so its functions replace live-boot's:
 //   - do_httpmount: fetches every live layer of the ISO (named here, from the ISO's /live) from the
-//     directory of `fetch=` into RAM, where live-boot stacks them as it does on the medium;
+//     directory of `fetch=` into RAM, where live-boot stacks them as it does on the medium, and
+//     checks each against the sha256 the server computed from the ISO (plain HTTP: a truncated or
+//     altered layer, or one of another ISO from a stale cache, is refused; live-boot then stops with
+//     "Unable to find a live file system on the network" instead of booting it);
 //   - Select_eth_device: the NIC named by BOOTIF (the one iPXE booted from), up, its carrier waited
 //     for in 0.1 s steps; live-boot's own search sleeps ~8 s even when BOOTIF names the NIC (it
 //     probes each NIC with a 1 s ipconfig and a sleep, then checks carriers five times a second
@@ -16,13 +19,24 @@
 
 export const NETBOOT_COMPONENT = 'usr/lib/live/boot/9999-openve-netboot.sh';
 
-/** The live-boot component; `layers` are the squashfs file names of the ISO's /live, in order. */
-export function netbootScript(layers: readonly string[]): string {
-  for (const l of layers)
-    if (!/^[\w.-]+\.squashfs$/.test(l)) throw new Error(`live layer ${l}: not a squashfs name`);
+/** A live layer: the squashfs file name in the ISO's /live and the sha256 (hex) of its bytes. */
+export interface LiveLayer {
+  name: string;
+  sha256: string;
+}
+
+/** The live-boot component; `layers` are the squashfs files of the ISO's /live, in order. */
+export function netbootScript(layers: readonly LiveLayer[]): string {
+  for (const l of layers) {
+    if (!/^[\w.-]+\.squashfs$/.test(l.name))
+      throw new Error(`live layer ${l.name}: not a squashfs name`);
+    if (!/^[0-9a-f]{64}$/.test(l.sha256))
+      throw new Error(`live layer ${l.name}: sha256 ${l.sha256}: not 64 hex digits`);
+  }
   return `#!/bin/sh
 # openve-install serve: network boot. Appended to the ISO's initrd by the server (provision/fleet/netboot.ts).
-OPENVE_LAYERS="${layers.join(' ')}"
+# Each live layer as NAME:SHA256 (its bytes in the ISO the server serves).
+OPENVE_LAYERS="${layers.map((l) => `${l.name}:${l.sha256}`).join(' ')}"
 
 Select_eth_device ()
 {
@@ -64,8 +78,10 @@ do_httpmount ()
 	dest="\${mountpoint}/\${LIVE_MEDIA_PATH}"
 	mount -t ramfs ram "\${mountpoint}" || return 1
 	mkdir -p "\${dest}"
-	for layer in \${OPENVE_LAYERS}
+	for entry in \${OPENVE_LAYERS}
 	do
+		layer="\${entry%%:*}"
+		want="\${entry#*:}"
 		log_begin_msg "openve: fetching \${base}/\${layer}"
 		if ! wget -q "\${base}/\${layer}" -O "\${dest}/\${layer}"
 		then
@@ -75,6 +91,17 @@ do_httpmount ()
 			return 1
 		fi
 		log_end_msg
+		read -r t0 rest < /proc/uptime
+		got="$(sha256sum "\${dest}/\${layer}")"
+		got="\${got%% *}"
+		read -r t1 rest < /proc/uptime
+		if [ "\${got}" != "\${want}" ]
+		then
+			echo "openve: \${base}/\${layer}: sha256 \${got}, expected \${want}: not used"
+			umount "\${mountpoint}"
+			return 1
+		fi
+		echo "openve: \${layer}: sha256 checked (\${t0} -> \${t1} s after boot)"
 	done
 	return 0
 }
@@ -106,7 +133,7 @@ export function newcArchive(
 }
 
 /** The cpio appended to the ISO's initrd. */
-export function netbootCpio(layers: readonly string[]): Buffer {
+export function netbootCpio(layers: readonly LiveLayer[]): Buffer {
   return newcArchive([
     { name: NETBOOT_COMPONENT, mode: 0o755, data: Buffer.from(netbootScript(layers), 'utf8') },
   ]);

@@ -62,8 +62,8 @@ const errorReply = (status: 400 | 404 | 500, path: string, message: string): Rep
 export interface BootFiles {
   iso: string;
   extents: Map<string, Extent>;
-  /** appended to the ISO's initrd: zero padding, then netboot.ts's cpio */
-  initrdTail: Buffer;
+  /** appended to the ISO's initrd: zero padding, then netboot.ts's cpio (once the layers are hashed) */
+  initrdTail: Promise<Buffer>;
   log?: (line: string) => void;
 }
 
@@ -151,7 +151,10 @@ export function bootHandler(fleet: Fleet, files: BootFiles) {
     const extent = files.extents.get(url.pathname);
     const name = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
     if (extent && url.pathname === '/live/initrd.img')
-      return sendFile(req, res, files.iso, [{ iso: extent }, { bytes: files.initrdTail }], name);
+      return void files.initrdTail.then(
+        (tail) => sendFile(req, res, files.iso, [{ iso: extent }, { bytes: tail }], name),
+        (err: unknown) => send(res, errorReply(500, url.pathname, `live layers: ${String(err)}`)),
+      );
     if (
       extent &&
       (url.pathname === '/live/vmlinuz' ||

@@ -1,7 +1,7 @@
-// The fleet test rigs' common parts (integration: fleet-serve, fleet-proxy; e2e: fleet-pxe,
-// fleet-discover): a small ISO with openve's boot-file layout, an answer directory, and
-// `openve-install serve` started in a network namespace, waited for, and stopped with the dnsmasq
-// it started (never left running, even when a test fails).
+// The fleet test rigs' common parts (integration: fleet-serve, fleet-proxy; e2e: fleet-pxe): a small
+// ISO with openve's boot-file layout, an answer directory, and `openve-install serve` started in a
+// network namespace, waited for, and stopped with the dnsmasq it started (never left running, even
+// when a test fails).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

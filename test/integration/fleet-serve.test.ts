@@ -226,7 +226,14 @@ describe.skipIf(!ready)('openve-install serve in network namespaces', () => {
       ).stdout.split(' ')[0];
     const hash = (b: Buffer) => createHash('md5').update(b).digest('hex');
     const initrd = readFileSync(join(dir, 'iso/live/initrd.img'));
-    const tail = Buffer.concat([initrdPadding(initrd.length), netbootCpio(LAYERS)]);
+    // the appended component carries every layer's sha256, computed from the ISO's bytes
+    const layers = LAYERS.map((name) => ({
+      name,
+      sha256: createHash('sha256')
+        .update(readFileSync(join(dir, 'iso/live', name)))
+        .digest('hex'),
+    }));
+    const tail = Buffer.concat([initrdPadding(initrd.length), netbootCpio(layers)]);
     const served = Buffer.concat([initrd, tail]);
     expect(await md5('http://10.88.7.1/live/initrd.img')).toBe(hash(served));
     // a range across the ISO's bytes and the appended ones

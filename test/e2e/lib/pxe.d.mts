@@ -15,6 +15,14 @@ export interface PxeGuest {
   /** qcow2, the second boot device */
   disk?: string;
 }
+export interface InstallNetwork {
+  ns: string;
+  bridge: string;
+  /** the bridge's address, CIDR (the server's address on the install network) */
+  address: string;
+  taps: string[];
+}
+export declare function installNetworkCommands(n: InstallNetwork): string[][];
 export declare function qemuCommon(serial: string, name?: string): string[];
 export declare function pxeQemuArgv(g: PxeGuest): string[];
 export declare function frozenGuest(serialText: string): string | null;

@@ -1,6 +1,6 @@
-// The PXE guests of the fleet e2e tests and bench (test/e2e/fleet-pxe.test.ts,
-// test/e2e/fleet-discover.test.ts, bench/fleet-boot.mjs): one QEMU argv for all of them and one
-// check for a guest that cannot go on. Plain JS (types in pxe.d.mts) so that the bench, run by
+// The PXE guests of the fleet e2e test and bench (test/e2e/fleet-pxe.test.ts, bench/fleet-boot.mjs):
+// one install network (namespace, bridge, taps), one QEMU argv for all guests and one check for a
+// guest that cannot go on. Plain JS (types in pxe.d.mts) so that the bench, run by
 // node 20 without a TypeScript loader, imports the same module as the tests.
 
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
@@ -14,6 +14,30 @@ export const CONSOLE_ARGS =
  * at load 22, 2026-12-03); `no_timer_check` skips it. Give it to every guest of a comparison.
  */
 export const TCG_KERNEL_ARGS = 'no_timer_check';
+
+/**
+ * The `ip` commands that make an install network of its own: namespace `ns` (loopback up), bridge
+ * `bridge` with `address` (CIDR) and no STP or forwarding delay (a guest's first DHCP would
+ * otherwise wait for the port to learn), one tap per guest enslaved to it (a QEMU on a busy tap
+ * fails, FLEET.md). Run in order; `ip netns del ns` removes all of it.
+ */
+export function installNetworkCommands({ ns, bridge, address, taps }) {
+  const cmds = [
+    ['ip', 'netns', 'add', ns],
+    ['ip', '-n', ns, 'link', 'set', 'lo', 'up'],
+    ['ip', '-n', ns, 'link', 'add', bridge, 'type', 'bridge', 'stp_state', '0'],
+    ['ip', '-n', ns, 'link', 'set', bridge, 'type', 'bridge', 'forward_delay', '0'],
+    ['ip', '-n', ns, 'addr', 'add', address, 'dev', bridge],
+    ['ip', '-n', ns, 'link', 'set', bridge, 'up'],
+  ];
+  for (const tap of taps)
+    cmds.push(
+      ['ip', '-n', ns, 'tuntap', 'add', 'dev', tap, 'mode', 'tap'],
+      ['ip', '-n', ns, 'link', 'set', tap, 'master', bridge],
+      ['ip', '-n', ns, 'link', 'set', tap, 'up'],
+    );
+  return cmds;
+}
 
 /**
  * The settings every fleet guest shares: TCG single-threaded (under multi-threaded TCG the guest

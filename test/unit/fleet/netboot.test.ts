@@ -1,6 +1,8 @@
 // netboot.ts: the cpio appended to the ISO's initrd (a live-boot component fetching every live
-// layer, and the BOOTIF NIC taken without live-boot's ~8 s search), checked with real cpio and sh.
+// layer and checking its sha256, and the BOOTIF NIC taken without live-boot's ~8 s search), checked
+// with real cpio, sh and sha256sum.
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,10 +13,17 @@ import {
   netbootCpio,
   netbootScript,
 } from '../../../provision/fleet/netboot.ts';
-import { liveLayers, parseReportLba } from '../../../provision/fleet/iso.ts';
+import { extentSha256, liveLayers, parseReportLba } from '../../../provision/fleet/iso.ts';
 import { kernelCmdline } from '../../../provision/fleet/ipxe.ts';
 
 const runner = createRunner('real');
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+/** what the stand-in wget below writes for a layer */
+const content = (layer: string) => `layer ${layer}`;
+const LAYERS = ['filesystem.squashfs', 'openve.squashfs'].map((name) => ({
+  name,
+  sha256: sha256(content(name)),
+}));
 
 describe('netboot', () => {
   it('the live layers are the squashfs files of /live, in name order', () => {
@@ -27,7 +36,12 @@ describe('netboot', () => {
       ].join('\n'),
     );
     expect(liveLayers(extents)).toEqual(['filesystem.squashfs', 'openve.squashfs']);
-    expect(() => netbootScript(['x; rm -rf /'])).toThrow(/not a squashfs name/);
+    expect(() => netbootScript([{ name: 'x; rm -rf /', sha256: '0'.repeat(64) }])).toThrow(
+      /not a squashfs name/,
+    );
+    expect(() => netbootScript([{ name: 'a.squashfs', sha256: '$(reboot)' }])).toThrow(
+      /a\.squashfs: sha256 \$\(reboot\): not 64 hex digits/,
+    );
   });
 
   it('the kernel line fetches the first layer and streams the payload, never the whole ISO', () => {
@@ -47,7 +61,7 @@ describe('netboot', () => {
   it('is a newc cpio holding the live-boot component, valid shell naming every layer', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-netboot-'));
     try {
-      const archive = netbootCpio(['filesystem.squashfs', 'openve.squashfs']);
+      const archive = netbootCpio(LAYERS);
       expect(archive.length % 4).toBe(0);
       writeFileSync(path.join(dir, 'a.cpio'), archive);
       const list = await runner.run(['cpio', '-it', '-F', path.join(dir, 'a.cpio')]);
@@ -56,7 +70,9 @@ describe('netboot', () => {
       const file = path.join(dir, NETBOOT_COMPONENT);
       expect(statSync(file).mode & 0o777).toBe(0o755);
       const script = readFileSync(file, 'utf8');
-      expect(script).toContain('OPENVE_LAYERS="filesystem.squashfs openve.squashfs"');
+      expect(script).toContain(
+        `OPENVE_LAYERS="filesystem.squashfs:${LAYERS[0]!.sha256} openve.squashfs:${LAYERS[1]!.sha256}"`,
+      );
       expect(script).toMatch(/^do_httpmount \(\)$/m);
       expect(script).toMatch(/^Select_eth_device \(\)$/m);
       await runner.run(['sh', '-n', file]); // parses
@@ -67,16 +83,32 @@ describe('netboot', () => {
     }
   });
 
-  it('do_httpmount fetches every layer from the directory of fetch=', async () => {
+  /**
+   * do_httpmount with stand-ins for the initramfs commands (mount/umount/wget record their
+   * arguments; wget writes `served(layer)` to its -O file) and the host's real sha256sum.
+   */
+  async function httpmount(served: (layer: string) => string) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-netboot-'));
     try {
-      // stand-ins for the initramfs commands: mount/umount/wget record their arguments
       const bin = path.join(dir, 'bin');
       await runner.run(['mkdir', '-p', bin, path.join(dir, 'medium')]);
-      for (const cmd of ['mount', 'umount', 'wget'])
+      for (const cmd of ['mount', 'umount'])
         writeFileSync(path.join(bin, cmd), `#!/bin/sh\necho "${cmd} $*" >>${dir}/calls\n`, {
           mode: 0o755,
         });
+      writeFileSync(
+        path.join(bin, 'wget'),
+        [
+          '#!/bin/sh',
+          `echo "wget $*" >>${dir}/calls`,
+          'while [ $# -gt 0 ]; do [ "$1" = -O ] && out=$2; shift; done',
+          'case "$out" in',
+          ...LAYERS.map((l) => `*/${l.name}) printf '%s' '${served(l.name)}' >"$out" ;;`),
+          'esac',
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
       writeFileSync(
         path.join(dir, 'run.sh'),
         [
@@ -90,19 +122,65 @@ describe('netboot', () => {
           '',
         ].join('\n'),
       );
-      writeFileSync(
-        path.join(dir, 'component.sh'),
-        netbootScript(['filesystem.squashfs', 'openve.squashfs']),
-      );
-      await runner.run(['sh', path.join(dir, 'run.sh')], {
+      writeFileSync(path.join(dir, 'component.sh'), netbootScript(LAYERS));
+      const r = await runner.run(['sh', path.join(dir, 'run.sh')], {
         env: { PATH: `${bin}:/usr/bin:/bin` },
+        reject: false,
       });
-      expect(readFileSync(path.join(dir, 'calls'), 'utf8').split('\n')).toEqual([
-        `mount -t ramfs ram ${dir}/medium`,
-        `wget -q http://10.88.0.1/live/filesystem.squashfs -O ${dir}/medium/live/filesystem.squashfs`,
-        `wget -q http://10.88.0.1/live/openve.squashfs -O ${dir}/medium/live/openve.squashfs`,
-        '',
+      return {
+        exitCode: r.exitCode,
+        stdout: r.stdout,
+        calls: readFileSync(path.join(dir, 'calls'), 'utf8')
+          .split('\n')
+          .map((l) => l.replaceAll(dir, 'DIR')),
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('do_httpmount fetches every layer from the directory of fetch= and checks its sha256', async () => {
+    const r = await httpmount(content);
+    expect(r.calls).toEqual([
+      'mount -t ramfs ram DIR/medium',
+      'wget -q http://10.88.0.1/live/filesystem.squashfs -O DIR/medium/live/filesystem.squashfs',
+      'wget -q http://10.88.0.1/live/openve.squashfs -O DIR/medium/live/openve.squashfs',
+      '',
+    ]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/openve: filesystem\.squashfs: sha256 checked \([\d.]+ -> [\d.]+ s/);
+  });
+
+  it("do_httpmount refuses a layer whose bytes are not the ISO's (plain HTTP): unmounts, stops", async () => {
+    // the first layer altered on the way (or a stale cache's copy of another ISO's)
+    const r = await httpmount((l) => (l === 'filesystem.squashfs' ? 'tampered' : content(l)));
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(
+      `openve: http://10.88.0.1/live/filesystem.squashfs: sha256 ${sha256('tampered')}, expected ${LAYERS[0]!.sha256}: not used`,
+    );
+    expect(r.calls).toEqual([
+      'mount -t ramfs ram DIR/medium',
+      'wget -q http://10.88.0.1/live/filesystem.squashfs -O DIR/medium/live/filesystem.squashfs',
+      'umount DIR/medium',
+      '',
+    ]);
+  });
+
+  it('the server hashes a layer from its extent in the ISO', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-netboot-'));
+    try {
+      const iso = Buffer.concat([
+        Buffer.alloc(4096, 1),
+        Buffer.from('the layer'),
+        Buffer.alloc(7, 2),
       ]);
+      writeFileSync(path.join(dir, 'x.iso'), iso);
+      expect(await extentSha256(path.join(dir, 'x.iso'), { start: 4096, size: 9 })).toBe(
+        sha256('the layer'),
+      );
+      expect(await extentSha256(path.join(dir, 'x.iso'), { start: 4096, size: 0 })).toBe(
+        sha256(''),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,9 +1,38 @@
-// test/e2e/lib/pxe.mjs: the one QEMU argv of the fleet guests (e2e tests and bench) and the check
-// for a guest that cannot go on.
+// test/e2e/lib/pxe.mjs: the install network, the one QEMU argv of the fleet guests (e2e test and
+// bench) and the check for a guest that cannot go on.
 import { describe, expect, it } from 'vitest';
-import { frozenGuest, OVMF_CODE, pxeQemuArgv, TCG_KERNEL_ARGS } from '../../e2e/lib/pxe.mjs';
+import {
+  frozenGuest,
+  installNetworkCommands,
+  OVMF_CODE,
+  pxeQemuArgv,
+  TCG_KERNEL_ARGS,
+} from '../../e2e/lib/pxe.mjs';
 
 describe('fleet PXE guests', () => {
+  it('install network: namespace, bridge without STP or forwarding delay, one tap each, in order', () => {
+    const cmds = installNetworkCommands({
+      ns: 'fl-ns',
+      bridge: 'fl-br0',
+      address: '10.88.9.1/24',
+      taps: ['fl-tap0', 'fl-tap1'],
+    }).map((a) => a.join(' '));
+    expect(cmds[0]).toBe('ip netns add fl-ns');
+    expect(cmds).toContain('ip -n fl-ns link set lo up');
+    expect(cmds).toContain('ip -n fl-ns link add fl-br0 type bridge stp_state 0');
+    expect(cmds).toContain('ip -n fl-ns link set fl-br0 type bridge forward_delay 0');
+    expect(cmds).toContain('ip -n fl-ns addr add 10.88.9.1/24 dev fl-br0');
+    for (const tap of ['fl-tap0', 'fl-tap1']) {
+      const add = cmds.indexOf(`ip -n fl-ns tuntap add dev ${tap} mode tap`);
+      expect(add).toBeGreaterThan(cmds.indexOf('ip -n fl-ns link set fl-br0 up'));
+      expect(cmds.slice(add + 1, add + 3)).toEqual([
+        `ip -n fl-ns link set ${tap} master fl-br0`,
+        `ip -n fl-ns link set ${tap} up`,
+      ]);
+    }
+    expect(cmds).toHaveLength(6 + 3 * 2);
+  });
+
   it('BIOS: QEMU iPXE ROM on the NIC, network first, the disk second, TCG single-threaded', () => {
     const argv = pxeQemuArgv({
       name: 'fl-x',
