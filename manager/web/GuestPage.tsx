@@ -90,20 +90,47 @@ export function GuestPage({
   };
 
   const title = `${kind === 'vm' ? 'VM' : 'Container'} ${id}${detail ? ` (${detail.name})` : ''}`;
-  if (gone && (!detail || wasListed.current))
+  const running = state === 'running';
+  // the migration dialog this page opened: it stays while its task runs, also once the view lists
+  // the guest on the target (a member's notice can come before the task's end), and leads there;
+  // keyed, so that switching to the "not here any more" page keeps it (and its task) mounted
+  const migrateDialog = (
+    <MigrateDialog
+      key="migrate"
+      node={node}
+      kind={kind}
+      id={id}
+      running={running}
+      opened={migrating}
+      onClose={() => setMigrating(false)}
+    />
+  );
+  if (gone && (!detail || wasListed.current)) {
+    const what = kind === 'vm' ? 'VM' : 'container';
+    // moved (a migration, from here or elsewhere): where it is now
+    const now = Object.entries(c.guests).find(
+      ([n, list]) => n !== node && list.some((g) => g.kind === kind && g.id === id),
+    )?.[0];
     return (
       <Stack>
         <Alert color="yellow" title={title}>
           {wasListed.current || !error
-            ? `There is no ${kind === 'vm' ? 'VM' : 'container'} ${id} on node ${node} (any more).`
+            ? `There is no ${what} ${id} on node ${node} (any more).`
             : error}{' '}
-          <Anchor href={hrefOf({ page: 'node', node })}>Node {node}</Anchor>
+          {now ? (
+            <Anchor href={hrefOf({ page: 'guest', node: now, kind, id })}>
+              It is on node {now} now
+            </Anchor>
+          ) : (
+            <Anchor href={hrefOf({ page: 'node', node })}>Node {node}</Anchor>
+          )}
         </Alert>
         {/* the delete task's dialog stays open until closed */}
         <TaskDialog id={openTask} onClose={() => setOpenTask(null)} />
+        {migrateDialog}
       </Stack>
     );
-  const running = state === 'running';
+  }
   const stopped = state === 'shut off' || state === 'stopped';
   const tasks = c.tasks.filter((t) => t.target === `${kind}/${id}`);
   const consoles: { value: ConsoleKind; label: string }[] =
@@ -239,14 +266,7 @@ export function GuestPage({
         </Tabs.Panel>
       </Tabs>
       <TaskDialog id={openTask} onClose={() => setOpenTask(null)} />
-      <MigrateDialog
-        node={node}
-        kind={kind}
-        id={id}
-        running={running}
-        opened={migrating}
-        onClose={() => setMigrating(false)}
-      />
+      {migrateDialog}
       <DeleteDialog
         opened={confirmDelete}
         onClose={() => setConfirmDelete(false)}
