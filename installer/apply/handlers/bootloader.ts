@@ -1,9 +1,12 @@
 // GRUB for BIOS (i386-pc on every disk) and UEFI (our own entry without touching NVRAM, plus the
-// removable fallback path /EFI/BOOT/BOOTX64.EFI that boards with lost NVRAM boot). Runs in the
-// chroot with /dev, /proc, /sys bound; the first ESP is mounted at /boot/efi, the others synced.
-// grub.cfg itself comes with the plan's files (plan/boot.ts): no update-grub here.
+// removable fallback path /EFI/BOOT/BOOTX64.EFI that boards with lost NVRAM boot). Runs the live
+// system's grub-install (the same trixie GRUB packages as the target's, iso/packages/live.list)
+// with --boot-directory in the target, beside the extraction (plan/overlap.ts): it needs the disks,
+// the ESPs and the mounted root filesystem, not the extracted system. The first ESP is mounted at
+// the target's /boot/efi, the others synced. grub.cfg itself comes with the plan's files
+// (plan/boot.ts, written after the extraction): no update-grub here.
 import type { Handler } from '../context.ts';
-import { chroot, inTarget } from '../context.ts';
+import { inTarget } from '../context.ts';
 
 export const EFI_BOOTLOADER_ID = 'openve';
 
@@ -22,18 +25,24 @@ export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
     Math.max(0, step.espDevices.length - 1);
   let done = 0;
   const tick = () => ctx.progress(++done / Math.max(1, total));
+  const bootDir = `--boot-directory=${inTarget(ctx, '/boot')}`;
+  const env = { env: { LC_ALL: 'C' } };
   for (const disk of step.biosDisks) {
-    await chroot(ctx, ['grub-install', '--target=i386-pc', '--recheck', disk]);
+    await ctx.runner.run(['grub-install', '--target=i386-pc', bootDir, '--recheck', disk], env);
     tick();
   }
   if (step.espDevices.length > 0) {
-    await chroot(ctx, [
-      'grub-install',
-      '--target=x86_64-efi',
-      '--efi-directory=/boot/efi',
-      `--bootloader-id=${EFI_BOOTLOADER_ID}`,
-      '--no-nvram',
-    ]);
+    await ctx.runner.run(
+      [
+        'grub-install',
+        '--target=x86_64-efi',
+        bootDir,
+        `--efi-directory=${efiDir}`,
+        `--bootloader-id=${EFI_BOOTLOADER_ID}`,
+        '--no-nvram',
+      ],
+      env,
+    );
     tick();
     // The removable path gets the same self-contained image (what `grub-install --removable`
     // writes there, and Debian's force_efi_extra_removable copies): one copy instead of a second
