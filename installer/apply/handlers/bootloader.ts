@@ -5,10 +5,25 @@
 // the ESPs and the mounted root filesystem, not the extracted system. The first ESP is mounted at
 // the target's /boot/efi, the others synced. grub.cfg itself comes with the plan's files
 // (plan/boot.ts, written after the extraction): no update-grub here.
-import type { Handler } from '../context.ts';
+import type { ApplyContext, Handler } from '../context.ts';
 import { inTarget } from '../context.ts';
+import { CommandError } from '../../../lib/exec/index.ts';
 
 export const EFI_BOOTLOADER_ID = 'openve';
+
+/** grub-install on the installer system; a missing one (exit 127) says what the system lacks */
+async function grubInstall(ctx: ApplyContext, args: string[]): Promise<void> {
+  try {
+    await ctx.runner.run(['grub-install', ...args], { env: { LC_ALL: 'C' } });
+  } catch (err) {
+    if (err instanceof CommandError && err.result.exitCode === 127)
+      throw new Error(
+        'grub-install is not on this installer system: the live ISO carries it (grub2-common, grub-pc-bin, grub-efi-amd64-bin in iso/packages/live.list); install those packages to run openve-install elsewhere',
+        { cause: err },
+      );
+    throw err;
+  }
+}
 
 export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
   // grub-install --efi-directory needs the first ESP at /boot/efi (mounted here unless a mount step did)
@@ -26,23 +41,18 @@ export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
   let done = 0;
   const tick = () => ctx.progress(++done / Math.max(1, total));
   const bootDir = `--boot-directory=${inTarget(ctx, '/boot')}`;
-  const env = { env: { LC_ALL: 'C' } };
   for (const disk of step.biosDisks) {
-    await ctx.runner.run(['grub-install', '--target=i386-pc', bootDir, '--recheck', disk], env);
+    await grubInstall(ctx, ['--target=i386-pc', bootDir, '--recheck', disk]);
     tick();
   }
   if (step.espDevices.length > 0) {
-    await ctx.runner.run(
-      [
-        'grub-install',
-        '--target=x86_64-efi',
-        bootDir,
-        `--efi-directory=${efiDir}`,
-        `--bootloader-id=${EFI_BOOTLOADER_ID}`,
-        '--no-nvram',
-      ],
-      env,
-    );
+    await grubInstall(ctx, [
+      '--target=x86_64-efi',
+      bootDir,
+      `--efi-directory=${efiDir}`,
+      `--bootloader-id=${EFI_BOOTLOADER_ID}`,
+      '--no-nvram',
+    ]);
     tick();
     // The removable path gets the same self-contained image (what `grub-install --removable`
     // writes there, and Debian's force_efi_extra_removable copies): one copy instead of a second

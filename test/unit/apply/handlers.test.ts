@@ -596,6 +596,25 @@ describe('bootloader', () => {
   });
 });
 
+describe('bootloader without GRUB on the installer system', () => {
+  it('says which packages are missing instead of a bare exit 127', async () => {
+    const r = recordingRunner();
+    r.failOn(['grub-install'], { exitCode: 127, stderr: 'grub-install: not found' });
+    await expect(
+      runStep(
+        {
+          ...base,
+          id: 'bootloader:grub',
+          kind: 'bootloader',
+          biosDisks: ['/dev/vda'],
+          espDevices: ['/dev/vda2'],
+        },
+        ctxWith(r),
+      ),
+    ).rejects.toThrow(/grub-install is not on this installer system.*grub-pc-bin/);
+  });
+});
+
 describe('finalize', () => {
   it('unmounts one by one, newest first, when something outside the target was mounted', async () => {
     const r = recordingRunner();
