@@ -83,7 +83,11 @@ const cases = [
     ],
     /invalid TOML: .*nested/,
   ],
-  ['/dev/zero', ['validate', '/dev/zero'], /\/dev\/zero: is a device, not a regular file/],
+  [
+    '/dev/zero',
+    ['validate', '/dev/zero'],
+    /\/dev\/zero: is a character device, not a regular file/,
+  ],
   [
     'FIFO without writer',
     ['plan', '--answer', fifo, '--hardware', hw],

@@ -12,6 +12,25 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, mode = 
   renameSync(tmp, file);
 }
 
+/** The stat of a path that is not a regular file. */
+export interface NotAFile {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}
+
+/** What a path is when it is not a regular file, in the words every command uses. */
+export function kindOf(st: NotAFile): string {
+  if (st.isDirectory()) return 'is a directory';
+  if (st.isFIFO()) return 'is a pipe (FIFO), not a regular file';
+  if (st.isCharacterDevice()) return 'is a character device, not a regular file';
+  if (st.isBlockDevice()) return 'is a block device, not a regular file';
+  if (st.isSocket()) return 'is a socket, not a regular file';
+  return 'is not a regular file';
+}
+
 /** Why a read failed, in the words every command uses: `no such file`, `is a directory`, ... */
 export function unreadableReason(err: unknown): string {
   const code = (err as { code?: string } | null)?.code;

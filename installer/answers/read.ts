@@ -4,26 +4,16 @@
 // the file, or issues positioned by line and column.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { UserError, type Result } from '../../lib/errors.ts';
-import { unreadableReason } from '../../lib/fs.ts';
+import { kindOf, unreadableReason, type NotAFile } from '../../lib/fs.ts';
 
 /** A real answer file is a few KiB; anything this big is a mistake or an attack. */
 import { MAX_ANSWER_BYTES } from '../../contracts/answers/limits.ts';
 
 export { MAX_ANSWER_BYTES };
 
-function kindOf(st: {
-  isDirectory(): boolean;
-  isFIFO(): boolean;
-  isCharacterDevice(): boolean;
-  isBlockDevice(): boolean;
-  isSocket(): boolean;
-}): string {
-  if (st.isDirectory()) return 'is a directory';
-  if (st.isFIFO()) return 'is a pipe (FIFO), not a regular file; save the answer to a file first';
-  if (st.isCharacterDevice() || st.isBlockDevice()) return 'is a device, not a regular file';
-  if (st.isSocket()) return 'is a socket, not a regular file';
-  return 'is not a regular file';
-}
+/** lib/fs.ts's wording; a FIFO gets a hint (`openve-install validate <(curl ...)` is a pipe) */
+const notAFile = (st: NotAFile): string =>
+  st.isFIFO() ? `${kindOf(st)}; save the answer to a file first` : kindOf(st);
 
 /** lib/fs.ts's wording (`no such file`, `is a directory`, ...); ENXIO is what opening a socket gives. */
 function openError(err: unknown): string {
@@ -47,7 +37,7 @@ export function readBoundedFile(file: string, maxBytes = MAX_ANSWER_BYTES, label
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new UserError(say(`${kindOf(st)} (expected an answer file in TOML)`));
+    if (!st.isFile()) throw new UserError(say(`${notAFile(st)} (expected an answer file in TOML)`));
     if (st.size > maxBytes) throw new UserError(say(tooLarge(st.size, maxBytes)));
     // /proc files report size 0, and a file may grow while read: the loop caps what is read
     const buf = Buffer.alloc(maxBytes + 1);

@@ -6,7 +6,7 @@
 import { accessSync, closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError, type Issue } from '../../lib/errors.ts';
-import { unreadableReason } from '../../lib/fs.ts';
+import { kindOf, unreadableReason } from '../../lib/fs.ts';
 import { decodeAnswerBytes, MAX_ANSWER_BYTES, readBoundedFile } from '../answers/read.ts';
 
 export type FileArgKind =
@@ -29,21 +29,6 @@ export interface FileArg {
 
 export const ANSWER_FILE = 'an answer file in TOML';
 export const HARDWARE_FILE = "a JSON file written by 'openve-install detect --json'";
-
-function kindOf(st: {
-  isDirectory(): boolean;
-  isFIFO(): boolean;
-  isCharacterDevice(): boolean;
-  isBlockDevice(): boolean;
-  isSocket(): boolean;
-}): string {
-  if (st.isDirectory()) return 'is a directory';
-  if (st.isFIFO()) return 'is a pipe (FIFO), not a regular file';
-  if (st.isCharacterDevice()) return 'is a character device, not a regular file';
-  if (st.isBlockDevice()) return 'is a block device, not a regular file';
-  if (st.isSocket()) return 'is a socket, not a regular file';
-  return 'is not a regular file';
-}
 
 function openReason(err: unknown): string {
   const code = (err as { code?: string } | null)?.code;

@@ -16,6 +16,7 @@ import {
 } from '../../../installer/answers/read.ts';
 import { keyAtLine, parseAnswers } from '../../../installer/answers/parse.ts';
 import { formatIssue, UserError } from '../../../lib/errors.ts';
+import { unreadableFile } from '../../../installer/commands/inputs.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BASE = readFileSync(path.join(root, 'test/golden/answers/ok/ext4-static.toml'), 'utf8');
@@ -103,8 +104,10 @@ describe('size, depth and kind of file', () => {
       `${big}: too large for an answer file: at most 1048576 bytes (1 MiB) are read, this one has 1048577 bytes`,
     ]);
     expect(userError(() => readAnswerText('/dev/zero'))).toEqual([
-      '/dev/zero: is a device, not a regular file (expected an answer file in TOML)',
+      '/dev/zero: is a character device, not a regular file (expected an answer file in TOML)',
     ]);
+    // the same words as the command-line checks (lib/fs.ts kindOf), which run before the read
+    expect(unreadableFile('/dev/zero')).toBe('is a character device, not a regular file');
     const fifo = path.join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);
     const t0 = Date.now();
