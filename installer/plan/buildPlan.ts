@@ -5,8 +5,9 @@
 //   ssh-keys:root (when keys are given)  first-boot:hook  units:enable (with a cluster)
 //   machine-id:reset  bootloader:grub  finalize
 // then plan/overlap.ts keeps only the root LV in lvm:openve and moves what needs no extracted system
-// beside extract:payload (mkfs:esp:*, lvcreate:openve/swap, mkfs:swap) and the thin pool
-// (lvcreate:openve/data) beside bootloader:grub.
+// beside extract:payload (mkfs:esp:*, bootloader:grub, lvcreate:openve/swap, mkfs:swap), and the
+// configuration that needs no /boot (password, SSH keys, first boot, machine-id) beside the thin
+// pool (lvcreate:openve/data) after the extraction.
 import type { Answers } from '../../contracts/answers/types.ts';
 import type { HardwareProfile } from '../../contracts/hardware/types.ts';
 import type { Plan, Step } from '../../contracts/plan/types.ts';
@@ -17,7 +18,7 @@ import { planNetwork } from './network.ts';
 import { planStorage } from './storage.ts';
 import { nodeName, systemFiles } from './files.ts';
 import { bootFiles } from './boot.ts';
-import { overlapWithBootloader, overlapWithExtraction } from './overlap.ts';
+import { overlapAfterExtraction, overlapWithExtraction } from './overlap.ts';
 import { redactUrl } from '../../contracts/answers/url.ts';
 
 export const TARGET = '/target';
@@ -204,7 +205,7 @@ export function buildPlan(answers: Answers, hardware: HardwareProfile): Result<P
           : null,
       },
       warnings,
-      steps: overlapWithBootloader(overlapWithExtraction(steps)),
+      steps: overlapAfterExtraction(overlapWithExtraction(steps)),
     },
   };
 }

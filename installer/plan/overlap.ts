@@ -2,16 +2,19 @@
 // (issue 10: under TCG every process costs ~0.1 s, and the install took 1.66-2.0x its extraction).
 //
 // Before the extraction only what it needs: the volume group and the LVs mounted for it (root).
-// Beside the extraction: formatting the ESPs, the other linear LVs (swap) and mkswap: short,
-// one process each. The thin pool (`lvcreate --type thin-pool`, ~9 s under TCG: dm-thin
-// activation, thin_check, udev and dmeventd work) ran beside the extraction too and took CPU from
-// tar and zstd on a 2-vCPU guest (the extraction inside the install took 82 s against 66 s alone,
-// same VM): it now runs beside the boot loader, where grub-install keeps one CPU busy and the other
-// idle. The boot loader only needs the root LV and the ESPs; LVM commits metadata text before its
-// header, so grub-probe reading the VG meanwhile sees the old or the new metadata, both holding root.
-// Beside the boot loader also: the configuration GRUB does not read (root password, SSH keys,
-// first-boot unit, machine-id); two grub-installs cannot run beside each other (both clean and back
-// up /boot/grub and its locale/).
+// Beside the extraction, in one lane: formatting the ESPs, the boot loader, the other linear LVs
+// (swap) and mkswap. The boot loader is the live system's grub-install (BIOS core image into the
+// BIOS boot partition, the EFI image onto the ESP, modules into the target's /boot/grub): it needs
+// the disks, the ESPs and the mounted root LV, not the payload, which has nothing under /boot/grub or
+// /boot/efi; grub.cfg is a file of the plan written after the extraction. It cost 5-20 s after the
+// extraction under TCG (the last step before finalize).
+// The thin pool (`lvcreate --type thin-pool`, ~3-9 s under TCG: dm-thin activation, thin_check,
+// udev and dmeventd work) ran beside the extraction once and took CPU from tar and zstd on a 2-vCPU
+// guest (the extraction inside the install took 82 s against 66 s alone, same VM): it runs after the
+// extraction, with the configuration steps that need the extracted system (root password, SSH keys,
+// first-boot unit, machine-id) beside it. When the boot loader still runs after the extraction (a
+// plan without an extract step), those run beside the boot loader instead, as before; two
+// grub-installs never run beside each other (both clean and back up /boot/grub and its locale/).
 // Pure: steps in, steps out, same order every time; the executor runs a step with `concurrentWith`
 // beside that step (apply/applyPlan.ts), one after another in a second lane.
 import type { LogicalVolume, Step } from '../../contracts/plan/types.ts';
@@ -35,7 +38,7 @@ export function overlapWithExtraction(steps: readonly Step[]): Step[] {
   const needed = neededForExtraction(steps.slice(0, at));
   const before: Step[] = [];
   const beside: Step[] = [];
-  /** thin pools: beside the boot loader (overlapWithBootloader), or after the extraction */
+  /** thin pools: after the extraction, with the configuration beside them (overlapAfterExtraction) */
   const later: Step[] = [];
   const besideEsp: Step[] = [];
   for (const s of steps.slice(0, at)) {
@@ -79,16 +82,18 @@ export function overlapWithExtraction(steps: readonly Step[]): Step[] {
       before.push(s);
     }
   }
-  // the ESPs first: the boot loader needs them, swap nothing before first boot
-  const rest = [...steps.slice(at + 1)];
-  const boot = rest.findIndex((s) => s.kind === 'bootloader');
+  // the ESPs first, then the boot loader (it needs them), then swap (nothing needs it before first boot)
+  const rest: Step[] = steps.slice(at + 1).filter((s) => s.kind !== 'bootloader');
+  const boot: Step[] = steps
+    .slice(at + 1)
+    .filter((s) => s.kind === 'bootloader')
+    .map((s) => ({ ...s, concurrentWith: EXTRACT_STEP }));
   const fin = rest.findIndex((s) => s.kind === 'finalize');
-  const where = boot !== -1 ? boot : fin !== -1 ? fin : rest.length;
-  rest.splice(where, 0, ...later);
-  return [...before, steps[at]!, ...besideEsp, ...beside, ...rest];
+  rest.splice(fin !== -1 ? fin : rest.length, 0, ...later);
+  return [...before, steps[at]!, ...besideEsp, ...boot, ...beside, ...rest];
 }
 
-/** Kinds that touch neither /boot, /etc/default/grub nor the root LV and ESPs: safe beside grub-install. */
+/** Kinds that touch neither /boot, /etc/default/grub nor the root LV and ESPs: safe beside grub-install or the thin pool. */
 const BESIDE_BOOTLOADER: ReadonlySet<Step['kind']> = new Set([
   'root-password',
   'ssh-keys',
@@ -96,29 +101,34 @@ const BESIDE_BOOTLOADER: ReadonlySet<Step['kind']> = new Set([
   'machine-id',
 ]);
 
+const isPool = (s: Step): boolean =>
+  s.kind === 'lvcreate' && s.volumes.every((v) => v.type === 'thin-pool');
+
 const besideBootloader = (s: Step): boolean =>
-  !s.concurrentWith &&
-  (BESIDE_BOOTLOADER.has(s.kind) ||
-    (s.kind === 'lvcreate' && s.volumes.every((v) => v.type === 'thin-pool')));
+  !s.concurrentWith && (BESIDE_BOOTLOADER.has(s.kind) || isPool(s));
 
 /**
- * Moves the configuration steps between the chroot bind mounts and the boot loader, and the thin
- * pool, to run beside the boot loader (in their order). Files (grub.cfg, /etc/default/grub.d)
- * stay before it.
+ * After the bind mounts: the boot loader when it runs there (else the first thin pool) becomes a
+ * lead, and the configuration steps between the bind mounts and it, and the thin pool, run beside
+ * it (in their order). Files (grub.cfg, /etc/default/grub.d) and other steps stay before it.
  */
-export function overlapWithBootloader(steps: readonly Step[]): Step[] {
-  const at = steps.findIndex((s) => s.kind === 'bootloader');
+export function overlapAfterExtraction(steps: readonly Step[]): Step[] {
   const bind = steps.findIndex((s) => s.kind === 'bind-mounts');
-  if (at === -1 || bind === -1 || bind > at) return [...steps];
-  const lead = steps[at]!;
+  if (bind === -1) return [...steps];
+  const lead = (kind: (s: Step) => boolean) =>
+    steps.findIndex((s, i) => i > bind && !s.concurrentWith && kind(s));
+  const boot = lead((s) => s.kind === 'bootloader');
+  const at = boot !== -1 ? boot : lead(isPool);
+  if (at === -1) return [...steps];
+  const leader = steps[at]!;
   const between = steps.slice(bind + 1, at);
   const moved = between.filter(besideBootloader);
   const kept = between.filter((s) => !moved.includes(s));
   return [
     ...steps.slice(0, bind + 1),
     ...kept,
-    lead,
-    ...moved.map((s) => ({ ...s, concurrentWith: lead.id })),
+    leader,
+    ...moved.map((s) => ({ ...s, concurrentWith: leader.id })),
     ...steps.slice(at + 1),
   ];
 }

@@ -1,11 +1,29 @@
 // GRUB for BIOS (i386-pc on every disk) and UEFI (our own entry without touching NVRAM, plus the
-// removable fallback path /EFI/BOOT/BOOTX64.EFI that boards with lost NVRAM boot). Runs in the
-// chroot with /dev, /proc, /sys bound; the first ESP is mounted at /boot/efi, the others synced.
-// grub.cfg itself comes with the plan's files (plan/boot.ts): no update-grub here.
-import type { Handler } from '../context.ts';
-import { chroot, inTarget } from '../context.ts';
+// removable fallback path /EFI/BOOT/BOOTX64.EFI that boards with lost NVRAM boot). Runs the live
+// system's grub-install (the same trixie GRUB packages as the target's, iso/packages/live.list)
+// with --boot-directory in the target, beside the extraction (plan/overlap.ts): it needs the disks,
+// the ESPs and the mounted root filesystem, not the extracted system. The first ESP is mounted at
+// the target's /boot/efi, the others synced. grub.cfg itself comes with the plan's files
+// (plan/boot.ts, written after the extraction): no update-grub here.
+import type { ApplyContext, Handler } from '../context.ts';
+import { inTarget } from '../context.ts';
+import { CommandError } from '../../../lib/exec/index.ts';
 
 export const EFI_BOOTLOADER_ID = 'openve';
+
+/** grub-install on the installer system; a missing one (exit 127) says what the system lacks */
+async function grubInstall(ctx: ApplyContext, args: string[]): Promise<void> {
+  try {
+    await ctx.runner.run(['grub-install', ...args], { env: { LC_ALL: 'C' } });
+  } catch (err) {
+    if (err instanceof CommandError && err.result.exitCode === 127)
+      throw new Error(
+        'grub-install is not on this installer system: the live ISO carries it (grub2-common, grub-pc-bin, grub-efi-amd64-bin in iso/packages/live.list); install those packages to run openve-install elsewhere',
+        { cause: err },
+      );
+    throw err;
+  }
+}
 
 export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
   // grub-install --efi-directory needs the first ESP at /boot/efi (mounted here unless a mount step did)
@@ -22,15 +40,16 @@ export const bootloader: Handler<'bootloader'> = async (step, ctx) => {
     Math.max(0, step.espDevices.length - 1);
   let done = 0;
   const tick = () => ctx.progress(++done / Math.max(1, total));
+  const bootDir = `--boot-directory=${inTarget(ctx, '/boot')}`;
   for (const disk of step.biosDisks) {
-    await chroot(ctx, ['grub-install', '--target=i386-pc', '--recheck', disk]);
+    await grubInstall(ctx, ['--target=i386-pc', bootDir, '--recheck', disk]);
     tick();
   }
   if (step.espDevices.length > 0) {
-    await chroot(ctx, [
-      'grub-install',
+    await grubInstall(ctx, [
       '--target=x86_64-efi',
-      '--efi-directory=/boot/efi',
+      bootDir,
+      `--efi-directory=${efiDir}`,
       `--bootloader-id=${EFI_BOOTLOADER_ID}`,
       '--no-nvram',
     ]);

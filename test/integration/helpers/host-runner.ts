@@ -165,7 +165,8 @@ export function hostShim(): HostShim {
       r.on({
         name: 'no-grub-on-loop',
         match: (argv) =>
-          argv[0] === 'chroot' && (argv[2] === 'grub-install' || argv[2] === 'update-grub'),
+          argv[0] === 'grub-install' ||
+          (argv[0] === 'chroot' && (argv[2] === 'grub-install' || argv[2] === 'update-grub')),
       });
       // the EFI image that grub-install (recorded above) would have made, copied to the removable path
       r.on({

@@ -205,11 +205,12 @@ describe('applyPlan: steps beside a lead step', () => {
   });
 });
 
-// The real plan through the real handlers: which commands run while tar and grub-install run
-// (issue 10: the thin pool beside the extraction took CPU from tar; it now runs beside GRUB).
+// The real plan through the real handlers: which commands run while tar, grub-install and the thin
+// pool run (issue 10: the thin pool beside the extraction took CPU from tar; GRUB after the
+// extraction was the longest step of the install's tail: it now runs beside tar, from the live system).
 describe('applyPlan: the planned lanes, command by command', () => {
-  type Long = 'tar' | 'grub-install';
-  /** a recording runner in which tar and grub-install stay busy until `until` saw a command (or 2 s) */
+  type Long = 'tar' | 'grub-install' | 'thin-pool';
+  /** a recording runner in which tar and the thin pool stay busy until `until` saw a command (or 2 s) */
   function lanes(fail?: RegExp) {
     const busy = new Set<Long>();
     /** every command started, with the long commands running at that moment */
@@ -224,9 +225,11 @@ describe('applyPlan: the planned lanes, command by command', () => {
     const long = (argv: readonly string[]): Long | null =>
       argv[0] === 'tar' && argv.includes('--zstd')
         ? 'tar'
-        : argv[0] === 'chroot' && argv[2] === 'grub-install'
+        : argv.includes('grub-install')
           ? 'grub-install'
-          : null;
+          : argv[0] === 'lvcreate' && argv.includes('thin-pool')
+            ? 'thin-pool'
+            : null;
     const r = recordingRunner({
       rules: [
         {
@@ -239,7 +242,11 @@ describe('applyPlan: the planned lanes, command by command', () => {
             if (l) {
               busy.add(l);
               // each keeps running until its planned neighbours have started
-              await (l === 'tar' ? until(/^mkswap /) : until(/--type thin-pool/));
+              await (l === 'tar'
+                ? until(/^mkswap /)
+                : l === 'thin-pool'
+                  ? until(/^rm -f .*machine-id/)
+                  : new Promise((res) => setTimeout(res, 5)));
               busy.delete(l);
             }
             return fail?.test(line) ? { exitCode: 5, stderr: 'Insufficient free space' } : {};
@@ -254,46 +261,65 @@ describe('applyPlan: the planned lanes, command by command', () => {
     if (!p.ok) throw new Error(JSON.stringify(p.issues));
     return p.value;
   };
-
-  it('only root before tar; ESP, swap LV and mkswap beside tar; the thin pool beside grub-install', async () => {
-    const l = lanes();
-    const out = await applyPlan(realPlan(), {
-      runner: l.r,
-      emit: () => {},
-      payload: '/nonexistent/payload.tar.zst',
-      secrets: { rootPassword: { kind: 'hashed', hash: '$6$salt$hash' } },
-      afterInstall: [],
-    });
-    expect(out.error).toBeUndefined();
-    const at = (re: RegExp) => l.seen.findIndex((s) => re.test(s.argv));
-    const tar = at(/^tar --zstd/);
-    expect(at(/^lvcreate .* -n root openve$/)).toBeLessThan(tar);
-    expect(l.seen.slice(0, tar).filter((s) => s.argv.startsWith('lvcreate'))).toHaveLength(1);
-    expect(l.during(/^mkfs\.vfat /)).toEqual(['tar']);
-    expect(l.during(/^lvcreate .* -n swap openve$/)).toEqual(['tar']);
-    expect(l.during(/^mkswap /)).toEqual(['tar']);
-    // nothing heavy beside tar: the thin pool waits for grub-install
-    expect(l.during(/--type thin-pool/)).toEqual(['grub-install']);
-    expect(at(/--type thin-pool/)).toBeGreaterThan(at(/^sync -f /));
-    expect(at(/^vgchange -an openve$/)).toBeGreaterThan(at(/--type thin-pool/));
-  });
-
-  it('a failing thin pool beside grub-install waits for it, is reported like any step, and cleans up', async () => {
-    const l = lanes(/--type thin-pool/);
-    const events: ProgressEvent[] = [];
-    const out = await applyPlan(realPlan(), {
+  const install = (l: ReturnType<typeof lanes>, events: ProgressEvent[] = []) =>
+    applyPlan(realPlan(), {
       runner: l.r,
       emit: (e) => events.push(e),
       payload: '/nonexistent/payload.tar.zst',
       secrets: { rootPassword: { kind: 'hashed', hash: '$6$salt$hash' } },
       afterInstall: [],
     });
+
+  it('only root before tar; ESP, grub-install, swap LV and mkswap beside tar; the configuration beside the thin pool', async () => {
+    const l = lanes();
+    const out = await install(l);
+    expect(out.error).toBeUndefined();
+    const at = (re: RegExp) => l.seen.findIndex((s) => re.test(s.argv));
+    const tar = at(/^tar --zstd/);
+    expect(at(/^lvcreate .* -n root openve$/)).toBeLessThan(tar);
+    expect(l.seen.slice(0, tar).filter((s) => s.argv.startsWith('lvcreate'))).toHaveLength(1);
+    expect(l.during(/^mkfs\.vfat /)).toEqual(['tar']);
+    // GRUB from the live system while tar runs, after the ESP is formatted, one grub-install at a time
+    expect(l.during(/^grub-install --target=i386-pc /)).toEqual(['tar']);
+    expect(l.during(/^grub-install --target=x86_64-efi /)).toEqual(['tar']);
+    expect(at(/^grub-install/)).toBeGreaterThan(at(/^mkfs\.vfat /));
+    expect(l.seen.filter((s) => s.argv.includes('grub-install'))).toHaveLength(2);
+    expect(l.seen.some((s) => s.argv.startsWith('chroot /target grub-install'))).toBe(false);
+    expect(l.during(/^lvcreate .* -n swap openve$/)).toEqual(['tar']);
+    expect(l.during(/^mkswap /)).toEqual(['tar']);
+    // nothing heavy beside tar: the thin pool after it, alone, with the configuration beside it
+    expect(l.during(/--type thin-pool/)).toEqual([]);
+    expect(at(/--type thin-pool/)).toBeGreaterThan(at(/^sync -f /));
+    expect(l.during(/chpasswd -e/)).toEqual(['thin-pool']);
+    expect(at(/chpasswd -e/)).toBeGreaterThan(at(/--type thin-pool/));
+    expect(at(/^vgchange -an openve$/)).toBeGreaterThan(at(/--type thin-pool/));
+  });
+
+  it('a failing grub-install beside tar waits for tar, is reported like any step, and cleans up', async () => {
+    const l = lanes(/^grub-install --target=i386-pc/);
+    const events: ProgressEvent[] = [];
+    const out = await install(l, events);
+    expect(out).toMatchObject({ ok: false, failedStep: 'bootloader:grub' });
+    expect(out.error).toMatch(
+      /^bootloader:grub failed: `grub-install --target=i386-pc --boot-directory=\/target\/boot --recheck \/dev\/sda` exited with 5\nInsufficient free space$/,
+    );
+    // tar finished (its sync ran), the rest of the lane did not start, nothing after the extraction ran
+    expect(l.seen.some((s) => s.argv.startsWith('sync -f'))).toBe(true);
+    expect(l.seen.some((s) => s.argv.startsWith('mkswap'))).toBe(false);
+    expect(l.seen.some((s) => /thin-pool|chpasswd|^install -m 0600/.test(s.argv))).toBe(false);
+    expect(events.filter((e) => e.type === 'error')).toHaveLength(1);
+    expect(events[events.length - 1]).toMatchObject({ type: 'finished', ok: false });
+  });
+
+  it('a failing thin pool waits for the configuration beside it, is reported like any step, and cleans up', async () => {
+    const l = lanes(/--type thin-pool/);
+    const events: ProgressEvent[] = [];
+    const out = await install(l, events);
     expect(out).toMatchObject({ ok: false, failedStep: 'lvcreate:openve/data' });
     expect(out.error).toMatch(
       /^lvcreate:openve\/data failed: `lvcreate --yes --type thin-pool .* -n data openve` exited with 5\nInsufficient free space$/,
     );
-    const grubDone = l.seen.filter((s) => /grub-install/.test(s.argv)).length;
-    expect(grubDone).toBeGreaterThan(0);
+    expect(l.seen.some((s) => /chpasswd -e/.test(s.argv))).toBe(true);
     // cleanup (unmount, deactivate) after both lanes: nothing of finalize ran
     expect(l.seen.some((s) => s.argv.startsWith('install -m 0600'))).toBe(false);
     expect(events.filter((e) => e.type === 'error')).toHaveLength(1);

@@ -564,7 +564,7 @@ describe('configure', () => {
 });
 
 describe('bootloader', () => {
-  it('BIOS on every disk, UEFI plus a copy at the removable path, secondary ESPs synced, no update-grub', async () => {
+  it('BIOS on every disk, UEFI plus a copy at the removable path, secondary ESPs synced, no update-grub; the live system grub-install, not the chroot (it runs beside the extraction)', async () => {
     const r = recordingRunner();
     const ctx = ctxWith(r);
     await runStep(
@@ -580,9 +580,9 @@ describe('bootloader', () => {
     expect(argvs(r)).toEqual([
       'mkdir -p /target/boot/efi',
       'mount -t vfat /dev/vda2 /target/boot/efi',
-      'chroot /target grub-install --target=i386-pc --recheck /dev/vda',
-      'chroot /target grub-install --target=i386-pc --recheck /dev/vdb',
-      'chroot /target grub-install --target=x86_64-efi --efi-directory=/boot/efi --bootloader-id=openve --no-nvram',
+      'grub-install --target=i386-pc --boot-directory=/target/boot --recheck /dev/vda',
+      'grub-install --target=i386-pc --boot-directory=/target/boot --recheck /dev/vdb',
+      'grub-install --target=x86_64-efi --boot-directory=/target/boot --efi-directory=/target/boot/efi --bootloader-id=openve --no-nvram',
       'mkdir -p /target/boot/efi/EFI/BOOT',
       'cp /target/boot/efi/EFI/openve/grubx64.efi /target/boot/efi/EFI/BOOT/BOOTX64.EFI',
       'mkdir -p /run/openve-install/esp-2',
@@ -593,6 +593,25 @@ describe('bootloader', () => {
     ]);
     expect(ctx.state.mounts).toEqual(['/target/boot/efi']);
     expect(ctx.fractions[ctx.fractions.length - 1]).toBe(1);
+  });
+});
+
+describe('bootloader without GRUB on the installer system', () => {
+  it('says which packages are missing instead of a bare exit 127', async () => {
+    const r = recordingRunner();
+    r.failOn(['grub-install'], { exitCode: 127, stderr: 'grub-install: not found' });
+    await expect(
+      runStep(
+        {
+          ...base,
+          id: 'bootloader:grub',
+          kind: 'bootloader',
+          biosDisks: ['/dev/vda'],
+          espDevices: ['/dev/vda2'],
+        },
+        ctxWith(r),
+      ),
+    ).rejects.toThrow(/grub-install is not on this installer system.*grub-pc-bin/);
   });
 });
 

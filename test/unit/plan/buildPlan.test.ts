@@ -31,17 +31,17 @@ describe('buildPlan', () => {
       'extract:payload',
       // beside the extraction (plan/overlap.ts)
       'mkfs:esp:sda',
+      'bootloader:grub',
       'lvcreate:openve/swap',
       'mkfs:swap',
       'bind:target',
       'files:system',
-      'bootloader:grub',
-      // beside the boot loader (plan/overlap.ts)
+      'lvcreate:openve/data',
+      // beside the thin pool (plan/overlap.ts)
       'password:root',
       'ssh-keys:root',
       'first-boot:hook',
       'machine-id:reset',
-      'lvcreate:openve/data',
       'finalize',
     ]);
     const weights = plan.steps.map((s) => s.weight);

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { buildPlan } from '../../../installer/plan/buildPlan.ts';
 import {
   concurrencyProblem,
-  overlapWithBootloader,
+  overlapAfterExtraction,
   overlapWithExtraction,
 } from '../../../installer/plan/overlap.ts';
 import type { Plan } from '../../../contracts/plan/types.ts';
@@ -19,7 +19,7 @@ const ids = (p: Plan) =>
   p.steps.map((s) => `${s.id}${s.concurrentWith ? ` || ${s.concurrentWith}` : ''}`);
 
 describe('overlapWithExtraction', () => {
-  test('LVM: only root before the extraction; ESP, swap LV and mkswap beside it; the thin pool beside the boot loader', () => {
+  test('LVM: only root before the extraction; ESP, boot loader, swap LV and mkswap beside it; the configuration beside the thin pool', () => {
     const plan = ok(buildPlan(answers(), fixture('single-sata')));
     expect(ids(plan)).toEqual([
       'wipe:sda',
@@ -29,15 +29,15 @@ describe('overlapWithExtraction', () => {
       'mount:target',
       'extract:payload',
       'mkfs:esp:sda || extract:payload',
+      'bootloader:grub || extract:payload',
       'lvcreate:openve/swap || extract:payload',
       'mkfs:swap || extract:payload',
       'bind:target',
       'files:system',
-      'bootloader:grub',
-      'password:root || bootloader:grub',
-      'first-boot:hook || bootloader:grub',
-      'machine-id:reset || bootloader:grub',
-      'lvcreate:openve/data || bootloader:grub',
+      'lvcreate:openve/data',
+      'password:root || lvcreate:openve/data',
+      'first-boot:hook || lvcreate:openve/data',
+      'machine-id:reset || lvcreate:openve/data',
       'finalize',
     ]);
     const volumesOf = (id: string) => {
@@ -88,7 +88,7 @@ describe('overlapWithExtraction', () => {
       [],
     );
   });
-  test('btrfs: the ESPs run beside; the file system itself stays before the mount', () => {
+  test('btrfs: the ESPs and the boot loader run beside; the file system itself stays before the mount', () => {
     const plan = ok(
       buildPlan(
         answers({
@@ -104,6 +104,16 @@ describe('overlapWithExtraction', () => {
     expect(ids(plan).filter((i) => i.includes('|| extract'))).toEqual([
       'mkfs:esp:sda || extract:payload',
       'mkfs:esp:sdb || extract:payload',
+      'bootloader:grub || extract:payload',
+    ]);
+    // no thin pool: the configuration runs after the files, one step after another
+    expect(ids(plan).slice(ids(plan).indexOf('bind:target'))).toEqual([
+      'bind:target',
+      'files:system',
+      'password:root',
+      'first-boot:hook',
+      'machine-id:reset',
+      'finalize',
     ]);
     expect(ids(plan).indexOf('mkfs:root')).toBeLessThan(ids(plan).indexOf('mount:target'));
   });
@@ -115,31 +125,77 @@ describe('overlapWithExtraction', () => {
       steps.length,
     );
   });
-  test('beside the boot loader: configuration GRUB does not read; files (grub.cfg) stay before it', () => {
+  test('after the extraction only the thin pool, with the configuration beside it; files (grub.cfg) and a chroot command stay before it', () => {
     const plan = ok(
-      buildPlan(answers({ global: { rootSshKeys: [SSH_KEY] } }), fixture('single-sata')),
+      buildPlan(
+        answers({
+          global: { rootSshKeys: [SSH_KEY] },
+          cluster: { mode: 'create', name: 'lab' },
+        }),
+        fixture('single-sata'),
+      ),
     );
-    const at = ids(plan).indexOf('bootloader:grub');
-    expect(ids(plan).slice(at - 2)).toEqual([
+    const at = ids(plan).indexOf('bind:target');
+    expect(ids(plan).slice(at)).toEqual([
       'bind:target',
       'files:system',
-      'bootloader:grub',
-      'password:root || bootloader:grub',
-      'ssh-keys:root || bootloader:grub',
-      'first-boot:hook || bootloader:grub',
-      'machine-id:reset || bootloader:grub',
-      'lvcreate:openve/data || bootloader:grub',
+      'units:enable',
+      'lvcreate:openve/data',
+      'password:root || lvcreate:openve/data',
+      'ssh-keys:root || lvcreate:openve/data',
+      'first-boot:hook || lvcreate:openve/data',
+      'machine-id:reset || lvcreate:openve/data',
       'finalize',
     ]);
   });
-  test('overlapWithBootloader leaves a plan without a boot loader or bind mounts as it is', () => {
+  test('the boot loader is never after the extraction, and never beside another boot loader', () => {
+    for (const name of fixtureNames()) {
+      const r = buildPlan(answers(), fixture(name));
+      if (!r.ok) continue;
+      const steps = r.value.steps;
+      const boots = steps.filter((s) => s.kind === 'bootloader');
+      expect(boots, name).toHaveLength(1);
+      expect(boots[0]!.concurrentWith, name).toBe('extract:payload');
+      // after the ESPs it needs, in the same lane
+      const boot = steps.findIndex((s) => s.kind === 'bootloader');
+      const lastEsp = steps.reduce(
+        (n, s, i) => (s.kind === 'mkfs' && s.fstype === 'vfat' ? i : n),
+        -1,
+      );
+      expect(boot, name).toBeGreaterThan(lastEsp);
+      expect(steps[lastEsp]!.concurrentWith, name).toBe('extract:payload');
+    }
+  });
+  test('a plan without an extract step keeps the configuration and the thin pool beside the boot loader', () => {
+    const steps = ok(buildPlan(answers(), fixture('single-sata')))
+      .steps.filter((s) => s.kind !== 'extract')
+      .map(({ concurrentWith: _c, ...s }) => s);
+    // the boot loader where buildPlan puts it: after the configuration, before finalize
+    const boot = steps.find((s) => s.kind === 'bootloader')!;
+    const order = steps.filter((s) => s !== boot);
+    order.splice(order.length - 1, 0, boot);
+    const out = overlapAfterExtraction(order).map(
+      (s) => `${s.id}${s.concurrentWith ? ` || ${s.concurrentWith}` : ''}`,
+    );
+    expect(out.slice(out.indexOf('bind:target'))).toEqual([
+      'bind:target',
+      'files:system',
+      'bootloader:grub',
+      'lvcreate:openve/data || bootloader:grub',
+      'password:root || bootloader:grub',
+      'first-boot:hook || bootloader:grub',
+      'machine-id:reset || bootloader:grub',
+      'finalize',
+    ]);
+  });
+  test('overlapAfterExtraction leaves a plan without a boot loader or bind mounts as it is', () => {
     const steps = ok(buildPlan(answers(), fixture('single-sata'))).steps.map(
       ({ concurrentWith: _c, ...s }) => s,
     );
     const noBoot = steps.filter((s) => s.kind !== 'bootloader');
-    expect(overlapWithBootloader(noBoot)).toEqual(noBoot);
+    expect(overlapAfterExtraction(noBoot)).toEqual(noBoot);
     const noBind = steps.filter((s) => s.kind !== 'bind-mounts');
-    expect(overlapWithBootloader(noBind)).toEqual(noBind);
+    expect(overlapAfterExtraction(noBind)).toEqual(noBind);
   });
   test('every fixture plan keeps the invariant', () => {
     for (const name of fixtureNames()) {
