@@ -51,4 +51,13 @@ apt-get clean
 rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/*.log /var/log/apt/*
 # resolved owns resolv.conf as a symlink; a plain file would be the build host's.
 if [ ! -L /etc/resolv.conf ]; then : > /etc/resolv.conf; fi
+# An empty machine id: systemd makes a new one on every boot. D-Bus's copy must not be the build's:
+# networkd derives the DHCP client id from the machine id, and live systems with the same one got
+# one lease between them (the openve layer's client-id=MAC drop-in covers older stages).
 : > /etc/machine-id
+rm -f /var/lib/dbus/machine-id
+ln -s /etc/machine-id /var/lib/dbus/machine-id
+# grub-install beside the extraction needs the modules and grub-mkimage, not the prebuilt
+# monolithic EFI images (signing inputs) nor GRUB's message catalogues (~15 MB)
+rm -rf /usr/lib/grub/x86_64-efi/monolithic
+rm -f /usr/share/locale/*/LC_MESSAGES/grub.mo
