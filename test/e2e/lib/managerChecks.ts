@@ -147,5 +147,17 @@ export async function managerChecks(ssh: SshIn, password: string): Promise<Check
         /^dir-gone$/m.test(s)),
     300_000,
   );
+  // the tiny VM goes too: its BIOS-only guest ignores ACPI, so left running it held the node's
+  // power-off in libvirt-guests' 300 s shutdown wait (the harness gave up after 90 s each case)
+  await check(
+    `VM ${VM} stopped and deleted through the API, its disk gone`,
+    `openve vm stop ${VM} >/dev/null && openve vm delete ${VM} --yes >/dev/null && echo deleted; ` +
+      `virsh -c qemu:///system dominfo vm-${VM} >/dev/null 2>&1 && echo domain-left || echo domain-gone; ` +
+      `if lvs openve/vm-${VM}-disk-0 >/dev/null 2>&1 || ls /var/lib/openve/images/${VM}/ 2>/dev/null | grep -q .; ` +
+      `then echo disk-left; else echo disk-gone; fi`,
+    (s, code) =>
+      code === 0 && /^deleted$/m.test(s) && /^domain-gone$/m.test(s) && /^disk-gone$/m.test(s),
+    180_000,
+  );
   return out;
 }
