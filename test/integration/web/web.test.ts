@@ -544,6 +544,11 @@ describe('web interface in chromium against a real manager', () => {
       .and(page2.locator('[data-state="running"]'))
       .waitFor({ timeout: 5000 });
     await shots(page, '08-ct-summary');
+    // Options: the container was made privileged above, so it runs without the nesting profile
+    await page.getByRole('tab', { name: 'Options' }).click();
+    await page.getByRole('row', { name: 'Unprivileged no', exact: true }).waitFor();
+    await page.getByRole('row', { name: 'Nesting no', exact: true }).waitFor();
+    await shots(page, '08b-ct-options');
   });
 
   it('shows a guest started or stopped with the CLI within 1 s, without reload or polling guests', async () => {
