@@ -26,6 +26,16 @@ export function managerChecksWanted(env: NodeJS.ProcessEnv = process.env): boole
   return env.OPENVE_E2E_MANAGER !== '0';
 }
 
+/**
+ * The container's eth0 address came from QEMU's user-mode DHCP (its pool starts at 10.0.2.15; at
+ * 10.0.2.100 where the harness moved it beside a static node) and is not the node's own address.
+ */
+export function ownLease(out: string): boolean {
+  const ct = /^\d+: eth0\s+inet 10\.0\.2\.(\d+)\/24/m.exec(out)?.[1];
+  const node = /^node: 10\.0\.2\.(\d+)\/24$/m.exec(out)?.[1];
+  return ct !== undefined && Number(ct) >= 15 && Number(ct) <= 254 && ct !== node;
+}
+
 export async function managerChecks(ssh: SshIn, password: string): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
   const check = async (
@@ -115,10 +125,11 @@ export async function managerChecks(ssh: SshIn, password: string): Promise<Check
   // The profile is read from the container's init; on failure the container's failed units and the
   // node's AppArmor denials are printed.
   await check(
-    `container ${THIN}: runs under its generated AppArmor profile (nesting), its DHCP NIC on vmbr0 gets an address from QEMU's DHCP (10.0.2.100 and up)`,
+    `container ${THIN}: runs under its generated AppArmor profile (nesting), its DHCP NIC on vmbr0 gets an address of its own from QEMU's DHCP (10.0.2.15 and up, not the node's)`,
     `if ! lvs openve/data >/dev/null 2>&1; then echo no-thin-pool; exit 0; fi; ` +
       `if ! lxc-info -P ${LXC_PATH} -n ct-${THIN} -s 2>/dev/null | grep -q RUNNING; then echo not-running; exit 1; fi; ` +
       `pid=$(lxc-info -P ${LXC_PATH} -n ct-${THIN} -p -H); echo "profile: $(cat /proc/$pid/attr/apparmor/current 2>/dev/null || cat /proc/$pid/attr/current)"; ` +
+      `echo "node: $(ip -4 -o addr show dev vmbr0 | awk '{print $4}')"; ` +
       `for i in $(seq 1 90); do a=$(openve ct exec ${THIN} -- ip -4 -o addr show dev eth0 2>/dev/null); ` +
       `case "$a" in *inet*) break;; esac; sleep 2; done; echo "$a"; ` +
       `case "$a" in *inet*) ;; *) openve ct exec ${THIN} -- systemctl --failed --no-legend 2>&1 | head -n 10; ` +
@@ -126,8 +137,7 @@ export async function managerChecks(ssh: SshIn, password: string): Promise<Check
       `journalctl -k --no-pager 2>/dev/null | grep 'apparmor="DENIED"' | tail -n 8;; esac`,
     (s) =>
       /^no-thin-pool$/m.test(s) ||
-      (new RegExp(`^profile: lxc-ct-${THIN}_`, 'm').test(s) &&
-        /inet 10\.0\.2\.(1\d\d|2[0-4]\d)\/24/.test(s)),
+      (new RegExp(`^profile: lxc-ct-${THIN}_`, 'm').test(s) && ownLease(s)),
     300_000,
   );
   await check(
