@@ -82,10 +82,9 @@ export function ClusterProvider({ children }: { children: ReactNode }) {
   // their last known guests, state 'unknown'); alone: this node's own list
   const loadView = useCallback(async (): Promise<boolean> => {
     // a manager without the route (older, or not built with the cluster) answers like a lone node
-    // fresh: the page reloads after this node's events and task ends, and after a member's notice
-    // (a 'cluster' event); without ?fresh=1 the reload after a migration's task end could still get
-    // the members' answers from before it (the web migration test's page never saw the VM move)
-    const view = await get('/cluster/resources?fresh=1', ClusterResourcesSchema).catch(() => null);
+    // no ?fresh=1: a member whose guests changed tells this node (a 'cluster' event here, and
+    // this node's view waits for its fresh answer), so a reload after it sees the change
+    const view = await get('/cluster/resources', ClusterResourcesSchema).catch(() => null);
     aloneRef.current = view?.cluster === null;
     if (!view || view.cluster === null || view.nodes.length === 0) return false;
     const list = view.nodes.map((n): NodeStatus => {
