@@ -1,5 +1,5 @@
 // openve-install auto --answer A [--payload P] [--yes] [--hardware F] [--log FILE]
-//   [--first-boot-hook S] [--target DIR] [--answer-from-media] [--dry-run]
+//   [--first-boot-hook S] [--target DIR] [--answer-from-media] [--dry-run] [--measure-extraction]
 // The unattended install: answer file -> plan -> applyPlan, progress as JSON lines on stdout
 // (docs/design.md §1), the full log in --log (default /tmp/openve-install.log), copied to the target.
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,6 +21,8 @@ export { secretsOf, guardedSecrets } from '../session.ts';
 import { redactAnswerText } from '../answers/serialize.ts';
 import { isPayloadUrl, payloadFormat } from '../apply/handlers/extract.ts';
 import { describeDisk } from '../hardware/describe.ts';
+import { timedExtract, yardstickPlan } from '../apply/yardstick.ts';
+import { handlers } from '../apply/handlers/index.ts';
 
 export const DEFAULT_LOG = '/tmp/openve-install.log';
 export const MEDIUM_PAYLOADS = [
@@ -39,6 +41,11 @@ export interface AutoOptions {
   firstBootHook: string | null;
   target: string | null;
   mode: RunnerMode;
+  /**
+   * instead of installing: time the extraction alone on the plan's own layout, then undo the
+   * mounts (apply/yardstick.ts); the disks are wiped as the install would, after the same confirmation
+   */
+  measureExtraction?: boolean;
   /** problems found while resolving the options (payload, hook): reported with the answer's and the plan's */
   problems?: Issue[];
 }
@@ -61,6 +68,7 @@ export async function run(args: string[]): Promise<number> {
     target: { type: 'string' },
     'answer-from-media': { type: 'boolean' },
     'dry-run': { type: 'boolean' },
+    'measure-extraction': { type: 'boolean' },
   });
   // a closed reader (`| head`) must not crash an install half-way: keep installing, keep logging
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -81,6 +89,7 @@ type AutoArgValues = {
   target?: string;
   'answer-from-media'?: boolean;
   'dry-run'?: boolean;
+  'measure-extraction'?: boolean;
 };
 
 /** Command-line values -> AutoOptions: reads files, detects hardware, finds the payload. */
@@ -148,6 +157,7 @@ export async function resolveAutoOptions(values: AutoArgValues): Promise<AutoOpt
     firstBootHook: hook,
     target: values.target ?? null,
     mode: dryRun ? 'dry-run' : 'real',
+    measureExtraction: values['measure-extraction'] === true,
   };
 }
 
@@ -214,11 +224,12 @@ export async function autoInstall(
   const answers = parsed.value;
   const planned = buildPlan(answers, opts.hardware);
   if (!planned.ok) throw new UserError([...problems, ...planned.issues]);
-  const plan = planned.value;
+  const plan = opts.measureExtraction ? yardstickPlan(planned.value) : planned.value;
   if (!opts.confirmed && opts.mode !== 'dry-run') problems.push(refuseWipe(plan));
   if (problems.length) throw new UserError(problems);
 
   const write = deps.write ?? ((line: string) => process.stdout.write(line));
+  let extractSeconds: number | null = null;
   const outcome = await runInstallSession({
     answers,
     plan,
@@ -231,6 +242,9 @@ export async function autoInstall(
     answerText: redactAnswerText(opts.answerText),
     sink: (event) => write(toJsonLine(event)),
     ...(deps.runner ? { runner: deps.runner } : {}),
+    ...(opts.measureExtraction
+      ? { handlers: { extract: timedExtract(handlers.extract, (s) => (extractSeconds = s)) } }
+      : {}),
     // process.uptime(): what start-up, reading the answer and detecting the hardware took before this line
     intro: () => [
       `openve-install auto: answer ${opts.answerSource}, payload ${opts.payload ?? '(none)'}, target ${opts.target ?? plan.target}, mode ${opts.mode} (process up ${process.uptime().toFixed(1)} s)`,
@@ -238,7 +252,21 @@ export async function autoInstall(
       ...opts.hardware.disks
         .filter((d) => plan.summary.disks.some((p) => p.path === d.path))
         .map((d) => `wiping ${describeDisk(d)}`),
+      ...(opts.measureExtraction
+        ? [
+            'measuring the extraction alone on this layout (no install: the steps after it are left out)',
+          ]
+        : []),
     ],
   });
+  // the figure live-start reads (OPENVE-BENCH on the console): one line, after the session's own
+  if (opts.measureExtraction && outcome.ok && extractSeconds !== null)
+    write(
+      toJsonLine({
+        type: 'message',
+        step: 'extract:payload',
+        text: `extract-seconds=${extractSeconds}`,
+      }),
+    );
   return { ...outcome, plan };
 }

@@ -23,7 +23,7 @@ const HELP: Record<string, string[]> = {
     '  -v, --verbose      with the rendered files',
   ],
   auto: [
-    'auto --answer A [--payload P] [--yes] [--hardware F] [--log FILE] [--first-boot-hook S] [--target DIR] [--answer-from-media] [--dry-run]',
+    'auto --answer A [--payload P] [--yes] [--hardware F] [--log FILE] [--first-boot-hook S] [--target DIR] [--answer-from-media] [--dry-run] [--measure-extraction]',
     'Unattended install: answer file -> plan -> install, progress as JSON lines on stdout.',
     '  -a, --answer A          the answer file (TOML)',
     '  --payload P             the system image (.squashfs, .tar.zst or .tar; default: the install medium)',
@@ -34,6 +34,8 @@ const HELP: Record<string, string[]> = {
     '  --target DIR            where the new system is mounted',
     '  --answer-from-media     the answer came with the install medium (counts as confirmation)',
     '  --dry-run               print the commands instead of running them',
+    '  --measure-extraction    benchmark: lay out the disks as planned (they are erased), time copying',
+    '                          the system alone onto them, unmount, and stop without installing',
   ],
   'build-iso': [
     'build-iso --out FILE [--answer A] [--on-first-boot SCRIPT] [--kernel-arg ARG]... [--cache-dir DIR]',

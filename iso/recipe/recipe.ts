@@ -148,7 +148,7 @@ export function readRecipeFiles(recipe: StageRecipe): Record<string, string> {
   return files;
 }
 
-/** Kernel parameters that measure the installer (`openve.bench-extract=DEV` formats DEV first): test ISOs only. */
+/** Kernel parameters that measure the installer (`openve.bench-extract=plan` lays out and fills the answer's disks before the install): test ISOs only. */
 export function isMeasurementArg(arg: string): boolean {
   return /^openve\.bench/.test(arg);
 }

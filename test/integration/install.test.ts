@@ -242,6 +242,35 @@ describe.skipIf(!isRoot())('install onto loop devices', () => {
     expect(wipe).toContain('vgchange -an openve');
   });
 
+  it("the extraction yardstick (auto --measure-extraction) times the payload alone on the plan's own btrfs RAID1, leaves nothing mounted, and an install over it succeeds", async () => {
+    const answer = answerToml({ filesystem: 'btrfs', disks: names(), raid: 'raid1' });
+    const bench = await installOnRig(rig, answer, rig.payload.squashfs, undefined, true);
+    expectClean(bench);
+    // only the storage steps, the extraction and finalize ran: nothing after the extraction
+    const ran = bench.runner.calls.map((c) => c.argv[0]);
+    expect(ran).toContain('mkfs.btrfs');
+    expect(ran).toContain('unsquashfs');
+    expect(ran).not.toContain('grub-install');
+    expect(ran).not.toContain('mkpasswd');
+    const kinds = bench.plan.steps.map((s) => s.kind);
+    expect(kinds.slice(-2)).toEqual(['extract', 'finalize']);
+    for (const k of ['bootloader', 'root-password', 'machine-id', 'first-boot'] as const)
+      expect(kinds).not.toContain(k);
+    const figure = bench.events.flatMap((e) =>
+      e.type === 'message' && e.text.startsWith('extract-seconds=') ? [e.text] : [],
+    );
+    expect(figure).toHaveLength(1);
+    expect(Number(figure[0]?.split('=')[1])).toBeGreaterThan(0);
+    // the copy really landed on the RAID1 file system the install will make
+    const fs = bench.plan.steps.find((s) => s.kind === 'mkfs-btrfs');
+    if (fs?.kind !== 'mkfs-btrfs') throw new Error('no btrfs step');
+    expect(sh('btrfs', ['filesystem', 'show', fs.uuid])).toContain(fs.devices[0] as string);
+    // and the install that follows starts from what the yardstick left
+    const run = await installOnRig(rig, answer, rig.payload.squashfs);
+    expectClean(run);
+    await checkTarget(run, 'btrfs');
+  });
+
   it('btrfs RAID1 on two disks', async () => {
     const answer = answerToml({ filesystem: 'btrfs', disks: names(), raid: 'raid1' });
     const run = await installOnRig(rig, answer, rig.payload.squashfs);

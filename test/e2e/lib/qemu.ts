@@ -33,6 +33,8 @@ export interface VmSpec {
    * Given, the DHCP range starts at 10.0.2.100 and SSH is forwarded to this address explicitly.
    */
   staticGuest?: string;
+  /** QEMU writes its pid here (-pidfile): the harness kills a guest whose kernel crashed (crash.ts) */
+  pidFile?: string;
 }
 
 /** where QEMU's DHCP range starts when the node has a static address (VmSpec.staticGuest) */
@@ -84,6 +86,7 @@ export function qemuArgv(spec: VmSpec): string[] {
     argv.push('-drive', `file=${spec.iso},media=cdrom,readonly=on`, '-boot', 'order=dc');
   else argv.push('-boot', 'order=c');
   if (spec.noReboot) argv.push('-no-reboot');
+  if (spec.pidFile) argv.push('-pidfile', spec.pidFile);
   return argv;
 }
 

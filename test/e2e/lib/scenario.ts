@@ -1,7 +1,15 @@
 // One end-to-end case: build the ISO with the case's answer, install unattended in QEMU (install
 // boot ends at the reboot: -no-reboot), boot the installed disk without the ISO, check the node
 // over SSH. Every phase is timed; results go to <workDir>/result.json.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { realRunner } from '../../../lib/exec/runner.ts';
 import type { CommandRunner } from '../../../lib/exec/types.ts';
@@ -16,6 +24,7 @@ import {
 import { OVMF_VARS, hasHardwareVirt, qemuArgv, type VmSpec } from './qemu.ts';
 import { nodeChecks, type CheckResult } from './checks.ts';
 import { sshTo, waitForSsh } from './ssh.ts';
+import { watchCrash } from './crash.ts';
 import { managerChecks, managerChecksWanted } from './managerChecks.ts';
 import { freePort, secs } from './util.ts';
 
@@ -43,6 +52,8 @@ export interface ScenarioResult {
   /** from the install log on the node: seconds before the engine started, then each step's seconds */
   installSteps?: Record<string, number>;
   checks: CheckResult[];
+  /** boots repeated because the guest kernel crashed under TCG (crash.ts) */
+  retries?: string[];
 }
 
 export interface ScenarioOptions {
@@ -83,7 +94,7 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
       hook,
       '--for-tests',
       '--kernel-arg',
-      'openve.bench-extract=/dev/vda',
+      'openve.bench-extract=plan',
     ],
     { cwd: REPO },
   );
@@ -108,21 +119,36 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   };
 
   // 1. Install boot: ISO first; the installer reboots at the end, which ends QEMU (-no-reboot).
+  // A guest kernel killed by TCG's text-patching race is booted once more (crash.ts).
   const serialInstall = path.join(dir, 'serial-install.log');
   const installStart = performance.now();
-  const seen = watchSerial(serialInstall, installStart);
-  const installArgv = qemuArgv({
-    ...base,
-    iso,
-    isoAs: c.medium ?? 'cdrom',
-    serialLog: serialInstall,
-    noReboot: true,
-  });
-  const installRun = runner.run(installArgv, {
-    timeoutMs: opts.installTimeoutMs ?? 30 * 60_000,
-    reject: false,
-  });
-  const installResult = await installRun;
+  const retries: string[] = [];
+  let seen = watchSerial(serialInstall, installStart);
+  let installResult: Awaited<ReturnType<CommandRunner['run']>>;
+  for (let attempt = 1; ; attempt++) {
+    const pidFile = path.join(dir, 'qemu-install.pid');
+    const crash = watchCrash(serialInstall, pidFile);
+    installResult = await runner.run(
+      qemuArgv({
+        ...base,
+        iso,
+        isoAs: c.medium ?? 'cdrom',
+        serialLog: serialInstall,
+        noReboot: true,
+        pidFile,
+      }),
+      { timeoutMs: opts.installTimeoutMs ?? 30 * 60_000, reject: false },
+    );
+    crash.stop();
+    const died = crash.crashed();
+    if (!died || attempt > 1) break;
+    retries.push(`install boot: guest kernel crashed (${died}); booted again`);
+    log(`${c.name}: install boot: guest kernel crashed under TCG (${died}); booting it again`);
+    renameSync(serialInstall, path.join(dir, 'serial-install.crashed.log'));
+    if (c.firmware === 'uefi') copyFileSync(OVMF_VARS, varsFile);
+    seen.stop();
+    seen = watchSerial(serialInstall, installStart);
+  }
   seen.stop();
   const installBoot = secs(installStart);
   const serial = existsSync(serialInstall) ? readFileSync(serialInstall, 'utf8') : '';
@@ -146,6 +172,7 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
     },
     installOk: Boolean(okMatch),
     checks: [],
+    ...(retries.length ? { retries } : {}),
   };
   log(
     `${c.name}: install boot ended after ${installBoot}s (qemu exit ${installResult.exitCode}): ${okMatch ? 'installed' : 'NOT installed'}`,
@@ -165,18 +192,40 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   // (\EFI\BOOT\BOOTX64.EFI), as on a board whose NVRAM was cleared.
   if (c.medium === 'usb' && c.firmware === 'uefi') copyFileSync(OVMF_VARS, varsFile);
   const nodeStart = performance.now();
-  const nodeRun = runner.run(qemuArgv({ ...base, serialLog: result.serialNode }), {
-    timeoutMs: opts.nodeTimeoutMs ?? 20 * 60_000,
-    reject: false,
-  });
   const ssh = sshTo(runner, key, sshPort);
-  let exited = false;
-  void nodeRun.then(() => (exited = true));
-  const up = await waitForSsh(ssh, {
-    deadline: Date.now() + 10 * 60_000,
-    pauseMs: 3000,
-    gone: () => exited,
-  });
+  const bootNode = () => {
+    const pidFile = path.join(dir, 'qemu-node.pid');
+    const run = runner.run(qemuArgv({ ...base, serialLog: result.serialNode, pidFile }), {
+      timeoutMs: opts.nodeTimeoutMs ?? 20 * 60_000,
+      reject: false,
+    });
+    const boot = { run, exited: false, crash: watchCrash(result.serialNode, pidFile) };
+    void run.then(() => (boot.exited = true));
+    return boot;
+  };
+  let node = bootNode();
+  let up: boolean;
+  for (let attempt = 1; ; attempt++) {
+    const current = node;
+    up = await waitForSsh(ssh, {
+      deadline: Date.now() + 10 * 60_000,
+      pauseMs: 3000,
+      gone: () => current.exited || current.crash.crashed() !== null,
+    });
+    const died = current.crash.crashed();
+    if (up || !died || attempt > 1) break;
+    await current.run;
+    current.crash.stop();
+    result.retries = [
+      ...(result.retries ?? []),
+      `node boot: guest kernel crashed (${died}); booted again`,
+    ];
+    log(`${c.name}: node boot: guest kernel crashed under TCG (${died}); booting it again`);
+    renameSync(result.serialNode, path.join(dir, 'serial-node.crashed.log'));
+    node = bootNode();
+  }
+  node.crash.stop();
+  const nodeRun = node.run;
   if (up) {
     result.seconds.nodeBoot = secs(nodeStart);
     result.seconds.totalToNode = secs(installStart);

@@ -77,6 +77,7 @@ export async function runInstall(opts: {
   ws: Workspace;
   shim: HostShim;
   inject?: (r: RecordingRunner) => void;
+  measureExtraction?: boolean;
 }): Promise<InstallRun> {
   const lines: string[] = [];
   let runner: RecordingRunner | undefined;
@@ -91,6 +92,7 @@ export async function runInstall(opts: {
       firstBootHook: opts.ws.hook,
       target: opts.ws.target,
       mode: 'real',
+      measureExtraction: opts.measureExtraction === true,
     },
     {
       runner: (log) => {
@@ -208,6 +210,7 @@ export function installOnRig(
   answer: string,
   payload: string,
   inject?: (r: RecordingRunner) => void,
+  measureExtraction = false,
 ): Promise<InstallRun> {
   return runInstall({
     answer,
@@ -216,6 +219,7 @@ export function installOnRig(
     ws: rig.ws,
     shim: rig.shim,
     ...(inject ? { inject } : {}),
+    measureExtraction,
   });
 }
 

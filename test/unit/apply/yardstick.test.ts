@@ -1,0 +1,75 @@
+// The extraction yardstick (issue 10's budget: install within 1.5x of extraction alone): the
+// plan's own storage steps, the extraction, finalize - nothing else - and the extraction's time.
+import { describe, expect, it } from 'vitest';
+import { buildPlan } from '../../../installer/plan/buildPlan.ts';
+import { timedExtract, yardstickPlan } from '../../../installer/apply/yardstick.ts';
+import type { Plan } from '../../../contracts/plan/types.ts';
+import { answers, fixture } from '../plan/helpers.ts';
+
+const planFor = (disk: NonNullable<Parameters<typeof answers>[0]>['disk'], hw: string): Plan => {
+  const p = buildPlan(answers({ disk }), fixture(hw));
+  if (!p.ok) throw new Error(JSON.stringify(p.issues));
+  return p.value;
+};
+
+describe('yardstickPlan', () => {
+  it('keeps the storage steps before the extraction, the extraction and finalize (LVM, ext4)', () => {
+    const full = planFor({}, 'single-sata');
+    const y = yardstickPlan(full);
+    expect(y.steps.map((s) => s.id)).toEqual([
+      'wipe:sda',
+      'partition:sda',
+      'lvm:openve',
+      'mkfs:root',
+      'mount:target',
+      'extract:payload',
+      'finalize',
+    ]);
+    // nothing beside the extraction (GRUB, ESP, swap), nothing configured, the same target
+    expect(y.steps.some((s) => s.concurrentWith)).toBe(false);
+    expect(y.target).toBe(full.target);
+    expect(y.summary).toEqual(full.summary);
+  });
+
+  it('keeps every disk of a btrfs RAID1 and the file system made across them', () => {
+    const full = planFor(
+      {
+        filesystem: 'btrfs',
+        selection: { kind: 'list', disks: ['sda', 'sdb'] },
+        btrfs: { raid: 'raid1' },
+      },
+      'four-identical',
+    );
+    const kinds = yardstickPlan(full).steps.map((s) => s.kind);
+    expect(kinds.filter((k) => k === 'wipe')).toHaveLength(2);
+    expect(kinds).toContain('mkfs-btrfs');
+    expect(kinds.slice(-2)).toEqual(['extract', 'finalize']);
+    expect(kinds).not.toContain('bootloader');
+  });
+
+  it('refuses a plan without an extraction', () => {
+    const full = planFor({}, 'single-sata');
+    expect(() =>
+      yardstickPlan({ ...full, steps: full.steps.filter((s) => s.kind !== 'extract') }),
+    ).toThrow(/no extraction step/);
+  });
+});
+
+describe('timedExtract', () => {
+  it("reports the wrapped handler's seconds, to a tenth", async () => {
+    let t = 1000;
+    let got: number | null = null;
+    const h = timedExtract(
+      async () => {
+        t += 36_540;
+      },
+      (s) => (got = s),
+      () => t,
+    );
+    await h(
+      { id: 'extract:payload', kind: 'extract', title: 'Copying', weight: 70 } as never,
+      {} as never,
+    );
+    expect(got).toBe(36.5);
+  });
+});
