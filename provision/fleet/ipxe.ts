@@ -39,7 +39,10 @@ export function kernelCmdline(m: MachineBoot): string {
     `openve.answer-fingerprint=${m.fingerprint.replace(/:/g, '')}`,
     `openve.progress=${m.secureBase}/progress/${m.token}`,
     'openve.confirm-wipe=1',
+    // the defaults: those of the ISO's unattended GRUB entry (quiet: the console shows the
+    // installer's progress, not the kernel's messages; `--kernel-args` replaces them)
     ...(m.extra ?? [
+      'quiet',
       'console=tty0',
       'console=ttyS0,115200n8',
       'systemd.mask=serial-getty@ttyS0.service',

@@ -58,6 +58,37 @@ describe('netboot', () => {
     expect(line).not.toMatch(/\.iso\b/);
   });
 
+  it("by default hands out the ISO's unattended GRUB entry's console arguments (quiet included)", () => {
+    const grub = readFileSync(path.join(import.meta.dirname, '../../../iso/grub/grub.cfg'), 'utf8');
+    const entry = /--id auto \{\n\s*linux \S+ (.*)\n/.exec(grub)?.[1];
+    expect(entry).toBeDefined();
+    const wanted = (entry ?? '')
+      .split(/\s+/)
+      .filter((a) => a && a !== 'boot=live' && a !== 'openve.auto=1' && !a.startsWith('$'));
+    expect(wanted).toContain('quiet');
+    const line = kernelCmdline({
+      base: 'http://10.88.0.1',
+      secureBase: 'https://10.88.0.1:8443',
+      fingerprint: 'AB',
+      token: 't',
+      layer: 'filesystem.squashfs',
+      payload: true,
+    }).split(' ');
+    for (const a of wanted) expect(line).toContain(a);
+    // --kernel-args replaces them
+    const custom = kernelCmdline({
+      base: 'http://10.88.0.1',
+      secureBase: 'https://10.88.0.1:8443',
+      fingerprint: 'AB',
+      token: 't',
+      layer: 'filesystem.squashfs',
+      payload: true,
+      extra: ['console=ttyS1'],
+    }).split(' ');
+    expect(custom).toContain('console=ttyS1');
+    expect(custom).not.toContain('quiet');
+  });
+
   it('is a newc cpio holding the live-boot component, valid shell naming every layer', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fleet-netboot-'));
     try {
