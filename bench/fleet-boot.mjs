@@ -163,6 +163,7 @@ try {
     process.execPath,
     ...[path.join(root, 'bin/openve-install.js'), 'prepare-iso', '--in', iso],
     ...['--answer', path.join(root, 'examples/answer.toml'), '--out', `${dir}/cd.iso`],
+    ...['--on-first-boot', path.join(root, 'examples/first-boot.sh')],
   ]);
   for (const argv of installNetworkCommands({
     ns: NS,
