@@ -25,6 +25,15 @@ const LAYERS = ['filesystem.squashfs', 'openve.squashfs'].map((name) => ({
   sha256: sha256(content(name)),
 }));
 
+const MACHINE = {
+  base: 'http://10.88.0.1',
+  secureBase: 'https://10.88.0.1:8443',
+  fingerprint: 'AB',
+  token: 't',
+  layer: 'filesystem.squashfs',
+  payload: true,
+};
+
 describe('netboot', () => {
   it('the live layers are the squashfs files of /live, in name order', () => {
     const extents = parseReportLba(
@@ -45,14 +54,7 @@ describe('netboot', () => {
   });
 
   it('the kernel line fetches the first layer and streams the payload, never the whole ISO', () => {
-    const line = kernelCmdline({
-      base: 'http://10.88.0.1',
-      secureBase: 'https://10.88.0.1:8443',
-      fingerprint: 'AB',
-      token: 't',
-      layer: 'filesystem.squashfs',
-      payload: true,
-    });
+    const line = kernelCmdline(MACHINE);
     expect(line).toContain('fetch=http://10.88.0.1/live/filesystem.squashfs ');
     expect(line).toContain('openve.payload=http://10.88.0.1/openve/payload.tar.zst ');
     expect(line).not.toMatch(/\.iso\b/);
@@ -66,25 +68,10 @@ describe('netboot', () => {
       .split(/\s+/)
       .filter((a) => a && a !== 'boot=live' && a !== 'openve.auto=1' && !a.startsWith('$'));
     expect(wanted).toContain('quiet');
-    const line = kernelCmdline({
-      base: 'http://10.88.0.1',
-      secureBase: 'https://10.88.0.1:8443',
-      fingerprint: 'AB',
-      token: 't',
-      layer: 'filesystem.squashfs',
-      payload: true,
-    }).split(' ');
+    const line = kernelCmdline(MACHINE).split(' ');
     for (const a of wanted) expect(line).toContain(a);
     // --kernel-args replaces them
-    const custom = kernelCmdline({
-      base: 'http://10.88.0.1',
-      secureBase: 'https://10.88.0.1:8443',
-      fingerprint: 'AB',
-      token: 't',
-      layer: 'filesystem.squashfs',
-      payload: true,
-      extra: ['console=ttyS1'],
-    }).split(' ');
+    const custom = kernelCmdline({ ...MACHINE, extra: ['console=ttyS1'] }).split(' ');
     expect(custom).toContain('console=ttyS1');
     expect(custom).not.toContain('quiet');
   });
