@@ -8,7 +8,7 @@ export function formatScenario(r: ScenarioResult): string {
     s.install !== null && s.extractOnly ? (s.install / s.extractOnly).toFixed(2) : 'n/a';
   const lines = [
     `== ${r.case.name}: ISO ${Math.round(r.isoBytes / 1048576)} MiB, build ${s.isoBuild}s`,
-    `   boot to installer ${s.bootToInstaller ?? '?'}s | install ${s.install ?? '?'}s | payload extraction alone ${s.extractOnly ?? '?'}s (install/extract ${ratio})`,
+    `   boot to installer ${s.bootToInstaller ?? '?'}s | install ${s.install ?? '?'}s | payload extraction alone on the same layout ${s.extractOnly ?? '?'}s (install/extract ${ratio})`,
     `   install VM ${s.installBoot}s | node boot to SSH ${s.nodeBoot ?? '?'}s | total to booted node ${s.totalToNode ?? '?'}s`,
     `   serial: ${r.serialInstall} ${r.serialNode}`,
   ];
@@ -24,6 +24,7 @@ export function formatScenario(r: ScenarioResult): string {
         `   install / its own extraction step (same run, same filesystem): ${(s.install / x).toFixed(2)}`,
       );
   }
+  for (const again of r.retries ?? []) lines.push(`   booted again: ${again}`);
   if (r.installError) lines.push(`   install FAILED: ${r.installError}`);
   for (const c of r.checks)
     lines.push(
