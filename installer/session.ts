@@ -14,7 +14,6 @@ import {
   type RunnerMode,
 } from '../lib/exec/index.ts';
 import { applyPlan, type ApplyOutcome } from './apply/applyPlan.ts';
-import type { HandlerMap } from './apply/context.ts';
 import { hashPassword } from './password.ts';
 import { urlSecrets } from '../contracts/answers/url.ts';
 
@@ -39,8 +38,6 @@ export interface SessionOptions {
   runner?: (log: InstallLog) => CommandRunner;
   /** wraps the factory's runner (the UI's paced dry run) */
   wrapRunner?: (runner: CommandRunner) => CommandRunner;
-  /** replaces step handlers (the extraction yardstick times the engine's own) */
-  handlers?: Partial<HandlerMap>;
 }
 
 /** Every secret of the answers: registered with the log before anything is written. */
@@ -108,7 +105,6 @@ export async function runInstallSession(o: SessionOptions): Promise<ApplyOutcome
     firstBootHook: o.firstBootHook,
     installLogPath: log.path,
     answerRedacted: redact(o.answerText, secrets),
-    ...(o.handlers ? { handlers: o.handlers } : {}),
   });
   log.line(
     outcome.ok

@@ -38,6 +38,8 @@ export interface ApplyOutcome {
   error?: string;
   /** what cleanup could not undo (empty when it all went) */
   cleanupProblems?: string[];
+  /** seconds each finished step's handler took, by step id (the `== <id> done in` log lines) */
+  stepSeconds?: Record<string, number>;
 }
 
 export function describeFailure(step: Step, err: unknown): string {
@@ -63,6 +65,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
   const table: HandlerMap = { ...defaultHandlers, ...opts.handlers } as HandlerMap;
   const total = plan.steps.reduce((s, st) => s + Math.max(0, st.weight), 0) || 1;
   let done = 0;
+  const stepSeconds: Record<string, number> = {};
   /** fraction done of each step running beside the current lead step */
   const running = new Map<Step, number>();
   let lastRatio = -1;
@@ -126,7 +129,9 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
     const t0 = now();
     const handler = table[step.kind] as (s: Step, c: ApplyContext) => Promise<void>;
     await handler(step, lane);
-    log(`== ${step.id} done in ${Math.round(now() - t0)} ms`);
+    const ms = now() - t0;
+    stepSeconds[step.id] = Math.round(ms / 100) / 10;
+    log(`== ${step.id} done in ${Math.round(ms)} ms`);
     running.delete(step);
     done += Math.max(0, step.weight);
   };
@@ -171,5 +176,5 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
   opts.emit({ type: 'progress', ratio: 1, step: 'done', text: 'Installation complete' });
   const s = seconds();
   opts.emit({ type: 'finished', ok: true, seconds: s });
-  return { ok: true, seconds: s };
+  return { ok: true, seconds: s, stepSeconds };
 }

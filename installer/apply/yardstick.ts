@@ -1,11 +1,10 @@
 // The yardstick for install time (issue 10's budget: an install within 1.5x of extracting the
 // payload alone, same machine): the plan's own storage steps (wipe, partitions, RAID, LVM, mkfs,
 // mount: the same file system on the same disks), then the extraction alone (the engine's own
-// handler, up to the data being on disk), then unmount and deactivate - the disks are left as a
+// handler, up to the data being on disk; applyPlan times every step), then unmount and deactivate - the disks are left as a
 // reinstall finds them, and the install's wipe step starts from there. It wipes only what the
 // confirmed plan wipes anyway, after that confirmation (`auto --measure-extraction`).
 import type { Plan } from '../../contracts/plan/types.ts';
-import type { Handler } from './context.ts';
 
 /** The plan's steps up to and including its extraction (none of those beside it), then finalize. */
 export function yardstickPlan(plan: Plan): Plan {
@@ -15,17 +14,4 @@ export function yardstickPlan(plan: Plan): Plan {
   if (!fin) throw new Error('the plan has no finalize step (nothing would unmount the target)');
   // steps after the extraction, and those beside it (they come after it), are left out
   return { ...plan, steps: [...plan.steps.slice(0, at + 1), fin] };
-}
-
-/** The extraction handler, timed from its start until its data is on disk (it syncs the target). */
-export function timedExtract(
-  inner: Handler<'extract'>,
-  done: (seconds: number) => void,
-  now: () => number = () => performance.now(),
-): Handler<'extract'> {
-  return async (step, ctx) => {
-    const t0 = now();
-    await inner(step, ctx);
-    done(Math.round((now() - t0) / 100) / 10);
-  };
 }

@@ -21,8 +21,7 @@ export { secretsOf, guardedSecrets } from '../session.ts';
 import { redactAnswerText } from '../answers/serialize.ts';
 import { isPayloadUrl, payloadFormat } from '../apply/handlers/extract.ts';
 import { describeDisk } from '../hardware/describe.ts';
-import { timedExtract, yardstickPlan } from '../apply/yardstick.ts';
-import { handlers } from '../apply/handlers/index.ts';
+import { yardstickPlan } from '../apply/yardstick.ts';
 
 export const DEFAULT_LOG = '/tmp/openve-install.log';
 export const MEDIUM_PAYLOADS = [
@@ -229,7 +228,6 @@ export async function autoInstall(
   if (problems.length) throw new UserError(problems);
 
   const write = deps.write ?? ((line: string) => process.stdout.write(line));
-  let extractSeconds: number | null = null;
   const outcome = await runInstallSession({
     answers,
     plan,
@@ -242,9 +240,6 @@ export async function autoInstall(
     answerText: redactAnswerText(opts.answerText),
     sink: (event) => write(toJsonLine(event)),
     ...(deps.runner ? { runner: deps.runner } : {}),
-    ...(opts.measureExtraction
-      ? { handlers: { extract: timedExtract(handlers.extract, (s) => (extractSeconds = s)) } }
-      : {}),
     // process.uptime(): what start-up, reading the answer and detecting the hardware took before this line
     intro: () => [
       `openve-install auto: answer ${opts.answerSource}, payload ${opts.payload ?? '(none)'}, target ${opts.target ?? plan.target}, mode ${opts.mode} (process up ${process.uptime().toFixed(1)} s)`,
@@ -259,8 +254,10 @@ export async function autoInstall(
         : []),
     ],
   });
-  // the figure live-start reads (OPENVE-BENCH on the console): one line, after the session's own
-  if (opts.measureExtraction && outcome.ok && extractSeconds !== null)
+  // the figure live-start reads (OPENVE-BENCH on the console): one line, after the session's own;
+  // the extraction handler syncs the target, so its time is the data's time to disk
+  const extractSeconds = outcome.stepSeconds?.['extract:payload'];
+  if (opts.measureExtraction && outcome.ok && extractSeconds !== undefined)
     write(
       toJsonLine({
         type: 'message',

@@ -1,8 +1,11 @@
 // The extraction yardstick (issue 10's budget: install within 1.5x of extraction alone): the
-// plan's own storage steps, the extraction, finalize - nothing else - and the extraction's time.
+// plan's own storage steps, the extraction, finalize - nothing else (its time: applyPlan's stepSeconds).
 import { describe, expect, it } from 'vitest';
+import { applyPlan } from '../../../installer/apply/applyPlan.ts';
+import { recordingRunner } from '../../../lib/exec/recording.ts';
+import type { HandlerMap } from '../../../installer/apply/context.ts';
 import { buildPlan } from '../../../installer/plan/buildPlan.ts';
-import { timedExtract, yardstickPlan } from '../../../installer/apply/yardstick.ts';
+import { yardstickPlan } from '../../../installer/apply/yardstick.ts';
 import type { Plan } from '../../../contracts/plan/types.ts';
 import { answers, fixture } from '../plan/helpers.ts';
 
@@ -55,21 +58,22 @@ describe('yardstickPlan', () => {
   });
 });
 
-describe('timedExtract', () => {
-  it("reports the wrapped handler's seconds, to a tenth", async () => {
+describe("the extraction's time", () => {
+  it('is reported by applyPlan for each step, to a tenth of a second', async () => {
     let t = 1000;
-    let got: number | null = null;
-    const h = timedExtract(
-      async () => {
-        t += 36_540;
-      },
-      (s) => (got = s),
-      () => t,
-    );
-    await h(
-      { id: 'extract:payload', kind: 'extract', title: 'Copying', weight: 70 } as never,
-      {} as never,
-    );
-    expect(got).toBe(36.5);
+    const y = yardstickPlan(planFor({}, 'single-sata'));
+    const none = async () => {};
+    const handlers = Object.fromEntries(y.steps.map((s) => [s.kind, none])) as Partial<HandlerMap>;
+    handlers.extract = async () => {
+      t += 36_540;
+    };
+    const out = await applyPlan(y, {
+      runner: recordingRunner(),
+      emit: () => {},
+      handlers,
+      now: () => t,
+    });
+    expect(out.ok).toBe(true);
+    expect(out.stepSeconds?.['extract:payload']).toBe(36.5);
   });
 });
