@@ -16,6 +16,10 @@ import {
 import { applyPlan, type ApplyOutcome } from './apply/applyPlan.ts';
 import { hashPassword } from './password.ts';
 import { urlSecrets } from '../contracts/answers/url.ts';
+import { existsSync } from 'node:fs';
+
+/** Debian's eatmydata (live.list): fsync as a no-op for the tools that fsync every file. */
+export const EATMYDATA = '/usr/bin/eatmydata';
 
 export interface SessionOptions {
   answers: Answers;
@@ -104,6 +108,8 @@ export async function runInstallSession(o: SessionOptions): Promise<ApplyOutcome
     },
     firstBootHook: o.firstBootHook,
     installLogPath: log.path,
+    // a real install on this machine only: dry runs and injected runners record plain argv
+    noFsync: o.mode === 'real' && !o.runner && existsSync(EATMYDATA) ? [EATMYDATA] : [],
     answerRedacted: redact(o.answerText, secrets),
   });
   log.line(

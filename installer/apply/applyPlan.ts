@@ -23,6 +23,8 @@ export interface ApplyOptions {
   installLogPath?: string | null;
   answerRedacted?: string | null;
   deviceTimeoutMs?: number;
+  /** argv prefix that turns fsync into a no-op (ApplyContext.noFsync); default none */
+  noFsync?: readonly string[];
   /** replace handlers (tests) */
   handlers?: Partial<HandlerMap>;
   /** default: none */
@@ -95,6 +97,7 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
     emit,
     log,
     deviceTimeoutMs: opts.deviceTimeoutMs ?? 10_000,
+    noFsync: opts.noFsync ?? [],
     progress: () => {},
     state: newState(),
   };

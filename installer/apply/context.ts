@@ -43,6 +43,12 @@ export interface ApplyContext {
   log: (line: string) => void;
   /** poll budget for device nodes after partitioning */
   deviceTimeoutMs: number;
+  /**
+   * argv prefix that makes fsync a no-op (`eatmydata`) for tools that fsync every file they write
+   * (grub-install); [] when the installer system has none, in dry runs and tests. What they wrote
+   * reaches the disk with the extraction's sync and finalize's unmount.
+   */
+  noFsync: readonly string[];
   /** report progress inside the current step: fraction 0..1 of that step */
   progress: (fraction: number, text?: string) => void;
   state: ApplyState;

@@ -8,6 +8,7 @@ import {
   copyProgress,
   lastCheckpoint,
   payloadBytes,
+  progressDue,
   TAR_RECORD_BYTES,
 } from '../extract-progress.ts';
 
@@ -114,6 +115,9 @@ export const extract: Handler<'extract'> = async (step, ctx: ApplyContext) => {
   const total = url ? await remotePayloadBytes(url) : isTar ? payloadBytes(ctx.payload) : null;
   const started = performance.now();
   let shown = '';
+  let shownAt: number | null = null;
+  /** the latest figure not shown (held back by the one-a-second limit): shown when tar ends */
+  let held: { fraction: number | null; text: string } | null = null;
   const onOutput = (chunk: string) => {
     if (!isTar) {
       const f = percentFromOutput(chunk);
@@ -122,9 +126,17 @@ export const extract: Handler<'extract'> = async (step, ctx: ApplyContext) => {
     }
     const n = lastCheckpoint(chunk);
     if (n === null) return;
-    const p = copyProgress(n * TAR_RECORD_BYTES, total, performance.now() - started); // %u counts records
-    if (p.text === shown) return; // one event per MiB step, not per chunk
+    const now = performance.now();
+    const p = copyProgress(n * TAR_RECORD_BYTES, total, now - started); // %u counts records
+    // one event when the MiB figure moves, at most one a second (each is a line on the console)
+    if (p.text === shown) return;
+    if (!progressDue(shownAt, now, p.fraction)) {
+      held = p;
+      return;
+    }
+    held = null;
     shown = p.text;
+    shownAt = now;
     ctx.progress((p.fraction ?? 0) * 0.9, p.text);
   };
   if (url) await extractUrl(step, ctx, url, argv, onOutput);
@@ -134,7 +146,9 @@ export const extract: Handler<'extract'> = async (step, ctx: ApplyContext) => {
       quietOutput: true,
       onOutput,
     });
-  // the extraction on the disk the confirmed plan wipes anyway: the yardstick for install time
+  // (set inside the output callback: TypeScript's flow analysis here sees only the initial null)
+  const last = held as { fraction: number | null; text: string } | null;
+  if (last) ctx.progress((last.fraction ?? 0) * 0.9, last.text);
   const seconds = (performance.now() - started) / 1000;
   ctx.emit({
     type: 'message',

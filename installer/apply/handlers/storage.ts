@@ -151,11 +151,16 @@ async function createVolumes(
 ): Promise<void> {
   for (const lv of volumes) {
     if (lv.type === 'thin-pool') {
-      // thin-pool zeroing stays on (lvm default): guests must never read a previous owner's data
+      // thin-pool zeroing stays on (lvm default): guests must never read a previous owner's data.
+      // No dmeventd monitoring in the live system (starting it and registering the pool cost
+      // under TCG, and finalize deactivates the pool anyway): the installed node's
+      // lvm2-monitor.service monitors it from the first boot on.
       const meta = lv.metadataMiB ? ['--poolmetadatasize', `${lv.metadataMiB}m`] : [];
       await ctx.runner.run([
         'lvcreate',
         '--yes',
+        '--monitor',
+        'n',
         '--type',
         'thin-pool',
         '-L',

@@ -88,6 +88,6 @@ export const FIRST_BOOT_MARKER = '/var/lib/openve-e2e-first-boot';
 export const MARKERS = {
   installerStarted: /OPENVE-LIVE: unattended install starting/,
   bench: /OPENVE-BENCH: extract-seconds=([0-9.]+)/,
-  installOk: /OPENVE-INSTALL: OK seconds=(\d+)/,
+  installOk: /OPENVE-INSTALL: OK seconds=([0-9.]+)/,
   installFailed: /OPENVE-INSTALL: FAILED[^\n]*/,
 } as const;

@@ -37,6 +37,7 @@ async function extractOnly(payload: string, target: string): Promise<number> {
       log: () => {},
       deviceTimeoutMs: 0,
       progress: () => {},
+      noFsync: [],
       state: newState(),
     },
   );

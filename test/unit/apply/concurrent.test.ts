@@ -317,7 +317,7 @@ describe('applyPlan: the planned lanes, command by command', () => {
     const out = await install(l, events);
     expect(out).toMatchObject({ ok: false, failedStep: 'lvcreate:openve/data' });
     expect(out.error).toMatch(
-      /^lvcreate:openve\/data failed: `lvcreate --yes --type thin-pool .* -n data openve` exited with 5\nInsufficient free space$/,
+      /^lvcreate:openve\/data failed: `lvcreate --yes --monitor n --type thin-pool .* -n data openve` exited with 5\nInsufficient free space$/,
     );
     expect(l.seen.some((s) => /chpasswd -e/.test(s.argv))).toBe(true);
     // cleanup (unmount, deactivate) after both lanes: nothing of finalize ran

@@ -11,6 +11,8 @@ import {
   formatDuration,
   lastCheckpoint,
   payloadBytes,
+  progressDue,
+  PROGRESS_INTERVAL_MS,
   sizeFileOf,
 } from '../../../installer/apply/extract-progress.ts';
 import type { ProgressEvent } from '../../../contracts/progress.ts';
@@ -18,6 +20,13 @@ import type { ProgressEvent } from '../../../contracts/progress.ts';
 const MiB = 1024 * 1024;
 
 describe('copy progress (pure)', () => {
+  it('is due at most once per interval, but always first and when all is copied', () => {
+    expect(progressDue(null, 0, 0)).toBe(true);
+    expect(progressDue(1000, 1000 + PROGRESS_INTERVAL_MS - 1, 0.5)).toBe(false);
+    expect(progressDue(1000, 1000 + PROGRESS_INTERVAL_MS, 0.5)).toBe(true);
+    expect(progressDue(1000, 1001, 1)).toBe(true);
+    expect(progressDue(1000, 1001, null)).toBe(false);
+  });
   it('reads the last tar checkpoint of a chunk', () => {
     expect(lastCheckpoint('tar: openve-checkpoint 200\ntar: openve-checkpoint 400\n')).toBe(400);
     expect(lastCheckpoint('tar: Removing leading /')).toBeNull();
@@ -97,6 +106,7 @@ describe('extract handler with a recorded payload size', () => {
         log: () => {},
         deviceTimeoutMs: 50,
         progress: (f, text) => steps.push([f, text]),
+        noFsync: [],
         state: newState(),
       };
       await extract(
@@ -135,6 +145,61 @@ describe('extract handler with a recorded payload size', () => {
           step: 'extract:payload',
           text: expect.stringMatching(/^Copied the system \(39 MiB\) in \d+\.\d s$/),
         },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('shows one event a second while tar checkpoints stream in (each is a line on the console)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'openve-extract-'));
+    try {
+      const payload = path.join(dir, 'payload.tar.zst');
+      writeFileSync(payload, '');
+      // 401 checkpoints of 2,048,000 bytes recorded (783 MiB); tar reports 400 of them
+      writeFileSync(sizeFileOf(payload), String(401 * 200 * 10240));
+      // each checkpoint its own chunk, all within far less than a second: the first, and the last
+      // one held back is shown when tar ends
+      const r = recordingRunner({
+        rules: [
+          {
+            match: ['tar'],
+            respond: (_argv, options) => {
+              for (let i = 1; i <= 400; i++)
+                options.onOutput?.(`tar: openve-checkpoint ${i * 200}\n`);
+              return {};
+            },
+          },
+        ],
+      });
+      const steps: [number, string | undefined][] = [];
+      await extract(
+        {
+          id: 'extract:payload',
+          kind: 'extract',
+          source: 'payload',
+          title: 'Copying the system',
+          weight: 1,
+        },
+        {
+          runner: r,
+          target: '/target',
+          payload,
+          secrets: {},
+          firstBootHook: null,
+          installLogPath: null,
+          answerRedacted: null,
+          emit: () => {},
+          log: () => {},
+          deviceTimeoutMs: 50,
+          progress: (f, text) => steps.push([f, text]),
+          noFsync: [],
+          state: newState(),
+        },
+      );
+      const copying = steps.filter(([, t]) => t?.startsWith('Copying the system'));
+      expect(copying).toEqual([
+        [(0.9 * 1) / 401, 'Copying the system: 2 of 783 MiB'],
+        [(0.9 * 400) / 401, 'Copying the system: 781 of 783 MiB'],
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -69,6 +69,7 @@ function ctxFor(payload: string, target: string): ApplyContext & { fractions: nu
     log: () => {},
     deviceTimeoutMs: 50,
     progress: (f) => fractions.push(f),
+    noFsync: [],
     state: newState(),
     fractions,
   } as ApplyContext & { fractions: number[] };

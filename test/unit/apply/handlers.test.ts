@@ -53,6 +53,7 @@ function ctxWith(
     log: () => {},
     deviceTimeoutMs: 50,
     progress: (f) => fractions.push(f),
+    noFsync: [],
     state: newState(),
     events,
     fractions,
@@ -217,7 +218,7 @@ describe('lvm', () => {
       'vgcreate --yes openve /dev/sda3',
       'lvcreate --yes --wipesignatures y -L 4096m -n swap openve',
       'lvcreate --yes --wipesignatures y -L 8192m -n root openve',
-      'lvcreate --yes --type thin-pool -L 20000m --poolmetadatasize 1024m -n data openve',
+      'lvcreate --yes --monitor n --type thin-pool -L 20000m --poolmetadatasize 1024m -n data openve',
     ]);
     expect([...ctx.state.vgs]).toEqual(['openve']);
   });
@@ -593,6 +594,27 @@ describe('bootloader', () => {
     ]);
     expect(ctx.state.mounts).toEqual(['/target/boot/efi']);
     expect(ctx.fractions[ctx.fractions.length - 1]).toBe(1);
+  });
+});
+
+describe('bootloader under eatmydata', () => {
+  it('runs every grub-install behind the no-fsync prefix, and nothing else', async () => {
+    const r = recordingRunner();
+    await runStep(
+      {
+        ...base,
+        id: 'bootloader:grub',
+        kind: 'bootloader',
+        biosDisks: ['/dev/vda'],
+        espDevices: ['/dev/vda2'],
+      },
+      ctxWith(r, { noFsync: ['/usr/bin/eatmydata'] }),
+    );
+    expect(argvs(r).filter((a) => a.includes('grub-install'))).toEqual([
+      '/usr/bin/eatmydata grub-install --target=i386-pc --boot-directory=/target/boot --recheck /dev/vda',
+      '/usr/bin/eatmydata grub-install --target=x86_64-efi --boot-directory=/target/boot --efi-directory=/target/boot/efi --bootloader-id=openve --no-nvram',
+    ]);
+    expect(argvs(r).filter((a) => a.startsWith('/usr/bin/eatmydata'))).toHaveLength(2);
   });
 });
 

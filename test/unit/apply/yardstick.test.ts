@@ -16,7 +16,7 @@ const planFor = (disk: NonNullable<Parameters<typeof answers>[0]>['disk'], hw: s
 };
 
 describe('yardstickPlan', () => {
-  it('keeps the storage steps before the extraction, the extraction and finalize (LVM, ext4)', () => {
+  it('keeps the storage steps before the extraction, the extraction, finalize, then wipes again (LVM, ext4)', () => {
     const full = planFor({}, 'single-sata');
     const y = yardstickPlan(full);
     expect(y.steps.map((s) => s.id)).toEqual([
@@ -27,6 +27,7 @@ describe('yardstickPlan', () => {
       'mount:target',
       'extract:payload',
       'finalize',
+      'wipe:sda:after',
     ]);
     // nothing beside the extraction (GRUB, ESP, swap), nothing configured, the same target
     expect(y.steps.some((s) => s.concurrentWith)).toBe(false);
@@ -44,9 +45,10 @@ describe('yardstickPlan', () => {
       'four-identical',
     );
     const kinds = yardstickPlan(full).steps.map((s) => s.kind);
-    expect(kinds.filter((k) => k === 'wipe')).toHaveLength(2);
+    expect(kinds.filter((k) => k === 'wipe')).toHaveLength(4);
     expect(kinds).toContain('mkfs-btrfs');
-    expect(kinds.slice(-2)).toEqual(['extract', 'finalize']);
+    // both disks wiped again after the measurement: the install finds them blank, as before it
+    expect(kinds.slice(-4)).toEqual(['extract', 'finalize', 'wipe', 'wipe']);
     expect(kinds).not.toContain('bootloader');
   });
 
