@@ -76,14 +76,18 @@ export async function applyPlan(plan: Plan, opts: ApplyOptions): Promise<ApplyOu
     for (const [st, f] of running) r += Math.max(0, st.weight) * f;
     return Math.round((r / total) * 1000) / 1000;
   };
+  /** the lead's last words ("Copying the system: 57 of 851 MiB"), held while the steps beside it move
+   * the bar, so the line on screen does not flicker back to the bare title */
+  const leadText = new Map<Step, string>();
   /** only the lead step (not those beside it) names itself in progress events: one story on screen */
   const progress = (lead: Step, step: Step, fraction: number, text?: string) => {
     running.set(step, Math.min(1, Math.max(0, fraction)));
     const ratio = ratioNow();
-    if (step !== lead) text = undefined;
-    if (ratio <= lastRatio && !text) return; // unsquashfs redraws often: only forward movement
+    const own = step === lead ? text : undefined;
+    if (own) leadText.set(lead, own);
+    if (ratio <= lastRatio && !own) return; // unsquashfs redraws often: only forward movement
     lastRatio = Math.max(lastRatio, ratio);
-    opts.emit({ type: 'progress', ratio, step: lead.id, text: text ?? lead.title });
+    opts.emit({ type: 'progress', ratio, step: lead.id, text: leadText.get(lead) ?? lead.title });
   };
 
   const ctx: ApplyContext = {

@@ -203,6 +203,38 @@ describe('applyPlan: steps beside a lead step', () => {
     );
     expect(g.order).toEqual([]);
   });
+
+  it("holds the lead's last figure while the steps beside it move the bar (no flicker back to the bare title)", async () => {
+    const events: ProgressEvent[] = [];
+    const g = gated();
+    let release!: () => void;
+    const sideDone = new Promise<void>((r) => (release = r));
+    const handlers: Partial<HandlerMap> = {
+      ...g.handlers,
+      extract: (async (_step, ctx) => {
+        ctx.progress(0.2, 'Copying the system: 57 of 851 MiB');
+        await sideDone;
+        ctx.progress(0.9, 'Copying the system: 800 of 851 MiB');
+      }) as HandlerMap['extract'],
+      mkfs: (async () => release()) as HandlerMap['mkfs'],
+    };
+    await applyPlan(plan(STEPS), {
+      runner: recordingRunner(),
+      emit: (e) => events.push(e),
+      handlers,
+      afterInstall: [],
+    });
+    const texts = events.flatMap((e) =>
+      e.type === 'progress' && e.step === 'extract:payload' ? [e.text] : [],
+    );
+    expect(texts).toEqual([
+      'Copying the system',
+      'Copying the system: 57 of 851 MiB',
+      'Copying the system: 57 of 851 MiB', // the thin pool beside it at half way
+      'Copying the system: 57 of 851 MiB', // the thin pool done
+      'Copying the system: 800 of 851 MiB',
+    ]);
+  });
 });
 
 // The real plan through the real handlers: which commands run while tar, grub-install and the thin
