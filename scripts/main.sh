@@ -30,15 +30,35 @@ built=$(date +%s)
 accel=(-accel tcg,thread=multi)
 grep -qwE 'vmx|svm' /proc/cpuinfo && [ -w /dev/kvm ] && accel=(-accel kvm -cpu host)
 DISK=$VM/disk0.qcow2
-rm -f "$DISK" "$VM"/serial-*.log
-qemu-img create -q -f qcow2 "$DISK" 32G
+rm -f "$VM"/serial-*.log
 QEMU=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2048 -display none -monitor none
   -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22,hostfwd=tcp:127.0.0.1:$MPORT-:8006"
   -drive "file=$DISK,if=virtio,format=qcow2,cache=unsafe")
 
+# A guest whose kernel dies under multi-threaded TCG is killed and booted once more (scripts/lib/qemu-watch.sh).
+. scripts/lib/qemu-watch.sh
+retried=0
+# the guests run daemonized: an interrupted main job takes them down with it
+trap 'for p in "$VM/install.pid" "$VM/node.pid"; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done; exit 130' INT TERM
+
+# install_once: a blank disk, the ISO as a CD, unattended; 0 when the guest powered off by itself,
+# 2 when its kernel died, 1 after 40 minutes
+install_once() {
+  rm -f "$DISK" "$VM/serial-install.log" "$VM/install.pid"
+  qemu-img create -q -f qcow2 "$DISK" 32G
+  # The installer reboots when done; -no-reboot turns that into QEMU exiting.
+  "${QEMU[@]}" -serial "file:$VM/serial-install.log" -drive "file=$ISO,media=cdrom,readonly=on" \
+    -boot order=dc -no-reboot -daemonize -pidfile "$VM/install.pid"
+  qemu_watch "$VM/install.pid" "$VM/serial-install.log" 2400
+}
+
 echo "main: installing unattended in QEMU (serial console: $VM/serial-install.log)" >&2
-# The installer reboots when done; -no-reboot turns that into QEMU exiting.
-timeout 40m "${QEMU[@]}" -serial "file:$VM/serial-install.log" -drive "file=$ISO,media=cdrom,readonly=on" -boot order=dc -no-reboot || true
+rc=0; install_once || rc=$?
+if [ "$rc" = 2 ]; then
+  echo "main: the install boot's kernel died under multi-threaded TCG ($(qemu_crash_line "$VM/serial-install.log")); installing once more" >&2
+  cp "$VM/serial-install.log" "$VM/serial-install.crashed.log"
+  retried=$((retried + 1)); install_once || true
+fi
 installed=$(date +%s)
 if ! grep -q 'OPENVE-INSTALL: OK' "$VM/serial-install.log"; then
   echo "main: the install did not finish; last lines of $VM/serial-install.log:" >&2
@@ -46,26 +66,51 @@ if ! grep -q 'OPENVE-INSTALL: OK' "$VM/serial-install.log"; then
   exit 1
 fi
 
-echo "main: booting the installed node (serial console: $VM/serial-node.log)" >&2
-"${QEMU[@]}" -serial "file:$VM/serial-node.log" -boot order=c -daemonize -pidfile "$VM/node.pid"
-booted=""
-for _ in $(seq 1 200); do
-  if banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && head -n 1 <&3" 2>/dev/null) && [[ "$banner" == SSH-* ]]; then
-    booted=$(date +%s); break
+boot_node() {
+  rm -f "$VM/serial-node.log" "$VM/node.pid"
+  "${QEMU[@]}" -serial "file:$VM/serial-node.log" -boot order=c -daemonize -pidfile "$VM/node.pid"
+}
+# node_died: 0 when the node's kernel died (then killed; booted once more the first time)
+node_died() {
+  local line
+  line=$(qemu_crash_line "$VM/serial-node.log")
+  [ -n "$line" ] || return 1
+  kill -9 "$(cat "$VM/node.pid")" 2>/dev/null || true
+  if [ "$retried_node" = 1 ]; then
+    echo "main: the node's kernel died again ($line)" >&2
+    return 0
   fi
-  sleep 3
-done
-
+  echo "main: the node's kernel died under multi-threaded TCG ($line); booting it once more" >&2
+  cp "$VM/serial-node.log" "$VM/serial-node.crashed.log"
+  retried_node=1; retried=$((retried + 1)); boot_node
+}
 # The node manager: up when it answers 401 to a request without credentials.
 URL=https://127.0.0.1:$MPORT
-managed=""
-if [ -n "$booted" ]; then
+# wait_up: SSH, then the manager; 3 when the node died on the way (and was booted again)
+wait_up() {
+  booted=""; managed=""
+  for _ in $(seq 1 200); do
+    if banner=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT && head -n 1 <&3" 2>/dev/null) && [[ "$banner" == SSH-* ]]; then
+      booted=$(date +%s); break
+    fi
+    if node_died; then return 3; fi
+    sleep 3
+  done
+  [ -n "$booted" ] || return 1
   for _ in $(seq 1 120); do
     code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 5 "$URL/api/v1/nodes" || true)
-    if [ "$code" = 401 ]; then managed=$(date +%s); break; fi
+    if [ "$code" = 401 ]; then managed=$(date +%s); return 0; fi
+    if node_died; then return 3; fi
     sleep 2
   done
-fi
+  return 1
+}
+
+echo "main: booting the installed node (serial console: $VM/serial-node.log)" >&2
+retried_node=0
+boot_node
+rc=0; wait_up || rc=$?
+if [ "$rc" = 3 ] && [ "$retried_node" = 1 ]; then wait_up || true; fi
 guests_ok=""
 if [ -n "$managed" ]; then
   echo "main: creating a container and a VM through the manager's API" >&2
@@ -81,6 +126,7 @@ grep -oE 'Copied the system[^"]*' "$VM/serial-install.log" | head -n 1 | sed 's/
 echo "VM disk image:  $DISK"
 echo "install log:    $VM/serial-install.log (serial console of the install boot, $((installed - built)) s)"
 echo "node console:   $VM/serial-node.log"
+[ "$retried" = 0 ] || echo "retried:        $retried boot(s) whose guest kernel died under multi-threaded TCG (*.crashed.log)"
 if [ -n "$booted" ]; then
   echo "node:           10.0.2.15/24 inside QEMU user networking, up $((booted - installed)) s after install; total $((booted - start)) s"
   echo "ssh:            ssh -p $PORT root@127.0.0.1   (root password from $ANSWER)"

@@ -78,6 +78,36 @@ describe('copy progress (pure)', () => {
   });
 });
 
+/** the extract handler on a recorded payload, its progress calls and events collected */
+async function runExtract(runner: ApplyContext['runner'], payload: string) {
+  const events: ProgressEvent[] = [];
+  const steps: [number, string | undefined][] = [];
+  const ctx: ApplyContext = {
+    runner,
+    target: '/target',
+    payload,
+    secrets: {},
+    firstBootHook: null,
+    installLogPath: null,
+    answerRedacted: null,
+    emit: (e) => events.push(e),
+    log: () => {},
+    deviceTimeoutMs: 50,
+    progress: (f, text) => steps.push([f, text]),
+    noFsync: [],
+    state: newState(),
+  };
+  const step = {
+    id: 'extract:payload',
+    kind: 'extract',
+    source: 'payload',
+    title: 'Copying the system',
+    weight: 1,
+  } as const;
+  await extract(step, ctx);
+  return { events, steps };
+}
+
 describe('extract handler with a recorded payload size', () => {
   it('reports real progress from tar checkpoints with an ETA, then how long the copy took', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'openve-extract-'));
@@ -92,33 +122,7 @@ describe('extract handler with a recorded payload size', () => {
       const r = recordingRunner({
         rules: [{ match: ['tar'], respond: { stderr: '', stdout: out } }],
       });
-      const events: ProgressEvent[] = [];
-      const steps: [number, string | undefined][] = [];
-      const ctx: ApplyContext = {
-        runner: r,
-        target: '/target',
-        payload,
-        secrets: {},
-        firstBootHook: null,
-        installLogPath: null,
-        answerRedacted: null,
-        emit: (e) => events.push(e),
-        log: () => {},
-        deviceTimeoutMs: 50,
-        progress: (f, text) => steps.push([f, text]),
-        noFsync: [],
-        state: newState(),
-      };
-      await extract(
-        {
-          id: 'extract:payload',
-          kind: 'extract',
-          source: 'payload',
-          title: 'Copying the system',
-          weight: 1,
-        },
-        ctx,
-      );
+      const { events, steps } = await runExtract(r, payload);
       expect(r.calls[0]?.argv).toEqual([
         'tar',
         '--zstd',
@@ -171,31 +175,7 @@ describe('extract handler with a recorded payload size', () => {
           },
         ],
       });
-      const steps: [number, string | undefined][] = [];
-      await extract(
-        {
-          id: 'extract:payload',
-          kind: 'extract',
-          source: 'payload',
-          title: 'Copying the system',
-          weight: 1,
-        },
-        {
-          runner: r,
-          target: '/target',
-          payload,
-          secrets: {},
-          firstBootHook: null,
-          installLogPath: null,
-          answerRedacted: null,
-          emit: () => {},
-          log: () => {},
-          deviceTimeoutMs: 50,
-          progress: (f, text) => steps.push([f, text]),
-          noFsync: [],
-          state: newState(),
-        },
-      );
+      const { steps } = await runExtract(r, payload);
       const copying = steps.filter(([, t]) => t?.startsWith('Copying the system'));
       expect(copying).toEqual([
         [(0.9 * 1) / 401, 'Copying the system: 2 of 783 MiB'],
