@@ -39,7 +39,14 @@ QEMU=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2048 -display none -monitor non
 . scripts/lib/qemu-watch.sh
 retried=0
 # the guests run daemonized: an interrupted main job takes them down with it
-trap 'for p in "$VM/install.pid" "$VM/node.pid"; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done; exit 130' INT TERM
+stop_guests() {
+  local p
+  for p in "$VM/install.pid" "$VM/node.pid"; do
+    [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null || true
+  done
+}
+trap 'stop_guests; exit 130' INT
+trap 'stop_guests; exit 143' TERM
 
 # install_once: a blank disk, the ISO as a CD, unattended; 0 when the guest powered off by itself,
 # 2 when its kernel died, 1 after 40 minutes
