@@ -1,15 +1,7 @@
 // One end-to-end case: build the ISO with the case's answer, install unattended in QEMU (install
 // boot ends at the reboot: -no-reboot), boot the installed disk without the ISO, check the node
 // over SSH. Every phase is timed; results go to <workDir>/result.json.
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { realRunner } from '../../../lib/exec/runner.ts';
 import type { CommandRunner } from '../../../lib/exec/types.ts';
@@ -24,7 +16,7 @@ import {
 import { OVMF_VARS, hasHardwareVirt, qemuArgv, type VmSpec } from './qemu.ts';
 import { nodeChecks, type CheckResult } from './checks.ts';
 import { sshTo, waitForSsh } from './ssh.ts';
-import { watchCrash } from './crash.ts';
+import { bootOnceMore, watchCrash } from './crash.ts';
 import { managerChecks, managerChecksWanted } from './managerChecks.ts';
 import { freePort, secs } from './util.ts';
 
@@ -123,33 +115,37 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   const serialInstall = path.join(dir, 'serial-install.log');
   const installStart = performance.now();
   const retries: string[] = [];
-  let seen = watchSerial(serialInstall, installStart);
-  let installResult: Awaited<ReturnType<CommandRunner['run']>>;
-  for (let attempt = 1; ; attempt++) {
-    const pidFile = path.join(dir, 'qemu-install.pid');
-    const crash = watchCrash(serialInstall, pidFile);
-    installResult = await runner.run(
-      qemuArgv({
-        ...base,
-        iso,
-        isoAs: c.medium ?? 'cdrom',
-        serialLog: serialInstall,
-        noReboot: true,
-        pidFile,
-      }),
-      { timeoutMs: opts.installTimeoutMs ?? 30 * 60_000, reject: false },
-    );
-    crash.stop();
-    const died = crash.crashed();
-    if (!died || attempt > 1) break;
-    retries.push(`install boot: guest kernel crashed (${died}); booted again`);
-    log(`${c.name}: install boot: guest kernel crashed under TCG (${died}); booting it again`);
-    renameSync(serialInstall, path.join(dir, 'serial-install.crashed.log'));
-    if (c.firmware === 'uefi') copyFileSync(OVMF_VARS, varsFile);
-    seen.stop();
-    seen = watchSerial(serialInstall, installStart);
-  }
-  seen.stop();
+  const note = (line: string) => {
+    retries.push(`${line}; booted again`);
+    log(`${c.name}: ${line} under TCG; booting it again`);
+  };
+  let seen = markerClock(installStart);
+  const installResult = await bootOnceMore(
+    'install boot',
+    serialInstall,
+    async (attempt) => {
+      if (attempt === 2) {
+        if (c.firmware === 'uefi') copyFileSync(OVMF_VARS, varsFile);
+        seen = markerClock(installStart);
+      }
+      const pidFile = path.join(dir, 'qemu-install.pid');
+      const watch = watchCrash(serialInstall, pidFile, 1000, seen.see);
+      const value = await runner.run(
+        qemuArgv({
+          ...base,
+          iso,
+          isoAs: c.medium ?? 'cdrom',
+          serialLog: serialInstall,
+          noReboot: true,
+          pidFile,
+        }),
+        { timeoutMs: opts.installTimeoutMs ?? 30 * 60_000, reject: false },
+      );
+      watch.stop();
+      return { died: watch.crashed(), value };
+    },
+    note,
+  );
   const installBoot = secs(installStart);
   const serial = existsSync(serialInstall) ? readFileSync(serialInstall, 'utf8') : '';
   const okMatch = MARKERS.installOk.exec(serial);
@@ -193,40 +189,32 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   if (c.medium === 'usb' && c.firmware === 'uefi') copyFileSync(OVMF_VARS, varsFile);
   const nodeStart = performance.now();
   const ssh = sshTo(runner, key, sshPort);
-  const bootNode = () => {
-    const pidFile = path.join(dir, 'qemu-node.pid');
-    const run = runner.run(qemuArgv({ ...base, serialLog: result.serialNode, pidFile }), {
-      timeoutMs: opts.nodeTimeoutMs ?? 20 * 60_000,
-      reject: false,
-    });
-    const boot = { run, exited: false, crash: watchCrash(result.serialNode, pidFile) };
-    void run.then(() => (boot.exited = true));
-    return boot;
-  };
-  let node = bootNode();
-  let up: boolean;
-  for (let attempt = 1; ; attempt++) {
-    const current = node;
-    up = await waitForSsh(ssh, {
-      deadline: Date.now() + 10 * 60_000,
-      pauseMs: 3000,
-      gone: () => current.exited || current.crash.crashed() !== null,
-    });
-    const died = current.crash.crashed();
-    if (up || !died || attempt > 1) break;
-    await current.run;
-    current.crash.stop();
-    result.retries = [
-      ...(result.retries ?? []),
-      `node boot: guest kernel crashed (${died}); booted again`,
-    ];
-    log(`${c.name}: node boot: guest kernel crashed under TCG (${died}); booting it again`);
-    renameSync(result.serialNode, path.join(dir, 'serial-node.crashed.log'));
-    node = bootNode();
-  }
-  node.crash.stop();
-  const nodeRun = node.run;
-  if (up) {
+  const node = await bootOnceMore(
+    'node boot',
+    result.serialNode,
+    async () => {
+      const pidFile = path.join(dir, 'qemu-node.pid');
+      const run = runner.run(qemuArgv({ ...base, serialLog: result.serialNode, pidFile }), {
+        timeoutMs: opts.nodeTimeoutMs ?? 20 * 60_000,
+        reject: false,
+      });
+      let exited = false;
+      void run.then(() => (exited = true));
+      const watch = watchCrash(result.serialNode, pidFile);
+      const ok = await waitForSsh(ssh, {
+        deadline: Date.now() + 10 * 60_000,
+        pauseMs: 3000,
+        gone: () => exited || watch.crashed() !== null,
+      });
+      const died = ok ? null : watch.crashed();
+      if (died) await run; // killed by the watcher: gone before the next boot
+      watch.stop();
+      return { died, value: { up: ok, run } };
+    },
+    note,
+  );
+  if (retries.length) result.retries = retries;
+  if (node.up) {
     result.seconds.nodeBoot = secs(nodeStart);
     result.seconds.totalToNode = secs(installStart);
     log(`${c.name}: node answers SSH ${result.seconds.nodeBoot}s after boot`);
@@ -250,7 +238,7 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
     ];
   }
   const nodeResult = await Promise.race([
-    nodeRun,
+    node.run,
     new Promise<null>((res) => setTimeout(() => res(null), 90_000)),
   ]);
   if (nodeResult === null)
@@ -275,18 +263,15 @@ function save(dir: string, result: ScenarioResult): void {
   writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result, null, 2) + '\n');
 }
 
-/** Polls the serial log and remembers when each marker first appeared (seconds after start). */
-function watchSerial(file: string, start: number) {
+/** When each marker first appeared in a serial log's text, in seconds after start. */
+function markerClock(start: number) {
   const firstSeen: Partial<Record<keyof typeof MARKERS, number>> = {};
-  const timer = setInterval(() => {
-    if (!existsSync(file)) return;
-    const text = readFileSync(file, 'utf8');
-    for (const [name, re] of Object.entries(MARKERS) as [keyof typeof MARKERS, RegExp][]) {
-      if (firstSeen[name] === undefined && re.test(text)) firstSeen[name] = secs(start);
-    }
-  }, 1000);
   return {
-    stop: () => clearInterval(timer),
+    see: (text: string) => {
+      for (const [name, re] of Object.entries(MARKERS) as [keyof typeof MARKERS, RegExp][]) {
+        if (firstSeen[name] === undefined && re.test(text)) firstSeen[name] = secs(start);
+      }
+    },
     first: (name: keyof typeof MARKERS) => firstSeen[name] ?? null,
   };
 }

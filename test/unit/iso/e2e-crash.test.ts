@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { guestCrash, killQemu, watchCrash } from '../../e2e/lib/crash.ts';
+import { bootOnceMore, guestCrash, killQemu, watchCrash } from '../../e2e/lib/crash.ts';
 
 // shaped like the node's serial console when its kernel died in session 11's whole run
 // (`Oops: int3` in enqueue_entity: MTTCG's text-patching race); timestamps and ids illustrative
@@ -35,7 +35,8 @@ describe('e2e: a guest kernel crash under TCG', () => {
     );
     writeFileSync(pidFile, `${child.pid}\n`);
     writeFileSync(serial, 'booting\n');
-    const watch = watchCrash(serial, pidFile, 20);
+    const texts: string[] = [];
+    const watch = watchCrash(serial, pidFile, 20, (t) => texts.push(t));
     await new Promise((r) => setTimeout(r, 100));
     expect(watch.crashed()).toBeNull();
     expect(child.exitCode).toBeNull();
@@ -43,8 +44,47 @@ describe('e2e: a guest kernel crash under TCG', () => {
     expect(await exited).toBe('SIGKILL');
     expect(watch.crashed()).toMatch(/^Oops: int3/);
     watch.stop();
+    // the same reads feed the marker clock: one reader per log
+    expect(texts[0]).toBe('booting\n');
+    expect(texts.at(-1)).toBe(CRASHED);
     // a pid file whose process is gone, or none at all: nothing happens
     killQemu(pidFile);
     killQemu(path.join(dir, 'missing.pid'));
+  });
+
+  it('boots once more after a death, keeping the dead console; a clean first boot is the result', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'openve-crash-'));
+    const serial = path.join(dir, 'serial-node.log');
+    const notes: string[] = [];
+    const attempts: number[] = [];
+    const value = await bootOnceMore(
+      'node boot',
+      serial,
+      async (attempt) => {
+        attempts.push(attempt);
+        writeFileSync(serial, attempt === 1 ? CRASHED : 'login: ');
+        return { died: attempt === 1 ? 'Oops: int3: 0000' : null, value: `boot ${attempt}` };
+      },
+      (line) => notes.push(line),
+    );
+    expect(value).toBe('boot 2');
+    expect(attempts).toEqual([1, 2]);
+    expect(notes).toEqual(['node boot: guest kernel crashed (Oops: int3: 0000)']);
+    expect(readFileSync(path.join(dir, 'serial-node.crashed.log'), 'utf8')).toBe(CRASHED);
+    expect(readFileSync(serial, 'utf8')).toBe('login: ');
+
+    const once: number[] = [];
+    const clean = await bootOnceMore(
+      'install boot',
+      path.join(dir, 'serial-install.log'),
+      async (attempt) => {
+        once.push(attempt);
+        return { died: null, value: false };
+      },
+      (line) => notes.push(line),
+    );
+    expect(clean).toBe(false); // a boot that failed without a crash is not repeated
+    expect(once).toEqual([1]);
+    expect(existsSync(path.join(dir, 'serial-install.crashed.log'))).toBe(false);
   });
 });
