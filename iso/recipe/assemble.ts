@@ -76,6 +76,7 @@ export function stagePayloadLayer(dir: string, bundles: Bundles): string[] {
     ['multi-user.target.wants', 'openve-ssh-keygen.service'],
     ['ssh.service.wants', 'openve-ssh-keygen.service'],
     ['multi-user.target.wants', 'openve-manager.service'],
+    ['multi-user.target.wants', 'openve-guests.service'],
   ];
   for (const [wants, unit] of enable) {
     mkdirSync(path.join(unitDir, wants), { recursive: true });

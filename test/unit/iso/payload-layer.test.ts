@@ -44,7 +44,19 @@ describe('payload layer', () => {
           path.join(dir, 'etc/systemd/system/multi-user.target.wants/openve-manager.service'),
         ),
       ).toBe('/etc/systemd/system/openve-manager.service');
-      for (const f of ['usr/sbin/openve-manager', 'usr/bin/openve'])
+      // guests shut down with the node (stopped before the manager, libvirtd and lxc)
+      const guests = readFileSync(
+        path.join(dir, 'etc/systemd/system/openve-guests.service'),
+        'utf8',
+      );
+      expect(guests).toMatch(/^After=.*libvirtd\.service.*lxc\.service.*openve-manager\.service$/m);
+      expect(guests).toMatch(/^ExecStop=\/usr\/lib\/openve\/openve-guests stop$/m);
+      expect(
+        readlinkSync(
+          path.join(dir, 'etc/systemd/system/multi-user.target.wants/openve-guests.service'),
+        ),
+      ).toBe('/etc/systemd/system/openve-guests.service');
+      for (const f of ['usr/sbin/openve-manager', 'usr/bin/openve', 'usr/lib/openve/openve-guests'])
         expect(statSync(path.join(dir, f)).mode & 0o111).not.toBe(0);
       const launcher = readFileSync(path.join(dir, 'usr/lib/openve/openve-manager-run.js'), 'utf8');
       expect(launcher).toContain("from './openve-manager.js'");
