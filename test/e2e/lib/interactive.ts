@@ -13,6 +13,7 @@ import {
   systemRunning,
   type CheckResult,
 } from './checks.ts';
+import { bootOnceMore, watchCrash } from './crash.ts';
 import { TmuxTerminal } from './interactive-tmux.ts';
 import { qemuArgv, type VmSpec } from './qemu.ts';
 import { PASSWORD, REPO } from './scenario.ts';
@@ -44,6 +45,8 @@ export interface InteractiveResult {
     total: number | null; // install QEMU start -> SSH on the booted node
   };
   checks: CheckResult[];
+  /** boots repeated because the guest kernel crashed under TCG (crash.ts) */
+  retries?: string[];
 }
 
 export interface InteractiveOptions {
@@ -127,6 +130,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
   };
 
   let lock: { release: () => void } | null = null;
+  const watchers: ReturnType<typeof watchCrash>[] = [];
   try {
     // Both boots in one turn at the lock (another VM run between them would stall the node boot).
     const queued = performance.now();
@@ -134,20 +138,43 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
     result.seconds.lockWait = secs(queued);
     if (result.seconds.lockWait > 1) log(`waited ${result.seconds.lockWait}s for ${QEMU_LOCK}`);
 
-    // 1. Install boot, serial console in tmux.
+    // 1. Install boot, serial console in tmux. A guest kernel that dies of TCG's text-patching
+    // race (crash.ts) is killed at once (the pane's program exits) and booted once more.
     const serialInstall = path.join(dir, 'serial-install.log');
+    const installPid = path.join(dir, 'qemu-install.pid');
     const qemu = qemuArgv({
       ...base,
       iso: result.iso,
       serialLog: serialInstall,
       noReboot: true,
       serialStdio: true,
+      pidFile: installPid,
     });
-    term.start(qemu);
-    const qemuStart = performance.now();
-
-    await selectSerialEntry(term, snap);
-    await on('welcome', 'Welcome to openve', 10 * 60_000);
+    let qemuStart = 0;
+    await bootOnceMore(
+      'install boot',
+      serialInstall,
+      async (attempt) => {
+        if (attempt === 2) term.kill();
+        const crash = watchCrash(serialInstall, installPid, 1000);
+        watchers.push(crash);
+        term.start(qemu);
+        qemuStart = performance.now();
+        try {
+          await selectSerialEntry(term, snap);
+          await on('welcome', 'Welcome to openve', 10 * 60_000);
+          return { died: null, value: undefined };
+        } catch (err) {
+          const died = crash.crashed();
+          if (died && attempt === 1) return { died, value: undefined };
+          throw err;
+        }
+      },
+      (line) => {
+        result.retries = [...(result.retries ?? []), `${line}; booted again`];
+        log(`${line} under TCG; booting it again`);
+      },
+    );
     result.seconds.bootToUi = secs(qemuStart);
     log(`installer UI on the serial console ${result.seconds.bootToUi}s after QEMU started`);
 
@@ -265,6 +292,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
       `${existsSync(serial) ? readFileSync(serial, 'utf8') : ''}\n${last}\n${result.error}`,
     );
   } finally {
+    for (const w of watchers) w.stop();
     term.kill();
     lock?.release();
     save();
