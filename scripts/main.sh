@@ -35,9 +35,9 @@ QEMU=(qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2048 -display none -monitor non
   -nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22,hostfwd=tcp:127.0.0.1:$MPORT-:8006"
   -drive "file=$DISK,if=virtio,format=qcow2,cache=unsafe")
 
-# A guest whose kernel dies under multi-threaded TCG is killed and booted once more (scripts/lib/qemu-watch.sh).
+# A guest whose kernel dies under multi-threaded TCG is killed and booted once more
+# (scripts/lib/qemu-watch.sh); its console is kept as serial-*.crashed.log, which also says it happened.
 . scripts/lib/qemu-watch.sh
-retried=0
 # the guests run daemonized: an interrupted main job takes them down with it
 stop_guests() {
   local p
@@ -63,8 +63,8 @@ echo "main: installing unattended in QEMU (serial console: $VM/serial-install.lo
 rc=0; install_once || rc=$?
 if [ "$rc" = 2 ]; then
   echo "main: the install boot's kernel died under multi-threaded TCG ($(qemu_crash_line "$VM/serial-install.log")); installing once more" >&2
-  cp "$VM/serial-install.log" "$VM/serial-install.crashed.log"
-  retried=$((retried + 1)); install_once || true
+  qemu_keep_crashed "$VM/serial-install.log"
+  install_once || true
 fi
 installed=$(date +%s)
 if ! grep -q 'OPENVE-INSTALL: OK' "$VM/serial-install.log"; then
@@ -82,14 +82,14 @@ node_died() {
   local line
   line=$(qemu_crash_line "$VM/serial-node.log")
   [ -n "$line" ] || return 1
-  kill -9 "$(cat "$VM/node.pid")" 2>/dev/null || true
-  if [ "$retried_node" = 1 ]; then
+  qemu_kill "$(cat "$VM/node.pid")" # gone before the next boot opens its disk
+  if [ -f "$VM/serial-node.crashed.log" ]; then
     echo "main: the node's kernel died again ($line)" >&2
     return 0
   fi
   echo "main: the node's kernel died under multi-threaded TCG ($line); booting it once more" >&2
-  cp "$VM/serial-node.log" "$VM/serial-node.crashed.log"
-  retried_node=1; retried=$((retried + 1)); boot_node
+  qemu_keep_crashed "$VM/serial-node.log"
+  boot_node
 }
 # The node manager: up when it answers 401 to a request without credentials.
 URL=https://127.0.0.1:$MPORT
@@ -114,10 +114,10 @@ wait_up() {
 }
 
 echo "main: booting the installed node (serial console: $VM/serial-node.log)" >&2
-retried_node=0
 boot_node
+# 3 only after the first death (the node was booted again): wait for that boot
 rc=0; wait_up || rc=$?
-if [ "$rc" = 3 ] && [ "$retried_node" = 1 ]; then wait_up || true; fi
+if [ "$rc" = 3 ]; then wait_up || true; fi
 guests_ok=""
 if [ -n "$managed" ]; then
   echo "main: creating a container and a VM through the manager's API" >&2
@@ -133,7 +133,8 @@ grep -oE 'Copied the system[^"]*' "$VM/serial-install.log" | head -n 1 | sed 's/
 echo "VM disk image:  $DISK"
 echo "install log:    $VM/serial-install.log (serial console of the install boot, $((installed - built)) s)"
 echo "node console:   $VM/serial-node.log"
-[ "$retried" = 0 ] || echo "retried:        $retried boot(s) whose guest kernel died under multi-threaded TCG (*.crashed.log)"
+crashed=$(find "$VM" -maxdepth 1 -name 'serial-*.crashed.log' | wc -l)
+[ "$crashed" = 0 ] || echo "retried:        $crashed boot(s) whose guest kernel died under multi-threaded TCG (*.crashed.log)"
 if [ -n "$booted" ]; then
   echo "node:           10.0.2.15/24 inside QEMU user networking, up $((booted - installed)) s after install; total $((booted - start)) s"
   echo "ssh:            ssh -p $PORT root@127.0.0.1   (root password from $ANSWER)"

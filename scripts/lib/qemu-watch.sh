@@ -11,11 +11,25 @@ qemu_crash_line() {
   grep -aoE "($QEMU_CRASH).*" "$1" | head -n 1 | tr -d '\r' || true
 }
 
+# qemu_keep_crashed LOG: keeps a dead boot's console as *.crashed.log (the next boot writes LOG anew)
+qemu_keep_crashed() {
+  mv "$1" "${1%.log}.crashed.log"
+}
+
 # qemu_running PID: the process exists and is not a zombie waiting for whoever adopted it
 qemu_running() {
   local state
   state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || true
   [ -n "$state" ] && [ "$state" != Z ]
+}
+
+# qemu_kill PID: SIGKILL, then back once it no longer runs (at most ~5 s; the signal is asynchronous)
+qemu_kill() {
+  kill -9 "$1" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    qemu_running "$1" || return 0
+    sleep 0.1
+  done
 }
 
 # qemu_watch PIDFILE SERIAL SECONDS: waits for the daemonized QEMU named by PIDFILE to exit.
@@ -26,11 +40,11 @@ qemu_watch() {
   pid=$(cat "$1")
   while qemu_running "$pid"; do
     if [ -n "$(qemu_crash_line "$2")" ]; then
-      kill -9 "$pid" 2>/dev/null || true
+      qemu_kill "$pid"
       return 2
     fi
     if [ "$waited" -ge "$3" ]; then
-      kill -9 "$pid" 2>/dev/null || true
+      qemu_kill "$pid"
       return 1
     fi
     sleep 1

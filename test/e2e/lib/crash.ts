@@ -70,3 +70,11 @@ export async function bootOnceMore<T>(
   renameSync(serialLog, serialLog.replace(/\.log$/, '.crashed.log'));
   return (await boot(2)).value;
 }
+
+/** bootOnceMore's `note` for a harness: the retry kept in its result, and said in its log */
+export function noteRetry(retries: string[], log: (line: string) => void) {
+  return (line: string): void => {
+    retries.push(`${line}; booted again`);
+    log(`${line} under TCG; booting it again`);
+  };
+}

@@ -13,7 +13,7 @@ import {
   systemRunning,
   type CheckResult,
 } from './checks.ts';
-import { bootOnceMore, watchCrash } from './crash.ts';
+import { bootOnceMore, noteRetry, watchCrash } from './crash.ts';
 import { TmuxTerminal } from './interactive-tmux.ts';
 import { qemuArgv, type VmSpec } from './qemu.ts';
 import { PASSWORD, REPO } from './scenario.ts';
@@ -151,6 +151,7 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
       pidFile: installPid,
     });
     let qemuStart = 0;
+    const retries: string[] = [];
     await bootOnceMore(
       'install boot',
       serialInstall,
@@ -170,11 +171,9 @@ export async function runInteractive(opts: InteractiveOptions): Promise<Interact
           throw err;
         }
       },
-      (line) => {
-        result.retries = [...(result.retries ?? []), `${line}; booted again`];
-        log(`${line} under TCG; booting it again`);
-      },
+      noteRetry(retries, log),
     );
+    if (retries.length) result.retries = retries;
     result.seconds.bootToUi = secs(qemuStart);
     log(`installer UI on the serial console ${result.seconds.bootToUi}s after QEMU started`);
 

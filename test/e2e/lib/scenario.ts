@@ -16,7 +16,7 @@ import {
 import { OVMF_VARS, hasHardwareVirt, qemuArgv, type VmSpec } from './qemu.ts';
 import { nodeChecks, type CheckResult } from './checks.ts';
 import { sshTo, waitForSsh, type Ssh } from './ssh.ts';
-import { bootOnceMore, watchCrash } from './crash.ts';
+import { bootOnceMore, noteRetry, watchCrash } from './crash.ts';
 import { managerChecks, managerChecksWanted } from './managerChecks.ts';
 import { freePort, secs } from './util.ts';
 
@@ -115,10 +115,7 @@ export async function runScenario(c: E2eCase, opts: ScenarioOptions): Promise<Sc
   const serialInstall = path.join(dir, 'serial-install.log');
   const installStart = performance.now();
   const retries: string[] = [];
-  const note = (line: string) => {
-    retries.push(`${line}; booted again`);
-    log(`${c.name}: ${line} under TCG; booting it again`);
-  };
+  const note = noteRetry(retries, (line) => log(`${c.name}: ${line}`));
   let seen = markerClock(installStart);
   const installResult = await bootOnceMore(
     'install boot',
